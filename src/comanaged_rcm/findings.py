@@ -1,0 +1,83 @@
+"""Findings: what a whole-structure check reports, all at once.
+
+Rules that span a structure (exactly one Accountable per activity, an acyclic metric tree, an
+escalation path that ends at a human) are pure functions returning a list of :class:`Finding`.
+They never stop at the first problem. :func:`raise_for_findings` turns the error findings into
+one :class:`~comanaged_rcm.errors.ValidationError` when a caller wants an exception.
+
+>>> found = [Finding("RACI-001", Severity.ERROR, "$.activities[0]", "no Accountable party")]
+>>> raise_for_findings(found)
+Traceback (most recent call last):
+...
+comanaged_rcm.errors.ValidationError: 1 validation issue: no Accountable party @ $.activities[0]
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+import attrs
+
+from comanaged_rcm.errors import Issue, ValidationError
+
+__all__ = ["Finding", "Severity", "errors_only", "raise_for_findings"]
+
+
+class Severity(enum.Enum):
+    """How serious a finding is: an error breaks the structure, a warning deserves a look."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@attrs.frozen
+class Finding:
+    """One problem found by a structural check.
+
+    Args:
+        rule: A stable rule id (``RACI-001``) that tests, docs and suppressions refer to.
+        severity: :class:`Severity` of the finding.
+        path: Where in the document the problem is (``$.assignments[4]``).
+        message: What is wrong and what to do about it.
+
+    >>> str(Finding("KPI-002", Severity.WARNING, "$.edges[0]", "edge points down"))
+    'KPI-002 warning: edge points down @ $.edges[0]'
+    """
+
+    rule: str
+    severity: Severity
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.severity.value}: {self.message} @ {self.path}"
+
+    @property
+    def is_error(self) -> bool:
+        """Whether this finding is an error (as opposed to a warning)."""
+        return self.severity is Severity.ERROR
+
+
+def errors_only(findings: Iterable[Finding]) -> list[Finding]:
+    """Return the error findings, in order.
+
+    >>> errors_only([Finding("R", Severity.WARNING, "$", "w")])
+    []
+    """
+    return [f for f in findings if f.is_error]
+
+
+def raise_for_findings(findings: Iterable[Finding]) -> None:
+    """Raise one :class:`ValidationError` listing every error finding; warnings never raise.
+
+    Args:
+        findings: The findings of a check.
+
+    Raises:
+        ValidationError: When at least one finding is an error; each becomes an
+            :class:`~comanaged_rcm.errors.Issue` whose code is the rule id.
+    """
+    errors = errors_only(findings)
+    if errors:
+        raise ValidationError(Issue(f.path, f.rule, f.message) for f in errors)

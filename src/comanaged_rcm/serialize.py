@@ -1,0 +1,213 @@
+"""One preconfigured converter for every model: dicts and JSON in, frozen attrs objects out.
+
+* Dates and datetimes travel as ISO 8601 strings, enums as their values, tuples and frozensets as
+  lists (frozensets sorted, so the same object always gives the same bytes).
+* Unknown keys are rejected. Primitives are not coerced: ``"6000"`` is not an ``int``, ``1`` is
+  not a ``bool``.
+* Any structuring failure becomes one :class:`~comanaged_rcm.errors.ValidationError` listing
+  every problem with its path (``$.workflows[2].activities[0].kind``).
+
+>>> import attrs, datetime
+>>> @attrs.frozen
+... class Window:
+...     start: datetime.date
+...     weeks: int
+>>> to_json(Window(datetime.date(2026, 1, 5), 13))
+'{"start": "2026-01-05", "weeks": 13}'
+>>> from_dict({"start": "2026-01-05", "weeks": "13", "colour": 1}, Window)
+Traceback (most recent call last):
+...
+comanaged_rcm.errors.ValidationError: 2 validation issues: expected int (got '13') @ $.weeks;
+unknown key 'colour' @ $.colour
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import re
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    BaseValidationError,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+
+from comanaged_rcm.errors import Issue, ValidationError
+
+__all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
+
+T = TypeVar("T")
+
+converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+"""The library's one converter. Modules register hooks for their own special types on it."""
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _strict(kind: type[Any], *accepted: type[Any]) -> Any:
+    def hook(value: object, _: type[Any]) -> Any:
+        if isinstance(value, bool) and bool not in accepted:
+            raise TypeError(f"expected {kind.__name__} (got {value!r})")
+        if not isinstance(value, accepted):
+            raise TypeError(f"expected {kind.__name__} (got {value!r})")
+        return kind(value) if kind is float else value
+
+    return hook
+
+
+converter.register_structure_hook(int, _strict(int, int))
+converter.register_structure_hook(float, _strict(float, int, float))
+converter.register_structure_hook(str, _strict(str, str))
+converter.register_structure_hook(bool, _strict(bool, bool))
+
+
+def _structure_date(value: object, _: type[Any]) -> datetime.date:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO date string like '2026-01-31' (got {value!r})")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected an ISO date like '2026-01-31' (got {value!r})") from None
+
+
+def _structure_datetime(value: object, _: type[Any]) -> datetime.datetime:
+    if not isinstance(value, str):
+        raise TypeError(f"expected an ISO datetime string (got {value!r})")
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected an ISO datetime like '2026-01-31T09:00:00' (got {value!r})") from None
+
+
+converter.register_structure_hook(datetime.date, _structure_date)
+converter.register_unstructure_hook(datetime.date, datetime.date.isoformat)
+converter.register_structure_hook(datetime.datetime, _structure_datetime)
+converter.register_unstructure_hook(datetime.datetime, datetime.datetime.isoformat)
+
+
+def _is_enum(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, enum.Enum)
+
+
+def _enum_hook(cls: type[enum.Enum]) -> Any:
+    members = {m.value: m for m in cls}
+    choices = ", ".join(repr(v) for v in members)
+
+    def hook(value: object, _: type[Any]) -> enum.Enum:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            raise ValueError(f"expected one of {choices} (got {value!r})") from None
+
+    return hook
+
+
+converter.register_structure_hook_factory(_is_enum, _enum_hook)
+
+
+def _unstructure_frozenset(value: frozenset[Any]) -> list[Any]:
+    items = [converter.unstructure(v) for v in value]
+    return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
+
+
+converter.register_unstructure_hook(frozenset, _unstructure_frozenset)
+
+
+def _child(path: str, note: object) -> str:
+    if isinstance(note, AttributeValidationNote):
+        return f"{path}.{note.name}"
+    if isinstance(note, IterableValidationNote):
+        index = note.index
+        if isinstance(index, str) and _IDENTIFIER.match(index):
+            return f"{path}.{index}"
+        return f"{path}[{index!r}]"
+    return path  # pragma: no cover - cattrs attaches one of the two notes above
+
+
+def _issues(exc: BaseException, path: str) -> list[Issue]:
+    if isinstance(exc, ValidationError):
+        return [issue.under(path) for issue in exc.issues]
+    if isinstance(exc, ForbiddenExtraKeysError):
+        return [Issue(f"{path}.{key}", "unknown_key", f"unknown key {key!r}")
+                for key in sorted(exc.extra_fields)]
+    if isinstance(exc, (ClassValidationError, IterableValidationError)):
+        with_notes, without = exc.group_exceptions()
+        found: list[Issue] = []
+        for inner, note in with_notes:
+            found.extend(_issues(inner, _child(path, note)))
+        for inner in without:
+            found.extend(_issues(inner, path))
+        return found
+    if isinstance(exc, BaseValidationError):  # pragma: no cover - other cattrs groups
+        return [i for inner in exc.exceptions for i in _issues(inner, path)]
+    if isinstance(exc, KeyError):
+        return [Issue(path, "missing", "required key is missing")]
+    code = "type" if isinstance(exc, TypeError) else "value"
+    return [Issue(path, code, str(exc) or type(exc).__name__)]
+
+
+def to_dict(obj: Any) -> Any:
+    """Unstructure a model (or a list/dict of models) into JSON-ready builtins.
+
+    Args:
+        obj: An attrs model, or a container of them.
+
+    Returns:
+        Dicts, lists, strings, numbers, booleans and ``None`` only.
+    """
+    return converter.unstructure(obj)
+
+
+def from_dict(data: Any, cls: type[T]) -> T:
+    """Structure builtins into ``cls``, validating everything at once.
+
+    Args:
+        data: What :func:`to_dict` produced, or a document read from JSON.
+        cls: The model class to build.
+
+    Returns:
+        The model.
+
+    Raises:
+        ValidationError: Listing every bad field with its path; nothing is half-built.
+    """
+    try:
+        return converter.structure(data, cls)
+    except ValidationError as exc:
+        raise exc.under("$") from None
+    except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
+        raise ValidationError(_issues(exc, "$")) from None
+
+
+def to_json(obj: Any, *, indent: int | None = None) -> str:
+    """Serialize a model to a JSON string; the same object always gives the same string.
+
+    Args:
+        obj: An attrs model, or a container of them.
+        indent: Passed to :func:`json.dumps`; ``None`` gives one line.
+    """
+    return json.dumps(to_dict(obj), indent=indent, ensure_ascii=False, allow_nan=False)
+
+
+def from_json(text: str | bytes, cls: type[T]) -> T:
+    """Parse a JSON document and structure it into ``cls``.
+
+    Raises:
+        ValidationError: For malformed JSON (with line and column) or any invalid field.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError.single(
+            "$", "json", f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValidationError.single("$", "json", f"JSON is not valid UTF-8: {exc.reason}") from None
+    return from_dict(data, cls)
