@@ -6,12 +6,12 @@ goes through :func:`read_csv`, so a bad row is always reported the same way, as
 any cell is bad.
 
 >>> import io
->>> text = io.StringIO("claim_id,amount,posted\\nC1,120.50,2026-01-05\\nC2,,2026-01-06\\n")
+>>> text = io.StringIO("claim_id,amount,posted\nC1,120.50,2026-01-05\nC2,,2026-01-06\n")
 >>> cols = read_csv(text, [Column("claim_id"), Column("amount", ColumnKind.NUMBER, nullable=True),
 ...                        Column("posted", ColumnKind.DATE)], name="tx.csv")
 >>> cols["amount"].tolist(), str(cols["posted"][1])
 ([120.5, nan], '2026-01-06')
->>> read_csv(io.StringIO("claim_id,amount\\nC1,12x\\n"), [Column("claim_id"),
+>>> read_csv(io.StringIO("claim_id,amount\nC1,12x\n"), [Column("claim_id"),
 ...          Column("amount", ColumnKind.NUMBER)], name="tx.csv")
 Traceback (most recent call last):
 ...
@@ -142,9 +142,11 @@ def _read(handle: IO[str], columns: Sequence[Column], name: str) -> dict[str, np
     header = [h.strip() for h in header]
     issues: list[Issue] = []
     position = {h: i for i, h in enumerate(header)}
-    for column in columns:
-        if column.required and column.name not in position:
-            issues.append(Issue(f"{name}:1", "missing_column", f"missing required column {column.name!r}"))
+    issues.extend(
+        Issue(f"{name}:1", "missing_column", f"missing required column {column.name!r}")
+        for column in columns
+        if column.required and column.name not in position
+    )
     if issues:
         raise ValidationError(issues)
     rows = [(line, row) for line, row in enumerate(reader, start=2) if any(cell.strip() for cell in row)]
