@@ -4,4 +4,5 @@ import sys
 
 from comanaged_rcm.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess in tests
+    sys.exit(main())

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from comanaged_rcm import __version__
 from comanaged_rcm.errors import RCMError
 
-__all__ = ["CommandError", "main"]
+__all__ = ["CommandError", "build_parser", "main"]
 
 # Modules that contribute subcommands, in the order ``--help`` lists them.
 _SUBCOMMAND_MODULES: tuple[str, ...] = (
@@ -31,13 +31,9 @@ class CommandError(RCMError, ValueError):
     """A command-line argument or input file is unusable (printed as one line, exit status 2)."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose usage errors name the program and exit 2, as argparse does."""
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Build the full argument parser, with every module's subcommands."""
-    parser = _Parser(
+    parser = argparse.ArgumentParser(
         prog="comanaged-rcm",
         description="Governance primitives for co-managed revenue cycle management.",
     )

@@ -27,6 +27,8 @@ import datetime
 import enum
 import json
 import re
+import typing
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 import cattrs
@@ -112,12 +114,16 @@ def _enum_hook(cls: type[enum.Enum]) -> Any:
 converter.register_structure_hook_factory(_is_enum, _enum_hook)
 
 
-def _unstructure_frozenset(value: frozenset[Any]) -> list[Any]:
+def _is_set(cls: Any) -> bool:
+    return cls in (set, frozenset) or typing.get_origin(cls) in (set, frozenset, AbstractSet)
+
+
+def _unstructure_set(value: AbstractSet[Any]) -> list[Any]:
     items = [converter.unstructure(v) for v in value]
     return sorted(items, key=lambda v: json.dumps(v, sort_keys=True))
 
 
-converter.register_unstructure_hook(frozenset, _unstructure_frozenset)
+converter.register_unstructure_hook_factory(_is_set, lambda _: _unstructure_set)
 
 
 def _child(path: str, note: object) -> str:
@@ -149,6 +155,8 @@ def _issues(exc: BaseException, path: str) -> list[Issue]:
         return [i for inner in exc.exceptions for i in _issues(inner, path)]
     if isinstance(exc, KeyError):
         return [Issue(path, "missing", "required key is missing")]
+    if isinstance(exc, AttributeError):  # cattrs reads .keys() of what should be a mapping
+        return [Issue(path, "type", "expected a JSON object (mapping)")]
     code = "type" if isinstance(exc, TypeError) else "value"
     return [Issue(path, code, str(exc) or type(exc).__name__)]
 
@@ -180,9 +188,7 @@ def from_dict(data: Any, cls: type[T]) -> T:
     """
     try:
         return converter.structure(data, cls)
-    except ValidationError as exc:
-        raise exc.under("$") from None
-    except (BaseValidationError, ValueError, TypeError, KeyError) as exc:
+    except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ValidationError(_issues(exc, "$")) from None
 
 

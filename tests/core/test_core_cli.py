@@ -1,0 +1,75 @@
+"""The command-line shell: version, help, and one-line errors with exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import types
+
+import pytest
+
+from comanaged_rcm import __version__, cli
+from comanaged_rcm.errors import ValidationError
+
+
+def _fake_module(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    def fail(_: argparse.Namespace) -> int:
+        raise error
+
+    def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        parser = sub.add_parser("boom", help="always fails")
+        parser.set_defaults(handler=fail)
+
+    module = types.ModuleType("fake_commands")
+    module.register = register  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "fake_commands", module)
+    monkeypatch.setattr(cli, "_SUBCOMMAND_MODULES", ("fake_commands",))
+
+
+class TestShell:
+    def test_version(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """``--version`` prints the installed version."""
+        with pytest.raises(SystemExit) as info:
+            cli.main(["--version"])
+        assert info.value.code == 0
+        assert capsys.readouterr().out.strip() == f"comanaged-rcm {__version__}"
+
+    def test_no_command_prints_help(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Without a command the help is printed and the exit status is 0."""
+        assert cli.main([]) == 0
+        assert "usage: comanaged-rcm" in capsys.readouterr().out
+
+    def test_library_error_is_one_line_exit_2(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An RCMError becomes one stderr line and exit status 2, with no traceback."""
+        _fake_module(monkeypatch, ValidationError.single("$.confidence", "range", "must be in (0, 1)"))
+        assert cli.main(["boom"]) == 2
+        err = capsys.readouterr().err
+        assert err == "comanaged-rcm boom: error: 1 validation issue: must be in (0, 1) @ $.confidence\n"
+
+    def test_missing_file_is_one_line_exit_2(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A missing input file is reported with its name."""
+        _fake_module(monkeypatch, FileNotFoundError(2, "No such file or directory", "x.csv"))
+        assert cli.main(["boom"]) == 2
+        assert capsys.readouterr().err == "comanaged-rcm boom: error: No such file or directory: x.csv\n"
+
+    def test_unknown_command_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """argparse's own usage errors exit 2 too."""
+        with pytest.raises(SystemExit) as info:
+            cli.main(["no-such-command"])
+        assert info.value.code == 2
+        assert "invalid choice" in capsys.readouterr().err
+
+
+class TestModuleEntryPoint:
+    def test_python_dash_m(self) -> None:
+        """``python -m comanaged_rcm --version`` works like the console script."""
+        import subprocess  # noqa: PLC0415  (only this test needs it)
+
+        out = subprocess.run(  # noqa: S603  (our own interpreter, fixed arguments)
+            [sys.executable, "-m", "comanaged_rcm", "--version"], capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == f"comanaged-rcm {__version__}"

@@ -1,0 +1,54 @@
+"""Each package's public API is pinned, so a change to it is a deliberate one."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+EXPECTED = {
+    "comanaged_rcm": ["__version__"],
+    "comanaged_rcm.errors": [
+        "ConventionError",
+        "InsufficientDataError",
+        "Issue",
+        "RCMError",
+        "RuleSyntaxError",
+        "ValidationError",
+    ],
+    "comanaged_rcm.findings": ["Finding", "Severity", "errors_only", "raise_for_findings"],
+    "comanaged_rcm.serialize": ["converter", "from_dict", "from_json", "to_dict", "to_json"],
+    "comanaged_rcm.periods": ["Cadence", "Frequency", "Period", "Weekday", "relativedelta"],
+    "comanaged_rcm.tables": ["Column", "ColumnKind", "read_csv"],
+    "comanaged_rcm.cli": ["CommandError", "build_parser", "main"],
+}
+
+
+class TestExports:
+    @pytest.mark.parametrize("module", sorted(EXPECTED))
+    def test_all_is_pinned_and_sorted(self, module: str) -> None:
+        """``__all__`` lists exactly the public names, sorted, and each one exists."""
+        mod = importlib.import_module(module)
+        assert list(mod.__all__) == EXPECTED[module]
+        assert sorted(mod.__all__) == list(mod.__all__)
+        for name in mod.__all__:
+            assert hasattr(mod, name)
+
+
+class TestImportIsLight:
+    def test_import_does_not_load_scipy(self) -> None:
+        """``import comanaged_rcm`` stays light: scipy is imported only where needed."""
+        code = "import comanaged_rcm, sys; print('scipy' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603  (our own interpreter, fixed code)
+        assert out.stdout.strip() == "False"
+
+    def test_cli_parser_does_not_load_scipy(self) -> None:
+        """Building the command line (``--help``) does not import scipy either."""
+        code = (
+            "from comanaged_rcm.cli import build_parser; import sys; "
+            "build_parser(); print('scipy' in sys.modules)"
+        )
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603  (our own interpreter, fixed code)
+        assert out.stdout.strip() == "False"

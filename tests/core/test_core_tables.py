@@ -1,0 +1,85 @@
+"""The typed CSV reader: columns in, every bad cell out with line and column."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.tables import Column, ColumnKind, read_csv
+
+COLUMNS = [
+    Column("claim_id"),
+    Column("amount", ColumnKind.NUMBER),
+    Column("lines", ColumnKind.INTEGER),
+    Column("posted", ColumnKind.DATE),
+    Column("billed", ColumnKind.DATE, required=False, nullable=True),
+    Column("clean", ColumnKind.BOOLEAN),
+    Column("note", required=False, nullable=True),
+]
+
+
+class TestReadCsv:
+    def test_typed_columns(self, tmp_path: Path) -> None:
+        """Each kind becomes its numpy dtype; nullable dates are NaT; extra columns pass through as text."""
+        path = tmp_path / "tx.csv"
+        path.write_text(
+            "claim_id,amount,lines,posted,billed,clean,location\n"
+            "C1,10.5,2,2026-01-05,2026-01-06,yes,North\n"
+            "\n"
+            "C2,-3,1,2026-01-07,,FALSE,South\n",
+            encoding="utf-8",
+        )
+        cols = read_csv(path, COLUMNS)
+        assert cols["claim_id"].tolist() == ["C1", "C2"]
+        assert cols["amount"].dtype == np.float64
+        assert cols["amount"].tolist() == [10.5, -3.0]
+        assert cols["lines"].dtype == np.int64
+        assert cols["posted"].dtype == np.dtype("datetime64[D]")
+        assert np.isnat(cols["billed"]).tolist() == [False, True]
+        assert cols["clean"].tolist() == [True, False]
+        assert cols["location"].tolist() == ["North", "South"]
+        assert "note" not in cols
+
+    def test_every_bad_cell_is_reported(self) -> None:
+        """All bad cells, each as file:line:column, and nothing is returned."""
+        text = io.StringIO(
+            "claim_id,amount,lines,posted,clean\n"
+            "C1,ten,2,2026-01-05,yes\n"
+            ",1,2.5,2026-13-01,maybe\n"
+            "C3,inf,,2026-01-05,no\n"
+        )
+        with pytest.raises(ValidationError) as info:
+            read_csv(text, COLUMNS, name="tx.csv")
+        got = [(i.path, i.code) for i in info.value.issues]
+        assert got == [
+            ("tx.csv:3:claim_id", "empty"),
+            ("tx.csv:2:amount", "type"),
+            ("tx.csv:4:amount", "type"),
+            ("tx.csv:3:lines", "type"),
+            ("tx.csv:4:lines", "empty"),
+            ("tx.csv:3:posted", "type"),
+            ("tx.csv:3:clean", "type"),
+        ]
+
+    def test_missing_columns_and_ragged_rows(self) -> None:
+        """A missing required header, and a row of the wrong width, are reported by line."""
+        with pytest.raises(ValidationError) as info:
+            read_csv(io.StringIO("claim_id\nC1\n"), COLUMNS, name="x.csv")
+        assert {i.message for i in info.value.issues} >= {"missing required column 'amount'"}
+        with pytest.raises(ValidationError) as info:
+            read_csv(io.StringIO("claim_id\nC1,extra\n"), [Column("claim_id")], name="x.csv")
+        assert info.value.issues[0].path == "x.csv:2"
+
+    def test_empty_file(self) -> None:
+        """No header row at all."""
+        with pytest.raises(ValidationError, match="empty"):
+            read_csv(io.StringIO(""), COLUMNS)
+
+    def test_missing_file_is_an_os_error(self, tmp_path: Path) -> None:
+        """A path that does not exist raises the usual FileNotFoundError (the CLI prints it as one line)."""
+        with pytest.raises(FileNotFoundError):
+            read_csv(tmp_path / "nope.csv", COLUMNS)
