@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import types
 
@@ -67,9 +68,7 @@ class TestShell:
 class TestModuleEntryPoint:
     def test_python_dash_m(self) -> None:
         """``python -m comanaged_rcm --version`` works like the console script."""
-        import subprocess  # noqa: PLC0415  (only this test needs it)
-
-        out = subprocess.run(  # noqa: S603  (our own interpreter, fixed arguments)
+        out = subprocess.run(
             [sys.executable, "-m", "comanaged_rcm", "--version"], capture_output=True, text=True, check=True
         )
         assert out.stdout.strip() == f"comanaged-rcm {__version__}"
