@@ -1,0 +1,320 @@
+"""Renderers of the governance report: terminal text, Markdown, JSON and a self-contained HTML page.
+
+The HTML page needs no JavaScript and no network: styles are inline in the page and each outcome
+KPI's trend is a small inline SVG chart, so the page reads the same in a browser and on paper.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Sequence
+
+from comanaged_rcm.cycle._report import GovernanceReport, KpiLine, TrendPoint
+from comanaged_rcm.serialize import to_json
+
+__all__ = ["format_value", "render_html", "render_json", "render_markdown", "render_text"]
+
+_SPARKS = "▁▂▃▄▅▆▇█"
+_STATUS = {"on_track": "on track", "watch": "watch", "breach": "BREACH", "no_target": "-"}
+_PERCENT_UNITS = frozenset({"percent", "%", "ratio", "rate", "share"})
+_MONEY_UNITS = frozenset({"usd", "dollars", "$", "currency"})
+
+
+def format_value(value: float | None, unit: str) -> str:
+    """Format a KPI value for people: rates as percentages, money with separators.
+
+    >>> format_value(0.9623, "ratio"), format_value(41.26, "days"), format_value(None, "ratio")
+    ('96.2%', '41.3 d', 'n/a')
+    >>> format_value(1234567.891, "usd"), format_value(12.0, "count")
+    ('$1,234,568', '12')
+    """
+    if value is None or math.isnan(value):
+        return "n/a"
+    if unit in _PERCENT_UNITS:
+        return f"{value * 100:.1f}%"
+    if unit == "days":
+        return f"{value:.1f} d"
+    if unit in _MONEY_UNITS:
+        return f"${value:,.0f}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _format_change(line: KpiLine) -> str:
+    if line.change is None:
+        return "-"
+    if line.unit in _PERCENT_UNITS:
+        return f"{line.change * 100:+.1f} pp"
+    return f"{line.change:+,.1f}"
+
+
+def _format_target(line: KpiLine) -> str:
+    if line.target is None:
+        return "-"
+    sign = ">=" if line.direction == "higher_is_better" else "<="
+    return f"{sign} {format_value(line.target, line.unit)}"
+
+
+def sparkline(points: Sequence[TrendPoint]) -> str:
+    """A one-line trend of unicode blocks; undefined periods are blank.
+
+    >>> import datetime
+    >>> from comanaged_rcm.periods import Period
+    >>> p = Period(datetime.date(2026, 1, 5), datetime.date(2026, 1, 12))
+    >>> sparkline([TrendPoint("a", p, 1.0), TrendPoint("b", p, None), TrendPoint("c", p, 3.0)])
+    '▁ █'
+    """
+    values = [p.value for p in points if p.value is not None]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low
+    chars = []
+    for p in points:
+        if p.value is None:
+            chars.append(" ")
+        else:
+            level = 0 if span == 0 else round((p.value - low) / span * (len(_SPARKS) - 1))
+            chars.append(_SPARKS[level])
+    return "".join(chars)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [f"  {line.rstrip()}", "  " + "  ".join("-" * w for w in widths)]
+    out.extend("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return out
+
+
+def _kpi_rows(lines: Sequence[KpiLine], *, spark: Callable[[Sequence[TrendPoint]], str]) -> list[list[str]]:
+    return [
+        [
+            line.name,
+            format_value(line.value, line.unit),
+            _format_target(line),
+            _STATUS.get(line.status, line.status),
+            _format_change(line),
+            spark(line.trend),
+            line.convention,
+        ]
+        for line in lines
+    ]
+
+
+_KPI_HEADERS = ("metric", "value", "target", "status", "change", "trend", "convention")
+
+
+def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[str]], str]]:
+    """Each section as (title, headers, rows, note); shared by the text and Markdown renderers."""
+    ops = report.operations
+    sections: list[tuple[str, list[str], list[list[str]], str]] = [
+        (
+            "1. Outcomes",
+            list(_KPI_HEADERS),
+            _kpi_rows(report.outcomes, spark=sparkline),
+            "Money results. Trends cover the last periods of the cadence; status is against target.",
+        ),
+        ("2. Drivers", list(_KPI_HEADERS), _kpi_rows(report.drivers, spark=sparkline),
+         "What moves the outcomes above."),
+        (
+            "3. Operations (activity, not outcomes)",
+            list(_KPI_HEADERS),
+            _kpi_rows(ops.activity_kpis, spark=sparkline),
+            f"Open escalations: {ops.open_escalations}. Activity explains outcomes; it never replaces them.",
+        ),
+        (
+            "3a. Who worked what",
+            ["party", "kind", "workflow", "closed", "touches", "escalated", "open"],
+            [
+                [w.party_name, w.kind, w.workflow, str(w.closed), str(w.touches), str(w.escalated),
+                 str(w.open_items)]
+                for w in ops.by_party
+            ],
+            "",
+        ),
+        (
+            "3b. Queues at the as-of date",
+            ["workflow", "open", "aged > 30 d", "median age", "oldest"],
+            [
+                [q.workflow, str(q.open_items), str(q.aged_over_30),
+                 "-" if q.median_age_days is None else f"{q.median_age_days:.0f} d",
+                 "-" if q.oldest_age_days is None else f"{q.oldest_age_days} d"]
+                for q in ops.queues
+            ],
+            "",
+        ),
+        (
+            "4. QA",
+            ["workflow", "population", "sample", "plan", "selection", "audited", "errors", "rate",
+             "upper limit", "result"],
+            [
+                [
+                    q.workflow,
+                    str(q.population),
+                    str(q.sample_size),
+                    (
+                        f"{q.confidence:.0%} conf, tol {q.tolerable_rate:.1%}, "
+                        f"exp {q.expected_rate:.1%}, accept <= {q.acceptable_deviations}"
+                    ),
+                    f"seed {q.selection_seed} ({q.selection_algorithm})",
+                    f"{q.audited_sample} in {q.audited_period}",
+                    str(q.deviations),
+                    format_value(q.observed_rate, "ratio"),
+                    format_value(q.upper_limit, "ratio"),
+                    {True: "pass", False: "FAIL", None: "-"}[q.passed],
+                ]
+                for q in report.qa
+            ],
+            "Sample sizes and upper limits follow the convention named in the JSON report.",
+        ),
+        (
+            "5. Escalations",
+            ["rule", "severity", "level", "owner", "entity", "deadline", "why"],
+            [
+                [e.rule, e.severity, e.level, e.owner_name, e.entity,
+                 "-" if e.deadline is None else e.deadline.isoformat(), e.reason]
+                for e in report.escalations
+            ],
+            "",
+        ),
+        (
+            "6. Scope findings",
+            ["rule", "severity", "path", "message"],
+            [[f.rule, f.severity, f.path, f.message] for f in report.scope_findings],
+            "The RACI validator's findings on the engagement's scope split.",
+        ),
+    ]
+    return sections
+
+
+def _heading(report: GovernanceReport) -> list[str]:
+    return [
+        f"Co-managed governance report: {report.engagement}",
+        (
+            f"Period {report.period_label} ({report.period}), as of {report.as_of.isoformat()}; "
+            f"data: {report.data_source}"
+        ),
+    ]
+
+
+def render_text(report: GovernanceReport) -> str:
+    """Render the report for a terminal (plain text, fixed-width tables, unicode sparklines)."""
+    out = [*_heading(report), ""]
+    for title, headers, rows, note in _sections(report):
+        out.append(title.upper())
+        out.extend(_table(headers, rows) if rows else ["  (none)"])
+        if note:
+            out.append(f"  {note}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(report: GovernanceReport) -> str:
+    """Render the report as GitHub-flavoured Markdown."""
+    title, subtitle = _heading(report)
+    out = [f"# {title}", "", subtitle, ""]
+    for name, headers, rows, note in _sections(report):
+        out.extend([f"## {name}", ""])
+        if rows:
+            out.append("| " + " | ".join(headers) + " |")
+            out.append("|" + "---|" * len(headers))
+            out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
+        else:
+            out.append("_None._")
+        if note:
+            out.extend(["", f"_{note}_"])
+        out.append("")
+    return "\n".join(out)
+
+
+def render_json(report: GovernanceReport) -> str:
+    """Render the report as JSON (``comanaged_rcm.serialize``); it round-trips exactly."""
+    return to_json(report, indent=2) + "\n"
+
+
+def svg_trend(points: Sequence[TrendPoint], *, width: int = 160, height: int = 36) -> str:
+    """A small inline SVG line chart of a trend, with a dot on the latest value."""
+    defined = [(i, p.value) for i, p in enumerate(points) if p.value is not None]
+    label = html.escape(", ".join(f"{p.label}: {p.value if p.value is not None else 'n/a'}" for p in points))
+    if not defined:
+        return f'<svg width="{width}" height="{height}" role="img" aria-label="no data"></svg>'
+    values = [v for _, v in defined]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (width - 8) / max(len(points) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return 4 + i * step, height - 4 - (v - low) / span * (height - 8)
+
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in defined))
+    last_x, last_y = xy(*defined[-1])
+    return (
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{label}"><polyline fill="none" stroke="#3949ab" stroke-width="1.5" '
+        f'points="{coords}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" fill="#3949ab"/></svg>'
+    )
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1a1a1a}
+h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:middle}
+th{background:#f3f4f8}.note{color:#555;font-size:.8rem}
+.s-on_track{color:#1b5e20}.s-watch{color:#e65100}.s-breach{color:#b71c1c;font-weight:bold}
+@media print{body{margin:0}h2{break-after:avoid}}
+"""
+
+
+def _html_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], *, raw: frozenset[int] = frozenset()
+) -> str:
+    """An HTML table; cells are escaped except in the ``raw`` columns (markup built here)."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = "".join(f"<td>{cell if i in raw else html.escape(cell)}</td>" for i, cell in enumerate(row))
+        body.append(f"<tr>{cells}</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(headers)}">None.</td></tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def render_html(report: GovernanceReport) -> str:
+    """Render a self-contained, printable HTML page with inline SVG trends (no JavaScript)."""
+    title, subtitle = _heading(report)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>",
+    ]
+    kpi_sections = {
+        "1. Outcomes": report.outcomes,
+        "2. Drivers": report.drivers,
+        "3. Operations (activity, not outcomes)": report.operations.activity_kpis,
+    }
+    for name, headers, rows, note in _sections(report):
+        parts.append(f"<h2>{html.escape(name)}</h2>")
+        lines = kpi_sections.get(name)
+        if lines is None:
+            parts.append(_html_table(headers, rows))
+        else:
+            marked = [
+                [*row[:3], f'<span class="s-{html.escape(line.status)}">{html.escape(row[3])}</span>',
+                 row[4], svg_trend(line.trend), row[6]]
+                for row, line in zip(rows, lines, strict=True)
+            ]
+            parts.append(_html_table(headers, marked, raw=frozenset({3, 5})))
+        if note:
+            parts.append(f'<p class="note">{html.escape(note)}</p>')
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
