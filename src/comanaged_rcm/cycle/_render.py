@@ -240,7 +240,7 @@ def render_json(report: GovernanceReport) -> str:
 
 
 def svg_trend(points: Sequence[TrendPoint], *, width: int = 160, height: int = 36) -> str:
-    """A small inline SVG line chart of a trend, with a dot on the latest value."""
+    """A small inline SVG line chart of a trend, broken at undefined periods, a dot on the latest."""
     defined = [(i, p.value) for i, p in enumerate(points) if p.value is not None]
     label = html.escape(", ".join(f"{p.label}: {p.value if p.value is not None else 'n/a'}" for p in points))
     if not defined:
@@ -253,12 +253,23 @@ def svg_trend(points: Sequence[TrendPoint], *, width: int = 160, height: int = 3
     def xy(i: int, v: float) -> tuple[float, float]:
         return 4 + i * step, height - 4 - (v - low) / span * (height - 8)
 
-    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in defined))
+    runs: list[list[tuple[float, float]]] = [[]]
+    for i, p in enumerate(points):
+        if p.value is None:
+            runs.append([])
+        else:
+            runs[-1].append(xy(i, p.value))
+    lines = "".join(
+        f'<polyline fill="none" stroke="#3949ab" stroke-width="1.5" '
+        f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in run)}"/>'
+        for run in runs
+        if run
+    )
     last_x, last_y = xy(*defined[-1])
     return (
         f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{label}"><polyline fill="none" stroke="#3949ab" stroke-width="1.5" '
-        f'points="{coords}"/><circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" fill="#3949ab"/></svg>'
+        f'aria-label="{label}">{lines}<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" '
+        f'fill="#3949ab"/></svg>'
     )
 
 
