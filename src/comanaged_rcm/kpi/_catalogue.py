@@ -1,0 +1,419 @@
+"""KPI definitions, the built-in catalogue and the hierarchy check.
+
+A KPI is a ratio of sums of base measures (see :data:`~comanaged_rcm.kpi.MEASURES`), times a
+scale; a count KPI has no denominator. Edges point from a driver up to what it drives: typed
+``decomposes`` (the children's numerators add up to the parent's over the same denominator) or
+``influences``.
+
+>>> [k.id for k in catalogue() if k.tier is Tier.OUTCOME][:3]
+['net_collection_rate', 'days_in_ar', 'write_off_rate']
+>>> check_hierarchy(catalogue())
+[]
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Iterable
+
+import attrs
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.findings import Finding, Severity
+from comanaged_rcm.kpi._conventions import CONVENTIONS
+from comanaged_rcm.kpi._engine import MEASURES, measure_table
+
+__all__ = [
+    "Direction",
+    "Edge",
+    "EdgeKind",
+    "KPIDefinition",
+    "Tier",
+    "Unit",
+    "catalogue",
+    "check_hierarchy",
+    "register",
+    "unregister",
+]
+
+
+class Tier(enum.Enum):
+    """Where a KPI sits: outcomes (money results) above drivers above activity (effort)."""
+
+    OUTCOME = "outcome"
+    DRIVER = "driver"
+    ACTIVITY = "activity"
+
+    @property
+    def rank(self) -> int:
+        """0 for outcomes, 1 for drivers, 2 for activity."""
+        return list(Tier).index(self)
+
+
+class Direction(enum.Enum):
+    """Which way is better."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class Unit(enum.Enum):
+    """What a KPI's value is measured in."""
+
+    PERCENT = "percent"
+    DAYS = "days"
+    RATIO = "ratio"
+    COUNT = "count"
+
+
+class EdgeKind(enum.Enum):
+    """How a driver relates to what it drives."""
+
+    DECOMPOSES = "decomposes"  # exact arithmetic: the children's numerators add up to the parent's
+    INFLUENCES = "influences"  # a causal, not arithmetic, link
+
+
+@attrs.frozen
+class Edge:
+    """An edge from the KPI that declares it up to ``target``.
+
+    >>> Edge("write_off_rate", EdgeKind.INFLUENCES).target
+    'write_off_rate'
+    """
+
+    target: str
+    kind: EdgeKind = EdgeKind.INFLUENCES
+
+
+def _identifier(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not (isinstance(value, str) and value.isidentifier() and value == value.lower()):
+        raise ValidationError.single(
+            f"$.{attribute.name}", "format", f"{attribute.name!r} must be a snake_case identifier (got {value!r})"
+        )
+
+
+def _measures(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+    for i, term in enumerate(value):
+        if term.removeprefix("-") not in MEASURES:
+            raise ValidationError.single(
+                f"$.{attribute.name}[{i}]", "unknown", f"unknown measure {term!r} (see kpi.MEASURES)"
+            )
+
+
+def _families(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+    for i, family in enumerate(value):
+        if family not in CONVENTIONS:
+            raise ValidationError.single(
+                f"$.{attribute.name}[{i}]", "unknown", f"unknown convention family {family!r}"
+            )
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not value > 0:
+        raise ValidationError.single(f"$.{attribute.name}", "range", f"'{attribute.name}' must be > 0 (got {value!r})")
+
+
+@attrs.frozen(kw_only=True)
+class KPIDefinition:
+    """One KPI: a ratio of sums of base measures, with its place in the hierarchy.
+
+    Args:
+        id: Short snake_case id (``net_collection_rate``).
+        name: Human name.
+        tier: Outcome, driver or activity.
+        direction: Whether higher or lower is better.
+        unit: What the value is measured in.
+        formula: The formula in words, as the docs show it.
+        numerator: Base measures added up (a leading ``-`` subtracts one).
+        denominator: Base measures added up; empty for a count KPI.
+        scale: Multiplies the ratio (100 for percentages).
+        conventions: The convention families the KPI depends on.
+        drives: Edges up to the KPIs this one drives.
+        source: Who defines the KPI.
+
+    >>> KPIDefinition(id="cash_per_item", name="Cash per closed item", tier=Tier.ACTIVITY,
+    ...     direction=Direction.HIGHER, unit=Unit.RATIO, formula="cash / items closed",
+    ...     numerator=("cash",), denominator=("items_closed",)).scale
+    1.0
+    """
+
+    id: str = attrs.field(validator=_identifier)
+    name: str
+    tier: Tier
+    direction: Direction
+    unit: Unit
+    formula: str
+    numerator: tuple[str, ...] = attrs.field(validator=_measures)
+    denominator: tuple[str, ...] = attrs.field(default=(), validator=_measures)
+    scale: float = attrs.field(default=1.0, validator=_positive)
+    conventions: tuple[str, ...] = attrs.field(default=(), validator=_families)
+    drives: tuple[Edge, ...] = ()
+    source: str = ""
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """The input tables the KPI's measures come from."""
+        return frozenset(measure_table(m.removeprefix("-")) for m in (*self.numerator, *self.denominator))
+
+
+def _kpi(
+    id_: str,
+    name: str,
+    tier: Tier,
+    direction: Direction,
+    unit: Unit,
+    formula: str,
+    numerator: tuple[str, ...],
+    denominator: tuple[str, ...] = (),
+    *,
+    scale: float = 1.0,
+    conventions: tuple[str, ...] = (),
+    drives: tuple[Edge, ...] = (),
+    source: str = "",
+) -> KPIDefinition:
+    return KPIDefinition(
+        id=id_,
+        name=name,
+        tier=tier,
+        direction=direction,
+        unit=unit,
+        formula=formula,
+        numerator=numerator,
+        denominator=denominator,
+        scale=scale,
+        conventions=conventions,
+        drives=drives,
+        source=source,
+    )
+
+
+O, DR, A = Tier.OUTCOME, Tier.DRIVER, Tier.ACTIVITY
+HI, LO = Direction.HIGHER, Direction.LOWER
+PCT = 100.0
+_INF = EdgeKind.INFLUENCES
+_DEC = EdgeKind.DECOMPOSES
+_COLLECTION = ("refunds", "collection_basis")
+_AR_DAYS = ("ar_window", "ar_charges", "credit_balances")
+_WRITE_OFF = ("write_off_denominator", "write_off_reasons")
+_DENIAL = ("denial_unit", "denial_scope", "denial_denominator")
+_AGING = ("aging_anchor", "aging_scope", "credit_balances")
+
+_BUILT_IN: tuple[KPIDefinition, ...] = (
+    _kpi("net_collection_rate", "Net collection rate", O, HI, Unit.PERCENT,
+         "collections / (charges - contractual adjustments) x 100", ("collections",), ("collectible",),
+         scale=PCT, conventions=_COLLECTION, source="MGMA"),
+    _kpi("days_in_ar", "Days in A/R", O, LO, Unit.DAYS, "A/R at as-of / average daily charges",
+         ("ar_balance",), ("average_daily_charges",), conventions=_AR_DAYS, source="HFMA MAP Keys"),
+    _kpi("write_off_rate", "Write-off rate (non-contractual)", O, LO, Unit.PERCENT,
+         "non-contractual write-offs / write-off base x 100", ("write_offs",), ("write_off_base",),
+         scale=PCT, conventions=_WRITE_OFF, source="HFMA MAP Keys"),
+    _kpi("cash_collection_pct_npsr", "Cash collection % of NPSR", O, HI, Unit.PERCENT,
+         "cash collected / net patient service revenue x 100", ("cash",), ("npsr",), scale=PCT,
+         conventions=("refunds",), source="HFMA MAP Keys"),
+    _kpi("cost_to_collect", "Cost to collect", O, LO, Unit.PERCENT, "cost to collect / cash collected x 100",
+         ("cost_to_collect",), ("cash",), scale=PCT, conventions=("refunds",), source="HFMA MAP Keys"),
+    _kpi("initial_denial_rate", "Initial denial rate", DR, LO, Unit.PERCENT,
+         "initial denials / denial base x 100", ("denials",), ("denial_base",), scale=PCT,
+         conventions=_DENIAL, drives=(Edge("net_collection_rate"), Edge("days_in_ar")),
+         source="HFMA Claim Integrity Task Force"),
+    _kpi("denial_write_off_pct_npsr", "Denial write-offs % of NPSR", DR, LO, Unit.PERCENT,
+         "write-offs for denial / NPSR x 100", ("write_offs_denial",), ("npsr",), scale=PCT,
+         drives=(Edge("write_off_rate"),), source="HFMA MAP Keys"),
+    _kpi("denial_overturn_rate", "Denial overturn rate", DR, HI, Unit.PERCENT,
+         "resubmissions paid or partially paid / resubmissions adjudicated x 100", ("overturned",),
+         ("resubmissions_adjudicated",), scale=PCT, drives=(Edge("net_collection_rate"),), source="MGMA"),
+    _kpi("clean_claim_rate", "Clean claim rate", DR, HI, Unit.PERCENT,
+         "clean original submissions / original submissions x 100", ("clean_claims",), ("first_submissions",),
+         scale=PCT, drives=(Edge("initial_denial_rate"), Edge("days_in_ar")), source="HFMA MAP Keys"),
+    _kpi("aged_ar_over_90", "Aged A/R over 90 days", DR, LO, Unit.PERCENT,
+         "A/R aged 91 days or more / A/R in scope x 100", ("ar_over_90",), ("ar_aging_base",), scale=PCT,
+         conventions=_AGING, drives=(Edge("days_in_ar"), Edge("write_off_rate")), source="HFMA MAP Keys"),
+    _kpi("dnfb_days", "Discharged not final billed days", DR, LO, Unit.DAYS,
+         "unbilled charges at as-of / average daily charges", ("dnfb",), ("average_daily_charges",),
+         conventions=("ar_window", "ar_charges"), drives=(Edge("days_in_ar"),), source="HFMA MAP Keys"),
+    _kpi("late_charges_pct", "Late charges %", DR, LO, Unit.PERCENT,
+         "charges posted over 30 days after service / gross charges x 100", ("late_charges",),
+         ("gross_charges",), scale=PCT, drives=(Edge("days_in_ar"),), source="HFMA MAP Keys"),
+    _kpi("pos_collections_pct", "Point-of-service collections %", DR, HI, Unit.PERCENT,
+         "payments posted on or before the date of service / payments x 100", ("pos_payments",),
+         ("payments",), scale=PCT, drives=(Edge("net_collection_rate"),), source="HFMA MAP Keys"),
+    _kpi("bad_debt_pct", "Bad debt % of gross charges", DR, LO, Unit.PERCENT,
+         "bad-debt write-offs / gross charges x 100", ("write_offs_bad_debt",), ("gross_charges",),
+         scale=PCT, drives=(Edge("uncompensated_care_pct", _DEC),), source="HFMA MAP Keys"),
+    _kpi("charity_pct", "Charity care % of gross charges", DR, LO, Unit.PERCENT,
+         "charity write-offs / gross charges x 100", ("write_offs_charity",), ("gross_charges",), scale=PCT,
+         drives=(Edge("uncompensated_care_pct", _DEC),), source="HFMA MAP Keys"),
+    _kpi("uncompensated_care_pct", "Uncompensated care % of gross charges", DR, LO, Unit.PERCENT,
+         "(bad debt + charity write-offs) / gross charges x 100", ("write_offs_bad_debt", "write_offs_charity"),
+         ("gross_charges",),
+         scale=PCT, drives=(Edge("write_off_rate"),), source="HFMA MAP Keys"),
+    _kpi("items_closed", "Work items closed", A, HI, Unit.COUNT, "work items closed in the period",
+         ("items_closed",), drives=(Edge("days_in_ar"),)),
+    _kpi("touches_per_closed_item", "Touches per closed item", A, LO, Unit.RATIO,
+         "touches on items closed / items closed", ("touches_closed",), ("items_closed",)),
+    _kpi("backlog", "Backlog", A, LO, Unit.COUNT, "work items open at as-of", ("backlog",),
+         drives=(Edge("aged_ar_over_90"),)),
+    _kpi("aged_backlog", "Aged backlog", A, LO, Unit.COUNT, "work items open at as-of for 31 days or more",
+         ("aged_backlog",), drives=(Edge("aged_ar_over_90"),)),
+    _kpi("escalated_share", "Escalated share", A, LO, Unit.PERCENT,
+         "escalated items closed / items closed x 100", ("escalated_closed",), ("items_closed",), scale=PCT),
+)  # fmt: skip
+
+_REGISTRY: dict[str, KPIDefinition] = {k.id: k for k in _BUILT_IN}
+
+
+def catalogue() -> tuple[KPIDefinition, ...]:
+    """Every KPI, built-in and registered, outcomes first, then drivers, then activity.
+
+    >>> len([k for k in catalogue() if k.tier is Tier.ACTIVITY])
+    5
+    """
+    return tuple(sorted(_REGISTRY.values(), key=lambda k: k.tier.rank))
+
+
+def register(definition: KPIDefinition) -> None:
+    """Add a user KPI to the catalogue, after checking the hierarchy it makes.
+
+    Raises:
+        ValidationError: The id is taken, or the hierarchy with it has an error finding.
+    """
+    if definition.id in _REGISTRY:
+        raise ValidationError.single("$.id", "duplicate", f"KPI {definition.id!r} is already in the catalogue")
+    findings = [f for f in check_hierarchy((*_REGISTRY.values(), definition)) if f.is_error]
+    if findings:
+        raise ValidationError.single(findings[0].path, findings[0].rule, findings[0].message)
+    _REGISTRY[definition.id] = definition
+
+
+def unregister(kpi_id: str) -> None:
+    """Remove a user KPI (built-in KPIs stay).
+
+    Raises:
+        ValidationError: Unknown id, a built-in KPI, or one another KPI drives into.
+    """
+    if kpi_id not in _REGISTRY or any(k.id == kpi_id for k in _BUILT_IN):
+        raise ValidationError.single("$.id", "unknown", f"{kpi_id!r} is not a registered user KPI")
+    if any(edge.target == kpi_id for k in _REGISTRY.values() for edge in k.drives):
+        raise ValidationError.single("$.id", "in_use", f"another KPI drives into {kpi_id!r}")
+    del _REGISTRY[kpi_id]
+
+
+def lookup(kpi_id: str) -> KPIDefinition:
+    """The KPI with this id.
+
+    Raises:
+        ValidationError: Unknown id.
+    """
+    try:
+        return _REGISTRY[kpi_id]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ValidationError.single("$.metrics", "unknown", f"unknown KPI {kpi_id!r} (known: {known})") from None
+
+
+def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
+    """Check that KPI definitions form a valid hierarchy; return every finding.
+
+    Rules: ``KPI-001`` duplicate id; ``KPI-002`` an edge to an unknown KPI; ``KPI-003`` an edge
+    that points down a tier (toward activity); ``KPI-004`` an activity-only KPI (all its
+    measures from work items) ranked as an outcome; ``KPI-005`` a ``decomposes`` edge whose
+    children do not add up to the parent over the same denominator; ``KPI-006`` a cycle;
+    ``KPI-007`` (warning) a driver that drives nothing.
+
+    >>> bad = KPIDefinition(id="x", name="x", tier=Tier.OUTCOME, direction=Direction.HIGHER,
+    ...     unit=Unit.COUNT, formula="items", numerator=("items_closed",))
+    >>> [f.rule for f in check_hierarchy([bad])]
+    ['KPI-004']
+    """
+    definitions = list(definitions)
+    findings: list[Finding] = []
+    by_id: dict[str, KPIDefinition] = {}
+    for i, kpi in enumerate(definitions):
+        if kpi.id in by_id:
+            findings.append(Finding("KPI-001", Severity.ERROR, f"$[{i}].id", f"duplicate KPI id {kpi.id!r}"))
+        by_id[kpi.id] = kpi
+    position = {k.id: i for i, k in enumerate(definitions)}
+    for kpi in by_id.values():
+        where = f"$[{position[kpi.id]}]"
+        if kpi.tier is Tier.OUTCOME and kpi.tables == {"work_items"}:
+            findings.append(
+                Finding("KPI-004", Severity.ERROR, where, f"{kpi.id!r} counts activity; it cannot be an outcome")
+            )
+        if kpi.tier is Tier.DRIVER and not kpi.drives:
+            findings.append(
+                Finding("KPI-007", Severity.WARNING, f"{where}.drives", f"driver {kpi.id!r} drives nothing")
+            )
+        for j, edge in enumerate(kpi.drives):
+            path = f"{where}.drives[{j}]"
+            target = by_id.get(edge.target)
+            if target is None:
+                findings.append(Finding("KPI-002", Severity.ERROR, path, f"unknown KPI {edge.target!r}"))
+            elif target.tier.rank > kpi.tier.rank:
+                findings.append(
+                    Finding(
+                        "KPI-003",
+                        Severity.ERROR,
+                        path,
+                        f"{kpi.id!r} ({kpi.tier.value}) points down to {target.id!r} ({target.tier.value})",
+                    )
+                )
+    findings += _check_decompositions(by_id, position)
+    findings += _check_cycles(by_id, position)
+    return findings
+
+
+def _check_decompositions(by_id: dict[str, KPIDefinition], position: dict[str, int]) -> list[Finding]:
+    findings = []
+    children: dict[str, list[KPIDefinition]] = {}
+    for kpi in by_id.values():
+        for edge in kpi.drives:
+            if edge.kind is EdgeKind.DECOMPOSES and edge.target in by_id:
+                children.setdefault(edge.target, []).append(kpi)
+    for parent_id, parts in children.items():
+        parent = by_id[parent_id]
+        summed = Counter(term for part in parts for term in part.numerator)
+        same_base = all(
+            Counter(p.denominator) == Counter(parent.denominator) and p.scale == parent.scale for p in parts
+        )
+        if not same_base or summed != Counter(parent.numerator):
+            findings.append(
+                Finding(
+                    "KPI-005",
+                    Severity.ERROR,
+                    f"$[{position[parent_id]}]",
+                    f"{', '.join(sorted(p.id for p in parts))} do not add up to {parent_id!r} "
+                    "over the same denominator",
+                )
+            )
+    return findings
+
+
+def _check_cycles(by_id: dict[str, KPIDefinition], position: dict[str, int]) -> list[Finding]:
+    state: dict[str, int] = {}
+    findings = []
+    for start in by_id:
+        if start in state:
+            continue
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, index = stack.pop()
+            if index == 0:
+                state[node] = 1
+                path.append(node)
+            edges = [e.target for e in by_id[node].drives if e.target in by_id]
+            if index < len(edges):
+                stack.append((node, index + 1))
+                nxt = edges[index]
+                if state.get(nxt) == 1:
+                    cycle = [*path[path.index(nxt) :], nxt]
+                    findings.append(
+                        Finding("KPI-006", Severity.ERROR, f"$[{position[node]}].drives", "cycle: " + " -> ".join(cycle))
+                    )
+                elif nxt not in state:
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return findings

@@ -1,0 +1,174 @@
+"""Conventions: named, versioned readings of a formula, chosen per call and reported with results.
+
+A convention belongs to a *family* (``refunds``, ``ar_window``...) and names one *option* of it.
+Every KPI lists the families it depends on; its result reports the option used for each, as
+``family:option@version``.
+
+>>> resolve_conventions({"refunds": "gross"})["refunds"].id
+'refunds:gross@1'
+>>> resolve_conventions({"refunds": "both"})
+Traceback (most recent call last):
+...
+comanaged_rcm.errors.ConventionError: unknown option 'both' for convention 'refunds' (choose from gross, netted)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from comanaged_rcm.errors import ConventionError
+
+__all__ = ["CONVENTIONS", "DEFAULT_CONVENTIONS", "Convention", "resolve_conventions"]
+
+_MAP = "HFMA MAP Keys"
+_CITF = "HFMA Claim Integrity Task Force"
+_MGMA = "MGMA"
+_AAFP = "AAFP"
+
+
+@attrs.frozen(kw_only=True)
+class Convention:
+    """One named reading of a formula.
+
+    Args:
+        family: What the choice is about (``ar_window``).
+        option: The reading chosen (``trailing_90_days``).
+        version: Bumped whenever the arithmetic of the option changes.
+        description: What the option computes, in one sentence.
+        source: Who defines or recommends it (HFMA MAP Keys, MGMA, AAFP...).
+
+    >>> CONVENTIONS["ar_window"]["trailing_3_months"].source
+    'HFMA MAP Keys'
+    """
+
+    family: str
+    option: str
+    version: int
+    description: str
+    source: str
+
+    @property
+    def id(self) -> str:
+        """``family:option@version``, the form results report."""
+        return f"{self.family}:{self.option}@{self.version}"
+
+
+def _c(family: str, option: str, description: str, source: str) -> Convention:
+    return Convention(family=family, option=option, version=1, description=description, source=source)
+
+
+_ALL = (
+    _c("refunds", "netted", "collections are payments minus refunds", _MGMA),
+    _c("refunds", "gross", "collections are payments; refunds are ignored", _AAFP),
+    _c(
+        "collection_basis",
+        "posting_period",
+        "payments and net charges both posted in the period",
+        _MGMA,
+    ),
+    _c(
+        "collection_basis",
+        "dos_cohort",
+        "charges with a date of service in the period and every payment on them posted before as-of",
+        _AAFP,
+    ),
+    _c("ar_window", "trailing_90_days", "average daily charges over the 90 days before as-of", _MGMA),
+    _c(
+        "ar_window",
+        "trailing_3_months",
+        "average daily charges over the 3 calendar months before as-of (actual days)",
+        _MAP,
+    ),
+    _c("ar_charges", "gross", "days in A/R divides by gross charges", _MAP),
+    _c("ar_charges", "adjusted", "days in A/R divides by charges net of contractual adjustments", _MGMA),
+    _c("credit_balances", "offset", "claims with a credit balance reduce A/R", _MAP),
+    _c("credit_balances", "excluded", "claims with a credit balance count as zero A/R", _MGMA),
+    _c(
+        "write_off_denominator",
+        "net_charges",
+        "write-offs over charges net of contractual adjustments",
+        _MGMA,
+    ),
+    _c("write_off_denominator", "gross_charges", "write-offs over gross charges", _MAP),
+    _c(
+        "write_off_denominator",
+        "npsr",
+        "write-offs over net patient service revenue from the ledger",
+        _MAP,
+    ),
+    _c("write_off_reasons", "charity_included", "every non-contractual write-off reason counts", _MAP),
+    _c("write_off_reasons", "charity_excluded", "charity write-offs are left out", _MGMA),
+    _c("aging_anchor", "service_date", "a claim's age runs from its earliest date of service", _MGMA),
+    _c("aging_anchor", "bill_date", "a claim's age runs from its first bill date", _MAP),
+    _c("aging_scope", "total_ar", "aged A/R as a share of total A/R", _MGMA),
+    _c("aging_scope", "billed_ar", "aged A/R as a share of A/R on claims billed by as-of", _MAP),
+    _c("denial_unit", "claims", "denials counted in claims", _CITF),
+    _c("denial_unit", "lines", "denials counted in claim lines", _CITF),
+    _c("denial_unit", "dollars", "denials measured in charge dollars", _CITF),
+    _c("denial_scope", "full_and_partial", "full and partial denials both count", _CITF),
+    _c("denial_scope", "full_only", "only fully denied claims count", _MGMA),
+    _c(
+        "denial_denominator",
+        "adjudicated_in_period",
+        "original claims adjudicated in the period (denials among them)",
+        _MGMA,
+    ),
+    _c(
+        "denial_denominator",
+        "submitted_cohort",
+        "original claims submitted in the period, denied on adjudication before as-of",
+        _AAFP,
+    ),
+    _c(
+        "denial_denominator",
+        "prior_three_month_average",
+        "denials adjudicated in the month over the monthly average adjudicated in the 3 prior months",
+        _CITF,
+    ),
+)
+
+CONVENTIONS: Mapping[str, Mapping[str, Convention]] = {
+    family: {c.option: c for c in _ALL if c.family == family} for family in dict.fromkeys(c.family for c in _ALL)
+}
+"""Every convention, by family then option."""
+
+DEFAULT_CONVENTIONS: Mapping[str, str] = {
+    "refunds": "netted",
+    "collection_basis": "posting_period",
+    "ar_window": "trailing_90_days",
+    "ar_charges": "gross",
+    "credit_balances": "offset",
+    "write_off_denominator": "net_charges",
+    "write_off_reasons": "charity_included",
+    "aging_anchor": "service_date",
+    "aging_scope": "total_ar",
+    "denial_unit": "claims",
+    "denial_scope": "full_and_partial",
+    "denial_denominator": "adjudicated_in_period",
+}
+"""The option used for each family when a call does not choose one."""
+
+
+def resolve_conventions(chosen: Mapping[str, str] | None = None) -> dict[str, Convention]:
+    """Every family's convention: the caller's choice where given, else the default.
+
+    Args:
+        chosen: ``{family: option}``; families left out take :data:`DEFAULT_CONVENTIONS`.
+
+    Returns:
+        ``{family: Convention}`` for every family.
+
+    Raises:
+        ConventionError: An unknown family or option.
+    """
+    chosen = dict(chosen or {})
+    for family, option in chosen.items():
+        if family not in CONVENTIONS:
+            known = ", ".join(sorted(CONVENTIONS))
+            raise ConventionError(f"unknown convention {family!r} (choose from {known})")
+        if option not in CONVENTIONS[family]:
+            known = ", ".join(sorted(CONVENTIONS[family]))
+            raise ConventionError(f"unknown option {option!r} for convention {family!r} (choose from {known})")
+    return {family: CONVENTIONS[family][chosen.get(family, default)] for family, default in DEFAULT_CONVENTIONS.items()}

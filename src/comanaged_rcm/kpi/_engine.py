@@ -1,0 +1,660 @@
+"""Base measures: additive sums and counts per (period, slice), computed with ``np.bincount``.
+
+Every table is binned once: each row's dates become integer bin numbers against the sorted
+boundary dates the request needs (period starts and ends, as-of dates, trailing-window starts,
+aging cut-offs). One ``np.bincount`` over ``(date bins, slice, kind)`` codes gives a small cube;
+cumulative sums along the date axes turn it into "rows dated before boundary ``j``", so a flow
+over ``[start, end)`` is a difference of two cells and a snapshot at an as-of date (A/R, backlog)
+is one cell. Nothing loops over rows.
+
+Two families of steps are not linear in rows and work per claim instead (one pass per as-of
+date): credit balances excluded, aging from the bill date, and aging over billed A/R only. Their
+measures merge exactly only when shards partition claims (every row of a claim in one shard).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+from dateutil.relativedelta import relativedelta
+
+from comanaged_rcm.errors import ConventionError, ValidationError
+from comanaged_rcm.kpi._book import OUTCOMES, TRANSACTION_TYPES, WRITE_OFF_REASONS, Book
+from comanaged_rcm.kpi._conventions import Convention
+from comanaged_rcm.periods import Period
+
+__all__ = ["MEASURES", "MeasureSet", "compute_measures"]
+
+Array = npt.NDArray[np.float64]
+TOTAL = "(all)"
+"""The dimension value that labels a total row in :meth:`Scorecard.to_columns`."""
+
+LATE_CHARGE_DAYS = 30
+"""A charge posted more than this many days after its date of service is a late charge."""
+AGED_AR_DAYS = 91
+"""A claim is in "A/R over 90" from age 91 days: age is the last reported day minus the anchor."""
+AGED_BACKLOG_DAYS = 31
+"""A work item open 31 days or more (age over 30) is aged backlog."""
+
+MEASURES: Mapping[str, str] = {
+    "gross_charges": "charges posted in the period",
+    "contractual_adjustments": "contractual adjustments posted in the period",
+    "net_charges": "gross charges minus contractual adjustments, posted in the period",
+    "payments": "payments posted in the period",
+    "refunds": "refunds posted in the period",
+    "cash": "payments (net of refunds when refunds:netted) posted in the period",
+    "collections": "cash on the collection basis (posting period or date-of-service cohort)",
+    "collectible": "net charges on the collection basis (posting period or date-of-service cohort)",
+    "write_offs": "non-contractual write-offs posted in the period, reasons per write_off_reasons",
+    "write_off_base": "the write-off rate's denominator per write_off_denominator",
+    **{f"write_offs_{r}": f"write-offs with reason {r} posted in the period" for r in WRITE_OFF_REASONS},
+    "late_charges": f"charges posted in the period more than {LATE_CHARGE_DAYS} days after service",
+    "pos_payments": "payments posted in the period on or before the date of service",
+    "ar_balance": "A/R at as-of (credit balances per credit_balances)",
+    "average_daily_charges": "charges in the A/R window divided by its days (ar_window, ar_charges)",
+    "ar_aging_base": "A/R at as-of in the aging scope (total or billed)",
+    "ar_over_90": "A/R at as-of on claims aged 91 days or more (aging_anchor, aging_scope)",
+    "dnfb": "charges with service before as-of not billed by as-of (needs billed_date)",
+    "npsr": "net patient service revenue, ledger months starting in the period",
+    "cost_to_collect": "cost to collect, ledger months starting in the period",
+    "first_submissions": "original submissions (seq 1) submitted in the period",
+    "clean_claims": "original submissions submitted in the period that were clean",
+    "denials": "initial denials per denial_unit, denial_scope and denial_denominator",
+    "denial_base": "the initial denial rate's denominator per denial_denominator and denial_unit",
+    "resubmissions_adjudicated": "resubmissions (seq > 1) adjudicated in the period",
+    "overturned": "resubmissions adjudicated in the period as paid or partial",
+    "items_closed": "work items closed in the period",
+    "touches_closed": "touches on work items closed in the period",
+    "escalated_closed": "escalated work items closed in the period",
+    "backlog": "work items open at as-of",
+    "aged_backlog": f"work items open at as-of and opened {AGED_BACKLOG_DAYS} days or more before",
+}
+"""Every base measure the engine computes, with what it sums. KPIs are ratios of these."""
+
+_TABLE_OF = {
+    **dict.fromkeys(
+        (
+            "gross_charges contractual_adjustments net_charges payments refunds cash collections collectible "
+            "write_offs write_off_base late_charges pos_payments ar_balance "
+            "average_daily_charges ar_aging_base ar_over_90 dnfb"
+        ).split()
+        + [f"write_offs_{r}" for r in WRITE_OFF_REASONS],
+        "transactions",
+    ),
+    **dict.fromkeys(("npsr", "cost_to_collect"), "ledger"),
+    **dict.fromkeys(
+        "first_submissions clean_claims denials denial_base resubmissions_adjudicated overturned".split(),
+        "submissions",
+    ),
+    **dict.fromkeys("items_closed touches_closed escalated_closed backlog aged_backlog".split(), "work_items"),
+}
+
+
+def measure_table(measure: str) -> str:
+    """The input table a base measure comes from."""
+    return _TABLE_OF[measure]
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class MeasureSet:
+    """Base measures per period and slice: a partial result that merges exactly by addition.
+
+    Args:
+        periods: The periods, in order; row ``p`` of every array is ``periods[p]``.
+        as_of: The as-of date of each period's snapshot measures.
+        by: The slice dimensions.
+        slices: The slice keys (one string per dimension), sorted.
+        conventions: The convention ids the measures were computed under.
+        totals: ``{measure: array of shape (periods,)}``.
+        sliced: ``{measure: array of shape (periods, slices)}``.
+        missing: ``{measure: reason}`` for measures the book cannot supply.
+        unsliced: ``{measure: reason}`` for measures computed only in total.
+
+    ``a + b`` (or :meth:`merge`) adds two partials computed with the same periods, as-of dates,
+    dimensions and conventions; slices present in only one are kept.
+    """
+
+    periods: tuple[Period, ...]
+    as_of: tuple[datetime.date, ...]
+    by: tuple[str, ...]
+    slices: tuple[tuple[str, ...], ...]
+    conventions: tuple[str, ...]
+    totals: Mapping[str, Array]
+    sliced: Mapping[str, Array]
+    missing: Mapping[str, str]
+    unsliced: Mapping[str, str]
+
+    def merge(self, other: MeasureSet) -> MeasureSet:
+        """Add two partials of the same request.
+
+        Raises:
+            ValidationError: When the partials were computed for different requests.
+        """
+        for name in ("periods", "as_of", "by", "conventions"):
+            if getattr(self, name) != getattr(other, name):
+                raise ValidationError.single(f"$.{name}", "mismatch", f"partials differ in {name!r}; cannot merge")
+        if dict(self.missing) != dict(other.missing) or dict(self.unsliced) != dict(other.unsliced):
+            raise ValidationError.single(
+                "$.missing", "mismatch", "partials come from books with different tables or columns"
+            )
+        slices = tuple(sorted(set(self.slices) | set(other.slices)))
+        index = {key: i for i, key in enumerate(slices)}
+        sliced: dict[str, Array] = {}
+        for name in self.sliced:
+            merged = np.zeros((len(self.periods), len(slices)))
+            for part in (self, other):
+                positions = np.array([index[k] for k in part.slices], dtype=np.intp)
+                merged[:, positions] += part.sliced[name]
+            sliced[name] = merged
+        totals = {name: self.totals[name] + other.totals[name] for name in self.totals}
+        return attrs.evolve(self, slices=slices, totals=totals, sliced=sliced)
+
+    def __add__(self, other: MeasureSet) -> MeasureSet:
+        return self.merge(other)
+
+    def __repr__(self) -> str:
+        return (
+            f"MeasureSet(periods={len(self.periods)}, by={self.by!r}, slices={len(self.slices)}, "
+            f"measures={len(self.totals)}, missing={sorted(self.missing)})"
+        )
+
+
+# --------------------------------------------------------------------------------------------- bins
+
+
+class _Edges:
+    """Sorted boundary dates; ``bins(dates)`` numbers rows so cumulative cell ``j`` is ``date < edge j``."""
+
+    def __init__(self, dates: Sequence[datetime.date]) -> None:
+        self.edges = np.unique(np.array(sorted(set(dates)), dtype="datetime64[D]"))
+        self.index = {d: i for i, d in enumerate(self.edges.astype(object))}
+        self.size = len(self.edges) + 1
+
+    def bins(self, dates: npt.NDArray[np.datetime64]) -> npt.NDArray[np.intp]:
+        return np.searchsorted(self.edges, dates, side="right").astype(np.intp)
+
+    def __getitem__(self, day: datetime.date) -> int:
+        return self.index[day]
+
+    @property
+    def every(self) -> int:
+        """The cumulative cell that holds every row, undated (NaT) ones included."""
+        return self.size - 1
+
+
+def _cube(
+    axes: Sequence[npt.NDArray[np.intp]],
+    size: int,
+    slice_code: npt.NDArray[np.intp],
+    n_slices: int,
+    kind: npt.NDArray[np.intp],
+    n_kinds: int,
+    weights: Sequence[npt.NDArray[Any] | None],
+) -> list[Array]:
+    """Cumulative ``(bins..., slices, kinds)`` sums of each weight (``None`` counts rows)."""
+    code = np.zeros(len(kind), dtype=np.int64)
+    for axis in axes:
+        code = code * size + axis
+    code = (code * n_slices + slice_code) * n_kinds + kind
+    shape = (*([size] * len(axes)), n_slices, n_kinds)
+    length = int(np.prod(shape))
+    cubes = []
+    for weight in weights:
+        cube = np.bincount(code, weights=weight, minlength=length).astype(np.float64).reshape(shape)
+        for axis in range(len(axes)):
+            np.cumsum(cube, axis=axis, out=cube)
+        cubes.append(cube)
+    return cubes
+
+
+# ------------------------------------------------------------------------------------------- slices
+
+
+@attrs.frozen
+class _Slicing:
+    labels: tuple[tuple[str, ...], ...]
+    codes: Mapping[str, npt.NDArray[np.intp]]  # table -> row slice codes (tables with every dimension)
+
+
+def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
+    tables = [t for t in ("transactions", "submissions", "work_items", "ledger") if book.table(t) is not None]
+    sliceable = [t for t in tables if all(d in (book.table(t) or {}) for d in by)]
+    if not by:
+        return _Slicing(((),), {t: np.zeros(book.rows(t), dtype=np.intp) for t in sliceable})
+    if not sliceable:
+        raise ValidationError.single("$.by", "unknown", f"no table of the book has every column of {list(by)}")
+    combined: dict[str, npt.NDArray[np.int64]] = {}
+    values = []
+    for dim in by:
+        values.append(np.unique(np.concatenate([book.codes(t, dim)[0] for t in sliceable])))
+    sizes = [len(v) for v in values]
+    for table in sliceable:
+        parts = []
+        for dim, uniques in zip(by, values, strict=True):
+            own, inverse = book.codes(table, dim)
+            parts.append(np.searchsorted(uniques, own)[inverse])
+        combined[table] = np.ravel_multi_index(parts, sizes).astype(np.int64) if parts else np.zeros(0, np.int64)
+    observed = np.unique(np.concatenate(list(combined.values())))
+    keys = np.unravel_index(observed, sizes)
+    labels = tuple(zip(*(v[k].tolist() for v, k in zip(values, keys, strict=True)), strict=True))
+    codes = {t: np.searchsorted(observed, c).astype(np.intp) for t, c in combined.items()}
+    return _Slicing(tuple(tuple(str(x) for x in label) for label in labels), codes)
+
+
+# ------------------------------------------------------------------------------------------ request
+
+
+@attrs.frozen
+class _Request:
+    periods: tuple[Period, ...]
+    as_of: tuple[datetime.date, ...]
+    conventions: Mapping[str, Convention]
+    n_slices: int
+
+    def option(self, family: str) -> str:
+        return self.conventions[family].option
+
+    def window(self, as_of: datetime.date) -> Period:
+        if self.option("ar_window") == "trailing_90_days":
+            return Period.trailing(as_of, 90)
+        return Period.trailing(as_of, relativedelta(months=3))
+
+
+_Out = dict[str, Array]  # measure -> (periods, slices)
+
+
+def _flow(cube: Array, edges: _Edges, start: datetime.date, end: datetime.date) -> Array:
+    return cube[edges[end]] - cube[edges[start]]
+
+
+# ------------------------------------------------------------------------------------- transactions
+
+_KINDS = (*TRANSACTION_TYPES, *(f"write_off_{r}" for r in WRITE_OFF_REASONS), "late_charge", "pos_payment")
+_K = {name: i for i, name in enumerate(_KINDS)}
+_SIGN = np.zeros(len(_KINDS))
+for _name, _sign in (("charge", 1), ("late_charge", 1), ("refund", 1), ("payment", -1), ("pos_payment", -1)):
+    _SIGN[_K[_name]] = _sign
+_SIGN[_K["contractual_adjustment"]] = -1
+for _r in WRITE_OFF_REASONS:
+    _SIGN[_K[f"write_off_{_r}"]] = -1
+
+
+def _transaction_kind(columns: Mapping[str, npt.NDArray[Any]]) -> npt.NDArray[np.intp]:
+    types = columns["type"]
+    kind = np.searchsorted(np.array(sorted(TRANSACTION_TYPES)), types)
+    order = np.array([_K[t] for t in sorted(TRANSACTION_TYPES)], dtype=np.intp)
+    kind = order[kind]
+    lag = (columns["posting_date"] - columns["service_date"]).astype(np.int64)
+    kind = np.where((types == "charge") & (lag > LATE_CHARGE_DAYS), _K["late_charge"], kind)
+    kind = np.where((types == "payment") & (lag <= 0), _K["pos_payment"], kind)
+    if "write_off_reason" in columns:
+        reasons = columns["write_off_reason"]
+        for reason in WRITE_OFF_REASONS:
+            kind = np.where((types == "write_off") & (reasons == reason), _K[f"write_off_{reason}"], kind)
+    return kind.astype(np.intp)
+
+
+def _k(cube: Array, *names: str) -> Array:
+    return cube[..., [_K[n] for n in names]].sum(axis=-1)
+
+
+def _transactions(
+    book: Book, slices: npt.NDArray[np.intp], request: _Request, *, per_claim: bool
+) -> tuple[_Out, dict[str, str]]:
+    columns = book.transactions
+    assert columns is not None  # noqa: S101 - the caller checks
+    missing: dict[str, str] = {}
+    kind = _transaction_kind(columns)
+    amount = columns["amount"]
+    n, k = request.n_slices, len(_KINDS)
+    dates: list[datetime.date] = []
+    for period, as_of in zip(request.periods, request.as_of, strict=True):
+        window = request.window(as_of)
+        dates += [period.start, period.end, as_of, window.start, as_of - datetime.timedelta(days=AGED_AR_DAYS)]
+    edges = _Edges(dates)
+    post = edges.bins(columns["posting_date"])
+    (flat,) = _cube([post], edges.size, slices, n, kind, k, [amount])
+    serv = edges.bins(columns["service_date"])
+    (square,) = _cube([post, serv], edges.size, slices, n, kind, k, [amount])
+    refunds_netted = request.option("refunds") == "netted"
+    reasons = [r for r in WRITE_OFF_REASONS if r != "charity" or request.option("write_off_reasons") != "charity_excluded"]
+    out: dict[str, list[Array]] = {}
+
+    def put(name: str, value: Array) -> None:
+        out.setdefault(name, []).append(value)
+
+    for period, as_of in zip(request.periods, request.as_of, strict=True):
+        flows = _flow(flat, edges, period.start, period.end)
+        gross = _k(flows, "charge", "late_charge")
+        contractual = _k(flows, "contractual_adjustment")
+        cash = _k(flows, "payment", "pos_payment") - (_k(flows, "refund") if refunds_netted else 0.0)
+        put("gross_charges", gross)
+        put("contractual_adjustments", contractual)
+        put("net_charges", gross - contractual)
+        put("payments", _k(flows, "payment", "pos_payment"))
+        put("refunds", _k(flows, "refund"))
+        put("cash", cash)
+        for reason in WRITE_OFF_REASONS:
+            put(f"write_offs_{reason}", _k(flows, f"write_off_{reason}"))
+        put("write_offs", _k(flows, *(f"write_off_{r}" for r in reasons)))
+        put("late_charges", _k(flows, "late_charge"))
+        put("pos_payments", _k(flows, "pos_payment"))
+        base = request.option("write_off_denominator")
+        if base == "gross_charges":
+            put("write_off_base", gross)
+        elif base == "net_charges":
+            put("write_off_base", gross - contractual)
+        if request.option("collection_basis") == "posting_period":
+            put("collections", cash)
+            put("collectible", gross - contractual)
+        else:
+            at = square[edges[as_of]]
+            cohort = at[edges[period.end]] - at[edges[period.start]]
+            refunds = _k(cohort, "refund") if refunds_netted else 0.0
+            put("collections", _k(cohort, "payment", "pos_payment") - refunds)
+            put("collectible", _k(cohort, "charge", "late_charge") - _k(cohort, "contractual_adjustment"))
+        window = request.window(as_of)
+        in_window = _flow(flat, edges, window.start, window.end)
+        charges = _k(in_window, "charge", "late_charge")
+        if request.option("ar_charges") == "adjusted":
+            charges = charges - _k(in_window, "contractual_adjustment")
+        put("average_daily_charges", charges / window.days)
+        if not per_claim:
+            balance = flat[edges[as_of]] @ _SIGN
+            cut = as_of - datetime.timedelta(days=AGED_AR_DAYS)
+            put("ar_balance", balance)
+            put("ar_aging_base", balance)
+            put("ar_over_90", square[edges[as_of], edges[cut]] @ _SIGN)
+    if per_claim:
+        for name, values in _per_claim(book, slices, request, kind, amount).items():
+            out[name] = values
+    if "billed_date" in columns:
+        out["dnfb"] = _dnfb(columns, slices, request, kind)
+    else:
+        missing["dnfb"] = "needs the transactions column 'billed_date'"
+    if request.option("write_off_denominator") == "npsr":
+        missing["write_off_base"] = "filled from the ledger's npsr"
+    return {name: np.stack(values) for name, values in out.items()}, missing
+
+
+def _per_claim(
+    book: Book,
+    slices: npt.NDArray[np.intp],
+    request: _Request,
+    kind: npt.NDArray[np.intp],
+    amount: npt.NDArray[np.float64],
+) -> dict[str, list[Array]]:
+    """A/R, aging base and A/R over 90 from per-claim balances (one pass per as-of date)."""
+    columns = book.transactions
+    assert columns is not None  # noqa: S101 - the caller checks
+    n = request.n_slices
+    _, claim = book.codes("transactions", "claim_id")
+    pairs, pair = np.unique(claim.astype(np.int64) * n + slices, return_inverse=True)
+    pair = pair.reshape(-1)
+    pair_slice = (pairs % n).astype(np.intp)
+    signed = amount * _SIGN[kind]
+    never = np.iinfo(np.int64).max
+    if request.option("aging_anchor") == "service_date":
+        anchor = np.full(len(pairs), never)
+        np.minimum.at(anchor, pair, columns["service_date"].astype(np.int64))
+    else:
+        anchor = _first_bill(columns, pair, len(pairs))
+    first_bill = _first_bill(columns, pair, len(pairs))
+    excluded = request.option("credit_balances") == "excluded"
+    billed_only = request.option("aging_scope") == "billed_ar"
+    posting = columns["posting_date"]
+    out: dict[str, list[Array]] = {}
+    for as_of in request.as_of:
+        day = np.datetime64(as_of, "D").astype(np.int64)
+        mask = posting < np.datetime64(as_of, "D")
+        balance = np.bincount(pair[mask], weights=signed[mask], minlength=len(pairs))
+        if excluded:
+            balance = np.maximum(balance, 0.0)
+        in_scope = first_bill < day if billed_only else np.ones(len(pairs), dtype=bool)
+        aged = anchor < day - AGED_AR_DAYS
+        out.setdefault("ar_balance", []).append(np.bincount(pair_slice, weights=balance, minlength=n))
+        out.setdefault("ar_aging_base", []).append(
+            np.bincount(pair_slice, weights=balance * in_scope, minlength=n)
+        )
+        out.setdefault("ar_over_90", []).append(
+            np.bincount(pair_slice, weights=balance * (in_scope & aged), minlength=n)
+        )
+    return out
+
+
+def _first_bill(columns: Mapping[str, npt.NDArray[Any]], pair: npt.NDArray[np.intp], n_pairs: int) -> npt.NDArray[np.int64]:
+    first = np.full(n_pairs, np.iinfo(np.int64).max)
+    if "billed_date" in columns:
+        billed = columns["billed_date"]
+        rows = (columns["type"] == "charge") & ~np.isnat(billed)
+        np.minimum.at(first, pair[rows], billed[rows].astype(np.int64))
+    return first
+
+
+def _dnfb(
+    columns: Mapping[str, npt.NDArray[Any]], slices: npt.NDArray[np.intp], request: _Request, kind: npt.NDArray[np.intp]
+) -> Array:
+    charge = (kind == _K["charge"]) | (kind == _K["late_charge"])
+    amount, slice_code = columns["amount"][charge], slices[charge]
+    service, posting, billed = (columns[c][charge] for c in ("service_date", "posting_date", "billed_date"))
+    rows = []
+    for as_of in request.as_of:
+        day = np.datetime64(as_of, "D")
+        unbilled = (service < day) & (posting < day) & (np.isnat(billed) | (billed >= day))
+        rows.append(np.bincount(slice_code[unbilled], weights=amount[unbilled], minlength=request.n_slices))
+    return np.stack(rows).astype(np.float64)
+
+
+# -------------------------------------------------------------------------------------- submissions
+
+
+def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> tuple[_Out, dict[str, str]]:
+    columns = book.submissions
+    assert columns is not None  # noqa: S101 - the caller checks
+    n_out = len(OUTCOMES)
+    original = columns["seq"] == 1
+    outcome = np.searchsorted(np.array(sorted(OUTCOMES)), columns["outcome"])
+    outcome = np.array([OUTCOMES.index(o) for o in sorted(OUTCOMES)], dtype=np.intp)[outcome]
+    kind = ((~original).astype(np.intp) * n_out + outcome) * 2 + columns["clean"].astype(np.intp)
+    n_kinds = 4 * n_out
+    monthly = request.option("denial_denominator") == "prior_three_month_average"
+    dates: list[datetime.date] = []
+    for period, as_of in zip(request.periods, request.as_of, strict=True):
+        dates += [period.start, period.end, as_of]
+        if monthly:
+            if period != Period.month(period.start.year, period.start.month):
+                raise ConventionError(
+                    "denial_denominator 'prior_three_month_average' needs calendar-month periods "
+                    f"(got {period})"
+                )
+            dates.append(period.start - relativedelta(months=3))
+    edges = _Edges(dates)
+    axes = [edges.bins(columns["submitted_date"]), edges.bins(columns["adjudicated_date"])]
+    weights = [None, columns["lines"], columns["charges"], columns["denied_lines"], columns["denied_charges"]]
+    count, lines, charges, denied_lines, denied_charges = _cube(
+        axes, edges.size, slices, request.n_slices, kind, n_kinds, weights
+    )
+    unit = request.option("denial_unit")
+    size = {"claims": count, "lines": lines, "dollars": charges}[unit]
+    denied_size = {"claims": count, "lines": denied_lines, "dollars": denied_charges}[unit]
+    denied_outcomes = ["denied"] if request.option("denial_scope") == "full_only" else ["denied", "partial"]
+
+    def kinds(first: bool, outcomes: Sequence[str], clean: Sequence[int] = (0, 1)) -> list[int]:
+        offset = 0 if first else n_out
+        return [(offset + OUTCOMES.index(o)) * 2 + c for o in outcomes for c in clean]
+
+    adjudicated = [o for o in OUTCOMES if o != "pending"]
+    out: dict[str, list[Array]] = {}
+
+    def put(name: str, value: Array) -> None:
+        out.setdefault(name, []).append(value)
+
+    basis = request.option("denial_denominator")
+    every = edges.every
+    for period, as_of in zip(request.periods, request.as_of, strict=True):
+        s, e, a = edges[period.start], edges[period.end], edges[as_of]
+        submitted = count[e, every] - count[s, every]
+        put("first_submissions", submitted[:, kinds(True, OUTCOMES)].sum(axis=-1))
+        put("clean_claims", submitted[:, kinds(True, OUTCOMES, (1,))].sum(axis=-1))
+        adj = count[every, e] - count[every, s]
+        put("resubmissions_adjudicated", adj[:, kinds(False, adjudicated)].sum(axis=-1))
+        put("overturned", adj[:, kinds(False, ["paid", "partial"])].sum(axis=-1))
+        if basis == "submitted_cohort":
+            num = denied_size[e, a] - denied_size[s, a]
+            den = size[e, a] - size[s, a]
+        else:
+            num = denied_size[every, e] - denied_size[every, s]
+            den = size[every, e] - size[every, s]
+            if basis == "prior_three_month_average":
+                before = edges[period.start - relativedelta(months=3)]
+                den = (size[every, s] - size[every, before]) / 3.0
+        put("denials", num[:, kinds(True, denied_outcomes)].sum(axis=-1))
+        put("denial_base", den[:, kinds(True, adjudicated)].sum(axis=-1))
+    return {name: np.stack(values) for name, values in out.items()}, {}
+
+
+# --------------------------------------------------------------------------------------- work items
+
+
+def _work_items(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> tuple[_Out, dict[str, str]]:
+    columns = book.work_items
+    assert columns is not None  # noqa: S101 - the caller checks
+    dates: list[datetime.date] = []
+    for period, as_of in zip(request.periods, request.as_of, strict=True):
+        dates += [period.start, period.end, as_of, as_of - datetime.timedelta(days=AGED_BACKLOG_DAYS)]
+    edges = _Edges(dates)
+    axes = [edges.bins(columns["opened"]), edges.bins(columns["closed"])]
+    kind = columns["escalated"].astype(np.intp)
+    count, touches = _cube(axes, edges.size, slices, request.n_slices, kind, 2, [None, columns["touches"]])
+    out: dict[str, list[Array]] = {}
+    every = edges.every
+    for period, as_of in zip(request.periods, request.as_of, strict=True):
+        s, e, a = edges[period.start], edges[period.end], edges[as_of]
+        cut = edges[as_of - datetime.timedelta(days=AGED_BACKLOG_DAYS)]
+        closed = count[every, e] - count[every, s]
+        out.setdefault("items_closed", []).append(closed.sum(axis=-1))
+        out.setdefault("escalated_closed", []).append(closed[:, 1])
+        out.setdefault("touches_closed", []).append((touches[every, e] - touches[every, s]).sum(axis=-1))
+        out.setdefault("backlog", []).append((count[a, every] - count[a, a]).sum(axis=-1))
+        out.setdefault("aged_backlog", []).append((count[cut, every] - count[cut, a]).sum(axis=-1))
+    return {name: np.stack(values) for name, values in out.items()}, {}
+
+
+# ------------------------------------------------------------------------------------------- ledger
+
+
+def _ledger(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> tuple[_Out, dict[str, str]]:
+    columns = book.ledger
+    assert columns is not None  # noqa: S101 - the caller checks
+    edges = _Edges([d for p in request.periods for d in (p.start, p.end)])
+    names = [c for c in ("npsr", "cost_to_collect") if c in columns]
+    cubes = _cube(
+        [edges.bins(columns["month"])],
+        edges.size,
+        slices,
+        request.n_slices,
+        np.zeros(len(columns["month"]), dtype=np.intp),
+        1,
+        [columns[c] for c in names],
+    )
+    out = {
+        name: np.stack([(_flow(cube, edges, p.start, p.end))[:, 0] for p in request.periods])
+        for name, cube in zip(names, cubes, strict=True)
+    }
+    missing = {c: f"needs the ledger column {c!r}" for c in ("npsr", "cost_to_collect") if c not in columns}
+    return out, missing
+
+
+# ------------------------------------------------------------------------------------------ compute
+
+_MEASURES_OF: dict[str, tuple[str, ...]] = {}
+for _measure, _table in _TABLE_OF.items():
+    _MEASURES_OF.setdefault(_table, ())
+    _MEASURES_OF[_table] += (_measure,)
+
+_PER_CLAIM = {("credit_balances", "excluded"), ("aging_anchor", "bill_date"), ("aging_scope", "billed_ar")}
+
+
+def compute_measures(
+    book: Book,
+    periods: Sequence[Period],
+    as_of: Sequence[datetime.date],
+    by: Sequence[str],
+    conventions: Mapping[str, Convention],
+    *,
+    per_claim: bool | None = None,
+) -> MeasureSet:
+    """Compute every base measure for each period (with its as-of date) and slice.
+
+    Args:
+        book: The validated book.
+        periods: The periods.
+        as_of: One as-of date per period (snapshot measures are taken just before it).
+        by: Slice dimensions (columns of the tables).
+        conventions: ``{family: Convention}`` for every family.
+        per_claim: Force (``True``) or forbid (``False``) the per-claim A/R path; by default it
+            is used exactly when a convention needs it.
+    """
+    by = tuple(by)
+    slicing = _slicing(book, by)
+    n = len(slicing.labels)
+    request = _Request(tuple(periods), tuple(as_of), conventions, n)
+    if per_claim is None:
+        per_claim = any((c.family, c.option) in _PER_CLAIM for c in conventions.values())
+    totals: dict[str, Array] = {}
+    sliced: dict[str, Array] = {}
+    missing: dict[str, str] = {}
+    unsliced: dict[str, str] = {}
+    compute = {
+        "transactions": lambda b, s, r: _transactions(b, s, r, per_claim=bool(per_claim)),
+        "submissions": _submissions,
+        "work_items": _work_items,
+        "ledger": _ledger,
+    }
+    for table, function in compute.items():
+        names = _MEASURES_OF[table]
+        if book.table(table) is None:
+            missing.update(dict.fromkeys(names, f"the book has no {table}"))
+            continue
+        if table in slicing.codes:
+            values, gaps = function(book, slicing.codes[table], request)
+            sliced.update(values)
+            totals.update({name: array.sum(axis=1) for name, array in values.items()})
+        else:
+            lacking = [d for d in by if d not in (book.table(table) or {})]
+            reason = f"{table} has no column {lacking[0]!r}"
+            alone = attrs.evolve(request, n_slices=1)
+            values, gaps = function(book, np.zeros(book.rows(table), dtype=np.intp), alone)
+            totals.update({name: array[:, 0] for name, array in values.items()})
+            unsliced.update(dict.fromkeys(values, reason))
+        missing.update(gaps)
+    if conventions["write_off_denominator"].option == "npsr":
+        missing.pop("write_off_base", None)
+        if "npsr" in totals:
+            totals["write_off_base"] = totals["npsr"]
+            if "npsr" in sliced:
+                sliced["write_off_base"] = sliced["npsr"]
+            else:
+                unsliced["write_off_base"] = unsliced["npsr"]
+                sliced.pop("write_off_base", None)
+        else:
+            missing["write_off_base"] = missing["npsr"]
+    for name in missing:
+        totals.pop(name, None)
+        sliced.pop(name, None)
+    return MeasureSet(
+        periods=request.periods,
+        as_of=request.as_of,
+        by=by,
+        slices=slicing.labels,
+        conventions=tuple(c.id for c in conventions.values()),
+        totals=totals,
+        sliced=sliced,
+        missing=missing,
+        unsliced=unsliced,
+    )

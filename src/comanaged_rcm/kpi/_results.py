@@ -1,0 +1,448 @@
+"""Results: KPI values per slice with their arithmetic, scorecards, trends, targets and status."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import html
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup
+from comanaged_rcm.kpi._engine import TOTAL, MeasureSet
+from comanaged_rcm.periods import Period
+
+__all__ = ["KPIResult", "Scorecard", "Status", "Target", "Trend", "TrendPoint"]
+
+
+class Status(enum.Enum):
+    """A value against its target, by the KPI's direction."""
+
+    ON_TRACK = "on track"
+    WATCH = "watch"
+    BREACH = "breach"
+    UNDEFINED = "undefined"
+
+
+def _finite(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError.single(
+            f"$.{attribute.name}", "type", f"'{attribute.name}' must be a finite number (got {value!r})"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Target:
+    """A target (or benchmark) for one KPI, as data.
+
+    Args:
+        metric: The KPI id.
+        target: At or beyond this value (in the KPI's better direction) the KPI is on track.
+        watch: Between ``target`` and ``watch`` it is on watch; beyond ``watch``, a breach.
+        source: Where the figure comes from (contract, HFMA MAP Keys benchmark...).
+
+    >>> Target(metric="days_in_ar", target=40, watch=50, source="contract").status(45.0)
+    <Status.WATCH: 'watch'>
+    """
+
+    metric: str
+    target: float = attrs.field(validator=_finite)
+    watch: float = attrs.field(validator=_finite)
+    source: str = ""
+
+    def status(self, value: float | None) -> Status:
+        """Status of ``value`` against this target, by the KPI's direction.
+
+        Raises:
+            ValidationError: ``watch`` is on the better side of ``target``.
+        """
+        higher = lookup(self.metric).direction is Direction.HIGHER
+        if (self.watch > self.target) if higher else (self.watch < self.target):
+            side = "<=" if higher else ">="
+            raise ValidationError.single(
+                "$.watch", "range", f"'watch' must be {side} 'target' ({self.target}) for {self.metric!r} (got {self.watch})"
+            )
+        if value is None:
+            return Status.UNDEFINED
+        sign = 1.0 if higher else -1.0
+        if sign * value >= sign * self.target:
+            return Status.ON_TRACK
+        if sign * value >= sign * self.watch:
+            return Status.WATCH
+        return Status.BREACH
+
+
+@attrs.frozen(kw_only=True)
+class KPIResult:
+    """One KPI in one slice: the value and the arithmetic behind it.
+
+    Args:
+        metric: The KPI id.
+        tier: Outcome, driver or activity.
+        unit: What ``value`` is measured in.
+        slice: ``((dimension, value), ...)``; empty for the total.
+        value: ``scale x numerator / denominator`` (the numerator for count KPIs); ``None`` when
+            undefined.
+        numerator: Sum of the numerator's measures (``None`` when unavailable).
+        denominator: Sum of the denominator's measures (``None`` for count KPIs or unavailable).
+        share: This slice's share of the total denominator (``None`` for the total or undefined).
+        convention: Convention ids used, ``family:option@version`` joined by ``, ``.
+        reason: Why ``value`` is undefined; empty when it is defined.
+        period: The period.
+        as_of: The as-of date of snapshot measures.
+    """
+
+    metric: str
+    tier: Tier
+    unit: Unit
+    slice: tuple[tuple[str, str], ...]
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    share: float | None
+    convention: str
+    reason: str
+    period: Period
+    as_of: datetime.date
+
+    @property
+    def defined(self) -> bool:
+        """Whether the value is defined."""
+        return self.value is not None
+
+    def __repr__(self) -> str:
+        where = ", ".join(f"{d}={v}" for d, v in self.slice) or "total"
+        shown = _format(self.value, self.unit) if self.value is not None else f"undefined ({self.reason})"
+        return f"KPIResult({self.metric} [{where}] {self.period}: {shown})"
+
+
+def _format(value: float | None, unit: Unit) -> str:
+    if value is None:
+        return "—"
+    if unit is Unit.PERCENT:
+        return f"{value:.2f}%"
+    if unit is Unit.DAYS:
+        return f"{value:.1f} d"
+    if unit is Unit.COUNT:
+        return f"{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def _terms(terms: Sequence[str], table: Mapping[str, npt.NDArray[np.float64]], index: Any) -> npt.NDArray[np.float64]:  # noqa: ANN401 - a numpy index
+    total: npt.NDArray[np.float64] = np.zeros_like(next(iter(table.values()))[index], dtype=np.float64)
+    for term in terms:
+        sign = -1.0 if term.startswith("-") else 1.0
+        total = total + sign * table[term.removeprefix("-")][index]
+    return total
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Scorecard:
+    """Every requested KPI for one period, in total and per slice.
+
+    Build one with :func:`~comanaged_rcm.kpi.evaluate` (or :meth:`from_measures` after merging
+    partials). Row 0 of the arrays is the total, row ``1 + i`` is ``slices[i]``.
+
+    Args:
+        period: The period.
+        as_of: The as-of date.
+        by: Slice dimensions.
+        slices: Slice keys.
+        metrics: The KPI definitions, in catalogue order.
+        conventions: The convention ids in force.
+        numerator: ``(metrics, 1 + slices)`` float64, NaN where unavailable.
+        denominator: ``(metrics, 1 + slices)`` float64, NaN where unavailable or a count KPI.
+        unavailable: ``(metric index, row) -> reason`` for measures the book cannot supply.
+    """
+
+    period: Period
+    as_of: datetime.date
+    by: tuple[str, ...]
+    slices: tuple[tuple[str, ...], ...]
+    metrics: tuple[KPIDefinition, ...]
+    conventions: tuple[str, ...]
+    numerator: npt.NDArray[np.float64]
+    denominator: npt.NDArray[np.float64]
+    unavailable: Mapping[tuple[int, int], str]
+
+    @classmethod
+    def from_measures(
+        cls, measures: MeasureSet, metrics: Iterable[str] | None = None, *, index: int = 0
+    ) -> Scorecard:
+        """Compute the KPIs of period ``index`` from (possibly merged) base measures.
+
+        >>> import datetime
+        >>> from comanaged_rcm.kpi import Book, measures
+        >>> book = Book(work_items={"item_id": ["a"], "workflow": ["w"], "team": ["t"],
+        ...     "opened": ["2026-01-02"], "closed": ["2026-01-03"], "touches": [3], "escalated": [True]})
+        >>> week = Period(datetime.date(2026, 1, 1), datetime.date(2026, 1, 8))
+        >>> Scorecard.from_measures(measures(book, week), ["touches_per_closed_item"]).result(
+        ...     "touches_per_closed_item").value
+        3.0
+        """
+        definitions = _definitions(metrics)
+        rows = 1 + len(measures.slices)
+        numerator = np.full((len(definitions), rows), np.nan)
+        denominator = np.full((len(definitions), rows), np.nan)
+        unavailable: dict[tuple[int, int], str] = {}
+        conventions = {c.split(":")[0]: c for c in measures.conventions}
+        for m, kpi in enumerate(definitions):
+            terms = [t.removeprefix("-") for t in (*kpi.numerator, *kpi.denominator)]
+            gap = next((measures.missing[t] for t in terms if t in measures.missing), None)
+            if gap is not None:
+                for row in range(rows):
+                    unavailable[m, row] = gap
+                continue
+            numerator[m, 0] = _terms(kpi.numerator, measures.totals, index)
+            if kpi.denominator:
+                denominator[m, 0] = _terms(kpi.denominator, measures.totals, index)
+            flat = next((measures.unsliced[t] for t in terms if t in measures.unsliced), None)
+            if flat is not None:
+                for row in range(1, rows):
+                    unavailable[m, row] = flat
+                continue
+            numerator[m, 1:] = _terms(kpi.numerator, measures.sliced, index)
+            if kpi.denominator:
+                denominator[m, 1:] = _terms(kpi.denominator, measures.sliced, index)
+        del conventions
+        return cls(
+            period=measures.periods[index],
+            as_of=measures.as_of[index],
+            by=measures.by,
+            slices=measures.slices,
+            metrics=definitions,
+            conventions=measures.conventions,
+            numerator=numerator,
+            denominator=denominator,
+            unavailable=unavailable,
+        )
+
+    # ------------------------------------------------------------------------------- values
+    def _metric(self, metric_id: str) -> int:
+        for m, kpi in enumerate(self.metrics):
+            if kpi.id == metric_id:
+                return m
+        lookup(metric_id)  # raises for an unknown id
+        raise ValidationError.single("$.metric", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard")
+
+    def _row(self, slice_keys: Mapping[str, str]) -> int:
+        if not slice_keys:
+            return 0
+        if set(slice_keys) != set(self.by):
+            raise ValidationError.single(
+                "$.slice", "dimensions", f"slice keys must be exactly {list(self.by)} (got {sorted(slice_keys)})"
+            )
+        key = tuple(str(slice_keys[d]) for d in self.by)
+        try:
+            return 1 + self.slices.index(key)
+        except ValueError:
+            raise ValidationError.single("$.slice", "unknown", f"no slice {dict(slice_keys)!r} in the book") from None
+
+    def _values(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        scale = np.array([[k.scale] for k in self.metrics])
+        counts = np.array([[not k.denominator] for k in self.metrics])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(counts, self.numerator, scale * self.numerator / self.denominator)
+        defined = np.isfinite(ratio) & (counts | (self.denominator != 0))
+        return np.where(defined, ratio, np.nan), defined
+
+    def result(self, metric_id: str, **slice_keys: str) -> KPIResult:
+        """One KPI in the total (no keys) or in one slice (every ``by`` dimension as a keyword).
+
+        Raises:
+            ValidationError: Unknown KPI, wrong dimensions, or a slice not in the book.
+        """
+        m, row = self._metric(metric_id), self._row(slice_keys)
+        kpi = self.metrics[m]
+        values, defined = self._values()
+        numerator = self.numerator[m, row]
+        denominator = self.denominator[m, row]
+        reason = ""
+        if (m, row) in self.unavailable:
+            reason = self.unavailable[m, row]
+        elif not defined[m, row]:
+            reason = f"zero denominator ({' + '.join(kpi.denominator)} = 0)"
+        share = None
+        total_den = self.denominator[m, 0]
+        if row and kpi.denominator and np.isfinite(denominator) and np.isfinite(total_den) and total_den != 0:
+            share = float(denominator / total_den)
+        families = set(kpi.conventions)
+        return KPIResult(
+            metric=kpi.id,
+            tier=kpi.tier,
+            unit=kpi.unit,
+            slice=tuple(zip(self.by, self.slices[row - 1], strict=True)) if row else (),
+            value=float(values[m, row]) if defined[m, row] else None,
+            numerator=None if math.isnan(numerator) else float(numerator),
+            denominator=None if math.isnan(denominator) else float(denominator),
+            share=share,
+            convention=", ".join(c for c in self.conventions if c.split(":")[0] in families),
+            reason=reason,
+            period=self.period,
+            as_of=self.as_of,
+        )
+
+    def status(self, metric_id: str, targets: Iterable[Target] | Target, **slice_keys: str) -> Status:
+        """Status of one KPI (total or a slice) against its target among ``targets``.
+
+        Raises:
+            ValidationError: No target for the KPI, or an inconsistent target.
+        """
+        pool = [targets] if isinstance(targets, Target) else list(targets)
+        target = next((t for t in pool if t.metric == metric_id), None)
+        if target is None:
+            raise ValidationError.single("$.targets", "missing", f"no target for {metric_id!r}")
+        return target.status(self.result(metric_id, **slice_keys).value)
+
+    def to_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """One row per (metric, slice), total first (its dimensions read ``(all)``).
+
+        Columns: ``metric``, one per ``by`` dimension, ``value`` (NaN where undefined),
+        ``defined``, ``numerator``, ``denominator`` (NaN for count KPIs), ``share``, ``tier``.
+        """
+        values, defined = self._values()
+        rows = 1 + len(self.slices)
+        columns: dict[str, npt.NDArray[Any]] = {
+            "metric": np.repeat(np.array([k.id for k in self.metrics], dtype=str), rows),
+        }
+        for d, dim in enumerate(self.by):
+            labels = np.array([TOTAL, *(key[d] for key in self.slices)], dtype=str)
+            columns[dim] = np.tile(labels, len(self.metrics))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = self.denominator / self.denominator[:, :1]
+        share[:, 0] = np.nan
+        columns.update(
+            value=values.reshape(-1),
+            defined=defined.reshape(-1),
+            numerator=self.numerator.reshape(-1),
+            denominator=self.denominator.reshape(-1),
+            share=np.where(np.isfinite(share), share, np.nan).reshape(-1),
+            tier=np.repeat(np.array([k.tier.value for k in self.metrics], dtype=str), rows),
+        )
+        return columns
+
+    # ------------------------------------------------------------------------------ rendering
+    def _table(self, targets: Iterable[Target] | None) -> list[tuple[str, list[list[str]]]]:
+        pool = list(targets or ())
+        sections = []
+        titles = {Tier.OUTCOME: "Outcomes", Tier.DRIVER: "Drivers", Tier.ACTIVITY: "Activity (effort, not outcomes)"}
+        for tier, title in titles.items():
+            rows = []
+            for kpi in self.metrics:
+                if kpi.tier is not tier:
+                    continue
+                keys: list[dict[str, str]] = [{}] + [dict(zip(self.by, s, strict=True)) for s in self.slices]
+                for keyset in keys:
+                    result = self.result(kpi.id, **keyset)
+                    target = next((t for t in pool if t.metric == kpi.id), None)
+                    status = target.status(result.value).value if target and not keyset else ""
+                    label = kpi.name if not keyset else "  " + " x ".join(keyset.values())
+                    share = f"{result.share:.1%}" if result.share is not None else ""
+                    note = result.reason if not result.defined else ""
+                    rows.append([label, _format(result.value, kpi.unit), share, status, note])
+            if rows:
+                sections.append((title, rows))
+        return sections
+
+    _HEADERS = ("KPI", "Value", "Share", "Status", "Note")
+
+    def to_text(self, targets: Iterable[Target] | None = None) -> str:
+        """Plain-text scorecard: outcomes, then drivers, then activity in its own section."""
+        out = [f"Scorecard {self.period} (as of {self.as_of})"]
+        for title, rows in self._table(targets):
+            widths = [max(len(r[i]) for r in [list(self._HEADERS), *rows]) for i in range(len(self._HEADERS))]
+            out += ["", title, "  ".join(h.ljust(w) for h, w in zip(self._HEADERS, widths, strict=True)).rstrip()]
+            out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+        out += ["", "Conventions: " + ", ".join(self.conventions)]
+        return "\n".join(out)
+
+    def to_markdown(self, targets: Iterable[Target] | None = None) -> str:
+        """Markdown scorecard, one table per tier."""
+        out = [f"**Scorecard {self.period}** (as of {self.as_of})"]
+        for title, rows in self._table(targets):
+            out += ["", f"### {title}", "", "| " + " | ".join(self._HEADERS) + " |", "|" + "---|" * len(self._HEADERS)]
+            out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+        return "\n".join(out)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        parts = [f"<p><strong>Scorecard {html.escape(str(self.period))}</strong> (as of {self.as_of})</p>"]
+        for title, rows in self._table(None):
+            head = "".join(f"<th>{h}</th>" for h in self._HEADERS)
+            body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
+            parts.append(f"<h4>{html.escape(title)}</h4><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+        return "".join(parts)
+
+    def __repr__(self) -> str:
+        return (
+            f"Scorecard(period={self.period}, as_of={self.as_of}, by={self.by!r}, "
+            f"slices={len(self.slices)}, metrics={len(self.metrics)})"
+        )
+
+
+def _definitions(metrics: Iterable[str] | None) -> tuple[KPIDefinition, ...]:
+    if metrics is None:
+        return catalogue()
+    if isinstance(metrics, str):
+        raise ValidationError.single("$.metrics", "type", f"'metrics' must be a list of KPI ids (got {metrics!r})")
+    wanted = [lookup(m) for m in metrics]
+    order = {k.id: i for i, k in enumerate(catalogue())}
+    return tuple(sorted(dict.fromkeys(wanted), key=lambda k: order[k.id]))
+
+
+@attrs.frozen(kw_only=True)
+class TrendPoint:
+    """One period of a KPI's trend with its change from the period before.
+
+    Args:
+        period: The period.
+        result: The KPI's result in that period.
+        change: ``value - previous value``; ``None`` when either is undefined (or first).
+    """
+
+    period: Period
+    result: KPIResult
+    change: float | None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Trend:
+    """A KPI scorecard per period, plus the whole span recomputed from summed measures.
+
+    Args:
+        periods: The periods, oldest first.
+        scorecards: One scorecard per period.
+        whole: The scorecard of the span from the first start to the last end, computed from
+            the measures over that span (never an average of period ratios).
+    """
+
+    periods: tuple[Period, ...]
+    scorecards: tuple[Scorecard, ...]
+    whole: Scorecard
+
+    def points(self, metric_id: str, **slice_keys: str) -> tuple[TrendPoint, ...]:
+        """Each period's result for one KPI (total or a slice) with its period-over-period change."""
+        points = []
+        previous: float | None = None
+        for period, card in zip(self.periods, self.scorecards, strict=True):
+            result = card.result(metric_id, **slice_keys)
+            change = None if result.value is None or previous is None else result.value - previous
+            points.append(TrendPoint(period=period, result=result, change=change))
+            previous = result.value
+        return tuple(points)
+
+    def values(self, metric_id: str, **slice_keys: str) -> list[float | None]:
+        """The values alone, oldest first (``None`` where undefined)."""
+        return [p.result.value for p in self.points(metric_id, **slice_keys)]
+
+    def __repr__(self) -> str:
+        span = f"{self.periods[0].start}/{self.periods[-1].end}"
+        return f"Trend(periods={len(self.periods)}, span={span}, metrics={len(self.whole.metrics)})"
