@@ -20,7 +20,15 @@ driver-to-outcome graph.
 from __future__ import annotations
 
 from comanaged_rcm.kpi._api import evaluate, measures, trend
-from comanaged_rcm.kpi._book import OUTCOMES, SCHEMAS, TRANSACTION_TYPES, WRITE_OFF_REASONS, Book, Field, FieldKind
+from comanaged_rcm.kpi._book import (
+    OUTCOMES,
+    SCHEMAS,
+    TRANSACTION_TYPES,
+    WRITE_OFF_REASONS,
+    Book,
+    Field,
+    FieldKind,
+)
 from comanaged_rcm.kpi._catalogue import (
     Direction,
     Edge,

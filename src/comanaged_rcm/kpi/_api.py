@@ -17,7 +17,9 @@ __all__ = ["evaluate", "measures", "trend"]
 
 def _check(book: object, by: object) -> tuple[str, ...]:
     if not isinstance(book, Book):
-        raise ValidationError.single("$.book", "type", f"'book' must be a kpi.Book (got {type(book).__name__})")
+        raise ValidationError.single(
+            "$.book", "type", f"'book' must be a kpi.Book (got {type(book).__name__})"
+        )
     if isinstance(by, str):
         by = tuple(b.strip() for b in by.split(",") if b.strip())
     if not isinstance(by, Iterable) or not all(isinstance(d, str) and d for d in by):
@@ -63,7 +65,7 @@ def measures(
     return compute_measures(book, [period], [day], dims, resolve_conventions(conventions))
 
 
-def evaluate(
+def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integration contract
     book: Book,
     period: Period,
     as_of: datetime.date | None = None,
@@ -104,7 +106,7 @@ def evaluate(
     return Scorecard.from_measures(found, metrics)
 
 
-def trend(
+def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     book: Book,
     periods: Sequence[Period],
     as_of: Sequence[datetime.date] | None = None,
@@ -137,7 +139,9 @@ def trend(
     for i in range(1, len(periods)):
         if periods[i].start < periods[i - 1].end:
             raise ValidationError.single(
-                f"$.periods[{i}]", "order", f"periods must be sorted and not overlap ({periods[i]} after {periods[i - 1]})"
+                f"$.periods[{i}]",
+                "order",
+                f"periods must be sorted and not overlap ({periods[i]} after {periods[i - 1]})",
             )
     days = [p.end for p in periods] if as_of is None else list(as_of)
     if len(days) != len(periods):
@@ -149,4 +153,6 @@ def trend(
     )
     wanted = None if metrics is None else list(metrics)
     cards = tuple(Scorecard.from_measures(found, wanted, index=i) for i in range(len(periods)))
-    return Trend(periods=periods, scorecards=cards, whole=Scorecard.from_measures(found, wanted, index=len(periods)))
+    return Trend(
+        periods=periods, scorecards=cards, whole=Scorecard.from_measures(found, wanted, index=len(periods))
+    )

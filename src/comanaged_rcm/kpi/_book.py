@@ -74,7 +74,9 @@ class Field:
     values: tuple[str, ...] = ()
 
 
-def _f(name: str, kind: FieldKind, *, required: bool = True, nullable: bool = False, values: tuple[str, ...] = ()) -> Field:
+def _f(
+    name: str, kind: FieldKind, *, required: bool = True, nullable: bool = False, values: tuple[str, ...] = ()
+) -> Field:
     return Field(name=name, kind=kind, required=required, nullable=nullable, values=values)
 
 
@@ -162,7 +164,11 @@ def _convert(table: str, field: Field, raw: object, issues: list[Issue]) -> npt.
     if bad_rows.size:
         row = int(bad_rows[0])
         issues.append(
-            Issue(path, "range", f"must be finite and >= 0 (got {converted[row].item()!r} in row {row}; {bad_rows.size} rows)")
+            Issue(
+                path,
+                "range",
+                f"must be finite and >= 0 (got {converted[row].item()!r} in row {row}; {bad_rows.size} rows)",
+            )
         )
         return None
     return converted
@@ -186,12 +192,16 @@ def _convert_date(
         return None
     missing = np.flatnonzero(np.isnat(converted))
     if missing.size and not field.nullable:
-        issues.append(Issue(path, "missing", f"must not be empty (row {int(missing[0])}; {missing.size} rows)"))
+        issues.append(
+            Issue(path, "missing", f"must not be empty (row {int(missing[0])}; {missing.size} rows)")
+        )
         return None
     return converted
 
 
-def _check_text(path: str, field: Field, array: npt.NDArray[np.str_], issues: list[Issue]) -> npt.NDArray[Any] | None:
+def _check_text(
+    path: str, field: Field, array: npt.NDArray[np.str_], issues: list[Issue]
+) -> npt.NDArray[Any] | None:
     empty = array == ""
     if field.values:
         unknown = ~np.isin(array, field.values) & ~empty
@@ -199,7 +209,11 @@ def _check_text(path: str, field: Field, array: npt.NDArray[np.str_], issues: li
             row = int(np.flatnonzero(unknown)[0])
             allowed = ", ".join(sorted(field.values))
             issues.append(
-                Issue(path, "value", f"unknown value {str(array[row])!r} in row {row} (expected one of {allowed})")
+                Issue(
+                    path,
+                    "value",
+                    f"unknown value {str(array[row])!r} in row {row} (expected one of {allowed})",
+                )
             )
             return None
     if not field.nullable and empty.any():
@@ -208,11 +222,15 @@ def _check_text(path: str, field: Field, array: npt.NDArray[np.str_], issues: li
     return array
 
 
-def _validate(table: str, raw: Mapping[str, object] | None, issues: list[Issue]) -> Columns | None:
+def _validate(table: str, raw: object, issues: list[Issue]) -> Columns | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
-        issues.append(Issue(f"$.{table}", "type", f"expected a mapping of column name to array (got {type(raw).__name__})"))
+        issues.append(
+            Issue(
+                f"$.{table}", "type", f"expected a mapping of column name to array (got {type(raw).__name__})"
+            )
+        )
         return None
     schema = {f.name: f for f in SCHEMAS[table]}
     before = len(issues)
@@ -222,7 +240,8 @@ def _validate(table: str, raw: Mapping[str, object] | None, issues: list[Issue])
         if f.required and f.name not in raw
     )
     columns: Columns = {}
-    for name, values in raw.items():
+    items: Mapping[object, object] = raw
+    for name, values in items.items():
         if not isinstance(name, str):
             issues.append(Issue(f"$.{table}", "type", f"column names must be strings (got {name!r})"))
             continue
@@ -259,7 +278,11 @@ def _check_rows(table: str, columns: Columns, issues: list[Issue]) -> None:
         if undated.any():
             row = int(np.flatnonzero(undated)[0])
             issues.append(
-                Issue("$.submissions.adjudicated_date", "missing", f"adjudicated submissions need a date (row {row})")
+                Issue(
+                    "$.submissions.adjudicated_date",
+                    "missing",
+                    f"adjudicated submissions need a date (row {row})",
+                )
             )
         if (columns["seq"] < 1).any():
             issues.append(Issue("$.submissions.seq", "range", "must be >= 1 (1 is the original submission)"))
@@ -322,7 +345,7 @@ class Book:
         }
         if issues:
             raise ValidationError(issues)
-        self.__attrs_init__(**tables, _codes={})  # type: ignore[attr-defined]
+        self.__attrs_init__(**tables, _codes={})
 
     def codes(self, table: str, column: str) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]:
         """Sorted distinct values of a text column and each row's index into them (computed once).

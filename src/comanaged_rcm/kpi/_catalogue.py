@@ -86,10 +86,12 @@ class Edge:
     kind: EdgeKind = EdgeKind.INFLUENCES
 
 
-def _identifier(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+def _identifier(_: object, attribute: attrs.Attribute[str], value: object) -> None:
     if not (isinstance(value, str) and value.isidentifier() and value == value.lower()):
         raise ValidationError.single(
-            f"$.{attribute.name}", "format", f"{attribute.name!r} must be a snake_case identifier (got {value!r})"
+            f"$.{attribute.name}",
+            "format",
+            f"{attribute.name!r} must be a snake_case identifier (got {value!r})",
         )
 
 
@@ -111,7 +113,9 @@ def _families(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: tup
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if not value > 0:
-        raise ValidationError.single(f"$.{attribute.name}", "range", f"'{attribute.name}' must be > 0 (got {value!r})")
+        raise ValidationError.single(
+            f"$.{attribute.name}", "range", f"'{attribute.name}' must be > 0 (got {value!r})"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -157,7 +161,7 @@ class KPIDefinition:
         return frozenset(measure_table(m.removeprefix("-")) for m in (*self.numerator, *self.denominator))
 
 
-def _kpi(
+def _kpi(  # noqa: PLR0917 - catalogue rows read best as positional table rows
     id_: str,
     name: str,
     tier: Tier,
@@ -188,7 +192,7 @@ def _kpi(
     )
 
 
-O, DR, A = Tier.OUTCOME, Tier.DRIVER, Tier.ACTIVITY
+OUT, DR, A = Tier.OUTCOME, Tier.DRIVER, Tier.ACTIVITY
 HI, LO = Direction.HIGHER, Direction.LOWER
 PCT = 100.0
 _INF = EdgeKind.INFLUENCES
@@ -200,18 +204,19 @@ _DENIAL = ("denial_unit", "denial_scope", "denial_denominator")
 _AGING = ("aging_anchor", "aging_scope", "credit_balances")
 
 _BUILT_IN: tuple[KPIDefinition, ...] = (
-    _kpi("net_collection_rate", "Net collection rate", O, HI, Unit.PERCENT,
+    _kpi("net_collection_rate", "Net collection rate", OUT, HI, Unit.PERCENT,
          "collections / (charges - contractual adjustments) x 100", ("collections",), ("collectible",),
          scale=PCT, conventions=_COLLECTION, source="MGMA"),
-    _kpi("days_in_ar", "Days in A/R", O, LO, Unit.DAYS, "A/R at as-of / average daily charges",
+    _kpi("days_in_ar", "Days in A/R", OUT, LO, Unit.DAYS, "A/R at as-of / average daily charges",
          ("ar_balance",), ("average_daily_charges",), conventions=_AR_DAYS, source="HFMA MAP Keys"),
-    _kpi("write_off_rate", "Write-off rate (non-contractual)", O, LO, Unit.PERCENT,
+    _kpi("write_off_rate", "Write-off rate (non-contractual)", OUT, LO, Unit.PERCENT,
          "non-contractual write-offs / write-off base x 100", ("write_offs",), ("write_off_base",),
          scale=PCT, conventions=_WRITE_OFF, source="HFMA MAP Keys"),
-    _kpi("cash_collection_pct_npsr", "Cash collection % of NPSR", O, HI, Unit.PERCENT,
+    _kpi("cash_collection_pct_npsr", "Cash collection % of NPSR", OUT, HI, Unit.PERCENT,
          "cash collected / net patient service revenue x 100", ("cash",), ("npsr",), scale=PCT,
          conventions=("refunds",), source="HFMA MAP Keys"),
-    _kpi("cost_to_collect", "Cost to collect", O, LO, Unit.PERCENT, "cost to collect / cash collected x 100",
+    _kpi("cost_to_collect", "Cost to collect", OUT, LO, Unit.PERCENT,
+         "cost to collect / cash collected x 100",
          ("cost_to_collect",), ("cash",), scale=PCT, conventions=("refunds",), source="HFMA MAP Keys"),
     _kpi("initial_denial_rate", "Initial denial rate", DR, LO, Unit.PERCENT,
          "initial denials / denial base x 100", ("denials",), ("denial_base",), scale=PCT,
@@ -245,7 +250,8 @@ _BUILT_IN: tuple[KPIDefinition, ...] = (
          "charity write-offs / gross charges x 100", ("write_offs_charity",), ("gross_charges",), scale=PCT,
          drives=(Edge("uncompensated_care_pct", _DEC),), source="HFMA MAP Keys"),
     _kpi("uncompensated_care_pct", "Uncompensated care % of gross charges", DR, LO, Unit.PERCENT,
-         "(bad debt + charity write-offs) / gross charges x 100", ("write_offs_bad_debt", "write_offs_charity"),
+         "(bad debt + charity write-offs) / gross charges x 100",
+         ("write_offs_bad_debt", "write_offs_charity"),
          ("gross_charges",),
          scale=PCT, drives=(Edge("write_off_rate"),), source="HFMA MAP Keys"),
     _kpi("items_closed", "Work items closed", A, HI, Unit.COUNT, "work items closed in the period",
@@ -279,7 +285,9 @@ def register(definition: KPIDefinition) -> None:
         ValidationError: The id is taken, or the hierarchy with it has an error finding.
     """
     if definition.id in _REGISTRY:
-        raise ValidationError.single("$.id", "duplicate", f"KPI {definition.id!r} is already in the catalogue")
+        raise ValidationError.single(
+            "$.id", "duplicate", f"KPI {definition.id!r} is already in the catalogue"
+        )
     findings = [f for f in check_hierarchy((*_REGISTRY.values(), definition)) if f.is_error]
     if findings:
         raise ValidationError.single(findings[0].path, findings[0].rule, findings[0].message)
@@ -309,7 +317,9 @@ def lookup(kpi_id: str) -> KPIDefinition:
         return _REGISTRY[kpi_id]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
-        raise ValidationError.single("$.metrics", "unknown", f"unknown KPI {kpi_id!r} (known: {known})") from None
+        raise ValidationError.single(
+            "$.metrics", "unknown", f"unknown KPI {kpi_id!r} (known: {known})"
+        ) from None
 
 
 def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
@@ -338,7 +348,9 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
         where = f"$[{position[kpi.id]}]"
         if kpi.tier is Tier.OUTCOME and kpi.tables == {"work_items"}:
             findings.append(
-                Finding("KPI-004", Severity.ERROR, where, f"{kpi.id!r} counts activity; it cannot be an outcome")
+                Finding(
+                    "KPI-004", Severity.ERROR, where, f"{kpi.id!r} counts activity; it cannot be an outcome"
+                )
             )
         if kpi.tier is Tier.DRIVER and not kpi.drives:
             findings.append(
@@ -409,7 +421,12 @@ def _check_cycles(by_id: dict[str, KPIDefinition], position: dict[str, int]) -> 
                 if state.get(nxt) == 1:
                     cycle = [*path[path.index(nxt) :], nxt]
                     findings.append(
-                        Finding("KPI-006", Severity.ERROR, f"$[{position[node]}].drives", "cycle: " + " -> ".join(cycle))
+                        Finding(
+                            "KPI-006",
+                            Severity.ERROR,
+                            f"$[{position[node]}].drives",
+                            "cycle: " + " -> ".join(cycle),
+                        )
                     )
                 elif nxt not in state:
                     stack.append((nxt, 0))

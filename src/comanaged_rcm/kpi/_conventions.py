@@ -9,7 +9,8 @@ Every KPI lists the families it depends on; its result reports the option used f
 >>> resolve_conventions({"refunds": "both"})
 Traceback (most recent call last):
 ...
-comanaged_rcm.errors.ConventionError: unknown option 'both' for convention 'refunds' (choose from gross, netted)
+comanaged_rcm.errors.ConventionError: unknown option 'both' for convention 'refunds' (choose from gross,
+netted)
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ _ALL = (
 )
 
 CONVENTIONS: Mapping[str, Mapping[str, Convention]] = {
-    family: {c.option: c for c in _ALL if c.family == family} for family in dict.fromkeys(c.family for c in _ALL)
+    family: {c.option: c for c in _ALL if c.family == family}
+    for family in dict.fromkeys(c.family for c in _ALL)
 }
 """Every convention, by family then option."""
 
@@ -170,5 +172,10 @@ def resolve_conventions(chosen: Mapping[str, str] | None = None) -> dict[str, Co
             raise ConventionError(f"unknown convention {family!r} (choose from {known})")
         if option not in CONVENTIONS[family]:
             known = ", ".join(sorted(CONVENTIONS[family]))
-            raise ConventionError(f"unknown option {option!r} for convention {family!r} (choose from {known})")
-    return {family: CONVENTIONS[family][chosen.get(family, default)] for family, default in DEFAULT_CONVENTIONS.items()}
+            raise ConventionError(
+                f"unknown option {option!r} for convention {family!r} (choose from {known})"
+            )
+    return {
+        family: CONVENTIONS[family][chosen.get(family, default)]
+        for family, default in DEFAULT_CONVENTIONS.items()
+    }

@@ -78,20 +78,43 @@ MEASURES: Mapping[str, str] = {
 
 _TABLE_OF = {
     **dict.fromkeys(
-        (
-            "gross_charges contractual_adjustments net_charges payments refunds cash collections collectible "
-            "write_offs write_off_base late_charges pos_payments ar_balance "
-            "average_daily_charges ar_aging_base ar_over_90 dnfb"
-        ).split()
+        [
+            "gross_charges",
+            "contractual_adjustments",
+            "net_charges",
+            "payments",
+            "refunds",
+            "cash",
+            "collections",
+            "collectible",
+            "write_offs",
+            "write_off_base",
+            "late_charges",
+            "pos_payments",
+            "ar_balance",
+            "average_daily_charges",
+            "ar_aging_base",
+            "ar_over_90",
+            "dnfb",
+        ]
         + [f"write_offs_{r}" for r in WRITE_OFF_REASONS],
         "transactions",
     ),
     **dict.fromkeys(("npsr", "cost_to_collect"), "ledger"),
     **dict.fromkeys(
-        "first_submissions clean_claims denials denial_base resubmissions_adjudicated overturned".split(),
+        [
+            "first_submissions",
+            "clean_claims",
+            "denials",
+            "denial_base",
+            "resubmissions_adjudicated",
+            "overturned",
+        ],
         "submissions",
     ),
-    **dict.fromkeys("items_closed touches_closed escalated_closed backlog aged_backlog".split(), "work_items"),
+    **dict.fromkeys(
+        ["items_closed", "touches_closed", "escalated_closed", "backlog", "aged_backlog"], "work_items"
+    ),
 }
 
 
@@ -137,7 +160,9 @@ class MeasureSet:
         """
         for name in ("periods", "as_of", "by", "conventions"):
             if getattr(self, name) != getattr(other, name):
-                raise ValidationError.single(f"$.{name}", "mismatch", f"partials differ in {name!r}; cannot merge")
+                raise ValidationError.single(
+                    f"$.{name}", "mismatch", f"partials differ in {name!r}; cannot merge"
+                )
         if dict(self.missing) != dict(other.missing) or dict(self.unsliced) != dict(other.unsliced):
             raise ValidationError.single(
                 "$.missing", "mismatch", "partials come from books with different tables or columns"
@@ -189,6 +214,7 @@ class _Edges:
 
 def _cube(
     axes: Sequence[npt.NDArray[np.intp]],
+    *,
     size: int,
     slice_code: npt.NDArray[np.intp],
     n_slices: int,
@@ -206,8 +232,8 @@ def _cube(
     cubes = []
     for weight in weights:
         cube = np.bincount(code, weights=weight, minlength=length).astype(np.float64).reshape(shape)
-        for axis in range(len(axes)):
-            np.cumsum(cube, axis=axis, out=cube)
+        for dimension in range(len(axes)):
+            np.cumsum(cube, axis=dimension, out=cube)
         cubes.append(cube)
     return cubes
 
@@ -227,18 +253,20 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
     if not by:
         return _Slicing(((),), {t: np.zeros(book.rows(t), dtype=np.intp) for t in sliceable})
     if not sliceable:
-        raise ValidationError.single("$.by", "unknown", f"no table of the book has every column of {list(by)}")
+        raise ValidationError.single(
+            "$.by", "unknown", f"no table of the book has every column of {list(by)}"
+        )
     combined: dict[str, npt.NDArray[np.int64]] = {}
-    values = []
-    for dim in by:
-        values.append(np.unique(np.concatenate([book.codes(t, dim)[0] for t in sliceable])))
+    values = [np.unique(np.concatenate([book.codes(t, dim)[0] for t in sliceable])) for dim in by]
     sizes = [len(v) for v in values]
     for table in sliceable:
         parts = []
         for dim, uniques in zip(by, values, strict=True):
             own, inverse = book.codes(table, dim)
             parts.append(np.searchsorted(uniques, own)[inverse])
-        combined[table] = np.ravel_multi_index(parts, sizes).astype(np.int64) if parts else np.zeros(0, np.int64)
+        combined[table] = (
+            np.ravel_multi_index(parts, sizes).astype(np.int64) if parts else np.zeros(0, np.int64)
+        )
     observed = np.unique(np.concatenate(list(combined.values())))
     keys = np.unravel_index(observed, sizes)
     labels = tuple(zip(*(v[k].tolist() for v, k in zip(values, keys, strict=True)), strict=True))
@@ -269,7 +297,8 @@ _Out = dict[str, Array]  # measure -> (periods, slices)
 
 
 def _flow(cube: Array, edges: _Edges, start: datetime.date, end: datetime.date) -> Array:
-    return cube[edges[end]] - cube[edges[start]]
+    flow: Array = cube[edges[end]] - cube[edges[start]]
+    return flow
 
 
 # ------------------------------------------------------------------------------------- transactions
@@ -300,7 +329,8 @@ def _transaction_kind(columns: Mapping[str, npt.NDArray[Any]]) -> npt.NDArray[np
 
 
 def _k(cube: Array, *names: str) -> Array:
-    return cube[..., [_K[n] for n in names]].sum(axis=-1)
+    total: Array = cube[..., [_K[n] for n in names]].sum(axis=-1)
+    return total
 
 
 def _transactions(
@@ -315,14 +345,28 @@ def _transactions(
     dates: list[datetime.date] = []
     for period, as_of in zip(request.periods, request.as_of, strict=True):
         window = request.window(as_of)
-        dates += [period.start, period.end, as_of, window.start, as_of - datetime.timedelta(days=AGED_AR_DAYS)]
+        dates += [
+            period.start,
+            period.end,
+            as_of,
+            window.start,
+            as_of - datetime.timedelta(days=AGED_AR_DAYS),
+        ]
     edges = _Edges(dates)
     post = edges.bins(columns["posting_date"])
-    (flat,) = _cube([post], edges.size, slices, n, kind, k, [amount])
+    (flat,) = _cube(
+        [post], size=edges.size, slice_code=slices, n_slices=n, kind=kind, n_kinds=k, weights=[amount]
+    )
     serv = edges.bins(columns["service_date"])
-    (square,) = _cube([post, serv], edges.size, slices, n, kind, k, [amount])
+    (square,) = _cube(
+        [post, serv], size=edges.size, slice_code=slices, n_slices=n, kind=kind, n_kinds=k, weights=[amount]
+    )
     refunds_netted = request.option("refunds") == "netted"
-    reasons = [r for r in WRITE_OFF_REASONS if r != "charity" or request.option("write_off_reasons") != "charity_excluded"]
+    reasons = [
+        r
+        for r in WRITE_OFF_REASONS
+        if r != "charity" or request.option("write_off_reasons") != "charity_excluded"
+    ]
     out: dict[str, list[Array]] = {}
 
     def put(name: str, value: Array) -> None:
@@ -371,10 +415,9 @@ def _transactions(
             put("ar_aging_base", balance)
             put("ar_over_90", square[edges[as_of], edges[cut]] @ _SIGN)
     if per_claim:
-        for name, values in _per_claim(book, slices, request, kind, amount).items():
-            out[name] = values
+        out.update(_per_claim(book, slices, request, kind, amount))
     if "billed_date" in columns:
-        out["dnfb"] = _dnfb(columns, slices, request, kind)
+        out["dnfb"] = list(_dnfb(columns, slices, request, kind))
     else:
         missing["dnfb"] = "needs the transactions column 'billed_date'"
     if request.option("write_off_denominator") == "npsr":
@@ -417,17 +460,20 @@ def _per_claim(
             balance = np.maximum(balance, 0.0)
         in_scope = first_bill < day if billed_only else np.ones(len(pairs), dtype=bool)
         aged = anchor < day - AGED_AR_DAYS
-        out.setdefault("ar_balance", []).append(np.bincount(pair_slice, weights=balance, minlength=n))
-        out.setdefault("ar_aging_base", []).append(
-            np.bincount(pair_slice, weights=balance * in_scope, minlength=n)
-        )
-        out.setdefault("ar_over_90", []).append(
-            np.bincount(pair_slice, weights=balance * (in_scope & aged), minlength=n)
-        )
+        for name, weight in (
+            ("ar_balance", balance),
+            ("ar_aging_base", balance * in_scope),
+            ("ar_over_90", balance * (in_scope & aged)),
+        ):
+            out.setdefault(name, []).append(
+                np.bincount(pair_slice, weights=weight, minlength=n).astype(np.float64)
+            )
     return out
 
 
-def _first_bill(columns: Mapping[str, npt.NDArray[Any]], pair: npt.NDArray[np.intp], n_pairs: int) -> npt.NDArray[np.int64]:
+def _first_bill(
+    columns: Mapping[str, npt.NDArray[Any]], pair: npt.NDArray[np.intp], n_pairs: int
+) -> npt.NDArray[np.int64]:
     first = np.full(n_pairs, np.iinfo(np.int64).max)
     if "billed_date" in columns:
         billed = columns["billed_date"]
@@ -437,7 +483,10 @@ def _first_bill(columns: Mapping[str, npt.NDArray[Any]], pair: npt.NDArray[np.in
 
 
 def _dnfb(
-    columns: Mapping[str, npt.NDArray[Any]], slices: npt.NDArray[np.intp], request: _Request, kind: npt.NDArray[np.intp]
+    columns: Mapping[str, npt.NDArray[Any]],
+    slices: npt.NDArray[np.intp],
+    request: _Request,
+    kind: npt.NDArray[np.intp],
 ) -> Array:
     charge = (kind == _K["charge"]) | (kind == _K["late_charge"])
     amount, slice_code = columns["amount"][charge], slices[charge]
@@ -477,14 +526,20 @@ def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) ->
     axes = [edges.bins(columns["submitted_date"]), edges.bins(columns["adjudicated_date"])]
     weights = [None, columns["lines"], columns["charges"], columns["denied_lines"], columns["denied_charges"]]
     count, lines, charges, denied_lines, denied_charges = _cube(
-        axes, edges.size, slices, request.n_slices, kind, n_kinds, weights
+        axes,
+        size=edges.size,
+        slice_code=slices,
+        n_slices=request.n_slices,
+        kind=kind,
+        n_kinds=n_kinds,
+        weights=weights,
     )
     unit = request.option("denial_unit")
     size = {"claims": count, "lines": lines, "dollars": charges}[unit]
     denied_size = {"claims": count, "lines": denied_lines, "dollars": denied_charges}[unit]
     denied_outcomes = ["denied"] if request.option("denial_scope") == "full_only" else ["denied", "partial"]
 
-    def kinds(first: bool, outcomes: Sequence[str], clean: Sequence[int] = (0, 1)) -> list[int]:
+    def kinds(*, first: bool, outcomes: Sequence[str], clean: Sequence[int] = (0, 1)) -> list[int]:
         offset = 0 if first else n_out
         return [(offset + OUTCOMES.index(o)) * 2 + c for o in outcomes for c in clean]
 
@@ -499,11 +554,11 @@ def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) ->
     for period, as_of in zip(request.periods, request.as_of, strict=True):
         s, e, a = edges[period.start], edges[period.end], edges[as_of]
         submitted = count[e, every] - count[s, every]
-        put("first_submissions", submitted[:, kinds(True, OUTCOMES)].sum(axis=-1))
-        put("clean_claims", submitted[:, kinds(True, OUTCOMES, (1,))].sum(axis=-1))
+        put("first_submissions", submitted[:, kinds(first=True, outcomes=OUTCOMES)].sum(axis=-1))
+        put("clean_claims", submitted[:, kinds(first=True, outcomes=OUTCOMES, clean=(1,))].sum(axis=-1))
         adj = count[every, e] - count[every, s]
-        put("resubmissions_adjudicated", adj[:, kinds(False, adjudicated)].sum(axis=-1))
-        put("overturned", adj[:, kinds(False, ["paid", "partial"])].sum(axis=-1))
+        put("resubmissions_adjudicated", adj[:, kinds(first=False, outcomes=adjudicated)].sum(axis=-1))
+        put("overturned", adj[:, kinds(first=False, outcomes=["paid", "partial"])].sum(axis=-1))
         if basis == "submitted_cohort":
             num = denied_size[e, a] - denied_size[s, a]
             den = size[e, a] - size[s, a]
@@ -513,8 +568,8 @@ def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) ->
             if basis == "prior_three_month_average":
                 before = edges[period.start - relativedelta(months=3)]
                 den = (size[every, s] - size[every, before]) / 3.0
-        put("denials", num[:, kinds(True, denied_outcomes)].sum(axis=-1))
-        put("denial_base", den[:, kinds(True, adjudicated)].sum(axis=-1))
+        put("denials", num[:, kinds(first=True, outcomes=denied_outcomes)].sum(axis=-1))
+        put("denial_base", den[:, kinds(first=True, outcomes=adjudicated)].sum(axis=-1))
     return {name: np.stack(values) for name, values in out.items()}, {}
 
 
@@ -530,7 +585,15 @@ def _work_items(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> 
     edges = _Edges(dates)
     axes = [edges.bins(columns["opened"]), edges.bins(columns["closed"])]
     kind = columns["escalated"].astype(np.intp)
-    count, touches = _cube(axes, edges.size, slices, request.n_slices, kind, 2, [None, columns["touches"]])
+    count, touches = _cube(
+        axes,
+        size=edges.size,
+        slice_code=slices,
+        n_slices=request.n_slices,
+        kind=kind,
+        n_kinds=2,
+        weights=[None, columns["touches"]],
+    )
     out: dict[str, list[Array]] = {}
     every = edges.every
     for period, as_of in zip(request.periods, request.as_of, strict=True):
@@ -555,14 +618,14 @@ def _ledger(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> tupl
     names = [c for c in ("npsr", "cost_to_collect") if c in columns]
     cubes = _cube(
         [edges.bins(columns["month"])],
-        edges.size,
-        slices,
-        request.n_slices,
-        np.zeros(len(columns["month"]), dtype=np.intp),
-        1,
-        [columns[c] for c in names],
+        size=edges.size,
+        slice_code=slices,
+        n_slices=request.n_slices,
+        kind=np.zeros(len(columns["month"]), dtype=np.intp),
+        n_kinds=1,
+        weights=[columns[c] for c in names],
     )
-    out = {
+    out: dict[str, Array] = {
         name: np.stack([(_flow(cube, edges, p.start, p.end))[:, 0] for p in request.periods])
         for name, cube in zip(names, cubes, strict=True)
     }

@@ -30,7 +30,7 @@ class Status(enum.Enum):
     UNDEFINED = "undefined"
 
 
-def _finite(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _finite(_: object, attribute: attrs.Attribute[float], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValidationError.single(
             f"$.{attribute.name}", "type", f"'{attribute.name}' must be a finite number (got {value!r})"
@@ -66,7 +66,9 @@ class Target:
         if (self.watch > self.target) if higher else (self.watch < self.target):
             side = "<=" if higher else ">="
             raise ValidationError.single(
-                "$.watch", "range", f"'watch' must be {side} 'target' ({self.target}) for {self.metric!r} (got {self.watch})"
+                "$.watch",
+                "range",
+                f"'watch' must be {side} 'target' ({self.target}) for {self.metric!r} (got {self.watch})",
             )
         if value is None:
             return Status.UNDEFINED
@@ -134,7 +136,11 @@ def _format(value: float | None, unit: Unit) -> str:
     return f"{value:.2f}"
 
 
-def _terms(terms: Sequence[str], table: Mapping[str, npt.NDArray[np.float64]], index: Any) -> npt.NDArray[np.float64]:  # noqa: ANN401 - a numpy index
+def _terms(
+    terms: Sequence[str],
+    table: Mapping[str, npt.NDArray[np.float64]],
+    index: Any,  # noqa: ANN401 - a numpy index (an int, or an int and a slice)
+) -> npt.NDArray[np.float64]:
     total: npt.NDArray[np.float64] = np.zeros_like(next(iter(table.values()))[index], dtype=np.float64)
     for term in terms:
         sign = -1.0 if term.startswith("-") else 1.0
@@ -229,20 +235,26 @@ class Scorecard:
             if kpi.id == metric_id:
                 return m
         lookup(metric_id)  # raises for an unknown id
-        raise ValidationError.single("$.metric", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard")
+        raise ValidationError.single(
+            "$.metric", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard"
+        )
 
     def _row(self, slice_keys: Mapping[str, str]) -> int:
         if not slice_keys:
             return 0
         if set(slice_keys) != set(self.by):
             raise ValidationError.single(
-                "$.slice", "dimensions", f"slice keys must be exactly {list(self.by)} (got {sorted(slice_keys)})"
+                "$.slice",
+                "dimensions",
+                f"slice keys must be exactly {list(self.by)} (got {sorted(slice_keys)})",
             )
         key = tuple(str(slice_keys[d]) for d in self.by)
         try:
             return 1 + self.slices.index(key)
         except ValueError:
-            raise ValidationError.single("$.slice", "unknown", f"no slice {dict(slice_keys)!r} in the book") from None
+            raise ValidationError.single(
+                "$.slice", "unknown", f"no slice {dict(slice_keys)!r} in the book"
+            ) from None
 
     def _values(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
         scale = np.array([[k.scale] for k in self.metrics])
@@ -331,7 +343,11 @@ class Scorecard:
     def _table(self, targets: Iterable[Target] | None) -> list[tuple[str, list[list[str]]]]:
         pool = list(targets or ())
         sections = []
-        titles = {Tier.OUTCOME: "Outcomes", Tier.DRIVER: "Drivers", Tier.ACTIVITY: "Activity (effort, not outcomes)"}
+        titles = {
+            Tier.OUTCOME: "Outcomes",
+            Tier.DRIVER: "Drivers",
+            Tier.ACTIVITY: "Activity (effort, not outcomes)",
+        }
         for tier, title in titles.items():
             rows = []
             for kpi in self.metrics:
@@ -357,7 +373,11 @@ class Scorecard:
         out = [f"Scorecard {self.period} (as of {self.as_of})"]
         for title, rows in self._table(targets):
             widths = [max(len(r[i]) for r in [list(self._HEADERS), *rows]) for i in range(len(self._HEADERS))]
-            out += ["", title, "  ".join(h.ljust(w) for h, w in zip(self._HEADERS, widths, strict=True)).rstrip()]
+            out += [
+                "",
+                title,
+                "  ".join(h.ljust(w) for h, w in zip(self._HEADERS, widths, strict=True)).rstrip(),
+            ]
             out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
         out += ["", "Conventions: " + ", ".join(self.conventions)]
         return "\n".join(out)
@@ -366,7 +386,13 @@ class Scorecard:
         """Markdown scorecard, one table per tier."""
         out = [f"**Scorecard {self.period}** (as of {self.as_of})"]
         for title, rows in self._table(targets):
-            out += ["", f"### {title}", "", "| " + " | ".join(self._HEADERS) + " |", "|" + "---|" * len(self._HEADERS)]
+            out += [
+                "",
+                f"### {title}",
+                "",
+                "| " + " | ".join(self._HEADERS) + " |",
+                "|" + "---|" * len(self._HEADERS),
+            ]
             out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         return "\n".join(out)
 
@@ -378,7 +404,9 @@ class Scorecard:
         for title, rows in self._table(None):
             head = "".join(f"<th>{h}</th>" for h in self._HEADERS)
             body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
-            parts.append(f"<h4>{html.escape(title)}</h4><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            parts.append(
+                f"<h4>{html.escape(title)}</h4><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            )
         return "".join(parts)
 
     def __repr__(self) -> str:
@@ -392,7 +420,9 @@ def _definitions(metrics: Iterable[str] | None) -> tuple[KPIDefinition, ...]:
     if metrics is None:
         return catalogue()
     if isinstance(metrics, str):
-        raise ValidationError.single("$.metrics", "type", f"'metrics' must be a list of KPI ids (got {metrics!r})")
+        raise ValidationError.single(
+            "$.metrics", "type", f"'metrics' must be a list of KPI ids (got {metrics!r})"
+        )
     wanted = [lookup(m) for m in metrics]
     order = {k.id: i for i, k in enumerate(catalogue())}
     return tuple(sorted(dict.fromkeys(wanted), key=lambda k: order[k.id]))

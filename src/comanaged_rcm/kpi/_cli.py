@@ -1,0 +1,89 @@
+"""``comanaged-rcm kpi``: print the scorecard of CSV exports for a period."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from typing import Any
+
+import numpy.typing as npt
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.kpi._api import evaluate
+from comanaged_rcm.kpi._book import SCHEMAS, Book, FieldKind
+from comanaged_rcm.periods import Period
+from comanaged_rcm.tables import Column, ColumnKind, read_csv
+
+__all__ = ["register"]
+
+_KINDS = {
+    FieldKind.TEXT: ColumnKind.TEXT,
+    FieldKind.DATE: ColumnKind.DATE,
+    FieldKind.NUMBER: ColumnKind.NUMBER,
+    FieldKind.COUNT: ColumnKind.INTEGER,
+    FieldKind.FLAG: ColumnKind.BOOLEAN,
+}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``kpi`` subcommand."""
+    parser = subparsers.add_parser(
+        "kpi",
+        help="print a KPI scorecard from CSV exports",
+        description="Compute the KPI scorecard of a period from CSV exports. Dates are ISO (2026-01-31); "
+        "--to is the first day not reported (periods are half-open).",
+    )
+    parser.add_argument("--transactions", required=True, metavar="CSV")
+    parser.add_argument("--submissions", metavar="CSV")
+    parser.add_argument("--work-items", metavar="CSV")
+    parser.add_argument("--ledger", metavar="CSV")
+    parser.add_argument("--from", dest="start", required=True, metavar="DATE")
+    parser.add_argument("--to", dest="end", required=True, metavar="DATE")
+    parser.add_argument("--as-of", metavar="DATE", help="snapshot date (default: --to)")
+    parser.add_argument("--by", default="", help="slice dimensions, comma-separated (payer,team)")
+    parser.add_argument(
+        "--convention", action="append", default=[], metavar="FAMILY=OPTION", help="repeat for each choice"
+    )
+    parser.add_argument("--metrics", default="", help="KPI ids, comma-separated (default: all)")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.set_defaults(handler=_run)
+
+
+def _date(text: str, flag: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        message = f"expected an ISO date like 2026-01-31 (got {text!r})"
+        raise ValidationError.single(flag, "type", message) from None
+
+
+def _read(path: str, table: str) -> dict[str, npt.NDArray[Any]]:
+    columns = [
+        Column(f.name, _KINDS[f.kind], required=f.required, nullable=f.nullable)
+        for f in SCHEMAS[table]
+    ]
+    return read_csv(path, columns)
+
+
+def _run(args: argparse.Namespace) -> int:
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    if end <= start:
+        raise ValidationError.single("--to", "range", f"--to must be after --from ({start}) (got {end})")
+    as_of = _date(args.as_of, "--as-of") if args.as_of else None
+    conventions = {}
+    for choice in args.convention:
+        family, sep, option = choice.partition("=")
+        if not sep:
+            raise ValidationError.single("--convention", "format", f"expected FAMILY=OPTION (got {choice!r})")
+        conventions[family.strip()] = option.strip()
+    tables = {"transactions": _read(args.transactions, "transactions")}
+    optional = (("submissions", args.submissions), ("work_items", args.work_items), ("ledger", args.ledger))
+    for table, path in optional:
+        if path:
+            tables[table] = _read(path, table)
+    book = Book(**tables)
+    by = [d.strip() for d in args.by.split(",") if d.strip()]
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] or None
+    card = evaluate(book, Period(start, end), as_of=as_of, by=by, conventions=conventions, metrics=metrics)
+    print(card.to_markdown() if args.format == "markdown" else card.to_text())
+    return 0
