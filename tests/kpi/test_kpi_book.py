@@ -1,0 +1,98 @@
+"""Book validation: every problem reported once, with its table and column path."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pytest
+from conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.kpi import Book
+
+
+def issues(**tables: object) -> list[tuple[str, str]]:
+    with pytest.raises(ValidationError) as caught:
+        Book(**tables)  # type: ignore[arg-type]
+    return [(i.path, i.code) for i in caught.value.issues]
+
+
+def tx(**changes: object) -> dict[str, object]:
+    return {**TRANSACTIONS, **changes}
+
+
+class TestBookValidation:
+    def test_accepts_dates_in_three_forms(self):
+        """datetime64 arrays, datetime.date objects and ISO strings all become datetime64[D]."""
+        n = len(TRANSACTIONS["claim_id"])
+        dates = np.array(TRANSACTIONS["service_date"], dtype="datetime64[D]")
+        book = Book(transactions=tx(service_date=dates.astype("datetime64[s]"), posting_date=[
+            datetime.date.fromisoformat(d) for d in TRANSACTIONS["posting_date"]]))
+        assert book.transactions is not None
+        assert book.transactions["service_date"].dtype == np.dtype("datetime64[D]")
+        assert book.rows("transactions") == n
+        assert repr(book) == f"Book(transactions={n})"
+        assert book.rows("ledger") == 0
+
+    def test_unknown_category_values(self):
+        """Unknown type and outcome values name the table and column."""
+        assert issues(transactions=tx(type=["chrage"] * 14)) == [("$.transactions.type", "value")]
+        subs = {**SUBMISSIONS, "outcome": ["won"] * 9}
+        assert issues(submissions=subs) == [("$.submissions.outcome", "value")]
+
+    def test_wrong_dtypes(self):
+        """Text where numbers belong, floats where counts belong, ints where flags belong, bad dates."""
+        assert issues(transactions=tx(amount=["x"] * 14)) == [("$.transactions.amount", "type")]
+        subs = {**SUBMISSIONS, "lines": [1.5] * 9, "clean": [1] * 9}
+        assert issues(submissions=subs) == [("$.submissions.lines", "type"), ("$.submissions.clean", "type")]
+        assert issues(transactions=tx(service_date=["2026-13-01"] * 14)) == [("$.transactions.service_date", "type")]
+        assert issues(transactions=tx(service_date=[1.0] * 14)) == [("$.transactions.service_date", "type")]
+        assert issues(transactions=tx(payer=[1] * 14)) == [("$.transactions.payer", "type")]
+        assert issues(transactions=tx(payer=[object()] * 14)) == [("$.transactions.payer", "type")]
+        assert issues(transactions=tx(payer=[["a"]] * 14)) == [("$.transactions.payer", "shape")]
+
+    def test_ranges_and_missing_values(self):
+        """Negative or infinite amounts, missing required dates and empty required text."""
+        assert issues(transactions=tx(amount=[-1.0] * 14)) == [("$.transactions.amount", "range")]
+        assert issues(transactions=tx(amount=[float("inf")] * 14)) == [("$.transactions.amount", "range")]
+        assert issues(transactions=tx(posting_date=[None] * 14)) == [("$.transactions.posting_date", "missing")]
+        assert issues(transactions=tx(payer=[""] * 14)) == [("$.transactions.payer", "missing")]
+        assert issues(transactions=tx(payer=[None] * 14)) == [("$.transactions.payer", "missing")]
+
+    def test_missing_columns_and_length_mismatch(self):
+        """Missing required columns and columns of different lengths are listed together."""
+        broken = {k: v for k, v in TRANSACTIONS.items() if k != "amount"}
+        broken["payer"] = broken["payer"][:3]
+        assert issues(transactions=broken) == [
+            ("$.transactions.amount", "missing"),
+            ("$.transactions.payer", "length"),
+        ]
+        assert issues(transactions=[1, 2]) == [("$.transactions", "type")]
+        found = issues(transactions={1: [1]})
+        assert ("$.transactions", "type") in found
+        assert ("$.transactions.claim_id", "missing") in found
+
+    def test_row_rules(self):
+        """Write-offs need a reason; adjudicated submissions a date; seq >= 1; denied lines within
+        lines; items closed after they opened; ledger months on the 1st."""
+        no_reason = tx(write_off_reason=[""] * 14)
+        assert issues(transactions=no_reason) == [("$.transactions.write_off_reason", "missing")]
+        plain = {k: v for k, v in TRANSACTIONS.items() if k != "write_off_reason"}
+        assert issues(transactions=plain) == [("$.transactions.write_off_reason", "missing")]
+        subs = {**SUBMISSIONS, "adjudicated_date": [None] * 9, "seq": [0] * 9, "denied_lines": [9] * 9}
+        assert issues(submissions=subs) == [
+            ("$.submissions.adjudicated_date", "missing"),
+            ("$.submissions.seq", "range"),
+            ("$.submissions.denied_lines", "range"),
+        ]
+        items = {**WORK_ITEMS, "closed": ["2020-01-01"] * 5}
+        assert issues(work_items=items) == [("$.work_items.closed", "range")]
+        assert issues(ledger={"month": ["2026-01-02"], "npsr": [1.0]}) == [("$.ledger.month", "range")]
+
+    def test_extra_columns_pass_through_as_text(self):
+        """A location column is kept as text and can slice."""
+        book = Book(transactions=tx(location=["north"] * 7 + ["south"] * 7))
+        assert book.transactions is not None
+        assert book.transactions["location"].dtype.kind == "U"
+        assert book.codes("transactions", "location")[0].tolist() == ["north", "south"]

@@ -1,0 +1,213 @@
+"""Slices, shares, columns for the escalation engine, targets and status, rendering, trends."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pytest
+from conftest import JANUARY
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.kpi import Scorecard, Status, Target, Tier, evaluate, measures, trend
+from comanaged_rcm.periods import Cadence, Period
+from comanaged_rcm.serialize import from_dict, to_dict
+
+D = datetime.date
+
+
+class TestSlices:
+    def test_payer_slices_with_denominator_share(self, book):
+        """By payer: A collects (600 + 20 + 130 - 50) / (1300 - 300) = 70% on 1000 of the 1400
+        net charges (share 5/7); B collects 0 / 400 (share 2/7). Slices sum to the total."""
+        card = evaluate(book, JANUARY, by=["payer"], metrics=["net_collection_rate"])
+        a = card.result("net_collection_rate", payer="A")
+        b = card.result("net_collection_rate", payer="B")
+        assert (a.value, a.share, b.value, b.share) == (70.0, pytest.approx(5 / 7), 0.0, pytest.approx(2 / 7))
+        assert a.slice == (("payer", "A"),)
+        assert a.numerator + b.numerator == card.result("net_collection_rate").numerator
+
+    def test_payer_by_team(self, book):
+        """payer x team lists the combinations present: (A,t1) (A,t2) (B,t1) (B,t2). (A,t2) is C3:
+        20 collected of 200 = 10%."""
+        card = evaluate(book, JANUARY, by=("payer", "team"))
+        assert card.slices == (("A", "t1"), ("A", "t2"), ("B", "t1"), ("B", "t2"))
+        assert card.result("net_collection_rate", payer="A", team="t2").value == 10.0
+
+    def test_tables_without_a_dimension_are_total_only(self, book):
+        """Work items have no payer: their KPIs are defined in total, undefined per payer."""
+        card = evaluate(book, JANUARY, by="payer")
+        assert card.result("items_closed").value == 2.0
+        assert card.result("items_closed", payer="A").reason == "work_items has no column 'payer'"
+
+    def test_team_slices_reach_work_items(self, book):
+        """By team: t1 closed W1 only (1 item), t2 closed W2 (1 item, escalated)."""
+        card = evaluate(book, JANUARY, by=["team"])
+        assert card.result("items_closed", team="t1").value == 1.0
+        assert card.result("escalated_share", team="t2").value == 100.0
+
+    def test_bad_slice_requests(self, book):
+        """Wrong dimensions, unknown slices, unknown KPIs and unknown columns are library errors."""
+        card = evaluate(book, JANUARY, by=["payer"], metrics=["backlog"])
+        with pytest.raises(ValidationError, match="exactly"):
+            card.result("backlog", team="t1")
+        with pytest.raises(ValidationError, match="no slice"):
+            card.result("backlog", payer="Z")
+        with pytest.raises(ValidationError, match="not evaluated"):
+            card.result("days_in_ar")
+        with pytest.raises(ValidationError, match="unknown KPI"):
+            card.result("nope")
+        with pytest.raises(ValidationError, match="every column"):
+            evaluate(book, JANUARY, by=["location"])
+        with pytest.raises(ValidationError, match="repeats"):
+            evaluate(book, JANUARY, by=["payer", "payer"])
+        with pytest.raises(ValidationError, match="sequence"):
+            evaluate(book, JANUARY, by=[1])  # type: ignore[list-item]
+
+
+class TestColumns:
+    def test_to_columns_rows_and_dtypes(self, book):
+        """One row per (metric, slice), total first with '(all)'; NaN where undefined."""
+        card = evaluate(book, JANUARY, by=["payer"], metrics=["net_collection_rate", "backlog"])
+        cols = card.to_columns()
+        assert cols["metric"].tolist() == ["net_collection_rate"] * 3 + ["backlog"] * 3
+        assert cols["payer"].tolist() == ["(all)", "A", "B"] * 2
+        assert cols["value"].dtype == np.float64
+        assert cols["defined"].tolist() == [True, True, True, True, False, False]
+        assert np.isnan(cols["denominator"][3:]).all()
+        assert cols["tier"].tolist() == ["outcome"] * 3 + ["activity"] * 3
+        assert cols["share"][1] == pytest.approx(5 / 7)
+
+
+class TestTargets:
+    @pytest.mark.parametrize(
+        ("target", "watch", "expected"),
+        [(50.0, 60.0, Status.BREACH), (55.0, 45.0, Status.WATCH), (45.0, 40.0, Status.ON_TRACK)],
+    )
+    def test_higher_is_better(self, book, target, watch, expected):
+        """Net collection rate 50%: on track at or above target, watch down to the watch line."""
+        card = evaluate(book, JANUARY)
+        if watch > target:
+            with pytest.raises(ValidationError, match="'watch' must be <="):
+                card.status("net_collection_rate", Target(metric="net_collection_rate", target=target, watch=watch))
+            return
+        assert card.status("net_collection_rate", [Target(metric="net_collection_rate", target=target, watch=watch)]) is expected
+
+    def test_lower_is_better(self, book):
+        """Days in A/R 57.7: target 60 is on track; target 50 / watch 60 is watch; 40/50 breach."""
+        card = evaluate(book, JANUARY)
+        statuses = [
+            card.status("days_in_ar", Target(metric="days_in_ar", target=t, watch=w)) for t, w in ((60, 70), (50, 60), (40, 50))
+        ]
+        assert statuses == [Status.ON_TRACK, Status.WATCH, Status.BREACH]
+        with pytest.raises(ValidationError, match="'watch' must be >="):
+            Target(metric="days_in_ar", target=50, watch=40).status(1.0)
+
+    def test_undefined_and_missing_targets(self, book):
+        """An undefined value has status undefined; a KPI without a target is an error."""
+        card = evaluate(book, Period.month(2027, 1), metrics=["net_collection_rate"])
+        target = Target(metric="net_collection_rate", target=95, watch=90, source="contract")
+        assert card.status("net_collection_rate", [target]) is Status.UNDEFINED
+        with pytest.raises(ValidationError, match="no target"):
+            card.status("net_collection_rate", [])
+
+    def test_target_validation_and_round_trip(self):
+        """Targets are finite numbers and round-trip through the serializer."""
+        with pytest.raises(ValidationError, match="finite"):
+            Target(metric="days_in_ar", target=float("nan"), watch=1)
+        target = Target(metric="days_in_ar", target=40.0, watch=50.0, source="HFMA MAP Keys")
+        assert from_dict(to_dict(target), Target) == target
+
+
+class TestRendering:
+    def test_sections_in_order(self, book):
+        """Outcomes come first, then drivers, then activity in its own section, in every view."""
+        card = evaluate(book, JANUARY, by=["payer"])
+        targets = [Target(metric="days_in_ar", target=40, watch=50)]
+        text = card.to_text(targets)
+        assert text.index("Outcomes") < text.index("Drivers") < text.index("Activity (effort, not outcomes)")
+        assert "breach" in text
+        assert "Conventions: refunds:netted@1" in text
+        markdown = card._repr_markdown_()
+        assert markdown.index("### Outcomes") < markdown.index("### Drivers") < markdown.index("### Activity")
+        html = card._repr_html_()
+        assert html.index("<h4>Outcomes") < html.index("<h4>Drivers") < html.index("<h4>Activity")
+        assert "Scorecard(period=2026-01-01/2026-02-01" in repr(card)
+
+    def test_values_formatted_by_unit(self, book):
+        """Percent, days, ratio and count each read naturally; undefined shows its reason."""
+        card = evaluate(book, JANUARY, metrics=["net_collection_rate", "days_in_ar", "touches_per_closed_item", "backlog"])
+        text = card.to_text()
+        assert "50.00%" in text
+        assert "57.7 d" in text
+        assert "4.00" in text
+        assert repr(card.result("backlog")) == "KPIResult(backlog [total] 2026-01-01/2026-02-01: 2)"
+        empty = evaluate(book, Period.month(2027, 1), metrics=["net_collection_rate"])
+        assert "undefined (zero denominator" in repr(empty.result("net_collection_rate"))
+
+    def test_result_round_trip(self, book):
+        """A KPIResult round-trips through the serializer."""
+        from comanaged_rcm.kpi import KPIResult
+
+        result = evaluate(book, JANUARY, by=["payer"]).result("days_in_ar", payer="A")
+        assert from_dict(to_dict(result), KPIResult) == result
+
+
+class TestTrend:
+    def test_weekly_trend_and_whole_span(self, book):
+        """ISO weeks W02-W05 span 01-05..02-02. The whole span is recomputed from summed
+        measures: collections 600 + 20 + 130 - 50 = 700 over net charges 1000 + 200 + 400 - 300 =
+        1300 (C5's charge on 01-02 is outside) = 53.85%, never an average of the weekly ratios."""
+        weeks = Cadence.weekly().periods_ending(D(2026, 2, 2), 4)
+        result = trend(book, weeks, metrics=["net_collection_rate", "backlog"])
+        values = result.values("net_collection_rate")
+        assert result.whole.result("net_collection_rate").value == pytest.approx(700 / 1300 * 100)
+        defined = [v for v in values if v is not None]
+        assert result.whole.result("net_collection_rate").value != pytest.approx(sum(defined) / len(defined))
+        points = result.points("net_collection_rate")
+        assert points[0].change is None
+        assert all(
+            p.change == pytest.approx(p.result.value - q.result.value)
+            for q, p in zip(points, points[1:], strict=False)
+            if p.change is not None and q.result.value is not None
+        )
+        assert "Trend(periods=4" in repr(result)
+
+    def test_monthly_trend_with_as_of_dates(self, book):
+        """Monthly periods with explicit as-of dates; mismatched or overlapping inputs are errors."""
+        months = Cadence.monthly().periods_ending(D(2026, 2, 1), 2)
+        result = trend(book, months, as_of=[D(2026, 1, 1), D(2026, 2, 1)], metrics=["backlog"])
+        assert result.values("backlog") == [2.0, 2.0]
+        with pytest.raises(ValidationError, match="one as-of"):
+            trend(book, months, as_of=[D(2026, 2, 1)])
+        with pytest.raises(ValidationError, match="sorted"):
+            trend(book, [months[1], months[0]])
+        with pytest.raises(ValidationError, match="non-empty"):
+            trend(book, [])
+
+
+class TestPartials:
+    def test_measures_merge_and_score(self, book):
+        """measures() + Scorecard.from_measures reproduces evaluate(); partials of different
+        requests refuse to merge."""
+        found = measures(book, JANUARY, by=["payer"])
+        card = Scorecard.from_measures(found)
+        assert card.result("days_in_ar").value == evaluate(book, JANUARY).result("days_in_ar").value
+        other = measures(book, JANUARY, by=["team"])
+        with pytest.raises(ValidationError, match="'by'"):
+            found.merge(other)
+        assert "MeasureSet(periods=1" in repr(found)
+        assert [k.tier for k in card.metrics][0] is Tier.OUTCOME
+
+    def test_argument_checks(self, book):
+        """Non-Book, non-Period, bad as-of and string metrics are library errors."""
+        with pytest.raises(ValidationError, match="kpi.Book"):
+            evaluate({}, JANUARY)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="Period"):
+            evaluate(book, "2026-01")  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="on or after"):
+            evaluate(book, JANUARY, as_of=D(2026, 1, 15))
+        with pytest.raises(ValidationError, match="must be a date"):
+            evaluate(book, JANUARY, as_of="2026-02-01")  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match="list of KPI ids"):
+            evaluate(book, JANUARY, metrics="backlog")
