@@ -1,0 +1,56 @@
+"""The public API of comanaged_rcm.kpi is pinned, so a change to it is deliberate."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import comanaged_rcm.kpi as kpi
+
+EXPECTED = [
+    "CONVENTIONS",
+    "DEFAULT_CONVENTIONS",
+    "MEASURES",
+    "OUTCOMES",
+    "SCHEMAS",
+    "TRANSACTION_TYPES",
+    "WRITE_OFF_REASONS",
+    "Book",
+    "Convention",
+    "Direction",
+    "Edge",
+    "EdgeKind",
+    "Field",
+    "FieldKind",
+    "KPIDefinition",
+    "KPIResult",
+    "MeasureSet",
+    "Scorecard",
+    "Status",
+    "Target",
+    "Tier",
+    "Trend",
+    "TrendPoint",
+    "Unit",
+    "catalogue",
+    "check_hierarchy",
+    "evaluate",
+    "measures",
+    "register",
+    "resolve_conventions",
+    "trend",
+    "unregister",
+]
+
+
+class TestKpiExports:
+    def test_all_is_pinned_and_sorted(self):
+        """__all__ is exactly the expected names (in ruff's isort-style order), and each exists."""
+        assert kpi.__all__ == EXPECTED
+        assert all(hasattr(kpi, name) for name in EXPECTED)
+
+    def test_import_does_not_load_scipy(self):
+        """Importing the KPI package leaves scipy unloaded."""
+        code = "import sys, comanaged_rcm.kpi; print('scipy' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        assert out.strip() == "False"
