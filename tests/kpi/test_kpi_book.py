@@ -23,44 +23,52 @@ def tx(**changes: object) -> dict[str, object]:
 
 
 class TestBookValidation:
-    def test_accepts_dates_in_three_forms(self):
+    def test_accepts_dates_in_three_forms(self) -> None:
         """datetime64 arrays, datetime.date objects and ISO strings all become datetime64[D]."""
         n = len(TRANSACTIONS["claim_id"])
         dates = np.array(TRANSACTIONS["service_date"], dtype="datetime64[D]")
-        book = Book(transactions=tx(service_date=dates.astype("datetime64[s]"), posting_date=[
-            datetime.date.fromisoformat(d) for d in TRANSACTIONS["posting_date"]]))
+        book = Book(
+            transactions=tx(
+                service_date=dates.astype("datetime64[s]"),
+                posting_date=[datetime.date.fromisoformat(d) for d in TRANSACTIONS["posting_date"]],
+            )
+        )
         assert book.transactions is not None
         assert book.transactions["service_date"].dtype == np.dtype("datetime64[D]")
         assert book.rows("transactions") == n
         assert repr(book) == f"Book(transactions={n})"
         assert book.rows("ledger") == 0
 
-    def test_unknown_category_values(self):
+    def test_unknown_category_values(self) -> None:
         """Unknown type and outcome values name the table and column."""
         assert issues(transactions=tx(type=["chrage"] * 14)) == [("$.transactions.type", "value")]
         subs = {**SUBMISSIONS, "outcome": ["won"] * 9}
         assert issues(submissions=subs) == [("$.submissions.outcome", "value")]
 
-    def test_wrong_dtypes(self):
+    def test_wrong_dtypes(self) -> None:
         """Text where numbers belong, floats where counts belong, ints where flags belong, bad dates."""
         assert issues(transactions=tx(amount=["x"] * 14)) == [("$.transactions.amount", "type")]
         subs = {**SUBMISSIONS, "lines": [1.5] * 9, "clean": [1] * 9}
         assert issues(submissions=subs) == [("$.submissions.lines", "type"), ("$.submissions.clean", "type")]
-        assert issues(transactions=tx(service_date=["2026-13-01"] * 14)) == [("$.transactions.service_date", "type")]
+        assert issues(transactions=tx(service_date=["2026-13-01"] * 14)) == [
+            ("$.transactions.service_date", "type")
+        ]
         assert issues(transactions=tx(service_date=[1.0] * 14)) == [("$.transactions.service_date", "type")]
         assert issues(transactions=tx(payer=[1] * 14)) == [("$.transactions.payer", "type")]
         assert issues(transactions=tx(payer=[object()] * 14)) == [("$.transactions.payer", "type")]
         assert issues(transactions=tx(payer=[["a"]] * 14)) == [("$.transactions.payer", "shape")]
 
-    def test_ranges_and_missing_values(self):
+    def test_ranges_and_missing_values(self) -> None:
         """Negative or infinite amounts, missing required dates and empty required text."""
         assert issues(transactions=tx(amount=[-1.0] * 14)) == [("$.transactions.amount", "range")]
         assert issues(transactions=tx(amount=[float("inf")] * 14)) == [("$.transactions.amount", "range")]
-        assert issues(transactions=tx(posting_date=[None] * 14)) == [("$.transactions.posting_date", "missing")]
+        assert issues(transactions=tx(posting_date=[None] * 14)) == [
+            ("$.transactions.posting_date", "missing")
+        ]
         assert issues(transactions=tx(payer=[""] * 14)) == [("$.transactions.payer", "missing")]
         assert issues(transactions=tx(payer=[None] * 14)) == [("$.transactions.payer", "missing")]
 
-    def test_missing_columns_and_length_mismatch(self):
+    def test_missing_columns_and_length_mismatch(self) -> None:
         """Missing required columns and columns of different lengths are listed together."""
         broken = {k: v for k, v in TRANSACTIONS.items() if k != "amount"}
         broken["payer"] = broken["payer"][:3]
@@ -73,7 +81,7 @@ class TestBookValidation:
         assert ("$.transactions", "type") in found
         assert ("$.transactions.claim_id", "missing") in found
 
-    def test_row_rules(self):
+    def test_row_rules(self) -> None:
         """Write-offs need a reason; adjudicated submissions a date; seq >= 1; denied lines within
         lines; items closed after they opened; ledger months on the 1st."""
         no_reason = tx(write_off_reason=[""] * 14)
@@ -90,7 +98,7 @@ class TestBookValidation:
         assert issues(work_items=items) == [("$.work_items.closed", "range")]
         assert issues(ledger={"month": ["2026-01-02"], "npsr": [1.0]}) == [("$.ledger.month", "range")]
 
-    def test_extra_columns_pass_through_as_text(self):
+    def test_extra_columns_pass_through_as_text(self) -> None:
         """A location column is kept as text and can slice."""
         book = Book(transactions=tx(location=["north"] * 7 + ["south"] * 7))
         assert book.transactions is not None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
-from conftest import JANUARY
+from conftest import JANUARY, LEDGER, TRANSACTIONS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +16,7 @@ from comanaged_rcm.kpi import (
     CONVENTIONS,
     DEFAULT_CONVENTIONS,
     MEASURES,
+    Book,
     Convention,
     Direction,
     Edge,
@@ -30,102 +33,137 @@ from comanaged_rcm.kpi import (
 )
 from comanaged_rcm.serialize import from_dict, to_dict
 
-REQUIRED = (
-    "net_collection_rate days_in_ar write_off_rate initial_denial_rate clean_claim_rate aged_ar_over_90 "
-    "denial_overturn_rate items_closed touches_per_closed_item backlog aged_backlog escalated_share"
-).split()
+REQUIRED = [
+    "net_collection_rate",
+    "days_in_ar",
+    "write_off_rate",
+    "initial_denial_rate",
+    "clean_claim_rate",
+    "aged_ar_over_90",
+    "denial_overturn_rate",
+    "items_closed",
+    "touches_per_closed_item",
+    "backlog",
+    "aged_backlog",
+    "escalated_share",
+]
 
 
-def kpi(id_: str, tier: Tier = Tier.DRIVER, *, drives: tuple[Edge, ...] = (), numerator=("cash",), denominator=()):
+def kpi(
+    id_: str,
+    tier: Tier = Tier.DRIVER,
+    *,
+    drives: tuple[Edge, ...] = (),
+    numerator: tuple[str, ...] = ("cash",),
+    denominator: tuple[str, ...] = (),
+) -> KPIDefinition:
     return KPIDefinition(
-        id=id_, name=id_, tier=tier, direction=Direction.HIGHER, unit=Unit.RATIO, formula="f",
-        numerator=numerator, denominator=denominator, drives=drives,
+        id=id_,
+        name=id_,
+        tier=tier,
+        direction=Direction.HIGHER,
+        unit=Unit.RATIO,
+        formula="f",
+        numerator=numerator,
+        denominator=denominator,
+        drives=drives,
     )
 
 
 class TestCatalogue:
-    def test_contract_ids_present_and_ordered(self):
+    def test_contract_ids_present_and_ordered(self) -> None:
         """Every id the integration contract names is present; outcomes, drivers, activity."""
         ids = [k.id for k in catalogue()]
         assert set(REQUIRED) <= set(ids)
         ranks = [k.tier.rank for k in catalogue()]
         assert ranks == sorted(ranks)
 
-    def test_built_in_hierarchy_is_clean(self):
+    def test_built_in_hierarchy_is_clean(self) -> None:
         """The built-in catalogue has no findings at all (not even warnings)."""
         assert check_hierarchy(catalogue()) == []
 
-    def test_every_convention_family_is_used(self):
+    def test_every_convention_family_is_used(self) -> None:
         """Each convention family is declared by at least one KPI, and each has a source."""
         used = {family for k in catalogue() for family in k.conventions}
         assert used == set(CONVENTIONS)
         assert all(c.source for options in CONVENTIONS.values() for c in options.values())
         assert set(DEFAULT_CONVENTIONS) == set(CONVENTIONS)
 
-    def test_decomposition_adds_up(self):
+    def test_decomposition_adds_up(self) -> None:
         """bad_debt_pct + charity_pct decompose uncompensated_care_pct over gross charges: on the
         hand-worked book 60/1700 + 40/1700 = 100/1700."""
-        from conftest import LEDGER, TRANSACTIONS  # noqa: PLC0415 - test data
-
-        from comanaged_rcm.kpi import Book  # noqa: PLC0415 - keep the import near its use
-
         card = evaluate(Book(transactions=TRANSACTIONS, ledger=LEDGER), JANUARY)
         parts = sum(card.result(m).value or 0.0 for m in ("bad_debt_pct", "charity_pct"))
         assert parts == pytest.approx(card.result("uncompensated_care_pct").value)
 
 
 class TestHierarchy:
-    def test_cycle(self):
+    def test_cycle(self) -> None:
         """a -> b -> a is a cycle (KPI-006)."""
         found = check_hierarchy([kpi("a", drives=(Edge("b"),)), kpi("b", drives=(Edge("a"),))])
         assert [f.rule for f in found] == ["KPI-006"]
         assert "a -> b -> a" in found[0].message
 
-    def test_activity_among_outcomes_and_downward_edges(self):
+    def test_activity_among_outcomes_and_downward_edges(self) -> None:
         """A work-item count ranked as an outcome (KPI-004); an outcome driving activity (KPI-003);
         an unknown target (KPI-002); a duplicate id (KPI-001); an idle driver warns (KPI-007)."""
-        found = check_hierarchy([
-            kpi("count", Tier.OUTCOME, numerator=("items_closed",)),
-            kpi("o", Tier.OUTCOME, drives=(Edge("act"), Edge("ghost"))),
-            kpi("act", Tier.ACTIVITY),
-            kpi("act", Tier.ACTIVITY),
-            kpi("idle"),
-        ])
+        found = check_hierarchy(
+            [
+                kpi("count", Tier.OUTCOME, numerator=("items_closed",)),
+                kpi("o", Tier.OUTCOME, drives=(Edge("act"), Edge("ghost"))),
+                kpi("act", Tier.ACTIVITY),
+                kpi("act", Tier.ACTIVITY),
+                kpi("idle"),
+            ]
+        )
         assert sorted(f.rule for f in found) == ["KPI-001", "KPI-002", "KPI-003", "KPI-004", "KPI-007"]
         assert [f.severity for f in found if f.rule == "KPI-007"] == [Severity.WARNING]
 
-    def test_bad_decomposition(self):
+    def test_bad_decomposition(self) -> None:
         """A decomposes edge whose numerators do not add up is KPI-005."""
         parent = kpi("whole", Tier.OUTCOME, numerator=("write_offs",), denominator=("gross_charges",))
-        part = kpi("part", drives=(Edge("whole", EdgeKind.DECOMPOSES),), numerator=("write_offs_charity",),
-                   denominator=("gross_charges",))
+        part = kpi(
+            "part",
+            drives=(Edge("whole", EdgeKind.DECOMPOSES),),
+            numerator=("write_offs_charity",),
+            denominator=("gross_charges",),
+        )
         assert [f.rule for f in check_hierarchy([parent, part])] == ["KPI-005"]
 
 
 class TestUserKPIs:
-    def test_register_evaluate_unregister(self, book):
+    def test_register_evaluate_unregister(self, book: Book) -> None:
         """A user KPI (cash per closed item) evaluates like a built-in: 700 / 2 = 350."""
         mine = KPIDefinition(
-            id="cash_per_closed_item", name="Cash per closed item", tier=Tier.ACTIVITY,
-            direction=Direction.HIGHER, unit=Unit.RATIO, formula="cash / items closed",
-            numerator=("cash",), denominator=("items_closed",), drives=(Edge("net_collection_rate"),),
+            id="cash_per_closed_item",
+            name="Cash per closed item",
+            tier=Tier.ACTIVITY,
+            direction=Direction.HIGHER,
+            unit=Unit.RATIO,
+            formula="cash / items closed",
+            numerator=("cash",),
+            denominator=("items_closed",),
+            drives=(Edge("net_collection_rate"),),
         )
         register(mine)
         try:
-            assert evaluate(book, JANUARY, metrics=["cash_per_closed_item"]).result("cash_per_closed_item").value == 350.0
+            assert (
+                evaluate(book, JANUARY, metrics=["cash_per_closed_item"]).result("cash_per_closed_item").value
+                == 350.0
+            )
             with pytest.raises(ValidationError, match="already"):
                 register(mine)
         finally:
             unregister("cash_per_closed_item")
         assert "cash_per_closed_item" not in {k.id for k in catalogue()}
 
-    def test_register_refuses_a_broken_hierarchy(self):
+    def test_register_refuses_a_broken_hierarchy(self) -> None:
         """Registering an activity count as an outcome is refused with the finding's rule."""
         with pytest.raises(ValidationError) as caught:
             register(kpi("closed_outcome", Tier.OUTCOME, numerator=("items_closed",)))
         assert caught.value.issues[0].code == "KPI-004"
 
-    def test_unregister_guards(self):
+    def test_unregister_guards(self) -> None:
         """Built-ins and KPIs others drive into cannot be removed."""
         with pytest.raises(ValidationError, match="not a registered"):
             unregister("days_in_ar")
@@ -147,7 +185,7 @@ class TestUserKPIs:
             ({"scale": 0.0}, "$.scale"),
         ],
     )
-    def test_definition_validation(self, changes, path):
+    def test_definition_validation(self, changes: dict[str, Any], path: str) -> None:
         """Ids are snake_case, measures and convention families must exist, scale > 0."""
         with pytest.raises(ValidationError) as caught:
             attrs.evolve(kpi("ok"), **changes)
@@ -158,21 +196,21 @@ class TestUserKPIs:
         st.sampled_from(sorted(MEASURES)),
         st.floats(min_value=0.01, max_value=1000),
     )
-    def test_definitions_round_trip(self, base, measure, scale):
+    def test_definitions_round_trip(self, base: KPIDefinition, measure: str, scale: float) -> None:
         """Any KPI definition round-trips exactly through the serializer."""
         changed = attrs.evolve(base, numerator=(*base.numerator, f"-{measure}"), scale=scale)
         assert from_dict(to_dict(changed), KPIDefinition) == changed
 
 
 class TestConventions:
-    def test_unknown_family_and_option(self):
+    def test_unknown_family_and_option(self) -> None:
         """Unknown families and options are ConventionErrors naming the choices."""
         with pytest.raises(ConventionError, match="unknown convention 'nope'"):
             resolve_conventions({"nope": "x"})
         with pytest.raises(ConventionError, match="choose from gross, netted"):
             resolve_conventions({"refunds": "x"})
 
-    def test_conventions_round_trip_and_ids(self):
+    def test_conventions_round_trip_and_ids(self) -> None:
         """Conventions are versioned data with ids and round-trip through the serializer."""
         for options in CONVENTIONS.values():
             for convention in options.values():

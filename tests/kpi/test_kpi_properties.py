@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import random
 
 import numpy as np
 import pytest
@@ -27,13 +28,17 @@ def ledgers(draw: st.DrawFn) -> dict[str, np.ndarray]:
     n = draw(st.integers(1, 30))
     claim = np.array(draw(st.lists(st.integers(0, n_claims - 1), min_size=n, max_size=n)))
     payer = np.array(draw(st.lists(st.sampled_from("AB"), min_size=n_claims, max_size=n_claims)))[claim]
-    team = np.array(draw(st.lists(st.sampled_from(("t1", "t2")), min_size=n_claims, max_size=n_claims)))[claim]
+    team = np.array(draw(st.lists(st.sampled_from(("t1", "t2")), min_size=n_claims, max_size=n_claims)))[
+        claim
+    ]
     dos = np.array(draw(st.lists(st.integers(0, 150), min_size=n_claims, max_size=n_claims)))[claim]
     lag = np.array(draw(st.lists(st.integers(0, 60), min_size=n, max_size=n)))
     kind = np.array(draw(st.lists(st.sampled_from(TYPES), min_size=n, max_size=n)))
     reason = np.array(draw(st.lists(st.sampled_from(REASONS), min_size=n, max_size=n)))
     amount = np.array(draw(st.lists(st.integers(1, 500), min_size=n, max_size=n)), dtype=float)
-    billed = np.array(draw(st.lists(st.one_of(st.none(), st.integers(0, 40)), min_size=n, max_size=n)), dtype=object)
+    billed = np.array(
+        draw(st.lists(st.one_of(st.none(), st.integers(0, 40)), min_size=n, max_size=n)), dtype=object
+    )
     base = np.datetime64(START, "D")
     service = base + dos
     return {
@@ -46,7 +51,8 @@ def ledgers(draw: st.DrawFn) -> dict[str, np.ndarray]:
         "amount": amount,
         "write_off_reason": np.where(kind == "write_off", reason, ""),
         "billed_date": np.array(
-            [np.datetime64("NaT") if b is None else service[i] + b for i, b in enumerate(billed)], dtype="datetime64[D]"
+            [np.datetime64("NaT") if b is None else service[i] + b for i, b in enumerate(billed)],
+            dtype="datetime64[D]",
         ),
     }
 
@@ -74,7 +80,9 @@ CONVENTION_SETS = [
 class TestMerge:
     @settings(max_examples=40, deadline=None)
     @given(ledgers(), st.data(), st.sampled_from(CONVENTION_SETS))
-    def test_merge_of_any_claim_split_is_the_whole(self, columns, data, conventions):
+    def test_merge_of_any_claim_split_is_the_whole(
+        self, columns: dict[str, np.ndarray], data: st.DataObject, conventions: dict[str, str]
+    ) -> None:
         """Shard A + shard B = whole, for any split of the claims (per-claim steps included)."""
         claims = sorted(set(columns["claim_id"].tolist()))
         left = data.draw(st.sets(st.sampled_from(claims)))
@@ -83,28 +91,40 @@ class TestMerge:
         if mask.all() or not mask.any():
             return
         parts = [
-            measures(Book(transactions=take(columns, np.flatnonzero(m))), JANUARY, by=["payer"], conventions=conventions)
+            measures(
+                Book(transactions=take(columns, np.flatnonzero(m))),
+                JANUARY,
+                by=["payer"],
+                conventions=conventions,
+            )
             for m in (mask, ~mask)
         ]
         assert_same(parts[0] + parts[1], whole)
 
     @settings(max_examples=40, deadline=None)
     @given(ledgers(), st.data())
-    def test_merge_of_any_row_split_is_the_whole_for_linear_conventions(self, columns, data):
+    def test_merge_of_any_row_split_is_the_whole_for_linear_conventions(
+        self, columns: dict[str, np.ndarray], data: st.DataObject
+    ) -> None:
         """With the default (row-linear) conventions any split of rows merges exactly."""
         n = len(columns["claim_id"])
         mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)))
         if mask.all() or not mask.any():
             return
         whole = measures(Book(transactions=columns), JANUARY, by=["team"])
-        parts = [measures(Book(transactions=take(columns, np.flatnonzero(m))), JANUARY, by=["team"]) for m in (mask, ~mask)]
+        parts = [
+            measures(Book(transactions=take(columns, np.flatnonzero(m))), JANUARY, by=["team"])
+            for m in (mask, ~mask)
+        ]
         assert_same(parts[0].merge(parts[1]), whole)
 
 
 class TestInvariants:
     @settings(max_examples=40, deadline=None)
     @given(ledgers(), st.sampled_from(CONVENTION_SETS))
-    def test_slices_sum_to_the_total(self, columns, conventions):
+    def test_slices_sum_to_the_total(
+        self, columns: dict[str, np.ndarray], conventions: dict[str, str]
+    ) -> None:
         """Every sliced measure's slices add up to its total (payer x team)."""
         found = measures(Book(transactions=columns), JANUARY, by=["payer", "team"], conventions=conventions)
         for name, values in found.sliced.items():
@@ -112,17 +132,20 @@ class TestInvariants:
 
     @settings(max_examples=40, deadline=None)
     @given(ledgers(), st.randoms(use_true_random=False), st.sampled_from(CONVENTION_SETS))
-    def test_row_permutation_changes_nothing(self, columns, rnd, conventions):
+    def test_row_permutation_changes_nothing(
+        self, columns: dict[str, np.ndarray], rnd: random.Random, conventions: dict[str, str]
+    ) -> None:
         """Shuffling the rows gives the same measures."""
-        order = np.arange(len(columns["claim_id"]))
-        rnd.shuffle(order)
+        order_list = list(range(len(columns["claim_id"])))
+        rnd.shuffle(order_list)
+        order = np.array(order_list)
         a = measures(Book(transactions=columns), JANUARY, by=["payer"], conventions=conventions)
         b = measures(Book(transactions=take(columns, order)), JANUARY, by=["payer"], conventions=conventions)
         assert_same(a, b)
 
     @settings(max_examples=40, deadline=None)
     @given(ledgers())
-    def test_per_claim_path_agrees_with_the_linear_path(self, columns):
+    def test_per_claim_path_agrees_with_the_linear_path(self, columns: dict[str, np.ndarray]) -> None:
         """Under default conventions the per-claim A/R path equals the binned linear one."""
         book = Book(transactions=columns)
         weeks = Cadence.weekly().periods_ending(datetime.date(2026, 2, 2), 3)
@@ -131,12 +154,22 @@ class TestInvariants:
         assert_same(compute_measures(*args, per_claim=True), compute_measures(*args, per_claim=False))
 
     @pytest.mark.parametrize("shards", [2, 3])
-    def test_merge_keeps_slices_present_in_one_shard(self, shards):
+    def test_merge_keeps_slices_present_in_one_shard(self, shards: int) -> None:
         """Slices seen by only one shard survive the merge."""
+
         def one(payer: str) -> MeasureSet:
-            book = Book(transactions={"claim_id": ["X"], "payer": [payer], "service_date": ["2026-01-02"],
-                                      "posting_date": ["2026-01-02"], "type": ["charge"], "amount": [10.0]})
+            book = Book(
+                transactions={
+                    "claim_id": ["X"],
+                    "payer": [payer],
+                    "service_date": ["2026-01-02"],
+                    "posting_date": ["2026-01-02"],
+                    "type": ["charge"],
+                    "amount": [10.0],
+                }
+            )
             return measures(book, JANUARY, by=["payer"])
+
         merged = one("A")
         for payer in "BCD"[: shards - 1]:
             merged = merged + one(payer)

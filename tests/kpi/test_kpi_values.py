@@ -24,7 +24,7 @@ def value(book: Book, metric: str, period: Period = JANUARY, **kwargs: object) -
 
 
 class TestOutcomes:
-    def test_net_collection_rate_posting_period_refunds_netted(self, book):
+    def test_net_collection_rate_posting_period_refunds_netted(self, book: Book) -> None:
         """January (MGMA adjusted collection rate): payments 600 + 20 + 130 = 750, refunds 50, so
         collections 700; charges 1000 + 200 + 400 + 100 = 1700 less contractual 300 = 1400;
         700 / 1400 = 50%."""
@@ -35,13 +35,13 @@ class TestOutcomes:
         assert result.as_of == D(2026, 2, 1)
         assert result.period == JANUARY
 
-    def test_net_collection_rate_refunds_gross(self, book):
+    def test_net_collection_rate_refunds_gross(self, book: Book) -> None:
         """Refunds ignored: 750 / 1400 = 53.571...%."""
         assert value(book, "net_collection_rate", conventions={"refunds": "gross"}) == pytest.approx(
             750 / 1400 * 100
         )
 
-    def test_net_collection_rate_dos_cohort_matures_with_as_of(self, book):
+    def test_net_collection_rate_dos_cohort_matures_with_as_of(self, book: Book) -> None:
         """Cohort of services 2026-01-01..01-10 (C1, C3, C5), payments posted before as-of.
 
         As of 01-21: charges 1000 + 200 + 100 = 1300, contractual 300 (01-20), payments 600 (01-20)
@@ -63,7 +63,7 @@ class TestOutcomes:
             ({"credit_balances": "excluded"}, 1280 / (1950 / 90)),
         ],
     )
-    def test_days_in_ar(self, book, conventions, expected):
+    def test_days_in_ar(self, book: Book, conventions: dict[str, str], expected: float) -> None:
         """A/R before 02-01 per claim: C1 1000-300-600+50 = 150, C2 500-100-40 = 360, C3 200-20 =
         180, C4 400-60 = 340, C5 100-130 = -30 (credit), C6 250: offset 1250, credits excluded 1280.
         Charges posted in the 90 days from 2025-11-03: 1700 + C6's 250 = 1950 (adjusted: less 300
@@ -79,12 +79,12 @@ class TestOutcomes:
             ({"write_off_reasons": "charity_excluded"}, 160 / 1400 * 100),
         ],
     )
-    def test_write_off_rate(self, book, conventions, expected):
+    def test_write_off_rate(self, book: Book, conventions: dict[str, str], expected: float) -> None:
         """January write-offs: denial 100 + charity 40 + bad debt 60 = 200 (160 without charity);
         net charges 1400, gross 1700, ledger NPSR 2500."""
         assert value(book, "write_off_rate", conventions=conventions) == pytest.approx(expected)
 
-    def test_cash_collection_pct_npsr_and_cost_to_collect(self, book):
+    def test_cash_collection_pct_npsr_and_cost_to_collect(self, book: Book) -> None:
         """HFMA MAP Keys: cash 700 / NPSR 2500 = 28%; cost to collect 35 / cash 700 = 5%."""
         assert value(book, "cash_collection_pct_npsr") == pytest.approx(28.0)
         assert value(book, "cost_to_collect") == pytest.approx(5.0)
@@ -104,7 +104,7 @@ class TestDrivers:
             ({"denial_denominator": "prior_three_month_average"}, 3 / (2 / 3) * 100),
         ],
     )
-    def test_initial_denial_rate(self, book, conventions, expected):
+    def test_initial_denial_rate(self, book: Book, conventions: dict[str, str], expected: float) -> None:
         """Original submissions adjudicated in January: C1 paid (4 lines, 1000), C2 denied (2, 500),
         C4 partial (5 lines, 1 denied, 400 charged, 80 denied), C3 denied (3, 300): 4 claims,
         14 lines, 2200 dollars; denials 3 claims / 6 lines / 880 (full only: 2 / 5 / 800).
@@ -113,13 +113,13 @@ class TestDrivers:
         = 450% -- never clipped."""
         assert value(book, "initial_denial_rate", conventions=conventions) == pytest.approx(expected)
 
-    def test_prior_three_month_average_needs_months(self, book):
+    def test_prior_three_month_average_needs_months(self, book: Book) -> None:
         """The CITF denominator is monthly; a week is refused with a ConventionError."""
         week = Period(D(2026, 1, 5), D(2026, 1, 12))
         with pytest.raises(ConventionError, match="calendar-month"):
             evaluate(book, week, conventions={"denial_denominator": "prior_three_month_average"})
 
-    def test_clean_claim_and_overturn_rates(self, book):
+    def test_clean_claim_and_overturn_rates(self, book: Book) -> None:
         """Original submissions in January: C1, C2, C4, C5, of which C1 and C5 clean: 50%.
         Resubmissions adjudicated in January: C2 (paid) and C8 (denied): 1 / 2 = 50%."""
         assert value(book, "clean_claim_rate") == 50.0
@@ -134,13 +134,13 @@ class TestDrivers:
             ({"credit_balances": "excluded"}, 610 / 1280 * 100),
         ],
     )
-    def test_aged_ar_over_90(self, book, conventions, expected):
+    def test_aged_ar_over_90(self, book: Book, conventions: dict[str, str], expected: float) -> None:
         """Age on 01-31: C2 (DOS 2025-10-01, 122 days; billed 10-03, 120) and C6 (DOS 10-15, 108
         days; billed 11-20, 72) are over 90 by service date: 360 + 250 = 610 of 1250. By bill
         date only C2: 360. Billed A/R excludes unbilled C3 (180): 1070. Credits excluded: 1280."""
         assert value(book, "aged_ar_over_90", conventions=conventions) == pytest.approx(expected)
 
-    def test_dnfb_late_pos_and_write_off_mix(self, book):
+    def test_dnfb_late_pos_and_write_off_mix(self, book: Book) -> None:
         """DNFB: C3's 200 is unbilled at 02-01, over 1950 / 90 a day = 9.23 days. Late charges:
         C4's 400 (posted 45 days after service) of 1700. POS: C3's 20 posted on its date of
         service of 750 paid. Bad debt 60, charity 40 of gross 1700; denial write-offs 100 of
@@ -155,7 +155,7 @@ class TestDrivers:
 
 
 class TestActivity:
-    def test_work_item_kpis(self, book):
+    def test_work_item_kpis(self, book: Book) -> None:
         """Closed in January: W1 (3 touches) and W2 (5, escalated): 2 items, 8 / 2 = 4 touches,
         1 / 2 = 50% escalated. Open at 02-01: W3 (opened 12-15, 47 days old on 01-31: aged) and
         W4 (opened 01-10): backlog 2, aged backlog 1."""
@@ -166,7 +166,7 @@ class TestActivity:
         assert card.result("escalated_share").value == 50.0
         assert card.result("backlog").denominator is None
 
-    def test_aged_backlog_edge(self):
+    def test_aged_backlog_edge(self) -> None:
         """As of 02-01 (last day 01-31): an item opened 01-01 is 30 days old (not aged); one
         opened 12-31 is 31 days old (aged)."""
         items = columns(
@@ -185,7 +185,7 @@ class TestEdges:
             )
         )
 
-    def test_ninety_day_aging_edge(self):
+    def test_ninety_day_aging_edge(self) -> None:
         """As of 2026-04-02 the last reported day is 04-01. A claim served 2026-01-01 is 90 days
         old (not over 90); one served 2025-12-31 is 91 (over 90): 100 / (100 + 300) = 25%."""
         book = self._claims(
@@ -198,7 +198,7 @@ class TestEdges:
         per_claim = value(book, "aged_ar_over_90", period, conventions={"credit_balances": "excluded"})
         assert per_claim == 25.0
 
-    def test_leap_year_window(self):
+    def test_leap_year_window(self) -> None:
         """Trailing 3 calendar months before 2024-03-01 are Dec 31 + Jan 31 + Feb 29 = 91 days;
         A/R 910 over charges 910 / 91 = 10 a day is 91 days in A/R (HFMA MAP Keys, actual days).
         The 90 days before 03-01 start 2023-12-02 (the charge's date): 910 / (910 / 90) = 90."""
@@ -209,7 +209,7 @@ class TestEdges:
         assert result == pytest.approx(91.0)
         assert value(book, "days_in_ar", period) == pytest.approx(90.0)
 
-    def test_zero_denominator_is_undefined_with_a_reason(self):
+    def test_zero_denominator_is_undefined_with_a_reason(self) -> None:
         """No charges in February: the net collection rate is undefined (None), not 0 or NaN."""
         book = self._claims(("X", "2026-01-05", "2026-01-05", "charge", 100.0))
         result = evaluate(book, Period.month(2026, 2), metrics=["net_collection_rate"]).result(
@@ -220,7 +220,7 @@ class TestEdges:
         assert result.denominator == 0.0
         assert "zero denominator" in result.reason
 
-    def test_refunds_and_negative_rates_are_not_clipped(self):
+    def test_refunds_and_negative_rates_are_not_clipped(self) -> None:
         """A 200 charge and a 300 payment: 300 / 200 = 150%; with a 400 refund,
         (300 - 400) / 200 = -50%. Values are never clipped."""
         book = self._claims(
@@ -235,7 +235,7 @@ class TestEdges:
         )
         assert value(refunded, "net_collection_rate") == -50.0
 
-    def test_claims_spanning_period_boundaries(self):
+    def test_claims_spanning_period_boundaries(self) -> None:
         """A claim charged 01-30 and paid 02-03: January has the charge (0% collected), February
         the payment over no charges (undefined); the two months together 100 / 100 = 100%."""
         book = self._claims(
@@ -246,7 +246,7 @@ class TestEdges:
         assert value(book, "net_collection_rate", Period.month(2026, 2)) is None
         assert value(book, "net_collection_rate", Period(D(2026, 1, 1), D(2026, 3, 1))) == 100.0
 
-    def test_missing_tables_and_columns_give_reasons(self):
+    def test_missing_tables_and_columns_give_reasons(self) -> None:
         """Without submissions, a ledger or billed dates, the KPIs needing them say why."""
         book = self._claims(("X", "2026-01-05", "2026-01-05", "charge", 100.0))
         card = evaluate(book, JANUARY)
@@ -260,7 +260,7 @@ class TestEdges:
             "needs the ledger column 'cost_to_collect'"
         )
 
-    def test_unused_tables_are_fine(self):
+    def test_unused_tables_are_fine(self) -> None:
         """A book with only submissions and work items still evaluates their KPIs."""
         book = Book(submissions=SUBMISSIONS, work_items=WORK_ITEMS, ledger=LEDGER)
         assert value(book, "clean_claim_rate") == 50.0
