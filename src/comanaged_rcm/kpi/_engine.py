@@ -313,18 +313,27 @@ for _r in WRITE_OFF_REASONS:
     _SIGN[_K[f"write_off_{_r}"]] = -1
 
 
-def _transaction_kind(columns: Mapping[str, npt.NDArray[Any]]) -> npt.NDArray[np.intp]:
-    types = columns["type"]
-    kind = np.searchsorted(np.array(sorted(TRANSACTION_TYPES)), types)
-    order = np.array([_K[t] for t in sorted(TRANSACTION_TYPES)], dtype=np.intp)
-    kind = order[kind]
+def _coded(
+    book: Book, table: str, column: str, mapping: Mapping[str, int], missing: int
+) -> npt.NDArray[np.intp]:
+    """Each row's value of a text column mapped to an integer, via the book's cached codes."""
+    uniques, inverse = book.codes(table, column)
+    lookup = np.array([mapping.get(u, missing) for u in uniques.tolist()], dtype=np.intp)
+    coded: npt.NDArray[np.intp] = lookup[inverse]
+    return coded
+
+
+def _transaction_kind(book: Book) -> npt.NDArray[np.intp]:
+    columns = book.transactions
+    assert columns is not None  # noqa: S101 - the caller checks
+    kind = _coded(book, "transactions", "type", _K, -1)
     lag = (columns["posting_date"] - columns["service_date"]).astype(np.int64)
-    kind = np.where((types == "charge") & (lag > LATE_CHARGE_DAYS), _K["late_charge"], kind)
-    kind = np.where((types == "payment") & (lag <= 0), _K["pos_payment"], kind)
+    kind = np.where((kind == _K["charge"]) & (lag > LATE_CHARGE_DAYS), _K["late_charge"], kind)
+    kind = np.where((kind == _K["payment"]) & (lag <= 0), _K["pos_payment"], kind)
     if "write_off_reason" in columns:
-        reasons = columns["write_off_reason"]
-        for reason in WRITE_OFF_REASONS:
-            kind = np.where((types == "write_off") & (reasons == reason), _K[f"write_off_{reason}"], kind)
+        reasons = {r: _K[f"write_off_{r}"] for r in WRITE_OFF_REASONS}
+        reason = _coded(book, "transactions", "write_off_reason", reasons, -1)
+        kind = np.where(kind == _K["write_off"], reason, kind)
     return kind.astype(np.intp)
 
 
@@ -339,7 +348,7 @@ def _transactions(
     columns = book.transactions
     assert columns is not None  # noqa: S101 - the caller checks
     missing: dict[str, str] = {}
-    kind = _transaction_kind(columns)
+    kind = _transaction_kind(book)
     amount = columns["amount"]
     n, k = request.n_slices, len(_KINDS)
     dates: list[datetime.date] = []
@@ -507,8 +516,7 @@ def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) ->
     assert columns is not None  # noqa: S101 - the caller checks
     n_out = len(OUTCOMES)
     original = columns["seq"] == 1
-    outcome = np.searchsorted(np.array(sorted(OUTCOMES)), columns["outcome"])
-    outcome = np.array([OUTCOMES.index(o) for o in sorted(OUTCOMES)], dtype=np.intp)[outcome]
+    outcome = _coded(book, "submissions", "outcome", {o: i for i, o in enumerate(OUTCOMES)}, -1)
     kind = ((~original).astype(np.intp) * n_out + outcome) * 2 + columns["clean"].astype(np.intp)
     n_kinds = 4 * n_out
     monthly = request.option("denial_denominator") == "prior_three_month_average"
