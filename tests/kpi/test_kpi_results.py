@@ -224,3 +224,17 @@ class TestPartials:
             evaluate(book, JANUARY, as_of="2026-02-01")  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match="list of KPI ids"):
             evaluate(book, JANUARY, metrics="backlog")
+
+    def test_partials_of_different_books_refuse_to_merge(self, book: Book) -> None:
+        """A partial with work items cannot merge with one without (their gaps differ)."""
+        from conftest import TRANSACTIONS  # noqa: PLC0415 - test data kept beside its use
+
+        with pytest.raises(ValidationError, match="different tables"):
+            measures(book, JANUARY) + measures(Book(transactions=TRANSACTIONS), JANUARY)
+
+    def test_npsr_write_off_base_is_total_only_when_the_ledger_is(self, book: Book) -> None:
+        """With the NPSR denominator, a ledger without payer gives write-off rate in total only:
+        200 / 2500 = 8%; per payer it says the ledger has no payer column."""
+        card = evaluate(book, JANUARY, by=["payer"], conventions={"write_off_denominator": "npsr"})
+        assert card.result("write_off_rate").value == pytest.approx(8.0)
+        assert card.result("write_off_rate", payer="A").reason == "ledger has no column 'payer'"
