@@ -8,6 +8,8 @@ import itertools
 import numpy as np
 import pytest
 from conftest import JANUARY
+from hypothesis import given
+from hypothesis import strategies as st
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi import Book, KPIResult, Scorecard, Status, Target, Tier, evaluate, measures, trend
@@ -238,3 +240,34 @@ class TestPartials:
         card = evaluate(book, JANUARY, by=["payer"], conventions={"write_off_denominator": "npsr"})
         assert card.result("write_off_rate").value == pytest.approx(8.0)
         assert card.result("write_off_rate", payer="A").reason == "ledger has no column 'payer'"
+
+
+class TestTrendViews:
+    def test_trend_views_put_outcomes_first(self, book: Book) -> None:
+        """The trend views list outcomes, then drivers, then activity, with the latest status."""
+        weeks = Cadence.weekly().periods_ending(D(2026, 2, 2), 4)
+        result = trend(book, weeks, metrics=["backlog", "days_in_ar", "clean_claim_rate"])
+        text = result.to_text([Target(metric="days_in_ar", target=40, watch=50)])
+        assert text.index("Outcomes") < text.index("Drivers") < text.index("Activity")
+        assert "breach" in text
+        markdown = result._repr_markdown_()
+        assert markdown.index("### Outcomes") < markdown.index("### Activity")
+        assert "| Backlog | 2 |" in markdown
+
+
+class TestEmptyTables:
+    def test_empty_columns_are_valid(self) -> None:
+        """A table given as empty lists validates; its KPIs are undefined for want of rows."""
+        from comanaged_rcm.kpi import SCHEMAS  # noqa: PLC0415 - keep the import near its use
+
+        empty: dict[str, list[object]] = {f.name: [] for f in SCHEMAS["transactions"]}
+        card = evaluate(Book(transactions=empty), JANUARY, metrics=["net_collection_rate"])
+        assert card.result("net_collection_rate").value is None
+
+
+class TestTargetProperties:
+    @given(st.floats(-1e6, 1e6), st.floats(0, 1e6), st.text(max_size=10))
+    def test_targets_round_trip(self, target: float, gap: float, source: str) -> None:
+        """Any finite target round-trips exactly through the serializer."""
+        made = Target(metric="net_collection_rate", target=target, watch=target - gap, source=source)
+        assert from_dict(to_dict(made), Target) == made

@@ -125,6 +125,15 @@ SCHEMAS: Mapping[str, tuple[Field, ...]] = {
 """Every input table's columns. Other columns pass through as text slice dimensions."""
 
 
+_EMPTY_DTYPE = {
+    FieldKind.TEXT: "<U1",
+    FieldKind.DATE: "datetime64[D]",
+    FieldKind.NUMBER: "float64",
+    FieldKind.COUNT: "int64",
+    FieldKind.FLAG: "bool",
+}
+
+
 def _convert(table: str, field: Field, raw: object, issues: list[Issue]) -> npt.NDArray[Any] | None:
     path = f"$.{table}.{field.name}"
     try:
@@ -135,6 +144,8 @@ def _convert(table: str, field: Field, raw: object, issues: list[Issue]) -> npt.
     if array.ndim != 1:
         issues.append(Issue(path, "shape", f"must be 1-D (got {array.ndim}-D)"))
         return None
+    if array.size == 0:  # an empty list has no dtype of its own
+        return np.array([], dtype=_EMPTY_DTYPE[field.kind])
     kind = array.dtype.kind
     if field.kind is FieldKind.DATE:
         return _convert_date(path, field, array, issues)

@@ -473,6 +473,53 @@ class Trend:
         """The values alone, oldest first (``None`` where undefined)."""
         return [p.result.value for p in self.points(metric_id, **slice_keys)]
 
+    def _rows(self, targets: Iterable[Target] | None) -> list[tuple[str, list[list[str]]]]:
+        pool = list(targets or ())
+        titles = {
+            Tier.OUTCOME: "Outcomes",
+            Tier.DRIVER: "Drivers",
+            Tier.ACTIVITY: "Activity (effort, not outcomes)",
+        }
+        sections = []
+        for tier, title in titles.items():
+            rows = []
+            for kpi in self.whole.metrics:
+                if kpi.tier is not tier:
+                    continue
+                points = self.points(kpi.id)
+                last = points[-1]
+                target = next((t for t in pool if t.metric == kpi.id), None)
+                status = target.status(last.result.value).value if target else ""
+                change = "" if last.change is None else f"{last.change:+.2f}"
+                series = " ".join(_format(p.result.value, kpi.unit) for p in points)
+                whole = _format(self.whole.result(kpi.id).value, kpi.unit)
+                rows.append([kpi.name, _format(last.result.value, kpi.unit), change, status, whole, series])
+            if rows:
+                sections.append((title, rows))
+        return sections
+
+    _HEADERS = ("KPI", "Latest", "Change", "Status", "Whole span", "Oldest to latest")
+
+    def to_text(self, targets: Iterable[Target] | None = None) -> str:
+        """Plain-text trend: the latest value, its change, status and the series, by tier."""
+        out = [f"Trend {self.periods[0].start}/{self.periods[-1].end} ({len(self.periods)} periods)"]
+        for title, rows in self._rows(targets):
+            out += ["", title]
+            out += [" | ".join(row) for row in [list(self._HEADERS), *rows]]
+        return "\n".join(out)
+
+    def to_markdown(self, targets: Iterable[Target] | None = None) -> str:
+        """Markdown trend, one table per tier."""
+        out = [f"**Trend {self.periods[0].start}/{self.periods[-1].end}** ({len(self.periods)} periods)"]
+        for title, rows in self._rows(targets):
+            out += ["", f"### {title}", "", "| " + " | ".join(self._HEADERS) + " |"]
+            out += ["|" + "---|" * len(self._HEADERS)]
+            out += ["| " + " | ".join(row) + " |" for row in rows]
+        return "\n".join(out)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
     def __repr__(self) -> str:
         span = f"{self.periods[0].start}/{self.periods[-1].end}"
         return f"Trend(periods={len(self.periods)}, span={span}, metrics={len(self.whole.metrics)})"
