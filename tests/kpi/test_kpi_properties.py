@@ -175,3 +175,25 @@ class TestInvariants:
             merged = merged + one(payer)
         assert len(merged.slices) == shards
         assert merged.totals["gross_charges"][0] == 10.0 * shards
+
+
+class TestDnfb:
+    @settings(max_examples=40, deadline=None)
+    @given(ledgers())
+    def test_dnfb_matches_a_direct_mask_per_as_of(self, columns: dict[str, np.ndarray]) -> None:
+        """DNFB from two cumulative sums equals the direct definition: charges served and posted
+        before as-of whose bill date is missing or not before as-of."""
+        weeks = Cadence.weekly().periods_ending(datetime.date(2026, 2, 2), 3)
+        found = compute_measures(
+            Book(transactions=columns), weeks, [p.end for p in weeks], (), resolve_conventions()
+        )
+        for i, week in enumerate(weeks):
+            day = np.datetime64(week.end, "D")
+            billed = columns["billed_date"]
+            rows = (
+                (columns["type"] == "charge")
+                & (columns["service_date"] < day)
+                & (columns["posting_date"] < day)
+                & (np.isnat(billed) | (billed >= day))
+            )
+            assert found.totals["dnfb"][i] == pytest.approx(columns["amount"][rows].sum())

@@ -201,7 +201,20 @@ class _Edges:
         self.size = len(self.edges) + 1
 
     def bins(self, dates: npt.NDArray[np.datetime64]) -> npt.NDArray[np.intp]:
-        return np.searchsorted(self.edges, dates, side="right").astype(np.intp)
+        """Each date's bin: the number of edges on or before it (NaT after every edge).
+
+        Same as ``np.searchsorted(edges, dates, side="right")``, through a table indexed by day
+        offset, which is several times faster than a binary search per row.
+        """
+        low, high = self.edges[0].astype(np.int64), self.edges[-1].astype(np.int64)
+        days = np.arange(low - 1, high + 1, dtype=np.int64).astype("datetime64[D]")
+        table = np.searchsorted(self.edges, days, side="right").astype(np.intp)
+        offset = np.clip(dates.astype(np.int64) - (low - 1), 0, len(table) - 1)
+        binned: npt.NDArray[np.intp] = table[offset]
+        missing = np.isnat(dates)
+        if missing.any():
+            binned[missing] = self.size - 1
+        return binned
 
     def __getitem__(self, day: datetime.date) -> int:
         return self.index[day]
@@ -267,10 +280,15 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
         combined[table] = (
             np.ravel_multi_index(parts, sizes).astype(np.int64) if parts else np.zeros(0, np.int64)
         )
-    observed = np.unique(np.concatenate(list(combined.values())))
+    space = int(np.prod(sizes))
+    present = np.zeros(space, dtype=bool)
+    for code in combined.values():
+        present[code] = True
+    observed = np.flatnonzero(present)
+    rank = np.cumsum(present, dtype=np.intp) - 1
     keys = np.unravel_index(observed, sizes)
     labels = tuple(zip(*(v[k].tolist() for v, k in zip(values, keys, strict=True)), strict=True))
-    codes = {t: np.searchsorted(observed, c).astype(np.intp) for t, c in combined.items()}
+    codes = {t: rank[c] for t, c in combined.items()}
     return _Slicing(tuple(tuple(str(x) for x in label) for label in labels), codes)
 
 
@@ -497,15 +515,31 @@ def _dnfb(
     request: _Request,
     kind: npt.NDArray[np.intp],
 ) -> Array:
+    """Charges served and posted before as-of but not billed before it, without a pass per date.
+
+    A charge is in DNFB at ``a`` when ``max(service, posting) < a`` and not ``billed < a``; so
+    DNFB(a) = [latest of service and posting before a] - [latest of the three before a], two
+    one-axis cumulative sums (a missing bill date never counts as before).
+    """
     charge = (kind == _K["charge"]) | (kind == _K["late_charge"])
-    amount, slice_code = columns["amount"][charge], slices[charge]
-    service, posting, billed = (columns[c][charge] for c in ("service_date", "posting_date", "billed_date"))
-    rows = []
-    for as_of in request.as_of:
-        day = np.datetime64(as_of, "D")
-        unbilled = (service < day) & (posting < day) & (np.isnat(billed) | (billed >= day))
-        rows.append(np.bincount(slice_code[unbilled], weights=amount[unbilled], minlength=request.n_slices))
-    return np.stack(rows).astype(np.float64)
+    amount = np.where(charge, columns["amount"], 0.0)
+    ready = np.maximum(columns["service_date"], columns["posting_date"])
+    done = np.maximum(ready, columns["billed_date"])  # NaT (never billed) propagates
+    edges = _Edges(list(request.as_of))
+    zeros = np.zeros(len(amount), dtype=np.intp)
+    cubes = [
+        _cube(
+            [edges.bins(dates)],
+            size=edges.size,
+            slice_code=slices,
+            n_slices=request.n_slices,
+            kind=zeros,
+            n_kinds=1,
+            weights=[amount],
+        )[0]
+        for dates in (ready, done)
+    ]
+    return np.stack([(cubes[0][edges[a]] - cubes[1][edges[a]])[:, 0] for a in request.as_of])
 
 
 # -------------------------------------------------------------------------------------- submissions
