@@ -228,19 +228,23 @@ class _Edges:
 def _cube(
     axes: Sequence[npt.NDArray[np.intp]],
     *,
-    size: int,
+    size: int | Sequence[int],
     slice_code: npt.NDArray[np.intp],
     n_slices: int,
     kind: npt.NDArray[np.intp],
     n_kinds: int,
     weights: Sequence[npt.NDArray[Any] | None],
 ) -> list[Array]:
-    """Cumulative ``(bins..., slices, kinds)`` sums of each weight (``None`` counts rows)."""
+    """Cumulative ``(bins..., slices, kinds)`` sums of each weight (``None`` counts rows).
+
+    ``size`` is the number of bins of every date axis, or one number per axis.
+    """
+    sizes = [size] * len(axes) if isinstance(size, int) else list(size)
     code = np.zeros(len(kind), dtype=np.int64)
-    for axis in axes:
-        code = code * size + axis
+    for axis, axis_size in zip(axes, sizes, strict=True):
+        code = code * axis_size + axis
     code = (code * n_slices + slice_code) * n_kinds + kind
-    shape = (*([size] * len(axes)), n_slices, n_kinds)
+    shape = (*sizes, n_slices, n_kinds)
     length = int(np.prod(shape))
     cubes = []
     for weight in weights:
@@ -252,6 +256,10 @@ def _cube(
 
 
 # ------------------------------------------------------------------------------------------- slices
+
+
+_DENSE_SLICE_SPACE = 1 << 24
+"""Up to this many dimension-value combinations, slices are ranked with a dense table."""
 
 
 @attrs.frozen
@@ -281,14 +289,18 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
             np.ravel_multi_index(parts, sizes).astype(np.int64) if parts else np.zeros(0, np.int64)
         )
     space = int(np.prod(sizes))
-    present = np.zeros(space, dtype=bool)
-    for code in combined.values():
-        present[code] = True
-    observed = np.flatnonzero(present)
-    rank = np.cumsum(present, dtype=np.intp) - 1
+    if space <= _DENSE_SLICE_SPACE:  # mark the combinations present in a dense table: no sort
+        present = np.zeros(space, dtype=bool)
+        for code in combined.values():
+            present[code] = True
+        observed = np.flatnonzero(present)
+        rank = np.cumsum(present, dtype=np.intp) - 1
+        codes = {t: rank[c] for t, c in combined.items()}
+    else:
+        observed = np.unique(np.concatenate(list(combined.values())))
+        codes = {t: np.searchsorted(observed, c).astype(np.intp) for t, c in combined.items()}
     keys = np.unravel_index(observed, sizes)
     labels = tuple(zip(*(v[k].tolist() for v, k in zip(values, keys, strict=True)), strict=True))
-    codes = {t: rank[c] for t, c in combined.items()}
     return _Slicing(tuple(tuple(str(x) for x in label) for label in labels), codes)
 
 
@@ -355,6 +367,11 @@ def _transaction_kind(book: Book) -> npt.NDArray[np.intp]:
     return kind.astype(np.intp)
 
 
+def _cut(as_of: datetime.date) -> datetime.date:
+    """Claims served before this date are over 90 days old on the day before ``as_of``."""
+    return as_of - datetime.timedelta(days=AGED_AR_DAYS)
+
+
 def _k(cube: Array, *names: str) -> Array:
     total: Array = cube[..., [_K[n] for n in names]].sum(axis=-1)
     return total
@@ -377,16 +394,25 @@ def _transactions(
             period.end,
             as_of,
             window.start,
-            as_of - datetime.timedelta(days=AGED_AR_DAYS),
         ]
     edges = _Edges(dates)
     post = edges.bins(columns["posting_date"])
     (flat,) = _cube(
         [post], size=edges.size, slice_code=slices, n_slices=n, kind=kind, n_kinds=k, weights=[amount]
     )
-    serv = edges.bins(columns["service_date"])
+    # Snapshot x date-of-service cube: posted before each as-of, served before each boundary.
+    snap = _Edges(request.as_of)
+    served = _Edges(
+        [d for p, a in zip(request.periods, request.as_of, strict=True) for d in (p.start, p.end, _cut(a))]
+    )
     (square,) = _cube(
-        [post, serv], size=edges.size, slice_code=slices, n_slices=n, kind=kind, n_kinds=k, weights=[amount]
+        [snap.bins(columns["posting_date"]), served.bins(columns["service_date"])],
+        size=[snap.size, served.size],
+        slice_code=slices,
+        n_slices=n,
+        kind=kind,
+        n_kinds=k,
+        weights=[amount],
     )
     refunds_netted = request.option("refunds") == "netted"
     reasons = [
@@ -424,8 +450,8 @@ def _transactions(
             put("collections", cash)
             put("collectible", gross - contractual)
         else:
-            at = square[edges[as_of]]
-            cohort = at[edges[period.end]] - at[edges[period.start]]
+            at = square[snap[as_of]]
+            cohort = at[served[period.end]] - at[served[period.start]]
             refunds = _k(cohort, "refund") if refunds_netted else 0.0
             put("collections", _k(cohort, "payment", "pos_payment") - refunds)
             put("collectible", _k(cohort, "charge", "late_charge") - _k(cohort, "contractual_adjustment"))
@@ -437,10 +463,9 @@ def _transactions(
         put("average_daily_charges", charges / window.days)
         if not per_claim:
             balance = flat[edges[as_of]] @ _SIGN
-            cut = as_of - datetime.timedelta(days=AGED_AR_DAYS)
             put("ar_balance", balance)
             put("ar_aging_base", balance)
-            put("ar_over_90", square[edges[as_of], edges[cut]] @ _SIGN)
+            put("ar_over_90", square[snap[as_of], served[_cut(as_of)]] @ _SIGN)
     if per_claim:
         out.update(_per_claim(book, slices, request, kind, amount))
     if "billed_date" in columns:
