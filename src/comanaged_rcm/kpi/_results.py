@@ -197,7 +197,6 @@ class Scorecard:
         numerator = np.full((len(definitions), rows), np.nan)
         denominator = np.full((len(definitions), rows), np.nan)
         unavailable: dict[tuple[int, int], str] = {}
-        conventions = {c.split(":")[0]: c for c in measures.conventions}
         for m, kpi in enumerate(definitions):
             terms = [t.removeprefix("-") for t in (*kpi.numerator, *kpi.denominator)]
             gap = next((measures.missing[t] for t in terms if t in measures.missing), None)
@@ -216,7 +215,6 @@ class Scorecard:
             numerator[m, 1:] = _terms(kpi.numerator, measures.sliced, index)
             if kpi.denominator:
                 denominator[m, 1:] = _terms(kpi.denominator, measures.sliced, index)
-        del conventions
         return cls(
             period=measures.periods[index],
             as_of=measures.as_of[index],
