@@ -104,3 +104,26 @@ class TestBookValidation:
         assert book.transactions is not None
         assert book.transactions["location"].dtype.kind == "U"
         assert book.codes("transactions", "location")[0].tolist() == ["north", "south"]
+
+
+class _Frame:
+    """The little of a data frame a Book needs: ``columns`` and ``frame[name]``."""
+
+    def __init__(self, data: dict[str, list[object]]) -> None:
+        self.data = data
+        self.columns = list(data)
+
+    def __getitem__(self, name: str) -> list[object]:
+        return self.data[name]
+
+
+class TestBookInputs:
+    def test_data_frames_are_read_column_by_column(self) -> None:
+        """Anything with ``columns`` and ``[name]`` (a pandas or polars frame) is accepted."""
+        book = Book(transactions=_Frame(TRANSACTIONS))
+        assert book.rows("transactions") == len(TRANSACTIONS["claim_id"])
+
+    def test_extra_numeric_dimensions_become_text(self) -> None:
+        """An extra provider column of integers is kept as text, so it can slice."""
+        book = Book(transactions=tx(provider=[7] * 7 + [12] * 7))
+        assert book.codes("transactions", "provider")[0].tolist() == ["12", "7"]

@@ -16,8 +16,8 @@ charge, contractual_adjustment, payment, refund, write_off) @ $.transactions.typ
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol, cast
 
 import attrs
 import numpy as np
@@ -233,9 +233,29 @@ def _check_text(
     return array
 
 
+def _as_text(values: object) -> object:
+    array = np.asarray(cast("Any", values))
+    return array.astype(str) if array.ndim == 1 and array.dtype.kind in "iufb" else values
+
+
+class SupportsColumns(Protocol):
+    """A data frame (pandas, polars...): column names in ``columns``, each column by ``frame[name]``."""
+
+    @property
+    def columns(self) -> Iterable[Any]: ...
+
+    def __getitem__(self, name: Any, /) -> Any: ...  # noqa: ANN401 - any frame's column type
+
+
+Table = Mapping[str, object] | SupportsColumns
+"""What a Book table may be: a mapping of column name to array-like, or a data frame."""
+
+
 def _validate(table: str, raw: object, issues: list[Issue]) -> Columns | None:
     if raw is None:
         return None
+    if not isinstance(raw, Mapping) and hasattr(raw, "columns") and hasattr(raw, "__getitem__"):
+        raw = {str(name): raw[name] for name in raw.columns}  # a data frame: pandas, polars...
     if not isinstance(raw, Mapping):
         issues.append(
             Issue(
@@ -256,7 +276,10 @@ def _validate(table: str, raw: object, issues: list[Issue]) -> Columns | None:
         if not isinstance(name, str):
             issues.append(Issue(f"$.{table}", "type", f"column names must be strings (got {name!r})"))
             continue
-        field = schema.get(name, Field(name=name, kind=FieldKind.TEXT, nullable=True))
+        field = schema.get(name)
+        if field is None:  # an extra dimension (location, provider): kept as text, whatever it holds
+            field = Field(name=name, kind=FieldKind.TEXT, nullable=True)
+            values = _as_text(values)  # noqa: PLW2901 - the same column, as text
         converted = _convert(table, field, values, issues)
         if converted is not None:
             columns[name] = converted
@@ -339,10 +362,10 @@ class Book:
 
     def __init__(
         self,
-        transactions: Mapping[str, object] | None = None,
-        submissions: Mapping[str, object] | None = None,
-        work_items: Mapping[str, object] | None = None,
-        ledger: Mapping[str, object] | None = None,
+        transactions: Table | None = None,
+        submissions: Table | None = None,
+        work_items: Table | None = None,
+        ledger: Table | None = None,
     ) -> None:
         issues: list[Issue] = []
         tables = {
