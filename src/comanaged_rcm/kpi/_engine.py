@@ -209,11 +209,11 @@ class _Edges:
         low, high = self.edges[0].astype(np.int64), self.edges[-1].astype(np.int64)
         days = np.arange(low - 1, high + 1, dtype=np.int64).astype("datetime64[D]")
         table = np.searchsorted(self.edges, days, side="right").astype(np.intp)
-        offset = np.clip(dates.astype(np.int64) - (low - 1), 0, len(table) - 1)
+        # NaT is the smallest int64; subtracting wraps it to a huge positive offset, which the
+        # clip sends to the last table cell: after every edge, as NaT must be.
+        offset = dates.view(np.int64) - (low - 1)
+        np.clip(offset, 0, len(table) - 1, out=offset)
         binned: npt.NDArray[np.intp] = table[offset]
-        missing = np.isnat(dates)
-        if missing.any():
-            binned[missing] = self.size - 1
         return binned
 
     def __getitem__(self, day: datetime.date) -> int:
@@ -241,9 +241,13 @@ def _cube(
     """
     sizes = [size] * len(axes) if isinstance(size, int) else list(size)
     code = np.zeros(len(kind), dtype=np.int64)
-    for axis, axis_size in zip(axes, sizes, strict=True):
-        code = code * axis_size + axis
-    code = (code * n_slices + slice_code) * n_kinds + kind
+    for axis, axis_size in zip(axes, sizes, strict=True):  # in place: no temporaries per row
+        code *= axis_size
+        code += axis
+    code *= n_slices
+    code += slice_code
+    code *= n_kinds
+    code += kind
     shape = (*sizes, n_slices, n_kinds)
     length = int(np.prod(shape))
     cubes = []
@@ -357,14 +361,14 @@ def _transaction_kind(book: Book) -> npt.NDArray[np.intp]:
     columns = book.transactions
     assert columns is not None  # noqa: S101 - the caller checks
     kind = _coded(book, "transactions", "type", _K, -1)
-    lag = (columns["posting_date"] - columns["service_date"]).astype(np.int64)
-    kind = np.where((kind == _K["charge"]) & (lag > LATE_CHARGE_DAYS), _K["late_charge"], kind)
-    kind = np.where((kind == _K["payment"]) & (lag <= 0), _K["pos_payment"], kind)
+    lag = columns["posting_date"].view(np.int64) - columns["service_date"].view(np.int64)
+    np.putmask(kind, (kind == _K["charge"]) & (lag > LATE_CHARGE_DAYS), _K["late_charge"])
+    np.putmask(kind, (kind == _K["payment"]) & (lag <= 0), _K["pos_payment"])
     if "write_off_reason" in columns:
         reasons = {r: _K[f"write_off_{r}"] for r in WRITE_OFF_REASONS}
         reason = _coded(book, "transactions", "write_off_reason", reasons, -1)
-        kind = np.where(kind == _K["write_off"], reason, kind)
-    return kind.astype(np.intp)
+        np.copyto(kind, reason, where=kind == _K["write_off"])
+    return kind
 
 
 def _cut(as_of: datetime.date) -> datetime.date:
