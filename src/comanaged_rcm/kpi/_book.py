@@ -345,8 +345,9 @@ class Book:
         work_items: ``item_id, workflow, team, opened, closed, touches, escalated``.
         ledger: ``month, npsr?, cost_to_collect?`` (monthly general-ledger totals).
 
-    Each is a mapping of column name to anything ``numpy.asarray`` accepts. Columns not in the
-    schema are kept as text slice dimensions (location, provider).
+    Each is a mapping of column name to anything ``numpy.asarray`` accepts, or a data frame
+    (anything with ``columns`` and ``frame[name]``). Columns not in the schema are kept as text
+    slice dimensions (location, provider).
 
     Raises:
         ValidationError: Every problem found, each naming ``$.table.column``.
