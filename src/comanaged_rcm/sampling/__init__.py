@@ -2,4 +2,18 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit, proportion_interval
+from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method, Selection
+from comanaged_rcm.sampling._select import select
+
+__all__ = [
+    "AttributeEvaluation",
+    "AttributePlan",
+    "Interval",
+    "Method",
+    "Selection",
+    "attribute_sample_size",
+    "attribute_upper_limit",
+    "proportion_interval",
+    "select",
+]

@@ -1,0 +1,275 @@
+"""Attribute sample sizes, upper deviation limits and proportion intervals.
+
+scipy is imported lazily inside the functions so that importing the package stays light.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method
+
+__all__ = ["attribute_sample_size", "attribute_upper_limit", "proportion_interval"]
+
+CONVENTION = (
+    "AICPA: acceptable deviations = ceil(expected_rate x n) in exact decimal arithmetic; smallest n whose "
+    "probability of at most that many deviations at the tolerable rate is <= 1 - confidence "
+    "(jfa instead fixes the expected deviations before searching n)"
+)
+_HYPER = "population deviations = ceil(tolerable_rate x N)"
+
+
+def _rate(path: str, value: float, *, closed_low: bool = False) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a number (got {value!r})")
+    ok = (0 <= value < 1) if closed_low else (0 < value < 1)
+    if not ok:
+        bounds = "[0, 1)" if closed_low else "(0, 1)"
+        raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be in {bounds} (got {value})")
+    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _count(path: str, value: object, *, minimum: int = 0) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be an integer (got {value!r})")
+    if value < minimum:
+        raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be >= {minimum} (got {value})")
+    return value
+
+
+def _method(value: str | Method) -> Method:
+    try:
+        return Method(value)
+    except ValueError:
+        names = ", ".join(m.value for m in Method)
+        raise ValidationError.single("$.method", "choice", f"'method' must be one of {names} (got {value!r})") from None
+
+
+def _hyper_cdf(k: int, total: int, bad: int, n: int) -> float:
+    """P(X <= k) for X ~ Hypergeometric(total, bad, n), summed in log space."""
+    from scipy.special import gammaln  # noqa: PLC0415 - lazy import keeps the package light
+
+    def lcomb(a: int, b: int) -> float:
+        return float(gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1))
+
+    base = lcomb(total, n)
+    lo = max(0, n - (total - bad))
+    return min(1.0, sum(math.exp(lcomb(bad, j) + lcomb(total - bad, n - j) - base) for j in range(lo, min(k, bad, n) + 1)))
+
+
+def _risk_function(method: Method, tolerable: float, population: int | None) -> Callable[[int, int], float]:
+    from scipy.special import bdtr, pdtr  # noqa: PLC0415 - lazy import keeps the package light
+
+    if method is Method.BINOMIAL:
+        return lambda k, n: float(bdtr(k, n, tolerable))
+    if method is Method.POISSON:
+        return lambda k, n: float(pdtr(k, n * tolerable))
+    assert population is not None  # noqa: S101 - checked by the caller
+    bad = math.ceil(Decimal(str(tolerable)) * population)
+    return lambda k, n: _hyper_cdf(k, population, bad, n)
+
+
+def _smallest_n(risk: Callable[[int, int], float], k: int, alpha: float, lo: int, hi: int) -> int | None:
+    """Smallest n in [lo, hi] with risk(k, n) <= alpha (risk decreasing in n), or None."""
+    if lo > hi or risk(k, hi) > alpha:
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if risk(k, mid) <= alpha:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+def attribute_sample_size(
+    confidence: float,
+    tolerable_rate: float,
+    expected_rate: float = 0.0,
+    population: int | None = None,
+    method: str | Method = "binomial",
+) -> AttributePlan:
+    """Plan the attribute sample size for a test of controls or a claims review.
+
+    Args:
+        confidence: Confidence level (1 - risk of overreliance), in (0, 1).
+        tolerable_rate: Tolerable deviation rate, in (0, 1).
+        expected_rate: Expected deviation rate, in [0, tolerable_rate).
+        population: Population size; required for ``"hypergeometric"``.
+        method: ``"binomial"`` (AICPA tables), ``"hypergeometric"`` (exact, finite) or ``"poisson"``.
+
+    Returns:
+        The plan with sample size, acceptable deviations, achieved risk and every input.
+
+    Example:
+        >>> attribute_sample_size(confidence=0.95, tolerable_rate=0.05).sample_size
+        59
+    """
+    conf = _rate("confidence", confidence)
+    tol = _rate("tolerable_rate", tolerable_rate)
+    exp = _rate("expected_rate", expected_rate, closed_low=True)
+    meth = _method(method)
+    if exp >= tol:
+        raise ValidationError.single(
+            "$.expected_rate", "range", f"'expected_rate' must be below 'tolerable_rate' (got {expected_rate})"
+        )
+    if meth is Method.HYPERGEOMETRIC and population is None:
+        raise ValidationError.single("$.population", "required", "'population' is required for hypergeometric")
+    if population is not None:
+        _count("population", population, minimum=1)
+    alpha = 1 - float(conf)
+    risk = _risk_function(meth, float(tol), population)
+    cap = population if meth is Method.HYPERGEOMETRIC and population is not None else 10**8
+    k = 0
+    while True:
+        if exp == 0:
+            lo, hi = 1, cap
+        else:
+            lo = max(1, math.floor((k - 1) / exp) + 1) if k > 0 else 1
+            hi = min(cap, math.floor(k / exp))
+        n = _smallest_n(risk, k, alpha, lo, hi)
+        if n is not None:
+            break
+        if exp == 0 or hi >= cap:
+            n, k = cap, math.ceil(exp * cap)
+            break
+        k += 1
+    convention = CONVENTION + ("; " + _HYPER if meth is Method.HYPERGEOMETRIC else "")
+    if meth is Method.POISSON:
+        convention += "; Poisson approximation to the binomial"
+    return AttributePlan(
+        sample_size=n,
+        acceptable_deviations=k,
+        achieved_risk=risk(k, n),
+        confidence=float(confidence),
+        tolerable_rate=float(tolerable_rate),
+        expected_rate=float(expected_rate),
+        population=population,
+        method=meth,
+        convention=convention,
+    )
+
+
+def attribute_upper_limit(
+    sample_size: int,
+    deviations: int,
+    confidence: float,
+    population: int | None = None,
+    method: str | Method = "binomial",
+    tolerable_rate: float | None = None,
+) -> AttributeEvaluation:
+    """One-sided upper deviation limit of an attribute sample.
+
+    Binomial uses the Clopper-Pearson bound; hypergeometric the exact bound on population deviations
+    (largest M with P(X <= deviations) > 1 - confidence, divided by N); Poisson the gamma bound.
+
+    Example:
+        >>> round(attribute_upper_limit(sample_size=59, deviations=0, confidence=0.95).upper_limit, 4)
+        0.0495
+    """
+    n = _count("sample_size", sample_size, minimum=1)
+    k = _count("deviations", deviations)
+    if k > n:
+        raise ValidationError.single("$.deviations", "range", f"'deviations' must be <= sample_size (got {k} > {n})")
+    conf = float(_rate("confidence", confidence))
+    meth = _method(method)
+    if tolerable_rate is not None:
+        _rate("tolerable_rate", tolerable_rate)
+    if meth is Method.HYPERGEOMETRIC and population is None:
+        raise ValidationError.single("$.population", "required", "'population' is required for hypergeometric")
+    if population is not None:
+        _count("population", population, minimum=1)
+        if population < n:
+            raise ValidationError.single(
+                "$.population", "range", f"'population' must be >= sample_size (got {population} < {n})"
+            )
+    from scipy.special import betaincinv, gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
+
+    if meth is Method.BINOMIAL:
+        upper = 1.0 if k == n else float(betaincinv(k + 1, n - k, conf))
+    elif meth is Method.POISSON:
+        upper = min(1.0, float(gammaincinv(k + 1, conf)) / n)
+    else:
+        assert population is not None  # noqa: S101 - checked above
+        alpha = 1 - conf
+        lo, hi = k, population - (n - k)  # P(X <= k) > alpha holds at lo
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if _hyper_cdf(k, population, mid, n) > alpha:
+                lo = mid
+            else:
+                hi = mid - 1
+        upper = lo / population
+    return AttributeEvaluation(
+        sample_size=n,
+        deviations=k,
+        confidence=conf,
+        population=population,
+        method=meth,
+        point_estimate=k / n,
+        upper_limit=upper,
+        tolerable_rate=tolerable_rate,
+        acceptable=None if tolerable_rate is None else upper <= tolerable_rate,
+        convention="one-sided upper limit; AICPA evaluation tables show it rounded up to 0.1%",
+    )
+
+
+_SIDES = ("two-sided", "lower", "upper")
+_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
+
+
+def proportion_interval(
+    successes: int, n: int, confidence: float, method: str = "wilson", sides: str = "two-sided"
+) -> Interval:
+    """Confidence interval for a binomial proportion.
+
+    ``sides`` is ``"two-sided"``, ``"lower"`` (one-sided lower limit, upper end 1) or ``"upper"``.
+    ``"wald"`` is the normal approximation, kept for comparison only.
+
+    Example:
+        >>> i = proportion_interval(successes=10, n=100, confidence=0.95, method="wilson")
+        >>> round(i.lower, 4), round(i.upper, 4)
+        (0.0552, 0.1744)
+    """
+    size = _count("n", n, minimum=1)
+    x = _count("successes", successes)
+    if x > size:
+        raise ValidationError.single("$.successes", "range", f"'successes' must be <= n (got {x} > {size})")
+    conf = float(_rate("confidence", confidence))
+    if method not in _METHODS:
+        raise ValidationError.single("$.method", "choice", f"'method' must be one of {', '.join(_METHODS)} (got {method!r})")
+    if sides not in _SIDES:
+        raise ValidationError.single("$.sides", "choice", f"'sides' must be one of {', '.join(_SIDES)} (got {sides!r})")
+    from scipy.special import betaincinv, ndtri  # noqa: PLC0415 - lazy import keeps the package light
+
+    tail = (1 - conf) / 2 if sides == "two-sided" else 1 - conf
+    z = float(ndtri(1 - tail))
+    p = x / size
+    if method == "clopper-pearson":
+        lo = 0.0 if x == 0 else float(betaincinv(x, size - x + 1, tail))
+        hi = 1.0 if x == size else float(betaincinv(x + 1, size - x, 1 - tail))
+    elif method == "jeffreys":
+        lo = 0.0 if x == 0 else float(betaincinv(x + 0.5, size - x + 0.5, tail))
+        hi = 1.0 if x == size else float(betaincinv(x + 0.5, size - x + 0.5, 1 - tail))
+    elif method == "wilson":
+        denom = 1 + z * z / size
+        centre = (p + z * z / (2 * size)) / denom
+        half = z * math.sqrt(p * (1 - p) / size + z * z / (4 * size * size)) / denom
+        lo, hi = centre - half, centre + half
+    elif method == "agresti-coull":
+        nt = size + z * z
+        pt = (x + z * z / 2) / nt
+        half = z * math.sqrt(pt * (1 - pt) / nt)
+        lo, hi = pt - half, pt + half
+    else:
+        half = z * math.sqrt(p * (1 - p) / size)
+        lo, hi = p - half, p + half
+    lo, hi = max(0.0, lo), min(1.0, hi)
+    if sides == "lower":
+        hi = 1.0
+    elif sides == "upper":
+        lo = 0.0
+    return Interval(successes=x, n=size, confidence=conf, method=method, sides=sides, estimate=p, lower=lo, upper=hi)

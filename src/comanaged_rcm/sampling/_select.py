@@ -1,0 +1,88 @@
+"""Reproducible selection of sample items from raw PCG64 output."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.sampling._models import Selection
+
+__all__ = ["select"]
+
+ALGORITHM = (
+    "select/1: numpy PCG64(seed).random_raw() 64-bit words; index in [0, m) by rejection "
+    "(reject words >= 2**64 - 2**64 % m, then word % m); partial Fisher-Yates over positions 0..N-1 "
+    "(random: slot i swaps with i + index(N - i)); systematic: start = word / 2**64 x (N / n), "
+    "items floor(start + j x N / n)"
+)
+_TWO64 = 1 << 64
+
+
+class _Words:
+    def __init__(self, seed: int) -> None:
+        from numpy.random import PCG64  # noqa: PLC0415 - numpy only needed when selecting
+
+        self._bits = PCG64(seed)
+
+    def word(self) -> int:
+        return int(self._bits.random_raw())
+
+    def index(self, m: int) -> int:
+        limit = _TWO64 - _TWO64 % m
+        while True:
+            w = self.word()
+            if w < limit:
+                return w % m
+
+
+def select(
+    population: Sequence[str | int] | int, n: int, seed: int, method: str = "random"
+) -> Selection:
+    """Draw ``n`` items without replacement, reproducibly on any machine and numpy version.
+
+    Args:
+        population: Item ids, or an int N meaning items 1..N.
+        n: Sample size (at most the population size).
+        seed: Non-negative integer seed for numpy's PCG64 bit generator.
+        method: ``"random"`` (simple random sample) or ``"systematic"`` (random start).
+
+    Example:
+        >>> select(population=100, n=3, seed=1).sorted_items
+        (14, 28, 29)
+    """
+    if isinstance(population, bool):
+        raise ValidationError.single("$.population", "type", "'population' must be a sequence or an int")
+    items: Sequence[str | int] = range(1, population + 1) if isinstance(population, int) else population
+    size = len(items)
+    if isinstance(population, int) and population < 1:
+        raise ValidationError.single("$.population", "range", f"'population' must be >= 1 (got {population})")
+    if len(set(items)) != size:
+        raise ValidationError.single("$.population", "duplicate", "'population' item ids must be unique")
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= size:
+        raise ValidationError.single("$.n", "range", f"'n' must be an integer in [1, {size}] (got {n!r})")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValidationError.single("$.seed", "range", f"'seed' must be a non-negative integer (got {seed!r})")
+    if method not in ("random", "systematic"):
+        raise ValidationError.single("$.method", "choice", f"'method' must be random or systematic (got {method!r})")
+    words = _Words(seed)
+    if method == "random":
+        swapped: dict[int, int] = {}
+        positions: list[int] = []
+        for i in range(n):
+            j = i + words.index(size - i)
+            positions.append(swapped.get(j, j))
+            swapped[j] = swapped.get(i, i)
+    else:
+        step = Fraction(size, n)
+        start = Fraction(words.word(), _TWO64) * step
+        positions = [int(start + j * step) for j in range(n)]
+    drawn = tuple(items[p] for p in positions)
+    return Selection(
+        items=drawn,
+        sorted_items=tuple(items[p] for p in sorted(positions)),
+        population_size=size,
+        seed=seed,
+        method=method,
+        algorithm=ALGORITHM,
+    )
