@@ -1,0 +1,184 @@
+"""Attribute sample sizes and upper limits against AICPA tables and independent scipy.stats loops."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from comanaged_rcm.errors import RCMError, ValidationError
+from comanaged_rcm.sampling import AttributeEvaluation, AttributePlan, Method, attribute_sample_size, attribute_upper_limit
+from comanaged_rcm.serialize import from_json, to_json
+
+TOLERABLE = [0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.15, 0.20]
+# AICPA Audit Sampling guide, table A-1 (5% risk of overreliance): sample size (acceptable deviations).
+A1 = {
+    0.0: [(149, 0), (99, 0), (74, 0), (59, 0), (49, 0), (42, 0), (36, 0), (32, 0), (29, 0), (19, 0), (14, 0)],
+    0.0025: [(236, 1), (157, 1), (117, 1), (93, 1), (78, 1), (66, 1), (58, 1), (51, 1), (46, 1), (30, 1), (22, 1)],
+    0.015: [None, None, (192, 3), (124, 2), (103, 2), (66, 1), (58, 1), (51, 1), (46, 1), (30, 1), (22, 1)],
+    0.02: [None, None, None, (181, 4), (127, 3), (88, 2), (77, 2), (68, 2), (46, 1), (30, 1), (22, 1)],
+}
+# Table A-2 (10% risk of overreliance), expected rate 0%.
+A2_ZERO = [114, 76, 57, 45, 38, 32, 28, 25, 22, 15, 11]
+
+
+def naive_size(confidence: float, tolerable: float, expected: float, population: int | None = None) -> tuple[int, int]:
+    """The straightforward reference: scan n upward with scipy.stats."""
+    n = 1
+    while True:
+        k = math.ceil(round(expected * n, 12))
+        if population is None:
+            risk = stats.binom.cdf(k, n, tolerable)
+        else:
+            risk = stats.hypergeom.cdf(k, population, math.ceil(round(tolerable * population, 12)), n)
+        if risk <= 1 - confidence:
+            return n, k
+        n += 1
+
+
+class TestAicpaTables:
+    @pytest.mark.parametrize("expected", sorted(A1))
+    def test_table_a1(self, expected: float) -> None:
+        """Binomial sizes reproduce AICPA Audit Sampling guide table A-1 (95% confidence) cells."""
+        for tol, cell in zip(TOLERABLE, A1[expected], strict=True):
+            if cell is None:
+                continue
+            plan = attribute_sample_size(confidence=0.95, tolerable_rate=tol, expected_rate=expected)
+            assert (plan.sample_size, plan.acceptable_deviations) == cell, (tol, expected)
+
+    def test_table_a2_zero_row(self) -> None:
+        """Binomial sizes reproduce AICPA table A-2 (90% confidence), expected rate 0% row."""
+        got = [attribute_sample_size(confidence=0.90, tolerable_rate=t).sample_size for t in TOLERABLE]
+        assert got == A2_ZERO
+
+    def test_evaluation_table_zero_deviations(self) -> None:
+        """AICPA evaluation table (5% risk): 0 deviations in 59 -> 5.0%, in 100 -> 3.0% (rounded up to 0.1%)."""
+        for n, shown in [(59, 0.050), (100, 0.030), (200, 0.015)]:
+            upper = attribute_upper_limit(sample_size=n, deviations=0, confidence=0.95).upper_limit
+            assert math.ceil(upper * 1000 - 1e-9) / 1000 == pytest.approx(shown)
+
+
+class TestAgainstNaiveLoop:
+    @settings(max_examples=25, deadline=None)
+    @given(
+        conf=st.sampled_from([0.90, 0.95]),
+        tol=st.sampled_from([0.03, 0.05, 0.07, 0.1, 0.2]),
+        exp=st.sampled_from([0.0, 0.005, 0.01, 0.015, 0.02, 0.025]),
+    )
+    def test_binomial_matches_scan(self, conf: float, tol: float, exp: float) -> None:
+        """Binomial plan equals the n-by-n scipy.stats.binom scan (independent reference)."""
+        if exp >= tol:
+            return
+        plan = attribute_sample_size(confidence=conf, tolerable_rate=tol, expected_rate=exp)
+        assert (plan.sample_size, plan.acceptable_deviations) == naive_size(conf, tol, exp)
+        assert plan.achieved_risk <= 1 - conf
+
+    @pytest.mark.parametrize("population", [100, 500, 2000, 10_000])
+    def test_hypergeometric_matches_scan(self, population: int) -> None:
+        """Hypergeometric plan equals the scipy.stats.hypergeom scan; never larger than binomial."""
+        plan = attribute_sample_size(
+            confidence=0.95, tolerable_rate=0.05, expected_rate=0.01, population=population, method="hypergeometric"
+        )
+        assert (plan.sample_size, plan.acceptable_deviations) == naive_size(0.95, 0.05, 0.01, population)
+        assert plan.sample_size <= attribute_sample_size(confidence=0.95, tolerable_rate=0.05, expected_rate=0.01).sample_size
+
+    def test_hypergeometric_converges(self) -> None:
+        """As N grows the hypergeometric size reaches the binomial size (93 at 95%/5%/1%)."""
+        plan = attribute_sample_size(
+            confidence=0.95, tolerable_rate=0.05, expected_rate=0.01, population=10_000_000, method="hypergeometric"
+        )
+        assert plan.sample_size == 93
+
+    def test_poisson_zero(self) -> None:
+        """Poisson zero-deviation size is ceil(-ln(0.05)/0.05) = 60 (closed form)."""
+        plan = attribute_sample_size(confidence=0.95, tolerable_rate=0.05, method=Method.POISSON)
+        assert plan.sample_size == math.ceil(-math.log(0.05) / 0.05)
+        assert "Poisson approximation" in plan.convention
+
+
+class TestProperties:
+    @settings(max_examples=30, deadline=None)
+    @given(tol=st.floats(0.02, 0.3), conf=st.floats(0.5, 0.99))
+    def test_minimal_and_monotone(self, tol: float, conf: float) -> None:
+        """Achieved risk <= requested, n-1 fails; size grows with confidence and shrinks with tolerable."""
+        plan = attribute_sample_size(confidence=conf, tolerable_rate=tol)
+        assert plan.achieved_risk <= 1 - conf
+        assert plan.sample_size == 1 or stats.binom.cdf(0, plan.sample_size - 1, tol) > 1 - conf
+        assert attribute_sample_size(confidence=min(0.999, conf + 0.005), tolerable_rate=tol).sample_size >= plan.sample_size
+        assert attribute_sample_size(confidence=conf, tolerable_rate=tol * 1.1).sample_size <= plan.sample_size
+
+    def test_roundtrip(self) -> None:
+        """Plans and evaluations round-trip exactly through the serializer."""
+        plan = attribute_sample_size(confidence=0.9, tolerable_rate=0.05, expected_rate=0.01)
+        assert from_json(to_json(plan), AttributePlan) == plan
+        ev = attribute_upper_limit(sample_size=50, deviations=1, confidence=0.9, tolerable_rate=0.05)
+        assert from_json(to_json(ev), AttributeEvaluation) == ev
+        assert "<table>" in plan._repr_html_() and "<table>" in ev._repr_html_()
+
+
+class TestUpperLimit:
+    @pytest.mark.parametrize(("n", "k"), [(50, 0), (50, 2), (100, 5), (20, 20)])
+    def test_clopper_pearson(self, n: int, k: int) -> None:
+        """Binomial upper limit equals scipy.stats.beta.ppf(conf, k+1, n-k) (Clopper-Pearson)."""
+        ev = attribute_upper_limit(sample_size=n, deviations=k, confidence=0.95)
+        ref = 1.0 if k == n else stats.beta.ppf(0.95, k + 1, n - k)
+        assert ev.upper_limit == pytest.approx(ref)
+        assert ev.point_estimate == k / n
+
+    def test_hypergeometric(self) -> None:
+        """Hypergeometric upper limit is the largest M/N with hypergeom.cdf(k) > alpha (scipy.stats)."""
+        ev = attribute_upper_limit(sample_size=60, deviations=1, confidence=0.9, population=400, method="hypergeometric")
+        m = round(ev.upper_limit * 400)
+        assert stats.hypergeom.cdf(1, 400, m, 60) > 0.1 >= stats.hypergeom.cdf(1, 400, m + 1, 60)
+
+    def test_poisson_and_conclusion(self) -> None:
+        """Poisson limit is gamma.ppf(conf, k+1)/n; conclusion compares with the tolerable rate."""
+        ev = attribute_upper_limit(sample_size=100, deviations=1, confidence=0.95, method="poisson", tolerable_rate=0.05)
+        assert ev.upper_limit == pytest.approx(stats.gamma.ppf(0.95, 2) / 100)
+        assert ev.acceptable is True
+
+
+class TestErrors:
+    @pytest.mark.parametrize(
+        ("kwargs", "path"),
+        [
+            ({"confidence": 1.5, "tolerable_rate": 0.05}, "$.confidence"),
+            ({"confidence": "x", "tolerable_rate": 0.05}, "$.confidence"),
+            ({"confidence": 0.95, "tolerable_rate": 0.05, "expected_rate": 0.05}, "$.expected_rate"),
+            ({"confidence": 0.95, "tolerable_rate": 0.05, "method": "hypergeometric"}, "$.population"),
+            ({"confidence": 0.95, "tolerable_rate": 0.05, "method": "nope"}, "$.method"),
+            ({"confidence": 0.95, "tolerable_rate": 0.05, "population": 0}, "$.population"),
+        ],
+    )
+    def test_plan_errors(self, kwargs: dict[str, object], path: str) -> None:
+        """Bad plan inputs raise ValidationError naming the field."""
+        with pytest.raises(ValidationError) as info:
+            attribute_sample_size(**kwargs)  # type: ignore[arg-type]
+        assert info.value.issues[0].path == path
+
+    @pytest.mark.parametrize(
+        ("kwargs", "path"),
+        [
+            ({"sample_size": 10, "deviations": 11, "confidence": 0.9}, "$.deviations"),
+            ({"sample_size": 10, "deviations": 1, "confidence": 0.9, "population": 5}, "$.population"),
+            ({"sample_size": 10, "deviations": 1, "confidence": 0.9, "method": "hypergeometric"}, "$.population"),
+            ({"sample_size": 10, "deviations": 1, "confidence": 0.9, "tolerable_rate": 2.0}, "$.tolerable_rate"),
+            ({"sample_size": True, "deviations": 1, "confidence": 0.9}, "$.sample_size"),
+        ],
+    )
+    def test_limit_errors(self, kwargs: dict[str, object], path: str) -> None:
+        """Bad evaluation inputs raise ValidationError naming the field."""
+        with pytest.raises(RCMError) as info:
+            attribute_upper_limit(**kwargs)  # type: ignore[arg-type]
+        assert isinstance(info.value, ValidationError)
+        assert info.value.issues[0].path == path
+
+    def test_small_population_census(self) -> None:
+        """When no sample short of the population suffices, the plan is a census of N items."""
+        plan = attribute_sample_size(
+            confidence=0.99, tolerable_rate=0.02, expected_rate=0.019, population=30, method="hypergeometric"
+        )
+        assert plan.sample_size == 30
