@@ -7,6 +7,9 @@ import html
 
 import attrs
 
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.serialize import converter
+
 __all__ = ["AttributePlan", "AttributeEvaluation", "Interval", "Method", "Selection"]
 
 
@@ -16,6 +19,16 @@ class Method(enum.Enum):
     BINOMIAL = "binomial"
     HYPERGEOMETRIC = "hypergeometric"
     POISSON = "poisson"
+
+
+def _structure_item(value: object, _: object) -> str | int:
+    """Item ids are strings or integers (never booleans), kept as given."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
+    raise ValidationError.single("$", "type", f"item id must be a string or an integer (got {value!r})")
+
+
+converter.register_structure_hook(str | int, _structure_item)
 
 
 def _html_table(title: str, rows: list[tuple[str, object]]) -> str:

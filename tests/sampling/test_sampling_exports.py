@@ -1,0 +1,21 @@
+"""The public surface of comanaged_rcm.sampling."""
+
+from __future__ import annotations
+
+import comanaged_rcm.sampling
+
+
+class TestExports:
+    def test_all(self) -> None:
+        """__all__ is exactly the documented API, sorted."""
+        assert comanaged_rcm.sampling.__all__ == [
+            "AttributeEvaluation",
+            "AttributePlan",
+            "Interval",
+            "Method",
+            "Selection",
+            "attribute_sample_size",
+            "attribute_upper_limit",
+            "proportion_interval",
+            "select",
+        ]
