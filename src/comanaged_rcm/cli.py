@@ -23,6 +23,7 @@ __all__ = ["CommandError", "build_parser", "main"]
 # Modules that contribute subcommands, in the order ``--help`` lists them.
 _SUBCOMMAND_MODULES: tuple[str, ...] = (
     "comanaged_rcm.kpi._cli",
+    "comanaged_rcm.sampling._cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
