@@ -12,14 +12,27 @@ class TestCli:
         """sample-size prints the AICPA A-1 size (93 at 95%/5%/1%) with inputs and convention."""
         assert main(["sample-size", "--confidence", "0.95", "--tolerable", "0.05", "--expected", "0.01"]) == 0
         out = capsys.readouterr().out
-        assert "sample size: 93" in out and "convention:" in out and "inputs:" in out
+        assert "sample size: 93" in out
+        assert "convention:" in out
+        assert "inputs:" in out
 
     def test_sample_eval(self, capsys: pytest.CaptureFixture[str]) -> None:
         """sample-eval prints the upper limit and the conclusion (0 of 59 -> 4.95% <= 5%, accept)."""
-        argv = ["sample-eval", "--n", "59", "--deviations", "0", "--confidence", "0.95", "--tolerable", "0.05"]
+        argv = [
+            "sample-eval",
+            "--n",
+            "59",
+            "--deviations",
+            "0",
+            "--confidence",
+            "0.95",
+            "--tolerable",
+            "0.05",
+        ]
         assert main(argv) == 0
         out = capsys.readouterr().out
-        assert "upper limit: 0.0495" in out and "accept" in out
+        assert "upper limit: 0.0495" in out
+        assert "accept" in out
 
     def test_sample_eval_no_tolerable(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Without a tolerable rate there is no conclusion line."""
@@ -38,4 +51,5 @@ class TestCli:
         """Bad arguments print one error line and exit 2."""
         assert main(argv) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "error" in err
+        assert err.count("\n") == 1
+        assert "error" in err

@@ -10,14 +10,32 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from comanaged_rcm.errors import RCMError, ValidationError
-from comanaged_rcm.sampling import AttributeEvaluation, AttributePlan, Method, attribute_sample_size, attribute_upper_limit
+from comanaged_rcm.sampling import (
+    AttributeEvaluation,
+    AttributePlan,
+    Method,
+    attribute_sample_size,
+    attribute_upper_limit,
+)
 from comanaged_rcm.serialize import from_json, to_json
 
 TOLERABLE = [0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.10, 0.15, 0.20]
 # AICPA Audit Sampling guide, table A-1 (5% risk of overreliance): sample size (acceptable deviations).
-A1 = {
+A1: dict[float, list[tuple[int, int] | None]] = {
     0.0: [(149, 0), (99, 0), (74, 0), (59, 0), (49, 0), (42, 0), (36, 0), (32, 0), (29, 0), (19, 0), (14, 0)],
-    0.0025: [(236, 1), (157, 1), (117, 1), (93, 1), (78, 1), (66, 1), (58, 1), (51, 1), (46, 1), (30, 1), (22, 1)],
+    0.0025: [
+        (236, 1),
+        (157, 1),
+        (117, 1),
+        (93, 1),
+        (78, 1),
+        (66, 1),
+        (58, 1),
+        (51, 1),
+        (46, 1),
+        (30, 1),
+        (22, 1),
+    ],
     0.015: [None, None, (192, 3), (124, 2), (103, 2), (66, 1), (58, 1), (51, 1), (46, 1), (30, 1), (22, 1)],
     0.02: [None, None, None, (181, 4), (127, 3), (88, 2), (77, 2), (68, 2), (46, 1), (30, 1), (22, 1)],
 }
@@ -25,7 +43,9 @@ A1 = {
 A2_ZERO = [114, 76, 57, 45, 38, 32, 28, 25, 22, 15, 11]
 
 
-def naive_size(confidence: float, tolerable: float, expected: float, population: int | None = None) -> tuple[int, int]:
+def naive_size(
+    confidence: float, tolerable: float, expected: float, population: int | None = None
+) -> tuple[int, int]:
     """The straightforward reference: scan n upward with scipy.stats."""
     n = 1
     while True:
@@ -55,7 +75,7 @@ class TestAicpaTables:
         assert got == A2_ZERO
 
     def test_evaluation_table_zero_deviations(self) -> None:
-        """AICPA evaluation table (5% risk): 0 deviations in 59 -> 5.0%, in 100 -> 3.0% (rounded up to 0.1%)."""
+        """AICPA evaluation table (5% risk): 0 of 59 -> 5.0%, 0 of 100 -> 3.0% (rounded up to 0.1%)."""
         for n, shown in [(59, 0.050), (100, 0.030), (200, 0.015)]:
             upper = attribute_upper_limit(sample_size=n, deviations=0, confidence=0.95).upper_limit
             assert math.ceil(upper * 1000 - 1e-9) / 1000 == pytest.approx(shown)
@@ -80,15 +100,26 @@ class TestAgainstNaiveLoop:
     def test_hypergeometric_matches_scan(self, population: int) -> None:
         """Hypergeometric plan equals the scipy.stats.hypergeom scan; never larger than binomial."""
         plan = attribute_sample_size(
-            confidence=0.95, tolerable_rate=0.05, expected_rate=0.01, population=population, method="hypergeometric"
+            confidence=0.95,
+            tolerable_rate=0.05,
+            expected_rate=0.01,
+            population=population,
+            method="hypergeometric",
         )
         assert (plan.sample_size, plan.acceptable_deviations) == naive_size(0.95, 0.05, 0.01, population)
-        assert plan.sample_size <= attribute_sample_size(confidence=0.95, tolerable_rate=0.05, expected_rate=0.01).sample_size
+        assert (
+            plan.sample_size
+            <= attribute_sample_size(confidence=0.95, tolerable_rate=0.05, expected_rate=0.01).sample_size
+        )
 
     def test_hypergeometric_converges(self) -> None:
         """As N grows the hypergeometric size reaches the binomial size (93 at 95%/5%/1%)."""
         plan = attribute_sample_size(
-            confidence=0.95, tolerable_rate=0.05, expected_rate=0.01, population=10_000_000, method="hypergeometric"
+            confidence=0.95,
+            tolerable_rate=0.05,
+            expected_rate=0.01,
+            population=10_000_000,
+            method="hypergeometric",
         )
         assert plan.sample_size == 93
 
@@ -107,8 +138,13 @@ class TestProperties:
         plan = attribute_sample_size(confidence=conf, tolerable_rate=tol)
         assert plan.achieved_risk <= 1 - conf
         assert plan.sample_size == 1 or stats.binom.cdf(0, plan.sample_size - 1, tol) > 1 - conf
-        assert attribute_sample_size(confidence=min(0.999, conf + 0.005), tolerable_rate=tol).sample_size >= plan.sample_size
-        assert attribute_sample_size(confidence=conf, tolerable_rate=tol * 1.1).sample_size <= plan.sample_size
+        assert (
+            attribute_sample_size(confidence=min(0.999, conf + 0.005), tolerable_rate=tol).sample_size
+            >= plan.sample_size
+        )
+        assert (
+            attribute_sample_size(confidence=conf, tolerable_rate=tol * 1.1).sample_size <= plan.sample_size
+        )
 
     def test_roundtrip(self) -> None:
         """Plans and evaluations round-trip exactly through the serializer."""
@@ -116,7 +152,8 @@ class TestProperties:
         assert from_json(to_json(plan), AttributePlan) == plan
         ev = attribute_upper_limit(sample_size=50, deviations=1, confidence=0.9, tolerable_rate=0.05)
         assert from_json(to_json(ev), AttributeEvaluation) == ev
-        assert "<table>" in plan._repr_html_() and "<table>" in ev._repr_html_()
+        assert "<table>" in plan._repr_html_()
+        assert "<table>" in ev._repr_html_()
 
 
 class TestUpperLimit:
@@ -130,13 +167,17 @@ class TestUpperLimit:
 
     def test_hypergeometric(self) -> None:
         """Hypergeometric upper limit is the largest M/N with hypergeom.cdf(k) > alpha (scipy.stats)."""
-        ev = attribute_upper_limit(sample_size=60, deviations=1, confidence=0.9, population=400, method="hypergeometric")
+        ev = attribute_upper_limit(
+            sample_size=60, deviations=1, confidence=0.9, population=400, method="hypergeometric"
+        )
         m = round(ev.upper_limit * 400)
         assert stats.hypergeom.cdf(1, 400, m, 60) > 0.1 >= stats.hypergeom.cdf(1, 400, m + 1, 60)
 
     def test_poisson_and_conclusion(self) -> None:
         """Poisson limit is gamma.ppf(conf, k+1)/n; conclusion compares with the tolerable rate."""
-        ev = attribute_upper_limit(sample_size=100, deviations=1, confidence=0.95, method="poisson", tolerable_rate=0.05)
+        ev = attribute_upper_limit(
+            sample_size=100, deviations=1, confidence=0.95, method="poisson", tolerable_rate=0.05
+        )
         assert ev.upper_limit == pytest.approx(stats.gamma.ppf(0.95, 2) / 100)
         assert ev.acceptable is True
 
@@ -164,8 +205,14 @@ class TestErrors:
         [
             ({"sample_size": 10, "deviations": 11, "confidence": 0.9}, "$.deviations"),
             ({"sample_size": 10, "deviations": 1, "confidence": 0.9, "population": 5}, "$.population"),
-            ({"sample_size": 10, "deviations": 1, "confidence": 0.9, "method": "hypergeometric"}, "$.population"),
-            ({"sample_size": 10, "deviations": 1, "confidence": 0.9, "tolerable_rate": 2.0}, "$.tolerable_rate"),
+            (
+                {"sample_size": 10, "deviations": 1, "confidence": 0.9, "method": "hypergeometric"},
+                "$.population",
+            ),
+            (
+                {"sample_size": 10, "deviations": 1, "confidence": 0.9, "tolerable_rate": 2.0},
+                "$.tolerable_rate",
+            ),
             ({"sample_size": True, "deviations": 1, "confidence": 0.9}, "$.sample_size"),
         ],
     )

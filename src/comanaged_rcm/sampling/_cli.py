@@ -36,14 +36,14 @@ def _size(args: argparse.Namespace) -> int:
         population=args.population,
         method=args.method,
     )
-    print(f"sample size: {plan.sample_size}")  # noqa: T201 - CLI output
-    print(f"acceptable deviations: {plan.acceptable_deviations}")  # noqa: T201 - CLI output
-    print(f"achieved risk: {plan.achieved_risk:.4f}")  # noqa: T201 - CLI output
-    print(  # noqa: T201 - CLI output
+    print(f"sample size: {plan.sample_size}")
+    print(f"acceptable deviations: {plan.acceptable_deviations}")
+    print(f"achieved risk: {plan.achieved_risk:.4f}")
+    print(
         f"inputs: confidence={plan.confidence} tolerable={plan.tolerable_rate} expected={plan.expected_rate} "
         f"population={plan.population} method={plan.method.value}"
     )
-    print(f"convention: {plan.convention}")  # noqa: T201 - CLI output
+    print(f"convention: {plan.convention}")
     return 0
 
 
@@ -56,13 +56,13 @@ def _eval(args: argparse.Namespace) -> int:
         method=args.method,
         tolerable_rate=args.tolerable,
     )
-    print(f"point estimate: {ev.point_estimate:.4f}")  # noqa: T201 - CLI output
-    print(f"upper limit: {ev.upper_limit:.4f}")  # noqa: T201 - CLI output
+    print(f"point estimate: {ev.point_estimate:.4f}")
+    print(f"upper limit: {ev.upper_limit:.4f}")
     if ev.acceptable is not None:
-        print(f"conclusion: {'accept' if ev.acceptable else 'reject'} at tolerable {ev.tolerable_rate}")  # noqa: T201 - CLI output
-    print(  # noqa: T201 - CLI output
+        print(f"conclusion: {'accept' if ev.acceptable else 'reject'} at tolerable {ev.tolerable_rate}")
+    print(
         f"inputs: n={ev.sample_size} deviations={ev.deviations} confidence={ev.confidence} "
         f"population={ev.population} method={ev.method.value}"
     )
-    print(f"convention: {ev.convention}")  # noqa: T201 - CLI output
+    print(f"convention: {ev.convention}")
     return 0

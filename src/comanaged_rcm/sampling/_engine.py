@@ -22,7 +22,7 @@ CONVENTION = (
 _HYPER = "population deviations = ceil(tolerable_rate x N)"
 
 
-def _rate(path: str, value: float, *, closed_low: bool = False) -> Decimal:
+def _rate(path: str, value: object, *, closed_low: bool = False) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a number (got {value!r})")
     ok = (0 <= value < 1) if closed_low else (0 < value < 1)
@@ -45,7 +45,9 @@ def _method(value: str | Method) -> Method:
         return Method(value)
     except ValueError:
         names = ", ".join(m.value for m in Method)
-        raise ValidationError.single("$.method", "choice", f"'method' must be one of {names} (got {value!r})") from None
+        raise ValidationError.single(
+            "$.method", "choice", f"'method' must be one of {names} (got {value!r})"
+        ) from None
 
 
 def _hyper_cdf(k: int, total: int, bad: int, n: int) -> float:
@@ -57,7 +59,12 @@ def _hyper_cdf(k: int, total: int, bad: int, n: int) -> float:
 
     base = lcomb(total, n)
     lo = max(0, n - (total - bad))
-    return min(1.0, sum(math.exp(lcomb(bad, j) + lcomb(total - bad, n - j) - base) for j in range(lo, min(k, bad, n) + 1)))
+    return min(
+        1.0,
+        sum(
+            math.exp(lcomb(bad, j) + lcomb(total - bad, n - j) - base) for j in range(lo, min(k, bad, n) + 1)
+        ),
+    )
 
 
 def _risk_function(method: Method, tolerable: float, population: int | None) -> Callable[[int, int], float]:
@@ -114,10 +121,14 @@ def attribute_sample_size(
     meth = _method(method)
     if exp >= tol:
         raise ValidationError.single(
-            "$.expected_rate", "range", f"'expected_rate' must be below 'tolerable_rate' (got {expected_rate})"
+            "$.expected_rate",
+            "range",
+            f"'expected_rate' must be below 'tolerable_rate' (got {expected_rate})",
         )
     if meth is Method.HYPERGEOMETRIC and population is None:
-        raise ValidationError.single("$.population", "required", "'population' is required for hypergeometric")
+        raise ValidationError.single(
+            "$.population", "required", "'population' is required for hypergeometric"
+        )
     if population is not None:
         _count("population", population, minimum=1)
     alpha = 1 - float(conf)
@@ -159,6 +170,7 @@ def attribute_upper_limit(
     confidence: float,
     population: int | None = None,
     method: str | Method = "binomial",
+    *,
     tolerable_rate: float | None = None,
 ) -> AttributeEvaluation:
     """One-sided upper deviation limit of an attribute sample.
@@ -173,13 +185,17 @@ def attribute_upper_limit(
     n = _count("sample_size", sample_size, minimum=1)
     k = _count("deviations", deviations)
     if k > n:
-        raise ValidationError.single("$.deviations", "range", f"'deviations' must be <= sample_size (got {k} > {n})")
+        raise ValidationError.single(
+            "$.deviations", "range", f"'deviations' must be <= sample_size (got {k} > {n})"
+        )
     conf = float(_rate("confidence", confidence))
     meth = _method(method)
     if tolerable_rate is not None:
         _rate("tolerable_rate", tolerable_rate)
     if meth is Method.HYPERGEOMETRIC and population is None:
-        raise ValidationError.single("$.population", "required", "'population' is required for hypergeometric")
+        raise ValidationError.single(
+            "$.population", "required", "'population' is required for hypergeometric"
+        )
     if population is not None:
         _count("population", population, minimum=1)
         if population < n:
@@ -240,9 +256,13 @@ def proportion_interval(
         raise ValidationError.single("$.successes", "range", f"'successes' must be <= n (got {x} > {size})")
     conf = float(_rate("confidence", confidence))
     if method not in _METHODS:
-        raise ValidationError.single("$.method", "choice", f"'method' must be one of {', '.join(_METHODS)} (got {method!r})")
+        raise ValidationError.single(
+            "$.method", "choice", f"'method' must be one of {', '.join(_METHODS)} (got {method!r})"
+        )
     if sides not in _SIDES:
-        raise ValidationError.single("$.sides", "choice", f"'sides' must be one of {', '.join(_SIDES)} (got {sides!r})")
+        raise ValidationError.single(
+            "$.sides", "choice", f"'sides' must be one of {', '.join(_SIDES)} (got {sides!r})"
+        )
     from scipy.special import betaincinv, ndtri  # noqa: PLC0415 - lazy import keeps the package light
 
     tail = (1 - conf) / 2 if sides == "two-sided" else 1 - conf
@@ -272,4 +292,6 @@ def proportion_interval(
         hi = 1.0
     elif sides == "upper":
         lo = 0.0
-    return Interval(successes=x, n=size, confidence=conf, method=method, sides=sides, estimate=p, lower=lo, upper=hi)
+    return Interval(
+        successes=x, n=size, confidence=conf, method=method, sides=sides, estimate=p, lower=lo, upper=hi
+    )

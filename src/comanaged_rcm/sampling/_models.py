@@ -10,7 +10,7 @@ import attrs
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.serialize import converter
 
-__all__ = ["AttributePlan", "AttributeEvaluation", "Interval", "Method", "Selection"]
+__all__ = ["AttributeEvaluation", "AttributePlan", "Interval", "Method", "Selection"]
 
 
 class Method(enum.Enum):
@@ -55,7 +55,9 @@ class AttributePlan:
     convention: str
 
     def _repr_html_(self) -> str:
-        return _html_table("Attribute sample plan", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))])
+        return _html_table(
+            "Attribute sample plan", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))]
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -74,7 +76,9 @@ class AttributeEvaluation:
     convention: str
 
     def _repr_html_(self) -> str:
-        return _html_table("Attribute evaluation", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))])
+        return _html_table(
+            "Attribute evaluation", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))]
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -91,7 +95,9 @@ class Interval:
     upper: float
 
     def _repr_html_(self) -> str:
-        return _html_table("Proportion interval", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))])
+        return _html_table(
+            "Proportion interval", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))]
+        )
 
 
 @attrs.frozen(kw_only=True)

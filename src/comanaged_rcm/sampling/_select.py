@@ -36,9 +36,11 @@ class _Words:
                 return w % m
 
 
-def select(
-    population: Sequence[str | int] | int, n: int, seed: int, method: str = "random"
-) -> Selection:
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def select(population: Sequence[str | int] | int, n: int, seed: int, method: str = "random") -> Selection:
     """Draw ``n`` items without replacement, reproducibly on any machine and numpy version.
 
     Args:
@@ -59,12 +61,16 @@ def select(
         raise ValidationError.single("$.population", "range", f"'population' must be >= 1 (got {population})")
     if len(set(items)) != size:
         raise ValidationError.single("$.population", "duplicate", "'population' item ids must be unique")
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= size:
+    if not _is_int(n) or not 1 <= n <= size:
         raise ValidationError.single("$.n", "range", f"'n' must be an integer in [1, {size}] (got {n!r})")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValidationError.single("$.seed", "range", f"'seed' must be a non-negative integer (got {seed!r})")
+    if not _is_int(seed) or seed < 0:
+        raise ValidationError.single(
+            "$.seed", "range", f"'seed' must be a non-negative integer (got {seed!r})"
+        )
     if method not in ("random", "systematic"):
-        raise ValidationError.single("$.method", "choice", f"'method' must be random or systematic (got {method!r})")
+        raise ValidationError.single(
+            "$.method", "choice", f"'method' must be random or systematic (got {method!r})"
+        )
     words = _Words(seed)
     if method == "random":
         swapped: dict[int, int] = {}
