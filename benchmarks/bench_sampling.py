@@ -24,7 +24,10 @@ def _grid() -> list[tuple[float, float, float]]:
 
 def ours_grid() -> list[int]:
     """Every grid cell with the library."""
-    return [attribute_sample_size(confidence=c, tolerable_rate=t, expected_rate=e).sample_size for c, t, e in _grid()]
+    return [
+        attribute_sample_size(confidence=c, tolerable_rate=t, expected_rate=e).sample_size
+        for c, t, e in _grid()
+    ]
 
 
 def naive_grid() -> list[int]:
@@ -64,10 +67,24 @@ def naive_hyper() -> list[int]:
     return out
 
 
-def cases(quick: bool) -> list[Case]:  # noqa: FBT001 - harness signature
+def cases(quick: bool) -> list[Case]:
     """Benchmark cases for ``run.py --only sampling``."""
     repeat = 1 if quick else 3
     return [
-        Case("binomial grid", "2 x 10 x 10 cells", ours_grid, {"scipy.stats scan": naive_grid}, repeat, ">= 50x"),
-        Case("hypergeometric N", "N = 100 .. 1e7", ours_hyper, {"scipy.stats scan": naive_hyper}, repeat, ">= 50x"),
+        Case(
+            "binomial grid",
+            "2 x 10 x 10 cells",
+            ours_grid,
+            {"scipy.stats scan": naive_grid},
+            repeat,
+            ">= 50x",
+        ),
+        Case(
+            "hypergeometric N",
+            "N = 100 .. 1e7",
+            ours_hyper,
+            {"scipy.stats scan": naive_hyper},
+            repeat,
+            ">= 50x",
+        ),
     ]
