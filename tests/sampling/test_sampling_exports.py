@@ -9,13 +9,18 @@ class TestExports:
     def test_all(self) -> None:
         """__all__ is exactly the documented API, sorted."""
         assert comanaged_rcm.sampling.__all__ == [
+            "PRESETS",
+            "Appraisal",
             "AttributeEvaluation",
             "AttributePlan",
             "Interval",
             "Method",
+            "Preset",
             "Selection",
             "attribute_sample_size",
             "attribute_upper_limit",
+            "discovery_sample_size",
+            "mean_per_unit",
             "proportion_interval",
             "select",
         ]

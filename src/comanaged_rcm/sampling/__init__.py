@@ -5,15 +5,21 @@ from __future__ import annotations
 from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit, proportion_interval
 from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method, Selection
 from comanaged_rcm.sampling._select import select
+from comanaged_rcm.sampling._variables import PRESETS, Appraisal, Preset, discovery_sample_size, mean_per_unit
 
 __all__ = [
+    "PRESETS",
+    "Appraisal",
     "AttributeEvaluation",
     "AttributePlan",
     "Interval",
     "Method",
+    "Preset",
     "Selection",
     "attribute_sample_size",
     "attribute_upper_limit",
+    "discovery_sample_size",
+    "mean_per_unit",
     "proportion_interval",
     "select",
 ]
