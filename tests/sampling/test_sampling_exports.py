@@ -17,6 +17,7 @@ class TestExports:
             "Method",
             "Preset",
             "Selection",
+            "allocate",
             "attribute_sample_size",
             "attribute_upper_limit",
             "discovery_sample_size",

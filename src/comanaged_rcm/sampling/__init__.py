@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from comanaged_rcm.sampling._allocate import allocate
 from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit, proportion_interval
 from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method, Selection
 from comanaged_rcm.sampling._select import select
@@ -16,6 +17,7 @@ __all__ = [
     "Method",
     "Preset",
     "Selection",
+    "allocate",
     "attribute_sample_size",
     "attribute_upper_limit",
     "discovery_sample_size",
