@@ -127,3 +127,23 @@ class TestSelect:
         with pytest.raises(ValidationError) as info:
             select(**kwargs)  # type: ignore[arg-type]
         assert info.value.issues[0].path == path
+
+
+class TestStratifiedSelect:
+    def test_allocation_and_membership(self) -> None:
+        """Stratified draw allocates proportionally and draws each stratum from its own members."""
+        ids = [f"C{i}" for i in range(30)]
+        labels = ["a"] * 20 + ["b"] * 10
+        sel = select(ids, 6, 11, strata=labels)
+        assert sel.allocation == (("a", 4), ("b", 2))
+        assert sum(1 for x in sel.items if int(str(x)[1:]) < 20) == 4
+        assert sel == select(ids, 6, 11, strata=labels)
+        assert from_json(to_json(sel), Selection) == sel
+        sy = select(ids, 6, 11, strata=labels, method="systematic")
+        assert len(set(sy.items)) == 6
+
+    def test_bad_strata(self) -> None:
+        """Strata of the wrong length name the field."""
+        with pytest.raises(ValidationError) as info:
+            select(5, 2, 1, strata=["a"])
+        assert info.value.issues[0].path == "$.strata"

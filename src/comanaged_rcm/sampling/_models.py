@@ -110,6 +110,7 @@ class Selection:
     seed: int
     method: str
     algorithm: str
+    allocation: tuple[tuple[str, int], ...] = ()
 
     def _repr_html_(self) -> str:
         rows: list[tuple[str, object]] = [

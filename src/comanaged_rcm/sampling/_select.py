@@ -40,13 +40,21 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def select(population: Sequence[str | int] | int, n: int, seed: int, method: str = "random") -> Selection:
+def select(
+    population: Sequence[str | int] | int,
+    n: int,
+    seed: int,
+    strata: Sequence[str] | None = None,
+    method: str = "random",
+) -> Selection:
     """Draw ``n`` items without replacement, reproducibly on any machine and numpy version.
 
     Args:
         population: Item ids, or an int N meaning items 1..N.
         n: Sample size (at most the population size).
         seed: Non-negative integer seed for numpy's PCG64 bit generator.
+        strata: Optional stratum label per item; ``n`` is then allocated proportionally
+            (:func:`allocate`) and each stratum, in sorted label order, is drawn from the same stream.
         method: ``"random"`` (simple random sample) or ``"systematic"`` (random start).
 
     Example:
@@ -72,6 +80,47 @@ def select(population: Sequence[str | int] | int, n: int, seed: int, method: str
             "$.method", "choice", f"'method' must be random or systematic (got {method!r})"
         )
     words = _Words(seed)
+    if strata is not None:
+        return _stratified(items, n, seed, strata, method=method, words=words)
+    positions = _draw(words, size, n, method)
+    return Selection(
+        items=tuple(items[p] for p in positions),
+        sorted_items=tuple(items[p] for p in sorted(positions)),
+        population_size=size,
+        seed=seed,
+        method=method,
+        algorithm=ALGORITHM,
+    )
+
+
+def _stratified(
+    items: Sequence[str | int], n: int, seed: int, strata: Sequence[str], *, method: str, words: _Words
+) -> Selection:
+    from comanaged_rcm.sampling._allocate import allocate  # noqa: PLC0415 - avoids an import cycle
+
+    if len(strata) != len(items):
+        raise ValidationError.single("$.strata", "length", "'strata' must give one label per population item")
+    members: dict[str, list[int]] = {}
+    for pos, label in enumerate(strata):
+        members.setdefault(str(label), []).append(pos)
+    labels = sorted(members)
+    counts = allocate(n, [len(members[k]) for k in labels])
+    positions: list[int] = []
+    for label, count in zip(labels, counts, strict=True):
+        if count:
+            positions.extend(members[label][p] for p in _draw(words, len(members[label]), count, method))
+    return Selection(
+        items=tuple(items[p] for p in positions),
+        sorted_items=tuple(items[p] for p in sorted(positions)),
+        population_size=len(items),
+        seed=seed,
+        method=method,
+        algorithm=ALGORITHM + "; strata: proportional allocation, strata drawn in sorted label order",
+        allocation=tuple(zip(labels, counts, strict=True)),
+    )
+
+
+def _draw(words: _Words, size: int, n: int, method: str) -> list[int]:
     if method == "random":
         swapped: dict[int, int] = {}
         positions: list[int] = []
@@ -83,12 +132,4 @@ def select(population: Sequence[str | int] | int, n: int, seed: int, method: str
         step = Fraction(size, n)
         start = Fraction(words.word(), _TWO64) * step
         positions = [int(start + j * step) for j in range(n)]
-    drawn = tuple(items[p] for p in positions)
-    return Selection(
-        items=drawn,
-        sorted_items=tuple(items[p] for p in sorted(positions)),
-        population_size=size,
-        seed=seed,
-        method=method,
-        algorithm=ALGORITHM,
-    )
+    return positions
