@@ -1,0 +1,517 @@
+"""The generator: claims, their life cycle, the ledger, submissions and work items, vectorized.
+
+Every claim is simulated as a chain of dated events (charge entry, billing, adjudication,
+posting, patient billing, appeal, refund, write-off); events dated on or after the book's end have
+not happened yet and are dropped, so the book is a consistent snapshot of an ongoing operation
+(unbilled charges, pending claims, open work items, credit balances awaiting refund).
+
+All money is computed in whole cents (int64) so that per-claim balances are exact; the ledger
+stores dollars as float64.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.synthetic._models import (
+    CARC_GROUPS,
+    PARTIES,
+    QA_ERROR_RATES,
+    WORKFLOWS,
+    BookParameters,
+    Payer,
+    PayerKind,
+    QATruth,
+    SyntheticBook,
+    default_payers,
+)
+from comanaged_rcm.synthetic._random import Draws
+
+__all__ = ["DEFAULT_START", "generate_book"]
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
+Columns = dict[str, npt.NDArray[Any]]
+
+DEFAULT_START = datetime.date(2026, 5, 4)
+"""Default first day of the book (a Monday); 26 weeks from it end on 2026-11-01."""
+
+TYPES = np.array(["charge", "payment", "refund", "contractual_adjustment", "write_off"])
+REASONS = np.array(["", "denial", "timely_filing", "small_balance", "bad_debt", "charity", "administrative"])
+OUTCOMES = np.array(["paid", "denied", "partial", "pending"])
+CHARGE, PAYMENT, REFUND, CONTRACTUAL, WRITE_OFF = range(5)
+NO_REASON, DENIAL, TIMELY, SMALL, BAD_DEBT, CHARITY, ADMIN = range(7)
+PAID, DENIED, PARTIAL, PENDING = range(4)
+
+# Claim-level behaviour (documented in the guide).
+CLAIM_TEAM_WEIGHTS = (0.30, 0.60, 0.10, 0.0)  # client_staff, offshore_pod, onshore_lead, automation
+LINE_GEOMETRIC_Q = 0.58  # lines = 1 + Geometric: mean 1 + q / (1 - q) = 2.38 lines
+MAX_LINES = 12
+LINE_CHARGE_MEDIAN = 170.0  # dollars per line, lognormal
+LINE_CHARGE_SIGMA = 0.75
+LATE_CHARGE_RATE = 0.03  # charges entered more than 30 days after service
+LAG_SIGMA = 0.45  # lognormal sigma of adjudication lags
+PARTIAL_SHARE = 0.35  # of denied multi-line claims, the share denied only in part
+PATIENT_PAY_RATE = {True: 0.55, False: 0.85}  # self-pay, insured patient balances
+SMALL_BALANCE_CENTS = 1000  # unpaid patient balances under $10 are written off as small balances
+ADMIN_SHARE = 0.10  # of unpaid patient balances of $10 or more, written off as administrative
+CHARITY_RATE = 0.15  # of self-pay claims, qualifying for charity care
+APPROVAL_THRESHOLD_CENTS = 10_000  # write-offs of $100 or more need an approval work item
+
+# Work-item behaviour by workflow: party weights (in PARTIES order), mean extra touches, escalation.
+ITEM_TEAMS: dict[str, tuple[float, float, float, float]] = {
+    "eligibility": (0.05, 0.20, 0.0, 0.75),
+    "prior_auth": (0.30, 0.60, 0.10, 0.0),
+    "charge_entry": (0.60, 0.40, 0.0, 0.0),
+    "coding": (0.25, 0.65, 0.10, 0.0),
+    "claim_submission": (0.10, 0.50, 0.0, 0.40),
+    "payment_posting": (0.10, 0.60, 0.0, 0.30),
+    "ar_follow_up": (0.15, 0.75, 0.10, 0.0),
+    "denials": (0.05, 0.80, 0.15, 0.0),
+    "appeals": (0.05, 0.45, 0.50, 0.0),
+    "write_off_approval": (0.70, 0.0, 0.30, 0.0),
+    "patient_statements": (0.20, 0.30, 0.0, 0.50),
+    "credit_balances": (0.40, 0.40, 0.20, 0.0),
+}
+ITEM_TOUCHES = {
+    "eligibility": 0.3, "prior_auth": 1.2, "charge_entry": 0.8, "coding": 0.7, "claim_submission": 0.6,
+    "payment_posting": 0.4, "ar_follow_up": 2.2, "denials": 1.6, "appeals": 2.5, "write_off_approval": 0.5,
+    "patient_statements": 1.0, "credit_balances": 1.2,
+}  # fmt: skip
+ITEM_ESCALATION = {
+    "eligibility": 0.005, "prior_auth": 0.03, "charge_entry": 0.02, "coding": 0.02, "claim_submission": 0.01,
+    "payment_posting": 0.01, "ar_follow_up": 0.05, "denials": 0.06, "appeals": 0.10,
+    "write_off_approval": 0.03, "patient_statements": 0.01, "credit_balances": 0.05,
+}  # fmt: skip
+
+
+def generate_book(
+    *,
+    seed: int = 7,
+    claims: int = 5000,
+    start: datetime.date = DEFAULT_START,
+    weeks: int = 26,
+    payers: tuple[Payer, ...] | None = None,
+    error_rates: dict[str, float] | None = None,
+) -> SyntheticBook:
+    """Generate a seeded, realistic co-managed book of business.
+
+    The same arguments give the same tables, byte for byte, on any machine (see the guide for the
+    random-number policy).
+
+    Args:
+        seed: Non-negative integer seed.
+        claims: Number of claims (>= 1); each has 1 to 12 lines (2.4 on average).
+        start: First day of the book.
+        weeks: Length of the book in weeks (>= 1).
+        payers: The payer mix (default :func:`default_payers`).
+        error_rates: True QA error rate per workflow (default :data:`QA_ERROR_RATES`).
+
+    Returns:
+        The book: transactions, submissions, work items and the QA truth.
+
+    Raises:
+        ValidationError: When an argument is out of range, naming it.
+
+    >>> book = generate_book(seed=1, claims=200)
+    >>> sorted(set(book.transactions["type"].tolist()))
+    ['charge', 'contractual_adjustment', 'payment', 'refund', 'write_off']
+    >>> generate_book(claims=0)
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'claims' must be an integer >= 1 (got 0) @ $.claims
+    """
+    parameters = BookParameters(
+        seed=seed,
+        claims=claims,
+        start=start,
+        weeks=weeks,
+        payers=default_payers() if payers is None else payers,
+    )
+    if error_rates is not None and not isinstance(error_rates, dict):
+        raise ValidationError.single(
+            "$.error_rates", "type", f"'error_rates' must be a dict of workflow to rate (got {error_rates!r})"
+        )
+    qa = QATruth(error_rates=dict(QA_ERROR_RATES) if error_rates is None else error_rates)
+    return _Generator(parameters).build(qa)
+
+
+def _fixed_width_ids(prefix: str, numbers: Ints, width: int) -> npt.NDArray[np.str_]:
+    """``prefix`` + zero-padded decimal numbers, built from code points (no Python loop)."""
+    n = numbers.size
+    codes = np.empty((n, len(prefix) + width), dtype=np.uint32)
+    codes[:, : len(prefix)] = np.frombuffer(prefix.encode("utf-32-le"), dtype=np.uint32)
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    codes[:, len(prefix) :] = (numbers[:, None] // powers) % 10 + ord("0")
+    return codes.view(f"<U{len(prefix) + width}").reshape(n)
+
+
+def _days(x: Floats) -> Ints:
+    return np.floor(x).astype(np.int64)
+
+
+@attrs.define
+class _Events:
+    """Ledger events accumulated as arrays: claim index, day, type, cents, write-off reason."""
+
+    claim: list[Ints] = attrs.Factory(list)
+    day: list[Ints] = attrs.Factory(list)
+    kind: list[Ints] = attrs.Factory(list)
+    cents: list[Ints] = attrs.Factory(list)
+    reason: list[Ints] = attrs.Factory(list)
+
+    def add(self, mask: Bools, claim: Ints, day: Ints, kind: int, cents: Ints, reason: int | Ints = 0) -> None:
+        keep = mask & (cents > 0)
+        self.claim.append(claim[keep])
+        self.day.append(day[keep])
+        self.kind.append(np.full(int(keep.sum()), kind, dtype=np.int64))
+        self.cents.append(cents[keep])
+        self.reason.append(np.broadcast_to(np.asarray(reason, dtype=np.int64), keep.shape)[keep])
+
+    def arrays(self) -> tuple[Ints, Ints, Ints, Ints, Ints]:
+        return (
+            np.concatenate(self.claim),
+            np.concatenate(self.day),
+            np.concatenate(self.kind),
+            np.concatenate(self.cents),
+            np.concatenate(self.reason),
+        )
+
+
+@attrs.define
+class _Items:
+    """Work items accumulated as arrays: workflow index, claim index, opened and closed day."""
+
+    workflow: list[Ints] = attrs.Factory(list)
+    claim: list[Ints] = attrs.Factory(list)
+    opened: list[Ints] = attrs.Factory(list)
+    closed: list[Ints] = attrs.Factory(list)
+
+    def add(self, workflow: str, mask: Bools, claim: Ints, opened: Ints, closed: Ints) -> None:
+        self.workflow.append(np.full(int(mask.sum()), WORKFLOWS.index(workflow), dtype=np.int64))
+        self.claim.append(claim[mask])
+        self.opened.append(opened[mask])
+        self.closed.append(closed[mask])
+
+
+class _Generator:
+    def __init__(self, parameters: BookParameters) -> None:
+        self.p = parameters
+        self.n = parameters.claims
+        self.end = 7 * parameters.weeks  # day offsets from the start; events on or after it are dropped
+        self.draws = Draws(parameters.seed)
+        payers = parameters.payers
+        self.allowed_ratio = np.array([p.allowed_ratio for p in payers])
+        self.patient_share = np.array([p.patient_share for p in payers])
+        self.denial_rate = np.array([p.denial_rate for p in payers])
+        self.clean_rate = np.array([p.clean_rate for p in payers])
+        self.median_lag = np.array([p.median_lag_days for p in payers])
+        self.overpayment_rate = np.array([p.overpayment_rate for p in payers])
+        self.self_pay = np.array([p.kind is PayerKind.SELF_PAY for p in payers])
+        self.payer_ids = np.array([p.id for p in payers])
+        self.start = np.datetime64(parameters.start, "D")
+        self.claim_ids = _fixed_width_ids("C", np.arange(1, self.n + 1, dtype=np.int64), max(7, len(str(self.n))))
+        self.ledger: tuple[Ints, Ints, Ints, Ints] | None = None
+
+    def _pair(self, stream: str) -> tuple[Floats, Floats]:
+        u = self.draws.uniform(stream, 2 * self.n)
+        return u[: self.n], u[self.n :]
+
+    def build(self, qa: QATruth) -> SyntheticBook:
+        d, n, end = self.draws, self.n, self.end
+        claim = np.arange(n, dtype=np.int64)
+        payer = d.categorical("payer", n, [p.share for p in self.p.payers])
+        team = d.categorical("team", n, CLAIM_TEAM_WEIGHTS)
+        self_pay = self.self_pay[payer]
+        service = _days(d.uniform("service_day", n) * end)
+        lines = np.minimum(1 + _days(np.log(d.uniform("lines", n)) / np.log(LINE_GEOMETRIC_Q)), MAX_LINES)
+        per_line = LINE_CHARGE_MEDIAN * np.exp(LINE_CHARGE_SIGMA * d.normal("line_charge", n))
+        gross = np.maximum(np.rint(lines * per_line * 100).astype(np.int64), 100)
+        late = d.bernoulli("late_charge", n, LATE_CHARGE_RATE)
+        charge_lag = np.where(late, 31 + _days(d.exponential("late_charge_lag", n, 12.0)),
+                              _days(d.exponential("charge_lag", n, 1.2)))  # fmt: skip
+        charge_day = service + charge_lag
+        bill_day = charge_day + 1 + _days(d.exponential("bill_lag", n, 2.5))
+        clean = d.bernoulli("clean", n, self.clean_rate[payer])
+        submit = bill_day + np.where(clean, 0, 1 + _days(d.exponential("edit_lag", n, 4.0)))
+        insured = ~self_pay
+
+        # First adjudication.
+        p_deny = np.minimum(self.denial_rate[payer] * np.where(clean, 0.85, 2.2), 0.95)
+        denied = insured & d.bernoulli("denied", n, p_deny)
+        partial = denied & (lines > 1) & d.bernoulli("partial", n, PARTIAL_SHARE)
+        denied_lines = np.where(
+            partial, 1 + _days(d.uniform("denied_lines", n) * (lines - 1)), np.where(denied, lines, 0)
+        )
+        denied_cents = np.where(partial, gross * denied_lines // lines, np.where(denied, gross, 0))
+        carc = d.categorical("carc", n, [g.share for g in CARC_GROUPS])
+        lag1, lag2 = (np.exp(LAG_SIGMA * z) for z in np.split(d.normal("adjudication_lag", 2 * n), 2))
+        median = self.median_lag[payer]
+        adjudicated = submit + np.maximum(3, np.rint(median * lag1).astype(np.int64))
+        post1, post2 = (_days(-np.log(u) * 1.5) for u in self._pair("posting_lag"))
+        posted = adjudicated + post1
+
+        events = _Events()
+        items = _Items()
+        events.add(np.ones(n, dtype=bool), claim, charge_day, CHARGE, gross)
+
+        # Insured claims: settle the paid part at the first posting.
+        paid_part = np.where(insured, gross - denied_cents, 0)
+        wo1 = self._settle(
+            events, items, claim, payer, paid_part, posted, 0, insured & (paid_part > 0)
+        )
+
+        # Self-pay: uninsured discount at the statement, charity or the patient flow.
+        allowed_sp = np.rint(gross * self.allowed_ratio[payer]).astype(np.int64)
+        events.add(self_pay, claim, bill_day, CONTRACTUAL, gross - allowed_sp)
+        charity = self_pay & d.bernoulli("charity", n, CHARITY_RATE)
+        wo_lag = d.exponential("write_off_lag", n, 1.0)  # self-pay and denied claims are disjoint
+        charity_day = bill_day + 20 + _days(wo_lag * 20.0)
+        events.add(charity, claim, charity_day, WRITE_OFF, allowed_sp, CHARITY)
+        sp_flow = self_pay & ~charity
+        sp_done, sp_wo = self._patient(events, claim, sp_flow, allowed_sp, bill_day, 0)
+        items.add("patient_statements", self_pay, claim, bill_day, np.where(charity, charity_day, sp_done))
+
+        # Denied parts: appeal (or corrected claim) and maybe overturn; otherwise write off.
+        group = carc
+        appeal_rate = np.array([g.appeal_rate for g in CARC_GROUPS])[group]
+        overturn_rate = np.array([g.overturn_rate for g in CARC_GROUPS])[group]
+        appealed = denied & d.bernoulli("appealed", n, appeal_rate)
+        resubmit = posted + 2 + _days(d.exponential("appeal_lag", n, 10.0))
+        overturned = appealed & d.bernoulli("overturned", n, overturn_rate)
+        adjudicated2 = resubmit + np.maximum(3, np.rint(median * 0.8 * lag2).astype(np.int64))
+        posted2 = adjudicated2 + post2
+        wo2 = self._settle(events, items, claim, payer, denied_cents, posted2, 1, overturned)
+        final_wo = denied & ~overturned
+        denial_wo_day = np.where(appealed, posted2, posted + 8) + 5 + _days(wo_lag * 12.0)
+        expected = np.rint(denied_cents * self.allowed_ratio[payer]).astype(np.int64)
+        reason = np.array([DENIAL if g.write_off_reason == "denial" else TIMELY for g in CARC_GROUPS])[group]
+        events.add(final_wo, claim, denial_wo_day, CONTRACTUAL, denied_cents - expected)
+        events.add(final_wo, claim, denial_wo_day, WRITE_OFF, expected, reason)
+
+        # Work items tied to the claim's life cycle.
+        u_elig, u_elig_lag = self._pair("eligibility")
+        elig = u_elig < 0.25
+        elig_open = np.maximum(service - 2 - _days(-np.log(u_elig_lag) * 2.0), 0)
+        handling = self._pair("item_handling")
+        items.add("eligibility", elig, claim, elig_open, elig_open + _days(-np.log(handling[0]) * 0.7))
+        u_auth, u_auth_lag = self._pair("prior_auth")
+        auth = insured & (u_auth < 0.06)
+        auth_open = np.maximum(service - 7 - _days(-np.log(u_auth_lag) * 7.0), 0)
+        items.add("prior_auth", auth, claim, auth_open, auth_open + 1 + _days(-np.log(handling[1]) * 4.0))
+        items.add("charge_entry", late, claim, service + 7, charge_day)
+        coded = d.bernoulli("coding", n, 0.15)
+        items.add("coding", coded, claim, charge_day, bill_day - 1)
+        items.add("claim_submission", insured & ~clean, claim, bill_day, submit)
+        manual_post = insured & d.bernoulli("payment_posting", n, 0.20)
+        items.add("payment_posting", manual_post, claim, adjudicated, posted)
+        slow = insured & (adjudicated - submit > 30)
+        items.add("ar_follow_up", slow, claim, submit + 30, adjudicated)
+        items.add("denials", denied, claim, posted, np.where(appealed, resubmit, denial_wo_day))
+        corrected = np.array([g.code == "CO-16" for g in CARC_GROUPS])[group]
+        items.add("appeals", appealed & ~corrected, claim, resubmit, adjudicated2)
+        for wo_claim_mask, wo_day, wo_cents in (*wo1, *wo2, *sp_wo,
+                                                (final_wo, denial_wo_day, expected),
+                                                (charity, charity_day, allowed_sp)):  # fmt: skip
+            needs = wo_claim_mask & (wo_cents >= APPROVAL_THRESHOLD_CENTS)
+            items.add("write_off_approval", needs, claim, wo_day - 2 - (wo_cents % 5), wo_day)
+
+        transactions = self._ledger(events, payer, team, service, submit, self_pay, bill_day)
+        submissions = self._submissions(
+            payer, team, lines, gross, clean, submit, adjudicated, denied, partial, denied_lines,
+            denied_cents, carc, appealed, resubmit, adjudicated2, overturned,
+        )  # fmt: skip
+        work_items = self._work_items(items)
+        return SyntheticBook(
+            parameters=self.p, transactions=transactions, submissions=submissions, work_items=work_items, qa=qa
+        )
+
+    def _settle(
+        self,
+        events: _Events,
+        items: _Items,
+        claim: Ints,
+        payer: Ints,
+        part: Ints,
+        day: Ints,
+        round_: int,
+        mask: Bools,
+    ) -> list[tuple[Bools, Ints, Ints]]:
+        """Pay ``part`` cents of gross charges at ``day``: contractual, payer, patient, overpayment."""
+        d, n = self.draws, self.n
+        pick = slice(round_ * n, (round_ + 1) * n)
+        jitter = np.exp(0.05 * d.normal("allowed_jitter", 2 * n)[pick])
+        allowed = np.minimum(np.rint(part * self.allowed_ratio[payer] * jitter).astype(np.int64), part)
+        share = np.minimum(1.0, self.patient_share[payer] * 2.0 * d.uniform("patient_share", 2 * n)[pick])
+        patient = np.rint(allowed * share).astype(np.int64)
+        events.add(mask, claim, day, CONTRACTUAL, part - allowed)
+        over = np.where(
+            d.uniform("overpaid", 2 * n)[pick] < self.overpayment_rate[payer],
+            np.rint(allowed * (0.05 + 0.25 * d.uniform("overpayment", 2 * n)[pick])).astype(np.int64),
+            0,
+        )
+        over = np.where(mask & (allowed - patient + over > allowed - patient), over, 0)
+        events.add(mask, claim, day, PAYMENT, allowed - patient + over)
+        refund_day = day + 20 + _days(d.exponential("refund_lag", 2 * n, 25.0)[pick])
+        has_over = mask & (over > 0)
+        events.add(has_over, claim, refund_day, REFUND, over)
+        items.add("credit_balances", has_over, claim, day + 5, refund_day)
+        owes = mask & (patient > 0)
+        statement = day + 3
+        done, write_offs = self._patient(events, claim, owes, patient, statement, 1 + round_)
+        items.add("patient_statements", owes, claim, statement, done)
+        return write_offs
+
+    def _patient(
+        self, events: _Events, claim: Ints, mask: Bools, due: Ints, statement: Ints, round_: int
+    ) -> tuple[Ints, list[tuple[Bools, Ints, Ints]]]:
+        """The patient pays ``due`` after the statement, or it is written off; returns the closing day."""
+        d, n = self.draws, self.n
+        pick = slice(round_ * n, (round_ + 1) * n)
+        u = d.uniform("patient_pays", 3 * n)[pick]
+        pays = mask & (u < PATIENT_PAY_RATE[round_ == 0])  # round 0 is the self-pay flow
+        pay_day = statement + 5 + _days(d.exponential("patient_lag", 3 * n, 30.0)[pick])
+        events.add(pays, claim, pay_day, PAYMENT, due)
+        unpaid = mask & ~pays
+        small = unpaid & (due < SMALL_BALANCE_CENTS)
+        admin = unpaid & ~small & (d.uniform("patient_default", 3 * n)[pick] < ADMIN_SHARE)
+        bad = unpaid & ~small & ~admin
+        small_day, late_day = statement + 45, statement + 120
+        events.add(small, claim, small_day, WRITE_OFF, due, SMALL)
+        events.add(admin, claim, late_day, WRITE_OFF, due, ADMIN)
+        events.add(bad, claim, late_day, WRITE_OFF, due, BAD_DEBT)
+        done = np.where(pays, pay_day, np.where(small, small_day, late_day))
+        return done, [(admin, late_day, due), (bad, late_day, due)]
+
+    def _ledger(
+        self, events: _Events, payer: Ints, team: Ints, service: Ints, submit: Ints, self_pay: Bools, bill_day: Ints
+    ) -> Columns:
+        claim, day, kind, cents, reason = events.arrays()
+        keep = day < self.end
+        claim, day, kind, cents, reason = claim[keep], day[keep], kind[keep], cents[keep], reason[keep]
+        order = np.argsort((day * self.n + claim) * 8 + kind, kind="stable")
+        claim, day, kind, cents, reason = claim[order], day[order], kind[order], cents[order], reason[order]
+        self.ledger = (claim, day, kind, cents)
+        billed = np.where(self_pay, bill_day, submit)[claim]
+        billed_ok = (kind == CHARGE) & (billed < self.end)
+        return {
+            "claim_id": self.claim_ids[claim],
+            "payer": self.payer_ids[payer[claim]],
+            "team": np.array(PARTIES)[team[claim]],
+            "service_date": self.start + service[claim],
+            "posting_date": self.start + day,
+            "type": TYPES[kind],
+            "amount": cents / 100.0,
+            "write_off_reason": REASONS[reason],
+            "billed_date": np.where(billed_ok, self.start + billed, np.datetime64("NaT", "D")),
+        }
+
+    def _submissions(
+        self,
+        payer: Ints,
+        team: Ints,
+        lines: Ints,
+        gross: Ints,
+        clean: Bools,
+        submit: Ints,
+        adjudicated: Ints,
+        denied: Bools,
+        partial: Bools,
+        denied_lines: Ints,
+        denied_cents: Ints,
+        carc: Ints,
+        appealed: Bools,
+        resubmit: Ints,
+        adjudicated2: Ints,
+        overturned: Bools,
+    ) -> Columns:
+        end, claim = self.end, np.arange(self.n, dtype=np.int64)
+        first = ~self.self_pay[payer] & (submit < end)
+        second = appealed & (resubmit < end)
+        done1, done2 = adjudicated < end, adjudicated2 < end
+        outcome1 = np.where(~done1, PENDING, np.where(partial, PARTIAL, np.where(denied, DENIED, PAID)))
+        outcome2 = np.where(~done2, PENDING, np.where(overturned, PAID, DENIED))
+        lost1, lost2 = denied & done1, ~overturned & done2
+        c = np.concatenate
+        rows = c([claim[first], claim[second]])
+        columns = {
+            "seq": c([np.ones(int(first.sum()), np.int64), np.full(int(second.sum()), 2, np.int64)]),
+            "submitted": c([submit[first], resubmit[second]]),
+            "lines": c([lines[first], denied_lines[second]]),
+            "cents": c([gross[first], denied_cents[second]]),
+            "clean": c([clean[first], np.zeros(int(second.sum()), dtype=bool)]),
+            "adjudicated": c([np.where(done1, adjudicated, -1)[first], np.where(done2, adjudicated2, -1)[second]]),
+            "outcome": c([outcome1[first], outcome2[second]]),
+            "denied_lines": c([np.where(lost1, denied_lines, 0)[first], np.where(lost2, denied_lines, 0)[second]]),
+            "denied_cents": c([np.where(lost1, denied_cents, 0)[first], np.where(lost2, denied_cents, 0)[second]]),
+            "carc": c([np.where(lost1, carc, -1)[first], np.where(lost2, carc, -1)[second]]),
+        }
+        order = np.argsort((columns["submitted"] * self.n + rows) * 4 + columns["seq"], kind="stable")
+        rows = rows[order]
+        col = {k: v[order] for k, v in columns.items()}
+        codes = np.array(["", *(g.code for g in CARC_GROUPS)])
+        return {
+            "claim_id": self.claim_ids[rows],
+            "payer": self.payer_ids[payer[rows]],
+            "team": np.array(PARTIES)[team[rows]],
+            "seq": col["seq"],
+            "submitted_date": self.start + col["submitted"],
+            "lines": col["lines"],
+            "charges": col["cents"] / 100.0,
+            "clean": col["clean"],
+            "adjudicated_date": np.where(
+                col["adjudicated"] >= 0, self.start + col["adjudicated"], np.datetime64("NaT", "D")
+            ),
+            "outcome": OUTCOMES[col["outcome"]],
+            "denied_lines": col["denied_lines"],
+            "denied_charges": col["denied_cents"] / 100.0,
+            "carc": codes[col["carc"] + 1],
+        }
+
+    def _work_items(self, items: _Items) -> Columns:
+        c = np.concatenate
+        workflow, claim, opened, closed = c(items.workflow), c(items.claim), c(items.opened), c(items.closed)
+        keep = opened < self.end
+        workflow, claim, opened, closed = workflow[keep], claim[keep], opened[keep], closed[keep]
+        order = np.argsort((opened * len(WORKFLOWS) + workflow) * self.n + claim, kind="stable")
+        workflow, claim, opened, closed = workflow[order], claim[order], opened[order], closed[order]
+        m = workflow.size
+        d = self.draws
+        weights = np.array([ITEM_TEAMS[w] for w in WORKFLOWS])
+        cumulative = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+        u = d.uniform("item_team", m)
+        team = (u[:, None] >= cumulative[workflow, :-1]).sum(axis=1)
+        touches_mean = np.array([ITEM_TOUCHES[w] for w in WORKFLOWS])[workflow]
+        touches = 1 + _days(d.exponential("item_touches", m, 1.0) * touches_mean)
+        escalated = d.uniform("item_escalated", m) < np.array([ITEM_ESCALATION[w] for w in WORKFLOWS])[workflow]
+        is_closed = closed < self.end
+        return {
+            "item_id": _fixed_width_ids("W", np.arange(1, m + 1, dtype=np.int64), max(8, len(str(m)))),
+            "workflow": np.array(WORKFLOWS)[workflow],
+            "team": np.array(PARTIES)[team],
+            "opened": self.start + opened,
+            "closed": np.where(is_closed, self.start + closed, np.datetime64("NaT", "D")),
+            "touches": np.where(is_closed, touches, _days(touches * 0.5)),
+            "escalated": escalated,
+            "claim_id": self.claim_ids[claim],
+            "balance": self._balances(claim, opened) / 100.0,
+        }
+
+    def _balances(self, claim: Ints, day: Ints) -> Ints:
+        """Each claim's A/R balance in cents after the postings of ``day`` (inclusive)."""
+        t_claim, t_day, t_kind, t_cents = self.ledger
+        span = self.end + 1
+        order = np.argsort(t_claim * span + t_day, kind="stable")
+        keys = (t_claim * span + t_day)[order]
+        sign = np.array([1, -1, 1, -1, -1], dtype=np.int64)[t_kind[order]]
+        running = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sign * t_cents[order])])
+        upto = np.searchsorted(keys, claim * span + day, side="right")
+        first = np.searchsorted(keys, claim * span, side="left")
+        return running[upto] - running[first]
