@@ -1,0 +1,323 @@
+"""Compile a :class:`Rule` once; evaluate it per record (with an explanation) or over columns.
+
+>>> from comanaged_rcm.escalation import FactKind, Level, Owner, Rule
+>>> rule = Rule(id="big_write_off", when="action == 'write_off' and balance > 5000",
+...             applies_to=FactKind.QUEUE_ITEM, level=Level.PROVIDER_DECISION_OWNER,
+...             owner=Owner.decision("write_off"))
+>>> compiled = compile_rule(rule)
+>>> result = compiled.evaluate({"action": "write_off", "balance": 6120.0})
+>>> result.outcome
+<Outcome.TRUE: 1>
+>>> result.explanation.reason
+"met: action == 'write_off' (action = 'write_off') and balance > 5000 (balance = 6,120)"
+>>> compiled.evaluate_batch({"action": np.array(["write_off", "appeal"]),
+...                          "balance": np.array([np.nan, 9000.0])}).tolist()
+[2, 0]
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.escalation._calendar import BusinessCalendar
+from comanaged_rcm.escalation._eval import (
+    BatchContext,
+    EvalFailure,
+    Explanation,
+    Outcome,
+    ScalarProgram,
+    VectorProgram,
+    explain,
+    outcome_codes,
+    read_value,
+)
+from comanaged_rcm.escalation._expr import BoolOp, Expression, FieldType, Node, check_types, parse_expression
+from comanaged_rcm.escalation._models import Rule
+
+__all__ = ["CompiledRule", "Evaluation", "compile_rule"]
+
+_DEFAULT_CALENDAR = BusinessCalendar()
+
+
+def _today() -> datetime.date:
+    return datetime.datetime.now(datetime.UTC).date()
+
+
+@attrs.frozen(kw_only=True)
+class Evaluation:
+    """The outcome of one rule on one record, and why.
+
+    Args:
+        rule: The rule id.
+        rule_version: The rule version.
+        rule_hash: The rule's content hash.
+        outcome: TRUE, FALSE, UNKNOWN or ERROR.
+        explanation: Facts read, each clause's outcome, the deciding clause and a one-line reason.
+        as_of: The evaluation date (``today`` and ``days_since`` read it).
+    """
+
+    rule: str
+    rule_version: int
+    rule_hash: str
+    outcome: Outcome
+    explanation: Explanation
+    as_of: datetime.date
+
+    def __repr__(self) -> str:
+        return f"<Evaluation {self.rule} v{self.rule_version}: {self.outcome.name} ({self.explanation.reason})>"
+
+    def _rows(self) -> list[tuple[str, str, str]]:
+        return [(c.text, c.outcome.name, ", ".join(c.facts) or c.error) for c in self.explanation.clauses]
+
+    def _repr_markdown_(self) -> str:
+        lines = [
+            f"**{self.rule}** v{self.rule_version}: **{self.outcome.name}**. {self.explanation.reason}",
+            "",
+            "| clause | outcome | facts |",
+            "| --- | --- | --- |",
+        ]
+        lines.extend(f"| `{text}` | {outcome} | {facts} |" for text, outcome, facts in self._rows())
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td><code>{html.escape(t)}</code></td><td>{o}</td><td>{html.escape(f)}</td></tr>"
+            for t, o, f in self._rows()
+        )
+        head = html.escape(f"{self.rule} v{self.rule_version}: {self.outcome.name}. {self.explanation.reason}")
+        return f"<p>{head}</p><table><tr><th>clause</th><th>outcome</th><th>facts</th></tr>{rows}</table>"
+
+
+class CompiledRule:
+    """A rule parsed, type-checked and compiled to a scalar and a vectorized evaluator.
+
+    Build it with :func:`compile_rule`. Both evaluators give the same outcome on every record.
+
+    Attributes:
+        rule: The rule.
+        condition: The condition actually evaluated (the ``min_count`` guard, then ``when``).
+        clear: The clearing condition, if the rule has one.
+        schema: The type of every field the rule reads.
+        content_hash: The rule's content hash.
+    """
+
+    def __init__(
+        self,
+        rule: Rule,
+        condition: Expression,
+        clear: Expression | None,
+        schema: dict[str, FieldType],
+    ) -> None:
+        self.rule = rule
+        self.condition = condition
+        self.clear = clear
+        self.schema = schema
+        self.content_hash = rule.content_hash()
+        scalar, vector = ScalarProgram(schema), VectorProgram(schema)
+        self._scalar = scalar.compile(condition.root)
+        self._vector = vector.compile(condition.root)
+        root = condition.root
+        clause_nodes = _flatten(root, root.op) if isinstance(root, BoolOp) else [root]
+        self._clauses = [(node, scalar.compile(node)) for node in clause_nodes]
+        self._clear_scalar = scalar.compile(clear.root) if clear else None
+        self._clear_vector = vector.compile(clear.root) if clear else None
+
+    def __repr__(self) -> str:
+        return f"<CompiledRule {self.rule.id} v{self.rule.version}: {self.condition.text}>"
+
+    def scalar(
+        self, *, as_of: datetime.date | None = None, calendar: BusinessCalendar | None = None
+    ) -> Callable[[Mapping[str, Any]], Outcome]:
+        """A fast per-record function giving only the :class:`Outcome` (no explanation).
+
+        >>> from comanaged_rcm.escalation import FactKind, Level, Owner, Rule
+        >>> rule = Rule(id="r", when="balance > 10", applies_to=FactKind.CLAIM,
+        ...             level=Level.ONSHORE_LEAD, owner=Owner.party("lead"))
+        >>> check = compile_rule(rule).scalar()
+        >>> check({"balance": 12}), check({"balance": None}), check({"balance": "12"})
+        (<Outcome.TRUE: 1>, <Outcome.UNKNOWN: 2>, <Outcome.ERROR: 3>)
+        """
+        env = (as_of or _today(), calendar or _DEFAULT_CALENDAR)
+        fn = self._scalar
+        true, false, unknown, error = Outcome.TRUE, Outcome.FALSE, Outcome.UNKNOWN, Outcome.ERROR
+
+        def run(record: Mapping[str, Any]) -> Outcome:
+            try:
+                value = fn(record, env)
+            except EvalFailure:
+                return error
+            if value is None:
+                return unknown
+            return true if value else false
+
+        return run
+
+    def evaluate(
+        self,
+        record: Mapping[str, Any],
+        *,
+        as_of: datetime.date | None = None,
+        calendar: BusinessCalendar | None = None,
+    ) -> Evaluation:
+        """Evaluate the rule on one record and explain the outcome.
+
+        Args:
+            record: Field name to value (a missing key, ``None``, NaN, NaT or ``""`` is missing).
+            as_of: The evaluation date (default: today in UTC).
+            calendar: The business-day calendar (default: Saturday and Sunday off, no holidays).
+
+        Raises:
+            ValidationError: When ``record`` is not a mapping.
+        """
+        _check_record(record)
+        return self._evaluate(self._scalar, self.condition, self._clauses, record, as_of, calendar)
+
+    def evaluate_clear(
+        self,
+        record: Mapping[str, Any],
+        *,
+        as_of: datetime.date | None = None,
+        calendar: BusinessCalendar | None = None,
+    ) -> Evaluation | None:
+        """Evaluate the clearing condition on one record (``None`` when the rule has none)."""
+        _check_record(record)
+        if self.clear is None or self._clear_scalar is None:
+            return None
+        clauses = [(self.clear.root, self._clear_scalar)]
+        return self._evaluate(self._clear_scalar, self.clear, clauses, record, as_of, calendar)
+
+    def _evaluate(
+        self,
+        fn: Callable[[Mapping[str, Any], Any], Any],
+        expr: Expression,
+        clauses: list[Any],
+        record: Mapping[str, Any],
+        as_of: datetime.date | None,
+        calendar: BusinessCalendar | None,
+    ) -> Evaluation:
+        env = (as_of or _today(), calendar or _DEFAULT_CALENDAR)
+        values: dict[str, Any] = {}
+        for name in sorted(expr.fields()):
+            try:
+                values[name] = read_value(name, record.get(name), self.schema[name])
+            except EvalFailure:
+                values[name] = None
+        failure = ""
+        try:
+            value = fn(record, env)
+            outcome = Outcome.UNKNOWN if value is None else Outcome.TRUE if value else Outcome.FALSE
+        except EvalFailure as exc:
+            outcome, failure = Outcome.ERROR, str(exc)
+        return Evaluation(
+            rule=self.rule.id,
+            rule_version=self.rule.version,
+            rule_hash=self.content_hash,
+            outcome=outcome,
+            explanation=explain(expr, clauses, outcome, values, env, record, failure),
+            as_of=env[0],
+        )
+
+    def evaluate_batch(
+        self,
+        columns: Mapping[str, Any],
+        *,
+        as_of: datetime.date | None = None,
+        calendar: BusinessCalendar | None = None,
+    ) -> npt.NDArray[np.int8]:
+        """Evaluate the rule over columns at once.
+
+        Args:
+            columns: Field name to a 1-D array (numbers as int/float, NaN missing; text as numpy
+                strings, ``""`` missing, or a :class:`Categorical`; dates as ``datetime64``, NaT
+                missing; booleans as ``bool``; or object arrays holding Python values and ``None``).
+                A field with no column is missing on every row.
+            as_of: The evaluation date (default: today in UTC).
+            calendar: The business-day calendar.
+
+        Returns:
+            An ``int8`` array of :class:`Outcome` codes, one per row.
+
+        Raises:
+            ValidationError: When the columns differ in length or one is not 1-D.
+        """
+        return self._batch(self._vector, columns, as_of, calendar)
+
+    def clear_batch(
+        self,
+        columns: Mapping[str, Any],
+        *,
+        as_of: datetime.date | None = None,
+        calendar: BusinessCalendar | None = None,
+    ) -> npt.NDArray[np.int8] | None:
+        """Evaluate the clearing condition over columns (``None`` when the rule has none)."""
+        if self._clear_vector is None:
+            return None
+        return self._batch(self._clear_vector, columns, as_of, calendar)
+
+    def _batch(
+        self,
+        fn: Callable[[BatchContext], Any],
+        columns: Mapping[str, Any],
+        as_of: datetime.date | None,
+        calendar: BusinessCalendar | None,
+    ) -> npt.NDArray[np.int8]:
+        if not isinstance(columns, Mapping):
+            raise ValidationError.single(
+                "$", "type", f"columns must be a mapping of name to array (got {type(columns).__name__})"
+            )
+        batch = BatchContext(columns, self.schema, as_of or _today(), calendar or _DEFAULT_CALENDAR)
+        return outcome_codes(fn(batch), batch.size)
+
+
+def _flatten(node: Node, op: str) -> list[Node]:
+    if isinstance(node, BoolOp) and node.op == op:
+        return [leaf for value in node.values for leaf in _flatten(value, op)]
+    return [node]
+
+
+def _check_record(record: object) -> None:
+    if not isinstance(record, Mapping):
+        raise ValidationError.single(
+            "$", "type", f"a record must be a mapping of field to value (got {type(record).__name__})"
+        )
+
+
+def compile_rule(rule: Rule, schema: Mapping[str, FieldType] | None = None) -> CompiledRule:
+    """Parse, type-check and compile a rule.
+
+    Args:
+        rule: The rule.
+        schema: The fact schema (field name to :class:`FieldType`). Every field the rule reads
+            must be in it. ``None`` infers each field's type from how the rule uses it.
+
+    Returns:
+        The compiled rule.
+
+    Raises:
+        RuleSyntaxError: An unknown field (with a "did you mean"), a type mismatch, or a field
+            whose type cannot be inferred.
+        ValidationError: When ``rule`` is not a :class:`Rule`.
+    """
+    if not isinstance(rule, Rule):
+        raise ValidationError.single("$", "type", f"expected a Rule (got {type(rule).__name__})")
+    parse_expression(rule.when)  # errors point into the text as written
+    text = rule.when
+    if rule.min_count is not None:
+        text = f"{rule.min_count.field} >= {rule.min_count.at_least} and ({rule.when})"
+    condition = parse_expression(text)
+    _, types = check_types(condition, schema)
+    clear = None
+    if rule.clear_when is not None:
+        clear = parse_expression(rule.clear_when)
+        seed = {**(schema or {}), **types}
+        _, clear_types = check_types(clear, seed, infer=schema is None)
+        types = {**types, **clear_types}
+    return CompiledRule(rule, condition, clear, dict(sorted(types.items())))

@@ -1,0 +1,822 @@
+"""Two evaluators over one typed tree: a scalar one that explains itself, and a vectorized one.
+
+Both follow the same rules, so they agree on every record:
+
+* Missing facts (an absent key, ``None``, ``NaN``, ``NaT``, an empty string) make an operand
+  UNKNOWN; comparisons and arithmetic with an UNKNOWN operand are UNKNOWN.
+* ``and`` / ``or`` / ``not`` follow Kleene's three-valued logic (``False and UNKNOWN`` is False,
+  ``True or UNKNOWN`` is True).
+* An evaluation error (division by zero, a non-finite result, a value of the wrong type in the
+  record: ``"6000"`` for a number) is ERROR, a fourth outcome that is never hidden: every operand
+  is evaluated, and an ERROR anywhere makes the whole condition ERROR.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import math
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from comanaged_rcm.escalation._calendar import BusinessCalendar
+from comanaged_rcm.escalation._expr import (
+    Arith,
+    BoolOp,
+    Call,
+    Compare,
+    Expression,
+    Field,
+    FieldType,
+    Literal,
+    Neg,
+    Node,
+    Not,
+    Options,
+    Today,
+)
+from comanaged_rcm.errors import ValidationError
+
+__all__ = [
+    "Categorical",
+    "Clause",
+    "Explanation",
+    "Outcome",
+    "ScalarProgram",
+    "VectorProgram",
+    "display",
+    "read_value",
+]
+
+
+class Outcome(enum.IntEnum):
+    """The four outcomes of a condition; the integer values are the codes of a batch result."""
+
+    FALSE = 0
+    TRUE = 1
+    UNKNOWN = 2
+    ERROR = 3
+
+
+class EvalFailure(Exception):  # noqa: N818 - internal signal, never escapes the package
+    """An evaluation error inside the scalar evaluator (becomes :attr:`Outcome.ERROR`)."""
+
+
+_DEFAULT_CALENDAR = BusinessCalendar()
+
+# ------------------------------------------------------------------------------ reading facts
+
+
+def read_value(name: str, value: object, kind: FieldType) -> Any:
+    """Normalize one fact to the evaluator's value, ``None`` when missing.
+
+    Raises:
+        EvalFailure: When the value is of the wrong type (no coercion).
+    """
+    if value is None:
+        return None
+    if kind is FieldType.NUMBER:
+        if isinstance(value, bool | np.bool_):
+            raise EvalFailure(f"field {name!r} must be a number (got {value!r})")
+        if isinstance(value, float | int | np.floating | np.integer):
+            number = float(value)
+            return None if math.isnan(number) else number
+    elif kind is FieldType.TEXT:
+        if isinstance(value, str):
+            return str(value) if value else None
+    elif kind is FieldType.BOOLEAN:
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+    elif isinstance(value, np.datetime64):
+        if np.isnat(value):
+            return None
+        return value.astype("datetime64[D]").item()
+    elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    elif isinstance(value, float) and math.isnan(value):
+        return None
+    raise EvalFailure(f"field {name!r} must be {_ARTICLE[kind]} (got {value!r})")
+
+
+_ARTICLE = {
+    FieldType.NUMBER: "a number",
+    FieldType.TEXT: "a string",
+    FieldType.BOOLEAN: "a boolean",
+    FieldType.DATE: "a date",
+}
+
+
+def display(value: object) -> str:
+    """A short human rendering of a fact value (thousands separators, ISO dates)."""
+    if value is None:
+        return "missing"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:,.10g}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return repr(value)
+
+
+# ------------------------------------------------------------------------------ scalar program
+
+Env = tuple[datetime.date, BusinessCalendar]
+ScalarFn = Callable[[Mapping[str, Any], Env], Any]
+
+
+def _finite(value: float, source: str) -> float:
+    if math.isinf(value) or math.isnan(value):
+        raise EvalFailure(f"{source} is not finite")
+    return value
+
+
+_ORDER = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _slow(name: str, kind: FieldType) -> Callable[[Mapping[str, Any]], Any]:
+    def read(record: Mapping[str, Any]) -> Any:
+        return read_value(name, record.get(name), kind)
+
+    return read
+
+
+class ScalarProgram:
+    """Compile a typed tree into nested closures evaluated per record (no ``eval``)."""
+
+    def __init__(self, types: Mapping[str, FieldType]) -> None:
+        self.types = types
+
+    def compile(self, node: Node) -> ScalarFn:
+        """Return ``fn(record, env)`` giving the node's value (``None`` when UNKNOWN)."""
+        if isinstance(node, Literal):
+            value = node.value
+            return lambda _r, _e: value
+        if isinstance(node, Today):
+            return lambda _r, env: env[0]
+        if isinstance(node, Field):
+            return self._field(node.name)
+        if isinstance(node, Compare):
+            return self._compare(node)
+        if isinstance(node, BoolOp):
+            return self._boolean(node)
+        if isinstance(node, Not):
+            inner = self.compile(node.operand)
+
+            def negate(record: Mapping[str, Any], env: Env) -> Any:
+                value = inner(record, env)
+                return None if value is None else not value
+
+            return negate
+        if isinstance(node, Neg):
+            operand = self.compile(node.operand)
+
+            def minus(record: Mapping[str, Any], env: Env) -> Any:
+                value = operand(record, env)
+                return None if value is None else -value
+
+            return minus
+        if isinstance(node, Arith):
+            return self._arith(node)
+        assert isinstance(node, Call)  # noqa: S101 - the checker admits no other node kinds
+        return self._call(node)
+
+    def _field(self, name: str) -> ScalarFn:
+        read = _slow(name, self.types[name])
+        kind = self.types[name]
+        if kind is FieldType.NUMBER:
+
+            def number(record: Mapping[str, Any], _: Env) -> Any:
+                value = record.get(name)
+                if value.__class__ is float:
+                    return None if value != value else value  # noqa: PLR0124 - NaN test
+                return read(record)
+
+            return number
+        return lambda record, _: read(record)
+
+    def _compare(self, node: Compare) -> ScalarFn:
+        pairs: list[ScalarFn] = []
+        for index, op in enumerate(node.ops):
+            left, right = node.operands[index], node.operands[index + 1]
+            pairs.append(self._pair(left, op, right))
+        if len(pairs) == 1:
+            return pairs[0]
+        return self._kleene_and(pairs)
+
+    def _pair(self, left: Node, op: str, right: Node) -> ScalarFn:
+        lhs = self.compile(left)
+        if isinstance(right, Options):
+            members = frozenset(right.values)
+            negate = op == "not in"
+
+            def member(record: Mapping[str, Any], env: Env) -> Any:
+                value = lhs(record, env)
+                if value is None:
+                    return None
+                return (value in members) != negate
+
+            return member
+        compare = _ORDER[op]
+        if isinstance(left, Field) and isinstance(right, Literal):
+            constant = right.value
+            name = left.name
+            read = _slow(name, self.types[name])
+
+            def field_literal(record: Mapping[str, Any], _: Env) -> Any:
+                value = record.get(name)
+                if value.__class__ is float:
+                    if value != value:  # noqa: PLR0124 - NaN test
+                        return None
+                    return compare(value, constant)
+                value = read(record)
+                return None if value is None else compare(value, constant)
+
+            return field_literal
+        rhs = self.compile(right)
+
+        def pair(record: Mapping[str, Any], env: Env) -> Any:
+            a = lhs(record, env)
+            b = rhs(record, env)
+            if a is None or b is None:
+                return None
+            return compare(a, b)
+
+        return pair
+
+    def _boolean(self, node: BoolOp) -> ScalarFn:
+        parts = [self.compile(v) for v in node.values]
+        if node.op == "and":
+            return self._kleene_and(parts)
+
+        def kleene_or(record: Mapping[str, Any], env: Env) -> Any:
+            result: bool | None = False
+            for part in parts:
+                value = part(record, env)
+                if value is True:
+                    result = True
+                elif value is None and result is False:
+                    result = None
+            return result
+
+        return kleene_or
+
+    @staticmethod
+    def _kleene_and(parts: Sequence[ScalarFn]) -> ScalarFn:
+        if len(parts) == 2:
+            first, second = parts
+
+            def and2(record: Mapping[str, Any], env: Env) -> Any:
+                a = first(record, env)
+                b = second(record, env)
+                if a is False or b is False:
+                    return False
+                if a is None or b is None:
+                    return None
+                return True
+
+            return and2
+
+        def kleene_and(record: Mapping[str, Any], env: Env) -> Any:
+            result: bool | None = True
+            for part in parts:
+                value = part(record, env)
+                if value is False:
+                    result = False
+                elif value is None and result is True:
+                    result = None
+            return result
+
+        return kleene_and
+
+    def _arith(self, node: Arith) -> ScalarFn:
+        lhs, rhs = self.compile(node.left), self.compile(node.right)
+        op = node.op
+        source = node.source
+
+        def arith(record: Mapping[str, Any], env: Env) -> Any:
+            a = lhs(record, env)
+            b = rhs(record, env)
+            if a is None or b is None:
+                return None
+            if op == "+":
+                return _finite(a + b, source)
+            if op == "-":
+                return _finite(a - b, source)
+            if op == "*":
+                return _finite(a * b, source)
+            if b == 0:
+                raise EvalFailure(f"division by zero in {source}")
+            return _finite(a / b, source)
+
+        return arith
+
+    def _call(self, node: Call) -> ScalarFn:
+        args = [self.compile(a) for a in node.args]
+        name = node.name
+
+        def call(record: Mapping[str, Any], env: Env) -> Any:
+            values = [a(record, env) for a in args]
+            if any(v is None for v in values):
+                return None
+            if name == "abs":
+                return abs(values[0])
+            if name == "min":
+                return min(values)
+            if name == "max":
+                return max(values)
+            if name == "days_since":
+                return float((env[0] - values[0]).days)
+            if name == "days_between":
+                return float((values[1] - values[0]).days)
+            return float(env[1].business_days_between(values[0], values[1]))
+
+        return call
+
+
+# ------------------------------------------------------------------------------ vector program
+
+
+@attrs.frozen(eq=False)
+class Categorical:
+    """A text column as integer codes into a table of categories (``-1`` is missing).
+
+    Passing text this way (from ``pandas.Categorical.codes`` / ``.categories``, say) lets the
+    vectorized evaluator compare strings by code.
+
+    Args:
+        codes: Integer codes, one per row; ``-1`` marks a missing value.
+        categories: The distinct strings the codes index.
+    """
+
+    codes: npt.NDArray[np.integer[Any]]
+    categories: npt.NDArray[np.str_]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def decode(self) -> npt.NDArray[np.str_]:
+        """The strings, with ``""`` (missing) where the code is ``-1``."""
+        table = np.append(self.categories.astype(str), "")
+        return table[self.codes]
+
+    def lookup(self, hit: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """Map a per-category boolean onto the rows (missing rows give False)."""
+        return np.append(hit, False)[self.codes]
+
+
+Mask = npt.NDArray[np.bool_] | None
+# A value over the rows: (values, unknown mask or None, error mask or None). Boolean values are
+# True only where the condition is definitely true.
+Vec = tuple[Any, Mask, Mask]
+VectorFn = Callable[["BatchContext"], Vec]
+
+
+def _or(a: Mask, b: Mask) -> Mask:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a | b
+
+
+class BatchContext:
+    """The columns of one batch, normalized lazily once per field."""
+
+    def __init__(
+        self,
+        columns: Mapping[str, Any],
+        types: Mapping[str, FieldType],
+        as_of: datetime.date,
+        calendar: BusinessCalendar,
+    ) -> None:
+        self.columns = columns
+        self.types = types
+        self.as_of = as_of
+        self.calendar = calendar
+        self.cache: dict[str, Vec] = {}
+        self.size = _batch_size(columns)
+
+    def field(self, name: str) -> Vec:
+        """The normalized column ``name`` as ``(values, unknown, error)``."""
+        found = self.cache.get(name)
+        if found is None:
+            found = _normalize(name, self.columns.get(name), self.types[name], self.size)
+            self.cache[name] = found
+        return found
+
+
+def _batch_size(columns: Mapping[str, Any]) -> int:
+    sizes = {name: len(column) for name, column in columns.items()}
+    if len(set(sizes.values())) > 1:
+        raise ValidationError.single(
+            "$", "shape", f"all columns must have the same length (got {dict(sorted(sizes.items()))})"
+        )
+    return next(iter(sizes.values()), 0)
+
+
+def _normalize(name: str, column: Any, kind: FieldType, size: int) -> Vec:
+    if column is None:
+        return np.zeros(size, dtype=_DTYPES[kind]), np.ones(size, dtype=bool), None
+    if isinstance(column, Categorical):
+        if kind is not FieldType.TEXT:
+            return _all_error(size, kind)
+        missing = column.codes < 0
+        return column, (missing if missing.any() else None), None
+    array = np.asarray(column)
+    if array.ndim != 1:
+        raise ValidationError.single(f"$.{name}", "shape", f"column {name!r} must be 1-D (got {array.ndim}-D)")
+    dtype = array.dtype
+    if dtype == object:
+        return _normalize_objects(name, array, kind)
+    if kind is FieldType.NUMBER and dtype.kind in "iuf":
+        values = array.astype(np.float64, copy=False)
+        missing = np.isnan(values)
+        return values, (missing if missing.any() else None), None
+    if kind is FieldType.TEXT and dtype.kind == "U":
+        missing = array == ""
+        return array, (missing if missing.any() else None), None
+    if kind is FieldType.BOOLEAN and dtype.kind == "b":
+        return array, None, None
+    if kind is FieldType.DATE and dtype.kind == "M":
+        values = array.astype("datetime64[D]")
+        missing = np.isnat(values)
+        return values, (missing if missing.any() else None), None
+    return _all_error(size, kind)
+
+
+_DTYPES = {
+    FieldType.NUMBER: np.float64,
+    FieldType.TEXT: np.str_,
+    FieldType.BOOLEAN: np.bool_,
+    FieldType.DATE: "datetime64[D]",
+}
+_FILL = {FieldType.NUMBER: 0.0, FieldType.TEXT: "", FieldType.BOOLEAN: False, FieldType.DATE: None}
+
+
+def _all_error(size: int, kind: FieldType) -> Vec:
+    return np.zeros(size, dtype=_DTYPES[kind]), None, np.ones(size, dtype=bool)
+
+
+def _normalize_objects(name: str, array: npt.NDArray[Any], kind: FieldType) -> Vec:
+    values: list[Any] = []
+    missing = np.zeros(len(array), dtype=bool)
+    error = np.zeros(len(array), dtype=bool)
+    for index, raw in enumerate(array.tolist()):
+        try:
+            value = read_value(name, raw, kind)
+        except EvalFailure:
+            error[index] = True
+            value = None
+        if value is None:
+            missing[index] = not error[index]
+            value = _FILL[kind]
+        values.append(value)
+    if kind is FieldType.DATE:
+        out: Any = np.array(values, dtype="datetime64[D]")
+    else:
+        out = np.array(values, dtype=_DTYPES[kind])
+    return out, (missing if missing.any() else None), (error if error.any() else None)
+
+
+class VectorProgram:
+    """Compile a typed tree into closures over whole columns."""
+
+    def __init__(self, types: Mapping[str, FieldType]) -> None:
+        self.types = types
+
+    def compile(self, node: Node) -> VectorFn:
+        """Return ``fn(batch)`` giving ``(values, unknown, error)`` for the node."""
+        if isinstance(node, Literal):
+            value: Any = node.value
+            if isinstance(value, bool):
+                return lambda batch: (np.full(batch.size, value), None, None)
+            return lambda _b: (value, None, None)
+        if isinstance(node, Today):
+            return lambda batch: (np.datetime64(batch.as_of, "D"), None, None)
+        if isinstance(node, Field):
+            name = node.name
+            return lambda batch: batch.field(name)
+        if isinstance(node, Compare):
+            parts = [
+                self._pair(node.operands[i], op, node.operands[i + 1]) for i, op in enumerate(node.ops)
+            ]
+            return parts[0] if len(parts) == 1 else _vector_and(parts)
+        if isinstance(node, BoolOp):
+            parts = [self.compile(v) for v in node.values]
+            return _vector_and(parts) if node.op == "and" else _vector_or(parts)
+        if isinstance(node, Not):
+            inner = self.compile(node.operand)
+
+            def negate(batch: BatchContext) -> Vec:
+                truth, unknown, error = inner(batch)
+                result = np.logical_not(truth)
+                if unknown is not None:
+                    result &= ~unknown
+                return result, unknown, error
+
+            return negate
+        if isinstance(node, Neg):
+            operand = self.compile(node.operand)
+
+            def minus(batch: BatchContext) -> Vec:
+                values, unknown, error = operand(batch)
+                return -values, unknown, error
+
+            return minus
+        if isinstance(node, Arith):
+            return self._arith(node)
+        assert isinstance(node, Call)  # noqa: S101 - the checker admits no other node kinds
+        return self._call(node)
+
+    def _pair(self, left: Node, op: str, right: Node) -> VectorFn:
+        lhs = self.compile(left)
+        if isinstance(right, Options):
+            options = list(right.values)
+            negate = op == "not in"
+
+            def member(batch: BatchContext) -> Vec:
+                values, unknown, error = lhs(batch)
+                if isinstance(values, Categorical):
+                    hit = values.lookup(np.isin(values.categories, options))
+                elif np.ndim(values) == 0:
+                    hit = np.full(batch.size, values in options)
+                elif len(options) <= 8:
+                    hit = values == options[0]
+                    for option in options[1:]:
+                        hit |= values == option
+                else:
+                    hit = np.isin(values, options)
+                if negate:
+                    hit = ~hit
+                if unknown is not None:
+                    hit &= ~unknown
+                return hit, unknown, error
+
+            return member
+        rhs = self.compile(right)
+        compare = _ORDER[op]
+
+        def pair(batch: BatchContext) -> Vec:
+            a, ua, ea = lhs(batch)
+            b, ub, eb = rhs(batch)
+            if isinstance(a, Categorical) and isinstance(b, str):
+                hit = a.lookup(compare(a.categories, b))
+            elif isinstance(b, Categorical) and isinstance(a, str):
+                hit = b.lookup(compare(a, b.categories))
+            else:
+                a = a.decode() if isinstance(a, Categorical) else a
+                b = b.decode() if isinstance(b, Categorical) else b
+                hit = np.asarray(compare(a, b))
+                if hit.ndim == 0:
+                    hit = np.full(batch.size, bool(hit))
+            unknown = _or(ua, ub)
+            if unknown is not None:
+                hit &= ~unknown
+            return hit, unknown, _or(ea, eb)
+
+        return pair
+
+    def _arith(self, node: Arith) -> VectorFn:
+        lhs, rhs = self.compile(node.left), self.compile(node.right)
+        op = node.op
+
+        def arith(batch: BatchContext) -> Vec:
+            a, ua, ea = lhs(batch)
+            b, ub, eb = rhs(batch)
+            unknown = _or(ua, ub)
+            with np.errstate(all="ignore"):
+                if op == "+":
+                    result = np.add(a, b)
+                elif op == "-":
+                    result = np.subtract(a, b)
+                elif op == "*":
+                    result = np.multiply(a, b)
+                else:
+                    result = np.divide(a, b)
+            bad = ~np.isfinite(result)
+            if op == "/":
+                bad = bad | np.equal(b, 0)
+            result = np.broadcast_to(result, (batch.size,))
+            bad = np.broadcast_to(bad, (batch.size,))
+            if unknown is not None:
+                bad = bad & ~unknown
+            error = _or(_or(ea, eb), bad if bad.any() else None)
+            return result, unknown, error
+
+        return arith
+
+    def _call(self, node: Call) -> VectorFn:
+        args = [self.compile(a) for a in node.args]
+        name = node.name
+
+        def call(batch: BatchContext) -> Vec:
+            results = [a(batch) for a in args]
+            unknown: Mask = None
+            error: Mask = None
+            for _, u, e in results:
+                unknown = _or(unknown, u)
+                error = _or(error, e)
+            values = [v for v, _, _ in results]
+            if name == "abs":
+                out: Any = np.abs(values[0])
+            elif name in {"min", "max"}:
+                reduce = np.minimum if name == "min" else np.maximum
+                out = values[0]
+                for other in values[1:]:
+                    out = reduce(out, other)
+            else:
+                if name == "days_since":
+                    start, end = values[0], np.datetime64(batch.as_of, "D")
+                else:
+                    start, end = values
+                start = np.broadcast_to(start, (batch.size,))
+                end = np.broadcast_to(end, (batch.size,))
+                if unknown is not None:
+                    fill = np.datetime64("2000-01-01", "D")
+                    start = np.where(unknown, fill, start)
+                    end = np.where(unknown, fill, end)
+                if name == "business_days_between":
+                    out = batch.calendar.count_array(start, end).astype(np.float64)
+                else:
+                    out = (end - start).astype(np.int64).astype(np.float64)
+            return np.broadcast_to(out, (batch.size,)), unknown, error
+
+        return call
+
+
+def _vector_and(parts: Sequence[VectorFn]) -> VectorFn:
+    def kleene_and(batch: BatchContext) -> Vec:
+        results = [part(batch) for part in parts]
+        truth = results[0][0].copy()
+        for value, _, _ in results[1:]:
+            truth &= value
+        unknown: Mask = None
+        error: Mask = None
+        for _, u, e in results:
+            unknown = _or(unknown, u)
+            error = _or(error, e)
+        if unknown is not None:
+            any_false = np.zeros(batch.size, dtype=bool)
+            for value, u, _ in results:
+                any_false |= ~value if u is None else ~(value | u)
+            unknown = unknown & ~any_false
+        return truth, unknown, error
+
+    return kleene_and
+
+
+def _vector_or(parts: Sequence[VectorFn]) -> VectorFn:
+    def kleene_or(batch: BatchContext) -> Vec:
+        results = [part(batch) for part in parts]
+        truth = results[0][0].copy()
+        for value, _, _ in results[1:]:
+            truth |= value
+        unknown: Mask = None
+        error: Mask = None
+        for _, u, e in results:
+            unknown = _or(unknown, u)
+            error = _or(error, e)
+        if unknown is not None:
+            unknown = unknown & ~truth
+        return truth, unknown, error
+
+    return kleene_or
+
+
+def outcome_codes(result: Vec, size: int) -> npt.NDArray[np.int8]:
+    """Fold a boolean ``(truth, unknown, error)`` into an array of :class:`Outcome` codes."""
+    truth, unknown, error = result
+    codes = np.broadcast_to(np.asarray(truth), (size,)).astype(np.int8)
+    if unknown is not None:
+        codes[unknown] = Outcome.UNKNOWN
+    if error is not None:
+        codes[error] = Outcome.ERROR
+    return codes
+
+
+# ------------------------------------------------------------------------------ explanations
+
+
+@attrs.frozen
+class Clause:
+    """One top-level clause of a condition and its outcome.
+
+    Args:
+        text: The clause as written.
+        outcome: What it evaluated to.
+        facts: The fields it read, rendered (``balance = 6,120``).
+        error: The evaluation error, when the outcome is ERROR.
+    """
+
+    text: str
+    outcome: Outcome
+    facts: tuple[str, ...] = ()
+    error: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Explanation:
+    """Why a condition came out as it did.
+
+    Args:
+        facts: Every field read, as JSON text of the normalized value (``null`` when missing).
+        clauses: Each top-level clause and its outcome.
+        deciding: The clause that decided the outcome (``None`` when all were needed).
+        reason: One line, for a person.
+    """
+
+    facts: dict[str, str]
+    clauses: tuple[Clause, ...]
+    deciding: str | None
+    reason: str
+
+
+def json_value(value: object) -> str:
+    """The JSON text of a normalized fact value."""
+    if isinstance(value, datetime.date):
+        return json.dumps(value.isoformat())
+    return json.dumps(value)
+
+
+def explain(
+    expr: Expression,
+    clauses: Sequence[tuple[Node, ScalarFn]],
+    outcome: Outcome,
+    values: Mapping[str, Any],
+    env: Env,
+    record: Mapping[str, Any],
+    failure: str,
+) -> Explanation:
+    """Build the explanation of a scalar evaluation (``values`` are the normalized facts)."""
+    rendered: list[Clause] = []
+    for node, fn in clauses:
+        fields = sorted({n.name for n in node.walk() if isinstance(n, Field)})
+        facts = tuple(f"{name} = {display(values.get(name))}" for name in fields)
+        try:
+            clause_outcome = _to_outcome(fn(record, env))
+            error = ""
+        except EvalFailure as exc:
+            clause_outcome, error = Outcome.ERROR, str(exc)
+        rendered.append(Clause(node.source, clause_outcome, facts, error))
+    joiner = expr.root.op if isinstance(expr.root, BoolOp) else "and"
+    deciding = _deciding(rendered, outcome, joiner)
+    return Explanation(
+        facts={name: json_value(values.get(name)) for name in sorted(values)},
+        clauses=tuple(rendered),
+        deciding=deciding.text if deciding else None,
+        reason=_reason(rendered, deciding, outcome, joiner, failure),
+    )
+
+
+def _to_outcome(value: object) -> Outcome:
+    if value is None:
+        return Outcome.UNKNOWN
+    return Outcome.TRUE if value else Outcome.FALSE
+
+
+def _deciding(clauses: Sequence[Clause], outcome: Outcome, joiner: str) -> Clause | None:
+    if len(clauses) == 1:
+        return clauses[0]
+    for clause in clauses:
+        if clause.outcome is outcome and (
+            outcome in {Outcome.ERROR, Outcome.UNKNOWN}
+            or (joiner == "and" and outcome is Outcome.FALSE)
+            or (joiner == "or" and outcome is Outcome.TRUE)
+        ):
+            return clause
+    return None
+
+
+def _with_facts(clause: Clause) -> str:
+    return f"{clause.text} ({', '.join(clause.facts)})" if clause.facts else clause.text
+
+
+def _reason(
+    clauses: Sequence[Clause], deciding: Clause | None, outcome: Outcome, joiner: str, failure: str
+) -> str:
+    if outcome is Outcome.ERROR:
+        where = deciding.text if deciding else "the condition"
+        return f"error in {where}: {failure}"
+    if deciding is None:
+        parts = [_with_facts(c) for c in clauses]
+        verdict = "met" if outcome is Outcome.TRUE else "not met"
+        return f"{verdict}: " + f" {joiner} ".join(parts)
+    if outcome is Outcome.UNKNOWN:
+        return f"unknown: {_with_facts(deciding)} cannot be decided"
+    if outcome is Outcome.TRUE:
+        return f"met: {_with_facts(deciding)}"
+    return f"not met: {_with_facts(deciding)} is false"
