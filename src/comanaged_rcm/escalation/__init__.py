@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from comanaged_rcm.escalation._calendar import BusinessCalendar
-from comanaged_rcm.escalation._compiled import CompiledRule, Evaluation, compile_rule
+from comanaged_rcm.escalation._compiled import CompiledRule, Evaluation, compile_rule, compile_rules
+from comanaged_rcm.escalation._defaults import KPI_ROW_SCHEMA, WORK_ITEM_SCHEMA, default_rules
 from comanaged_rcm.escalation._eval import Categorical, Clause, Explanation, Outcome
 from comanaged_rcm.escalation._expr import (
     MAX_DEPTH,
@@ -28,17 +29,38 @@ from comanaged_rcm.escalation._models import (
     RuleSet,
     Rung,
 )
+from comanaged_rcm.escalation._state import (
+    Alert,
+    AlertStatus,
+    Event,
+    EventKind,
+    MappingDirectory,
+    OwnerDirectory,
+    Silence,
+    State,
+    acknowledge,
+    add_silence,
+    dedup_key,
+    group_events,
+    step,
+)
 
 __all__ = [
+    "KPI_ROW_SCHEMA",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_NODES",
+    "WORK_ITEM_SCHEMA",
+    "Alert",
     "AlertSeverity",
+    "AlertStatus",
     "BusinessCalendar",
     "Categorical",
     "Clause",
     "CompiledRule",
     "Evaluation",
+    "Event",
+    "EventKind",
     "Explanation",
     "Expression",
     "FactKind",
@@ -46,15 +68,26 @@ __all__ = [
     "Hold",
     "Inhibition",
     "Level",
+    "MappingDirectory",
     "MinCount",
     "OnUnknown",
     "Outcome",
     "Owner",
+    "OwnerDirectory",
     "OwnerKind",
     "Rule",
     "RuleSet",
     "Rung",
+    "Silence",
+    "State",
+    "acknowledge",
+    "add_silence",
     "check_types",
     "compile_rule",
+    "compile_rules",
+    "dedup_key",
+    "default_rules",
+    "group_events",
     "parse_expression",
+    "step",
 ]

@@ -24,11 +24,11 @@ __all__ = ["BusinessCalendar"]
 _MAX_SPAN_DAYS = 366 * 200
 
 
-def _check_weekend(_: object, __: attrs.Attribute[Any], value: frozenset[int]) -> None:
-    bad = sorted(v for v in value if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 6)
+def _check_weekend(_: object, __: attrs.Attribute[Any], value: frozenset[object]) -> None:
+    bad = sorted(repr(v) for v in value if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 6)
     if bad:
         raise ValidationError.single(
-            "$.weekend", "range", f"'weekend' days must be 0 (Monday) to 6 (Sunday) (got {bad!r})"
+            "$.weekend", "range", f"'weekend' days must be 0 (Monday) to 6 (Sunday) (got {', '.join(bad)})"
         )
     if len(value) == 7:
         raise ValidationError.single("$.weekend", "range", "'weekend' cannot hold all seven days")

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._eval import (
     BatchContext,
@@ -40,9 +40,9 @@ from comanaged_rcm.escalation._eval import (
     read_value,
 )
 from comanaged_rcm.escalation._expr import BoolOp, Expression, FieldType, Node, check_types, parse_expression
-from comanaged_rcm.escalation._models import Rule
+from comanaged_rcm.escalation._models import Rule, RuleSet
 
-__all__ = ["CompiledRule", "Evaluation", "compile_rule"]
+__all__ = ["CompiledRule", "Evaluation", "compile_rule", "compile_rules"]
 
 _DEFAULT_CALENDAR = BusinessCalendar()
 
@@ -72,7 +72,9 @@ class Evaluation:
     as_of: datetime.date
 
     def __repr__(self) -> str:
-        return f"<Evaluation {self.rule} v{self.rule_version}: {self.outcome.name} ({self.explanation.reason})>"
+        return (
+            f"<Evaluation {self.rule} v{self.rule_version}: {self.outcome.name} ({self.explanation.reason})>"
+        )
 
     def _rows(self) -> list[tuple[str, str, str]]:
         return [(c.text, c.outcome.name, ", ".join(c.facts) or c.error) for c in self.explanation.clauses]
@@ -92,7 +94,9 @@ class Evaluation:
             f"<tr><td><code>{html.escape(t)}</code></td><td>{o}</td><td>{html.escape(f)}</td></tr>"
             for t, o, f in self._rows()
         )
-        head = html.escape(f"{self.rule} v{self.rule_version}: {self.outcome.name}. {self.explanation.reason}")
+        head = html.escape(
+            f"{self.rule} v{self.rule_version}: {self.outcome.name}. {self.explanation.reason}"
+        )
         return f"<p>{head}</p><table><tr><th>clause</th><th>outcome</th><th>facts</th></tr>{rows}</table>"
 
 
@@ -178,7 +182,14 @@ class CompiledRule:
             ValidationError: When ``record`` is not a mapping.
         """
         _check_record(record)
-        return self._evaluate(self._scalar, self.condition, self._clauses, record, as_of, calendar)
+        return self._evaluate(
+            fn=self._scalar,
+            expr=self.condition,
+            clauses=self._clauses,
+            record=record,
+            as_of=as_of,
+            calendar=calendar,
+        )
 
     def evaluate_clear(
         self,
@@ -192,10 +203,18 @@ class CompiledRule:
         if self.clear is None or self._clear_scalar is None:
             return None
         clauses = [(self.clear.root, self._clear_scalar)]
-        return self._evaluate(self._clear_scalar, self.clear, clauses, record, as_of, calendar)
+        return self._evaluate(
+            fn=self._clear_scalar,
+            expr=self.clear,
+            clauses=clauses,
+            record=record,
+            as_of=as_of,
+            calendar=calendar,
+        )
 
     def _evaluate(
         self,
+        *,
         fn: Callable[[Mapping[str, Any], Any], Any],
         expr: Expression,
         clauses: list[Any],
@@ -290,13 +309,17 @@ def _check_record(record: object) -> None:
         )
 
 
-def compile_rule(rule: Rule, schema: Mapping[str, FieldType] | None = None) -> CompiledRule:
+def compile_rule(
+    rule: Rule, schema: Mapping[str, FieldType] | None = None, *, infer: bool | None = None
+) -> CompiledRule:
     """Parse, type-check and compile a rule.
 
     Args:
         rule: The rule.
         schema: The fact schema (field name to :class:`FieldType`). Every field the rule reads
             must be in it. ``None`` infers each field's type from how the rule uses it.
+        infer: Infer the fields missing from ``schema`` instead of rejecting them (default:
+            only when ``schema`` is ``None``).
 
     Returns:
         The compiled rule.
@@ -313,11 +336,38 @@ def compile_rule(rule: Rule, schema: Mapping[str, FieldType] | None = None) -> C
     if rule.min_count is not None:
         text = f"{rule.min_count.field} >= {rule.min_count.at_least} and ({rule.when})"
     condition = parse_expression(text)
-    _, types = check_types(condition, schema)
+    infer = schema is None if infer is None else infer
+    _, types = check_types(condition, schema, infer=infer)
     clear = None
     if rule.clear_when is not None:
         clear = parse_expression(rule.clear_when)
         seed = {**(schema or {}), **types}
-        _, clear_types = check_types(clear, seed, infer=schema is None)
+        _, clear_types = check_types(clear, seed, infer=infer)
         types = {**types, **clear_types}
     return CompiledRule(rule, condition, clear, dict(sorted(types.items())))
+
+
+def compile_rules(
+    rules: RuleSet | Iterable[Rule], schema: Mapping[str, FieldType] | None = None
+) -> tuple[CompiledRule, ...]:
+    """Compile every rule of a set; fields missing from the schema are inferred per rule.
+
+    Args:
+        rules: A :class:`RuleSet` (its schema is used) or rules.
+        schema: Field types, overriding the set's own.
+
+    Raises:
+        RuleSyntaxError: Naming the rule whose expression is wrong.
+    """
+    if isinstance(rules, RuleSet):
+        schema = {**rules.schema, **(schema or {})}
+        rules = rules.rules
+    compiled = []
+    for rule in rules:
+        try:
+            compiled.append(compile_rule(rule, schema or {}, infer=True))
+        except RuleSyntaxError as exc:
+            raise RuleSyntaxError(
+                f"rule {rule.id!r}: {exc.message}", text=exc.text, line=exc.line, column=exc.column
+            ) from None
+    return tuple(compiled)

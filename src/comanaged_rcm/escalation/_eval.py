@@ -19,12 +19,13 @@ import json
 import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._expr import (
     Arith,
@@ -41,7 +42,6 @@ from comanaged_rcm.escalation._expr import (
     Options,
     Today,
 )
-from comanaged_rcm.errors import ValidationError
 
 __all__ = [
     "Categorical",
@@ -73,7 +73,7 @@ _DEFAULT_CALENDAR = BusinessCalendar()
 # ------------------------------------------------------------------------------ reading facts
 
 
-def read_value(name: str, value: object, kind: FieldType) -> Any:
+def read_value(name: str, value: object, kind: FieldType) -> Value:
     """Normalize one fact to the evaluator's value, ``None`` when missing.
 
     Raises:
@@ -127,8 +127,9 @@ def display(value: object) -> str:
 
 # ------------------------------------------------------------------------------ scalar program
 
+Value: TypeAlias = Any  # a node's value: float, str, bool, date, or None when UNKNOWN
 Env = tuple[datetime.date, BusinessCalendar]
-ScalarFn = Callable[[Mapping[str, Any], Env], Any]
+ScalarFn = Callable[[Mapping[str, Any], Env], Value]
 
 
 def _finite(value: float, source: str) -> float:
@@ -147,8 +148,8 @@ _ORDER = {
 }
 
 
-def _slow(name: str, kind: FieldType) -> Callable[[Mapping[str, Any]], Any]:
-    def read(record: Mapping[str, Any]) -> Any:
+def _slow(name: str, kind: FieldType) -> Callable[[Mapping[str, Any]], Value]:
+    def read(record: Mapping[str, Any]) -> Value:
         return read_value(name, record.get(name), kind)
 
     return read
@@ -176,7 +177,7 @@ class ScalarProgram:
         if isinstance(node, Not):
             inner = self.compile(node.operand)
 
-            def negate(record: Mapping[str, Any], env: Env) -> Any:
+            def negate(record: Mapping[str, Any], env: Env) -> Value:
                 value = inner(record, env)
                 return None if value is None else not value
 
@@ -184,7 +185,7 @@ class ScalarProgram:
         if isinstance(node, Neg):
             operand = self.compile(node.operand)
 
-            def minus(record: Mapping[str, Any], env: Env) -> Any:
+            def minus(record: Mapping[str, Any], env: Env) -> Value:
                 value = operand(record, env)
                 return None if value is None else -value
 
@@ -199,7 +200,7 @@ class ScalarProgram:
         kind = self.types[name]
         if kind is FieldType.NUMBER:
 
-            def number(record: Mapping[str, Any], _: Env) -> Any:
+            def number(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
                 if value.__class__ is float:
                     return None if value != value else value  # noqa: PLR0124 - NaN test
@@ -223,7 +224,7 @@ class ScalarProgram:
             members = frozenset(right.values)
             negate = op == "not in"
 
-            def member(record: Mapping[str, Any], env: Env) -> Any:
+            def member(record: Mapping[str, Any], env: Env) -> Value:
                 value = lhs(record, env)
                 if value is None:
                     return None
@@ -236,7 +237,7 @@ class ScalarProgram:
             name = left.name
             read = _slow(name, self.types[name])
 
-            def field_literal(record: Mapping[str, Any], _: Env) -> Any:
+            def field_literal(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
                 if value.__class__ is float:
                     if value != value:  # noqa: PLR0124 - NaN test
@@ -248,7 +249,7 @@ class ScalarProgram:
             return field_literal
         rhs = self.compile(right)
 
-        def pair(record: Mapping[str, Any], env: Env) -> Any:
+        def pair(record: Mapping[str, Any], env: Env) -> Value:
             a = lhs(record, env)
             b = rhs(record, env)
             if a is None or b is None:
@@ -262,7 +263,7 @@ class ScalarProgram:
         if node.op == "and":
             return self._kleene_and(parts)
 
-        def kleene_or(record: Mapping[str, Any], env: Env) -> Any:
+        def kleene_or(record: Mapping[str, Any], env: Env) -> Value:
             result: bool | None = False
             for part in parts:
                 value = part(record, env)
@@ -279,7 +280,7 @@ class ScalarProgram:
         if len(parts) == 2:
             first, second = parts
 
-            def and2(record: Mapping[str, Any], env: Env) -> Any:
+            def and2(record: Mapping[str, Any], env: Env) -> Value:
                 a = first(record, env)
                 b = second(record, env)
                 if a is False or b is False:
@@ -290,7 +291,7 @@ class ScalarProgram:
 
             return and2
 
-        def kleene_and(record: Mapping[str, Any], env: Env) -> Any:
+        def kleene_and(record: Mapping[str, Any], env: Env) -> Value:
             result: bool | None = True
             for part in parts:
                 value = part(record, env)
@@ -307,7 +308,7 @@ class ScalarProgram:
         op = node.op
         source = node.source
 
-        def arith(record: Mapping[str, Any], env: Env) -> Any:
+        def arith(record: Mapping[str, Any], env: Env) -> Value:
             a = lhs(record, env)
             b = rhs(record, env)
             if a is None or b is None:
@@ -328,7 +329,7 @@ class ScalarProgram:
         args = [self.compile(a) for a in node.args]
         name = node.name
 
-        def call(record: Mapping[str, Any], env: Env) -> Any:
+        def call(record: Mapping[str, Any], env: Env) -> Value:
             values = [a(record, env) for a in args]
             if any(v is None for v in values):
                 return None
@@ -371,11 +372,13 @@ class Categorical:
     def decode(self) -> npt.NDArray[np.str_]:
         """The strings, with ``""`` (missing) where the code is ``-1``."""
         table = np.append(self.categories.astype(str), "")
-        return table[self.codes]
+        decoded: npt.NDArray[np.str_] = table[self.codes]
+        return decoded
 
     def lookup(self, hit: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """Map a per-category boolean onto the rows (missing rows give False)."""
-        return np.append(hit, False)[self.codes]
+        mapped: npt.NDArray[np.bool_] = np.append(hit, False)[self.codes]
+        return mapped
 
 
 Mask = npt.NDArray[np.bool_] | None
@@ -428,7 +431,7 @@ def _batch_size(columns: Mapping[str, Any]) -> int:
     return next(iter(sizes.values()), 0)
 
 
-def _normalize(name: str, column: Any, kind: FieldType, size: int) -> Vec:
+def _normalize(name: str, column: object, kind: FieldType, size: int) -> Vec:
     if column is None:
         return np.zeros(size, dtype=_DTYPES[kind]), np.ones(size, dtype=bool), None
     if isinstance(column, Categorical):
@@ -438,9 +441,11 @@ def _normalize(name: str, column: Any, kind: FieldType, size: int) -> Vec:
         return column, (missing if missing.any() else None), None
     array = np.asarray(column)
     if array.ndim != 1:
-        raise ValidationError.single(f"$.{name}", "shape", f"column {name!r} must be 1-D (got {array.ndim}-D)")
+        raise ValidationError.single(
+            f"$.{name}", "shape", f"column {name!r} must be 1-D (got {array.ndim}-D)"
+        )
     dtype = array.dtype
-    if dtype == object:
+    if dtype.kind == "O":
         return _normalize_objects(name, array, kind)
     if kind is FieldType.NUMBER and dtype.kind in "iuf":
         values = array.astype(np.float64, copy=False)
@@ -458,7 +463,7 @@ def _normalize(name: str, column: Any, kind: FieldType, size: int) -> Vec:
     return _all_error(size, kind)
 
 
-_DTYPES = {
+_DTYPES: dict[FieldType, Any] = {
     FieldType.NUMBER: np.float64,
     FieldType.TEXT: np.str_,
     FieldType.BOOLEAN: np.bool_,
@@ -511,9 +516,7 @@ class VectorProgram:
             name = node.name
             return lambda batch: batch.field(name)
         if isinstance(node, Compare):
-            parts = [
-                self._pair(node.operands[i], op, node.operands[i + 1]) for i, op in enumerate(node.ops)
-            ]
+            parts = [self._pair(node.operands[i], op, node.operands[i + 1]) for i, op in enumerate(node.ops)]
             return parts[0] if len(parts) == 1 else _vector_and(parts)
         if isinstance(node, BoolOp):
             parts = [self.compile(v) for v in node.values]
@@ -639,6 +642,8 @@ class VectorProgram:
                 for other in values[1:]:
                     out = reduce(out, other)
             else:
+                start: Any
+                end: Any
                 if name == "days_since":
                     start, end = values[0], np.datetime64(batch.as_of, "D")
                 else:
@@ -752,7 +757,7 @@ def json_value(value: object) -> str:
     return json.dumps(value)
 
 
-def explain(
+def explain(  # noqa: PLR0917 - internal, called once with every piece of one evaluation
     expr: Expression,
     clauses: Sequence[tuple[Node, ScalarFn]],
     outcome: Outcome,

@@ -119,7 +119,7 @@ class Neg(Node):
 
     operand: Node
 
-    def children(self) -> tuple[Node, ...]:  # noqa: D102 - documented on Node
+    def children(self) -> tuple[Node, ...]:
         return (self.operand,)
 
 
@@ -129,7 +129,7 @@ class Not(Node):
 
     operand: Node
 
-    def children(self) -> tuple[Node, ...]:  # noqa: D102 - documented on Node
+    def children(self) -> tuple[Node, ...]:
         return (self.operand,)
 
 
@@ -141,7 +141,7 @@ class Arith(Node):
     left: Node
     right: Node
 
-    def children(self) -> tuple[Node, ...]:  # noqa: D102 - documented on Node
+    def children(self) -> tuple[Node, ...]:
         return (self.left, self.right)
 
 
@@ -152,7 +152,7 @@ class Compare(Node):
     ops: tuple[str, ...]
     operands: tuple[Node, ...]
 
-    def children(self) -> tuple[Node, ...]:  # noqa: D102 - documented on Node
+    def children(self) -> tuple[Node, ...]:
         return self.operands
 
 
@@ -163,7 +163,7 @@ class BoolOp(Node):
     op: str
     values: tuple[Node, ...]
 
-    def children(self) -> tuple[Node, ...]:  # noqa: D102 - documented on Node
+    def children(self) -> tuple[Node, ...]:
         return self.values
 
 
@@ -174,7 +174,7 @@ class Call(Node):
     name: str
     args: tuple[Node, ...]
 
-    def children(self) -> tuple[Node, ...]:  # noqa: D102 - documented on Node
+    def children(self) -> tuple[Node, ...]:
         return self.args
 
 
@@ -331,11 +331,13 @@ class _Builder:
                 raise self.fail(
                     node, f"the operator {type(node.op).__name__} is not allowed (use + - * / only)"
                 )
-            return Arith(*at, op=symbol, left=self.build(node.left, inner), right=self.build(node.right, inner))
+            return Arith(
+                *at, op=symbol, left=self.build(node.left, inner), right=self.build(node.right, inner)
+            )
         if isinstance(node, ast.Compare):
             ops = []
-            for op in node.ops:
-                symbol = _COMPARE.get(type(op))
+            for cmp in node.ops:
+                symbol = _COMPARE.get(type(cmp))
                 if symbol is None:
                     raise self.fail(node, "'is' / 'is not' are not allowed (use == or !=)")
                 ops.append(symbol)
@@ -368,7 +370,7 @@ class _Builder:
 
     def options(self, node: ast.expr) -> Options:
         if not isinstance(node, ast.Tuple | ast.List | ast.Set):
-            raise self.fail(node, "'in' needs a literal tuple on its right, like (\"AETNA\", \"CIGNA\")")
+            raise self.fail(node, '\'in\' needs a literal tuple on its right, like ("AETNA", "CIGNA")')
         values: list[float | str | bool] = []
         for element in node.elts:
             built = self.build(element, MAX_DEPTH - 1)
@@ -520,7 +522,8 @@ def check_types(
     >>> check_types(parse_expression("balanse > 5000"), {"balance": FieldType.NUMBER})
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.RuleSyntaxError: unknown field 'balanse' (did you mean 'balance'?) at line 1, column 1
+    comanaged_rcm.errors.RuleSyntaxError: unknown field 'balanse' (did you mean 'balance'?)
+    at line 1, column 1
     """
     infer = schema is None if infer is None else infer
     types: dict[str, FieldType] = {} if schema is None else dict(schema)
@@ -532,8 +535,12 @@ def check_types(
             break
     for node in expr.root.walk():
         if isinstance(node, Field) and node.name not in types:
-            raise checker.fail(node, f"cannot infer the type of field {node.name!r}: declare it in the schema")
+            raise checker.fail(
+                node, f"cannot infer the type of field {node.name!r}: declare it in the schema"
+            )
     if result is not FieldType.BOOLEAN:
         got = result.value if result else "unknown"
-        raise checker.fail(expr.root, f"a rule must be a true/false condition (got {got}: {expr.root.source})")
+        raise checker.fail(
+            expr.root, f"a rule must be a true/false condition (got {got}: {expr.root.source})"
+        )
     return result, {name: types[name] for name in sorted(expr.fields())}

@@ -17,6 +17,7 @@ import hashlib
 import json
 import re
 import string
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -85,26 +86,28 @@ class OwnerKind(enum.Enum):
     PARTY = "party"
 
 
-def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def _non_empty(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError.single(
             f"$.{attribute.name}", "value", f"{attribute.name!r} must be a non-empty string (got {value!r})"
         )
 
 
-def _at_least(low: int) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+def _at_least(low: int) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValidationError.single(
-                f"$.{attribute.name}", "range", f"{attribute.name!r} must be an integer >= {low} (got {value!r})"
+                f"$.{attribute.name}",
+                "range",
+                f"{attribute.name!r} must be an integer >= {low} (got {value!r})",
             )
 
     return check
 
 
-def _identifiers(_: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+def _identifiers(_: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
     for index, name in enumerate(value):
         if not isinstance(name, str) or not _IDENT.match(name):
             raise ValidationError.single(
@@ -207,7 +210,7 @@ class Inhibition:
     equal: tuple[str, ...] = attrs.field(default=(), validator=_identifiers)
 
 
-def _check_when(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+def _check_when(_: object, __: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None:
         parse_expression(value)
 
@@ -289,8 +292,8 @@ class Rule:
     min_count: MinCount | None = None
     inhibited_by: tuple[Inhibition, ...] = ()
 
-    @id.validator
-    def _check_id(self, _: attrs.Attribute[str], value: str) -> None:
+    @id.validator  # noqa: A003 - attrs validator decorator on the `id` field
+    def _check_id(self, _: attrs.Attribute[str], value: object) -> None:
         if not isinstance(value, str) or not _RULE_ID.match(value):
             raise ValidationError.single(
                 "$.id", "value", f"'id' must be letters, digits, '_', '.' or '-' (got {value!r})"
@@ -312,7 +315,9 @@ class Rule:
     @property
     def rungs(self) -> tuple[Rung, ...]:
         """The whole ladder: the starting rung, then :attr:`ladder`."""
-        first = Rung(level=self.level, owner=self.owner, ack_within=self.deadline, escalate_after=self.escalate_after)
+        first = Rung(
+            level=self.level, owner=self.owner, ack_within=self.deadline, escalate_after=self.escalate_after
+        )
         return (first, *self.ladder)
 
     def content_hash(self) -> str:
@@ -338,7 +343,9 @@ class RuleSet:
         seen: set[str] = set()
         for index, rule in enumerate(value):
             if rule.id in seen:
-                raise ValidationError.single(f"$.rules[{index}].id", "duplicate", f"rule id {rule.id!r} repeats")
+                raise ValidationError.single(
+                    f"$.rules[{index}].id", "duplicate", f"rule id {rule.id!r} repeats"
+                )
             seen.add(rule.id)
         for index, rule in enumerate(value):
             for position, inhibition in enumerate(rule.inhibited_by):
@@ -348,4 +355,3 @@ class RuleSet:
                         "reference",
                         f"inhibiting rule {inhibition.rule!r} is not another rule of the set",
                     )
-

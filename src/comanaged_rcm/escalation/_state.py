@@ -1,0 +1,819 @@
+"""Alerting semantics over time: state in, state out, and an append-only audit trail.
+
+Each (rule, entity) alert moves ``inactive -> pending -> firing -> acknowledged -> resolved``.
+:func:`step` takes the previous :class:`State`, one snapshot of facts and the time, and returns
+the next state and the :class:`Event` of every change. There are no timers or threads: the
+state is a plain value (JSON through :mod:`comanaged_rcm.serialize`), the clock is injected, and
+the same inputs always give the same outputs, so a host can restart and replay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import enum
+import hashlib
+import json
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeAlias, cast, runtime_checkable
+
+import attrs
+import numpy as np
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.escalation._calendar import BusinessCalendar
+from comanaged_rcm.escalation._compiled import CompiledRule, Evaluation, compile_rule
+from comanaged_rcm.escalation._eval import EvalFailure, Outcome, display, read_value
+from comanaged_rcm.escalation._models import (
+    AlertSeverity,
+    FactKind,
+    Level,
+    OnUnknown,
+    Owner,
+    OwnerKind,
+    Rule,
+    Rung,
+)
+
+__all__ = [
+    "Alert",
+    "AlertStatus",
+    "Event",
+    "EventKind",
+    "MappingDirectory",
+    "OwnerDirectory",
+    "Silence",
+    "State",
+    "acknowledge",
+    "add_silence",
+    "dedup_key",
+    "group_events",
+    "step",
+]
+
+
+@runtime_checkable
+class OwnerDirectory(Protocol):
+    """Where owners are looked up; ``raci.ScopeSplit`` implements it.
+
+    Both methods return a party id, or ``None`` when nobody holds the role.
+    """
+
+    def accountable_for(self, workflow: str) -> str | None:
+        """The Accountable party of ``workflow`` (``"denials"``, ``"ar_follow_up"``...)."""
+
+    def decision_holder(self, decision: str) -> str | None:
+        """The party that holds ``decision`` (``"write_off"``, ``"appeal_strategy"``...)."""
+
+
+@attrs.frozen
+class MappingDirectory:
+    """An :class:`OwnerDirectory` from two plain mappings, for standalone use.
+
+    >>> MappingDirectory(decisions={"write_off": "provider_cfo"}).decision_holder("write_off")
+    'provider_cfo'
+    """
+
+    accountable: dict[str, str] = attrs.field(factory=dict)
+    decisions: dict[str, str] = attrs.field(factory=dict)
+
+    def accountable_for(self, workflow: str) -> str | None:
+        """The party accountable for ``workflow``, if listed."""
+        return self.accountable.get(workflow)
+
+    def decision_holder(self, decision: str) -> str | None:
+        """The party holding ``decision``, if listed."""
+        return self.decisions.get(decision)
+
+
+class AlertStatus(enum.Enum):
+    """Where an alert is in its life."""
+
+    INACTIVE = "inactive"
+    PENDING = "pending"
+    FIRING = "firing"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class EventKind(enum.Enum):
+    """What an audit event records."""
+
+    PENDING = "pending"
+    FIRING = "firing"
+    ESCALATED = "escalated"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+    SILENCED = "silenced"
+    SILENCE_EXPIRED = "silence_expired"
+
+
+@attrs.frozen(kw_only=True)
+class Alert:
+    """The state of one (rule, entity) alert.
+
+    Args:
+        key: The stable dedup key.
+        rule: Rule id.
+        rule_version: Rule version when the alert last changed.
+        rule_hash: Rule content hash when the alert last changed.
+        labels: The entity's dedup, grouping and inhibition field values.
+        status: Pending, firing or acknowledged (inactive and resolved alerts are not kept).
+        since: When the alert entered its status.
+        active_since: When the condition first held (the pending start).
+        true_count: Consecutive evaluations with the condition holding (while pending).
+        clear_count: Consecutive evaluations with the alert cleared (while firing).
+        clear_since: When the current clearing run began.
+        rung: Index of the current rung of the ladder.
+        rung_since: When the alert reached the current rung.
+        level: The current ladder level.
+        owner: The current owner's party id (``None`` when the directory has none).
+        deadline: The acknowledgement deadline (a business day).
+        acknowledged_by: Who acknowledged.
+    """
+
+    key: str
+    rule: str
+    rule_version: int
+    rule_hash: str
+    labels: dict[str, str]
+    status: AlertStatus
+    since: datetime.datetime
+    active_since: datetime.datetime
+    true_count: int = 0
+    clear_count: int = 0
+    clear_since: datetime.datetime | None = None
+    rung: int = 0
+    rung_since: datetime.datetime | None = None
+    level: Level | None = None
+    owner: str | None = None
+    deadline: datetime.date | None = None
+    acknowledged_by: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Silence:
+    """Mute notifications for matching alerts until ``expires`` (state changes are still audited).
+
+    Args:
+        id: Identifier.
+        author: Who created it.
+        reason: Why.
+        created: When it starts.
+        expires: When it ends (exclusive).
+        rule: The rule it applies to (``None``: any rule).
+        matchers: Label values an alert must have (``{"payer": "AETNA"}``).
+    """
+
+    id: str
+    author: str
+    reason: str
+    created: datetime.datetime
+    expires: datetime.datetime
+    rule: str | None = None
+    matchers: dict[str, str] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("id", "author", "reason"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationError.single(f"$.{name}", "value", f"{name!r} must be a non-empty string")
+        if self.expires <= self.created:
+            raise ValidationError.single(
+                "$.expires",
+                "range",
+                f"'expires' must be after 'created' (got {self.expires} <= {self.created})",
+            )
+
+    def active(self, now: datetime.datetime) -> bool:
+        """Whether the silence is in force at ``now``."""
+        return self.created <= now < self.expires
+
+    def matches(self, rule: str, labels: Mapping[str, str]) -> bool:
+        """Whether the silence covers an alert of ``rule`` with ``labels``."""
+        if self.rule is not None and self.rule != rule:
+            return False
+        return all(labels.get(name) == value for name, value in self.matchers.items())
+
+
+@attrs.frozen(kw_only=True)
+class State:
+    """Everything :func:`step` needs to continue: open alerts, silences, the event counter."""
+
+    alerts: dict[str, Alert] = attrs.field(factory=dict)
+    silences: tuple[Silence, ...] = ()
+    sequence: int = 0
+
+    def open_alerts(self) -> tuple[Alert, ...]:
+        """Firing and acknowledged alerts, by key."""
+        return tuple(
+            a
+            for _, a in sorted(self.alerts.items())
+            if a.status in {AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED}
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """One append-only audit record of a state change.
+
+    Args:
+        sequence: Position in the audit trail (1, 2, 3...).
+        at: Evaluation time.
+        kind: What happened.
+        rule: Rule id (``None`` for silence events).
+        rule_version: Rule version.
+        rule_hash: Rule content hash.
+        severity: Rule severity.
+        key: The alert's dedup key.
+        group: The notification group (rule id and ``group_by`` values).
+        labels: The entity's label values.
+        outcome: The condition's outcome that caused the change.
+        inputs: The facts read (JSON text of each value).
+        level: The ladder level after the change.
+        owner: The owner's party id after the change.
+        owner_ref: How the owner was found.
+        deadline: The acknowledgement deadline.
+        actor: Who acted (acknowledgements and silences); ``None`` for evaluations.
+        reason: Why, in one line.
+        message: The rule's message, filled in.
+        suppressed_by: The silence or inhibiting rule muting this event's notification.
+    """
+
+    sequence: int
+    at: datetime.datetime
+    kind: EventKind
+    rule: str | None = None
+    rule_version: int | None = None
+    rule_hash: str | None = None
+    severity: AlertSeverity | None = None
+    key: str | None = None
+    group: str = ""
+    labels: dict[str, str] = attrs.field(factory=dict)
+    outcome: Outcome | None = None
+    inputs: dict[str, str] = attrs.field(factory=dict)
+    level: Level | None = None
+    owner: str | None = None
+    owner_ref: str = ""
+    deadline: datetime.date | None = None
+    actor: str | None = None
+    reason: str = ""
+    message: str = ""
+    suppressed_by: str | None = None
+
+    def __str__(self) -> str:
+        who = f" -> {self.owner or 'unassigned'} ({self.level.value})" if self.level else ""
+        due = f" by {self.deadline.isoformat()}" if self.deadline else ""
+        muted = f" [muted: {self.suppressed_by}]" if self.suppressed_by else ""
+        head = f"#{self.sequence} {self.kind.value} {self.rule or ''} {self.key or ''}"
+        return f"{head}{who}{due}: {self.reason}{muted}"
+
+
+def dedup_key(rule: str, labels: Mapping[str, str]) -> str:
+    """The stable dedup key of an entity: the same rule and values always give the same key.
+
+    >>> dedup_key("write_off_over_limit", {"item_id": "Q-1"})
+    'write_off_over_limit:...'
+    """
+    material = json.dumps([rule, sorted(labels.items())], separators=(",", ":"))
+    return f"{rule}:{hashlib.sha256(material.encode()).hexdigest()[:16]}"
+
+
+def _label(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, np.datetime64):
+        return "" if np.isnat(value) else str(value.astype("datetime64[D]"))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else repr(float(value))
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value)).lower()
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    return str(value)
+
+
+class _Prepared:
+    """One rule's batch for a step: outcomes, decisions and entity keys."""
+
+    def __init__(
+        self,
+        compiled: CompiledRule,
+        columns: Mapping[str, Any],
+        now: datetime.datetime,
+        calendar: BusinessCalendar,
+        label_fields: Sequence[str],
+    ) -> None:
+        self.compiled = compiled
+        self.columns = columns
+        self.as_of = now.date()
+        self.calendar = calendar
+        self.codes = compiled.evaluate_batch(columns, as_of=self.as_of, calendar=calendar)
+        self.clear_codes = compiled.clear_batch(columns, as_of=self.as_of, calendar=calendar)
+        self.size = len(self.codes)
+        self.label_fields = [f for f in label_fields if f in columns]
+        policy = compiled.rule.unknown_policy
+        undecided = self.codes >= Outcome.UNKNOWN
+        self.fire = self.codes == Outcome.TRUE
+        self.hold = np.zeros(self.size, dtype=bool)
+        if policy is OnUnknown.ESCALATE:
+            self.fire |= undecided
+        elif policy is OnUnknown.HOLD:
+            self.hold = undecided
+
+    def labels(self, row: int) -> dict[str, str]:
+        return {name: _label(self.columns[name][row]) for name in self.label_fields}
+
+    def key_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
+        dedup = self.compiled.rule.dedup_keys
+        return {name: labels.get(name, "") for name in dedup}
+
+    def record(self, row: int) -> dict[str, Any]:
+        names = set(self.compiled.schema) | set(template_names(self.compiled.rule.message))
+        return {name: self.columns[name][row] for name in names if name in self.columns}
+
+
+def template_names(template: str) -> list[str]:
+    """Placeholder names of a validated message template."""
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def _render(template: str, record: Mapping[str, Any], compiled: CompiledRule) -> str:
+    parts: list[str] = []
+    for text, name, spec, _ in string.Formatter().parse(template):
+        parts.append(text)
+        if not name:
+            continue
+        value = record.get(name)
+        if isinstance(value, np.generic):
+            value = value.item()
+        kind = compiled.schema.get(name)
+        if kind is None:
+            shown = value if isinstance(value, str) else display(value)
+        else:
+            shown = _shown(name, value, compiled)
+        if spec and isinstance(value, int | float) and not isinstance(value, bool):
+            with contextlib.suppress(ValueError):
+                shown = format(value, spec)
+        parts.append(shown)
+    return "".join(parts)
+
+
+def _shown(name: str, value: object, compiled: CompiledRule) -> str:
+    try:
+        normalized = read_value(name, value, compiled.schema[name])
+    except EvalFailure:
+        return repr(value)
+    return display(normalized) if not isinstance(normalized, str) else normalized
+
+
+class _Stepper:
+    def __init__(
+        self,
+        state: State,
+        now: datetime.datetime,
+        calendar: BusinessCalendar,
+        directory: OwnerDirectory | None,
+    ) -> None:
+        self.alerts = dict(state.alerts)
+        self.silences = state.silences
+        self.sequence = state.sequence
+        self.now = now
+        self.calendar = calendar
+        self.directory = directory
+        self.events: list[Event] = []
+
+    def owner(self, owner: Owner) -> str | None:
+        if owner.kind is OwnerKind.PARTY:
+            return owner.ref
+        if self.directory is None:
+            return None
+        if owner.kind is OwnerKind.ACCOUNTABLE:
+            return self.directory.accountable_for(owner.ref)
+        return self.directory.decision_holder(owner.ref)
+
+    def emit(self, **fields: Any) -> Event:  # noqa: ANN401 - forwards Event's keyword fields
+        self.sequence += 1
+        event = Event(sequence=self.sequence, at=self.now, **fields)
+        self.events.append(event)
+        return event
+
+    def rung_fields(self, rung: Rung) -> dict[str, Any]:
+        return {
+            "level": rung.level,
+            "owner": self.owner(rung.owner),
+            "deadline": self.calendar.add_business_days(self.now.date(), rung.ack_within),
+        }
+
+    def alert_event(
+        self,
+        *,
+        kind: EventKind,
+        alert: Alert,
+        prepared: _Prepared,
+        evaluation: Evaluation | None,
+        message: str,
+        reason: str = "",
+    ) -> None:
+        rule = prepared.compiled.rule
+        rung = rule.rungs[alert.rung]
+        owner = alert.owner or None
+        explanation = evaluation.explanation if evaluation else None
+        base = explanation.reason if explanation else reason
+        if kind in {EventKind.FIRING, EventKind.ESCALATED, EventKind.PENDING}:
+            base = f"{base} -> {rung.owner.describe()} ({rung.level.value})"
+        group = ",".join(f"{g}={alert.labels.get(g, '')}" for g in rule.group_by)
+        self.emit(
+            kind=kind,
+            rule=rule.id,
+            rule_version=rule.version,
+            rule_hash=prepared.compiled.content_hash,
+            severity=rule.severity,
+            key=alert.key,
+            group=f"{rule.id}[{group}]" if group else rule.id,
+            labels=dict(alert.labels),
+            outcome=evaluation.outcome if evaluation else None,
+            inputs=dict(explanation.facts) if explanation else {},
+            level=alert.level,
+            owner=owner,
+            owner_ref=rung.owner.describe(),
+            deadline=alert.deadline,
+            reason=base,
+            message=message,
+            suppressed_by=self.silenced(rule.id, alert.labels),
+        )
+
+    def silenced(self, rule: str, labels: Mapping[str, str]) -> str | None:
+        for silence in self.silences:
+            if silence.active(self.now) and silence.matches(rule, labels):
+                return f"silence {silence.id} by {silence.author}"
+        return None
+
+    def expire_silences(self) -> None:
+        kept = []
+        for silence in self.silences:
+            if silence.expires <= self.now:
+                self.emit(
+                    kind=EventKind.SILENCE_EXPIRED,
+                    rule=silence.rule,
+                    labels=dict(silence.matchers),
+                    actor=silence.author,
+                    reason=f"silence {silence.id} expired at {silence.expires.isoformat()}",
+                )
+            else:
+                kept.append(silence)
+        self.silences = tuple(kept)
+
+    def run_rule(self, prepared: _Prepared) -> None:
+        rule = prepared.compiled.rule
+        existing = {k: a for k, a in self.alerts.items() if a.rule == rule.id}
+        rows = np.flatnonzero(prepared.fire | prepared.hold) if not existing else np.arange(prepared.size)
+        # per entity: (decision, row) with decision 2 = fire, 1 = hold, 0 = clear
+        entities: dict[str, tuple[int, int, dict[str, str]]] = {}
+        for row in rows.tolist():
+            decision = 2 if prepared.fire[row] else 1 if prepared.hold[row] else 0
+            labels = prepared.labels(row)
+            key = dedup_key(rule.id, prepared.key_labels(labels))
+            known = entities.get(key)
+            if known is None or decision > known[0]:
+                entities[key] = (decision, row, labels)
+        for key in sorted(set(entities) | set(existing)):
+            decision, row, labels = entities.get(key, (0, -1, {}))
+            alert = existing.get(key)
+            if alert is None:
+                if decision == 2:
+                    self.start(prepared, key, row, labels)
+                continue
+            self.advance(prepared, alert, decision, row)
+
+    def evaluation(self, prepared: _Prepared, row: int) -> tuple[Evaluation, dict[str, Any]]:
+        record = prepared.record(row)
+        evaluation = prepared.compiled.evaluate(record, as_of=prepared.as_of, calendar=prepared.calendar)
+        return evaluation, record
+
+    def start(self, prepared: _Prepared, key: str, row: int, labels: dict[str, str]) -> None:
+        rule = prepared.compiled.rule
+        evaluation, record = self.evaluation(prepared, row)
+        alert = Alert(
+            key=key,
+            rule=rule.id,
+            rule_version=rule.version,
+            rule_hash=prepared.compiled.content_hash,
+            labels=labels,
+            status=AlertStatus.PENDING,
+            since=self.now,
+            active_since=self.now,
+            true_count=1,
+        )
+        self.promote_or_keep(prepared, alert, evaluation, record, new=True)
+
+    def promote_or_keep(
+        self,
+        prepared: _Prepared,
+        alert: Alert,
+        evaluation: Evaluation,
+        record: Mapping[str, Any],
+        *,
+        new: bool,
+    ) -> None:
+        rule = prepared.compiled.rule
+        hold = rule.pending_for
+        elapsed = self.now - alert.active_since
+        message = _render(rule.message, record, prepared.compiled)
+        if alert.true_count >= hold.evaluations and elapsed >= datetime.timedelta(hours=hold.hours):
+            first = rule.rungs[0]
+            fields = self.rung_fields(first)
+            alert = attrs.evolve(
+                alert, status=AlertStatus.FIRING, since=self.now, rung=0, rung_since=self.now, **fields
+            )
+            self.alerts[alert.key] = alert
+            self.alert_event(
+                kind=EventKind.FIRING, alert=alert, prepared=prepared, evaluation=evaluation, message=message
+            )
+            return
+        self.alerts[alert.key] = alert
+        if new:
+            self.alert_event(
+                kind=EventKind.PENDING, alert=alert, prepared=prepared, evaluation=evaluation, message=message
+            )
+
+    def advance(self, prepared: _Prepared, alert: Alert, decision: int, row: int) -> None:
+        rule = prepared.compiled.rule
+        if alert.status is AlertStatus.PENDING:
+            if decision == 1:
+                return
+            if decision == 0:
+                del self.alerts[alert.key]
+                evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
+                reason = "" if evaluation else "the entity is no longer in the facts"
+                self.alert_event(
+                    kind=EventKind.CANCELLED,
+                    alert=alert,
+                    prepared=prepared,
+                    evaluation=evaluation,
+                    message="",
+                    reason=reason,
+                )
+                return
+            evaluation, record = self.evaluation(prepared, row)
+            alert = attrs.evolve(alert, true_count=alert.true_count + 1)
+            self.promote_or_keep(prepared, alert, evaluation, record, new=False)
+            return
+        cleared = self.cleared(prepared, decision, row)
+        if cleared:
+            clear_since = alert.clear_since or self.now
+            alert = attrs.evolve(alert, clear_count=alert.clear_count + 1, clear_since=clear_since)
+            keep = rule.keep_firing_for
+            if alert.clear_count > keep.evaluations and self.now - clear_since >= datetime.timedelta(
+                hours=keep.hours
+            ):
+                del self.alerts[alert.key]
+                evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
+                reason = "" if evaluation else "the entity is no longer in the facts"
+                if evaluation is not None and prepared.compiled.clear is not None:
+                    clear_eval = prepared.compiled.evaluate_clear(
+                        prepared.record(row), as_of=prepared.as_of, calendar=prepared.calendar
+                    )
+                    reason = f"cleared: {clear_eval.explanation.reason}" if clear_eval else reason
+                    evaluation = clear_eval
+                resolved = attrs.evolve(alert, status=AlertStatus.RESOLVED, since=self.now)
+                self.alert_event(
+                    kind=EventKind.RESOLVED,
+                    alert=resolved,
+                    prepared=prepared,
+                    evaluation=evaluation,
+                    message="",
+                    reason=reason,
+                )
+                return
+            self.alerts[alert.key] = alert
+        elif alert.clear_count:
+            alert = attrs.evolve(alert, clear_count=0, clear_since=None)
+            self.alerts[alert.key] = alert
+        self.climb(prepared, alert, row)
+
+    def cleared(self, prepared: _Prepared, decision: int, row: int) -> bool:
+        if row < 0:
+            return True
+        if decision == 1:
+            return False
+        if prepared.clear_codes is not None:
+            return bool(prepared.clear_codes[row] == Outcome.TRUE)
+        return decision == 0
+
+    def climb(self, prepared: _Prepared, alert: Alert, row: int) -> None:
+        rungs = prepared.compiled.rule.rungs
+        rung = rungs[alert.rung]
+        if (
+            alert.status is not AlertStatus.FIRING
+            or rung.escalate_after is None
+            or alert.rung + 1 >= len(rungs)
+            or alert.rung_since is None
+        ):
+            return
+        waited = self.calendar.business_days_between(alert.rung_since.date(), self.now.date())
+        if waited < rung.escalate_after:
+            return
+        nxt = rungs[alert.rung + 1]
+        alert = attrs.evolve(alert, rung=alert.rung + 1, rung_since=self.now, **self.rung_fields(nxt))
+        self.alerts[alert.key] = alert
+        evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
+        reason = f"not acknowledged within {rung.escalate_after} business days at {rung.level.value}"
+        self.alert_event(
+            kind=EventKind.ESCALATED,
+            alert=alert,
+            prepared=prepared,
+            evaluation=None,
+            message="",
+            reason=reason,
+        )
+        if evaluation is not None:
+            last = self.events[-1]
+            self.events[-1] = attrs.evolve(
+                last, outcome=evaluation.outcome, inputs=dict(evaluation.explanation.facts)
+            )
+
+
+Facts: TypeAlias = Mapping[str, Any] | Mapping[FactKind, Any] | Sequence[Mapping[str, Any]]
+"""Columns, a list of records, or either of them per :class:`FactKind`."""
+
+
+def _facts_for(facts: Facts, kind: FactKind) -> Mapping[str, Any] | None:
+    if isinstance(facts, Mapping) and facts and all(isinstance(k, FactKind) for k in facts):
+        chosen = cast("Mapping[FactKind, Any]", facts).get(kind)
+        return None if chosen is None else _columns(chosen)
+    return _columns(facts)
+
+
+def _columns(facts: object) -> Mapping[str, Any]:
+    if isinstance(facts, Mapping):
+        return facts
+    if isinstance(facts, Sequence) and not isinstance(facts, str | bytes):
+        names: list[str] = []
+        for index, record in enumerate(facts):
+            if not isinstance(record, Mapping):
+                raise ValidationError.single(
+                    f"$[{index}]", "type", f"a record must be a mapping (got {type(record).__name__})"
+                )
+            names.extend(n for n in record if n not in names)
+        columns: dict[str, Any] = {}
+        for name in names:
+            column = np.empty(len(facts), dtype=object)
+            column[:] = [record.get(name) for record in facts]
+            columns[name] = column
+        return columns
+    raise ValidationError.single(
+        "$",
+        "type",
+        f"facts must be columns, a list of records, or a mapping by FactKind (got {type(facts).__name__})",
+    )
+
+
+def step(
+    rules: Iterable[Rule | CompiledRule],
+    state: State,
+    facts: Facts,
+    now: datetime.datetime,
+    calendar: BusinessCalendar | None = None,
+    *,
+    directory: OwnerDirectory | None = None,
+) -> tuple[State, tuple[Event, ...]]:
+    """Evaluate every rule on one snapshot of facts and advance the alerts.
+
+    Args:
+        rules: Rules (compiled on the fly with an inferred schema) or compiled rules, in order.
+        state: The previous state (``State()`` to start).
+        facts: The snapshot: columns (name to array) or a list of records, read by every rule;
+            or a mapping from :class:`FactKind` to such columns or records, each read by the
+            rules of that kind (rules whose kind is absent are not evaluated and keep their state).
+        now: The evaluation time (the injected clock). ``today`` in rules is ``now.date()``.
+        calendar: The business-day calendar for deadlines, climbs and ``business_days_between``.
+        directory: Resolves RACI owners (``raci.ScopeSplit`` or :class:`MappingDirectory`).
+
+    Returns:
+        The new state, and the events of every change, in order (rule order, then dedup key).
+
+    Raises:
+        ValidationError: Bad facts, or ``now`` going back before an alert's last change.
+        RuleSyntaxError: A rule that does not compile.
+    """
+    if not isinstance(now, datetime.datetime):
+        raise ValidationError.single("$.now", "type", f"'now' must be a datetime (got {now!r})")
+    latest = max((a.since for a in state.alerts.values()), default=None)
+    if latest is not None and now < latest:
+        raise ValidationError.single(
+            "$.now", "range", f"'now' must not go back in time (got {now.isoformat()} < {latest.isoformat()})"
+        )
+    calendar = calendar or BusinessCalendar()
+    compiled = [r if isinstance(r, CompiledRule) else compile_rule(r) for r in rules]
+    label_fields: list[str] = []
+    for c in compiled:
+        extra = [*c.rule.dedup_keys, *c.rule.group_by, *(f for i in c.rule.inhibited_by for f in i.equal)]
+        label_fields.extend(f for f in extra if f not in label_fields)
+    stepper = _Stepper(state, now, calendar, directory)
+    stepper.expire_silences()
+    first = stepper.sequence
+    for c in compiled:
+        columns = _facts_for(facts, c.rule.applies_to)
+        if columns is None:
+            continue
+        stepper.run_rule(_Prepared(c, columns, now, calendar, label_fields))
+    _inhibit(stepper, compiled, first)
+    new_state = State(
+        alerts=dict(sorted(stepper.alerts.items())), silences=stepper.silences, sequence=stepper.sequence
+    )
+    return new_state, tuple(stepper.events)
+
+
+def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) -> None:
+    rules = {c.rule.id: c.rule for c in compiled}
+    live = [a for a in stepper.alerts.values() if a.status in {AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED}]
+    for index, event in enumerate(stepper.events):
+        if event.sequence <= first or event.rule is None or event.suppressed_by:
+            continue
+        rule = rules.get(event.rule)
+        if rule is None:  # pragma: no cover - events of this step come from these rules
+            continue
+        for inhibition in rule.inhibited_by:
+            for source in live:
+                if source.rule == inhibition.rule and all(
+                    name in event.labels and source.labels.get(name) == event.labels[name]
+                    for name in inhibition.equal
+                ):
+                    stepper.events[index] = attrs.evolve(
+                        event, suppressed_by=f"inhibited by {inhibition.rule} ({source.key})"
+                    )
+                    break
+            else:
+                continue
+            break
+
+
+def acknowledge(
+    state: State, key: str, *, actor: str, at: datetime.datetime, note: str = ""
+) -> tuple[State, tuple[Event, ...]]:
+    """Acknowledge a firing alert: it stops climbing the ladder and stays open until it clears.
+
+    Raises:
+        ValidationError: When no firing alert has ``key``, or ``actor`` is empty.
+    """
+    if not actor.strip():
+        raise ValidationError.single("$.actor", "value", "'actor' must be a non-empty string")
+    alert = state.alerts.get(key)
+    if alert is None or alert.status is not AlertStatus.FIRING:
+        status = "no alert" if alert is None else f"the alert is {alert.status.value}"
+        raise ValidationError.single(
+            "$.key", "state", f"only a firing alert can be acknowledged ({key!r}: {status})"
+        )
+    acked = attrs.evolve(alert, status=AlertStatus.ACKNOWLEDGED, since=at, acknowledged_by=actor)
+    sequence = state.sequence + 1
+    event = Event(
+        sequence=sequence,
+        at=at,
+        kind=EventKind.ACKNOWLEDGED,
+        rule=alert.rule,
+        rule_version=alert.rule_version,
+        rule_hash=alert.rule_hash,
+        key=key,
+        labels=dict(alert.labels),
+        level=alert.level,
+        owner=alert.owner,
+        deadline=alert.deadline,
+        actor=actor,
+        reason=note or f"acknowledged by {actor}",
+    )
+    alerts = {**state.alerts, key: acked}
+    return attrs.evolve(state, alerts=alerts, sequence=sequence), (event,)
+
+
+def add_silence(state: State, silence: Silence) -> tuple[State, tuple[Event, ...]]:
+    """Add a silence (audited with its author, reason and expiry).
+
+    Raises:
+        ValidationError: When a silence with the same id exists.
+    """
+    if any(s.id == silence.id for s in state.silences):
+        raise ValidationError.single("$.id", "duplicate", f"silence id {silence.id!r} already exists")
+    sequence = state.sequence + 1
+    event = Event(
+        sequence=sequence,
+        at=silence.created,
+        kind=EventKind.SILENCED,
+        rule=silence.rule,
+        labels=dict(silence.matchers),
+        actor=silence.author,
+        reason=f"{silence.reason} (until {silence.expires.isoformat()})",
+    )
+    return attrs.evolve(state, silences=(*state.silences, silence), sequence=sequence), (event,)
+
+
+def group_events(events: Iterable[Event]) -> dict[str, tuple[Event, ...]]:
+    """Group events for notification by their group (rule id and ``group_by`` values), in order."""
+    groups: dict[str, list[Event]] = {}
+    for event in events:
+        groups.setdefault(event.group or (event.rule or ""), []).append(event)
+    return {name: tuple(items) for name, items in groups.items()}
