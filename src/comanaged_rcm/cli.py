@@ -24,6 +24,7 @@ __all__ = ["CommandError", "build_parser", "main"]
 _SUBCOMMAND_MODULES: tuple[str, ...] = (
     "comanaged_rcm.kpi._cli",
     "comanaged_rcm.sampling._cli",
+    "comanaged_rcm.escalation._cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]
