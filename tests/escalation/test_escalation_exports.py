@@ -1,0 +1,66 @@
+import comanaged_rcm.escalation as escalation
+
+
+class TestExports:
+    def test_all_is_pinned(self):
+        """The package exports exactly these names, sorted."""
+        assert escalation.__all__ == [
+            "KPI_ROW_SCHEMA",
+            "MAX_DEPTH",
+            "MAX_LENGTH",
+            "MAX_NODES",
+            "WORK_ITEM_SCHEMA",
+            "Alert",
+            "AlertSeverity",
+            "AlertStatus",
+            "BusinessCalendar",
+            "Categorical",
+            "Clause",
+            "CompiledRule",
+            "Evaluation",
+            "Event",
+            "EventKind",
+            "Explanation",
+            "Expression",
+            "FactKind",
+            "FieldType",
+            "Hold",
+            "Inhibition",
+            "Level",
+            "MappingDirectory",
+            "MinCount",
+            "OnUnknown",
+            "Outcome",
+            "Owner",
+            "OwnerDirectory",
+            "OwnerKind",
+            "Rule",
+            "RuleSet",
+            "Rung",
+            "Silence",
+            "State",
+            "acknowledge",
+            "add_silence",
+            "check_types",
+            "compile_rule",
+            "compile_rules",
+            "dedup_key",
+            "default_rules",
+            "group_events",
+            "parse_expression",
+            "step",
+        ]
+
+    def test_every_name_resolves(self):
+        """Every exported name is an attribute of the package."""
+        for name in escalation.__all__:
+            assert getattr(escalation, name) is not None
+
+    def test_import_does_not_load_scipy(self):
+        """Importing the package does not import scipy (checked in a fresh interpreter)."""
+        import subprocess
+        import sys
+
+        code = "import sys, comanaged_rcm.escalation; print('scipy' in sys.modules)"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == "False"
