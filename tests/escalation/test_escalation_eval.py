@@ -138,6 +138,20 @@ class TestFunctions:
         expected = int(np.busday_count(start, end, holidays=["2026-11-26", "2026-12-25"]))
         assert outcome(f"business_days_between(d1, d2) == {expected}", {"d1": start, "d2": end}) is T
 
+    @settings(max_examples=80, deadline=None)
+    @given(
+        d1=st.dates(datetime.date(2026, 1, 1), datetime.date(2027, 12, 31)),
+        span=st.integers(-40, 40),
+    )
+    def test_business_days_both_paths_match_numpy(self, d1, span):
+        """Scalar and vectorized business_days_between equal numpy.busday_count, reversed spans included."""
+        d2 = d1 + datetime.timedelta(days=span)
+        expected = int(np.busday_count(d1, d2, holidays=sorted(CALENDAR.holidays)))
+        c = compiled(f"business_days_between(d1, d2) == {expected}")
+        assert c.evaluate({"d1": d1, "d2": d2}, as_of=AS_OF, calendar=CALENDAR).outcome is T
+        columns = {"d1": np.array([d1], dtype="datetime64[D]"), "d2": np.array([d2], dtype="datetime64[D]")}
+        assert c.evaluate_batch(columns, as_of=AS_OF, calendar=CALENDAR).tolist() == [T]
+
     def test_abs_min_max(self):
         """abs, min and max over numbers; a missing argument is UNKNOWN."""
         assert outcome("abs(n1) == 3 and min(n1, n2, 7) == -3 and max(n1, n2) == 4", {"n1": -3, "n2": 4}) is T

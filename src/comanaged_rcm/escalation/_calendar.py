@@ -39,7 +39,7 @@ class BusinessCalendar:
     """Business days: every day except the weekend days and the given holidays.
 
     Counting follows :func:`numpy.busday_count`: ``business_days_between(a, b)`` counts the
-    business days in ``[a, b)`` (negative when ``b`` is before ``a``).
+    business days in ``[a, b)``; when ``b`` is before ``a`` it is minus the count in ``(b, a]``.
 
     Args:
         holidays: Dates that are not business days.
@@ -75,13 +75,14 @@ class BusinessCalendar:
         return day.weekday() not in self.weekend and day not in self.holidays
 
     def business_days_between(self, start: datetime.date, end: datetime.date) -> int:
-        """Business days in ``[start, end)``; ``-business_days_between(end, start)`` when reversed.
+        """Business days in ``[start, end)``; minus those in ``(end, start]`` when reversed.
 
         Raises:
             ValidationError: When the span is longer than 200 years.
         """
         if end < start:
-            return -self.business_days_between(end, start)
+            one = datetime.timedelta(days=1)
+            return -self.business_days_between(end + one, start + one)
         if end == start:
             return 0
         if (end - start).days > _MAX_SPAN_DAYS:

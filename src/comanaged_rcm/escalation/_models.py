@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 
 from comanaged_rcm import serialize
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._expr import FieldType, parse_expression
 
 __all__ = [
@@ -210,9 +210,13 @@ class Inhibition:
     equal: tuple[str, ...] = attrs.field(default=(), validator=_identifiers)
 
 
-def _check_when(_: object, __: attrs.Attribute[Any], value: str | None) -> None:
-    if value is not None:
+def _check_when(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    try:
         parse_expression(value)
+    except RuleSyntaxError as exc:
+        raise ValidationError.single(f"$.{attribute.name}", "syntax", str(exc)) from exc
 
 
 def _check_template(_: object, __: attrs.Attribute[Any], value: str) -> None:

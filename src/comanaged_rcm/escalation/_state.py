@@ -423,7 +423,7 @@ class _Stepper:
         rung = rule.rungs[alert.rung]
         owner = alert.owner or None
         explanation = evaluation.explanation if evaluation else None
-        base = explanation.reason if explanation else reason
+        base = reason or (explanation.reason if explanation else "")
         if kind in {EventKind.FIRING, EventKind.ESCALATED, EventKind.PENDING}:
             base = f"{base} -> {rung.owner.describe()} ({rung.level.value})"
         group = ",".join(f"{g}={alert.labels.get(g, '')}" for g in rule.group_by)
