@@ -1,8 +1,13 @@
-import comanaged_rcm.escalation as escalation
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from comanaged_rcm import escalation
 
 
 class TestExports:
-    def test_all_is_pinned(self):
+    def test_all_is_pinned(self) -> None:
         """The package exports exactly these names, sorted."""
         assert escalation.__all__ == [
             "KPI_ROW_SCHEMA",
@@ -51,16 +56,15 @@ class TestExports:
             "step",
         ]
 
-    def test_every_name_resolves(self):
+    def test_every_name_resolves(self) -> None:
         """Every exported name is an attribute of the package."""
         for name in escalation.__all__:
             assert getattr(escalation, name) is not None
 
-    def test_import_does_not_load_scipy(self):
+    def test_import_does_not_load_scipy(self) -> None:
         """Importing the package does not import scipy (checked in a fresh interpreter)."""
-        import subprocess
-        import sys
-
         code = "import sys, comanaged_rcm.escalation; print('scipy' in sys.modules)"
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        out = subprocess.run(  # noqa: S603 - runs this interpreter on a fixed snippet
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
         assert out.stdout.strip() == "False"

@@ -1,5 +1,9 @@
+from __future__ import annotations
+
 import ast
 import builtins
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,7 +76,7 @@ HOSTILE = [
 
 class TestHostileInput:
     @pytest.mark.parametrize("text", HOSTILE)
-    def test_rejected_with_rule_syntax_error(self, text):
+    def test_rejected_with_rule_syntax_error(self, text: str) -> None:
         """Anything outside the grammar is a RuleSyntaxError with a line and column."""
         with pytest.raises(RuleSyntaxError) as info:
             parse_expression(text)
@@ -81,17 +85,19 @@ class TestHostileInput:
         assert isinstance(info.value, ValueError)
 
     @pytest.mark.parametrize("text", HOSTILE)
-    def test_never_executed(self, text, monkeypatch, tmp_path):
+    def test_never_executed(self, text: str, monkeypatch: pytest.MonkeyPatch) -> None:
         """Parsing only ever compiles to a syntax tree: eval/exec never run and compile only builds an AST."""
         real_compile = builtins.compile
-        calls = []
+        calls: list[str] = []
 
-        def guarded_compile(source, filename, mode, flags=0, *args, **kwargs):
+        def guarded_compile(
+            source: Any, filename: Any, mode: str, flags: int = 0, *args: Any, **kwargs: Any
+        ) -> Any:
             assert flags & ast.PyCF_ONLY_AST, "compile called without PyCF_ONLY_AST"
             calls.append(mode)
             return real_compile(source, filename, mode, flags, *args, **kwargs)
 
-        def forbidden(*_args, **_kwargs):
+        def forbidden(*_args: object, **_kwargs: object) -> None:
             raise AssertionError("eval/exec called")
 
         monkeypatch.setattr(builtins, "compile", guarded_compile)
@@ -101,36 +107,38 @@ class TestHostileInput:
             parse_expression(text)
         assert set(calls) <= {"eval"}
 
-    def test_import_attempt_has_no_side_effect(self, tmp_path):
+    def test_import_attempt_has_no_side_effect(self, tmp_path: Path) -> None:
         """An os.system payload is rejected and nothing is created on disk."""
         target = tmp_path / "pwned"
         with pytest.raises(RuleSyntaxError):
             parse_expression(f"__import__('os').system('touch {target}')")
         assert not target.exists()
 
-    def test_attribute_points_at_column(self):
+    def test_attribute_points_at_column(self) -> None:
         """The error names the construct and points at its column."""
         with pytest.raises(RuleSyntaxError) as info:
             parse_expression("balance > 1 and claim.payer == 'X'")
         assert "attribute access" in info.value.message
         assert info.value.column == 17
 
-    def test_dunder_message(self):
+    def test_dunder_message(self) -> None:
         """Dunder and private names are rejected by name."""
         with pytest.raises(RuleSyntaxError, match="names starting with '_'"):
             parse_expression("__class__ == 1")
 
-    def test_unknown_function_did_you_mean(self):
+    def test_unknown_function_did_you_mean(self) -> None:
         """A misspelled function gets a suggestion."""
-        with pytest.raises(RuleSyntaxError, match=r"unknown function 'days_sinse' \(did you mean 'days_since'\?\)"):
+        with pytest.raises(
+            RuleSyntaxError, match=r"unknown function 'days_sinse' \(did you mean 'days_since'\?\)"
+        ):
             parse_expression("days_sinse(last_touch) > 3")
 
-    def test_unknown_function_without_suggestion(self):
+    def test_unknown_function_without_suggestion(self) -> None:
         """An unrelated unknown function gets no suggestion."""
         with pytest.raises(RuleSyntaxError, match=r"unknown function 'system' at line"):
             parse_expression("system(1) > 3")
 
-    def test_syntax_error_position(self):
+    def test_syntax_error_position(self) -> None:
         """Python syntax errors keep their line and column."""
         with pytest.raises(RuleSyntaxError, match="invalid syntax") as info:
             parse_expression("balance >\n > 3")
@@ -138,51 +146,51 @@ class TestHostileInput:
 
 
 class TestLimits:
-    def test_too_long(self):
+    def test_too_long(self) -> None:
         """Over MAX_LENGTH characters is its own error."""
         text = "balance > 1 and " * (MAX_LENGTH // 16 + 1) + "balance > 1"
         with pytest.raises(RuleSyntaxError, match="too long"):
             parse_expression(text)
 
-    def test_too_deep(self):
+    def test_too_deep(self) -> None:
         """Nesting deeper than MAX_DEPTH is its own error."""
         text = "not " * (MAX_DEPTH + 2) + "flag"
         with pytest.raises(RuleSyntaxError, match="nested too deeply"):
             parse_expression(text)
 
-    def test_deep_parentheses_do_not_crash(self):
+    def test_deep_parentheses_do_not_crash(self) -> None:
         """Thousands of nested parentheses give a RuleSyntaxError, never a RecursionError."""
         text = "(" * 900 + "1" + ")" * 900
         with pytest.raises(RuleSyntaxError):
             parse_expression(text)
 
-    def test_deep_unary_within_length(self):
+    def test_deep_unary_within_length(self) -> None:
         """A long chain of unary minus within the length limit is rejected cleanly."""
         with pytest.raises(RuleSyntaxError):
             parse_expression("-" * (MAX_LENGTH - 5) + "1 > 0")
 
-    def test_too_many_nodes(self):
+    def test_too_many_nodes(self) -> None:
         """More than MAX_NODES syntax nodes is its own error."""
         text = " + ".join(["a"] * (MAX_NODES // 2 + 5)) + " > 0"
         assert len(text) <= MAX_LENGTH
         with pytest.raises(RuleSyntaxError, match="too many nodes"):
             parse_expression(text)
 
-    def test_not_a_string(self):
+    def test_not_a_string(self) -> None:
         """A non-string expression is rejected."""
         with pytest.raises(RuleSyntaxError, match="must be a string"):
             parse_expression(5)  # type: ignore[arg-type]
 
 
 class TestTree:
-    def test_chained_comparison(self):
+    def test_chained_comparison(self) -> None:
         """A chained comparison keeps every operator and operand."""
         root = parse_expression("0 < a <= 10").root
         assert isinstance(root, Compare)
         assert root.ops == ("<", "<=")
         assert [type(o) for o in root.operands] == [Literal, Field, Literal]
 
-    def test_in_options(self):
+    def test_in_options(self) -> None:
         """The literal tuple after in becomes Options; negative numbers are literals."""
         root = parse_expression("code not in (1, -2, 3.5)").root
         assert isinstance(root, Compare)
@@ -190,7 +198,7 @@ class TestTree:
         assert isinstance(options, Options)
         assert options.values == (1.0, -2.0, 3.5)
 
-    def test_nodes_and_fields(self):
+    def test_nodes_and_fields(self) -> None:
         """Calls, today, not, negation and boolean operators are whitelisted nodes."""
         expr = parse_expression("not flag or -days_since(d) < 3 and today == d")
         kinds = {type(n) for n in expr.root.walk()}
@@ -198,7 +206,7 @@ class TestTree:
         assert expr.fields() == frozenset({"flag", "d"})
         assert str(expr) == expr.text
 
-    def test_source_segments(self):
+    def test_source_segments(self) -> None:
         """Each node keeps its source text for explanations."""
         root = parse_expression("balance > 5000 and payer == 'A'").root
         assert isinstance(root, BoolOp)
@@ -213,9 +221,11 @@ class TestTypes:
         "flag": FieldType.BOOLEAN,
     }
 
-    def test_unknown_field_did_you_mean(self):
+    def test_unknown_field_did_you_mean(self) -> None:
         """A misspelled field is an error at load time with a suggestion and its position."""
-        with pytest.raises(RuleSyntaxError, match=r"unknown field 'balanse' \(did you mean 'balance'\?\)") as info:
+        with pytest.raises(
+            RuleSyntaxError, match=r"unknown field 'balanse' \(did you mean 'balance'\?\)"
+        ) as info:
             check_types(parse_expression("flag and balanse > 3"), self.SCHEMA)
         assert info.value.column == 10
 
@@ -235,14 +245,15 @@ class TestTypes:
             ("payer in (1, 2)", "must be number"),
             ("balance in ('a', 1)", "mixes types"),
             ("flag in (True, False)", "needs numbers or strings"),
+            ("balance in (1, 2) < 3", "only allowed after 'in'"),
         ],
     )
-    def test_type_errors(self, text, match):
+    def test_type_errors(self, text: str, match: str) -> None:
         """No coercion and no truthiness: mismatched types are errors at load time."""
         with pytest.raises(RuleSyntaxError, match=match):
             check_types(parse_expression(text), self.SCHEMA)
 
-    def test_inference(self):
+    def test_inference(self) -> None:
         """Without a schema each field's type comes from its use."""
         _, types = check_types(parse_expression("a > 1 and b == 'x' and days_since(c) > 2 and d and e == a"))
         assert types == {
@@ -253,26 +264,26 @@ class TestTypes:
             "e": FieldType.NUMBER,
         }
 
-    def test_inference_through_later_use(self):
+    def test_inference_through_later_use(self) -> None:
         """A field compared with another is typed by the other's later use."""
         _, types = check_types(parse_expression("x == y and y > 3"))
         assert types == {"x": FieldType.NUMBER, "y": FieldType.NUMBER}
 
-    def test_inference_conflict(self):
+    def test_inference_conflict(self) -> None:
         """Using one field as two types is an error."""
         with pytest.raises(RuleSyntaxError, match="cannot compare number with text"):
             check_types(parse_expression("a > 1 and a == 'x'"))
 
-    def test_cannot_infer(self):
+    def test_cannot_infer(self) -> None:
         """A field whose type nothing implies must be declared."""
         with pytest.raises(RuleSyntaxError, match="cannot infer the type of field 'x'"):
             check_types(parse_expression("x == y"))
 
-    def test_partial_schema_with_inference(self):
+    def test_partial_schema_with_inference(self) -> None:
         """With infer=True, declared fields are checked and the rest inferred."""
         _, types = check_types(parse_expression("balance > 1 and z == 'q'"), self.SCHEMA, infer=True)
         assert types == {"balance": FieldType.NUMBER, "z": FieldType.TEXT}
 
-    def test_literal_only_comparison(self):
+    def test_literal_only_comparison(self) -> None:
         """Comparisons of literals type-check."""
         assert check_types(parse_expression("1 < 2"))[0] is FieldType.BOOLEAN

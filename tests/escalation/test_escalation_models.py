@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import datetime
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,8 +30,8 @@ from comanaged_rcm.escalation import (
 )
 
 
-def make(**kwargs):
-    fields = {
+def make(**kwargs: Any) -> Rule:
+    fields: dict[str, Any] = {
         "id": "r",
         "when": "balance > 1",
         "applies_to": FactKind.CLAIM,
@@ -78,30 +81,33 @@ rules = st.builds(
     keep_firing_for=holds,
     clear_when=st.none() | conditions,
     min_count=st.none() | st.builds(MinCount, identifiers, st.integers(1, 100)),
-    inhibited_by=st.lists(st.builds(Inhibition, identifiers, st.lists(identifiers, max_size=2, unique=True).map(tuple)), max_size=2).map(tuple),
+    inhibited_by=st.lists(
+        st.builds(Inhibition, identifiers, st.lists(identifiers, max_size=2, unique=True).map(tuple)),
+        max_size=2,
+    ).map(tuple),
 )
 
 
 class TestRoundTrip:
     @settings(max_examples=100, deadline=None)
     @given(rule=rules)
-    def test_rule_round_trips_exactly(self, rule):
+    def test_rule_round_trips_exactly(self, rule: Rule) -> None:
         """Any rule survives JSON and back unchanged, with the same content hash."""
         again = serialize.from_json(serialize.to_json(rule), Rule)
         assert again == rule
         assert again.content_hash() == rule.content_hash()
 
-    def test_default_rule_set_round_trips(self):
+    def test_default_rule_set_round_trips(self) -> None:
         """The default rule set round-trips through JSON."""
         rule_set = default_rules()
         assert serialize.from_json(serialize.to_json(rule_set), RuleSet) == rule_set
 
-    def test_calendar_round_trips(self):
+    def test_calendar_round_trips(self) -> None:
         """A business calendar round-trips through JSON."""
         cal = BusinessCalendar(holidays=frozenset({datetime.date(2026, 12, 25)}), weekend=frozenset({4, 5}))
         assert serialize.from_json(serialize.to_json(cal), BusinessCalendar) == cal
 
-    def test_bad_expression_in_json_names_the_path(self):
+    def test_bad_expression_in_json_names_the_path(self) -> None:
         """A rule document with a hostile condition is rejected at $.when."""
         data = serialize.to_dict(make())
         data["when"] = "__import__('os')"
@@ -110,7 +116,7 @@ class TestRoundTrip:
         assert info.value.issues[0].path == "$.when"
         assert "names starting with '_'" in info.value.issues[0].message
 
-    def test_unknown_keys_rejected(self):
+    def test_unknown_keys_rejected(self) -> None:
         """Unknown keys in a rule document are rejected."""
         data = serialize.to_dict(make())
         data["colour"] = "red"
@@ -119,8 +125,8 @@ class TestRoundTrip:
 
 
 class TestRuleValidation:
-    def test_construction_parses_condition(self):
-        """Building a rule with a bad condition is a ValidationError at the field, caused by the RuleSyntaxError."""
+    def test_construction_parses_condition(self) -> None:
+        """A bad condition is a ValidationError at its field, caused by the RuleSyntaxError."""
         with pytest.raises(ValidationError) as info:
             make(when="balance.real > 1")
         assert info.value.issues[0].path == "$.when"
@@ -145,13 +151,13 @@ class TestRuleValidation:
             ({"message": "{"}, "$.message"),
         ],
     )
-    def test_bad_fields(self, kwargs, path):
+    def test_bad_fields(self, kwargs: dict[str, Any], path: str) -> None:
         """Bad fields raise ValidationError naming the path."""
         with pytest.raises(ValidationError) as info:
             make(**kwargs)
         assert info.value.issues[0].path == path
 
-    def test_model_validators(self):
+    def test_model_validators(self) -> None:
         """Owners, holds, guards and inhibitions validate their fields."""
         with pytest.raises(ValidationError, match="'ref' must be a non-empty string"):
             Owner.party(" ")
@@ -164,14 +170,14 @@ class TestRuleValidation:
         with pytest.raises(ValidationError, match="must be a field name"):
             Inhibition("r", ("x y",))
 
-    def test_unknown_policy_defaults(self):
+    def test_unknown_policy_defaults(self) -> None:
         """UNKNOWN escalates for decision owners (fail closed) and holds otherwise."""
         assert make(owner=Owner.decision("write_off")).unknown_policy is OnUnknown.ESCALATE
         assert make(level=Level.PROVIDER_DECISION_OWNER).unknown_policy is OnUnknown.ESCALATE
         assert make().unknown_policy is OnUnknown.HOLD
         assert make(owner=Owner.decision("w"), on_unknown=OnUnknown.IGNORE).unknown_policy is OnUnknown.IGNORE
 
-    def test_rungs(self):
+    def test_rungs(self) -> None:
         """The ladder starts with the rule's own level, owner, deadline and climb delay."""
         rung = Rung(level=Level.PROVIDER_DECISION_OWNER, owner=Owner.decision("write_off"))
         rule = make(deadline=1, escalate_after=2, ladder=(rung,))
@@ -180,35 +186,37 @@ class TestRuleValidation:
         )
         assert rule.rungs[1] == rung
 
-    def test_content_hash_changes(self):
+    def test_content_hash_changes(self) -> None:
         """The content hash changes with any field."""
         assert make().content_hash() != make(when="balance > 2").content_hash()
         assert make().content_hash() == make().content_hash()
         assert len(make().content_hash()) == 16
 
-    def test_owner_descriptions(self):
+    def test_owner_descriptions(self) -> None:
         """Owners describe how they are found."""
         assert Owner.decision("write_off").describe() == "the decision owner for 'write_off'"
         assert Owner.party("cfo").describe() == "party 'cfo'"
 
 
 class TestRuleSet:
-    def test_duplicate_ids(self):
+    def test_duplicate_ids(self) -> None:
         """Rule ids are unique in a set."""
         with pytest.raises(ValidationError) as info:
             RuleSet(rules=(make(), make()))
         assert info.value.issues[0].path == "$.rules[1].id"
 
-    def test_inhibition_must_reference_another_rule(self):
+    def test_inhibition_must_reference_another_rule(self) -> None:
         """An inhibition names another rule of the set."""
         with pytest.raises(ValidationError, match="inhibiting rule 'ghost'"):
             RuleSet(rules=(make(inhibited_by=(Inhibition("ghost", ("payer",)),)),))
         with pytest.raises(ValidationError, match="inhibiting rule 'r'"):
             RuleSet(rules=(make(inhibited_by=(Inhibition("r", ()),)),))
 
-    def test_compile_rules_uses_schema_and_infers_the_rest(self):
+    def test_compile_rules_uses_schema_and_infers_the_rest(self) -> None:
         """compile_rules checks declared fields and infers the others."""
-        rule_set = RuleSet(rules=(make(when="balance > 1 and payer == 'A'"),), schema={"balance": FieldType.NUMBER})
+        rule_set = RuleSet(
+            rules=(make(when="balance > 1 and payer == 'A'"),), schema={"balance": FieldType.NUMBER}
+        )
         (compiled,) = compile_rules(rule_set)
         assert compiled.schema == {"balance": FieldType.NUMBER, "payer": FieldType.TEXT}
         bad = RuleSet(rules=(make(when="balance == 'x'"),), schema={"balance": FieldType.NUMBER})
@@ -218,7 +226,7 @@ class TestRuleSet:
 
 
 class TestDefaults:
-    def test_default_rules_compile(self):
+    def test_default_rules_compile(self) -> None:
         """The default rules compile against their schema, and every KPI rule reads KPI columns."""
         rule_set = default_rules()
         compiled = compile_rules(rule_set)
@@ -230,14 +238,14 @@ class TestDefaults:
         assert ids["write_off_over_limit"].rule.unknown_policy is OnUnknown.ESCALATE
         assert ids["payer_denial_rate"].rule.unknown_policy is OnUnknown.HOLD
 
-    def test_limits_flow_into_conditions(self):
+    def test_limits_flow_into_conditions(self) -> None:
         """Custom limits appear in the conditions as written literals."""
         rule_set = default_rules(write_off_limit=2500, denial_rate_limit=6.5)
         whens = {r.id: r.when for r in rule_set.rules}
         assert whens["write_off_over_limit"].endswith("balance > 2500")
         assert whens["payer_denial_rate"].endswith("value > 6.5")
 
-    def test_kpi_rule_on_scorecard_columns(self):
+    def test_kpi_rule_on_scorecard_columns(self) -> None:
         """The denial-rate rule reads Scorecard.to_columns() shaped rows (percent scale, NaN undefined)."""
         (rule,) = [c for c in compile_rules(default_rules()) if c.rule.id == "payer_denial_rate"]
         columns = {
@@ -252,12 +260,12 @@ class TestDefaults:
         assert rule.evaluate_batch(columns).tolist() == [1, 1, 0, 0, 0]
 
     @pytest.mark.parametrize("kwargs", [{"write_off_limit": 0}, {"min_claims": -1}, {"appeal_limit": True}])
-    def test_bad_limits(self, kwargs):
+    def test_bad_limits(self, kwargs: dict[str, Any]) -> None:
         """Non-positive limits are rejected."""
         with pytest.raises(ValidationError, match="must be > 0"):
             default_rules(**kwargs)
 
-    def test_integer_limits(self):
+    def test_integer_limits(self) -> None:
         """Counts must be integers."""
         with pytest.raises(ValidationError, match="must be integers"):
             default_rules(min_claims=2.5)  # type: ignore[arg-type]

@@ -279,7 +279,8 @@ def parse_expression(text: str) -> Expression:
         raise RuleSyntaxError(
             f"invalid syntax: {exc.msg}", text=text, line=exc.lineno or 1, column=exc.offset or 1
         ) from None
-    except (RecursionError, MemoryError, ValueError) as exc:
+    except (RecursionError, MemoryError, ValueError) as exc:  # pragma: no cover - the length limit keeps
+        # the parser far from its stack limit; ast.parse documents these, so they still map to our error
         raise RuleSyntaxError(f"expression cannot be parsed: {exc}", text=text) from None
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
