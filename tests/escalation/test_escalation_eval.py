@@ -77,10 +77,18 @@ class TestKleene:
         """FALSE and UNKNOWN is FALSE: a decided clause wins over a missing fact."""
         assert outcome("n1 > 5 and n2 > 5", {"n1": 1.0, "n2": None}) is F
 
-    def test_error_is_never_hidden(self) -> None:
-        """An ERROR operand makes the whole condition ERROR, even next to FALSE or TRUE."""
-        assert outcome("n1 > 5 and n2 / n1 > 1", {"n1": 0.0, "n2": 1.0}) is E
-        assert outcome("n2 > 0 or n2 / n1 > 1", {"n1": 0.0, "n2": 1.0}) is E
+    def test_errors_follow_left_to_right_evaluation(self) -> None:
+        """and/or stop at the first deciding clause, like Python: an ERROR before it counts, after it not."""
+        record = {"n1": 0.0, "n2": 1.0}
+        assert outcome("n1 > 5 and n2 / n1 > 1", record) is F
+        assert outcome("n2 / n1 > 1 and n1 > 5", record) is E
+        assert outcome("n2 > 0 or n2 / n1 > 1", record) is T
+        assert outcome("n2 / n1 > 1 or n2 > 0", record) is E
+        assert outcome("n2 > 0 and n2 / n1 > 1", record) is E
+        assert outcome("t1 == 'A' and n2 / n1 > 1", record) is E  # UNKNOWN does not decide an and
+        assert outcome("t1 == 'A' and n1 > 5", record) is F
+        assert outcome("0 < n1 < n2 / n1", record) is F  # chained comparisons stop too
+        assert outcome("n1 + n2 / n1 > 1", record) is E  # arithmetic never short-circuits
 
     @pytest.mark.parametrize("missing", [None, math.nan, np.nan, np.float64("nan")])
     def test_missing_numbers(self, missing: object) -> None:

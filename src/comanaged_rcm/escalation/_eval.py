@@ -7,8 +7,12 @@ Both follow the same rules, so they agree on every record:
 * ``and`` / ``or`` / ``not`` follow Kleene's three-valued logic (``False and UNKNOWN`` is False,
   ``True or UNKNOWN`` is True).
 * An evaluation error (division by zero, a non-finite result, a value of the wrong type in the
-  record: ``"6000"`` for a number) is ERROR, a fourth outcome that is never hidden: every operand
-  is evaluated, and an ERROR anywhere makes the whole condition ERROR.
+  record: ``"6000"`` for a number) is ERROR, a fourth outcome. Comparisons, arithmetic and
+  function calls with an ERROR operand are ERROR. ``and`` / ``or`` read their clauses left to
+  right and stop, like Python, at the first clause that decides them (FALSE for ``and``, TRUE
+  for ``or``); an ERROR met before that makes the whole condition ERROR, one after it is never
+  reached. So ``action == 'write_off' and balance / units > 100`` does not fail on items that
+  are not write-offs, while ``balance / units > 100 and ...`` fails wherever ``units`` is 0.
 """
 
 from __future__ import annotations
@@ -207,6 +211,24 @@ class ScalarProgram:
                 return read(record)
 
             return number
+        if kind is FieldType.TEXT:
+
+            def text(record: Mapping[str, Any], _: Env) -> Value:
+                value = record.get(name)
+                if value.__class__ is str:
+                    return value or None
+                return read(record)
+
+            return text
+        if kind is FieldType.DATE:
+
+            def date(record: Mapping[str, Any], _: Env) -> Value:
+                value = record.get(name)
+                if value.__class__ is datetime.date:
+                    return value
+                return read(record)
+
+            return date
         return lambda record, _: read(record)
 
     def _compare(self, node: Compare) -> ScalarFn:
@@ -230,6 +252,19 @@ class ScalarProgram:
                     return None
                 return (value in members) != negate
 
+            if isinstance(left, Field) and self.types[left.name] is FieldType.TEXT:
+                name = left.name
+                read_text = _slow(name, FieldType.TEXT)
+
+                def text_member(record: Mapping[str, Any], _: Env) -> Value:
+                    value = record.get(name)
+                    if value.__class__ is not str:
+                        value = read_text(record)
+                    if not value:
+                        return None
+                    return (value in members) != negate
+
+                return text_member
             return member
         compare = _ORDER[op]
         if isinstance(left, Field) and isinstance(right, Literal):
@@ -246,7 +281,14 @@ class ScalarProgram:
                 value = read(record)
                 return None if value is None else compare(value, constant)
 
-            return field_literal
+            def text_literal(record: Mapping[str, Any], _: Env) -> Value:
+                value = record.get(name)
+                if value.__class__ is str:
+                    return compare(value, constant) if value else None
+                value = read(record)
+                return None if value is None else compare(value, constant)
+
+            return text_literal if self.types[name] is FieldType.TEXT else field_literal
         rhs = self.compile(right)
 
         def pair(record: Mapping[str, Any], env: Env) -> Value:
@@ -268,8 +310,8 @@ class ScalarProgram:
             for part in parts:
                 value = part(record, env)
                 if value is True:
-                    result = True
-                elif value is None and result is False:
+                    return True
+                if value is None:
                     result = None
             return result
 
@@ -282,8 +324,10 @@ class ScalarProgram:
 
             def and2(record: Mapping[str, Any], env: Env) -> Value:
                 a = first(record, env)
+                if a is False:
+                    return False
                 b = second(record, env)
-                if a is False or b is False:
+                if b is False:
                     return False
                 if a is None or b is None:
                     return None
@@ -296,8 +340,8 @@ class ScalarProgram:
             for part in parts:
                 value = part(record, env)
                 if value is False:
-                    result = False
-                elif value is None and result is True:
+                    return False
+                if value is None:
                     result = None
             return result
 
@@ -328,6 +372,14 @@ class ScalarProgram:
     def _call(self, node: Call) -> ScalarFn:
         args = [self.compile(a) for a in node.args]
         name = node.name
+        if name == "days_since":
+            (since,) = args
+
+            def days_since(record: Mapping[str, Any], env: Env) -> Value:
+                value = since(record, env)
+                return None if value is None else float((env[0] - value).days)
+
+            return days_since
 
         def call(record: Mapping[str, Any], env: Env) -> Value:
             values = [a(record, env) for a in args]
@@ -339,8 +391,6 @@ class ScalarProgram:
                 return min(values)
             if name == "max":
                 return max(values)
-            if name == "days_since":
-                return float((env[0] - values[0]).days)
             if name == "days_between":
                 return float((values[1] - values[0]).days)
             return float(env[1].business_days_between(values[0], values[1]))
@@ -663,9 +713,33 @@ class VectorProgram:
         return call
 
 
+def _short_circuit(results: Sequence[Vec], size: int, *, stop_on: bool) -> Vec:
+    """Left-to-right and/or over clauses when some may be ERROR (see the module docstring)."""
+    alive = np.ones(size, dtype=bool)  # rows not yet decided by a clause or an error
+    error = np.zeros(size, dtype=bool)
+    decided = np.zeros(size, dtype=bool)  # rows decided TRUE (or) / FALSE (and)
+    unknown = np.zeros(size, dtype=bool)
+    for value, u, e in results:
+        if e is not None:
+            error |= e & alive
+            alive &= ~e
+        hit = value if stop_on else ~value
+        if u is not None:
+            hit = hit & ~u
+            unknown |= u & alive
+        hit = hit & alive
+        decided |= hit
+        alive &= ~hit
+    unknown &= alive
+    truth = decided if stop_on else alive & ~unknown
+    return truth, unknown, error
+
+
 def _vector_and(parts: Sequence[VectorFn]) -> VectorFn:
     def kleene_and(batch: BatchContext) -> Vec:
         results = [part(batch) for part in parts]
+        if any(e is not None for _, _, e in results):
+            return _short_circuit(results, batch.size, stop_on=False)
         truth = results[0][0].copy()
         for value, _, _ in results[1:]:
             truth &= value
@@ -687,6 +761,8 @@ def _vector_and(parts: Sequence[VectorFn]) -> VectorFn:
 def _vector_or(parts: Sequence[VectorFn]) -> VectorFn:
     def kleene_or(batch: BatchContext) -> Vec:
         results = [part(batch) for part in parts]
+        if any(e is not None for _, _, e in results):
+            return _short_circuit(results, batch.size, stop_on=True)
         truth = results[0][0].copy()
         for value, _, _ in results[1:]:
             truth |= value
