@@ -90,6 +90,57 @@ class TestKleene:
         assert outcome("0 < n1 < n2 / n1", record) is F  # chained comparisons stop too
         assert outcome("n1 + n2 / n1 > 1", record) is E  # arithmetic never short-circuits
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "n1 > 5 and n2 / n1 > 1",
+            "n2 / n1 > 1 and n1 > 5",
+            "n2 > 0 or n2 / n1 > 1",
+            "n2 / n1 > 1 or n2 > 0",
+            "t1 == 'A' and n2 / n1 > 1",
+            "t1 == 'A' or n2 / n1 > 1 or n1 > -1",
+            "not (n2 / n1 > 1) or t1 != 'B'",
+            "0 < n1 < n2 / n1",
+        ],
+    )
+    def test_vectorized_left_to_right(self, text: str) -> None:
+        """The vectorized path stops at the same clause as the scalar path, row by row."""
+        records: list[dict[str, Any]] = [
+            {"n1": 0.0, "n2": 1.0, "t1": "A"},
+            {"n1": 0.0, "n2": -1.0, "t1": None},
+            {"n1": 2.0, "n2": 10.0, "t1": "B"},
+            {"n1": None, "n2": 1.0, "t1": "A"},
+            {"n1": 0.0, "n2": None, "t1": "B"},
+        ]
+        c = compiled(text)
+        expected = [int(c.evaluate(r, as_of=AS_OF).outcome) for r in records]
+        columns = to_columns_plain([{**r, "t1": r["t1"] or ""} for r in records])
+        assert c.evaluate_batch(columns, as_of=AS_OF).tolist() == expected
+
+    def test_vectorized_errors_without_missing_values(self) -> None:
+        """Negation, multiplication and errors in columns without missing values match the scalar path."""
+        records: list[dict[str, Any]] = [
+            {"n1": 0.0, "n2": 1.0, "t1": "A"},
+            {"n1": 2.0, "n2": 3.0, "t1": "B"},
+            {"n1": -1.0, "n2": 3.0, "t1": "A"},
+        ]
+        for text in ["-n1 * n2 < 0 and n2 / n1 > 1", "n2 / n1 > 1 or -n1 * n2 < 0"]:
+            c = compiled(text)
+            expected = [int(c.evaluate(r, as_of=AS_OF).outcome) for r in records]
+            assert c.evaluate_batch(to_columns_plain(records), as_of=AS_OF).tolist() == expected
+        assert [int(compiled("-n1 * n2 < 0 and n2 / n1 > 1").evaluate(r).outcome) for r in records] == [
+            0,
+            1,
+            0,
+        ]
+
+    def test_text_fields_compared(self) -> None:
+        """Two text fields compare by value; an empty one is missing."""
+        schema = {"t1": FieldType.TEXT, "t2": FieldType.TEXT}
+        assert outcome("t1 == t2", {"t1": "A", "t2": "A"}, schema) is T
+        assert outcome("t1 != t2", {"t1": "A", "t2": ""}, schema) is U
+        assert outcome("t1 == t2", {"t1": np.str_("A"), "t2": "A"}, schema) is T
+
     @pytest.mark.parametrize("missing", [None, math.nan, np.nan, np.float64("nan")])
     def test_missing_numbers(self, missing: object) -> None:
         """None and NaN are missing: comparisons with them are UNKNOWN."""
@@ -252,6 +303,18 @@ class TestExplanation:
         """The fast scalar path gives the same outcome without an explanation."""
         fn = compiled("n1 > 5").scalar(as_of=AS_OF, calendar=CALENDAR)
         assert [fn({"n1": 9}), fn({"n1": 1}), fn({}), fn({"n1": "9"})] == [T, F, U, E]
+        both = compiled("n1 > 5 and n2 > 1").scalar(as_of=AS_OF)
+        assert [both({"n1": 9, "n2": 2}), both({"n1": 1}), both({"n1": 9}), both({"n1": 9, "n2": "2"})] == [
+            T,
+            F,
+            U,
+            E,
+        ]
+        either = compiled("n1 > 5 or n2 > 1")
+        assert either.evaluate_batch({"n1": np.array([9.0, 1.0]), "n2": np.array([0.0, 0.0])}).tolist() == [
+            T,
+            F,
+        ]
 
     def test_bad_record(self) -> None:
         """A record that is not a mapping is a ValidationError."""

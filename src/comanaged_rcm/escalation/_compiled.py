@@ -152,6 +152,24 @@ class CompiledRule:
         env = (as_of or _today(), calendar or _DEFAULT_CALENDAR)
         fn = self._scalar
         true, false, unknown, error = Outcome.TRUE, Outcome.FALSE, Outcome.UNKNOWN, Outcome.ERROR
+        root = self.condition.root
+        if isinstance(root, BoolOp) and root.op == "and":
+            parts = [part for _, part in self._clauses]
+
+            def run_and(record: Mapping[str, Any]) -> Outcome:
+                result = true
+                try:
+                    for part in parts:
+                        value = part(record, env)
+                        if value is False:
+                            return false
+                        if value is None:
+                            result = unknown
+                except EvalFailure:
+                    return error
+                return result
+
+            return run_and
 
         def run(record: Mapping[str, Any]) -> Outcome:
             try:
