@@ -438,6 +438,15 @@ class TestSilencesAndInhibition:
 
 
 class TestFactsAndDedup:
+    def test_many_other_entities(self) -> None:
+        """An open alert is found among many other rows and resolves when its row turns false."""
+        ids = [f"C{i}" for i in range(500)]
+        state, events = run([rule()], [claims(balance=[500.0] + [5.0] * 499, claim_id=ids)])
+        assert len(events) == 1
+        _, events = run([rule()], [claims(balance=[5.0] * 500, claim_id=ids)], state=state, start=1)
+        assert kinds(events) == [EventKind.RESOLVED]
+        assert events[0].labels == {"claim_id": "C0"}
+
     def test_records_as_list(self) -> None:
         """A list of records works like columns (object values, None missing)."""
         records = [{"claim_id": "C1", "balance": 500}, {"claim_id": "C2", "balance": None}]
@@ -460,8 +469,9 @@ class TestFactsAndDedup:
 
     def test_rule_without_dedup_keys(self) -> None:
         """Without dedup keys the rule has one alert."""
-        _, events = run([rule(dedup_keys=())], [claims(balance=[500.0, 700.0])])
-        assert len(events) == 1
+        r = rule(dedup_keys=())
+        _, events = run([r], [claims(balance=[500.0, 700.0]), claims(balance=[5.0, 7.0])])
+        assert kinds(events) == [EventKind.FIRING, EventKind.RESOLVED]
 
     @given(values=st.dictionaries(st.sampled_from(["a", "b", "c"]), st.text(max_size=5)))
     def test_dedup_key_is_stable(self, values: dict[str, str]) -> None:

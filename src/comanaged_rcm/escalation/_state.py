@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeAlias, cast, runtime_checkable
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
@@ -328,6 +329,25 @@ class _Prepared:
     def labels(self, row: int) -> dict[str, str]:
         return {name: _label(self.columns[name][row]) for name in self.label_fields}
 
+    def may_match(self, alerts: Iterable[Alert]) -> npt.NDArray[np.bool_]:
+        """Rows that may belong to one of ``alerts`` (a vectorized superset filter on text keys)."""
+        dedup = self.compiled.rule.dedup_keys
+        mask = np.zeros(self.size, dtype=bool)
+        if not dedup:
+            mask[:1] = True  # every row is the same entity: one row stands for it
+            return mask
+        mask[:] = True
+        alerts = list(alerts)
+        for name in dedup:
+            column = self.columns.get(name)
+            if column is None:
+                continue
+            array = np.asarray(column)
+            if array.dtype.kind != "U":
+                return np.ones(self.size, dtype=bool)
+            mask &= np.isin(array, sorted({a.labels.get(name, "") for a in alerts}))
+        return mask
+
     def key_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
         dedup = self.compiled.rule.dedup_keys
         return {name: labels.get(name, "") for name in dedup}
@@ -471,7 +491,10 @@ class _Stepper:
     def run_rule(self, prepared: _Prepared) -> None:
         rule = prepared.compiled.rule
         existing = {k: a for k, a in self.alerts.items() if a.rule == rule.id}
-        rows = np.flatnonzero(prepared.fire | prepared.hold) if not existing else np.arange(prepared.size)
+        wanted = prepared.fire | prepared.hold
+        if existing:
+            wanted = wanted | prepared.may_match(existing.values())
+        rows = np.flatnonzero(wanted)
         # per entity: (decision, row) with decision 2 = fire, 1 = hold, 0 = clear
         entities: dict[str, tuple[int, int, dict[str, str]]] = {}
         for row in rows.tolist():
