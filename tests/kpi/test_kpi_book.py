@@ -6,7 +6,7 @@ import datetime
 
 import numpy as np
 import pytest
-from conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
+from tests.kpi.conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi import Book

@@ -6,7 +6,7 @@ from typing import Any
 
 import attrs
 import pytest
-from conftest import JANUARY, LEDGER, TRANSACTIONS
+from tests.kpi.conftest import JANUARY, LEDGER, TRANSACTIONS
 from hypothesis import given
 from hypothesis import strategies as st
 

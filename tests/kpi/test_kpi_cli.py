@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
+from tests.kpi.conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
 
 from comanaged_rcm.cli import main
 

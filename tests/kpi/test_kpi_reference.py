@@ -12,7 +12,7 @@ import datetime
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from test_kpi_properties import JANUARY, ledgers
+from tests.kpi.test_kpi_properties import JANUARY, ledgers
 
 from comanaged_rcm.kpi import Book, evaluate
 

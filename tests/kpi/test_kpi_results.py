@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import JANUARY
+from tests.kpi.conftest import JANUARY
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -229,7 +229,7 @@ class TestPartials:
 
     def test_partials_of_different_books_refuse_to_merge(self, book: Book) -> None:
         """A partial with work items cannot merge with one without (their gaps differ)."""
-        from conftest import TRANSACTIONS  # noqa: PLC0415 - test data kept beside its use
+        from tests.kpi.conftest import TRANSACTIONS  # noqa: PLC0415 - test data kept beside its use
 
         with pytest.raises(ValidationError, match="different tables"):
             measures(book, JANUARY) + measures(Book(transactions=TRANSACTIONS), JANUARY)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import JANUARY, LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS, columns
+from tests.kpi.conftest import JANUARY, LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS, columns
 
 from comanaged_rcm.errors import ConventionError
 from comanaged_rcm.kpi import Book, evaluate
