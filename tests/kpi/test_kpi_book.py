@@ -6,10 +6,10 @@ import datetime
 
 import numpy as np
 import pytest
-from tests.kpi.conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi import Book
+from tests.kpi.conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
 
 
 def issues(**tables: object) -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ from typing import Any
 
 import attrs
 import pytest
-from tests.kpi.conftest import JANUARY, LEDGER, TRANSACTIONS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,6 +31,7 @@ from comanaged_rcm.kpi import (
     unregister,
 )
 from comanaged_rcm.serialize import from_dict, to_dict
+from tests.kpi.conftest import JANUARY, LEDGER, TRANSACTIONS
 
 REQUIRED = [
     "net_collection_rate",

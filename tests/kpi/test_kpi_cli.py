@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.kpi.conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
 
 from comanaged_rcm.cli import main
+from tests.kpi.conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
 
 
 def write(path: Path, table: dict[str, list[object]]) -> str:

@@ -12,9 +12,9 @@ import datetime
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from tests.kpi.test_kpi_properties import JANUARY, ledgers
 
 from comanaged_rcm.kpi import Book, evaluate
+from tests.kpi.test_kpi_properties import JANUARY, ledgers
 
 SIGN = {"charge": 1, "refund": 1, "payment": -1, "contractual_adjustment": -1, "write_off": -1}
 

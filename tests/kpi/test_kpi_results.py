@@ -7,7 +7,6 @@ import itertools
 
 import numpy as np
 import pytest
-from tests.kpi.conftest import JANUARY
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi import Book, KPIResult, Scorecard, Status, Target, Tier, evaluate, measures, trend
 from comanaged_rcm.periods import Cadence, Period
 from comanaged_rcm.serialize import from_dict, to_dict
+from tests.kpi.conftest import JANUARY
 
 D = datetime.date
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from tests.kpi.conftest import JANUARY, LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS, columns
 
 from comanaged_rcm.errors import ConventionError
 from comanaged_rcm.kpi import Book, evaluate
 from comanaged_rcm.periods import Period
+from tests.kpi.conftest import JANUARY, LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS, columns
 
 D = datetime.date
 
