@@ -32,24 +32,24 @@ def _trend(values: list[float | None]) -> tuple[TrendPoint, ...]:
 def report() -> GovernanceReport:
     period = Cadence.weekly().periods_ending(AS_OF, 1)[0]
     ncr = KpiLine(
-        metric="net_collection_rate", name="Net collection rate", tier="outcome", unit="ratio",
-        direction="higher_is_better", value=0.9612, numerator=96120.0, denominator=100000.0,
-        convention="ncr.posting_period.v1", target=0.95, status="on_track", change=0.004,
-        trend=_trend([0.95, 0.955, None, 0.9612]),
+        metric="net_collection_rate", name="Net collection rate", tier="outcome", unit="percent",
+        direction="higher", value=96.12, numerator=96120.0, denominator=100000.0,
+        convention="ncr.posting_period.v1", target=95.0, status="on_track", change=0.4,
+        trend=_trend([95.0, 95.5, None, 96.12]),
     )
     dar = KpiLine(
-        metric="days_in_ar", name="Days in A/R", tier="outcome", unit="days", direction="lower_is_better",
+        metric="days_in_ar", name="Days in A/R", tier="outcome", unit="days", direction="lower",
         value=47.5, numerator=475000.0, denominator=10000.0, convention="dar.trailing_90d.v1",
         target=40.0, status="breach", change=2.5, trend=_trend([44.0, 45.0, 45.0, 47.5]),
     )
     denial = KpiLine(
-        metric="initial_denial_rate", name="Initial denial rate <script>", tier="driver", unit="ratio",
-        direction="lower_is_better", value=None, numerator=0.0, denominator=0.0,
+        metric="initial_denial_rate", name="Initial denial rate <script>", tier="driver", unit="percent",
+        direction="lower", value=None, numerator=0.0, denominator=0.0,
         convention="denial.claims.adjudicated.v1", reason="no claims adjudicated in the period",
     )
     closed = KpiLine(
         metric="items_closed", name="Items closed", tier="activity", unit="count",
-        direction="higher_is_better", value=412.0, numerator=412.0, denominator=1.0, convention="activity.v1",
+        direction="higher", value=412.0, numerator=412.0, denominator=1.0, convention="activity.v1",
     )
     return GovernanceReport(
         engagement="Riverside Health x Partner",

@@ -17,21 +17,28 @@ __all__ = ["format_value", "render_html", "render_json", "render_markdown", "ren
 
 _SPARKS = "▁▂▃▄▅▆▇█"
 _STATUS = {"on_track": "on track", "watch": "watch", "breach": "BREACH", "no_target": "-"}
-_PERCENT_UNITS = frozenset({"percent", "%", "ratio", "rate", "share"})
 _MONEY_UNITS = frozenset({"usd", "dollars", "$", "currency"})
 
 
 def format_value(value: float | None, unit: str) -> str:
-    """Format a KPI value for people: rates as percentages, money with separators.
+    """Format a value for people, by the KPI engine's units.
 
-    >>> format_value(0.9623, "ratio"), format_value(41.26, "days"), format_value(None, "ratio")
-    ('96.2%', '41.3 d', 'n/a')
+    ``percent`` values are already on a 0-100 scale (as the KPI engine reports them);
+    ``fraction`` values are on 0-1 (QA rates) and print as percentages; ``ratio`` is a plain
+    number (touches per item).
+
+    >>> format_value(96.23, "percent"), format_value(0.0752, "fraction"), format_value(1.604, "ratio")
+    ('96.2%', '7.5%', '1.60')
+    >>> format_value(41.26, "days"), format_value(None, "percent")
+    ('41.3 d', 'n/a')
     >>> format_value(1234567.891, "usd"), format_value(12.0, "count")
     ('$1,234,568', '12')
     """
     if value is None or math.isnan(value):
         return "n/a"
-    if unit in _PERCENT_UNITS:
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "fraction":
         return f"{value * 100:.1f}%"
     if unit == "days":
         return f"{value:.1f} d"
@@ -45,15 +52,17 @@ def format_value(value: float | None, unit: str) -> str:
 def _format_change(line: KpiLine) -> str:
     if line.change is None:
         return "-"
-    if line.unit in _PERCENT_UNITS:
-        return f"{line.change * 100:+.1f} pp"
+    if line.unit == "percent":
+        return f"{line.change:+.1f} pp"
+    if line.unit == "ratio":
+        return f"{line.change:+,.2f}"
     return f"{line.change:+,.1f}"
 
 
 def _format_target(line: KpiLine) -> str:
     if line.target is None:
         return "-"
-    sign = ">=" if line.direction == "higher_is_better" else "<="
+    sign = ">=" if line.direction == "higher" else "<="
     return f"{sign} {format_value(line.target, line.unit)}"
 
 
@@ -105,6 +114,17 @@ def _kpi_rows(lines: Sequence[KpiLine], *, spark: Callable[[Sequence[TrendPoint]
 
 
 _KPI_HEADERS = ("metric", "value", "target", "status", "change", "trend", "convention")
+
+
+MAX_ESCALATION_ROWS = 25
+"""Escalations listed in the text, Markdown and HTML reports (most urgent first); JSON lists all."""
+
+
+def _escalation_note(report: GovernanceReport) -> str:
+    hidden = len(report.escalations) - MAX_ESCALATION_ROWS
+    if hidden <= 0:
+        return ""
+    return f"{hidden} more escalation(s), less urgent, are listed in the JSON report."
 
 
 def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[str]], str]]:
@@ -159,11 +179,11 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
                         f"{q.confidence:.0%} conf, tol {q.tolerable_rate:.1%}, "
                         f"exp {q.expected_rate:.1%}, accept <= {q.acceptable_deviations}"
                     ),
-                    f"seed {q.selection_seed} ({q.selection_algorithm})",
+                    f"seed {q.selection_seed} ({q.selection_algorithm.split(':', 1)[0]})",
                     f"{q.audited_sample} in {q.audited_period}",
                     str(q.deviations),
-                    format_value(q.observed_rate, "ratio"),
-                    format_value(q.upper_limit, "ratio"),
+                    format_value(q.observed_rate, "fraction"),
+                    format_value(q.upper_limit, "fraction"),
                     {True: "pass", False: "FAIL", None: "-"}[q.passed],
                 ]
                 for q in report.qa
@@ -172,13 +192,14 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
         ),
         (
             "5. Escalations",
-            ["rule", "severity", "level", "owner", "entity", "deadline", "why"],
+            ["rule", "severity", "level", "owner", "entity", "since", "deadline", "why"],
             [
                 [e.rule, e.severity, e.level, e.owner_name, e.entity,
+                 "-" if e.since is None else e.since.isoformat(),
                  "-" if e.deadline is None else e.deadline.isoformat(), e.reason]
-                for e in report.escalations
+                for e in report.escalations[:MAX_ESCALATION_ROWS]
             ],
-            "",
+            _escalation_note(report),
         ),
         (
             "6. Scope findings",

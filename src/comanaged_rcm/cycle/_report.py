@@ -116,7 +116,7 @@ class QaLine:
 
 @attrs.frozen(kw_only=True)
 class EscalationLine:
-    """An escalation that fired: to whom, by when, and why."""
+    """An open escalation: to whom, by when, and why; ``since`` is when it started firing."""
 
     rule: str
     severity: str
@@ -127,6 +127,7 @@ class EscalationLine:
     deadline: datetime.date | None
     reason: str
     dedup_key: str
+    since: datetime.date | None = None
 
 
 @attrs.frozen
