@@ -12,13 +12,13 @@ stores dollars as float64.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
-from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.synthetic._models import (
     CARC_GROUPS,
     PARTIES,
@@ -33,7 +33,7 @@ from comanaged_rcm.synthetic._models import (
 )
 from comanaged_rcm.synthetic._random import Draws
 
-__all__ = ["DEFAULT_START", "generate_book"]
+__all__ = ["DEFAULT_START", "generate_book", "item_ids"]
 
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -58,6 +58,9 @@ LINE_CHARGE_MEDIAN = 170.0  # dollars per line, lognormal
 LINE_CHARGE_SIGMA = 0.75
 LATE_CHARGE_RATE = 0.03  # charges entered more than 30 days after service
 LAG_SIGMA = 0.45  # lognormal sigma of adjudication lags
+CLEAN_DENIAL_FACTOR = 0.85  # denial propensity of a clean claim relative to the payer's rate (2.2 if not)
+APPEAL_LAG_DAYS = 10.0  # mean days from a denial's posting to the corrected claim or appeal
+PATIENT_LAG_DAYS = 30.0  # mean days from a statement to the patient's payment
 PARTIAL_SHARE = 0.35  # of denied multi-line claims, the share denied only in part
 PATIENT_PAY_RATE = {True: 0.55, False: 0.85}  # self-pay, insured patient balances
 SMALL_BALANCE_CENTS = 1000  # unpaid patient balances under $10 are written off as small balances
@@ -99,7 +102,7 @@ def generate_book(
     start: datetime.date = DEFAULT_START,
     weeks: int = 26,
     payers: tuple[Payer, ...] | None = None,
-    error_rates: dict[str, float] | None = None,
+    error_rates: Mapping[str, float] | None = None,
 ) -> SyntheticBook:
     """Generate a seeded, realistic co-managed book of business.
 
@@ -120,13 +123,14 @@ def generate_book(
     Raises:
         ValidationError: When an argument is out of range, naming it.
 
-    >>> book = generate_book(seed=1, claims=200)
+    >>> book = generate_book(seed=1, claims=2000)
     >>> sorted(set(book.transactions["type"].tolist()))
     ['charge', 'contractual_adjustment', 'payment', 'refund', 'write_off']
     >>> generate_book(claims=0)
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'claims' must be an integer >= 1 (got 0) @ $.claims
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'claims' must be an integer >= 1 (got 0)
+    @ $.claims
     """
     parameters = BookParameters(
         seed=seed,
@@ -135,11 +139,7 @@ def generate_book(
         weeks=weeks,
         payers=default_payers() if payers is None else payers,
     )
-    if error_rates is not None and not isinstance(error_rates, dict):
-        raise ValidationError.single(
-            "$.error_rates", "type", f"'error_rates' must be a dict of workflow to rate (got {error_rates!r})"
-        )
-    qa = QATruth(error_rates=dict(QA_ERROR_RATES) if error_rates is None else error_rates)
+    qa = QATruth(error_rates=QA_ERROR_RATES if error_rates is None else error_rates)
     return _Generator(parameters).build(qa)
 
 
@@ -161,47 +161,108 @@ def _days(x: Floats) -> Ints:
 class _Events:
     """Ledger events accumulated as arrays: claim index, day, type, cents, write-off reason."""
 
+    claims: Ints
     claim: list[Ints] = attrs.Factory(list)
     day: list[Ints] = attrs.Factory(list)
     kind: list[Ints] = attrs.Factory(list)
     cents: list[Ints] = attrs.Factory(list)
     reason: list[Ints] = attrs.Factory(list)
 
-    def add(self, mask: Bools, claim: Ints, day: Ints, kind: int, cents: Ints, reason: int | Ints = 0) -> None:
+    def add(self, kind: int, mask: Bools, *, day: Ints, cents: Ints, reason: int | Ints = NO_REASON) -> None:
+        """Record one event of ``kind`` for each claim of ``mask`` with a positive amount."""
         keep = mask & (cents > 0)
-        self.claim.append(claim[keep])
+        self.claim.append(self.claims[keep])
         self.day.append(day[keep])
         self.kind.append(np.full(int(keep.sum()), kind, dtype=np.int64))
         self.cents.append(cents[keep])
         self.reason.append(np.broadcast_to(np.asarray(reason, dtype=np.int64), keep.shape)[keep])
 
-    def arrays(self) -> tuple[Ints, Ints, Ints, Ints, Ints]:
-        return (
-            np.concatenate(self.claim),
-            np.concatenate(self.day),
-            np.concatenate(self.kind),
-            np.concatenate(self.cents),
-            np.concatenate(self.reason),
+
+@attrs.frozen(kw_only=True)
+class _Ledger:
+    """The events that happened before the book's end, ordered by day, claim and type."""
+
+    claim: Ints
+    day: Ints
+    kind: Ints
+    cents: Ints
+    reason: Ints
+
+    @classmethod
+    def of(cls, events: _Events, *, end: int, claims: int) -> _Ledger:
+        c = np.concatenate
+        claim, day, kind = c(events.claim), c(events.day), c(events.kind)
+        cents, reason = c(events.cents), c(events.reason)
+        keep = np.flatnonzero(day < end)
+        order = keep[np.argsort((day[keep] * claims + claim[keep]) * 8 + kind[keep], kind="stable")]
+        return cls(
+            claim=claim[order], day=day[order], kind=kind[order], cents=cents[order], reason=reason[order]
         )
+
+    def balances(self, claim: Ints, day: Ints, *, end: int) -> Ints:
+        """Each claim's A/R balance in cents after the postings of ``day`` (inclusive)."""
+        span = end + 1
+        keys = self.claim * span + self.day
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        sign = np.array([1, -1, 1, -1, -1], dtype=np.int64)[self.kind[order]]
+        running = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sign * self.cents[order])])
+        upto = np.searchsorted(keys, claim * span + day, side="right")
+        first = np.searchsorted(keys, claim * span, side="left")
+        result: Ints = running[upto] - running[first]
+        return result
 
 
 @attrs.define
 class _Items:
     """Work items accumulated as arrays: workflow index, claim index, opened and closed day."""
 
+    claims: Ints
     workflow: list[Ints] = attrs.Factory(list)
     claim: list[Ints] = attrs.Factory(list)
     opened: list[Ints] = attrs.Factory(list)
     closed: list[Ints] = attrs.Factory(list)
 
-    def add(self, workflow: str, mask: Bools, claim: Ints, opened: Ints, closed: Ints) -> None:
+    def add(self, workflow: str, mask: Bools, *, opened: Ints, closed: Ints) -> None:
+        """Open one ``workflow`` item for each claim of ``mask``."""
         self.workflow.append(np.full(int(mask.sum()), WORKFLOWS.index(workflow), dtype=np.int64))
-        self.claim.append(claim[mask])
+        self.claim.append(self.claims[mask])
         self.opened.append(opened[mask])
         self.closed.append(closed[mask])
 
 
+@attrs.frozen(kw_only=True)
+class _Claims:
+    """Per-claim facts of the simulation (day offsets from the book's start, money in cents)."""
+
+    payer: Ints
+    team: Ints
+    self_pay: Bools
+    service: Ints
+    lines: Ints
+    gross: Ints
+    bill_day: Ints
+    clean: Bools
+    submit: Ints
+    adjudicated: Ints
+    denied: Bools
+    partial: Bools
+    denied_lines: Ints
+    denied_cents: Ints
+    carc: Ints
+    appealed: Bools
+    resubmit: Ints
+    adjudicated2: Ints
+    overturned: Bools
+
+
+WriteOffs = list[tuple[Bools, Ints, Ints]]
+"""Write-offs that may need approval: (claims, day, cents)."""
+
+
 class _Generator:
+    """Simulates one book; holds only its inputs, so every call of :meth:`build` is independent."""
+
     def __init__(self, parameters: BookParameters) -> None:
         self.p = parameters
         self.n = parameters.claims
@@ -217,8 +278,8 @@ class _Generator:
         self.self_pay = np.array([p.kind is PayerKind.SELF_PAY for p in payers])
         self.payer_ids = np.array([p.id for p in payers])
         self.start = np.datetime64(parameters.start, "D")
-        self.claim_ids = _fixed_width_ids("C", np.arange(1, self.n + 1, dtype=np.int64), max(7, len(str(self.n))))
-        self.ledger: tuple[Ints, Ints, Ints, Ints] | None = None
+        width = max(7, len(str(self.n)))
+        self.claim_ids = _fixed_width_ids("C", np.arange(1, self.n + 1, dtype=np.int64), width)
 
     def _pair(self, stream: str) -> tuple[Floats, Floats]:
         u = self.draws.uniform(stream, 2 * self.n)
@@ -244,7 +305,7 @@ class _Generator:
         insured = ~self_pay
 
         # First adjudication.
-        p_deny = np.minimum(self.denial_rate[payer] * np.where(clean, 0.85, 2.2), 0.95)
+        p_deny = np.minimum(self.denial_rate[payer] * np.where(clean, CLEAN_DENIAL_FACTOR, 2.2), 0.95)
         denied = insured & d.bernoulli("denied", n, p_deny)
         partial = denied & (lines > 1) & d.bernoulli("partial", n, PARTIAL_SHARE)
         denied_lines = np.where(
@@ -258,92 +319,94 @@ class _Generator:
         post1, post2 = (_days(-np.log(u) * 1.5) for u in self._pair("posting_lag"))
         posted = adjudicated + post1
 
-        events = _Events()
-        items = _Items()
-        events.add(np.ones(n, dtype=bool), claim, charge_day, CHARGE, gross)
+        events = _Events(claims=claim)
+        items = _Items(claims=claim)
+        events.add(CHARGE, np.ones(n, dtype=bool), day=charge_day, cents=gross)
 
         # Insured claims: settle the paid part at the first posting.
         paid_part = np.where(insured, gross - denied_cents, 0)
         wo1 = self._settle(
-            events, items, claim, payer, paid_part, posted, 0, insured & (paid_part > 0)
+            events, items, payer=payer, part=paid_part, day=posted, round_=0, mask=insured & (paid_part > 0)
         )
 
         # Self-pay: uninsured discount at the statement, charity or the patient flow.
         allowed_sp = np.rint(gross * self.allowed_ratio[payer]).astype(np.int64)
-        events.add(self_pay, claim, bill_day, CONTRACTUAL, gross - allowed_sp)
+        events.add(CONTRACTUAL, self_pay, day=bill_day, cents=gross - allowed_sp)
         charity = self_pay & d.bernoulli("charity", n, CHARITY_RATE)
         wo_lag = d.exponential("write_off_lag", n, 1.0)  # self-pay and denied claims are disjoint
         charity_day = bill_day + 20 + _days(wo_lag * 20.0)
-        events.add(charity, claim, charity_day, WRITE_OFF, allowed_sp, CHARITY)
-        sp_flow = self_pay & ~charity
-        sp_done, sp_wo = self._patient(events, claim, sp_flow, allowed_sp, bill_day, 0)
-        items.add("patient_statements", self_pay, claim, bill_day, np.where(charity, charity_day, sp_done))
+        events.add(WRITE_OFF, charity, day=charity_day, cents=allowed_sp, reason=CHARITY)
+        sp_done, sp_wo = self._patient(
+            events, mask=self_pay & ~charity, due=allowed_sp, statement=bill_day, round_=0
+        )
+        items.add(
+            "patient_statements", self_pay, opened=bill_day, closed=np.where(charity, charity_day, sp_done)
+        )
 
         # Denied parts: appeal (or corrected claim) and maybe overturn; otherwise write off.
-        group = carc
-        appeal_rate = np.array([g.appeal_rate for g in CARC_GROUPS])[group]
-        overturn_rate = np.array([g.overturn_rate for g in CARC_GROUPS])[group]
+        appeal_rate = np.array([g.appeal_rate for g in CARC_GROUPS])[carc]
+        overturn_rate = np.array([g.overturn_rate for g in CARC_GROUPS])[carc]
         appealed = denied & d.bernoulli("appealed", n, appeal_rate)
-        resubmit = posted + 2 + _days(d.exponential("appeal_lag", n, 10.0))
+        resubmit = posted + 2 + _days(d.exponential("appeal_lag", n, APPEAL_LAG_DAYS))
         overturned = appealed & d.bernoulli("overturned", n, overturn_rate)
         adjudicated2 = resubmit + np.maximum(3, np.rint(median * 0.8 * lag2).astype(np.int64))
         posted2 = adjudicated2 + post2
-        wo2 = self._settle(events, items, claim, payer, denied_cents, posted2, 1, overturned)
+        wo2 = self._settle(
+            events, items, payer=payer, part=denied_cents, day=posted2, round_=1, mask=overturned
+        )
         final_wo = denied & ~overturned
         denial_wo_day = np.where(appealed, posted2, posted + 8) + 5 + _days(wo_lag * 12.0)
         expected = np.rint(denied_cents * self.allowed_ratio[payer]).astype(np.int64)
-        reason = np.array([DENIAL if g.write_off_reason == "denial" else TIMELY for g in CARC_GROUPS])[group]
-        events.add(final_wo, claim, denial_wo_day, CONTRACTUAL, denied_cents - expected)
-        events.add(final_wo, claim, denial_wo_day, WRITE_OFF, expected, reason)
+        reason = np.array([DENIAL if g.write_off_reason == "denial" else TIMELY for g in CARC_GROUPS])[carc]
+        events.add(CONTRACTUAL, final_wo, day=denial_wo_day, cents=denied_cents - expected)
+        events.add(WRITE_OFF, final_wo, day=denial_wo_day, cents=expected, reason=reason)
 
         # Work items tied to the claim's life cycle.
         u_elig, u_elig_lag = self._pair("eligibility")
         elig = u_elig < 0.25
         elig_open = np.maximum(service - 2 - _days(-np.log(u_elig_lag) * 2.0), 0)
         handling = self._pair("item_handling")
-        items.add("eligibility", elig, claim, elig_open, elig_open + _days(-np.log(handling[0]) * 0.7))
+        items.add("eligibility", elig, opened=elig_open, closed=elig_open + _days(-np.log(handling[0]) * 0.7))
         u_auth, u_auth_lag = self._pair("prior_auth")
         auth = insured & (u_auth < 0.06)
         auth_open = np.maximum(service - 7 - _days(-np.log(u_auth_lag) * 7.0), 0)
-        items.add("prior_auth", auth, claim, auth_open, auth_open + 1 + _days(-np.log(handling[1]) * 4.0))
-        items.add("charge_entry", late, claim, service + 7, charge_day)
+        auth_close = auth_open + 1 + _days(-np.log(handling[1]) * 4.0)
+        items.add("prior_auth", auth, opened=auth_open, closed=auth_close)
+        items.add("charge_entry", late, opened=service + 7, closed=charge_day)
         coded = d.bernoulli("coding", n, 0.15)
-        items.add("coding", coded, claim, charge_day, bill_day - 1)
-        items.add("claim_submission", insured & ~clean, claim, bill_day, submit)
+        items.add("coding", coded, opened=charge_day, closed=bill_day - 1)
+        items.add("claim_submission", insured & ~clean, opened=bill_day, closed=submit)
         manual_post = insured & d.bernoulli("payment_posting", n, 0.20)
-        items.add("payment_posting", manual_post, claim, adjudicated, posted)
+        items.add("payment_posting", manual_post, opened=adjudicated, closed=posted)
         slow = insured & (adjudicated - submit > 30)
-        items.add("ar_follow_up", slow, claim, submit + 30, adjudicated)
-        items.add("denials", denied, claim, posted, np.where(appealed, resubmit, denial_wo_day))
-        corrected = np.array([g.code == "CO-16" for g in CARC_GROUPS])[group]
-        items.add("appeals", appealed & ~corrected, claim, resubmit, adjudicated2)
-        for wo_claim_mask, wo_day, wo_cents in (*wo1, *wo2, *sp_wo,
-                                                (final_wo, denial_wo_day, expected),
-                                                (charity, charity_day, allowed_sp)):  # fmt: skip
-            needs = wo_claim_mask & (wo_cents >= APPROVAL_THRESHOLD_CENTS)
-            items.add("write_off_approval", needs, claim, wo_day - 2 - (wo_cents % 5), wo_day)
+        items.add("ar_follow_up", slow, opened=submit + 30, closed=adjudicated)
+        items.add("denials", denied, opened=posted, closed=np.where(appealed, resubmit, denial_wo_day))
+        corrected = np.array([g.code == "CO-16" for g in CARC_GROUPS])[carc]
+        items.add("appeals", appealed & ~corrected, opened=resubmit, closed=adjudicated2)
+        for wo_mask, wo_day, wo_cents in (*wo1, *wo2, *sp_wo,
+                                          (final_wo, denial_wo_day, expected),
+                                          (charity, charity_day, allowed_sp)):  # fmt: skip
+            needs = wo_mask & (wo_cents >= APPROVAL_THRESHOLD_CENTS)
+            items.add("write_off_approval", needs, opened=wo_day - 2 - (wo_cents % 5), closed=wo_day)
 
-        transactions = self._ledger(events, payer, team, service, submit, self_pay, bill_day)
-        submissions = self._submissions(
-            payer, team, lines, gross, clean, submit, adjudicated, denied, partial, denied_lines,
-            denied_cents, carc, appealed, resubmit, adjudicated2, overturned,
+        claims = _Claims(
+            payer=payer, team=team, self_pay=self_pay, service=service, lines=lines, gross=gross,
+            bill_day=bill_day, clean=clean, submit=submit, adjudicated=adjudicated, denied=denied,
+            partial=partial, denied_lines=denied_lines, denied_cents=denied_cents, carc=carc,
+            appealed=appealed, resubmit=resubmit, adjudicated2=adjudicated2, overturned=overturned,
         )  # fmt: skip
-        work_items = self._work_items(items)
+        ledger = _Ledger.of(events, end=end, claims=n)
         return SyntheticBook(
-            parameters=self.p, transactions=transactions, submissions=submissions, work_items=work_items, qa=qa
+            parameters=self.p,
+            transactions=self._transactions(ledger, claims),
+            submissions=self._submissions(claims),
+            work_items=self._work_items(items, ledger),
+            qa=qa,
         )
 
     def _settle(
-        self,
-        events: _Events,
-        items: _Items,
-        claim: Ints,
-        payer: Ints,
-        part: Ints,
-        day: Ints,
-        round_: int,
-        mask: Bools,
-    ) -> list[tuple[Bools, Ints, Ints]]:
+        self, events: _Events, items: _Items, *, payer: Ints, part: Ints, day: Ints, round_: int, mask: Bools
+    ) -> WriteOffs:
         """Pay ``part`` cents of gross charges at ``day``: contractual, payer, patient, overpayment."""
         d, n = self.draws, self.n
         pick = slice(round_ * n, (round_ + 1) * n)
@@ -351,116 +414,96 @@ class _Generator:
         allowed = np.minimum(np.rint(part * self.allowed_ratio[payer] * jitter).astype(np.int64), part)
         share = np.minimum(1.0, self.patient_share[payer] * 2.0 * d.uniform("patient_share", 2 * n)[pick])
         patient = np.rint(allowed * share).astype(np.int64)
-        events.add(mask, claim, day, CONTRACTUAL, part - allowed)
+        events.add(CONTRACTUAL, mask, day=day, cents=part - allowed)
         over = np.where(
             d.uniform("overpaid", 2 * n)[pick] < self.overpayment_rate[payer],
             np.rint(allowed * (0.05 + 0.25 * d.uniform("overpayment", 2 * n)[pick])).astype(np.int64),
             0,
         )
-        over = np.where(mask & (allowed - patient + over > allowed - patient), over, 0)
-        events.add(mask, claim, day, PAYMENT, allowed - patient + over)
+        over = np.where(mask, over, 0)
+        events.add(PAYMENT, mask, day=day, cents=allowed - patient + over)
         refund_day = day + 20 + _days(d.exponential("refund_lag", 2 * n, 25.0)[pick])
         has_over = mask & (over > 0)
-        events.add(has_over, claim, refund_day, REFUND, over)
-        items.add("credit_balances", has_over, claim, day + 5, refund_day)
+        events.add(REFUND, has_over, day=refund_day, cents=over)
+        items.add("credit_balances", has_over, opened=day + 5, closed=refund_day)
         owes = mask & (patient > 0)
         statement = day + 3
-        done, write_offs = self._patient(events, claim, owes, patient, statement, 1 + round_)
-        items.add("patient_statements", owes, claim, statement, done)
+        done, write_offs = self._patient(
+            events, mask=owes, due=patient, statement=statement, round_=1 + round_
+        )
+        items.add("patient_statements", owes, opened=statement, closed=done)
         return write_offs
 
     def _patient(
-        self, events: _Events, claim: Ints, mask: Bools, due: Ints, statement: Ints, round_: int
-    ) -> tuple[Ints, list[tuple[Bools, Ints, Ints]]]:
+        self, events: _Events, *, mask: Bools, due: Ints, statement: Ints, round_: int
+    ) -> tuple[Ints, WriteOffs]:
         """The patient pays ``due`` after the statement, or it is written off; returns the closing day."""
         d, n = self.draws, self.n
         pick = slice(round_ * n, (round_ + 1) * n)
         u = d.uniform("patient_pays", 3 * n)[pick]
         pays = mask & (u < PATIENT_PAY_RATE[round_ == 0])  # round 0 is the self-pay flow
-        pay_day = statement + 5 + _days(d.exponential("patient_lag", 3 * n, 30.0)[pick])
-        events.add(pays, claim, pay_day, PAYMENT, due)
+        pay_day = statement + 5 + _days(d.exponential("patient_lag", 3 * n, PATIENT_LAG_DAYS)[pick])
+        events.add(PAYMENT, pays, day=pay_day, cents=due)
         unpaid = mask & ~pays
         small = unpaid & (due < SMALL_BALANCE_CENTS)
         admin = unpaid & ~small & (d.uniform("patient_default", 3 * n)[pick] < ADMIN_SHARE)
         bad = unpaid & ~small & ~admin
         small_day, late_day = statement + 45, statement + 120
-        events.add(small, claim, small_day, WRITE_OFF, due, SMALL)
-        events.add(admin, claim, late_day, WRITE_OFF, due, ADMIN)
-        events.add(bad, claim, late_day, WRITE_OFF, due, BAD_DEBT)
+        events.add(WRITE_OFF, small, day=small_day, cents=due, reason=SMALL)
+        events.add(WRITE_OFF, admin, day=late_day, cents=due, reason=ADMIN)
+        events.add(WRITE_OFF, bad, day=late_day, cents=due, reason=BAD_DEBT)
         done = np.where(pays, pay_day, np.where(small, small_day, late_day))
         return done, [(admin, late_day, due), (bad, late_day, due)]
 
-    def _ledger(
-        self, events: _Events, payer: Ints, team: Ints, service: Ints, submit: Ints, self_pay: Bools, bill_day: Ints
-    ) -> Columns:
-        claim, day, kind, cents, reason = events.arrays()
-        keep = day < self.end
-        claim, day, kind, cents, reason = claim[keep], day[keep], kind[keep], cents[keep], reason[keep]
-        order = np.argsort((day * self.n + claim) * 8 + kind, kind="stable")
-        claim, day, kind, cents, reason = claim[order], day[order], kind[order], cents[order], reason[order]
-        self.ledger = (claim, day, kind, cents)
-        billed = np.where(self_pay, bill_day, submit)[claim]
+    def _transactions(self, ledger: _Ledger, claims: _Claims) -> Columns:
+        claim, kind = ledger.claim, ledger.kind
+        billed = np.where(claims.self_pay, claims.bill_day, claims.submit)[claim]
         billed_ok = (kind == CHARGE) & (billed < self.end)
         return {
             "claim_id": self.claim_ids[claim],
-            "payer": self.payer_ids[payer[claim]],
-            "team": np.array(PARTIES)[team[claim]],
-            "service_date": self.start + service[claim],
-            "posting_date": self.start + day,
+            "payer": self.payer_ids[claims.payer[claim]],
+            "team": np.array(PARTIES)[claims.team[claim]],
+            "service_date": self.start + claims.service[claim],
+            "posting_date": self.start + ledger.day,
             "type": TYPES[kind],
-            "amount": cents / 100.0,
-            "write_off_reason": REASONS[reason],
+            "amount": ledger.cents / 100.0,
+            "write_off_reason": REASONS[ledger.reason],
             "billed_date": np.where(billed_ok, self.start + billed, np.datetime64("NaT", "D")),
         }
 
-    def _submissions(
-        self,
-        payer: Ints,
-        team: Ints,
-        lines: Ints,
-        gross: Ints,
-        clean: Bools,
-        submit: Ints,
-        adjudicated: Ints,
-        denied: Bools,
-        partial: Bools,
-        denied_lines: Ints,
-        denied_cents: Ints,
-        carc: Ints,
-        appealed: Bools,
-        resubmit: Ints,
-        adjudicated2: Ints,
-        overturned: Bools,
-    ) -> Columns:
-        end, claim = self.end, np.arange(self.n, dtype=np.int64)
-        first = ~self.self_pay[payer] & (submit < end)
-        second = appealed & (resubmit < end)
-        done1, done2 = adjudicated < end, adjudicated2 < end
-        outcome1 = np.where(~done1, PENDING, np.where(partial, PARTIAL, np.where(denied, DENIED, PAID)))
-        outcome2 = np.where(~done2, PENDING, np.where(overturned, PAID, DENIED))
-        lost1, lost2 = denied & done1, ~overturned & done2
-        c = np.concatenate
-        rows = c([claim[first], claim[second]])
+    def _submissions(self, claims: _Claims) -> Columns:
+        end, claim, k = self.end, np.arange(self.n, dtype=np.int64), claims
+        first = ~k.self_pay & (k.submit < end)
+        second = k.appealed & (k.resubmit < end)
+        done1, done2 = k.adjudicated < end, k.adjudicated2 < end
+        outcome1 = np.where(~done1, PENDING, np.where(k.partial, PARTIAL, np.where(k.denied, DENIED, PAID)))
+        outcome2 = np.where(~done2, PENDING, np.where(k.overturned, PAID, DENIED))
+        lost1, lost2 = k.denied & done1, ~k.overturned & done2
+
+        def both(one: npt.NDArray[Any], two: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return np.concatenate([one[first], two[second]])
+
+        rows = both(claim, claim)
         columns = {
-            "seq": c([np.ones(int(first.sum()), np.int64), np.full(int(second.sum()), 2, np.int64)]),
-            "submitted": c([submit[first], resubmit[second]]),
-            "lines": c([lines[first], denied_lines[second]]),
-            "cents": c([gross[first], denied_cents[second]]),
-            "clean": c([clean[first], np.zeros(int(second.sum()), dtype=bool)]),
-            "adjudicated": c([np.where(done1, adjudicated, -1)[first], np.where(done2, adjudicated2, -1)[second]]),
-            "outcome": c([outcome1[first], outcome2[second]]),
-            "denied_lines": c([np.where(lost1, denied_lines, 0)[first], np.where(lost2, denied_lines, 0)[second]]),
-            "denied_cents": c([np.where(lost1, denied_cents, 0)[first], np.where(lost2, denied_cents, 0)[second]]),
-            "carc": c([np.where(lost1, carc, -1)[first], np.where(lost2, carc, -1)[second]]),
+            "seq": both(np.ones(self.n, np.int64), np.full(self.n, 2, np.int64)),
+            "submitted": both(k.submit, k.resubmit),
+            "lines": both(k.lines, k.denied_lines),
+            "cents": both(k.gross, k.denied_cents),
+            "clean": both(k.clean, np.zeros(self.n, dtype=bool)),
+            "adjudicated": both(np.where(done1, k.adjudicated, -1), np.where(done2, k.adjudicated2, -1)),
+            "outcome": both(outcome1, outcome2),
+            "denied_lines": both(np.where(lost1, k.denied_lines, 0), np.where(lost2, k.denied_lines, 0)),
+            "denied_cents": both(np.where(lost1, k.denied_cents, 0), np.where(lost2, k.denied_cents, 0)),
+            "carc": both(np.where(lost1, k.carc, -1), np.where(lost2, k.carc, -1)),
         }
         order = np.argsort((columns["submitted"] * self.n + rows) * 4 + columns["seq"], kind="stable")
         rows = rows[order]
-        col = {k: v[order] for k, v in columns.items()}
+        col = {name: values[order] for name, values in columns.items()}
         codes = np.array(["", *(g.code for g in CARC_GROUPS)])
         return {
             "claim_id": self.claim_ids[rows],
-            "payer": self.payer_ids[payer[rows]],
-            "team": np.array(PARTIES)[team[rows]],
+            "payer": self.payer_ids[k.payer[rows]],
+            "team": np.array(PARTIES)[k.team[rows]],
             "seq": col["seq"],
             "submitted_date": self.start + col["submitted"],
             "lines": col["lines"],
@@ -475,12 +518,13 @@ class _Generator:
             "carc": codes[col["carc"] + 1],
         }
 
-    def _work_items(self, items: _Items) -> Columns:
+    def _work_items(self, items: _Items, ledger: _Ledger) -> Columns:
         c = np.concatenate
         workflow, claim, opened, closed = c(items.workflow), c(items.claim), c(items.opened), c(items.closed)
-        keep = opened < self.end
-        workflow, claim, opened, closed = workflow[keep], claim[keep], opened[keep], closed[keep]
-        order = np.argsort((opened * len(WORKFLOWS) + workflow) * self.n + claim, kind="stable")
+        keep = np.flatnonzero(opened < self.end)
+        order = keep[
+            np.argsort((opened[keep] * len(WORKFLOWS) + workflow[keep]) * self.n + claim[keep], kind="stable")
+        ]
         workflow, claim, opened, closed = workflow[order], claim[order], opened[order], closed[order]
         m = workflow.size
         d = self.draws
@@ -490,28 +534,22 @@ class _Generator:
         team = (u[:, None] >= cumulative[workflow, :-1]).sum(axis=1)
         touches_mean = np.array([ITEM_TOUCHES[w] for w in WORKFLOWS])[workflow]
         touches = 1 + _days(d.exponential("item_touches", m, 1.0) * touches_mean)
-        escalated = d.uniform("item_escalated", m) < np.array([ITEM_ESCALATION[w] for w in WORKFLOWS])[workflow]
+        escalation = np.array([ITEM_ESCALATION[w] for w in WORKFLOWS])
+        escalated = d.uniform("item_escalated", m) < escalation[workflow]
         is_closed = closed < self.end
         return {
-            "item_id": _fixed_width_ids("W", np.arange(1, m + 1, dtype=np.int64), max(8, len(str(m)))),
+            "item_id": item_ids(np.arange(1, m + 1, dtype=np.int64), items=m),
             "workflow": np.array(WORKFLOWS)[workflow],
             "team": np.array(PARTIES)[team],
             "opened": self.start + opened,
             "closed": np.where(is_closed, self.start + closed, np.datetime64("NaT", "D")),
-            "touches": np.where(is_closed, touches, _days(touches * 0.5)),
+            "touches": np.where(is_closed, touches, touches // 2),
             "escalated": escalated,
             "claim_id": self.claim_ids[claim],
-            "balance": self._balances(claim, opened) / 100.0,
+            "balance": ledger.balances(claim, opened, end=self.end) / 100.0,
         }
 
-    def _balances(self, claim: Ints, day: Ints) -> Ints:
-        """Each claim's A/R balance in cents after the postings of ``day`` (inclusive)."""
-        t_claim, t_day, t_kind, t_cents = self.ledger
-        span = self.end + 1
-        order = np.argsort(t_claim * span + t_day, kind="stable")
-        keys = (t_claim * span + t_day)[order]
-        sign = np.array([1, -1, 1, -1, -1], dtype=np.int64)[t_kind[order]]
-        running = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(sign * t_cents[order])])
-        upto = np.searchsorted(keys, claim * span + day, side="right")
-        first = np.searchsorted(keys, claim * span, side="left")
-        return running[upto] - running[first]
+
+def item_ids(numbers: Ints, *, items: int) -> npt.NDArray[np.str_]:
+    """Work-item ids ``W`` + the 1-based item number, zero-padded to at least 8 digits."""
+    return _fixed_width_ids("W", numbers, max(8, len(str(items))))

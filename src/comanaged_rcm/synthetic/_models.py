@@ -12,7 +12,7 @@ import datetime
 import enum
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -96,7 +96,10 @@ def _number(attribute: attrs.Attribute[Any], value: object) -> float:
     return float(value)
 
 
-def _in_unit(low_open: bool, high_open: bool) -> Any:
+Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
+
+
+def _in_unit(*, low_open: bool, high_open: bool) -> Validator:
     """A validator for a rate in [0, 1] with the given open ends."""
     left, right = "(" if low_open else "[", ")" if high_open else "]"
 
@@ -114,7 +117,9 @@ def _in_unit(low_open: bool, high_open: bool) -> Any:
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if _number(attribute, value) <= 0:
-        raise ValidationError.single(_path(attribute), "range", f"'{attribute.name}' must be > 0 (got {value!r})")
+        raise ValidationError.single(
+            _path(attribute), "range", f"'{attribute.name}' must be > 0 (got {value!r})"
+        )
 
 
 def _identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -122,7 +127,8 @@ def _identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> No
         raise ValidationError.single(
             _path(attribute),
             "format",
-            f"'{attribute.name}' must be a non-empty ASCII identifier of letters, digits and _ (got {value!r})",
+            f"'{attribute.name}' must be a non-empty ASCII identifier of letters, digits and _"
+            f" (got {value!r})",
         )
 
 
@@ -264,11 +270,20 @@ def _payers(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         seen.add(payer.id)
 
 
-def _rates(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, dict) or sorted(value) != sorted(WORKFLOWS):
-        keys = sorted(value) if isinstance(value, dict) else value
+def _rate_map(value: object) -> dict[str, float]:
+    if not isinstance(value, Mapping):
         raise ValidationError.single(
-            _path(attribute), "keys", f"'{attribute.name}' must map exactly the workflows {WORKFLOWS} (got {keys!r})"
+            "$.error_rates", "type", f"'error_rates' must be a mapping of workflow to rate (got {value!r})"
+        )
+    return dict(value)
+
+
+def _rates(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, object]) -> None:
+    if sorted(value) != sorted(WORKFLOWS):
+        raise ValidationError.single(
+            _path(attribute),
+            "keys",
+            f"'{attribute.name}' must map exactly the workflows {WORKFLOWS} (got {sorted(value)!r})",
         )
     for workflow, rate in value.items():
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
@@ -315,7 +330,7 @@ class QATruth:
             :data:`WORKFLOWS`.
     """
 
-    error_rates: dict[str, float] = attrs.field(converter=dict, validator=_rates)
+    error_rates: dict[str, float] = attrs.field(converter=_rate_map, validator=_rates)
 
     def above(self, tolerable_rate: float) -> tuple[str, ...]:
         """Workflows whose true rate exceeds a tolerable rate.
@@ -364,7 +379,11 @@ class SyntheticBook:
 
     def tables(self) -> dict[str, Columns]:
         """The three tables by name (``transactions``, ``submissions``, ``work_items``)."""
-        return {"transactions": self.transactions, "submissions": self.submissions, "work_items": self.work_items}
+        return {
+            "transactions": self.transactions,
+            "submissions": self.submissions,
+            "work_items": self.work_items,
+        }
 
     def __repr__(self) -> str:
         p = self.parameters
@@ -404,4 +423,3 @@ class SyntheticBook:
 def column_rows(columns: Columns) -> int:
     """Rows of a column table (0 when it has no columns)."""
     return len(next(iter(columns.values()))) if columns else 0
-
