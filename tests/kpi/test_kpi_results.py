@@ -158,6 +158,7 @@ class TestRendering:
         assert "50.00%" in text
         assert "57.7 d" in text
         assert "4.00" in text
+        assert text.count("Days in A/R") == 1  # the total once, no phantom slice row
         assert repr(card.result("backlog")) == "KPIResult(backlog [total] 2026-01-01/2026-02-01: 2)"
         empty = evaluate(book, Period.month(2027, 1), metrics=["net_collection_rate"])
         assert "undefined (zero denominator" in repr(empty.result("net_collection_rate"))
