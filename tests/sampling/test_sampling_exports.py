@@ -15,6 +15,8 @@ class TestExports:
             "AttributePlan",
             "Interval",
             "Method",
+            "MonetaryEvaluation",
+            "MonetaryPlan",
             "Preset",
             "Selection",
             "allocate",
@@ -22,6 +24,8 @@ class TestExports:
             "attribute_upper_limit",
             "discovery_sample_size",
             "mean_per_unit",
+            "monetary_sample_size",
+            "monetary_upper_limit",
             "proportion_interval",
             "select",
         ]

@@ -5,6 +5,12 @@ from __future__ import annotations
 from comanaged_rcm.sampling._allocate import allocate
 from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit, proportion_interval
 from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method, Selection
+from comanaged_rcm.sampling._monetary import (
+    MonetaryEvaluation,
+    MonetaryPlan,
+    monetary_sample_size,
+    monetary_upper_limit,
+)
 from comanaged_rcm.sampling._select import select
 from comanaged_rcm.sampling._variables import PRESETS, Appraisal, Preset, discovery_sample_size, mean_per_unit
 
@@ -15,6 +21,8 @@ __all__ = [
     "AttributePlan",
     "Interval",
     "Method",
+    "MonetaryEvaluation",
+    "MonetaryPlan",
     "Preset",
     "Selection",
     "allocate",
@@ -22,6 +30,8 @@ __all__ = [
     "attribute_upper_limit",
     "discovery_sample_size",
     "mean_per_unit",
+    "monetary_sample_size",
+    "monetary_upper_limit",
     "proportion_interval",
     "select",
 ]
