@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from comanaged_rcm.synthetic._audit import audit
 from comanaged_rcm.synthetic._engine import DEFAULT_START, generate_book
+from comanaged_rcm.synthetic._export import CSV_FILES, write_csv
 from comanaged_rcm.synthetic._models import (
     CARC_GROUPS,
     PARTIES,
@@ -19,6 +21,7 @@ from comanaged_rcm.synthetic._models import (
 
 __all__ = [
     "CARC_GROUPS",
+    "CSV_FILES",
     "DEFAULT_START",
     "PARTIES",
     "QA_ERROR_RATES",
@@ -29,6 +32,8 @@ __all__ = [
     "PayerKind",
     "QATruth",
     "SyntheticBook",
+    "audit",
     "default_payers",
     "generate_book",
+    "write_csv",
 ]

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["STREAMS", "Draws"]
+__all__ = ["STREAMS", "Draws", "counter_uniform"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -132,3 +132,24 @@ def categorical_of(uniforms: Floats, weights: Sequence[float] | npt.NDArray[Any]
     cumulative = np.cumsum(w) / w.sum()
     index = np.searchsorted(cumulative[:-1], uniforms, side="right")
     return index.astype(np.int64)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def counter_uniform(key: int, counters: npt.NDArray[np.uint64]) -> Floats:
+    """Uniforms in (0, 1) from a counter-based generator: output ``counter`` of SplitMix64 from ``key``.
+
+    Each uniform depends only on the key and its own counter, so any subset of counters, in any
+    order, gets the same values.
+
+    >>> counter_uniform(42, np.array([3, 1], dtype=np.uint64)).round(6).tolist()
+    [0.278601, 0.741565]
+    """
+    z = np.uint64(key) + counters.astype(np.uint64) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z ^= z >> np.uint64(31)
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _SCALE
