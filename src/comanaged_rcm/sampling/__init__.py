@@ -12,7 +12,19 @@ from comanaged_rcm.sampling._monetary import (
     monetary_upper_limit,
 )
 from comanaged_rcm.sampling._select import select
-from comanaged_rcm.sampling._variables import PRESETS, Appraisal, Preset, discovery_sample_size, mean_per_unit
+from comanaged_rcm.sampling._variables import (
+    PRESETS,
+    Appraisal,
+    Limits,
+    Preset,
+    VariablesPlan,
+    difference_estimate,
+    discovery_sample_size,
+    mean_per_unit,
+    ratio_estimate,
+    stratified_appraisal,
+    variables_sample_size,
+)
 
 __all__ = [
     "PRESETS",
@@ -20,18 +32,24 @@ __all__ = [
     "AttributeEvaluation",
     "AttributePlan",
     "Interval",
+    "Limits",
     "Method",
     "MonetaryEvaluation",
     "MonetaryPlan",
     "Preset",
     "Selection",
+    "VariablesPlan",
     "allocate",
     "attribute_sample_size",
     "attribute_upper_limit",
+    "difference_estimate",
     "discovery_sample_size",
     "mean_per_unit",
     "monetary_sample_size",
     "monetary_upper_limit",
     "proportion_interval",
+    "ratio_estimate",
     "select",
+    "stratified_appraisal",
+    "variables_sample_size",
 ]

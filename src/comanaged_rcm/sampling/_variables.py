@@ -1,4 +1,9 @@
-"""Discovery sample sizes, review presets and mean-per-unit variables appraisal."""
+"""Discovery sample sizes, review presets and variables sampling (plan and appraise dollar amounts).
+
+Variables appraisal follows the textbook estimators of a population total (Cochran, *Sampling
+Techniques*, ch. 2, 5, 6) as RAT-STATS and CMS PIM ch. 8 use them: mean-per-unit, difference and ratio
+estimators with the finite population correction, combined across strata by adding totals and variances.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,21 @@ import attrs
 
 from comanaged_rcm.errors import InsufficientDataError, ValidationError
 from comanaged_rcm.sampling._engine import _count, _rate, attribute_sample_size
-from comanaged_rcm.sampling._models import AttributePlan
+from comanaged_rcm.sampling._models import AttributePlan, _html_table
 
-__all__ = ["PRESETS", "Appraisal", "Preset", "discovery_sample_size", "mean_per_unit"]
+__all__ = [
+    "PRESETS",
+    "Appraisal",
+    "Limits",
+    "Preset",
+    "VariablesPlan",
+    "difference_estimate",
+    "discovery_sample_size",
+    "mean_per_unit",
+    "ratio_estimate",
+    "stratified_appraisal",
+    "variables_sample_size",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -70,19 +87,177 @@ def discovery_sample_size(confidence: float, rate: float, population: int | None
     )
 
 
+_SIDES = ("two-sided", "lower", "upper")
+STANDARD_LEVELS = (0.80, 0.90, 0.95)
+"""The confidence levels at which every appraisal also reports its limits (as RAT-STATS prints them)."""
+_DF_RULES = ("satterthwaite", "pooled", "normal")
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """Limits of an appraisal at one confidence level.
+
+    ``sides="two-sided"`` puts (1 - confidence) / 2 in each tail; ``"one-sided"`` gives the lower and the
+    upper one-sided limit, each with 1 - confidence in its tail. ``precision`` is t x SE and
+    ``precision_percent`` that as a fraction of the point estimate (None when the estimate is 0).
+    """
+
+    confidence: float
+    sides: str
+    t_value: float
+    lower: float
+    upper: float
+    precision: float
+    precision_percent: float | None
+
+
 @attrs.frozen(kw_only=True)
 class Appraisal:
-    """Mean-per-unit appraisal of a simple random sample (None marks the open end of a one-sided limit)."""
+    """Appraisal of a sample of dollar amounts: the estimated population total and its limits.
 
+    ``lower``/``upper`` are the limits at the requested ``confidence`` and ``sides`` (None marks the open
+    end of a one-sided limit); ``limits`` repeats them at 80, 90 and 95%, one- and two-sided.
+    ``degrees_of_freedom`` is None when normal (z) values are used. A stratified appraisal keeps each
+    stratum's appraisal in ``strata``.
+    """
+
+    estimator: str
     n: int
     population: int
     confidence: float
     sides: str
     point_estimate: float
     standard_error: float
+    degrees_of_freedom: float | None
+    t_value: float
     lower: float | None
     upper: float | None
+    limits: tuple[Limits, ...]
+    strata: tuple[Appraisal, ...]
     convention: str
+
+    def _repr_html_(self) -> str:
+        names = ("estimator", "n", "population", "point_estimate", "standard_error", "lower", "upper")
+        head = _html_table("Variables appraisal", [(k, getattr(self, k)) for k in names])
+        rows = "".join(
+            f"<tr><td>{lim.confidence:.0%}</td><td>{lim.sides}</td><td>{lim.lower:,.2f}</td>"
+            f"<td>{lim.upper:,.2f}</td><td>{lim.t_value:.4f}</td></tr>"
+            for lim in self.limits
+        )
+        return (
+            f"{head}<table><caption>Limits</caption><tr><th>confidence</th><th>sides</th><th>lower</th>"
+            f"<th>upper</th><th>t</th></tr>{rows}</table>"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class VariablesPlan:
+    """Sample size that estimates a population total within a target precision."""
+
+    sample_size: int
+    population: int
+    std_dev: float
+    precision: float
+    absolute_precision: float
+    confidence: float
+    sides: str
+    distribution: str
+    convention: str
+
+    def _repr_html_(self) -> str:
+        return _html_table(
+            "Variables sample plan", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))]
+        )
+
+
+def _amounts(path: str, values: Sequence[float], minimum: int = 2) -> list[float]:
+    data: list[float] = []
+    for i, item in enumerate(values):
+        v: object = item
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise ValidationError.single(
+                f"$.{path}[{i}]", "finite", f"'{path}' must be finite numbers (got {v!r} at {i})"
+            )
+        data.append(float(v))
+    if len(data) < minimum:
+        raise InsufficientDataError(f"'{path}' needs at least {minimum} sample amounts (got {len(data)})")
+    return data
+
+
+def _sides(value: str) -> str:
+    if value not in _SIDES:
+        raise ValidationError.single(
+            "$.sides", "choice", f"'sides' must be two-sided, lower or upper (got {value!r})"
+        )
+    return value
+
+
+def _finite(path: str, value: object, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a number (got {value!r})")
+    if not math.isfinite(value) or (positive and value <= 0):
+        want = "finite and > 0" if positive else "finite"
+        raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be {want} (got {value})")
+    return float(value)
+
+
+def _quantile(df: float | None, prob: float) -> float:
+    from scipy.special import ndtri, stdtrit  # noqa: PLC0415 - lazy import keeps the package light
+
+    return float(ndtri(prob)) if df is None else float(stdtrit(df, prob))
+
+
+def _variance(data: Sequence[float]) -> float:
+    mean = math.fsum(data) / len(data)
+    return math.fsum((v - mean) ** 2 for v in data) / (len(data) - 1)
+
+
+def _finish(
+    *,
+    estimator: str,
+    n: int,
+    population: int,
+    confidence: float,
+    sides: str,
+    point: float,
+    se: float,
+    df: float | None,
+    strata: tuple[Appraisal, ...],
+    convention: str,
+) -> Appraisal:
+    def limits(level: float, two: bool) -> Limits:
+        t = _quantile(df, 1 - (1 - level) / 2 if two else level)
+        half = t * se
+        return Limits(
+            confidence=level,
+            sides="two-sided" if two else "one-sided",
+            t_value=t,
+            lower=point - half,
+            upper=point + half,
+            precision=half,
+            precision_percent=None if point == 0 else half / abs(point),
+        )
+
+    main = limits(confidence, sides == "two-sided")
+    return Appraisal(
+        estimator=estimator,
+        n=n,
+        population=population,
+        confidence=confidence,
+        sides=sides,
+        point_estimate=point,
+        standard_error=se,
+        degrees_of_freedom=df,
+        t_value=main.t_value,
+        lower=None if sides == "upper" else main.lower,
+        upper=None if sides == "lower" else main.upper,
+        limits=tuple(limits(level, two) for level in STANDARD_LEVELS for two in (False, True)),
+        strata=strata,
+        convention=convention,
+    )
+
+
+_FPC = "FPC sqrt(1 - n / N) applied; Student's t with n - 1 df (RAT-STATS unrestricted variable appraisal)"
 
 
 def mean_per_unit(
@@ -93,38 +268,304 @@ def mean_per_unit(
     SE = N x s / sqrt(n) x sqrt(1 - n / N); limits use Student's t with n - 1 degrees of freedom
     (RAT-STATS style). ``sides="lower"`` gives the lower limit of the one-sided interval (CMS PIM ch. 8).
 
+    Args:
+        values: The sampled amounts (e.g. overpayment per claim), at least 2.
+        population: Population size N (number of sampling units).
+        confidence: Confidence level, in (0, 1).
+        sides: ``"lower"``, ``"upper"`` (one-sided) or ``"two-sided"``.
+
+    Returns:
+        The appraisal of the population total, with limits at 80, 90 and 95% as well.
+
+    Raises:
+        ValidationError: An input is out of range.
+        InsufficientDataError: Fewer than 2 values.
+
     Example:
         >>> round(mean_per_unit([10.0, 20.0, 30.0, 40.0], population=100, confidence=0.9).point_estimate)
         2500
     """
-    data = [float(v) for v in values]
+    data = _amounts("values", values)
     size = len(data)
-    if size < 2:
-        raise InsufficientDataError("'values' needs at least 2 sample amounts")
-    if not all(math.isfinite(v) for v in data):
-        raise ValidationError.single("$.values", "finite", "'values' must be finite numbers")
     total = _count("population", population, minimum=size)
     conf = float(_rate("confidence", confidence))
-    if sides not in ("two-sided", "lower", "upper"):
-        raise ValidationError.single(
-            "$.sides", "choice", f"'sides' must be two-sided, lower or upper (got {sides!r})"
-        )
-    from scipy.special import stdtrit  # noqa: PLC0415 - lazy import keeps the package light
-
-    mean = math.fsum(data) / size
-    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in data) / (size - 1))
-    se = total * sd / math.sqrt(size) * math.sqrt(1 - size / total)
-    tail = (1 - conf) / 2 if sides == "two-sided" else 1 - conf
-    t = float(stdtrit(size - 1, 1 - tail))
-    point = total * mean
-    return Appraisal(
+    side = _sides(sides)
+    se = total * math.sqrt(_variance(data) / size) * math.sqrt(1 - size / total)
+    return _finish(
+        estimator="mean-per-unit",
         n=size,
         population=total,
         confidence=conf,
-        sides=sides,
-        point_estimate=point,
-        standard_error=se,
-        lower=None if sides == "upper" else point - t * se,
-        upper=None if sides == "lower" else point + t * se,
-        convention="mean-per-unit, FPC applied, Student's t with n - 1 df (RAT-STATS unrestricted appraisal)",
+        sides=side,
+        point=total * math.fsum(data) / size,
+        se=se,
+        df=size - 1,
+        strata=(),
+        convention="mean-per-unit: point = N x mean, SE = N x s / sqrt(n); " + _FPC,
+    )
+
+
+def _paired(
+    audited: Sequence[float], book: Sequence[float], population: int, book_total: float
+) -> tuple[list[float], list[float], int, float]:
+    y = _amounts("audited", audited)
+    x = _amounts("book", book)
+    if len(x) != len(y):
+        raise ValidationError.single(
+            "$.book", "length", f"'book' must pair with 'audited' (got {len(x)} and {len(y)} amounts)"
+        )
+    total = _count("population", population, minimum=len(y))
+    return y, x, total, _finite("book_total", book_total)
+
+
+def difference_estimate(
+    audited: Sequence[float],
+    book: Sequence[float],
+    population: int,
+    book_total: float,
+    confidence: float,
+    *,
+    sides: str = "lower",
+) -> Appraisal:
+    """Difference estimator of the population total of ``audited``, helped by known ``book`` amounts.
+
+    With d_i = audited_i - book_i: point = book_total + N x mean(d), SE = N x s_d / sqrt(n) x
+    sqrt(1 - n / N), Student's t with n - 1 df.
+
+    Args:
+        audited: Audited (correct) amount of each sampled item.
+        book: Recorded amount of the same items, in the same order.
+        population: Population size N.
+        book_total: Recorded total of the whole population.
+        confidence: Confidence level, in (0, 1).
+        sides: ``"lower"``, ``"upper"`` or ``"two-sided"``.
+
+    Returns:
+        The appraisal of the audited population total.
+
+    Raises:
+        ValidationError: An input is out of range or the amounts do not pair.
+        InsufficientDataError: Fewer than 2 items.
+
+    Example:
+        >>> a = difference_estimate([90.0, 100.0, 45.0], [100.0, 100.0, 50.0], 30, 2500.0, 0.9)
+        >>> round(a.point_estimate)
+        2350
+    """
+    y, x, total, x_total = _paired(audited, book, population, book_total)
+    size = len(y)
+    diffs = [a - b for a, b in zip(y, x, strict=True)]
+    se = total * math.sqrt(_variance(diffs) / size) * math.sqrt(1 - size / total)
+    return _finish(
+        estimator="difference",
+        n=size,
+        population=total,
+        confidence=_rate_f(confidence),
+        sides=_sides(sides),
+        point=x_total + total * math.fsum(diffs) / size,
+        se=se,
+        df=size - 1,
+        strata=(),
+        convention="difference: point = X + N x mean(audited - book), SE = N x s_d / sqrt(n); " + _FPC,
+    )
+
+
+def ratio_estimate(
+    audited: Sequence[float],
+    book: Sequence[float],
+    population: int,
+    book_total: float,
+    confidence: float,
+    *,
+    sides: str = "lower",
+) -> Appraisal:
+    """Ratio estimator of the population total of ``audited``: R x book_total with R = sum(y) / sum(x).
+
+    SE = N x sqrt(sum((y_i - R x_i)^2) / (n - 1) / n) x sqrt(1 - n / N) (the usual linearised variance),
+    Student's t with n - 1 df.
+
+    Args:
+        audited: Audited amount of each sampled item.
+        book: Recorded amount of the same items; their sum must not be 0.
+        population: Population size N.
+        book_total: Recorded total of the whole population.
+        confidence: Confidence level, in (0, 1).
+        sides: ``"lower"``, ``"upper"`` or ``"two-sided"``.
+
+    Returns:
+        The appraisal of the audited population total.
+
+    Raises:
+        ValidationError: An input is out of range, the amounts do not pair or the book amounts sum to 0.
+        InsufficientDataError: Fewer than 2 items.
+
+    Example:
+        >>> a = ratio_estimate([90.0, 100.0, 45.0], [100.0, 100.0, 50.0], 30, 2500.0, 0.9)
+        >>> round(a.point_estimate)
+        2350
+    """
+    y, x, total, x_total = _paired(audited, book, population, book_total)
+    size = len(y)
+    x_sum = math.fsum(x)
+    if x_sum == 0:
+        raise ValidationError.single("$.book", "range", "'book' amounts must not sum to 0 for a ratio")
+    r = math.fsum(y) / x_sum
+    resid = math.fsum((a - r * b) ** 2 for a, b in zip(y, x, strict=True)) / (size - 1)
+    se = total * math.sqrt(resid / size) * math.sqrt(1 - size / total)
+    return _finish(
+        estimator="ratio",
+        n=size,
+        population=total,
+        confidence=_rate_f(confidence),
+        sides=_sides(sides),
+        point=r * x_total,
+        se=se,
+        df=size - 1,
+        strata=(),
+        convention="ratio: point = (sum y / sum x) x X, SE = N x sqrt(sum (y - R x)^2 / (n - 1) / n); "
+        + _FPC,
+    )
+
+
+def _rate_f(value: object) -> float:
+    return float(_rate("confidence", value))
+
+
+def stratified_appraisal(
+    strata: Sequence[Appraisal], confidence: float, sides: str = "lower", df: str = "satterthwaite"
+) -> Appraisal:
+    """Combine per-stratum appraisals (each with its own FPC) into one for the whole population.
+
+    Point = sum of the stratum totals; SE = sqrt(sum of the stratum SE^2). Degrees of freedom:
+    ``"satterthwaite"`` (Cochran 5.4: (sum v_h)^2 / sum(v_h^2 / (n_h - 1))), ``"pooled"``
+    (sum(n_h - 1)) or ``"normal"`` (z values).
+
+    Args:
+        strata: One appraisal per stratum (e.g. from :func:`mean_per_unit`).
+        confidence: Confidence level, in (0, 1).
+        sides: ``"lower"``, ``"upper"`` or ``"two-sided"``.
+        df: Rule for the degrees of freedom of t.
+
+    Returns:
+        The stratified appraisal, keeping each stratum's appraisal.
+
+    Raises:
+        ValidationError: No strata, or an unknown rule.
+
+    Example:
+        >>> a = mean_per_unit([10.0, 20.0, 30.0], population=50, confidence=0.9)
+        >>> b = mean_per_unit([100.0, 140.0, 120.0], population=10, confidence=0.9)
+        >>> round(stratified_appraisal([a, b], confidence=0.9).point_estimate)
+        2200
+    """
+    parts = tuple(strata)
+    if not parts or not all(isinstance(p, Appraisal) for p in parts):
+        raise ValidationError.single("$.strata", "required", "'strata' must be one or more Appraisal objects")
+    conf = _rate_f(confidence)
+    side = _sides(sides)
+    if df not in _DF_RULES:
+        raise ValidationError.single(
+            "$.df", "choice", f"'df' must be one of {', '.join(_DF_RULES)} (got {df!r})"
+        )
+    variances = [p.standard_error**2 for p in parts]
+    var = math.fsum(variances)
+    dof: float | None
+    if df == "normal":
+        dof = None
+    elif df == "pooled" or var == 0:
+        dof = float(sum(p.n - 1 for p in parts))
+    else:
+        dof = var**2 / math.fsum(v * v / (p.n - 1) for v, p in zip(variances, parts, strict=True))
+    kinds = sorted({p.estimator for p in parts})
+    return _finish(
+        estimator="stratified " + "/".join(kinds),
+        n=sum(p.n for p in parts),
+        population=sum(p.population for p in parts),
+        confidence=conf,
+        sides=side,
+        point=math.fsum(p.point_estimate for p in parts),
+        se=math.sqrt(var),
+        df=dof,
+        strata=parts,
+        convention=f"stratified: totals and variances (each with its stratum's FPC) added; df rule {df}",
+    )
+
+
+def variables_sample_size(
+    population: int,
+    std_dev: float,
+    precision: float,
+    confidence: float,
+    *,
+    mean: float | None = None,
+    sides: str = "two-sided",
+    distribution: str = "normal",
+) -> VariablesPlan:
+    """Smallest simple random sample whose estimate of the population total is within ``precision``.
+
+    Solves z x N x S x sqrt((1 - n / N) / n) <= P, i.e. n = n0 / (1 + n0 / N) with n0 = (z N S / P)^2,
+    rounded up (``distribution="t"`` uses t with n - 1 df instead of z, found by bisection). With
+    ``mean`` given, ``precision`` is relative: P = precision x N x mean (e.g. the OIG CIA full sample's
+    25% precision at 90% confidence).
+
+    Args:
+        population: Population size N.
+        std_dev: Expected standard deviation S of the amount per unit (e.g. from a probe sample).
+        precision: Half-width P of the interval for the total, in dollars (or relative with ``mean``).
+        confidence: Confidence level, in (0, 1).
+        mean: Expected mean per unit; makes ``precision`` relative to the total N x mean.
+        sides: ``"two-sided"`` or one-sided ``"lower"``/``"upper"``.
+        distribution: ``"normal"`` or ``"t"``.
+
+    Returns:
+        The plan with the sample size and every input.
+
+    Raises:
+        ValidationError: An input is out of range.
+
+    Example:
+        >>> variables_sample_size(
+        ...     population=10_000, std_dev=100.0, precision=100_000.0, confidence=0.95
+        ... ).sample_size
+        370
+    """
+    total = _count("population", population, minimum=2)
+    s = _finite("std_dev", std_dev, positive=True)
+    p = _finite("precision", precision, positive=True)
+    conf = _rate_f(confidence)
+    side = _sides(sides)
+    if distribution not in ("normal", "t"):
+        raise ValidationError.single(
+            "$.distribution", "choice", f"'distribution' must be normal or t (got {distribution!r})"
+        )
+    absolute = p
+    if mean is not None:
+        m = _finite("mean", mean)
+        if m == 0:
+            raise ValidationError.single("$.mean", "range", "'mean' must not be 0 for a relative precision")
+        absolute = p * total * abs(m)
+    prob = 1 - (1 - conf) / 2 if side == "two-sided" else conf
+
+    def ok(n: int) -> bool:
+        q = _quantile(None if distribution == "normal" else n - 1, prob)
+        return q * total * s * math.sqrt((1 - n / total) / n) <= absolute
+
+    lo, hi = (1 if distribution == "normal" else 2), total
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return VariablesPlan(
+        sample_size=lo,
+        population=total,
+        std_dev=s,
+        precision=p,
+        absolute_precision=absolute,
+        confidence=conf,
+        sides=side,
+        distribution=distribution,
+        convention="n = smallest with q x N x S x sqrt((1 - n / N) / n) <= P (normal z or Student's t "
+        "with n - 1 df); precision relative to N x mean when mean is given",
     )
