@@ -83,7 +83,10 @@ class AttributeEvaluation:
 
 @attrs.frozen(kw_only=True)
 class Interval:
-    """A confidence interval for a proportion (one-sided intervals have 0 or 1 as the open end)."""
+    """A confidence interval for a proportion (one-sided intervals have 0 or 1 as the open end).
+
+    ``population`` is set for the finite-population versions (exact hypergeometric, or FPC-adjusted).
+    """
 
     successes: int
     n: int
@@ -93,6 +96,8 @@ class Interval:
     estimate: float
     lower: float
     upper: float
+    population: int | None = None
+    convention: str = ""
 
     def _repr_html_(self) -> str:
         return _html_table(
