@@ -177,12 +177,12 @@ def default_payers() -> tuple[Payer, ...]:
     """
     mc, md, co, sp = PayerKind.MEDICARE, PayerKind.MEDICAID, PayerKind.COMMERCIAL, PayerKind.SELF_PAY
     rows = (
-        ("medicare", mc, 0.32, 0.38, 0.20, 0.07, 0.93, 14.0, 0.010),
-        ("medicaid", md, 0.16, 0.30, 0.02, 0.13, 0.86, 30.0, 0.006),
-        ("bluecross", co, 0.20, 0.55, 0.16, 0.09, 0.90, 20.0, 0.012),
-        ("aetna", co, 0.14, 0.52, 0.18, 0.10, 0.89, 24.0, 0.012),
-        ("united", co, 0.12, 0.50, 0.17, 0.12, 0.88, 27.0, 0.015),
-        ("self_pay", sp, 0.06, 0.45, 1.00, 0.0, 1.0, 1.0, 0.0),
+        ("medicare", mc, 0.33, 0.52, 0.20, 0.06, 0.93, 18.0, 0.010),
+        ("medicaid", md, 0.16, 0.42, 0.02, 0.12, 0.86, 36.0, 0.006),
+        ("bluecross", co, 0.20, 0.70, 0.16, 0.08, 0.90, 25.0, 0.012),
+        ("aetna", co, 0.15, 0.67, 0.18, 0.09, 0.89, 29.0, 0.012),
+        ("united", co, 0.12, 0.65, 0.17, 0.11, 0.88, 32.0, 0.015),
+        ("self_pay", sp, 0.04, 0.55, 1.00, 0.0, 1.0, 1.0, 0.0),
     )
     return tuple(
         Payer(
@@ -223,13 +223,13 @@ class CarcGroup:
 
 CARC_GROUPS: tuple[CarcGroup, ...] = (
     CarcGroup(code="CO-16", description="claim lacks information or has submission/billing errors",
-              share=0.38, appeal_rate=0.92, overturn_rate=0.85, write_off_reason="denial"),
+              share=0.45, appeal_rate=0.96, overturn_rate=0.95, write_off_reason="denial"),
     CarcGroup(code="CO-197", description="precertification/authorization absent",
-              share=0.22, appeal_rate=0.70, overturn_rate=0.55, write_off_reason="denial"),
+              share=0.22, appeal_rate=0.85, overturn_rate=0.80, write_off_reason="denial"),
     CarcGroup(code="CO-50", description="not deemed a medical necessity by the payer",
-              share=0.25, appeal_rate=0.65, overturn_rate=0.45, write_off_reason="denial"),
+              share=0.25, appeal_rate=0.80, overturn_rate=0.70, write_off_reason="denial"),
     CarcGroup(code="CO-29", description="the time limit for filing has expired",
-              share=0.15, appeal_rate=0.25, overturn_rate=0.30, write_off_reason="timely_filing"),
+              share=0.08, appeal_rate=0.40, overturn_rate=0.35, write_off_reason="timely_filing"),
 )  # fmt: skip
 """Denial reason groups. ``CO-45`` (charges exceed the contracted fee) is the contractual
 adjustment on every paid claim and is never a denial."""
