@@ -22,6 +22,7 @@ __all__ = ["CommandError", "build_parser", "main"]
 
 # Modules that contribute subcommands, in the order ``--help`` lists them.
 _SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "comanaged_rcm.raci._cli",
     "comanaged_rcm.kpi._cli",
     "comanaged_rcm.sampling._cli",
     "comanaged_rcm.escalation._cli",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from comanaged_rcm.findings import raise_for_findings
+from comanaged_rcm.raci._diff import Change, ChangeKind, SplitDiff, diff
 from comanaged_rcm.raci._matrix import Matrix, MatrixRow, matrix
 from comanaged_rcm.raci._models import (
     CLIENT_RESERVED_DECISIONS,
@@ -42,6 +43,8 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "Assignment",
+    "Change",
+    "ChangeKind",
     "DecisionRight",
     "EscalationEdge",
     "Letter",
@@ -54,9 +57,11 @@ __all__ = [
     "Role",
     "Scheme",
     "ScopeSplit",
+    "SplitDiff",
     "System",
     "Workflow",
     "co_managed_template",
+    "diff",
     "matrix",
     "raise_for_findings",
     "validate",
