@@ -51,3 +51,8 @@ class TestAllocate:
         with pytest.raises(ValidationError) as info:
             allocate(**kwargs)  # type: ignore[arg-type]
         assert info.value.issues[0].path == path
+
+    def test_neyman_single_stratum_float_edge(self) -> None:
+        """Regression: one stratum of 63 with S = 0.1 takes all 63 (cap / weight rounding no longer
+        makes the stratum look unable to absorb the total)."""
+        assert allocate(63, [63], "neyman", stdevs=[0.1]) == (63,)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -11,20 +12,35 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling import Interval, proportion_interval
+from comanaged_rcm.sampling import Interval, attribute_upper_limit, proportion_interval
 from comanaged_rcm.serialize import from_json, to_json
 
 
-def brute_hyper(x: int, n: int, population: int, tail_lo: float, tail_hi: float) -> tuple[int, int]:
-    """Scan every population count M with scipy.stats.hypergeom: smallest M with P(X >= x) > tail_lo,
-    largest with P(X <= x) > tail_hi."""
-    ms = np.arange(population + 1)
-    feasible = (ms >= x) & (population - ms >= n - x)
-    sf = stats.hypergeom.sf(x - 1, population, ms, n)
-    cdf = stats.hypergeom.cdf(x, population, ms, n)
-    lower = int(ms[feasible & (sf > tail_lo)].min()) if x > 0 else 0
-    upper = int(ms[feasible & (cdf > tail_hi)].max())
-    return lower, upper
+def _exact_cdf(k: int, population: int, m: int, n: int) -> Fraction:
+    """P(X <= k) in exact rational arithmetic (math.comb), to settle ties with the tail."""
+    terms = range(max(0, n - (population - m)), min(k, m, n) + 1)
+    hits = sum(math.comb(m, j) * math.comb(population - m, n - j) for j in terms)
+    return Fraction(hits, math.comb(population, n))
+
+
+def _cdf_above(x: int, population: int, m: int, n: int, tail: Fraction) -> bool:
+    p = float(stats.hypergeom.cdf(x, population, m, n))
+    return _exact_cdf(x, population, m, n) > tail if abs(p - float(tail)) < 1e-9 else p > float(tail)
+
+
+def _sf_above(x: int, population: int, m: int, n: int, tail: Fraction) -> bool:
+    p = float(stats.hypergeom.sf(x - 1, population, m, n))
+    return 1 - _exact_cdf(x - 1, population, m, n) > tail if abs(p - float(tail)) < 1e-9 else p > float(tail)
+
+
+def brute_hyper(x: int, n: int, population: int, tail: Fraction) -> tuple[int, int]:
+    """Scan every population count M with scipy.stats.hypergeom: smallest M with P(X >= x) > tail,
+    largest with P(X <= x) > tail (values within 1e-9 of the tail are settled exactly)."""
+    feasible = [m for m in range(population + 1) if m >= x and population - m >= n - x]
+    upper = max(m for m in feasible if _cdf_above(x, population, m, n, tail))
+    if x == 0:
+        return 0, upper
+    return min(m for m in feasible if _sf_above(x, population, m, n, tail)), upper
 
 
 class TestExactHypergeometric:
@@ -37,12 +53,13 @@ class TestExactHypergeometric:
         sides=st.sampled_from(["two-sided", "lower", "upper"]),
     )
     def test_matches_scan(self, population: int, frac: float, xfrac: float, conf: float, sides: str) -> None:
-        """Exact finite-population limits equal the M-by-M scipy.stats.hypergeom scan, as M / N."""
+        """Exact finite-population limits equal the M-by-M scipy.stats.hypergeom scan, as M / N; ties of a
+        tail probability with the risk (e.g. N = 10, n = 1, 80% two-sided) are decided exactly."""
         n = max(1, math.floor(frac * population))
         x = math.floor(xfrac * n)
         got = proportion_interval(x, n, conf, "clopper-pearson", sides, population=population)
-        tail = (1 - conf) / 2 if sides == "two-sided" else 1 - conf
-        lower, upper = brute_hyper(x, n, population, tail, tail)
+        tail = (1 - Fraction(str(conf))) / (2 if sides == "two-sided" else 1)
+        lower, upper = brute_hyper(x, n, population, tail)
         assert got.lower == (0.0 if sides == "upper" else lower / population)
         assert got.upper == (1.0 if sides == "lower" else upper / population)
         assert got.population == population
@@ -69,6 +86,16 @@ class TestExactHypergeometric:
         assert finite.lower == pytest.approx(infinite.lower, abs=1e-4)
         assert finite.upper == pytest.approx(infinite.upper, abs=1e-4)
         assert finite.upper - finite.lower <= infinite.upper - infinite.lower
+
+    def test_exact_tie(self) -> None:
+        """N = 10, n = 1, none found, 80% two-sided: P(X <= 0 | M = 9) = 0.1 equals the tail exactly, so M = 9
+        is excluded (a tail probability must exceed the risk) and the upper limit is 8 / 10."""
+        got = proportion_interval(0, 1, 0.8, "clopper-pearson", population=10)
+        assert got.upper == 0.8
+        ev = attribute_upper_limit(
+            sample_size=1, deviations=0, confidence=0.9, population=10, method="hypergeometric"
+        )
+        assert ev.upper_limit == 0.8
 
 
 class TestFpcApproximations:

@@ -240,6 +240,12 @@ class TestStratified:
         assert got.estimator == "stratified mean-per-unit/ratio"
         assert got.degrees_of_freedom == 2
 
+    def test_tiny_standard_errors(self) -> None:
+        """Regression: SEs whose squares underflow still give Satterthwaite df (variances are scaled)."""
+        a = mean_per_unit([0.0, 2.9e-132], population=3, confidence=0.9)
+        got = stratified_appraisal([a, a], confidence=0.9)
+        assert got.degrees_of_freedom == pytest.approx(2.0)
+
     def test_errors(self) -> None:
         """No strata, non-appraisals and unknown df rules are library errors."""
         with pytest.raises(ValidationError, match="strata"):

@@ -62,7 +62,8 @@ def allocate(
             min(float(c), max(float(f), scale * w)) for c, f, w in zip(caps, floors, weights, strict=True)
         ]
 
-    hi = max(c / w for c, w in zip(caps, weights, strict=True) if w > 0)
+    # Twice the largest cap / weight: every stratum with weight > 0 is then clipped to its cap exactly.
+    hi = 2 * max(c / w for c, w in zip(caps, weights, strict=True) if w > 0)
     if sum(spread(hi)) < n:
         raise ValidationError.single("$.stdevs", "range", "strata with 'stdevs' > 0 cannot absorb the total")
     lo = 0.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from decimal import Decimal
+from fractions import Fraction
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method
@@ -67,6 +68,22 @@ def _hyper_cdf(k: int, total: int, bad: int, n: int) -> float:
     )
 
 
+def _hyper_cmp(k: int, total: int, bad: int, n: int, threshold: Fraction) -> int:
+    """Sign of P(X <= k) - threshold for X ~ Hypergeometric(total, bad, n).
+
+    The log-space float sum decides unless it is within a relative 1e-6 of the threshold; then the
+    probability is computed exactly in integers, so ties (e.g. P = 0.1 at 80% two-sided) are exact.
+    """
+    approx = _hyper_cdf(k, total, bad, n)
+    t = float(threshold)
+    if abs(approx - t) > 1e-6 * max(t, 1e-300):
+        return 1 if approx > t else -1
+    lo, hi = max(0, n - (total - bad)), min(k, bad, n)
+    hits = sum(math.comb(bad, j) * math.comb(total - bad, n - j) for j in range(lo, hi + 1))
+    exact = Fraction(hits, math.comb(total, n))
+    return (exact > threshold) - (exact < threshold)
+
+
 def _risk_function(method: Method, tolerable: float, population: int | None) -> Callable[[int, int], float]:
     from scipy.special import bdtr, pdtr  # noqa: PLC0415 - lazy import keeps the package light
 
@@ -79,13 +96,13 @@ def _risk_function(method: Method, tolerable: float, population: int | None) -> 
     return lambda k, n: _hyper_cdf(k, population, bad, n)
 
 
-def _smallest_n(risk: Callable[[int, int], float], k: int, alpha: float, lo: int, hi: int) -> int | None:
-    """Smallest n in [lo, hi] with risk(k, n) <= alpha (risk decreasing in n), or None."""
-    if lo > hi or risk(k, hi) > alpha:
+def _smallest_n(ok: Callable[[int, int], bool], k: int, lo: int, hi: int) -> int | None:
+    """Smallest n in [lo, hi] with ok(k, n), i.e. risk(k, n) <= alpha (risk decreasing in n), or None."""
+    if lo > hi or not ok(k, hi):
         return None
     while lo < hi:
         mid = (lo + hi) // 2
-        if risk(k, mid) <= alpha:
+        if ok(k, mid):
             hi = mid
         else:
             lo = mid + 1
@@ -133,6 +150,19 @@ def attribute_sample_size(
         _count("population", population, minimum=1)
     alpha = 1 - float(conf)
     risk = _risk_function(meth, float(tol), population)
+    if meth is Method.HYPERGEOMETRIC:
+        assert population is not None  # noqa: S101 - checked above
+        bad, exact_alpha = math.ceil(tol * population), 1 - Fraction(conf)
+        pop = population
+
+        def ok(k: int, n: int) -> bool:
+            return _hyper_cmp(k, pop, bad, n, exact_alpha) <= 0
+
+    else:
+
+        def ok(k: int, n: int) -> bool:
+            return risk(k, n) <= alpha
+
     cap = population if meth is Method.HYPERGEOMETRIC and population is not None else 10**8
     k = 0
     while True:
@@ -141,7 +171,7 @@ def attribute_sample_size(
         else:
             lo = max(1, math.floor((k - 1) / exp) + 1) if k > 0 else 1
             hi = min(cap, math.floor(k / exp))
-        n = _smallest_n(risk, k, alpha, lo, hi)
+        n = _smallest_n(ok, k, lo, hi)
         if n is not None:
             break
         if exp == 0 or hi >= cap:
@@ -188,7 +218,8 @@ def attribute_upper_limit(
         raise ValidationError.single(
             "$.deviations", "range", f"'deviations' must be <= sample_size (got {k} > {n})"
         )
-    conf = float(_rate("confidence", confidence))
+    conf_exact = _rate("confidence", confidence)
+    conf = float(conf_exact)
     meth = _method(method)
     if tolerable_rate is not None:
         _rate("tolerable_rate", tolerable_rate)
@@ -210,11 +241,11 @@ def attribute_upper_limit(
         upper = min(1.0, float(gammaincinv(k + 1, conf)) / n)
     else:
         assert population is not None  # noqa: S101 - checked above
-        alpha = 1 - conf
+        alpha = 1 - Fraction(conf_exact)
         lo, hi = k, population - (n - k)  # P(X <= k) > alpha holds at lo
         while lo < hi:
             mid = (lo + hi + 1) // 2
-            if _hyper_cdf(k, population, mid, n) > alpha:
+            if _hyper_cmp(k, population, mid, n, alpha) > 0:
                 lo = mid
             else:
                 hi = mid - 1
@@ -237,13 +268,13 @@ _SIDES = ("two-sided", "lower", "upper")
 _METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
 
 
-def _hyper_limits(x: int, n: int, total: int, tail_lo: float, tail_hi: float) -> tuple[float, float]:
+def _hyper_limits(x: int, n: int, total: int, tail_lo: Fraction, tail_hi: Fraction) -> tuple[float, float]:
     """Exact limits on M / N: smallest M with P(X >= x) > tail_lo, largest M with P(X <= x) > tail_hi."""
     top = total - (n - x)
     lo, hi = x, top
     while lo < hi:  # largest M with cdf(x; M) > tail_hi (cdf falls as M grows; true at M = x)
         mid = (lo + hi + 1) // 2
-        if _hyper_cdf(x, total, mid, n) > tail_hi:
+        if _hyper_cmp(x, total, mid, n, tail_hi) > 0:
             lo = mid
         else:
             hi = mid - 1
@@ -253,7 +284,7 @@ def _hyper_limits(x: int, n: int, total: int, tail_lo: float, tail_hi: float) ->
     lo, hi = x, top
     while lo < hi:  # smallest M with P(X >= x; M) > tail_lo (rises with M; true at M = top)
         mid = (lo + hi) // 2
-        if 1 - _hyper_cdf(x - 1, total, mid, n) > tail_lo:
+        if _hyper_cmp(x - 1, total, mid, n, 1 - tail_lo) < 0:  # P(X >= x) = 1 - P(X <= x - 1)
             hi = mid
         else:
             lo = mid + 1
@@ -302,7 +333,8 @@ def proportion_interval(
     x = _count("successes", successes)
     if x > size:
         raise ValidationError.single("$.successes", "range", f"'successes' must be <= n (got {x} > {size})")
-    conf = float(_rate("confidence", confidence))
+    conf_exact = _rate("confidence", confidence)
+    conf = float(conf_exact)
     if method not in _METHODS:
         raise ValidationError.single(
             "$.method", "choice", f"'method' must be one of {', '.join(_METHODS)} (got {method!r})"
@@ -328,7 +360,8 @@ def proportion_interval(
     if population is not None:
         convention = _FINITE_CONVENTIONS.get(method, convention)
     if method == "clopper-pearson" and population is not None:
-        lo, hi = _hyper_limits(x, size, population, tail, tail)
+        exact_tail = (1 - Fraction(conf_exact)) / (2 if sides == "two-sided" else 1)
+        lo, hi = _hyper_limits(x, size, population, exact_tail, exact_tail)
     elif method == "clopper-pearson":
         lo = 0.0 if x == 0 else float(betaincinv(x, size - x + 1, tail))
         hi = 1.0 if x == size else float(betaincinv(x + 1, size - x, 1 - tail))

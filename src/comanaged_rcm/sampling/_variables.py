@@ -469,13 +469,17 @@ def stratified_appraisal(
         )
     variances = [p.standard_error**2 for p in parts]
     var = math.fsum(variances)
+    top = max(p.standard_error for p in parts)
     dof: float | None
     if df == "normal":
         dof = None
-    elif df == "pooled" or var == 0:
+    elif df == "pooled" or top == 0:
         dof = float(sum(p.n - 1 for p in parts))
-    else:
-        dof = var**2 / math.fsum(v * v / (p.n - 1) for v, p in zip(variances, parts, strict=True))
+    else:  # Satterthwaite on variances scaled by the largest, so tiny SEs cannot underflow
+        scaled = [(p.standard_error / top) ** 2 for p in parts]
+        dof = math.fsum(scaled) ** 2 / math.fsum(
+            v * v / (p.n - 1) for v, p in zip(scaled, parts, strict=True)
+        )
     kinds = sorted({p.estimator for p in parts})
     return _finish(
         estimator="stratified " + "/".join(kinds),
