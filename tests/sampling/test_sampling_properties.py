@@ -1,0 +1,234 @@
+"""Property tests of the planning functions, and serializer round trips of every sampling result."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.sampling import (
+    PRESETS,
+    Appraisal,
+    AttributeEvaluation,
+    AttributePlan,
+    Interval,
+    Limits,
+    MonetaryEvaluation,
+    MonetaryPlan,
+    Preset,
+    Selection,
+    VariablesPlan,
+    _select,
+    attribute_sample_size,
+    attribute_upper_limit,
+    mean_per_unit,
+    monetary_sample_size,
+    monetary_upper_limit,
+    proportion_interval,
+    select,
+    stratified_appraisal,
+    variables_sample_size,
+)
+from comanaged_rcm.serialize import from_dict, from_json, to_json
+
+confidences = st.sampled_from([0.80, 0.85, 0.90, 0.95, 0.975, 0.99])
+tolerables = st.sampled_from([0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.10, 0.15, 0.20])
+expected_fractions = st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.4, 0.5])
+
+
+def _expected(tol: float, frac: float) -> float:
+    return float(Decimal(str(tol)) * Decimal(str(frac)))
+
+
+def _risk(method: str, k: int, n: int, tol: float, population: int | None) -> float:
+    """Independent risk with scipy.stats (population deviations ceil(tol x N) in exact decimals)."""
+    if method == "binomial":
+        return float(stats.binom.cdf(k, n, tol))
+    if method == "poisson":
+        return float(stats.poisson.cdf(k, n * tol))
+    assert population is not None
+    return float(stats.hypergeom.cdf(k, population, math.ceil(Decimal(str(tol)) * population), n))
+
+
+class TestPlanProperties:
+    @settings(max_examples=60, deadline=None)
+    @given(conf=confidences, tol=tolerables, frac=expected_fractions, step=st.sampled_from([0.005, 0.02]))
+    def test_grows_with_confidence(self, conf: float, tol: float, frac: float, step: float) -> None:
+        """At fixed tolerable and expected rates, a higher confidence never needs fewer items."""
+        exp = _expected(tol, frac)
+        low = attribute_sample_size(confidence=conf, tolerable_rate=tol, expected_rate=exp)
+        high = attribute_sample_size(
+            confidence=min(0.995, conf + step), tolerable_rate=tol, expected_rate=exp
+        )
+        assert high.sample_size >= low.sample_size
+
+    @settings(max_examples=60, deadline=None)
+    @given(conf=confidences, tol=tolerables, exp=st.sampled_from([0.0, 0.0025, 0.005, 0.01]))
+    def test_shrinks_with_tolerable(self, conf: float, tol: float, exp: float) -> None:
+        """At fixed confidence and expected rate, a larger tolerable rate never needs more items."""
+        if exp >= tol:
+            return
+        base = attribute_sample_size(confidence=conf, tolerable_rate=tol, expected_rate=exp)
+        wider = attribute_sample_size(confidence=conf, tolerable_rate=tol + 0.01, expected_rate=exp)
+        assert wider.sample_size <= base.sample_size
+        mus = monetary_sample_size(confidence=conf, tolerable_rate=tol, expected_rate=exp)
+        assert monetary_sample_size(conf, tol + 0.01, exp).sample_size <= mus.sample_size
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        conf=confidences,
+        tol=tolerables,
+        frac=expected_fractions,
+        population=st.integers(50, 20_000),
+    )
+    def test_hypergeometric_never_exceeds_binomial(
+        self, conf: float, tol: float, frac: float, population: int
+    ) -> None:
+        """The finite-population size is never larger than the binomial one (nor than N)."""
+        exp = _expected(tol, frac)
+        binom = attribute_sample_size(confidence=conf, tolerable_rate=tol, expected_rate=exp)
+        hyper = attribute_sample_size(
+            confidence=conf,
+            tolerable_rate=tol,
+            expected_rate=exp,
+            population=population,
+            method="hypergeometric",
+        )
+        assert hyper.sample_size <= min(binom.sample_size, population)
+
+    @settings(max_examples=25, deadline=None)
+    @given(conf=st.sampled_from([0.90, 0.95]), tol=tolerables, frac=expected_fractions)
+    def test_hypergeometric_converges(self, conf: float, tol: float, frac: float) -> None:
+        """As N grows the hypergeometric size rises to the binomial size, reached by N = 10 million."""
+        exp = _expected(tol, frac)
+        binom = attribute_sample_size(confidence=conf, tolerable_rate=tol, expected_rate=exp).sample_size
+        sizes = [
+            attribute_sample_size(
+                confidence=conf, tolerable_rate=tol, expected_rate=exp, population=n, method="hypergeometric"
+            ).sample_size
+            for n in (10_000, 100_000, 10_000_000)
+        ]
+        assert sizes == sorted(sizes)
+        assert sizes[-1] == binom
+
+    @settings(max_examples=80, deadline=None)
+    @given(
+        conf=confidences,
+        tol=tolerables,
+        frac=expected_fractions,
+        method=st.sampled_from(["binomial", "poisson", "hypergeometric"]),
+        population=st.integers(200, 50_000),
+    )
+    def test_achieved_risk_and_minimality(
+        self, conf: float, tol: float, frac: float, method: str, population: int
+    ) -> None:
+        """The achieved risk (recomputed with scipy.stats) is within the requested risk, and n - 1 items
+        with their own acceptable deviations ceil(exp x (n - 1)) would not be."""
+        exp = _expected(tol, frac)
+        pop = population if method == "hypergeometric" else None
+        plan = attribute_sample_size(
+            confidence=conf, tolerable_rate=tol, expected_rate=exp, population=pop, method=method
+        )
+        n, k, alpha = plan.sample_size, plan.acceptable_deviations, 1 - conf
+        assert k == math.ceil(Decimal(str(exp)) * n)
+        assert plan.achieved_risk == pytest.approx(_risk(method, k, n, tol, pop), rel=1e-9, abs=1e-15)
+        if pop is not None and n == pop:  # a census needs no risk bound
+            return
+        assert _risk(method, k, n, tol, pop) <= alpha + 1e-12
+        if n > 1:
+            k1 = math.ceil(Decimal(str(exp)) * (n - 1))
+            assert _risk(method, k1, n - 1, tol, pop) > alpha
+
+
+def _roundtrip(obj: object) -> None:
+    assert from_json(to_json(obj), type(obj)) == obj
+
+
+class TestRoundTrips:
+    @settings(max_examples=30, deadline=None)
+    @given(
+        conf=confidences,
+        tol=tolerables,
+        frac=expected_fractions,
+        method=st.sampled_from(["binomial", "poisson", "hypergeometric"]),
+        population=st.integers(100, 10_000),
+    )
+    def test_plans(self, conf: float, tol: float, frac: float, method: str, population: int) -> None:
+        """Attribute and monetary plans round-trip exactly through to_json/from_json."""
+        exp = _expected(tol, frac)
+        pop = population if method == "hypergeometric" else None
+        _roundtrip(attribute_sample_size(conf, tol, exp, population=pop, method=method))
+        _roundtrip(monetary_sample_size(conf, tol, exp, population_value=float(population) * 1000.5))
+
+    @settings(max_examples=30, deadline=None)
+    @given(
+        n=st.integers(1, 300),
+        data=st.data(),
+        conf=confidences,
+        method=st.sampled_from(["binomial", "poisson", "hypergeometric"]),
+    )
+    def test_evaluations(self, n: int, data: st.DataObject, conf: float, method: str) -> None:
+        """Attribute and monetary evaluations and proportion intervals round-trip exactly."""
+        k = data.draw(st.integers(0, n))
+        pop = n + data.draw(st.integers(0, 1000)) if method == "hypergeometric" else None
+        _roundtrip(attribute_upper_limit(n, k, conf, population=pop, method=method, tolerable_rate=0.05))
+        taints = data.draw(st.lists(st.floats(0.01, 1.0), max_size=min(n, 6)))
+        _roundtrip(
+            monetary_upper_limit(n, taints, conf, method="stringer", population_value=5e5, tolerable_rate=0.1)
+        )
+        for interval_method in ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald"):
+            _roundtrip(proportion_interval(k, n, conf, interval_method))
+
+    @settings(max_examples=20, deadline=None)
+    @given(values=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=30), extra=st.integers(0, 500))
+    def test_appraisals(self, values: list[float], extra: int) -> None:
+        """Appraisals (with their Limits and nested strata) and variables plans round-trip exactly."""
+        one = mean_per_unit(values, population=len(values) + extra, confidence=0.9)
+        _roundtrip(one)
+        _roundtrip(one.limits[0])
+        _roundtrip(stratified_appraisal([one, one], confidence=0.95, sides="two-sided"))
+        _roundtrip(variables_sample_size(len(values) + extra + 2, 50.0, 1000.0, 0.9))
+
+    def test_selection_and_presets(self) -> None:
+        """Selections (int and string ids, stratified) and presets round-trip; every type is covered."""
+        _roundtrip(select(population=500, n=20, seed=7))
+        items = [f"CLM-{i:04d}" for i in range(60)]
+        _roundtrip(select(population=items, n=9, seed=7, strata=["a", "b", "c"] * 20))
+        for preset in PRESETS.values():
+            _roundtrip(preset)
+        covered = {AttributePlan, AttributeEvaluation, Interval, Selection, MonetaryPlan, MonetaryEvaluation}
+        covered |= {Appraisal, Limits, VariablesPlan, Preset}
+        assert len(covered) == 10
+
+    def test_item_ids_are_strings_or_integers(self) -> None:
+        """A selection document with a boolean or float item id is rejected with its path."""
+        doc = {
+            "items": [True],
+            "sorted_items": [1],
+            "population_size": 1,
+            "seed": 1,
+            "method": "random",
+            "algorithm": "select/1",
+            "allocation": [],
+        }
+        with pytest.raises(ValidationError, match="item id"):
+            from_dict(doc, Selection)
+
+
+class TestSelectionEdges:
+    def test_rejection_sampling_redraws(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A raw word in the biased top range is rejected and the next word used (no modulo bias)."""
+        words = iter([2**64 - 1, 12])
+        monkeypatch.setattr(_select._Words, "word", lambda _self: next(words))
+        assert _select._Words(1).index(10) == 2
+
+    def test_stratum_allocated_nothing(self) -> None:
+        """A stratum whose proportional share rounds to 0 contributes no items."""
+        sel = select(population=list(range(101)), n=2, seed=3, strata=["big"] * 100 + ["tiny"])
+        assert dict(sel.allocation) == {"big": 2, "tiny": 0}
+        assert all(isinstance(item, int) and item < 100 for item in sel.items)
