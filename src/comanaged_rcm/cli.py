@@ -26,6 +26,7 @@ _SUBCOMMAND_MODULES: tuple[str, ...] = (
     "comanaged_rcm.kpi._cli",
     "comanaged_rcm.sampling._cli",
     "comanaged_rcm.escalation._cli",
+    "comanaged_rcm.cycle._cli",
 )
 
 Handler = Callable[[argparse.Namespace], int]

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import html
 import math
+import os
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from comanaged_rcm.cycle._report import GovernanceReport, KpiLine, TrendPoint
 from comanaged_rcm.serialize import to_json
 
-__all__ = ["format_value", "render_html", "render_json", "render_markdown", "render_text"]
+__all__ = [
+    "MAX_ESCALATION_ROWS",
+    "format_value",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "write_report",
+]
 
 _SPARKS = "▁▂▃▄▅▆▇█"
 _STATUS = {"on_track": "on track", "watch": "watch", "breach": "BREACH", "no_target": "-"}
@@ -350,3 +361,35 @@ def render_html(report: GovernanceReport) -> str:
             parts.append(f'<p class="note">{html.escape(note)}</p>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
+
+
+def write_report(report: GovernanceReport, directory: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write ``report.md``, ``report.html`` and ``report.json`` into ``directory``, all or nothing.
+
+    The three files are rendered first, written to temporary files beside their targets and
+    renamed into place, so a failure leaves no partial report behind.
+
+    Returns:
+        The written paths by format (``markdown``, ``html``, ``json``).
+    """
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    rendered = {
+        "markdown": ("report.md", render_markdown(report)),
+        "html": ("report.html", render_html(report)),
+        "json": ("report.json", render_json(report)),
+    }
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, text in rendered.values():
+            handle, staged_name = tempfile.mkstemp(dir=target, prefix=f".{name}.", suffix=".tmp")
+            staged.append((Path(staged_name), target / name))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(text)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    for temporary, final in staged:
+        temporary.replace(final)
+    return {fmt: target / name for fmt, (name, _) in rendered.items()}

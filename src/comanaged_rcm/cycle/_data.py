@@ -1,0 +1,189 @@
+"""The data a governance cycle reads: the provider's ledger, claims, activity log and QA results."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.kpi import Book
+from comanaged_rcm.kpi._book import SCHEMAS, FieldKind
+from comanaged_rcm.tables import Column, ColumnKind, read_csv
+
+if TYPE_CHECKING:
+    from comanaged_rcm.synthetic import SyntheticBook
+
+__all__ = ["AUDIT_COLUMNS", "CSV_COLUMNS", "Auditor", "CycleData", "read_cycle_csv"]
+
+Columns = dict[str, npt.NDArray[Any]]
+
+Auditor = Callable[[str, npt.NDArray[np.str_]], npt.NDArray[np.bool_]]
+"""A QA auditor: ``(workflow, item_ids) -> errors``, True where the item was worked wrong."""
+
+_KINDS = {
+    FieldKind.TEXT: ColumnKind.TEXT,
+    FieldKind.DATE: ColumnKind.DATE,
+    FieldKind.NUMBER: ColumnKind.NUMBER,
+    FieldKind.COUNT: ColumnKind.INTEGER,
+    FieldKind.FLAG: ColumnKind.BOOLEAN,
+}
+
+
+def _schema(table: str, *extra: Column) -> tuple[Column, ...]:
+    base = tuple(
+        Column(f.name, _KINDS[f.kind], required=f.required, nullable=f.nullable) for f in SCHEMAS[table]
+    )
+    return base + extra
+
+
+AUDIT_COLUMNS = (
+    Column("item_id"),
+    Column("workflow"),
+    Column("error", ColumnKind.BOOLEAN),
+)
+"""Columns of the QA results file: one row per audited work item, ``error`` true when the auditor
+found the item worked against the provider's SOP."""
+
+CSV_COLUMNS: Mapping[str, tuple[Column, ...]] = {
+    "claims": _schema("submissions", Column("carc", required=False, nullable=True)),
+    "transactions": _schema("transactions"),
+    "activity": _schema(
+        "work_items",
+        Column("claim_id", required=False, nullable=True),
+        Column("balance", ColumnKind.NUMBER, required=False, nullable=True),
+    ),
+    "audits": AUDIT_COLUMNS,
+}
+"""The columns each CSV export must (or may) carry, by file: ``claims`` (one row per claim
+submission), ``transactions`` (the ledger), ``activity`` (the work-item log) and ``audits``."""
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class CycleData:
+    """The tables one governance cycle reads, as columns (name -> 1-D array).
+
+    Args:
+        transactions: The transactions ledger (the KPI engine's ``transactions`` table).
+        submissions: One row per claim submission (``submissions``), optionally with ``carc``.
+        work_items: The work-item log (``work_items``), optionally with ``claim_id`` and
+            ``balance`` (queue rules read them).
+        audits: QA results, one row per audited item (:data:`AUDIT_COLUMNS`), or ``None``.
+        auditor: Audits items on demand instead (the synthetic book's known truth); when set,
+            ``audits`` is not read.
+        source: Where the data came from, printed in the report heading.
+
+    >>> import numpy as np
+    >>> data = CycleData(transactions={}, submissions={}, work_items={}, source="empty")
+    >>> data.source
+    'empty'
+    """
+
+    transactions: Columns
+    submissions: Columns
+    work_items: Columns
+    audits: Columns | None = None
+    auditor: Auditor | None = None
+    source: str = "user data"
+
+    @classmethod
+    def from_synthetic(cls, book: SyntheticBook) -> CycleData:
+        """The tables of a synthetic book, audited against its known true error rates.
+
+        >>> from comanaged_rcm.synthetic import generate_book
+        >>> CycleData.from_synthetic(generate_book(seed=3, claims=1000)).source
+        'synthetic book (seed 3, 1000 claims)'
+        """
+        from comanaged_rcm.synthetic import audit  # noqa: PLC0415 - the generator is only needed here
+
+        return cls(
+            transactions=book.transactions,
+            submissions=book.submissions,
+            work_items=book.work_items,
+            auditor=functools.partial(audit, book),
+            source=f"synthetic book (seed {book.seed}, {book.parameters.claims} claims)",
+        )
+
+    def book(self) -> Book:
+        """The KPI engine's :class:`~comanaged_rcm.kpi.Book` of these tables (validated).
+
+        Only the engine's own columns go in; extra columns (``carc``, ``balance``) stay here.
+        """
+        tables = {}
+        for name, columns in (
+            ("transactions", self.transactions),
+            ("submissions", self.submissions),
+            ("work_items", self.work_items),
+        ):
+            known = {f.name for f in SCHEMAS[name]}
+            tables[name] = {k: v for k, v in columns.items() if k in known} or None
+        return Book(**tables)
+
+    def audit_results(self, workflow: str, item_ids: npt.NDArray[np.str_]) -> npt.NDArray[np.int8]:
+        """Recorded QA results of ``item_ids``: 1 error, 0 clean, -1 not audited.
+
+        Raises:
+            ValidationError: An item is recorded twice for the workflow.
+        """
+        if self.auditor is not None:
+            return np.asarray(self.auditor(workflow, item_ids), dtype=np.int8)
+        result = np.full(len(item_ids), -1, dtype=np.int8)
+        if self.audits is None or not len(item_ids):
+            return result
+        mine = self.audits["workflow"] == workflow
+        ids, errors = self.audits["item_id"][mine], self.audits["error"][mine]
+        unique, counts = np.unique(ids, return_counts=True)
+        if (counts > 1).any():
+            twice = unique[counts > 1][0]
+            message = f"item {str(twice)!r} of workflow {workflow!r} has more than one QA result"
+            raise ValidationError.single("audits.item_id", "duplicate", message)
+        order = np.argsort(ids)
+        ids, errors = ids[order], errors[order]
+        at = np.clip(np.searchsorted(ids, item_ids), 0, max(len(ids) - 1, 0))
+        found = (ids[at] == item_ids) if len(ids) else np.zeros(len(item_ids), dtype=bool)
+        result[found] = errors[at[found]].astype(np.int8)
+        return result
+
+
+def read_cycle_csv(
+    *,
+    claims: str | os.PathLike[str],
+    transactions: str | os.PathLike[str],
+    activity: str | os.PathLike[str],
+    audits: str | os.PathLike[str] | None = None,
+) -> CycleData:
+    """Read the CSV exports of a cycle, reporting every bad cell as ``file:line:column``.
+
+    Columns are listed in :data:`CSV_COLUMNS`; dates are ISO (``2026-11-02``), booleans
+    ``true``/``false``. Nothing is returned when any cell of any file is bad.
+
+    Raises:
+        ValidationError: Every bad cell of every file (up to a cap per file).
+    """
+    files = {"claims": claims, "transactions": transactions, "activity": activity}
+    if audits is not None:
+        files["audits"] = audits
+    tables: dict[str, Columns] = {}
+    issues: list[Issue] = []
+    for name, path in files.items():
+        try:
+            tables[name] = read_csv(Path(path), CSV_COLUMNS[name])
+        except ValidationError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        raise ValidationError(issues)
+    data = CycleData(
+        transactions=tables["transactions"],
+        submissions=tables["claims"],
+        work_items=tables["activity"],
+        audits=tables.get("audits"),
+        source=f"CSV exports ({os.fspath(claims)}, {os.fspath(transactions)}, {os.fspath(activity)})",
+    )
+    data.book()  # validate the tables together before anyone computes on them
+    return data

@@ -1,0 +1,348 @@
+"""The engagement document: scope split, cadence, KPI targets, QA policies and escalation rules."""
+
+from __future__ import annotations
+
+import math
+import os
+import string
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from comanaged_rcm.errors import Issue, RCMError, ValidationError
+from comanaged_rcm.escalation import RuleSet, compile_rule, default_rules
+from comanaged_rcm.findings import Finding, Severity
+from comanaged_rcm.kpi import Target, Tier, catalogue, resolve_conventions
+from comanaged_rcm.periods import Cadence, Weekday
+from comanaged_rcm.raci import ScopeSplit, co_managed_template
+from comanaged_rcm.sampling import Method
+from comanaged_rcm.serialize import from_json
+
+__all__ = [
+    "DEFAULT_ACTIVITY",
+    "DEFAULT_DRIVERS",
+    "DEFAULT_OUTCOMES",
+    "Engagement",
+    "QaPolicy",
+    "check_engagement",
+    "default_engagement",
+    "load_engagement",
+]
+
+DEFAULT_OUTCOMES = ("net_collection_rate", "days_in_ar", "write_off_rate")
+"""The outcome KPIs every report leads with."""
+
+DEFAULT_DRIVERS = (
+    "initial_denial_rate",
+    "clean_claim_rate",
+    "denial_overturn_rate",
+    "aged_ar_over_90",
+    "dnfb_days",
+    "late_charges_pct",
+)
+"""The drivers reported under the outcomes they move."""
+
+DEFAULT_ACTIVITY = ("items_closed", "touches_per_closed_item", "backlog", "aged_backlog", "escalated_share")
+"""Activity KPIs: reported apart, in the operations section."""
+
+
+def _rate(*, open_low: bool) -> Any:  # noqa: ANN401 - an attrs validator
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        bad = isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+        if bad or not ((value > 0) if open_low else (value >= 0)) or not value < 1:  # type: ignore[operator]
+            interval = "(0, 1)" if open_low else "[0, 1)"
+            raise ValidationError.single(
+                f"$.{attribute.name}",
+                "range",
+                f"'{attribute.name}' must be a rate in {interval} (got {value!r})",
+            )
+
+    return check
+
+
+def _positive_int(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError.single(
+            f"$.{attribute.name}", "range", f"'{attribute.name}' must be an integer >= 1 (got {value!r})"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class QaPolicy:
+    """How one workflow's work is audited each period.
+
+    Each period the items of ``workflow`` closed in that period are the population; an attribute
+    plan (``confidence``, ``tolerable_rate``, ``expected_rate``, ``method``) sizes the sample,
+    which is selected reproducibly. The evaluation pools the samples of the last ``window``
+    audited periods and compares the upper deviation limit with the tolerable rate.
+
+    Args:
+        workflow: The workflow id (``denials``).
+        confidence: Confidence of the plan and of the upper limit (0.95).
+        tolerable_rate: The highest error rate the provider accepts.
+        expected_rate: The error rate expected when planning (sizes the sample).
+        method: ``hypergeometric`` (exact for the finite population, the default),
+            ``binomial`` or ``poisson``.
+        window: How many audited periods the evaluation pools (4 weeks make a month).
+
+    >>> QaPolicy(workflow="denials", tolerable_rate=0.05).window
+    4
+    """
+
+    workflow: str
+    confidence: float = attrs.field(default=0.95, validator=_rate(open_low=True))
+    tolerable_rate: float = attrs.field(default=0.05, validator=_rate(open_low=True))
+    expected_rate: float = attrs.field(default=0.01, validator=_rate(open_low=False))
+    method: Method = Method.HYPERGEOMETRIC
+    window: int = attrs.field(default=4, validator=_positive_int)
+
+    def __attrs_post_init__(self) -> None:
+        if self.expected_rate >= self.tolerable_rate:
+            raise ValidationError.single(
+                "$.expected_rate",
+                "range",
+                f"'expected_rate' must be below 'tolerable_rate' ({self.tolerable_rate}) "
+                f"(got {self.expected_rate})",
+            )
+
+
+@attrs.frozen(kw_only=True)
+class Engagement:
+    """One co-managed engagement, as one document (JSON through :mod:`comanaged_rcm.serialize`).
+
+    Args:
+        id: A short stable id (``acme-health``).
+        name: The display name.
+        version: The document's version; bump it on every change.
+        split: The scope and ownership split (:class:`comanaged_rcm.raci.ScopeSplit`).
+        cadence: The reporting cadence (weekly, weeks starting Monday).
+        trend_periods: How many periods each outcome trend shows (13).
+        outcomes: Outcome KPI ids, reported first.
+        drivers: Driver KPI ids, reported under the outcomes.
+        activity: Activity KPI ids, reported apart in the operations section.
+        conventions: KPI convention choices (``{"denial_unit": "lines"}``).
+        targets: KPI targets (status on track / watch / breach).
+        qa: The QA policy of each audited workflow.
+        qa_seed: The base of every QA selection seed (each period and workflow derives its own).
+        rules: The escalation rules.
+        escalation_periods: How many periods the rules are replayed over, so durations,
+            pending holds and hysteresis count across cycles (4).
+        escalation_slices: KPI slice dimensions the KPI rules see (``payer``).
+
+    >>> engagement = default_engagement()
+    >>> engagement.cadence, engagement.trend_periods
+    (Cadence(frequency=<Frequency.WEEKLY: 'weekly'>, week_start=<Weekday.MONDAY: 'monday'>), 13)
+    """
+
+    id: str
+    name: str
+    version: str = "1"
+    split: ScopeSplit
+    cadence: Cadence = attrs.field(factory=lambda: Cadence.weekly(Weekday.MONDAY))
+    trend_periods: int = attrs.field(default=13, validator=_positive_int)
+    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
+    drivers: tuple[str, ...] = DEFAULT_DRIVERS
+    activity: tuple[str, ...] = DEFAULT_ACTIVITY
+    conventions: dict[str, str] = attrs.field(factory=dict)
+    targets: tuple[Target, ...] = ()
+    qa: tuple[QaPolicy, ...] = ()
+    qa_seed: int = 0
+    rules: RuleSet
+    escalation_periods: int = attrs.field(default=4, validator=_positive_int)
+    escalation_slices: tuple[str, ...] = ("payer",)
+
+    def policy(self, workflow: str) -> QaPolicy | None:
+        """The QA policy of ``workflow``, or ``None`` when it is not audited."""
+        return next((p for p in self.qa if p.workflow == workflow), None)
+
+
+def _tier_findings(engagement: Engagement) -> list[Finding]:
+    tiers = {k.id: k.tier for k in catalogue()}
+    found = []
+    for field, tier in (("outcomes", Tier.OUTCOME), ("drivers", Tier.DRIVER), ("activity", Tier.ACTIVITY)):
+        seen: set[str] = set()
+        for i, metric in enumerate(getattr(engagement, field)):
+            path = f"$.{field}[{i}]"
+            if metric not in tiers:
+                found.append(_error("ENG-001", path, f"unknown KPI {metric!r}; see kpi.catalogue()"))
+            elif tiers[metric] is not tier:
+                message = (
+                    f"{metric!r} is a {tiers[metric].value} KPI, not a {tier.value} one: "
+                    f"list it under {_FIELD_OF[tiers[metric]]!r}"
+                )
+                found.append(_error("ENG-002", path, message))
+            elif metric in seen:
+                found.append(_error("ENG-003", path, f"{metric!r} is listed twice"))
+            seen.add(metric)
+    return found
+
+
+_FIELD_OF = {Tier.OUTCOME: "outcomes", Tier.DRIVER: "drivers", Tier.ACTIVITY: "activity"}
+
+
+def _error(rule: str, path: str, message: str) -> Finding:
+    return Finding(rule, Severity.ERROR, path, message)
+
+
+def _target_findings(engagement: Engagement) -> list[Finding]:
+    known = {k.id for k in catalogue()}
+    found = []
+    seen: set[str] = set()
+    for i, target in enumerate(engagement.targets):
+        path = f"$.targets[{i}]"
+        if target.metric not in known:
+            found.append(_error("ENG-001", f"{path}.metric", f"unknown KPI {target.metric!r}"))
+            continue
+        if target.metric in seen:
+            found.append(_error("ENG-003", f"{path}.metric", f"a second target for {target.metric!r}"))
+        seen.add(target.metric)
+        try:
+            target.status(None)
+        except ValidationError as exc:
+            found.extend(_error("ENG-004", f"{path}{issue.path[1:]}", issue.message) for issue in exc.issues)
+    return found
+
+
+def _qa_findings(engagement: Engagement) -> list[Finding]:
+    in_scope = set(engagement.split.in_scope)
+    found = []
+    seen: set[str] = set()
+    for i, policy in enumerate(engagement.qa):
+        path = f"$.qa[{i}].workflow"
+        if policy.workflow not in in_scope:
+            message = f"QA policy for {policy.workflow!r}, which is not an in-scope workflow of the split"
+            found.append(_error("ENG-005", path, message))
+        if policy.workflow in seen:
+            found.append(_error("ENG-003", path, f"a second QA policy for {policy.workflow!r}"))
+        seen.add(policy.workflow)
+    return found
+
+
+def _rule_findings(engagement: Engagement) -> list[Finding]:
+    found: list[Finding] = []
+    schema = engagement.rules.schema or None
+    for i, rule in enumerate(engagement.rules.rules):
+        path = f"$.rules.rules[{i}]"
+        try:
+            compile_rule(rule, schema)
+        except RCMError as exc:
+            found.append(_error("ENG-006", f"{path}.when", str(exc)))
+        if schema is None:
+            continue
+        fields = [
+            *((f"{path}.dedup_keys[{j}]", name) for j, name in enumerate(rule.dedup_keys)),
+            *((f"{path}.group_by[{j}]", name) for j, name in enumerate(rule.group_by)),
+            *((f"{path}.message", name) for _, name, _, _ in string.Formatter().parse(rule.message) if name),
+        ]
+        for where, name in fields:
+            if name not in schema:
+                found.append(_error("ENG-006", where, f"field {name!r} is not in the rule set's schema"))
+    return found
+
+
+def check_engagement(engagement: Engagement) -> list[Finding]:
+    """Every cross-reference problem of an engagement, all at once.
+
+    Rules: ENG-001 unknown KPI; ENG-002 a KPI listed in the wrong tier (activity never among
+    outcomes); ENG-003 a KPI, target or QA policy listed twice; ENG-004 a target whose watch
+    level sits on the better side of its target; ENG-005 a QA policy for a workflow that is not
+    in scope; ENG-006 an escalation rule that does not compile against the rule set's schema,
+    or whose dedup keys, grouping or message read a field the schema does not have;
+    ENG-007 an unknown KPI convention. The scope split's own findings come from
+    :func:`comanaged_rcm.raci.validate` and are reported, not raised, by the cycle.
+
+    >>> check_engagement(default_engagement())
+    []
+    >>> broken = attrs.evolve(default_engagement(), outcomes=("items_closed",))
+    >>> [str(f) for f in check_engagement(broken)]  # doctest: +NORMALIZE_WHITESPACE
+    ["ENG-002 error: 'items_closed' is a activity KPI, not a outcome one: list it under 'activity'
+      @ $.outcomes[0]"]
+    """
+    found = [
+        *_tier_findings(engagement),
+        *_target_findings(engagement),
+        *_qa_findings(engagement),
+        *_rule_findings(engagement),
+    ]
+    try:
+        resolve_conventions(engagement.conventions)
+    except RCMError as exc:
+        found.append(_error("ENG-007", "$.conventions", str(exc)))
+    return found
+
+
+def load_engagement(source: str | os.PathLike[str]) -> Engagement:
+    """Read an engagement from JSON text or a JSON file, checking every cross-reference.
+
+    Args:
+        source: JSON text, or the path of a JSON file.
+
+    Raises:
+        ValidationError: Listing every structural problem (with its path) or, for a
+            well-formed document, every :func:`check_engagement` error.
+
+    >>> from comanaged_rcm.serialize import to_json
+    >>> load_engagement(to_json(default_engagement())).id
+    'demo-health'
+    """
+    text = source if isinstance(source, str) and source.lstrip().startswith("{") else None
+    if text is None:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValidationError.single("$", "file", f"cannot read {path}: {exc.strerror}") from None
+    engagement = from_json(text, Engagement)
+    errors = [f for f in check_engagement(engagement) if f.is_error]
+    if errors:
+        raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
+    return engagement
+
+
+def _default_targets() -> Iterable[Target]:
+    source = "engagement contract (demo figures)"
+    yield Target(metric="net_collection_rate", target=96.0, watch=94.0, source=source)
+    yield Target(metric="days_in_ar", target=40.0, watch=50.0, source=source)
+    yield Target(metric="write_off_rate", target=3.0, watch=5.0, source=source)
+    yield Target(metric="initial_denial_rate", target=8.0, watch=10.0, source=source)
+    yield Target(metric="clean_claim_rate", target=92.0, watch=88.0, source=source)
+    yield Target(metric="aged_ar_over_90", target=15.0, watch=20.0, source=source)
+    yield Target(metric="dnfb_days", target=5.0, watch=7.0, source=source)
+
+
+_AUDITED = {
+    # workflow: the error rate expected when planning (last quarter's QA history, say); a higher
+    # expected rate buys a larger sample that tells 2% from 5% reliably
+    "eligibility": 0.01,
+    "prior_auth": 0.01,
+    "coding": 0.01,
+    "payment_posting": 0.01,
+    "ar_follow_up": 0.02,
+    "denials": 0.02,
+}
+
+
+def default_engagement() -> Engagement:
+    """A realistic engagement to start from.
+
+    The co-managed template split, a weekly cadence (weeks starting Monday), contract-style
+    targets, QA on the partner's production workflows, and the default escalation rules.
+
+    >>> [p.workflow for p in default_engagement().qa]
+    ['eligibility', 'prior_auth', 'coding', 'payment_posting', 'ar_follow_up', 'denials']
+    """
+    return Engagement(
+        id="demo-health",
+        name="Demo Health System x co-managed RCM partner",
+        version="2026.11",
+        split=co_managed_template(),
+        targets=tuple(_default_targets()),
+        qa=tuple(
+            QaPolicy(workflow=w, confidence=0.95, tolerable_rate=0.05, expected_rate=expected)
+            for w, expected in _AUDITED.items()
+        ),
+        qa_seed=20260504,
+        rules=default_rules(),
+    )

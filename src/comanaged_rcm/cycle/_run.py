@@ -1,0 +1,485 @@
+"""One governance cycle: KPIs with trends, operations, QA, escalations and scope findings."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from comanaged_rcm.cycle._data import Columns, CycleData
+from comanaged_rcm.cycle._engagement import Engagement, QaPolicy, check_engagement
+from comanaged_rcm.cycle._report import (
+    EscalationLine,
+    FindingLine,
+    GovernanceReport,
+    KpiLine,
+    OperationsSection,
+    PartyWork,
+    QaLine,
+    TrendPoint,
+    WorkflowQueue,
+)
+from comanaged_rcm.errors import Issue, RCMError, ValidationError
+from comanaged_rcm.escalation import AlertStatus, Event, EventKind, FactKind, State, step
+from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, trend
+from comanaged_rcm.periods import Period
+from comanaged_rcm.raci import PartyKind, validate
+from comanaged_rcm.sampling import attribute_sample_size, attribute_upper_limit, select
+
+__all__ = ["run_cycle", "selection_seed"]
+
+_SIGN = {"charge": 1.0, "refund": 1.0, "payment": -1.0, "contractual_adjustment": -1.0, "write_off": -1.0}
+_FIRED = (EventKind.FIRING, EventKind.ESCALATED)
+_OPEN = (AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED)
+_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+
+
+def selection_seed(base: int, workflow: str, period: Period) -> int:
+    """The QA selection seed of one workflow and period, derived from the engagement's ``qa_seed``.
+
+    The first four bytes (big-endian) of SHA-256 over ``"{base}:{workflow}:{period start}"``,
+    so every period and workflow gets its own stream and anyone can recompute it.
+
+    >>> selection_seed(20260504, "denials", Period(datetime.date(2026, 10, 19), datetime.date(2026, 10, 26)))
+    437793560
+    """
+    text = f"{base}:{workflow}:{period.start.isoformat()}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def _day(value: datetime.date) -> np.datetime64:
+    return np.datetime64(value, "D")
+
+
+# ----------------------------------------------------------------------------------------- KPIs
+def _kpi_lines(
+    engagement: Engagement, cards: Sequence[Scorecard], periods: Sequence[Period], metrics: Sequence[str]
+) -> tuple[KpiLine, ...]:
+    targets: dict[str, Target] = {t.metric: t for t in engagement.targets}
+    definitions = {k.id: k for k in catalogue()}
+    lines = []
+    for metric in metrics:
+        results = [card.result(metric) for card in cards]
+        now, before = results[-1], (results[-2] if len(results) > 1 else None)
+        definition = definitions[metric]
+        target = targets.get(metric)
+        change = None
+        if before is not None and now.value is not None and before.value is not None:
+            change = now.value - before.value
+        lines.append(
+            KpiLine(
+                metric=metric,
+                name=definition.name,
+                tier=definition.tier.value,
+                unit=definition.unit.value,
+                direction=definition.direction.value,
+                value=now.value,
+                numerator=_finite(now.numerator),
+                denominator=_finite(now.denominator),
+                convention=now.convention,
+                reason=now.reason,
+                target=None if target is None else target.target,
+                status="no_target" if target is None else target.status(now.value).value,
+                change=change,
+                trend=tuple(
+                    TrendPoint(engagement.cadence.label(p), p, r.value)
+                    for p, r in zip(periods, results, strict=True)
+                ),
+            )
+        )
+    return tuple(lines)
+
+
+def _finite(value: float | None) -> float:
+    return 0.0 if value is None or not np.isfinite(value) else float(value)
+
+
+# ----------------------------------------------------------------------------------- operations
+def _party(engagement: Engagement, party_id: str) -> tuple[str, str]:
+    try:
+        party = engagement.split.party(party_id)
+    except RCMError:
+        return party_id, "unknown"
+    return party.name, party.kind.value
+
+
+def _open_at(items: Columns, end: np.datetime64) -> npt.NDArray[np.bool_]:
+    closed = items["closed"]
+    return (items["opened"] < end) & (np.isnat(closed) | (closed >= end))
+
+
+def _operations(
+    engagement: Engagement, items: Columns, period: Period, activity: tuple[KpiLine, ...], open_alerts: int
+) -> OperationsSection:
+    if not items:
+        return OperationsSection(by_party=(), queues=(), activity_kpis=activity, open_escalations=open_alerts)
+    start, end = _day(period.start), _day(period.end)
+    closed = items["closed"]
+    done = (closed >= start) & (closed < end)
+    still_open = _open_at(items, end)
+    keys = np.char.add(np.char.add(items["team"].astype(str), "\x1f"), items["workflow"].astype(str))
+    uniq, code = np.unique(keys, return_inverse=True)
+    n = len(uniq)
+    counts = {
+        "closed": np.bincount(code, weights=done, minlength=n),
+        "touches": np.bincount(code, weights=np.where(done, items["touches"], 0), minlength=n),
+        "escalated": np.bincount(code, weights=done & items["escalated"], minlength=n),
+        "open": np.bincount(code, weights=still_open, minlength=n),
+    }
+    by_party = []
+    for i, key in enumerate(uniq):
+        if not counts["closed"][i] and not counts["open"][i]:
+            continue
+        team, workflow = str(key).split("\x1f")
+        name, kind = _party(engagement, team)
+        by_party.append(
+            PartyWork(
+                party=team,
+                party_name=name,
+                kind=kind,
+                workflow=workflow,
+                closed=int(counts["closed"][i]),
+                touches=int(counts["touches"][i]),
+                escalated=int(counts["escalated"][i]),
+                open_items=int(counts["open"][i]),
+            )
+        )
+    queues = []
+    age = (end - items["opened"]).astype(np.int64)
+    for workflow in np.unique(items["workflow"]):
+        mask = still_open & (items["workflow"] == workflow)
+        ages = age[mask]
+        queues.append(
+            WorkflowQueue(
+                workflow=str(workflow),
+                open_items=int(mask.sum()),
+                aged_over_30=int((ages > 30).sum()),
+                median_age_days=float(np.median(ages)) if len(ages) else None,
+                oldest_age_days=int(ages.max()) if len(ages) else None,
+            )
+        )
+    return OperationsSection(
+        by_party=tuple(by_party), queues=tuple(queues), activity_kpis=activity, open_escalations=open_alerts
+    )
+
+
+# ------------------------------------------------------------------------------------------- QA
+def _audited_population(engagement: Engagement, items: Columns, workflow: str, period: Period) -> Any:  # noqa: ANN401
+    """Item ids of ``workflow`` closed in ``period`` by the partner or automation, sorted."""
+    if not items:
+        return np.array([], dtype=str)
+    closed = items["closed"]
+    mask = (items["workflow"] == workflow) & (closed >= _day(period.start)) & (closed < _day(period.end))
+    client = [p.id for p in engagement.split.parties if p.kind is PartyKind.CLIENT_STAFF]
+    if client:
+        mask &= ~np.isin(items["team"], client)
+    return np.sort(items["item_id"][mask])
+
+
+def _sample(
+    engagement: Engagement, policy: QaPolicy, population: npt.NDArray[np.str_], period: Period
+) -> tuple[Any, Any, int]:
+    """(plan or None, selected ids, seed) of one period; a plan larger than the population audits all."""
+    seed = selection_seed(engagement.qa_seed, policy.workflow, period)
+    size = len(population)
+    if size == 0:
+        return None, population, seed
+    plan = attribute_sample_size(
+        policy.confidence, policy.tolerable_rate, policy.expected_rate, population=size, method=policy.method
+    )
+    n = min(plan.sample_size, size)
+    selection = select([str(x) for x in population], n, seed)
+    return plan, np.array(selection.sorted_items, dtype=str), seed
+
+
+def _qa_line(
+    engagement: Engagement,
+    policy: QaPolicy,
+    items: Columns,
+    period: Period,
+    audit: Callable[[str, npt.NDArray[np.str_]], npt.NDArray[np.int8]],
+) -> QaLine:
+    population = _audited_population(engagement, items, policy.workflow, period)
+    plan, selected, seed = _sample(engagement, policy, population, period)
+    window = engagement.cadence.periods_ending(period.start, policy.window)
+    audited, errors, window_population = 0, 0, 0
+    for past in window:
+        past_population = _audited_population(engagement, items, policy.workflow, past)
+        _, past_selected, _ = _sample(engagement, policy, past_population, past)
+        results = audit(policy.workflow, past_selected)
+        window_population += len(past_population)
+        audited += int((results >= 0).sum())
+        errors += int((results == 1).sum())
+    label = f"{engagement.cadence.label(window[0])}..{engagement.cadence.label(window[-1])}"
+    if len(window) == 1:
+        label = engagement.cadence.label(window[0])
+    observed = upper = passed = None
+    if audited:
+        evaluation = attribute_upper_limit(
+            audited,
+            errors,
+            policy.confidence,
+            population=window_population,
+            method=policy.method,
+            tolerable_rate=policy.tolerable_rate,
+        )
+        observed, upper, passed = evaluation.point_estimate, evaluation.upper_limit, evaluation.acceptable
+        verdict = "pass" if passed else "FAIL"
+        relation = "<=" if passed else ">"
+        conclusion = (
+            f"{errors} error(s) in {audited} audited items of {window_population}: upper limit "
+            f"{upper:.1%} at {policy.confidence:.0%} confidence {relation} tolerable "
+            f"{policy.tolerable_rate:.1%}: "
+            f"{verdict}"
+        )
+    else:
+        conclusion = f"no QA results recorded for {label}"
+    return QaLine(
+        workflow=policy.workflow,
+        confidence=policy.confidence,
+        tolerable_rate=policy.tolerable_rate,
+        expected_rate=policy.expected_rate,
+        population=len(population),
+        sample_size=len(selected),
+        acceptable_deviations=0 if plan is None else plan.acceptable_deviations,
+        method=policy.method.value,
+        convention="" if plan is None else plan.convention,
+        selection_seed=seed,
+        selection_algorithm=_ALGORITHM,
+        selected=tuple(str(x) for x in selected),
+        audited_period=label,
+        audited_sample=audited,
+        deviations=errors,
+        observed_rate=observed,
+        upper_limit=upper,
+        passed=passed,
+        conclusion=conclusion,
+    )
+
+
+_ALGORITHM = select(["a"], 1, 0).algorithm
+
+
+# ----------------------------------------------------------------------------------- escalation
+class _Facts:
+    """Claim, queue-item and KPI-row facts at the end of each replayed period (vectorized)."""
+
+    def __init__(self, engagement: Engagement, data: CycleData, book: Book) -> None:
+        self.engagement, self.book = engagement, book
+        tx, subs, items = data.transactions, data.submissions, data.work_items
+        self.items = items
+        self.claims = np.unique(tx["claim_id"]) if tx else np.array([], dtype=str)
+        n = len(self.claims)
+        self.tx_code = np.searchsorted(self.claims, tx["claim_id"]) if tx else np.array([], dtype=np.int64)
+        self.tx_day = tx["posting_date"] if tx else np.array([], dtype="datetime64[D]")
+        self.tx_signed = (
+            tx["amount"] * np.select([tx["type"] == k for k in _SIGN], list(_SIGN.values()), 0.0)
+            if tx
+            else np.array([])
+        )
+        self.payer = np.full(n, "", dtype=object)
+        if tx:
+            self.payer[self.tx_code] = tx["payer"]
+        self.subs = subs
+        if subs:
+            code = np.searchsorted(self.claims, subs["claim_id"])
+            code = np.clip(code, 0, max(n - 1, 0))
+            self.sub_known = (self.claims[code] == subs["claim_id"]) if n else np.zeros(len(code), dtype=bool)
+            self.sub_code = code
+            self.sub_order = np.lexsort((subs["seq"], code))
+        self.item_code = None
+        if items and "claim_id" in items and n:
+            code = np.clip(np.searchsorted(self.claims, items["claim_id"]), 0, n - 1)
+            self.item_code = np.where(self.claims[code] == items["claim_id"], code, -1)
+
+    def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
+        posted = self.tx_day < end
+        sums = np.bincount(self.tx_code[posted], weights=self.tx_signed[posted], minlength=len(self.claims))
+        return sums.astype(np.float64, copy=False)
+
+    def claim_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
+        n = len(self.claims)
+        status = np.full(n, "", dtype=object)
+        touched = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        if self.subs and n:
+            subs = self.subs
+            order = self.sub_order
+            done = (~np.isnat(subs["adjudicated_date"][order])) & (subs["adjudicated_date"][order] < end)
+            order = order[done & self.sub_known[order]]
+            code = self.sub_code[order]
+            status[code] = subs["outcome"][order]  # later submissions overwrite earlier ones
+            touched[code] = subs["adjudicated_date"][order]
+        if self.item_code is not None:
+            items = self.items
+            worked = np.where(np.isnat(items["closed"]), items["opened"], items["closed"])
+            keep = (self.item_code >= 0) & (worked < end)
+            days = touched.astype(np.int64)
+            days = np.where(np.isnat(touched), np.iinfo(np.int64).min, days)
+            np.maximum.at(days, self.item_code[keep], worked[keep].astype(np.int64))
+            touched = np.where(
+                days == np.iinfo(np.int64).min, np.datetime64("NaT"), days.astype("datetime64[D]")
+            )
+        mask = (status == "denied") & (balance > 0)
+        return {
+            "claim_id": self.claims[mask],
+            "payer": self.payer[mask].astype(str),
+            "status": status[mask].astype(str),
+            "balance": balance[mask],
+            "last_touched": touched[mask],
+        }
+
+    def queue_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
+        items = self.items
+        if not items:
+            return {"item_id": np.array([], dtype=str)}
+        mask = _open_at(items, end)
+        workflow = items["workflow"][mask]
+        facts: dict[str, Any] = {
+            "item_id": items["item_id"][mask],
+            "status": np.full(int(mask.sum()), "open"),
+            "action": np.where(workflow == "write_off_approval", "write_off", workflow),
+            "last_touched": items["opened"][mask],
+        }
+        code = None if self.item_code is None else self.item_code[mask]
+        if code is not None:
+            known = code >= 0
+            facts["claim_id"] = items["claim_id"][mask]
+            facts["payer"] = np.where(known, self.payer[np.maximum(code, 0)], "").astype(str)
+        if "balance" in items:
+            facts["balance"] = items["balance"][mask]
+        elif code is not None:
+            facts["balance"] = np.where(code >= 0, balance[np.maximum(code, 0)], np.nan)
+        return facts
+
+    def kpi_facts(self, period: Period) -> dict[str, Any]:
+        engagement = self.engagement
+        metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
+        card = evaluate(
+            self.book,
+            period,
+            by=engagement.escalation_slices,
+            conventions=engagement.conventions,
+            metrics=metrics,
+        )
+        return card.to_columns()
+
+    def at(self, period: Period) -> dict[FactKind, Any]:
+        end = _day(period.end)
+        balance = self.balances(end)
+        return {
+            FactKind.CLAIM: self.claim_facts(end, balance),
+            FactKind.QUEUE_ITEM: self.queue_facts(end, balance),
+            FactKind.KPI_ROW: self.kpi_facts(period),
+        }
+
+
+def _escalations(
+    engagement: Engagement, data: CycleData, book: Book, period: Period
+) -> tuple[EscalationLine, ...]:
+    """The open (firing or acknowledged) alerts at the period's end, most urgent first.
+
+    The rules are replayed over the last ``escalation_periods`` periods so pending holds,
+    ``keep_firing_for`` and ladders see more than one evaluation; each alert's explanation is
+    that of the event that last fired or escalated it.
+    """
+    facts = _Facts(engagement, data, book)
+    state = State()
+    fired: dict[str, Event] = {}
+    for replayed in engagement.cadence.periods_ending(period.end, engagement.escalation_periods):
+        now = datetime.datetime.combine(replayed.end, datetime.time(0, 0), tzinfo=datetime.UTC)
+        state, events = step(
+            engagement.rules.rules, state, facts.at(replayed), now, directory=engagement.split
+        )
+        fired.update((e.key, e) for e in events if e.kind in _FIRED and e.key is not None)
+    lines = []
+    for alert in state.alerts.values():
+        if alert.status not in _OPEN:
+            continue
+        event = fired.get(alert.key)
+        owner = alert.owner or ""
+        reason = ""
+        if event is not None:
+            reason = f"{event.message} ({event.reason})" if event.message else event.reason
+        lines.append(
+            EscalationLine(
+                rule=alert.rule,
+                severity="" if event is None or event.severity is None else event.severity.value,
+                level="" if alert.level is None else alert.level.value,
+                owner=owner,
+                owner_name=_party(engagement, owner)[0] if owner else "(no owner found)",
+                entity=", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items())),
+                deadline=alert.deadline,
+                reason=reason,
+                dedup_key=alert.key,
+                since=alert.since.date(),
+            )
+        )
+    lines.sort(
+        key=lambda e: (_SEVERITY_ORDER.get(e.severity, 9), e.deadline or datetime.date.max, e.rule, e.entity)
+    )
+    return tuple(lines)
+
+
+# ------------------------------------------------------------------------------------------ run
+def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> GovernanceReport:
+    """Run one governance cycle and return its report.
+
+    The report covers the last complete period of the engagement's cadence that ends on or
+    before ``as_of`` (exclusive, like a period's end): outcome KPIs with their trend over
+    ``trend_periods`` periods and status against target, then their drivers; operations (who
+    worked what, queues, activity KPIs, open escalations); QA (this period's plan and
+    reproducible selection per audited workflow, and the evaluation of the last ``window``
+    audited periods); the escalations that fired at the period's end after replaying the rules
+    over ``escalation_periods`` periods; and the scope split's findings.
+
+    Args:
+        engagement: The engagement document (its cross-references must check clean).
+        data: The provider's tables.
+        as_of: The first day not reported on.
+
+    Raises:
+        ValidationError: The engagement has errors, or the tables do not validate.
+
+    >>> from comanaged_rcm.cycle import default_engagement
+    >>> from comanaged_rcm.synthetic import generate_book
+    >>> book = generate_book(seed=1, claims=3000)
+    >>> report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+    >>> [line.metric for line in report.outcomes]
+    ['net_collection_rate', 'days_in_ar', 'write_off_rate']
+    """
+    errors = [f for f in check_engagement(engagement) if f.is_error]
+    if errors:
+        raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
+    day: object = as_of
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        raise ValidationError.single("$.as_of", "type", f"'as_of' must be a date (got {as_of!r})")
+    book = data.book()
+    periods = engagement.cadence.periods_ending(as_of, engagement.trend_periods)
+    period = periods[-1]
+    metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
+    cards = trend(book, periods, conventions=engagement.conventions, metrics=metrics).scorecards
+    outcomes = _kpi_lines(engagement, cards, periods, engagement.outcomes)
+    drivers = _kpi_lines(engagement, cards, periods, engagement.drivers)
+    activity = _kpi_lines(engagement, cards, periods, engagement.activity)
+    qa = tuple(_qa_line(engagement, p, data.work_items, period, data.audit_results) for p in engagement.qa)
+    escalations = _escalations(engagement, data, book, period)
+    findings = tuple(
+        FindingLine(f.rule, f.severity.value, f.path, f.message) for f in validate(engagement.split)
+    )
+    return GovernanceReport(
+        engagement=engagement.name,
+        as_of=as_of,
+        period=period,
+        period_label=engagement.cadence.label(period),
+        data_source=data.source,
+        outcomes=outcomes,
+        drivers=drivers,
+        operations=_operations(engagement, data.work_items, period, activity, len(escalations)),
+        qa=qa,
+        escalations=escalations,
+        scope_findings=findings,
+    )

@@ -1,0 +1,205 @@
+"""``comanaged-rcm demo``, ``report`` and ``engagement`` from the shell; reports written all or nothing."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from comanaged_rcm.cli import main
+from comanaged_rcm.cycle import (
+    CycleData,
+    GovernanceReport,
+    default_engagement,
+    read_cycle_csv,
+    render_text,
+    run_cycle,
+    write_report,
+)
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.serialize import from_json, to_json
+from comanaged_rcm.synthetic import SyntheticBook, generate_book, write_csv
+
+
+@pytest.fixture(scope="module")
+def book() -> SyntheticBook:
+    return generate_book(seed=5, claims=3000)
+
+
+@pytest.fixture(scope="module")
+def exports(book: SyntheticBook, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    directory = tmp_path_factory.mktemp("exports")
+    paths = {
+        "claims": directory / "claims.csv",
+        "transactions": directory / "transactions.csv",
+        "activity": directory / "activity.csv",
+    }
+    written = write_csv(book, directory)
+    assert set(written.values()) == set(paths.values())
+    engagement = directory / "engagement.json"
+    engagement.write_text(to_json(default_engagement()), encoding="utf-8")
+    paths["engagement"] = engagement
+    return paths
+
+
+def _report_args(paths: dict[str, Path], *extra: str) -> list[str]:
+    return [
+        "report",
+        "--engagement",
+        str(paths["engagement"]),
+        "--claims",
+        str(paths["claims"]),
+        "--transactions",
+        str(paths["transactions"]),
+        "--activity",
+        str(paths["activity"]),
+        "--as-of",
+        "2026-11-02",
+        *extra,
+    ]
+
+
+class TestDemo:
+    def test_prints_the_report_and_writes_files(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["demo", "--seed", "5", "--claims", "3000", "--out", str(tmp_path)]) == 0
+        out = capsys.readouterr()
+        for heading in (
+            "1. OUTCOMES",
+            "2. DRIVERS",
+            "3. OPERATIONS",
+            "4. QA",
+            "5. ESCALATIONS",
+            "6. SCOPE FINDINGS",
+        ):
+            assert heading in out.out
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.json", "report.md"]
+        report = from_json((tmp_path / "report.json").read_text(encoding="utf-8"), GovernanceReport)
+        assert render_text(report) + "\n" == out.out
+        assert "synthetic book (seed 5, 3000 claims)" in out.out
+
+    def test_bad_claims(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["demo", "--claims", "0"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [
+            "comanaged-rcm demo: error: 1 validation issue: --claims must be >= 1 (got 0) @ --claims"
+        ]
+
+
+class TestReport:
+    def test_csv_exports_give_the_same_report(
+        self, book: SyntheticBook, exports: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The same tables through CSV give the same KPIs, queues and escalations."""
+        assert main(_report_args(exports, "--format", "json")) == 0
+        from_csv = from_json(capsys.readouterr().out, GovernanceReport)
+        direct = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        assert from_csv.outcomes == direct.outcomes
+        assert from_csv.drivers == direct.drivers
+        assert from_csv.operations == direct.operations
+        assert from_csv.escalations == direct.escalations
+        assert [q.selected for q in from_csv.qa] == [q.selected for q in direct.qa]
+        assert {q.passed for q in from_csv.qa} == {None}  # no QA results file given
+
+    def test_formats(self, exports: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(_report_args(exports, "--format", "markdown")) == 0
+        assert capsys.readouterr().out.startswith("# Co-managed governance report")
+        assert main(_report_args(exports)) == 0
+        assert "1. OUTCOMES" in capsys.readouterr().out
+
+    def test_audits_file(
+        self,
+        book: SyntheticBook,
+        exports: dict[str, Path],
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """QA results from a CSV are evaluated; items never audited are left out."""
+        direct = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        denials = next(q for q in direct.qa if q.workflow == "denials")
+        audits = tmp_path / "audits.csv"
+        audits.write_text(
+            "item_id,workflow,error\n" + "".join(f"{i},denials,false\n" for i in denials.selected),
+            encoding="utf-8",
+        )
+        assert main(_report_args(exports, "--audits", str(audits), "--format", "json")) == 0
+        report = from_json(capsys.readouterr().out, GovernanceReport)
+        line = next(q for q in report.qa if q.workflow == "denials")
+        assert line.audited_sample == 0  # this week's selection is audited next week, not now
+        assert line.passed is None
+
+    def test_bad_row_reported_and_nothing_written(
+        self, exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A bad cell is named by file, line and column; no report file is written."""
+        lines = exports["claims"].read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        cells = lines[2].split(",")
+        cells[header.index("charges")] = "12x"
+        lines[2] = ",".join(cells)
+        bad = tmp_path / "claims.csv"
+        bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        out = tmp_path / "out"
+        args = _report_args({**exports, "claims": bad}, "--out", str(out))
+        assert main(args) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1
+        assert "claims.csv:3:charges" in err
+        assert not out.exists()
+
+    def test_bad_as_of(self, exports: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+        args = _report_args(exports)
+        args[args.index("--as-of") + 1] = "02/11/2026"
+        assert main(args) == 2
+        assert "--as-of" in capsys.readouterr().err
+
+    def test_read_cycle_csv_reports_every_file(self, exports: dict[str, Path], tmp_path: Path) -> None:
+        broken = tmp_path / "activity.csv"
+        broken.write_text("item_id,workflow\nW1,denials\n", encoding="utf-8")
+        with pytest.raises(ValidationError) as caught:
+            read_cycle_csv(claims=exports["claims"], transactions=exports["transactions"], activity=broken)
+        assert any("team" in issue.message or "team" in issue.path for issue in caught.value.issues)
+
+
+class TestEngagementCommand:
+    def test_prints_the_default(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["engagement"]) == 0
+        assert json.loads(capsys.readouterr().out)["id"] == "demo-health"
+
+    def test_check(
+        self, exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(["engagement", "--check", str(exports["engagement"])]) == 0
+        assert "checks clean" in capsys.readouterr().out
+        data = json.loads(exports["engagement"].read_text(encoding="utf-8"))
+        data["qa"][0]["confidence"] = 2
+        data["drivers"] = ["items_closed"]
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(data), encoding="utf-8")
+        assert main(["engagement", "--check", str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert "$.qa[0].confidence" in err
+
+
+class TestWriteReport:
+    def test_all_or_nothing(
+        self, book: SyntheticBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When a write fails, no report file and no temporary file is left behind."""
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        real = tempfile.mkstemp
+        calls = []
+
+        def failing(*args: object, **kwargs: object) -> tuple[int, str]:
+            calls.append(1)
+            if len(calls) == 3:
+                raise OSError(28, "No space left on device")
+            return real(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+        monkeypatch.setattr(tempfile, "mkstemp", failing)
+        with pytest.raises(OSError, match="No space"):
+            write_report(report, tmp_path)
+        assert list(tmp_path.iterdir()) == []

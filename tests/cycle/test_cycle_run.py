@@ -1,0 +1,324 @@
+"""``run_cycle`` on synthetic books, every figure recomputed independently from the same tables."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import attrs
+import numpy as np
+import pytest
+
+from comanaged_rcm.cycle import (
+    CycleData,
+    Engagement,
+    GovernanceReport,
+    default_engagement,
+    render_json,
+    run_cycle,
+    selection_seed,
+)
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.kpi import evaluate, trend
+from comanaged_rcm.periods import Period
+from comanaged_rcm.raci import PartyKind
+from comanaged_rcm.sampling import attribute_sample_size, attribute_upper_limit, select
+from comanaged_rcm.serialize import from_json
+from comanaged_rcm.synthetic import SyntheticBook, audit, generate_book
+
+SEED = 7
+CLAIMS = 8000
+
+
+@pytest.fixture(scope="module")
+def book() -> SyntheticBook:
+    return generate_book(seed=SEED, claims=CLAIMS)
+
+
+@pytest.fixture(scope="module")
+def engagement() -> Engagement:
+    return default_engagement()
+
+
+@pytest.fixture(scope="module")
+def report(book: SyntheticBook, engagement: Engagement) -> GovernanceReport:
+    return run_cycle(engagement, CycleData.from_synthetic(book), book.period.end)
+
+
+def _closed_in(items: dict[str, Any], period: Period) -> Any:
+    closed = items["closed"]
+    return (closed >= np.datetime64(period.start)) & (closed < np.datetime64(period.end))
+
+
+def _partner_population(engagement: Engagement, items: dict[str, Any], workflow: str, period: Period) -> Any:
+    client = [p.id for p in engagement.split.parties if p.kind is PartyKind.CLIENT_STAFF]
+    mask = _closed_in(items, period) & (items["workflow"] == workflow) & ~np.isin(items["team"], client)
+    return sorted(str(x) for x in items["item_id"][mask])
+
+
+class TestKpis:
+    def test_period_and_sections(
+        self, report: GovernanceReport, engagement: Engagement, book: SyntheticBook
+    ) -> None:
+        """The report covers the last complete week before the as-of date, outcomes first."""
+        period = engagement.cadence.periods_ending(book.period.end, 1)[0]
+        assert report.period == period
+        assert report.period_label == engagement.cadence.label(period)
+        assert [k.metric for k in report.outcomes] == list(engagement.outcomes)
+        assert [k.metric for k in report.drivers] == list(engagement.drivers)
+        assert [k.metric for k in report.operations.activity_kpis] == list(engagement.activity)
+        assert {k.tier for k in report.outcomes} == {"outcome"}
+        assert {k.tier for k in report.drivers} == {"driver"}
+
+    def test_values_match_the_kpi_engine(self, report: GovernanceReport, book: SyntheticBook) -> None:
+        """Each line's value, numerator and convention are the engine's for the same period."""
+        card = evaluate(CycleData.from_synthetic(book).book(), report.period)
+        for line in (*report.outcomes, *report.drivers, *report.operations.activity_kpis):
+            result = card.result(line.metric)
+            assert line.value == pytest.approx(result.value, rel=1e-12)  # a trend sums in another order
+            assert line.convention == result.convention
+            if result.numerator is not None and np.isfinite(result.numerator):
+                assert line.numerator == pytest.approx(result.numerator, rel=1e-12)
+
+    def test_trend_has_thirteen_periods(
+        self, report: GovernanceReport, engagement: Engagement, book: SyntheticBook
+    ) -> None:
+        periods = engagement.cadence.periods_ending(book.period.end, 13)
+        history = trend(CycleData.from_synthetic(book).book(), periods, metrics=["days_in_ar"])
+        line = report.outcomes[1]
+        assert [p.period for p in line.trend] == list(periods)
+        assert [p.value for p in line.trend] == history.values("days_in_ar")
+        assert line.change == pytest.approx(line.trend[-1].value - line.trend[-2].value)  # type: ignore[operator]
+
+    def test_status_against_targets(self, report: GovernanceReport, engagement: Engagement) -> None:
+        targets = {t.metric: t for t in engagement.targets}
+        for line in (*report.outcomes, *report.drivers):
+            if line.metric in targets:
+                assert line.target == targets[line.metric].target
+                assert line.status == targets[line.metric].status(line.value).value
+            else:
+                assert line.status == "no_target"
+
+
+class TestOperations:
+    def test_closed_counts(self, report: GovernanceReport, book: SyntheticBook) -> None:
+        """Who worked what adds up to the items closed in the period, counted independently."""
+        items = book.work_items
+        done = _closed_in(items, report.period)
+        assert sum(w.closed for w in report.operations.by_party) == int(done.sum())
+        offshore = [
+            w for w in report.operations.by_party if w.party == "offshore_pod" and w.workflow == "denials"
+        ]
+        expected = done & (items["team"] == "offshore_pod") & (items["workflow"] == "denials")
+        assert offshore[0].closed == int(expected.sum())
+        assert offshore[0].kind == PartyKind.PARTNER_OFFSHORE.value
+
+    def test_queues(self, report: GovernanceReport, book: SyntheticBook) -> None:
+        items = book.work_items
+        end = np.datetime64(report.period.end)
+        still_open = (items["opened"] < end) & (np.isnat(items["closed"]) | (items["closed"] >= end))
+        assert sum(q.open_items for q in report.operations.queues) == int(still_open.sum())
+        denials = next(q for q in report.operations.queues if q.workflow == "denials")
+        ages = (end - items["opened"][still_open & (items["workflow"] == "denials")]).astype(int)
+        assert denials.median_age_days == float(np.median(ages))
+        assert denials.oldest_age_days == int(ages.max())
+        assert denials.aged_over_30 == int((ages > 30).sum())
+
+
+class TestQa:
+    def test_plan_and_selection_are_reproducible(
+        self, report: GovernanceReport, engagement: Engagement, book: SyntheticBook
+    ) -> None:
+        """The plan is the sampling module's for the period's population; the selection is
+        recomputable from the printed seed."""
+        for line in report.qa:
+            policy = engagement.policy(line.workflow)
+            assert policy is not None
+            population = _partner_population(engagement, book.work_items, line.workflow, report.period)
+            assert line.population == len(population)
+            plan = attribute_sample_size(
+                policy.confidence,
+                policy.tolerable_rate,
+                policy.expected_rate,
+                population=len(population),
+                method=policy.method,
+            )
+            assert line.sample_size == min(plan.sample_size, len(population))
+            assert line.acceptable_deviations == plan.acceptable_deviations
+            assert line.selection_seed == selection_seed(engagement.qa_seed, line.workflow, report.period)
+            assert line.selected == select(population, line.sample_size, line.selection_seed).sorted_items
+
+    def test_evaluation_recomputed(
+        self, report: GovernanceReport, engagement: Engagement, book: SyntheticBook
+    ) -> None:
+        """The evaluation pools the window's selections, audited against the book's truth."""
+        line = next(q for q in report.qa if q.workflow == "denials")
+        policy = engagement.policy("denials")
+        assert policy is not None
+        audited = errors = population = 0
+        for past in engagement.cadence.periods_ending(report.period.start, policy.window):
+            ids = _partner_population(engagement, book.work_items, "denials", past)
+            plan = attribute_sample_size(
+                policy.confidence,
+                policy.tolerable_rate,
+                policy.expected_rate,
+                population=len(ids),
+                method=policy.method,
+            )
+            chosen = select(
+                ids, min(plan.sample_size, len(ids)), selection_seed(engagement.qa_seed, "denials", past)
+            )
+            found = audit(book, "denials", np.array(chosen.sorted_items))
+            audited, errors, population = (
+                audited + len(chosen.items),
+                errors + int(found.sum()),
+                population + len(ids),
+            )
+        assert (line.audited_sample, line.deviations) == (audited, errors)
+        expected = attribute_upper_limit(
+            audited,
+            errors,
+            policy.confidence,
+            population=population,
+            method=policy.method,
+            tolerable_rate=policy.tolerable_rate,
+        )
+        assert line.upper_limit == expected.upper_limit
+        assert line.passed is expected.acceptable
+
+    @pytest.mark.parametrize("seed", [7, 11, 2026])
+    def test_detects_the_workflow_above_tolerance(self, seed: int, engagement: Engagement) -> None:
+        """Denials (true error rate 7%) fail against 5% tolerable; every workflow at or below 2%
+        passes. Seeds checked: 7 (the demo's), 11 and 2026, on books of 20,000 claims."""
+        book = generate_book(seed=seed, claims=20_000)
+        report = run_cycle(engagement, CycleData.from_synthetic(book), book.period.end)
+        verdicts = {q.workflow: q.passed for q in report.qa}
+        assert book.qa.above(0.05) == ("denials",)
+        assert verdicts.pop("denials") is False
+        assert set(verdicts.values()) == {True}
+
+
+class TestEscalations:
+    def test_owners_from_the_split(self, report: GovernanceReport, engagement: Engagement) -> None:
+        """Each open escalation's owner is the party the RACI names for the rule's role."""
+        rules = {r.id: r for r in engagement.rules.rules}
+        assert report.escalations
+        for line in report.escalations:
+            assert line.deadline is not None
+            assert line.reason
+            assert line.owner_name == engagement.split.party(line.owner).name
+            rule = rules[line.rule]
+            owners = {rule.owner, *(rung.owner for rung in rule.ladder)}
+            possible = {
+                engagement.split.decision_holder(o.ref)
+                if o.kind.value == "decision"
+                else engagement.split.accountable_for(o.ref)
+                for o in owners
+            }
+            assert line.owner in possible
+
+    def test_provider_decisions_reach_the_client(
+        self, report: GovernanceReport, engagement: Engagement
+    ) -> None:
+        """Escalations at the provider-decision level land on a client party, never the partner."""
+        for line in report.escalations:
+            if line.level == "provider_decision_owner":
+                assert engagement.split.party(line.owner).kind is PartyKind.CLIENT_STAFF
+
+    def test_open_count_in_operations(self, report: GovernanceReport) -> None:
+        assert report.operations.open_escalations == len(report.escalations)
+
+
+class TestDeterminismAndErrors:
+    def test_same_seed_same_bytes(self, engagement: Engagement) -> None:
+        """Two books from the same seed give byte-identical JSON reports."""
+        first, second = (generate_book(seed=3, claims=3000) for _ in range(2))
+        one = render_json(run_cycle(engagement, CycleData.from_synthetic(first), first.period.end))
+        two = render_json(run_cycle(engagement, CycleData.from_synthetic(second), second.period.end))
+        assert one == two
+
+    def test_report_round_trips(self, report: GovernanceReport) -> None:
+        assert from_json(render_json(report), GovernanceReport) == report
+
+    def test_engagement_errors_raise(self, book: SyntheticBook, engagement: Engagement) -> None:
+        broken = attrs.evolve(engagement, outcomes=("items_closed",))
+        with pytest.raises(ValidationError, match="activity KPI"):
+            run_cycle(broken, CycleData.from_synthetic(book), book.period.end)
+
+    @pytest.mark.parametrize("as_of", ["2026-11-02", datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC)])
+    def test_as_of_must_be_a_date(self, book: SyntheticBook, engagement: Engagement, as_of: object) -> None:
+        with pytest.raises(ValidationError, match="as_of"):
+            run_cycle(engagement, CycleData.from_synthetic(book), as_of)  # type: ignore[arg-type]
+
+    def test_recorded_audits(
+        self, book: SyntheticBook, engagement: Engagement, report: GovernanceReport
+    ) -> None:
+        """Recorded QA results give the same evaluation as the auditor that produced them."""
+        rows: dict[str, list[Any]] = {"item_id": [], "workflow": [], "error": []}
+        for policy in engagement.qa:
+            for past in engagement.cadence.periods_ending(report.period.start, policy.window):
+                ids = np.array(
+                    _partner_population(engagement, book.work_items, policy.workflow, past), dtype=str
+                )
+                found = audit(book, policy.workflow, ids)
+                rows["item_id"].extend(ids)
+                rows["workflow"].extend([policy.workflow] * len(ids))
+                rows["error"].extend(found)
+        audits = {k: np.array(v) for k, v in rows.items()}
+        data = CycleData(
+            transactions=book.transactions,
+            submissions=book.submissions,
+            work_items=book.work_items,
+            audits=audits,
+        )
+        again = run_cycle(engagement, data, book.period.end)
+        assert [(q.audited_sample, q.deviations, q.passed) for q in again.qa] == [
+            (q.audited_sample, q.deviations, q.passed) for q in report.qa
+        ]
+
+    def test_no_audits_recorded(self, book: SyntheticBook, engagement: Engagement) -> None:
+        data = CycleData(
+            transactions=book.transactions, submissions=book.submissions, work_items=book.work_items
+        )
+        again = run_cycle(engagement, data, book.period.end)
+        assert {q.passed for q in again.qa} == {None}
+        assert all(q.conclusion.startswith("no QA results") for q in again.qa)
+
+    def test_duplicate_audit_rows(self) -> None:
+        audits = {
+            "item_id": np.array(["W1", "W1"]),
+            "workflow": np.array(["denials", "denials"]),
+            "error": np.array([True, False]),
+        }
+        data = CycleData(transactions={}, submissions={}, work_items={}, audits=audits)
+        with pytest.raises(ValidationError, match="more than one QA result"):
+            data.audit_results("denials", np.array(["W1"]))
+        assert data.audit_results("coding", np.array(["W1"])).tolist() == [-1]
+
+    def test_without_work_items(self, book: SyntheticBook, engagement: Engagement) -> None:
+        """A book without an activity log still reports outcomes; QA and operations are empty."""
+        data = CycleData(transactions=book.transactions, submissions=book.submissions, work_items={})
+        again = run_cycle(engagement, data, book.period.end)
+        assert again.operations.by_party == ()
+        assert {q.population for q in again.qa} == {0}
+        assert again.outcomes[0].value is not None
+
+
+class TestEdges:
+    def test_unknown_team_and_no_balance_column(self, book: SyntheticBook, engagement: Engagement) -> None:
+        """A team the split does not know is shown as such; queue rules fall back to the claim's
+        ledger balance when the activity log has no ``balance`` column."""
+        items = {k: v for k, v in book.work_items.items() if k != "balance"}
+        items["team"] = np.where(items["team"] == "client_staff", "temp_agency", items["team"])
+        data = CycleData(transactions=book.transactions, submissions=book.submissions, work_items=items)
+        report = run_cycle(engagement, data, book.period.end)
+        temps = [w for w in report.operations.by_party if w.party == "temp_agency"]
+        assert temps
+        assert {(w.party_name, w.kind) for w in temps} == {("temp_agency", "unknown")}
+        assert report.operations.open_escalations == len(report.escalations)
+
+    def test_window_of_one_period(self, book: SyntheticBook, engagement: Engagement) -> None:
+        qa = tuple(attrs.evolve(p, window=1) for p in engagement.qa)
+        report = run_cycle(attrs.evolve(engagement, qa=qa), CycleData.from_synthetic(book), book.period.end)
+        previous = engagement.cadence.periods_ending(report.period.start, 1)[0]
+        assert {q.audited_period for q in report.qa} == {engagement.cadence.label(previous)}
