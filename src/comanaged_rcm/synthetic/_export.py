@@ -68,7 +68,7 @@ def write_csv(book: SyntheticBook, directory: str | os.PathLike[str]) -> dict[st
 
 def _write(handle: IO[str], columns: dict[str, npt.NDArray[Any]]) -> None:
     names = list(columns)
-    handle.write(",".join(_quote(np.array(names)).tolist()) + "\n")
+    handle.write(",".join(_quote(np.array(names, dtype=str)).tolist()) + "\n")
     rows = len(columns[names[0]]) if names else 0
     for begin in range(0, rows, CHUNK_ROWS):
         cells = [_cells(columns[name][begin : begin + CHUNK_ROWS]).tolist() for name in names]
