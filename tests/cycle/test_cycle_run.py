@@ -70,25 +70,39 @@ class TestKpis:
         assert {k.tier for k in report.outcomes} == {"outcome"}
         assert {k.tier for k in report.drivers} == {"driver"}
 
-    def test_values_match_the_kpi_engine(self, report: GovernanceReport, book: SyntheticBook) -> None:
-        """Each line's value, numerator and convention are the engine's for the same period."""
-        card = evaluate(CycleData.from_synthetic(book).book(), report.period)
-        for line in (*report.outcomes, *report.drivers, *report.operations.activity_kpis):
-            result = card.result(line.metric)
-            assert line.value == pytest.approx(result.value, rel=1e-12)  # a trend sums in another order
-            assert line.convention == result.convention
-            if result.numerator is not None and np.isfinite(result.numerator):
-                assert line.numerator == pytest.approx(result.numerator, rel=1e-12)
-
-    def test_trend_has_thirteen_periods(
+    def test_values_match_the_kpi_engine(
         self, report: GovernanceReport, engagement: Engagement, book: SyntheticBook
     ) -> None:
-        periods = engagement.cadence.periods_ending(book.period.end, 13)
-        history = trend(CycleData.from_synthetic(book).book(), periods, metrics=["days_in_ar"])
+        """Each line's value, numerator and convention are the engine's over the KPI window
+        (the default engagement reports a rolling four weeks every week)."""
+        assert engagement.kpi_window == 4
+        window = Period(engagement.cadence.periods_ending(report.period.end, 4)[0].start, report.period.end)
+        card = evaluate(CycleData.from_synthetic(book).book(), window)
+        for line in (*report.outcomes, *report.drivers, *report.operations.activity_kpis):
+            result = card.result(line.metric)
+            assert line.value == result.value
+            assert line.convention == result.convention
+            if result.numerator is not None and np.isfinite(result.numerator):
+                assert line.numerator == result.numerator
+        assert "each KPI value covers the 4 weeks ending with its week" in report.kpi_basis
+
+    def test_trend_points_are_rolling_windows(self, report: GovernanceReport, engagement: Engagement) -> None:
+        """Thirteen points, one per week, each the four weeks ending with that week."""
+        periods = engagement.cadence.periods_ending(report.as_of, 13)
         line = report.outcomes[1]
         assert [p.period for p in line.trend] == list(periods)
-        assert [p.value for p in line.trend] == history.values("days_in_ar")
+        assert [p.label for p in line.trend] == [engagement.cadence.label(p) for p in periods]
+        assert line.trend[-1].value == line.value
         assert line.change == pytest.approx(line.trend[-1].value - line.trend[-2].value)  # type: ignore[operator]
+
+    def test_weekly_values_match_the_trend(self, book: SyntheticBook, engagement: Engagement) -> None:
+        """With a one-period window each point is the KPI engine's trend over the weeks."""
+        weekly = attrs.evolve(engagement, kpi_window=1)
+        report = run_cycle(weekly, CycleData.from_synthetic(book), book.period.end)
+        periods = weekly.cadence.periods_ending(book.period.end, 13)
+        history = trend(CycleData.from_synthetic(book).book(), periods, metrics=["days_in_ar"])
+        assert [p.value for p in report.outcomes[1].trend] == history.values("days_in_ar")
+        assert report.kpi_basis == "each KPI value covers its own week"
 
     def test_status_against_targets(self, report: GovernanceReport, engagement: Engagement) -> None:
         targets = {t.metric: t for t in engagement.targets}

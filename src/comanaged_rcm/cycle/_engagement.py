@@ -119,6 +119,9 @@ class Engagement:
         split: The scope and ownership split (:class:`comanaged_rcm.raci.ScopeSplit`).
         cadence: The reporting cadence (weekly, weeks starting Monday).
         trend_periods: How many periods each outcome trend shows (13).
+        kpi_window: How many periods each KPI value covers, ending with its period: 1 reports
+            each week on its own; 4 reports a rolling four weeks every week, steadier for
+            flow ratios such as the net collection rate on a small book.
         outcomes: Outcome KPI ids, reported first.
         drivers: Driver KPI ids, reported under the outcomes.
         activity: Activity KPI ids, reported apart in the operations section.
@@ -142,6 +145,7 @@ class Engagement:
     split: ScopeSplit
     cadence: Cadence = attrs.field(factory=lambda: Cadence.weekly(Weekday.MONDAY))
     trend_periods: int = attrs.field(default=13, validator=_positive_int)
+    kpi_window: int = attrs.field(default=1, validator=_positive_int)
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
     drivers: tuple[str, ...] = DEFAULT_DRIVERS
     activity: tuple[str, ...] = DEFAULT_ACTIVITY
@@ -338,6 +342,7 @@ def default_engagement() -> Engagement:
         name="Demo Health System x co-managed RCM partner",
         version="2026.11",
         split=co_managed_template(),
+        kpi_window=4,
         targets=tuple(_default_targets()),
         qa=tuple(
             QaPolicy(workflow=w, confidence=0.95, tolerable_rate=0.05, expected_rate=expected)

@@ -146,7 +146,9 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             "1. Outcomes",
             list(_KPI_HEADERS),
             _kpi_rows(report.outcomes, spark=sparkline),
-            "Money results. Trends cover the last periods of the cadence; status is against target.",
+            "Money results"
+            + (f"; {report.kpi_basis}" if report.kpi_basis else "")
+            + ". Trends cover the last periods of the cadence; status is against target.",
         ),
         ("2. Drivers", list(_KPI_HEADERS), _kpi_rows(report.drivers, spark=sparkline),
          "What moves the outcomes above."),

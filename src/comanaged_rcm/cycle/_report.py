@@ -155,3 +155,4 @@ class GovernanceReport:
     qa: tuple[QaLine, ...]
     escalations: tuple[EscalationLine, ...]
     scope_findings: tuple[FindingLine, ...]
+    kpi_basis: str = ""

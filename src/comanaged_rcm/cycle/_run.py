@@ -94,6 +94,27 @@ def _kpi_lines(
     return tuple(lines)
 
 
+def _scorecards(
+    engagement: Engagement, book: Book, periods: Sequence[Period], metrics: Sequence[str]
+) -> tuple[Scorecard, ...]:
+    """One scorecard per trend period; each covers ``kpi_window`` periods ending with its own."""
+    if engagement.kpi_window == 1:
+        return trend(book, periods, conventions=engagement.conventions, metrics=metrics).scorecards
+    cards = []
+    for period in periods:
+        first = engagement.cadence.periods_ending(period.end, engagement.kpi_window)[0]
+        window = Period(first.start, period.end)
+        cards.append(evaluate(book, window, conventions=engagement.conventions, metrics=metrics))
+    return tuple(cards)
+
+
+def _basis(engagement: Engagement) -> str:
+    unit = engagement.cadence.frequency.value.removesuffix("ly")
+    if engagement.kpi_window == 1:
+        return f"each KPI value covers its own {unit}"
+    return f"each KPI value covers the {engagement.kpi_window} {unit}s ending with its {unit}"
+
+
 def _finite(value: float | None) -> float:
     return 0.0 if value is None or not np.isfinite(value) else float(value)
 
@@ -461,7 +482,7 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     periods = engagement.cadence.periods_ending(as_of, engagement.trend_periods)
     period = periods[-1]
     metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
-    cards = trend(book, periods, conventions=engagement.conventions, metrics=metrics).scorecards
+    cards = _scorecards(engagement, book, periods, metrics)
     outcomes = _kpi_lines(engagement, cards, periods, engagement.outcomes)
     drivers = _kpi_lines(engagement, cards, periods, engagement.drivers)
     activity = _kpi_lines(engagement, cards, periods, engagement.activity)
@@ -475,6 +496,7 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
         as_of=as_of,
         period=period,
         period_label=engagement.cadence.label(period),
+        kpi_basis=_basis(engagement),
         data_source=data.source,
         outcomes=outcomes,
         drivers=drivers,
