@@ -51,21 +51,38 @@ def _method(value: str | Method) -> Method:
         ) from None
 
 
+def _log_comb(a: int, b: int) -> float:
+    return math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)
+
+
 def _hyper_cdf(k: int, total: int, bad: int, n: int) -> float:
-    """P(X <= k) for X ~ Hypergeometric(total, bad, n), summed in log space."""
-    from scipy.special import gammaln  # noqa: PLC0415 - lazy import keeps the package light
+    """P(X <= k) for X ~ Hypergeometric(total, bad, n): pmf terms in log space, summed with numpy.
 
-    def lcomb(a: int, b: int) -> float:
-        return float(gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1))
+    log C(a, b) = -log(a + 1) - betaln(b + 1, a - b + 1) keeps the logs small (no gammaln(N) cancellation).
+    """
+    import numpy as np  # noqa: PLC0415 - lazy import keeps the package light
+    from scipy.special import betaln  # noqa: PLC0415
 
-    base = lcomb(total, n)
-    lo = max(0, n - (total - bad))
-    return min(
-        1.0,
-        sum(
-            math.exp(lcomb(bad, j) + lcomb(total - bad, n - j) - base) for j in range(lo, min(k, bad, n) + 1)
-        ),
+    lo, hi = max(0, n - (total - bad)), min(k, bad, n)
+    if hi < lo:
+        return 0.0
+    good = total - bad
+    first = _log_comb(bad, lo) + _log_comb(good, n - lo) - _log_comb(total, n)
+    if hi - lo < 32 and first > -700:  # few terms: the rest by the pmf ratio (no numpy overhead)
+        term = math.exp(first)
+        acc = term
+        for i in range(lo, hi):
+            term *= (bad - i) * (n - i) / ((i + 1) * (good - n + i + 1))
+            acc += term
+        return min(1.0, acc)
+    j = np.arange(lo, hi + 1, dtype=np.float64)
+    logs = (
+        betaln(n + 1, total - n + 1)
+        - betaln(j + 1, bad - j + 1)
+        - betaln(n - j + 1, good - n + j + 1)
+        + (math.log1p(total) - math.log1p(bad) - math.log1p(good))
     )
+    return min(1.0, float(np.exp(logs).sum()))
 
 
 def _hyper_cmp(k: int, total: int, bad: int, n: int, threshold: Fraction) -> int:
