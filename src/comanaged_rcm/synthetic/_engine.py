@@ -314,6 +314,22 @@ class _Generator:
         return u[: self.n], u[self.n :]
 
     def build(self, qa: QATruth) -> SyntheticBook:
+        claims, events, items = self._simulate()  # the simulation's temporaries are freed on return
+        ledger, live = _Ledger.of(events, first=self.first, end=self.end, in_book=self.in_book)
+        del events
+        transactions = self._transactions(ledger, claims)
+        submissions = self._submissions(claims, live)
+        work_items = self._work_items(items, ledger, live)
+        return SyntheticBook(
+            parameters=self.p,
+            transactions=transactions,
+            submissions=submissions,
+            work_items=work_items,
+            qa=qa,
+        )
+
+    def _simulate(self) -> tuple[_Claims, _Events, _Items]:
+        """Every claim's life cycle: the claim facts, the ledger events and the work items."""
         d, n, end, first = self.draws, self.n, self.end, self.first
         claim = np.arange(n, dtype=np.int64)
         payer = d.categorical("payer", n, [p.share for p in self.p.payers])
@@ -436,14 +452,7 @@ class _Generator:
             partial=partial, denied_lines=denied_lines, denied_cents=denied_cents, carc=carc,
             appealed=appealed, resubmit=resubmit, adjudicated2=adjudicated2, overturned=overturned,
         )  # fmt: skip
-        ledger, live = _Ledger.of(events, first=first, end=end, in_book=self.in_book)
-        return SyntheticBook(
-            parameters=self.p,
-            transactions=self._transactions(ledger, claims),
-            submissions=self._submissions(claims, live),
-            work_items=self._work_items(items, ledger, live),
-            qa=qa,
-        )
+        return claims, events, items
 
     def _settle(
         self, events: _Events, items: _Items, *, payer: Ints, part: Ints, day: Ints, round_: int, mask: Bools
