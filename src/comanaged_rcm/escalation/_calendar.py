@@ -110,7 +110,8 @@ class BusinessCalendar:
         self, start: npt.NDArray[np.datetime64], end: npt.NDArray[np.datetime64]
     ) -> npt.NDArray[np.int64]:
         """Vectorized :meth:`business_days_between` over ``datetime64[D]`` arrays (no NaT)."""
-        return np.busday_count(start, end, weekmask=self.weekmask, holidays=self._holiday_array).astype(np.int64)
+        counts = np.busday_count(start, end, weekmask=self.weekmask, holidays=self._holiday_array)
+        return counts.astype(np.int64)
 
     @property
     def _holiday_array(self) -> npt.NDArray[np.datetime64]:
