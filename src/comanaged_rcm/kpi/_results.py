@@ -351,7 +351,8 @@ class Scorecard:
             for kpi in self.metrics:
                 if kpi.tier is not tier:
                     continue
-                keys: list[dict[str, str]] = [{}] + [dict(zip(self.by, s, strict=True)) for s in self.slices if self.by]
+                sliced = [dict(zip(self.by, s, strict=True)) for s in self.slices] if self.by else []
+                keys: list[dict[str, str]] = [{}, *sliced]
                 for keyset in keys:
                     result = self.result(kpi.id, **keyset)
                     target = next((t for t in pool if t.metric == kpi.id), None)
