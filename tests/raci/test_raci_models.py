@@ -1,0 +1,312 @@
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+
+from comanaged_rcm import serialize
+from comanaged_rcm.errors import RCMError, ValidationError
+from comanaged_rcm.escalation import OwnerDirectory
+from comanaged_rcm.raci import (
+    CLIENT_RESERVED_DECISIONS,
+    DACI,
+    NON_DELEGABLE_DECISIONS,
+    RACI,
+    RASCI,
+    WORKFLOWS,
+    AccessGrant,
+    Activity,
+    ActivityKind,
+    Assignment,
+    DecisionRight,
+    EscalationEdge,
+    Letter,
+    Party,
+    PartyKind,
+    Permission,
+    Role,
+    Scheme,
+    ScopeSplit,
+    System,
+    co_managed_template,
+)
+from tests.raci.strategies import set_cell, valid_splits
+
+T = co_managed_template()
+DAY = datetime.date(2026, 1, 1)
+
+
+def issue_of(exc: pytest.ExceptionInfo[ValidationError]) -> tuple[str, str]:
+    (issue,) = exc.value.issues
+    return issue.path, issue.code
+
+
+class TestCatalogue:
+    def test_workflow_ids(self) -> None:
+        """The catalogue holds exactly the twelve workflow ids other modules use."""
+        assert [w.id for w in WORKFLOWS] == [
+            "eligibility",
+            "prior_auth",
+            "charge_entry",
+            "coding",
+            "claim_submission",
+            "payment_posting",
+            "ar_follow_up",
+            "denials",
+            "appeals",
+            "write_off_approval",
+            "patient_statements",
+            "credit_balances",
+        ]
+
+    def test_reserved_decisions(self) -> None:
+        """The client keeps eight decisions; three of them can never be delegated."""
+        assert {
+            "write_off",
+            "appeal_strategy",
+            "payer_escalation",
+            "refund",
+            "policy_change",
+            "coding_policy",
+            "enrollment_signature",
+            "collection_agency_placement",
+        } == CLIENT_RESERVED_DECISIONS
+        assert NON_DELEGABLE_DECISIONS < CLIENT_RESERVED_DECISIONS
+
+    def test_party_kinds(self) -> None:
+        """Humans and clients are derived from the kind."""
+        assert [k.is_human for k in PartyKind] == [True, True, True, False]
+        assert [k.is_client for k in PartyKind] == [True, False, False, False]
+        bot = Party("bot", "Bot", PartyKind.AUTOMATION)
+        assert (bot.is_human, bot.is_client) == (False, False)
+
+
+class TestSchemes:
+    def test_roles_and_letters(self) -> None:
+        """Schemes map letters to roles; unknown letters and roles give None."""
+        assert RACI.role("A") is Role.ACCOUNTABLE
+        assert RACI.role("S") is None
+        assert RASCI.role("S") is Role.SUPPORT
+        assert DACI.letter_for(Role.RESPONSIBLE) == "D"
+        assert RACI.letter_for(Role.SUPPORT) is None
+        assert RACI.roles_of({"A", "Z"}) == {Role.ACCOUNTABLE}
+
+    def test_bad_schemes(self) -> None:
+        """Letters repeat, combinations outside the letters, max below min: path-precise errors."""
+        a = Letter(letter="A", name="Accountable", role=Role.ACCOUNTABLE, min=1, max=1)
+        with pytest.raises(ValidationError) as info:
+            Scheme(name="X", letters=(a, a), combinations={frozenset("A")})
+        assert issue_of(info) == ("$.letters", "value")
+        with pytest.raises(ValidationError) as info:
+            Scheme(name="X", letters=(a,), combinations={frozenset("AZ")})
+        assert issue_of(info) == ("$.combinations", "value")
+        with pytest.raises(ValidationError) as info:
+            Scheme(name="X", letters=(a,), combinations="A")
+        assert issue_of(info) == ("$.combinations", "type")
+        with pytest.raises(ValidationError) as info:
+            Letter(letter="A", name="A", role=Role.ACCOUNTABLE, min=2, max=1)
+        assert issue_of(info) == ("$.max", "range")
+
+    def test_scheme_round_trip(self) -> None:
+        """A scheme is data: it travels as JSON and back."""
+        for scheme in (RACI, RASCI, DACI):
+            assert serialize.from_json(serialize.to_json(scheme), Scheme) == scheme
+
+
+class TestConstruction:
+    @pytest.mark.parametrize(
+        ("build", "path", "code"),
+        [
+            (lambda: Party("", "x", PartyKind.AUTOMATION), "$.id", "value"),
+            (lambda: Party("p", "x", "automation"), "$.kind", "type"),  # type: ignore[arg-type]
+            (lambda: System("s", "S", onshore_only=1), "$.onshore_only", "type"),  # type: ignore[arg-type]
+            (
+                lambda: Activity(id="a", workflow="w", name="n", kind=ActivityKind.REPORT, systems="pm"),
+                "$.systems",
+                "type",
+            ),
+            (
+                lambda: Activity(id="a", workflow="w", name="n", kind=ActivityKind.REPORT, systems={""}),
+                "$.systems",
+                "value",
+            ),
+            (
+                lambda: Activity(id="a", workflow="w", name="n", kind=ActivityKind.REPORT, decision=""),
+                "$.decision",
+                "value",
+            ),
+            (lambda: Assignment("a", "p", 3), "$.letters", "type"),  # type: ignore[arg-type]
+            (lambda: DecisionRight(decision="d", holder="h", threshold=-1), "$.threshold", "range"),
+            (lambda: DecisionRight(decision="d", holder="h", threshold=float("nan")), "$.threshold", "range"),
+            (lambda: DecisionRight(decision="d", holder="h", threshold=True), "$.threshold", "range"),
+            (
+                lambda: AccessGrant(
+                    party="p", system="s", identity="i", permissions={"view"}, granted_by="g"
+                ),
+                "$.permissions",
+                "type",
+            ),
+            (
+                lambda: AccessGrant(
+                    party="p",
+                    system="s",
+                    identity="i",
+                    permissions=Permission.VIEW,  # type: ignore[arg-type]
+                    granted_by="g",
+                ),
+                "$.permissions",
+                "type",
+            ),
+            (
+                lambda: AccessGrant(
+                    party="p",
+                    system="s",
+                    identity="i",
+                    permissions=(),
+                    granted_by="g",
+                    review_by=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+                ),
+                "$.review_by",
+                "type",
+            ),
+            (lambda: Letter(letter="A", name="A", role=Role.ACCOUNTABLE, min=-1), "$.min", "range"),
+            (lambda: ScopeSplit(name="x", effective_from=DAY, parties=[1]), "$.parties[0]", "type"),
+            (lambda: ScopeSplit(name="x", effective_from=DAY, parties="p"), "$.parties", "type"),
+            (lambda: ScopeSplit(name="x", effective_from=DAY, version=True), "$.version", "range"),
+            (lambda: ScopeSplit(name="x", effective_from="2026-01-01"), "$.effective_from", "type"),  # type: ignore[arg-type]
+            (lambda: ScopeSplit(name="x", effective_from=DAY, effective_to=DAY), "$.effective_to", "range"),
+        ],
+    )
+    def test_bad_values_name_their_field(self, build: Any, path: str, code: str) -> None:
+        """Each bad value raises a ValidationError (an RCMError and ValueError) naming the field."""
+        with pytest.raises(ValidationError) as info:
+            build()
+        assert issue_of(info) == (path, code)
+        assert isinstance(info.value, RCMError)
+        assert isinstance(info.value, ValueError)
+
+    def test_conveniences(self) -> None:
+        """Lists become tuples, sets become frozensets, a string of letters is its letters."""
+        split = ScopeSplit(
+            name="x",
+            effective_from=DAY,
+            parties=[Party("p", "P", PartyKind.CLIENT_STAFF)],
+            in_scope=["coding"],
+        )
+        assert isinstance(split.parties, tuple)
+        assert split.in_scope == frozenset({"coding"})
+        assert Assignment("a", "p", "AR").letters == {"A", "R"}
+        assert Assignment("a", "p", ["A"]).letters == {"A"}
+        assert DecisionRight(decision="d", holder="h", threshold=5).threshold == 5.0
+        assert isinstance(DecisionRight(decision="d", holder="h", threshold=5).threshold, float)
+
+    def test_frozen(self) -> None:
+        """Models are immutable."""
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            T.version = 2  # type: ignore[misc]
+
+    def test_readable_repr(self) -> None:
+        """The split's repr summarizes; the small models show their fields."""
+        assert repr(T) == (
+            "ScopeSplit(name='Co-managed revenue cycle: provider and partner', version=1, scheme=RACI, "
+            "6 parties, 26 activities, 83 assignments, 8 rights, 18 grants, 5 escalations)"
+        )
+        assert repr(EscalationEdge("a", "b")) == "EscalationEdge(source='a', target='b', trigger='')"
+
+
+class TestLookups:
+    def test_owner_directory(self) -> None:
+        """A split satisfies escalation's OwnerDirectory protocol."""
+        assert isinstance(T, OwnerDirectory)
+        assert {w.id: T.accountable_for(w.id) for w in WORKFLOWS} == {
+            "eligibility": "onshore_lead",
+            "prior_auth": "onshore_lead",
+            "charge_entry": "client_rcm_director",
+            "coding": "onshore_lead",
+            "claim_submission": "onshore_lead",
+            "payment_posting": "onshore_lead",
+            "ar_follow_up": "onshore_lead",
+            "denials": "onshore_lead",
+            "appeals": "onshore_lead",
+            "write_off_approval": "onshore_lead",
+            "patient_statements": "onshore_lead",
+            "credit_balances": "onshore_lead",
+        }
+        holders = {d: T.decision_holder(d) for d in sorted(CLIENT_RESERVED_DECISIONS)}
+        assert all(T.party(h).is_client for h in holders.values() if h)
+        assert holders["write_off"] == "client_rcm_director"
+        assert holders["appeal_strategy"] == "client_rcm_director"
+        assert holders["payer_escalation"] == "client_rcm_director"
+        assert T.decision_holder("nothing") is None
+
+    def test_no_single_accountable(self) -> None:
+        """Out of scope, unknown, no activities, no A or two A: None."""
+        assert T.accountable_for("telehealth") is None
+        out = attrs.evolve(T, in_scope=T.in_scope - {"coding"}, out_of_scope={"coding"})
+        assert out.accountable_for("coding") is None
+        bare = attrs.evolve(T, activities=tuple(a for a in T.activities if a.workflow != "coding"))
+        assert bare.accountable_for("coding") is None
+        assert set_cell(T, "coding.code", "onshore_lead", "").accountable_for("coding") is None
+        assert set_cell(T, "coding.code", "client_cfo", "A").accountable_for("coding") is None
+
+    def test_main_activity_falls_back_to_the_first(self) -> None:
+        """Without an EXECUTE activity the workflow's first activity is the main one."""
+        split = attrs.evolve(T, activities=tuple(a for a in T.activities if a.id != "coding.code"))
+        assert split.main_activity("coding").id == "coding.audit"  # type: ignore[union-attr]
+        assert split.accountable_for("coding") == "client_rcm_director"
+        assert split.main_activity("telehealth") is None
+
+    def test_unknown_ids_raise_library_errors(self) -> None:
+        """Unknown party or activity ids raise ValidationError, never KeyError."""
+        with pytest.raises(ValidationError, match="no party with id 'x' \\(known: client_rcm_director"):
+            T.party("x")
+        with pytest.raises(ValidationError, match="known: none"):
+            ScopeSplit(name="x", effective_from=DAY).party("x")
+        with pytest.raises(ValidationError, match="no activity with id 'x'"):
+            T.activity("x")
+
+
+class TestSerialization:
+    def test_template_round_trip(self) -> None:
+        """The template survives JSON exactly, and the JSON is stable."""
+        text = serialize.to_json(T)
+        back = serialize.from_json(text, ScopeSplit)
+        assert back == T
+        assert serialize.to_json(back) == text
+        data = json.loads(text)
+        assert data["parties"][0] == {
+            "id": "client_rcm_director",
+            "name": "Client RCM director",
+            "kind": "client_staff",
+        }
+        assert data["in_scope"] == sorted(data["in_scope"])
+        assert data["grants"][0]["permissions"] == ["adjust", "approve", "view"]
+
+    @settings(max_examples=40, deadline=None)
+    @given(valid_splits())
+    def test_random_round_trip(self, split: ScopeSplit) -> None:
+        """Random splits round-trip exactly."""
+        assert serialize.from_json(serialize.to_json(split), ScopeSplit) == split
+
+    def test_path_precise_errors(self) -> None:
+        """A malformed document names every bad field with its path."""
+        data = serialize.to_dict(T)
+        data["assignments"][4]["letters"] = 5
+        data["parties"][1]["kind"] = "robot"
+        data["rights"][0]["threshold"] = "5000"
+        data["grants"][2]["identity"] = ""
+        data["surprise"] = 1
+        with pytest.raises(ValidationError) as info:
+            serialize.from_dict(data, ScopeSplit)
+        paths = {i.path for i in info.value.issues}
+        assert {
+            "$.assignments[4].letters",
+            "$.parties[1].kind",
+            "$.rights[0].threshold",
+            "$.grants[2].identity",
+            "$.surprise",
+        } <= paths
