@@ -1,4 +1,14 @@
-"""Scope and ownership splits: parties, activities, RACI cells, decision rights and access grants."""
+"""Scope and ownership splits: parties, activities, RACI cells, decision rights and access grants.
+
+A :class:`ScopeSplit` is the whole document of one co-managed engagement; :func:`validate`
+returns every broken rule (``RACI-001`` to ``RACI-016``, see :data:`RULES`) with its path;
+:func:`co_managed_template` is a complete, valid starting point; :func:`matrix` and :func:`diff`
+are the views an engagement reviews and keeps.
+
+>>> split = co_managed_template()
+>>> validate(split), split.accountable_for("denials"), split.decision_holder("write_off")
+([], 'onshore_lead', 'client_rcm_director')
+"""
 
 from __future__ import annotations
 

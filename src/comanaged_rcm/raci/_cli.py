@@ -70,7 +70,7 @@ def _matrix(args: argparse.Namespace) -> int:
     if args.format == "markdown":
         print(table.to_markdown())
     elif args.format == "html":
-        print(table._repr_html_())  # noqa: SLF001 - the notebook view is the HTML rendering
+        print(table._repr_html_())
     else:
         print(table.to_text())
     return 0

@@ -562,8 +562,11 @@ class ScopeSplit:
         effective_from: First day the split applies.
         effective_to: Day after the last one (``None``: open-ended).
         scheme: The letters in use (:data:`RACI` by default).
-        parties, systems, activities: What the matrix talks about.
-        in_scope, out_of_scope: Catalogue workflow ids, each in exactly one of the two.
+        parties: The people, teams and bots.
+        systems: The systems work needs access to.
+        activities: The matrix's lines.
+        in_scope: Catalogue workflow ids the engagement covers.
+        out_of_scope: Catalogue workflow ids it explicitly leaves out.
         assignments: The cells.
         rights: Decision rights.
         grants: Access grants.
