@@ -166,7 +166,7 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
                  str(w.open_items)]
                 for w in ops.by_party
             ],
-            "",
+            f"Items closed in {report.period_label}; open items at the as-of date.",
         ),
         (
             "3b. Queues at the as-of date",
