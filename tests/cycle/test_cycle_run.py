@@ -19,6 +19,7 @@ from comanaged_rcm.cycle import (
     selection_seed,
 )
 from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.escalation import FactKind
 from comanaged_rcm.kpi import evaluate, trend
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import PartyKind
@@ -336,3 +337,57 @@ class TestEdges:
         report = run_cycle(attrs.evolve(engagement, qa=qa), CycleData.from_synthetic(book), book.period.end)
         previous = engagement.cadence.periods_ending(report.period.start, 1)[0]
         assert {q.audited_period for q in report.qa} == {engagement.cadence.label(previous)}
+
+
+class TestFacts:
+    def test_claim_and_queue_facts_match_a_row_by_row_reference(self, engagement: Engagement) -> None:
+        """The vectorized facts the rules see equal a plain-Python walk over the same rows."""
+        from comanaged_rcm.cycle._run import _Facts  # noqa: PLC0415 - the private stage under test
+
+        small = generate_book(seed=13, claims=1500)
+        data = CycleData.from_synthetic(small)
+        period = engagement.cadence.periods_ending(small.period.end, 3)[0]
+        end = np.datetime64(period.end)
+        facts = _Facts(engagement, data, data.book()).at(period)
+
+        sign = {"charge": 1, "refund": 1, "payment": -1, "contractual_adjustment": -1, "write_off": -1}
+        tx = small.transactions
+        balance: dict[str, float] = {}
+        for claim, kind, amount, posted in zip(
+            tx["claim_id"], tx["type"], tx["amount"], tx["posting_date"], strict=True
+        ):
+            if posted < end:
+                balance[str(claim)] = balance.get(str(claim), 0.0) + sign[str(kind)] * float(amount)
+        subs = small.submissions
+        latest: dict[str, tuple[int, str]] = {}
+        for claim, seq, outcome, adjudicated in zip(
+            subs["claim_id"], subs["seq"], subs["outcome"], subs["adjudicated_date"], strict=True
+        ):
+            if (
+                not np.isnat(adjudicated)
+                and adjudicated < end
+                and int(seq) >= latest.get(str(claim), (0, ""))[0]
+            ):
+                latest[str(claim)] = (int(seq), str(outcome))
+        expected = sorted(c for c, (_, o) in latest.items() if o == "denied" and balance.get(c, 0.0) > 0)
+        claims = facts[FactKind.CLAIM]
+        assert sorted(claims["claim_id"].tolist()) == expected
+        for claim, value in zip(claims["claim_id"], claims["balance"], strict=True):
+            assert value == pytest.approx(balance[str(claim)])
+
+        items = small.work_items
+        still_open = [
+            str(i)
+            for i, o, c in zip(items["item_id"], items["opened"], items["closed"], strict=True)
+            if o < end and (np.isnat(c) or c >= end)
+        ]
+        queue = facts[FactKind.QUEUE_ITEM]
+        assert sorted(queue["item_id"].tolist()) == sorted(still_open)
+        write_offs = queue["action"] == "write_off"
+        assert write_offs.any()
+        opened_write_offs = {
+            str(i)
+            for i, w in zip(items["item_id"], items["workflow"], strict=True)
+            if w == "write_off_approval"
+        }
+        assert set(queue["item_id"][write_offs].tolist()) <= opened_write_offs

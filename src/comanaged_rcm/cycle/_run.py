@@ -332,7 +332,9 @@ class _Facts:
             done = (~np.isnat(subs["adjudicated_date"][order])) & (subs["adjudicated_date"][order] < end)
             order = order[done & self.sub_known[order]]
             code = self.sub_code[order]
-            status[code] = subs["outcome"][order]  # later submissions overwrite earlier ones
+            latest = np.append(code[1:] != code[:-1], True) if len(code) else np.zeros(0, dtype=bool)
+            order, code = order[latest], code[latest]  # each claim's highest adjudicated submission
+            status[code] = subs["outcome"][order]
             touched[code] = subs["adjudicated_date"][order]
         if self.item_code is not None:
             items = self.items
