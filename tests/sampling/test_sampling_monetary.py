@@ -132,6 +132,15 @@ class TestUpperLimit:
         assert ev.upper_limit == pytest.approx(min(1.0, stats.gamma.ppf(0.95, k + 1) / n))
         assert ev.most_likely_error == pytest.approx(k / n)
 
+    def test_jfa_published_poisson_bound(self) -> None:
+        """No misstatement in the 60 items of a 95%/5% Poisson plan: upper bound 0.04992887, the figure in
+        koenderks/jfa tests/testthat/test-consistency-evaluation.R (id f3-v0.1.0-t1)."""
+        plan = monetary_sample_size(confidence=0.95, tolerable_rate=0.05)
+        assert plan.sample_size == 60
+        ev = monetary_upper_limit(sample_size=60, taints=[], confidence=0.95)
+        assert ev.upper_limit == pytest.approx(0.04992887, abs=5e-9)
+        assert monetary_upper_limit(60, [], 0.95, method="stringer").upper_limit == ev.upper_limit
+
     def test_poisson_counts_partial_taints_whole(self) -> None:
         """The Poisson method treats a 30% taint as a whole error."""
         a = monetary_upper_limit(sample_size=100, taints=[0.3], confidence=0.9)
