@@ -117,6 +117,14 @@ class _Check:
         self.by_activity: dict[str, list[_Cell]] = defaultdict(list)
         self.by_party: dict[str, list[_Cell]] = defaultdict(list)
         self.grant_of: dict[tuple[str, str], int] = {}
+        self.roles: dict[frozenset[str], frozenset[Role]] = {}
+
+    def roles_of(self, letters: frozenset[str]) -> frozenset[Role]:
+        """The roles of a cell's letters, computed once per distinct set of letters."""
+        roles = self.roles.get(letters)
+        if roles is None:
+            roles = self.roles[letters] = self.split.scheme.roles_of(letters)
+        return roles
 
     def add(self, rule: str, path: str, message: str) -> None:
         self.found.append(Finding(rule, RULES[rule][0], path, message))
@@ -186,7 +194,7 @@ class _Check:
                     i,
                     self.parties[cell.party],
                     self.activities[cell.activity],
-                    s.scheme.roles_of(cell.letters),
+                    self.roles_of(cell.letters),
                 )
                 self.cells.append(entry)
                 self.by_activity[cell.activity].append(entry)
@@ -248,8 +256,12 @@ class _Check:
                 continue
             cells = self.by_activity.get(a.id, [])
             path = f"$.activities[{j}]"
+            by_letter: dict[str, list[str]] = defaultdict(list)
+            for c in cells:
+                for letter in self.split.assignments[c.index].letters:
+                    by_letter[letter].append(c.party.id)
             for x in scheme.letters:
-                holders = [c.party.id for c in cells if x.letter in self.split.assignments[c.index].letters]
+                holders = by_letter[x.letter]
                 n = len(holders)
                 if x.role is Role.RESPONSIBLE and n == 0:
                     continue
