@@ -14,6 +14,7 @@ with the size (the ``per cell`` column stays flat while the naive baseline's gro
 from __future__ import annotations
 
 import datetime
+import functools
 import random
 import time
 from collections import Counter
@@ -143,8 +144,8 @@ def growth(sizes: tuple[tuple[int, int], ...]) -> None:
     print("  growth: parties x activities -> cells, validate ms, per cell us, naive ms")
     for n_parties, n_activities in sizes:
         split = big_split(n_parties, n_activities)
-        ours = _seconds(lambda split=split: validate(split))
-        slow = _seconds(lambda split=split: naive(split), repeat=1)
+        ours = _seconds(functools.partial(validate, split))
+        slow = _seconds(functools.partial(naive, split), repeat=1)
         cells = len(split.assignments)
         print(
             f"    {n_parties:4d} x {n_activities:5d} -> {cells:6d} cells: {ours * 1e3:8.2f} ms "
