@@ -174,6 +174,9 @@ def default_payers() -> tuple[Payer, ...]:
     Contract rates follow the usual ordering (Medicaid < Medicare < commercial, as a share of
     gross charges), Medicare coinsurance is 20%, commercial plans carry deductibles and
     coinsurance, and Medicaid pays slowest and denies most.
+
+    >>> [(p.id, p.allowed_ratio) for p in default_payers()][:2]
+    [('medicare', 0.52), ('medicaid', 0.42)]
     """
     mc, md, co, sp = PayerKind.MEDICARE, PayerKind.MEDICAID, PayerKind.COMMERCIAL, PayerKind.SELF_PAY
     rows = (
@@ -312,7 +315,12 @@ class BookParameters:
 
     @property
     def end(self) -> datetime.date:
-        """The day after the book's last day."""
+        """The day after the book's last day.
+
+        >>> BookParameters(seed=1, claims=10, start=datetime.date(2026, 5, 4), weeks=2,
+        ...                payers=default_payers()).end
+        datetime.date(2026, 5, 18)
+        """
         return self.start + datetime.timedelta(weeks=self.weeks)
 
     @property
@@ -378,7 +386,12 @@ class SyntheticBook:
         return self.parameters.period
 
     def tables(self) -> dict[str, Columns]:
-        """The three tables by name (``transactions``, ``submissions``, ``work_items``)."""
+        """The three tables by name (``transactions``, ``submissions``, ``work_items``).
+
+        >>> from comanaged_rcm.synthetic import generate_book
+        >>> {name: len(columns) for name, columns in generate_book(claims=100).tables().items()}
+        {'transactions': 9, 'submissions': 13, 'work_items': 9}
+        """
         return {
             "transactions": self.transactions,
             "submissions": self.submissions,
