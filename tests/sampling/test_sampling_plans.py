@@ -16,6 +16,7 @@ from comanaged_rcm.sampling import (
     Method,
     attribute_sample_size,
     attribute_upper_limit,
+    monetary_sample_size,
 )
 from comanaged_rcm.serialize import from_json, to_json
 
@@ -184,3 +185,35 @@ class TestErrors:
             confidence=0.99, tolerable_rate=0.02, expected_rate=0.019, population=30, method="hypergeometric"
         )
         assert plan.sample_size == 30
+
+
+class TestJfaPlanningFigures:
+    """Frequentist planning figures from koenderks/jfa tests/testthat/test-consistency-planning.R."""
+
+    @pytest.mark.parametrize(
+        ("setup", "expected"),
+        [
+            ((0.01, 0.0, "poisson", None), (300, 0)),  # f6-v0.1.0-t1
+            ((0.05, 0.0, "poisson", None), (60, 0)),  # f6-v0.1.0-t2
+            ((0.01, 0.0, "binomial", None), (299, 0)),  # f6-v0.1.0-t7
+            ((0.05, 0.0, "binomial", None), (59, 0)),  # f6-v0.1.0-t8
+            ((0.05, 0.025, "binomial", None), (234, 6)),  # f6-v0.1.0-t9
+            ((0.01, 0.0, "hypergeometric", 1000), (258, 0)),  # f6-v0.1.0-t13
+            ((0.05, 0.0, "hypergeometric", 1000), (57, 0)),  # f6-v0.1.0-t14
+            ((0.05, 0.025, "hypergeometric", 1000), (197, 5)),  # f6-v0.1.0-t15
+            ((0.05, 0.0, "hypergeometric", 10_000), (59, 0)),  # f6-v0.5.2-t1
+        ],
+    )
+    def test_attribute(self, setup: tuple[float, float, str, int | None], expected: tuple[int, int]) -> None:
+        """Sizes and expected errors of jfa's frequentist planning() at 95% (ids in the parameters)."""
+        tol, exp, method, population = setup
+        plan = attribute_sample_size(
+            confidence=0.95, tolerable_rate=tol, expected_rate=exp, population=population, method=method
+        )
+        assert (plan.sample_size, plan.acceptable_deviations) == expected
+
+    def test_monetary(self) -> None:
+        """Poisson with 2.5% expected of 5% tolerable: 231 units, 5.78 expected errors (f6-v0.1.0-t3)."""
+        plan = monetary_sample_size(confidence=0.95, tolerable_rate=0.05, expected_rate=0.025)
+        assert plan.sample_size == 231
+        assert plan.expected_misstatements == pytest.approx(5.78, abs=0.005)
