@@ -217,3 +217,10 @@ class TestJfaPlanningFigures:
         plan = monetary_sample_size(confidence=0.95, tolerable_rate=0.05, expected_rate=0.025)
         assert plan.sample_size == 231
         assert plan.expected_misstatements == pytest.approx(5.78, abs=0.005)
+
+    def test_upper_limits(self) -> None:
+        """Clean samples: 0 of 60 gives 0.04870291 (binomial, f3-v0.1.0-t3) and 0 of 57 from 1,000 gives
+        0.049 (hypergeometric, f3-v0.1.0-t5), koenderks/jfa tests/testthat/test-consistency-evaluation.R."""
+        assert attribute_upper_limit(60, 0, 0.95).upper_limit == pytest.approx(0.04870291, abs=5e-9)
+        finite = attribute_upper_limit(57, 0, 0.95, population=1000, method="hypergeometric")
+        assert finite.upper_limit == 0.049
