@@ -70,6 +70,9 @@ class TestMeanPerUnit:
         assert got.lower == pytest.approx(1200 * values.mean() - stats.t.ppf(0.9, 29) * se)
         assert got.upper is None
         assert got.degrees_of_freedom == 29
+        assert got.values == tuple(values)
+        assert (got.book, got.book_total) == ((), None)
+        assert "values=" not in repr(got)
         assert from_json(to_json(got), Appraisal) == got
 
     def test_two_sided_and_upper(self) -> None:
@@ -155,6 +158,7 @@ class TestDifferenceAndRatio:
         assert got.lower == pytest.approx(point - half)
         assert got.upper == pytest.approx(point + half)
         assert got.estimator == "difference"
+        assert (got.values, got.book, got.book_total) == (tuple(audited), tuple(book), x_total)
 
     @settings(max_examples=30, deadline=None)
     @given(seed=st.integers(0, 10_000), n=st.integers(5, 80), conf=st.sampled_from([0.8, 0.9, 0.95]))

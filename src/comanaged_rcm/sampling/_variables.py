@@ -118,7 +118,8 @@ class Appraisal:
     ``lower``/``upper`` are the limits at the requested ``confidence`` and ``sides`` (None marks the open
     end of a one-sided limit); ``limits`` repeats them at 80, 90 and 95%, one- and two-sided.
     ``degrees_of_freedom`` is None when normal (z) values are used. A stratified appraisal keeps each
-    stratum's appraisal in ``strata``.
+    stratum's appraisal in ``strata``. The inputs are kept too: the sampled ``values`` (audited amounts),
+    and for the difference and ratio estimators the paired ``book`` amounts and the ``book_total``.
     """
 
     estimator: str
@@ -135,6 +136,9 @@ class Appraisal:
     limits: tuple[Limits, ...]
     strata: tuple[Appraisal, ...]
     convention: str
+    values: tuple[float, ...] = attrs.field(default=(), repr=False)
+    book: tuple[float, ...] = attrs.field(default=(), repr=False)
+    book_total: float | None = None
 
     def _repr_html_(self) -> str:
         names = ("estimator", "n", "population", "point_estimate", "standard_error", "lower", "upper")
@@ -224,6 +228,9 @@ def _finish(
     df: float | None,
     strata: tuple[Appraisal, ...],
     convention: str,
+    values: Sequence[float] = (),
+    book: Sequence[float] = (),
+    book_total: float | None = None,
 ) -> Appraisal:
     def limits(level: float, two: bool) -> Limits:
         t = _quantile(df, 1 - (1 - level) / 2 if two else level)
@@ -254,6 +261,9 @@ def _finish(
         limits=tuple(limits(level, two) for level in STANDARD_LEVELS for two in (False, True)),
         strata=strata,
         convention=convention,
+        values=tuple(values),
+        book=tuple(book),
+        book_total=book_total,
     )
 
 
@@ -302,6 +312,7 @@ def mean_per_unit(
         df=size - 1,
         strata=(),
         convention="mean-per-unit: point = N x mean, SE = N x s / sqrt(n); " + _FPC,
+        values=data,
     )
 
 
@@ -367,6 +378,9 @@ def difference_estimate(
         df=size - 1,
         strata=(),
         convention="difference: point = X + N x mean(audited - book), SE = N x s_d / sqrt(n); " + _FPC,
+        values=y,
+        book=x,
+        book_total=x_total,
     )
 
 
@@ -424,6 +438,9 @@ def ratio_estimate(
         strata=(),
         convention="ratio: point = (sum y / sum x) x X, SE = N x sqrt(sum (y - R x)^2 / (n - 1) / n); "
         + _FPC,
+        values=y,
+        book=x,
+        book_total=x_total,
     )
 
 
