@@ -304,6 +304,7 @@ class TestVariablesSampleSize:
         """With mean given, 25% precision at 90% (OIG CIA full sample) is 25% of N x mean."""
         plan = variables_sample_size(2000, 150.0, 0.25, 0.9, mean=120.0)
         assert plan.absolute_precision == pytest.approx(0.25 * 2000 * 120.0)
+        assert plan.mean == 120.0
         assert plan.sample_size == _scan(2000, 150.0, 0.25 * 2000 * 120.0, 0.9)
         assert from_json(to_json(plan), VariablesPlan) == plan
         assert "<table>" in plan._repr_html_()

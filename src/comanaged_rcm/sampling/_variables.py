@@ -163,6 +163,7 @@ class VariablesPlan:
     std_dev: float
     precision: float
     absolute_precision: float
+    mean: float | None
     confidence: float
     sides: str
     distribution: str
@@ -559,7 +560,7 @@ def variables_sample_size(
         raise ValidationError.single(
             "$.distribution", "choice", f"'distribution' must be normal or t (got {distribution!r})"
         )
-    absolute = p
+    absolute, m = p, None
     if mean is not None:
         m = _finite("mean", mean)
         if m == 0:
@@ -584,6 +585,7 @@ def variables_sample_size(
         std_dev=s,
         precision=p,
         absolute_precision=absolute,
+        mean=m,
         confidence=conf,
         sides=side,
         distribution=distribution,
