@@ -84,12 +84,12 @@ class TestWriteCsv:
         """Text with commas or quotes is quoted; NaN is an empty cell; a table without columns is empty."""
         columns: dict[str, np.ndarray[Any, Any]] = {
             "name": np.array(["plain", "a,b", 'say "hi"']),
-            "amount": np.array([1.5, np.nan, 0.0]),
+            "amount": np.array([1.5, np.nan, -12.3]),
             "count": np.array([1, 2, 3], dtype=np.uint8),
         }
         out = io.StringIO()
         export._write(out, columns)
-        assert out.getvalue() == 'name,amount,count\nplain,1.50,1\n"a,b",,2\n"say ""hi""",0.00,3\n'
+        assert out.getvalue() == 'name,amount,count\nplain,1.50,1\n"a,b",,2\n"say ""hi""",-12.30,3\n'
         read = read_csv(
             io.StringIO(out.getvalue()),
             [

@@ -28,7 +28,8 @@ CSV_FILES = {"claims": "submissions", "transactions": "transactions", "activity"
 CHUNK_ROWS = 65_536
 """Rows formatted and written at a time, so memory stays flat whatever the book's size."""
 
-_SPECIAL = (",", '"', "\n", "\r")
+_CENTS = np.array([f"{cents:02d}" for cents in range(100)])
+_SPECIAL = np.array([ord(c) for c in ',"\n\r'], dtype=np.uint32)
 
 
 def write_csv(book: SyntheticBook, directory: str | os.PathLike[str]) -> dict[str, Path]:
@@ -78,22 +79,40 @@ def _write(handle: IO[str], columns: dict[str, npt.NDArray[Any]]) -> None:
 def _cells(values: npt.NDArray[Any]) -> npt.NDArray[np.str_]:
     """One column chunk as CSV cells."""
     kind = values.dtype.kind
-    if kind == "M":
-        text = np.datetime_as_string(values.astype("datetime64[D]"))
-        return np.where(np.isnat(values), "", text)
+    if kind == "M":  # few distinct days: format each once
+        days, inverse = np.unique(values.astype("datetime64[D]"), return_inverse=True)
+        text = np.where(np.isnat(days), "", np.datetime_as_string(days))
+        cells: npt.NDArray[np.str_] = text[inverse.reshape(-1)]
+        return cells
     if kind == "b":
         return np.where(values, "true", "false")
     if kind in "iu":
         return values.astype(str)
     if kind == "f":
-        return np.where(np.isnan(values), "", np.char.mod("%.2f", values))
+        return _money(values)
     return _quote(values.astype(str))
 
 
+def _money(values: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.str_]:
+    """Numbers with 2 decimals (``-12.30``), built from whole cents; NaN is an empty cell."""
+    missing = np.isnan(values)
+    cents = np.rint(np.where(missing, 0.0, values) * 100).astype(np.int64)
+    magnitude = np.abs(cents)
+    whole = (magnitude // 100).astype(str)
+    negative = cents < 0
+    if negative.any():
+        whole = np.char.add(np.where(negative, "-", ""), whole)
+    text = np.char.add(np.char.add(whole, "."), _CENTS[magnitude % 100])
+    return np.where(missing, "", text)
+
+
 def _quote(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
-    special = np.zeros(text.shape, dtype=bool)
-    for character in _SPECIAL:
-        special |= np.char.find(text, character) >= 0
+    """Quote the cells holding a comma, a quote or a line break (quotes doubled)."""
+    width = text.dtype.itemsize // 4
+    if not text.size or not width:
+        return text
+    codes = np.ascontiguousarray(text).view(np.uint32).reshape(text.size, width)
+    special = np.isin(codes, _SPECIAL).any(axis=1)
     if not special.any():
         return text
     quoted = np.char.add(np.char.add('"', np.char.replace(text, '"', '""')), '"')
