@@ -32,6 +32,9 @@ class TestMatrix:
         assert lines[3].split() == ["eligibility.qa", "I", ".", ".", "R/A", ".", "."]
         assert len(lines) == 2 + 26
         assert str(T.matrix()) == T.matrix().to_text()
+        assert repr(T.matrix()) == (
+            "Matrix('Co-managed revenue cycle: provider and partner v1', RACI, 26 activities x 6 parties)"
+        )
 
     def test_markdown(self) -> None:
         """Markdown has a centred column per party and empty cells left blank."""
@@ -76,6 +79,7 @@ class TestDiff:
         assert not d
         assert len(d) == 0
         assert str(d) == "v1 -> v1: 0 change(s)"
+        assert repr(d) == "SplitDiff(v1 -> v1, 0 changes)"
 
     def test_every_section(self) -> None:
         """Scope, parties, systems, activities, owners, rights, grants and escalations are compared."""

@@ -98,6 +98,9 @@ class SplitDiff:
     def __bool__(self) -> bool:
         return bool(self.changes)
 
+    def __repr__(self) -> str:
+        return f"SplitDiff(v{self.old_version} -> v{self.new_version}, {len(self.changes)} changes)"
+
     def __len__(self) -> int:
         return len(self.changes)
 

@@ -57,6 +57,9 @@ class Matrix:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        return f"Matrix({self.title!r}, {self.scheme}, {len(self.rows)} activities x {len(self.parties)} parties)"
+
     def to_text(self) -> str:
         """A fixed-width table: a title line, a header, one line per activity (``.`` for empty)."""
         header = ("activity", *self.parties)
