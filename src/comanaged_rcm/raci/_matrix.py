@@ -58,7 +58,8 @@ class Matrix:
         return self.to_text()
 
     def __repr__(self) -> str:
-        return f"Matrix({self.title!r}, {self.scheme}, {len(self.rows)} activities x {len(self.parties)} parties)"
+        size = f"{len(self.rows)} activities x {len(self.parties)} parties"
+        return f"Matrix({self.title!r}, {self.scheme}, {size})"
 
     def to_text(self) -> str:
         """A fixed-width table: a title line, a header, one line per activity (``.`` for empty)."""
