@@ -97,15 +97,22 @@ def _kpi_lines(
 def _scorecards(
     engagement: Engagement, book: Book, periods: Sequence[Period], metrics: Sequence[str]
 ) -> tuple[Scorecard, ...]:
-    """One scorecard per trend period; each covers ``kpi_window`` periods ending with its own."""
-    if engagement.kpi_window == 1:
-        return trend(book, periods, conventions=engagement.conventions, metrics=metrics).scorecards
-    cards = []
-    for period in periods:
-        first = engagement.cadence.periods_ending(period.end, engagement.kpi_window)[0]
-        window = Period(first.start, period.end)
-        cards.append(evaluate(book, window, conventions=engagement.conventions, metrics=metrics))
-    return tuple(cards)
+    """One scorecard per trend period; each covers ``kpi_window`` periods ending with its own.
+
+    Rolling windows overlap, but every ``kpi_window``-th window tiles the calendar, so the
+    windows split into ``kpi_window`` interleaved runs of back-to-back periods and each run is
+    one pass of :func:`~comanaged_rcm.kpi.trend` over the book.
+    """
+    step = engagement.kpi_window
+    windows = [
+        Period(engagement.cadence.periods_ending(period.end, step)[0].start, period.end) for period in periods
+    ]
+    cards: list[Scorecard | None] = [None] * len(windows)
+    for offset in range(min(step, len(windows))):
+        run = windows[offset::step]
+        found = trend(book, run, conventions=engagement.conventions, metrics=metrics).scorecards
+        cards[offset::step] = found
+    return tuple(card for card in cards if card is not None)
 
 
 def _basis(engagement: Engagement) -> str:
