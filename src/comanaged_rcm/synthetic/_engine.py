@@ -280,6 +280,22 @@ class _Claims:
     overturned: Bools
 
 
+@attrs.define
+class _Rounds:
+    """Uniforms of a step repeated in rounds: each stream drawn once for all rounds, sliced by round."""
+
+    draws: Draws
+    claims: int
+    rounds: int
+    streams: dict[str, Floats] = attrs.Factory(dict)
+
+    def uniform(self, stream: str, round_: int) -> Floats:
+        """The uniforms of ``stream`` for one round (``claims`` of them)."""
+        if stream not in self.streams:
+            self.streams[stream] = self.draws.uniform(stream, self.rounds * self.claims)
+        return self.streams[stream][round_ * self.claims : (round_ + 1) * self.claims]
+
+
 WriteOffs = list[tuple[Bools, Ints, Ints]]
 """Write-offs that may need approval: (claims, day, cents)."""
 
@@ -379,12 +395,15 @@ class _Generator:
         events = _Events(claims=claim)
         items = _Items(claims=claim)
         events.add(CHARGE, np.ones(n, dtype=bool), day=charge_day, cents=gross)
+        settle = _Rounds(draws=d, claims=n, rounds=2)  # payer settlements: first claim, resubmission
+        patients = _Rounds(draws=d, claims=n, rounds=3)  # patient balances: self-pay, after each settlement
 
         # Insured claims: settle the paid part at the first posting.
         paid_part = np.where(insured, gross - denied_cents, 0)
         wo1 = self._settle(
-            events, items, payer=payer, part=paid_part, day=posted, round_=0, mask=insured & (paid_part > 0)
-        )
+            events, items, (settle, patients), payer=payer, part=paid_part, day=posted, round_=0,
+            mask=insured & (paid_part > 0),
+        )  # fmt: skip
 
         # Self-pay: uninsured discount at the statement, charity or the patient flow.
         allowed_sp = np.rint(gross * self.allowed_ratio[payer]).astype(np.int64)
@@ -394,7 +413,7 @@ class _Generator:
         charity_day = bill_day + 20 + _days(wo_lag * 20.0)
         events.add(WRITE_OFF, charity, day=charity_day, cents=allowed_sp, reason=CHARITY)
         sp_done, sp_wo = self._patient(
-            events, mask=self_pay & ~charity, due=allowed_sp, statement=bill_day, round_=0
+            events, patients, mask=self_pay & ~charity, due=allowed_sp, statement=bill_day, round_=0
         )
         items.add(
             "patient_statements", self_pay, opened=bill_day, closed=np.where(charity, charity_day, sp_done)
@@ -409,8 +428,9 @@ class _Generator:
         adjudicated2 = resubmit + np.maximum(3, np.rint(median * 0.8 * lag2).astype(np.int64))
         posted2 = adjudicated2 + post2
         wo2 = self._settle(
-            events, items, payer=payer, part=denied_cents, day=posted2, round_=1, mask=overturned
-        )
+            events, items, (settle, patients), payer=payer, part=denied_cents, day=posted2, round_=1,
+            mask=overturned,
+        )  # fmt: skip
         final_wo = denied & ~overturned
         denial_wo_day = np.where(appealed, posted2, posted + 8) + 5 + _days(wo_lag * 12.0)
         expected = np.rint(denied_cents * self.allowed_ratio[payer]).astype(np.int64)
@@ -455,48 +475,55 @@ class _Generator:
         return claims, events, items
 
     def _settle(
-        self, events: _Events, items: _Items, *, payer: Ints, part: Ints, day: Ints, round_: int, mask: Bools
+        self,
+        events: _Events,
+        items: _Items,
+        rounds: tuple[_Rounds, _Rounds],
+        *,
+        payer: Ints,
+        part: Ints,
+        day: Ints,
+        round_: int,
+        mask: Bools,
     ) -> WriteOffs:
         """Pay ``part`` cents of gross charges at ``day``: contractual, payer, patient, overpayment."""
-        d, n = self.draws, self.n
-        pick = slice(round_ * n, (round_ + 1) * n)
-        jitter = np.exp(0.05 * d.normal("allowed_jitter", 2 * n)[pick])
+        from scipy.special import ndtri  # noqa: PLC0415 - as in Draws.normal
+
+        u, patients = rounds
+        jitter = np.exp(0.05 * ndtri(u.uniform("allowed_jitter", round_)))
         allowed = np.minimum(np.rint(part * self.allowed_ratio[payer] * jitter).astype(np.int64), part)
-        share = np.minimum(1.0, self.patient_share[payer] * 2.0 * d.uniform("patient_share", 2 * n)[pick])
+        share = np.minimum(1.0, self.patient_share[payer] * 2.0 * u.uniform("patient_share", round_))
         patient = np.rint(allowed * share).astype(np.int64)
         events.add(CONTRACTUAL, mask, day=day, cents=part - allowed)
         over = np.where(
-            d.uniform("overpaid", 2 * n)[pick] < self.overpayment_rate[payer],
-            np.rint(allowed * (0.05 + 0.25 * d.uniform("overpayment", 2 * n)[pick])).astype(np.int64),
+            u.uniform("overpaid", round_) < self.overpayment_rate[payer],
+            np.rint(allowed * (0.05 + 0.25 * u.uniform("overpayment", round_))).astype(np.int64),
             0,
         )
         over = np.where(mask, over, 0)
         events.add(PAYMENT, mask, day=day, cents=allowed - patient + over)
-        refund_day = day + 20 + _days(d.exponential("refund_lag", 2 * n, 25.0)[pick])
+        refund_day = day + 20 + _days(-np.log(u.uniform("refund_lag", round_)) * 25.0)
         has_over = mask & (over > 0)
         events.add(REFUND, has_over, day=refund_day, cents=over)
         items.add("credit_balances", has_over, opened=day + 5, closed=refund_day)
         owes = mask & (patient > 0)
         statement = day + 3
         done, write_offs = self._patient(
-            events, mask=owes, due=patient, statement=statement, round_=1 + round_
+            events, patients, mask=owes, due=patient, statement=statement, round_=1 + round_
         )
         items.add("patient_statements", owes, opened=statement, closed=done)
         return write_offs
 
     def _patient(
-        self, events: _Events, *, mask: Bools, due: Ints, statement: Ints, round_: int
+        self, events: _Events, u: _Rounds, *, mask: Bools, due: Ints, statement: Ints, round_: int
     ) -> tuple[Ints, WriteOffs]:
         """The patient pays ``due`` after the statement, or it is written off; returns the closing day."""
-        d, n = self.draws, self.n
-        pick = slice(round_ * n, (round_ + 1) * n)
-        u = d.uniform("patient_pays", 3 * n)[pick]
-        pays = mask & (u < PATIENT_PAY_RATE[round_ == 0])  # round 0 is the self-pay flow
-        pay_day = statement + 5 + _days(d.exponential("patient_lag", 3 * n, PATIENT_LAG_DAYS)[pick])
+        pays = mask & (u.uniform("patient_pays", round_) < PATIENT_PAY_RATE[round_ == 0])  # 0: self-pay
+        pay_day = statement + 5 + _days(-np.log(u.uniform("patient_lag", round_)) * PATIENT_LAG_DAYS)
         events.add(PAYMENT, pays, day=pay_day, cents=due)
         unpaid = mask & ~pays
         small = unpaid & (due < SMALL_BALANCE_CENTS)
-        admin = unpaid & ~small & (d.uniform("patient_default", 3 * n)[pick] < ADMIN_SHARE)
+        admin = unpaid & ~small & (u.uniform("patient_default", round_) < ADMIN_SHARE)
         bad = unpaid & ~small & ~admin
         small_day, late_day = statement + 45, statement + 120
         events.add(WRITE_OFF, small, day=small_day, cents=due, reason=SMALL)
