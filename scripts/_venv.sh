@@ -3,7 +3,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-extras="${1:-dev}"
+extras="${1-dev}"  # an empty argument installs the library alone
 if [ ! -x .venv/bin/python ]; then
   py=""
   for candidate in python3.13 python3.12 python3.11 python3; do
@@ -18,9 +18,8 @@ if [ ! -x .venv/bin/python ]; then
   fi
   "$py" -m venv .venv
 fi
-stamp=".venv/.installed-$extras-$(cat pyproject.toml | cksum | cut -d' ' -f1)"
+stamp=".venv/.installed-${extras:-base}-$(cat pyproject.toml | cksum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[$extras]"
+  .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
   touch "$stamp"
 fi
