@@ -27,11 +27,14 @@ import datetime
 import enum
 import json
 import re
+import threading
 import typing
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 import cattrs
+from cattrs.cols import is_any_set, is_sequence
 from cattrs.errors import (
     AttributeValidationNote,
     BaseValidationError,
@@ -124,6 +127,33 @@ def _unstructure_set(value: AbstractSet[Any]) -> list[Any]:
 
 
 converter.register_unstructure_hook_factory(_is_set, lambda _: _unstructure_set)
+
+_DEFAULT_LOOKUP = threading.local()
+
+
+def _is_collection(cls: Any) -> bool:
+    if getattr(_DEFAULT_LOOKUP, "active", False):
+        return False
+    return is_sequence(cls) or is_any_set(cls) or typing.get_origin(cls) is tuple
+
+
+def _collection_hook(cls: Any) -> Any:
+    """The converter's default hook for ``cls``, refusing text and mappings (not lists of letters)."""
+    _DEFAULT_LOOKUP.active = True
+    try:
+        default = converter.get_structure_hook(cls, cache_result=False)
+    finally:
+        _DEFAULT_LOOKUP.active = False
+
+    def hook(value: object, type_: Any) -> Any:
+        if isinstance(value, str | bytes | Mapping):
+            raise TypeError(f"expected a list (got {value!r})")
+        return default(value, type_)
+
+    return hook
+
+
+converter.register_structure_hook_factory(_is_collection, _collection_hook)
 
 
 def _child(path: str, note: object) -> str:

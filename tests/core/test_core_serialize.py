@@ -88,6 +88,18 @@ class TestRoundTrip:
 
 
 class TestStrictStructuring:
+    @pytest.mark.parametrize(
+        ("field", "value"), [("tags", "AR"), ("leaves", "abc"), ("tags", b"AR"), ("leaves", {"name": "x"})]
+    )
+    def test_text_and_mappings_are_not_collections(self, field: str, value: object) -> None:
+        """A string is not a set of its letters, nor a mapping a list of its keys."""
+        data: dict[str, object] = {"id": "d", "when": "2026-01-05", "count": 1, field: value}
+        with pytest.raises(ValidationError) as info:
+            from_dict(data, Doc)
+        assert [(i.path, i.message) for i in info.value.issues] == [
+            (f"$.{field}", f"expected a list (got {value!r})")
+        ]
+
     def test_every_problem_is_listed_with_its_path(self) -> None:
         """One error lists every bad field, nested paths included, in document order."""
         bad = {
