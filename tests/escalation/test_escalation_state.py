@@ -436,6 +436,24 @@ class TestSilencesAndInhibition:
         assert str(by_rule[("big_balance", "AETNA")]).startswith("inhibited by payer_denials")
         assert by_rule[("big_balance", "CIGNA")] is None
 
+    def test_inhibition_needs_the_equal_labels_on_the_event(self) -> None:
+        """An inhibition on a label the muted rule's events do not carry never matches."""
+        payer_rule = Rule(
+            id="payer_denials",
+            when="value > 8",
+            applies_to=FactKind.KPI_ROW,
+            level=Level.PROVIDER_DECISION_OWNER,
+            owner=Owner.decision("payer_escalation"),
+            dedup_keys=("payer",),
+        )
+        claim_rule = rule(inhibited_by=(Inhibition("payer_denials", ("region",)),))
+        facts = {
+            FactKind.KPI_ROW: {"payer": np.array(["AETNA"]), "value": np.array([12.0])},
+            FactKind.CLAIM: claims(balance=[500.0], payer=["AETNA"]),
+        }
+        _, events = run([payer_rule, claim_rule], [facts])
+        assert [e.suppressed_by for e in events if e.rule == "big_balance"] == [None]
+
 
 class TestFactsAndDedup:
     def test_many_other_entities(self) -> None:

@@ -753,8 +753,24 @@ def step(
 
 
 def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) -> None:
+    """Mark this step's events muted by a live alert of an inhibiting rule with equal labels.
+
+    Live alerts are indexed once per (rule, equal labels), so the pass is linear in events plus
+    alerts; the first live alert in key order inhibits, as a scan would find it.
+    """
     rules = {c.rule.id: c.rule for c in compiled}
     live = [a for a in stepper.alerts.values() if a.status in {AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED}]
+    tables: dict[tuple[str, tuple[str, ...]], dict[tuple[str | None, ...], Alert]] = {}
+
+    def sources(rule_id: str, equal: tuple[str, ...]) -> dict[tuple[str | None, ...], Alert]:
+        if (rule_id, equal) not in tables:
+            table: dict[tuple[str | None, ...], Alert] = {}
+            for alert in live:
+                if alert.rule == rule_id:
+                    table.setdefault(tuple(alert.labels.get(name) for name in equal), alert)
+            tables[rule_id, equal] = table
+        return tables[rule_id, equal]
+
     for index, event in enumerate(stepper.events):
         if event.sequence <= first or event.rule is None or event.suppressed_by:
             continue
@@ -762,18 +778,15 @@ def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) ->
         if rule is None:  # pragma: no cover - events of this step come from these rules
             continue
         for inhibition in rule.inhibited_by:
-            for source in live:
-                if source.rule == inhibition.rule and all(
-                    name in event.labels and source.labels.get(name) == event.labels[name]
-                    for name in inhibition.equal
-                ):
-                    stepper.events[index] = attrs.evolve(
-                        event, suppressed_by=f"inhibited by {inhibition.rule} ({source.key})"
-                    )
-                    break
-            else:
+            equal = tuple(inhibition.equal)
+            if not all(name in event.labels for name in equal):
                 continue
-            break
+            source = sources(inhibition.rule, equal).get(tuple(event.labels[name] for name in equal))
+            if source is not None:
+                stepper.events[index] = attrs.evolve(
+                    event, suppressed_by=f"inhibited by {inhibition.rule} ({source.key})"
+                )
+                break
 
 
 def acknowledge(
