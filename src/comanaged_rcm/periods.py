@@ -161,9 +161,10 @@ class Cadence:
         frequency: Weekly, monthly or quarterly.
         week_start: For weekly cadences, the weekday each period starts on.
 
-    >>> monthly = Cadence.monthly()
-    >>> [monthly.label(p) for p in monthly.periods_ending(datetime.date(2026, 3, 15), 3)]
-    ['2025-12', '2026-01', '2026-02']
+    Examples:
+        >>> monthly = Cadence.monthly()
+        >>> [monthly.label(p) for p in monthly.periods_ending(datetime.date(2026, 3, 15), 3)]
+        ['2025-12', '2026-01', '2026-02']
     """
 
     frequency: Frequency = Frequency.WEEKLY

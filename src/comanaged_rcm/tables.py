@@ -5,17 +5,18 @@ goes through :func:`read_csv`, so a bad row is always reported the same way, as
 ``transactions.csv:12:amount`` (file, 1-based line number, column), and nothing is returned when
 any cell is bad.
 
->>> import io
->>> text = io.StringIO("claim_id,amount,posted\nC1,120.50,2026-01-05\nC2,,2026-01-06\n")
->>> cols = read_csv(text, [Column("claim_id"), Column("amount", ColumnKind.NUMBER, nullable=True),
-...                        Column("posted", ColumnKind.DATE)], name="tx.csv")
->>> cols["amount"].tolist(), str(cols["posted"][1])
-([120.5, nan], '2026-01-06')
->>> read_csv(io.StringIO("claim_id,amount\nC1,12x\n"), [Column("claim_id"),
-...          Column("amount", ColumnKind.NUMBER)], name="tx.csv")
-Traceback (most recent call last):
-...
-comanaged_rcm.errors.ValidationError: 1 validation issue: expected a number (got '12x') @ tx.csv:2:amount
+Examples:
+    >>> import io
+    >>> text = io.StringIO("claim_id,amount,posted\nC1,120.50,2026-01-05\nC2,,2026-01-06\n")
+    >>> cols = read_csv(text, [Column("claim_id"), Column("amount", ColumnKind.NUMBER, nullable=True),
+    ...                        Column("posted", ColumnKind.DATE)], name="tx.csv")
+    >>> cols["amount"].tolist(), str(cols["posted"][1])
+    ([120.5, nan], '2026-01-06')
+    >>> read_csv(io.StringIO("claim_id,amount\nC1,12x\n"), [Column("claim_id"),
+    ...          Column("amount", ColumnKind.NUMBER)], name="tx.csv")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: expected a number (got '12x') @ tx.csv:2:amount
 """
 
 from __future__ import annotations

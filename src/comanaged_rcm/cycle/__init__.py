@@ -5,11 +5,12 @@ escalation rules; :func:`run_cycle` reads the provider's tables (:class:`CycleDa
 synthetic book or :func:`read_cycle_csv`) and returns a :class:`GovernanceReport`, which
 :func:`render_text`, :func:`render_markdown`, :func:`render_json` and :func:`render_html` print.
 
->>> from comanaged_rcm.synthetic import generate_book
->>> book = generate_book(seed=1, claims=3000)
->>> report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
->>> report.period_label, [q.workflow for q in report.qa][:2]
-('2026-W44', ['eligibility', 'prior_auth'])
+Examples:
+    >>> from comanaged_rcm.synthetic import generate_book
+    >>> book = generate_book(seed=1, claims=3000)
+    >>> report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+    >>> report.period_label, [q.workflow for q in report.qa][:2]
+    ('2026-W44', ['eligibility', 'prior_auth'])
 """
 
 from __future__ import annotations

@@ -334,8 +334,9 @@ def default_engagement() -> Engagement:
     The co-managed template split, a weekly cadence (weeks starting Monday), contract-style
     targets, QA on the partner's production workflows, and the default escalation rules.
 
-    >>> [p.workflow for p in default_engagement().qa]
-    ['eligibility', 'prior_auth', 'coding', 'payment_posting', 'ar_follow_up', 'denials']
+    Examples:
+        >>> [p.workflow for p in default_engagement().qa]
+        ['eligibility', 'prior_auth', 'coding', 'payment_posting', 'ar_follow_up', 'denials']
     """
     return Engagement(
         id="demo-health",

@@ -474,12 +474,13 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     Raises:
         ValidationError: The engagement has errors, or the tables do not validate.
 
-    >>> from comanaged_rcm.cycle import default_engagement
-    >>> from comanaged_rcm.synthetic import generate_book
-    >>> book = generate_book(seed=1, claims=3000)
-    >>> report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
-    >>> [line.metric for line in report.outcomes]
-    ['net_collection_rate', 'days_in_ar', 'write_off_rate']
+    Examples:
+        >>> from comanaged_rcm.cycle import default_engagement
+        >>> from comanaged_rcm.synthetic import generate_book
+        >>> book = generate_book(seed=1, claims=3000)
+        >>> report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        >>> [line.metric for line in report.outcomes]
+        ['net_collection_rate', 'days_in_ar', 'write_off_rate']
     """
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:

@@ -331,10 +331,11 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
     children do not add up to the parent over the same denominator; ``KPI-006`` a cycle;
     ``KPI-007`` (warning) a driver that drives nothing.
 
-    >>> bad = KPIDefinition(id="x", name="x", tier=Tier.OUTCOME, direction=Direction.HIGHER,
-    ...     unit=Unit.COUNT, formula="items", numerator=("items_closed",))
-    >>> [f.rule for f in check_hierarchy([bad])]
-    ['KPI-004']
+    Examples:
+        >>> bad = KPIDefinition(id="x", name="x", tier=Tier.OUTCOME, direction=Direction.HIGHER,
+        ...     unit=Unit.COUNT, formula="items", numerator=("items_closed",))
+        >>> [f.rule for f in check_hierarchy([bad])]
+        ['KPI-004']
     """
     definitions = list(definitions)
     findings: list[Finding] = []

@@ -40,8 +40,9 @@ class Convention:
         description: What the option computes, in one sentence.
         source: Who defines or recommends it (HFMA MAP Keys, MGMA, AAFP...).
 
-    >>> CONVENTIONS["ar_window"]["trailing_3_months"].source
-    'HFMA MAP Keys'
+    Examples:
+        >>> CONVENTIONS["ar_window"]["trailing_3_months"].source
+        'HFMA MAP Keys'
     """
 
     family: str

@@ -658,12 +658,13 @@ def validate(split: ScopeSplit, *, limits: Limits | None = None) -> list[Finding
     Returns:
         Every finding; an empty list for a clean split.
 
-    >>> import attrs
-    >>> from comanaged_rcm.raci import co_managed_template
-    >>> split = co_managed_template()
-    >>> broken = attrs.evolve(split, assignments=split.assignments[:2] + split.assignments[3:])
-    >>> [str(f) for f in validate(broken)]
-    ["RACI-001 error: 'eligibility.verify' has 0 Accountable (A); need exactly 1 @ $.activities[0]"]
+    Examples:
+        >>> import attrs
+        >>> from comanaged_rcm.raci import co_managed_template
+        >>> split = co_managed_template()
+        >>> broken = attrs.evolve(split, assignments=split.assignments[:2] + split.assignments[3:])
+        >>> [str(f) for f in validate(broken)]
+        ["RACI-001 error: 'eligibility.verify' has 0 Accountable (A); need exactly 1 @ $.activities[0]"]
     """
     check = _Check(split, limits if limits is not None else Limits())
     check.index()

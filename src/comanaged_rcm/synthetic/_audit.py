@@ -44,16 +44,17 @@ def audit(
         ValidationError: The workflow is unknown (``$.workflow``), or an id is not an item of that
             workflow in the book (``$.item_ids[i]``).
 
-    >>> from comanaged_rcm.synthetic import generate_book
-    >>> book = generate_book(seed=3, claims=2000)
-    >>> items = book.work_items["item_id"][book.work_items["workflow"] == "coding"]
-    >>> audit(book, "coding", items).mean() < 0.05
-    np.True_
-    >>> audit(book, "codeing", items)
-    Traceback (most recent call last):
-    ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: unknown workflow 'codeing' (expected one of
-    eligibility, ...) @ $.workflow
+    Examples:
+        >>> from comanaged_rcm.synthetic import generate_book
+        >>> book = generate_book(seed=3, claims=2000)
+        >>> items = book.work_items["item_id"][book.work_items["workflow"] == "coding"]
+        >>> audit(book, "coding", items).mean() < 0.05
+        np.True_
+        >>> audit(book, "codeing", items)
+        Traceback (most recent call last):
+        ...
+        comanaged_rcm.errors.ValidationError: 1 validation issue: unknown workflow 'codeing' (expected one of
+        eligibility, ...) @ $.workflow
     """
     if workflow not in WORKFLOWS:
         raise ValidationError.single(

@@ -175,8 +175,9 @@ def default_payers() -> tuple[Payer, ...]:
     gross charges), Medicare coinsurance is 20%, commercial plans carry deductibles and
     coinsurance, and Medicaid pays slowest and denies most.
 
-    >>> [(p.id, p.allowed_ratio) for p in default_payers()][:2]
-    [('medicare', 0.52), ('medicaid', 0.42)]
+    Examples:
+        >>> [(p.id, p.allowed_ratio) for p in default_payers()][:2]
+        [('medicare', 0.52), ('medicaid', 0.42)]
     """
     mc, md, co, sp = PayerKind.MEDICARE, PayerKind.MEDICAID, PayerKind.COMMERCIAL, PayerKind.SELF_PAY
     rows = (
