@@ -94,6 +94,11 @@ def _kpi_lines(
     return tuple(lines)
 
 
+def _window(engagement: Engagement, period: Period) -> Period:
+    """The ``kpi_window`` periods ending with ``period``, as one period."""
+    return Period(engagement.cadence.periods_ending(period.end, engagement.kpi_window)[0].start, period.end)
+
+
 def _scorecards(
     engagement: Engagement, book: Book, periods: Sequence[Period], metrics: Sequence[str]
 ) -> tuple[Scorecard, ...]:
@@ -104,9 +109,7 @@ def _scorecards(
     one pass of :func:`~comanaged_rcm.kpi.trend` over the book.
     """
     step = engagement.kpi_window
-    windows = [
-        Period(engagement.cadence.periods_ending(period.end, step)[0].start, period.end) for period in periods
-    ]
+    windows = [_window(engagement, period) for period in periods]
     cards: list[Scorecard | None] = [None] * len(windows)
     for offset in range(min(step, len(windows))):
         run = windows[offset::step]
@@ -390,7 +393,7 @@ class _Facts:
         metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
         card = evaluate(
             self.book,
-            period,
+            _window(engagement, period),
             by=engagement.escalation_slices,
             conventions=engagement.conventions,
             metrics=metrics,
