@@ -417,14 +417,7 @@ class TestSilencesAndInhibition:
 
     def test_payer_level_rule_inhibits_claim_duplicates(self) -> None:
         """A firing payer-level KPI rule mutes the per-claim alerts of the same payer."""
-        payer_rule = Rule(
-            id="payer_denials",
-            when="value > 8",
-            applies_to=FactKind.KPI_ROW,
-            level=Level.PROVIDER_DECISION_OWNER,
-            owner=Owner.decision("payer_escalation"),
-            dedup_keys=("payer",),
-        )
+        payer_rule = _payer_rule()
         claim_rule = rule(inhibited_by=(Inhibition("payer_denials", ("payer",)),))
         facts = {
             FactKind.KPI_ROW: {"payer": np.array(["AETNA", "CIGNA"]), "value": np.array([12.0, 3.0])},
@@ -438,14 +431,7 @@ class TestSilencesAndInhibition:
 
     def test_inhibition_needs_the_equal_labels_on_the_event(self) -> None:
         """An inhibition on a label the muted rule's events do not carry never matches."""
-        payer_rule = Rule(
-            id="payer_denials",
-            when="value > 8",
-            applies_to=FactKind.KPI_ROW,
-            level=Level.PROVIDER_DECISION_OWNER,
-            owner=Owner.decision("payer_escalation"),
-            dedup_keys=("payer",),
-        )
+        payer_rule = _payer_rule()
         claim_rule = rule(inhibited_by=(Inhibition("payer_denials", ("region",)),))
         facts = {
             FactKind.KPI_ROW: {"payer": np.array(["AETNA"]), "value": np.array([12.0])},
@@ -453,6 +439,18 @@ class TestSilencesAndInhibition:
         }
         _, events = run([payer_rule, claim_rule], [facts])
         assert [e.suppressed_by for e in events if e.rule == "big_balance"] == [None]
+
+
+def _payer_rule() -> Rule:
+    """A payer-level KPI rule that other rules name as their inhibitor."""
+    return Rule(
+        id="payer_denials",
+        when="value > 8",
+        applies_to=FactKind.KPI_ROW,
+        level=Level.PROVIDER_DECISION_OWNER,
+        owner=Owner.decision("payer_escalation"),
+        dedup_keys=("payer",),
+    )
 
 
 class TestFactsAndDedup:
