@@ -150,6 +150,22 @@ class TestReport:
         assert "claims.csv:3:charges" in err
         assert not out.exists()
 
+    def test_out_directory(
+        self, exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--out writes the three renderings; stderr names each file written."""
+        out = tmp_path / "reports" / "2026-W44"
+        assert main(_report_args(exports, "--out", str(out))) == 0
+        err = capsys.readouterr().err
+        assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.json", "report.md"]
+        assert f"wrote {out / 'report.json'}" in err
+
+    def test_demo_without_out(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["demo", "--seed", "5", "--claims", "1500"]) == 0
+        captured = capsys.readouterr()
+        assert "1. OUTCOMES" in captured.out
+        assert "wrote" not in captured.err
+
     def test_bad_as_of(self, exports: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
         args = _report_args(exports)
         args[args.index("--as-of") + 1] = "02/11/2026"
