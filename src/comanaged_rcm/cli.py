@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -66,6 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return handler(args)
+    except BrokenPipeError:
+        # The reader went away (``comanaged-rcm raci matrix F | head``): stop quietly, as the
+        # Python documentation advises, without a second error while flushing at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except RCMError as exc:
         print(f"comanaged-rcm {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -57,6 +57,20 @@ class TestShell:
         assert cli.main(["boom"]) == 2
         assert capsys.readouterr().err == "comanaged-rcm boom: error: No such file or directory: x.csv\n"
 
+    def test_closed_pipe_stops_quietly(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """When the reader of stdout goes away (``| head``) the command stops without an error
+        line, and stdout is pointed at the null device so the exit flush cannot fail again."""
+        _fake_module(monkeypatch, BrokenPipeError(32, "Broken pipe"))
+        redirected: list[int] = []
+        monkeypatch.setattr(cli.os, "open", lambda *_: 99)
+        monkeypatch.setattr(cli.os, "dup2", lambda _, target: redirected.append(target))
+        monkeypatch.setattr(sys.stdout, "fileno", lambda: 1)
+        assert cli.main(["boom"]) == 1
+        assert capsys.readouterr().err == ""
+        assert redirected == [1]
+
     def test_unknown_command_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
         """argparse's own usage errors exit 2 too."""
         with pytest.raises(SystemExit) as info:
