@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import types
@@ -64,8 +65,8 @@ class TestShell:
         line, and stdout is pointed at the null device so the exit flush cannot fail again."""
         _fake_module(monkeypatch, BrokenPipeError(32, "Broken pipe"))
         redirected: list[int] = []
-        monkeypatch.setattr(cli.os, "open", lambda *_: 99)
-        monkeypatch.setattr(cli.os, "dup2", lambda _, target: redirected.append(target))
+        monkeypatch.setattr(os, "open", lambda *_: 99)
+        monkeypatch.setattr(os, "dup2", lambda _, target: redirected.append(target))
         monkeypatch.setattr(sys.stdout, "fileno", lambda: 1)
         assert cli.main(["boom"]) == 1
         assert capsys.readouterr().err == ""
