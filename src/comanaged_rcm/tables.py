@@ -70,7 +70,10 @@ class Column:
 
 
 def _parse_integer(cell: str) -> int:
-    return int(cell)
+    value = int(cell)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError(cell)
+    return value
 
 
 def _parse_number(cell: str) -> float:
@@ -150,7 +153,7 @@ def _read(handle: IO[str], columns: Sequence[Column], name: str) -> dict[str, np
     )
     if issues:
         raise ValidationError(issues)
-    rows = [(line, row) for line, row in enumerate(reader, start=2) if any(cell.strip() for cell in row)]
+    rows = [(line, row) for line, row in enumerate(reader, start=2) if "".join(row).strip()]
     issues.extend(
         Issue(f"{name}:{line}", "width", f"expected {len(header)} cells (got {len(row)})")
         for line, row in rows
@@ -160,14 +163,87 @@ def _read(handle: IO[str], columns: Sequence[Column], name: str) -> dict[str, np
         raise ValidationError(issues[:_MAX_ISSUES])
     declared = {c.name: c for c in columns}
     result: dict[str, npt.NDArray[Any]] = {}
+    transposed = list(zip(*(row for _, row in rows), strict=True)) if rows else [() for _ in header]
     for header_name, index in position.items():
         extra = Column(header_name, ColumnKind.TEXT, required=False, nullable=True)
         column = declared.get(header_name, extra)
-        cells = ((line, row[index].strip()) for line, row in rows)
-        result[header_name] = _convert(column, cells, name, issues)
+        cells = np.char.strip(np.array(transposed[index], dtype=str))
+        fast = _convert_fast(column, cells)
+        if fast is None:  # a bad or unusual cell somewhere: parse cell by cell, naming each bad one
+            lines = (line for line, _ in rows)
+            fast = _convert(column, zip(lines, cells.tolist(), strict=True), name, issues)
+        result[header_name] = fast
     if issues:
         raise ValidationError(issues[:_MAX_ISSUES])
     return result
+
+
+def _convert_fast(column: Column, text: npt.NDArray[np.str_]) -> npt.NDArray[Any] | None:
+    """Convert a whole column with numpy, or return ``None`` when any cell needs a closer look.
+
+    Only inputs that the cell-by-cell parsers read the same way take this path: plain decimal
+    numbers, ``YYYY-MM-DD`` dates, the listed boolean words. Anything else (an empty cell where
+    none is allowed, an unusual spelling, a bad value) goes back to :func:`_convert`, which
+    either accepts it exactly as before or reports it with its line.
+    """
+    if not len(text):
+        return np.array([], dtype=str if column.kind is ColumnKind.TEXT else _PARSERS[column.kind][2])
+    empty = text == ""
+    if empty.any() and not (column.nullable and (column.kind is ColumnKind.TEXT or column.kind in _EMPTY)):
+        return None
+    if column.kind is ColumnKind.TEXT:
+        return text
+    filled = text[~empty]
+    if not _PLAIN[column.kind](filled):
+        return None
+    dtype = _PARSERS[column.kind][2]
+    converted: npt.NDArray[Any]
+    if column.kind is ColumnKind.BOOLEAN:
+        converted = np.isin(np.char.lower(filled), list(_TRUE))
+    else:
+        try:
+            converted = filled.astype(dtype)
+        except (ValueError, OverflowError):
+            return None
+    if column.kind is ColumnKind.NUMBER and not np.isfinite(converted).all():
+        return None
+    if column.kind is ColumnKind.DATE and len(converted) and converted.min() < np.datetime64("0001-01-01"):
+        return None  # year 0 and before: numpy reads them, ISO dates do not
+    if not empty.any():
+        return converted
+    out = np.full(len(text), _EMPTY[column.kind], dtype=dtype)
+    out[~empty] = converted
+    return out
+
+
+def _plain_numbers(text: npt.NDArray[np.str_]) -> bool:
+    # digits, one optional leading minus and one optional point: what numpy and float() agree on
+    stripped = np.char.lstrip(text, "-")
+    bare = np.char.replace(stripped, ".", "", count=1)
+    return bool(np.char.isdigit(bare).all()) if len(text) else True
+
+
+def _plain_integers(text: npt.NDArray[np.str_]) -> bool:
+    return bool(np.char.isdigit(np.char.lstrip(text, "-")).all()) if len(text) else True
+
+
+def _plain_dates(text: npt.NDArray[np.str_]) -> bool:
+    if not len(text):
+        return True
+    shape = (np.char.str_len(text) == 10) & (np.char.count(text, "-") == 2)
+    return bool(shape.all() and np.char.isdigit(np.char.replace(text, "-", "")).all())
+
+
+def _plain_booleans(text: npt.NDArray[np.str_]) -> bool:
+    return bool(np.isin(np.char.lower(text), list(_TRUE | _FALSE)).all())
+
+
+_PLAIN: dict[ColumnKind, Callable[[npt.NDArray[np.str_]], bool]] = {
+    ColumnKind.NUMBER: _plain_numbers,
+    ColumnKind.INTEGER: _plain_integers,
+    ColumnKind.DATE: _plain_dates,
+    ColumnKind.BOOLEAN: _plain_booleans,
+}
 
 
 def _convert(
