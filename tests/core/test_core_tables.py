@@ -104,10 +104,10 @@ cells = st.one_of(
 
 class TestFastPathAgrees:
     @given(st.lists(cells, min_size=1, max_size=12), st.sampled_from(list(tables.ColumnKind)), st.booleans())
-    @example(["9" * 30], ColumnKind.INTEGER, False)  # beyond int64
-    @example(["9" * 400], ColumnKind.NUMBER, False)  # beyond float64
-    @example(["0000-01-01"], ColumnKind.DATE, False)  # year 0: numpy reads it, ISO does not
-    @example([""], ColumnKind.DATE, True)  # nothing but empty cells
+    @example(values=["9" * 30], kind=ColumnKind.INTEGER, nullable=False)  # beyond int64
+    @example(values=["9" * 400], kind=ColumnKind.NUMBER, nullable=False)  # beyond float64
+    @example(values=["0000-01-01"], kind=ColumnKind.DATE, nullable=False)  # year 0: numpy only
+    @example(values=[""], kind=ColumnKind.DATE, nullable=True)  # nothing but empty cells
     def test_same_values_and_issues_as_cell_by_cell(
         self, values: list[str], kind: ColumnKind, nullable: bool
     ) -> None:
