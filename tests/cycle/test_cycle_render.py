@@ -9,9 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from comanaged_rcm.cycle import GovernanceReport, render_html, render_json, render_markdown, render_text
+from comanaged_rcm.cycle import (
+    CycleData,
+    GovernanceReport,
+    default_engagement,
+    render_html,
+    render_json,
+    render_markdown,
+    render_text,
+    run_cycle,
+)
 from comanaged_rcm.cycle._render import svg_trend
 from comanaged_rcm.serialize import from_json
+from comanaged_rcm.synthetic import generate_book
 
 
 class TestText:
@@ -74,28 +84,44 @@ class TestHtml:
     @pytest.mark.browser
     def test_renders_in_headless_chromium(self, report: GovernanceReport, tmp_path: Path) -> None:
         """The page renders in a real browser with no console errors, and the screenshot is not blank."""
-        browser = shutil.which("chromium") or shutil.which("chromium-browser")
-        if browser is None:
-            pytest.skip("no headless Chromium installed")
-        page = tmp_path / "report.html"
-        page.write_text(render_html(report), encoding="utf-8")
-        shot = tmp_path / "report.png"
-        flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
-        ]
-        run = subprocess.run(  # noqa: S603  (a fixed browser binary on a file we wrote)
-            [browser, *flags, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()],
-            capture_output=True, text=True, timeout=120, check=False,
-        )
-        assert run.returncode == 0, run.stderr[-2000:]
-        console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
-        assert console == []
-        assert shot.stat().st_size > 10_000
-        dom = subprocess.run(  # noqa: S603  (same)
-            [browser, *flags, "--dump-dom", page.as_uri()],
-            capture_output=True, text=True, timeout=120, check=True,
-        ).stdout
+        dom = _render_in_chromium(render_html(report), tmp_path)
         assert "1. Outcomes" in dom
         assert dom.count("<svg") == 4
+
+    @pytest.mark.browser
+    def test_demo_report_renders_in_headless_chromium(self, tmp_path: Path) -> None:
+        """A real cycle's report (hundreds of rows, every section) renders cleanly too."""
+        book = generate_book(seed=7, claims=3000)
+        real = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        dom = _render_in_chromium(render_html(real), tmp_path)
+        lines = len(real.outcomes) + len(real.drivers) + len(real.operations.activity_kpis)
+        assert dom.count("<svg") == lines
+        for heading in ("4. QA", "5. Escalations", "6. Scope findings"):
+            assert heading in dom
+
+
+def _render_in_chromium(html_page: str, tmp_path: Path) -> str:
+    """Screenshot the page in headless Chromium, fail on console errors, and return its DOM."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless Chromium installed")
+    page = tmp_path / "report.html"
+    page.write_text(html_page, encoding="utf-8")
+    shot = tmp_path / "report.png"
+    flags = [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+    ]
+    run = subprocess.run(  # noqa: S603  (a fixed browser binary on a file we wrote)
+        [browser, *flags, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    assert shot.stat().st_size > 10_000
+    return subprocess.run(  # noqa: S603  (same)
+        [browser, *flags, "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout
