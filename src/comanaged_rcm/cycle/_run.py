@@ -303,29 +303,39 @@ class _Facts:
         self.engagement, self.book = engagement, book
         tx, subs, items = data.transactions, data.submissions, data.work_items
         self.items = items
-        self.claims = np.unique(tx["claim_id"]) if tx else np.array([], dtype=str)
-        n = len(self.claims)
-        self.tx_code = np.searchsorted(self.claims, tx["claim_id"]) if tx else np.array([], dtype=np.int64)
-        self.tx_day = tx["posting_date"] if tx else np.array([], dtype="datetime64[D]")
-        self.tx_signed = (
-            tx["amount"] * np.select([tx["type"] == k for k in _SIGN], list(_SIGN.values()), 0.0)
-            if tx
-            else np.array([])
-        )
-        self.payer = np.full(n, "", dtype=object)
+        # the KPI engine has coded the text columns already (Book.codes caches them)
+        self.claims: npt.NDArray[np.str_] = np.array([], dtype=str)
+        self.tx_code: npt.NDArray[np.intp] = np.array([], dtype=np.intp)
+        self.tx_day: npt.NDArray[np.datetime64] = np.array([], dtype="datetime64[D]")
+        self.tx_signed: npt.NDArray[np.float64] = np.array([], dtype=np.float64)
+        self.payer_names: npt.NDArray[np.str_] = np.array([""], dtype=str)
+        self.payer_code: npt.NDArray[np.intp] = np.array([], dtype=np.intp)
         if tx:
-            self.payer[self.tx_code] = tx["payer"]
+            self.claims, self.tx_code = book.codes("transactions", "claim_id")
+            kinds, kind_code = book.codes("transactions", "type")
+            signs = np.array([_SIGN.get(str(k), 0.0) for k in kinds])
+            self.tx_day = tx["posting_date"]
+            self.tx_signed = np.asarray(tx["amount"], dtype=np.float64) * signs[kind_code]
+            self.payer_names, payer_code = book.codes("transactions", "payer")
+            self.payer_code = np.zeros(len(self.claims), dtype=np.intp)
+            self.payer_code[self.tx_code] = payer_code
+        n = len(self.claims)
         self.subs = subs
         if subs:
-            code = np.searchsorted(self.claims, subs["claim_id"])
-            code = np.clip(code, 0, max(n - 1, 0))
-            self.sub_known = (self.claims[code] == subs["claim_id"]) if n else np.zeros(len(code), dtype=bool)
-            self.sub_code = code
-            self.sub_order = np.lexsort((subs["seq"], code))
+            uniques, inverse = book.codes("submissions", "claim_id")
+            at = np.clip(np.searchsorted(self.claims, uniques), 0, max(n - 1, 0))
+            known = (self.claims[at] == uniques) if n else np.zeros(len(uniques), dtype=bool)
+            self.sub_known = known[inverse]
+            self.sub_code = at[inverse]
+            self.sub_order = np.lexsort((subs["seq"], self.sub_code))
         self.item_code = None
         if items and "claim_id" in items and n:
             code = np.clip(np.searchsorted(self.claims, items["claim_id"]), 0, n - 1)
             self.item_code = np.where(self.claims[code] == items["claim_id"], code, -1)
+
+    def payers(self, claims: npt.NDArray[np.intp]) -> npt.NDArray[np.str_]:
+        """The payer of each claim (by claim code), as the ledger names it."""
+        return self.payer_names[self.payer_code[claims]] if len(claims) else np.array([], dtype=str)
 
     def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
         posted = self.tx_day < end
@@ -359,7 +369,7 @@ class _Facts:
         mask = (status == "denied") & (balance > 0)
         return {
             "claim_id": self.claims[mask],
-            "payer": self.payer[mask].astype(str),
+            "payer": self.payers(np.flatnonzero(mask)),
             "status": status[mask].astype(str),
             "balance": balance[mask],
             "last_touched": touched[mask],
@@ -381,7 +391,7 @@ class _Facts:
         if code is not None:
             known = code >= 0
             facts["claim_id"] = items["claim_id"][mask]
-            facts["payer"] = np.where(known, self.payer[np.maximum(code, 0)], "").astype(str)
+            facts["payer"] = np.where(known, self.payers(np.maximum(code, 0)), "")
         if "balance" in items:
             facts["balance"] = items["balance"][mask]
         elif code is not None:
