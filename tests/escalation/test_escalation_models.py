@@ -25,6 +25,7 @@ from comanaged_rcm.escalation import (
     Rule,
     RuleSet,
     Rung,
+    compile_rule,
     compile_rules,
     default_rules,
 )
@@ -196,6 +197,29 @@ class TestRuleValidation:
         """Owners describe how they are found."""
         assert Owner.decision("write_off").describe() == "the decision owner for 'write_off'"
         assert Owner.party("cfo").describe() == "party 'cfo'"
+
+
+class TestLabelFields:
+    def test_labels_and_message_must_be_schema_fields(self) -> None:
+        """With a schema, dedup keys, grouping and message placeholders are checked at load
+        time too, each reported at its own path."""
+        schema = {"balance": FieldType.NUMBER, "claim_id": FieldType.TEXT, "payer": FieldType.TEXT}
+        rule = make(dedup_keys=("claim_id", "claimid"), group_by=("payor",), message="{blance} owed")
+        with pytest.raises(ValidationError) as info:
+            compile_rule(rule, schema)
+        assert [(i.path, i.code) for i in info.value.issues] == [
+            ("$.dedup_keys[1]", "unknown_field"),
+            ("$.group_by[0]", "unknown_field"),
+            ("$.message", "unknown_field"),
+        ]
+        good = make(dedup_keys=("claim_id",), group_by=("payer",), message="{balance} owed")
+        assert compile_rule(good, schema).rule == good
+
+    def test_inferring_schemas_leave_labels_alone(self) -> None:
+        """Without a schema (or when inferring) the fields are whatever the facts carry."""
+        rule = make(dedup_keys=("anything",), message="{whatever}")
+        assert compile_rule(rule).rule == rule
+        assert compile_rule(rule, {"balance": FieldType.NUMBER}, infer=True).rule == rule
 
 
 class TestRuleSet:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import string
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -231,18 +230,10 @@ def _rule_findings(engagement: Engagement) -> list[Finding]:
         path = f"$.rules.rules[{i}]"
         try:
             compile_rule(rule, schema)
-        except RCMError as exc:
+        except ValidationError as exc:  # dedup keys, grouping or message outside the schema
+            found.extend(_error("ENG-006", f"{path}{issue.path[1:]}", issue.message) for issue in exc.issues)
+        except RCMError as exc:  # the condition: syntax, unknown field, types
             found.append(_error("ENG-006", f"{path}.when", str(exc)))
-        if schema is None:
-            continue
-        fields = [
-            *((f"{path}.dedup_keys[{j}]", name) for j, name in enumerate(rule.dedup_keys)),
-            *((f"{path}.group_by[{j}]", name) for j, name in enumerate(rule.group_by)),
-            *((f"{path}.message", name) for _, name, _, _ in string.Formatter().parse(rule.message) if name),
-        ]
-        for where, name in fields:
-            if name not in schema:
-                found.append(_error("ENG-006", where, f"field {name!r} is not in the rule set's schema"))
     return found
 
 

@@ -26,7 +26,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from comanaged_rcm.errors import RuleSyntaxError, ValidationError
+from comanaged_rcm.errors import Issue, RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._eval import (
     BatchContext,
@@ -40,7 +40,7 @@ from comanaged_rcm.escalation._eval import (
     read_value,
 )
 from comanaged_rcm.escalation._expr import BoolOp, Expression, FieldType, Node, check_types, parse_expression
-from comanaged_rcm.escalation._models import Rule, RuleSet
+from comanaged_rcm.escalation._models import Rule, RuleSet, template_fields
 
 __all__ = ["CompiledRule", "Evaluation", "compile_rule", "compile_rules"]
 
@@ -345,10 +345,13 @@ def compile_rule(
     Raises:
         RuleSyntaxError: An unknown field (with a "did you mean"), a type mismatch, or a field
             whose type cannot be inferred.
-        ValidationError: When ``rule`` is not a :class:`Rule`.
+        ValidationError: When ``rule`` is not a :class:`Rule`, or, with a schema and no
+            inference, when its dedup keys, grouping or message read fields the schema lacks.
     """
     if not isinstance(rule, Rule):
         raise ValidationError.single("$", "type", f"expected a Rule (got {type(rule).__name__})")
+    if schema is not None and not infer:
+        _check_label_fields(rule, schema)
     parse_expression(rule.when)  # errors point into the text as written
     text = rule.when
     if rule.min_count is not None:
@@ -363,6 +366,22 @@ def compile_rule(
         _, clear_types = check_types(clear, seed, infer=infer)
         types = {**types, **clear_types}
     return CompiledRule(rule, condition, clear, dict(sorted(types.items())))
+
+
+def _check_label_fields(rule: Rule, schema: Mapping[str, FieldType]) -> None:
+    """Dedup keys, grouping fields and message placeholders must be fields of the schema."""
+    named = [
+        *((f"$.dedup_keys[{i}]", name) for i, name in enumerate(rule.dedup_keys)),
+        *((f"$.group_by[{i}]", name) for i, name in enumerate(rule.group_by)),
+        *(("$.message", name) for name in template_fields(rule.message)),
+    ]
+    issues = [
+        Issue(path, "unknown_field", f"field {name!r} is not in the fact schema")
+        for path, name in named
+        if name not in schema
+    ]
+    if issues:
+        raise ValidationError(issues)
 
 
 def compile_rules(
