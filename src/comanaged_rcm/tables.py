@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime
 import enum
+import itertools
 import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -153,24 +154,29 @@ def _read(handle: IO[str], columns: Sequence[Column], name: str) -> dict[str, np
     )
     if issues:
         raise ValidationError(issues)
-    rows = [(line, row) for line, row in enumerate(reader, start=2) if "".join(row).strip()]
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for line, row in enumerate(reader, start=2):
+        if "".join(row).strip():  # blank lines and rows of blank cells are skipped
+            rows.append(row)
+            lines.append(line)
+    width = len(header)
     issues.extend(
-        Issue(f"{name}:{line}", "width", f"expected {len(header)} cells (got {len(row)})")
-        for line, row in rows
-        if len(row) != len(header)
+        Issue(f"{name}:{line}", "width", f"expected {width} cells (got {len(row)})")
+        for line, row in zip(lines, rows, strict=True)
+        if len(row) != width
     )
     if issues:
         raise ValidationError(issues[:_MAX_ISSUES])
     declared = {c.name: c for c in columns}
     result: dict[str, npt.NDArray[Any]] = {}
-    transposed = list(zip(*(row for _, row in rows), strict=True)) if rows else [() for _ in header]
+    flat = list(itertools.chain.from_iterable(rows))  # row-major; every row has ``width`` cells
     for header_name, index in position.items():
         extra = Column(header_name, ColumnKind.TEXT, required=False, nullable=True)
         column = declared.get(header_name, extra)
-        cells = np.char.strip(np.array(transposed[index], dtype=str))
+        cells = np.char.strip(np.array(flat[index::width], dtype=str))
         fast = _convert_fast(column, cells)
         if fast is None:  # a bad or unusual cell somewhere: parse cell by cell, naming each bad one
-            lines = (line for line, _ in rows)
             fast = _convert(column, zip(lines, cells.tolist(), strict=True), name, issues)
         result[header_name] = fast
     if issues:
