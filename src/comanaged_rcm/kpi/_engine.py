@@ -550,17 +550,18 @@ def _dnfb(
     DNFB(a) = [latest of service and posting before a] - [latest of the three before a], two
     one-axis cumulative sums (a missing bill date never counts as before).
     """
-    charge = (kind == _K["charge"]) | (kind == _K["late_charge"])
-    amount = np.where(charge, columns["amount"], 0.0)
-    ready = np.maximum(columns["service_date"], columns["posting_date"])
-    done = np.maximum(ready, columns["billed_date"])  # NaT (never billed) propagates
+    charge = np.flatnonzero((kind == _K["charge"]) | (kind == _K["late_charge"]))  # only charges count
+    amount = columns["amount"][charge]
+    ready = np.maximum(columns["service_date"][charge], columns["posting_date"][charge])
+    done = np.maximum(ready, columns["billed_date"][charge])  # NaT (never billed) propagates
     edges = _Edges(list(request.as_of))
     zeros = np.zeros(len(amount), dtype=np.intp)
+    charge_slices = slices[charge]
     cubes = [
         _cube(
             [edges.bins(dates)],
             size=edges.size,
-            slice_code=slices,
+            slice_code=charge_slices,
             n_slices=request.n_slices,
             kind=zeros,
             n_kinds=1,
