@@ -20,6 +20,7 @@ import numpy.typing as npt
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.periods import Period
+from comanaged_rcm.raci import WORKFLOWS as RACI_WORKFLOWS
 
 __all__ = [
     "CARC_GROUPS",
@@ -37,20 +38,7 @@ __all__ = [
 
 Columns = dict[str, npt.NDArray[Any]]
 
-WORKFLOWS = (
-    "eligibility",
-    "prior_auth",
-    "charge_entry",
-    "coding",
-    "claim_submission",
-    "payment_posting",
-    "ar_follow_up",
-    "denials",
-    "appeals",
-    "write_off_approval",
-    "patient_statements",
-    "credit_balances",
-)
+WORKFLOWS: tuple[str, ...] = tuple(workflow.id for workflow in RACI_WORKFLOWS)
 """Workflow ids of the work-item log, the ids of the RACI catalogue."""
 
 PARTIES = ("client_staff", "offshore_pod", "onshore_lead", "automation")
