@@ -40,7 +40,8 @@ class TestText:
         text = render_text(report)
         assert re.search(r"Net collection rate\s+96\.1%\s+>= 95\.0%\s+on track\s+\+0\.4 pp", text)
         assert re.search(r"Days in A/R\s+47\.5 d\s+<= 40\.0 d\s+BREACH\s+\+2\.5", text)
-        assert "n/a" in text  # the undefined denial rate
+        assert "n/a" in text  # the undefined denial rate, with the reason where the convention goes
+        assert "undefined: no claims adjudicated in the period" in text
         assert "FAIL" in text
         assert "Client RCM director" in text
 

@@ -118,7 +118,7 @@ def _kpi_rows(lines: Sequence[KpiLine], *, spark: Callable[[Sequence[TrendPoint]
             _STATUS.get(line.status, line.status),
             _format_change(line),
             spark(line.trend),
-            line.convention,
+            f"undefined: {line.reason}" if line.value is None and line.reason else line.convention,
         ]
         for line in lines
     ]
