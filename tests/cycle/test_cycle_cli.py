@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import tempfile
 from pathlib import Path
@@ -165,6 +166,33 @@ class TestReport:
         captured = capsys.readouterr()
         assert "1. OUTCOMES" in captured.out
         assert "wrote" not in captured.err
+
+    def test_optional_columns_left_out(
+        self, exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exports without the optional columns still report; what they would feed is undefined
+        (DNFB without bill dates) or fails closed (a write-off with no balance still escalates)."""
+        trimmed = dict(exports)
+        for name, dropped in (
+            ("claims", {"carc", "team"}),
+            ("activity", {"claim_id", "balance"}),
+            ("transactions", {"team", "billed_date"}),
+        ):
+            with exports[name].open(encoding="utf-8", newline="") as source:
+                rows = list(csv.reader(source))
+            keep = [i for i, header in enumerate(rows[0]) if header not in dropped]
+            path = tmp_path / f"{name}.csv"
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle).writerows([row[i] for i in keep] for row in rows)
+            trimmed[name] = path
+        assert main(_report_args(trimmed, "--format", "json")) == 0
+        report = from_json(capsys.readouterr().out, GovernanceReport)
+        dnfb = next(line for line in report.drivers if line.metric == "dnfb_days")
+        assert dnfb.value is None
+        assert "billed_date" in dnfb.reason
+        write_offs = [e for e in report.escalations if e.rule == "write_off_over_limit"]
+        assert write_offs
+        assert {e.level for e in write_offs} == {"provider_decision_owner"}
 
     def test_bad_as_of(self, exports: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
         args = _report_args(exports)
