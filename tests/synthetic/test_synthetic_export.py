@@ -6,21 +6,15 @@ import io
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import pytest
 
-from comanaged_rcm.kpi import SCHEMAS, FieldKind
+from comanaged_rcm.kpi._book import csv_columns
 from comanaged_rcm.synthetic import CSV_FILES, SyntheticBook, write_csv
 from comanaged_rcm.synthetic import _export as export
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
 
-KINDS = {
-    FieldKind.TEXT: ColumnKind.TEXT,
-    FieldKind.DATE: ColumnKind.DATE,
-    FieldKind.NUMBER: ColumnKind.NUMBER,
-    FieldKind.COUNT: ColumnKind.INTEGER,
-    FieldKind.FLAG: ColumnKind.BOOLEAN,
-}
 EXTRA = {
     "submissions": (Column("carc", nullable=True),),
     "transactions": (),
@@ -30,7 +24,7 @@ EXTRA = {
 
 def columns_of(table: str) -> list[Column]:
     """The read_csv columns of a table: the KPI schema's kinds, plus the book's extra columns."""
-    base = [Column(f.name, KINDS[f.kind], required=True, nullable=f.nullable) for f in SCHEMAS[table]]
+    base = [attrs.evolve(c, required=True) for c in csv_columns(table)]
     return base + list(EXTRA[table])
 
 

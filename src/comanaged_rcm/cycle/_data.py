@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.kpi import Book
-from comanaged_rcm.kpi._book import SCHEMAS, FieldKind
+from comanaged_rcm.kpi._book import SCHEMAS, csv_columns
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
 
 if TYPE_CHECKING:
@@ -27,22 +27,6 @@ Columns = dict[str, npt.NDArray[Any]]
 Auditor = Callable[[str, npt.NDArray[np.str_]], npt.NDArray[np.bool_]]
 """A QA auditor: ``(workflow, item_ids) -> errors``, True where the item was worked wrong."""
 
-_KINDS = {
-    FieldKind.TEXT: ColumnKind.TEXT,
-    FieldKind.DATE: ColumnKind.DATE,
-    FieldKind.NUMBER: ColumnKind.NUMBER,
-    FieldKind.COUNT: ColumnKind.INTEGER,
-    FieldKind.FLAG: ColumnKind.BOOLEAN,
-}
-
-
-def _schema(table: str, *extra: Column) -> tuple[Column, ...]:
-    base = tuple(
-        Column(f.name, _KINDS[f.kind], required=f.required, nullable=f.nullable) for f in SCHEMAS[table]
-    )
-    return base + extra
-
-
 AUDIT_COLUMNS = (
     Column("item_id"),
     Column("workflow"),
@@ -52,10 +36,10 @@ AUDIT_COLUMNS = (
 found the item worked against the provider's SOP."""
 
 CSV_COLUMNS: Mapping[str, tuple[Column, ...]] = {
-    "claims": _schema("submissions", Column("carc", required=False, nullable=True)),
-    "transactions": _schema("transactions"),
-    "activity": _schema(
-        "work_items",
+    "claims": (*csv_columns("submissions"), Column("carc", required=False, nullable=True)),
+    "transactions": csv_columns("transactions"),
+    "activity": (
+        *csv_columns("work_items"),
         Column("claim_id", required=False, nullable=True),
         Column("balance", ColumnKind.NUMBER, required=False, nullable=True),
     ),

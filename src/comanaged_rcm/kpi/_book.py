@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.tables import Column, ColumnKind
 
 __all__ = [
     "OUTCOMES",
@@ -123,6 +124,26 @@ SCHEMAS: Mapping[str, tuple[Field, ...]] = {
     ),
 }
 """Every input table's columns. Other columns pass through as text slice dimensions."""
+
+
+_CSV_KINDS = {
+    FieldKind.TEXT: ColumnKind.TEXT,
+    FieldKind.DATE: ColumnKind.DATE,
+    FieldKind.NUMBER: ColumnKind.NUMBER,
+    FieldKind.COUNT: ColumnKind.INTEGER,
+    FieldKind.FLAG: ColumnKind.BOOLEAN,
+}
+
+
+def csv_columns(table: str) -> tuple[Column, ...]:
+    """The CSV columns of one book table, for :func:`comanaged_rcm.tables.read_csv`.
+
+    >>> [c.name for c in csv_columns("work_items")][:3]
+    ['item_id', 'workflow', 'team']
+    """
+    return tuple(
+        Column(f.name, _CSV_KINDS[f.kind], required=f.required, nullable=f.nullable) for f in SCHEMAS[table]
+    )
 
 
 _EMPTY_DTYPE = {

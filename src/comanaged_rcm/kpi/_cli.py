@@ -10,19 +10,12 @@ import numpy.typing as npt
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._api import evaluate
-from comanaged_rcm.kpi._book import SCHEMAS, Book, FieldKind
+from comanaged_rcm.kpi._book import Book, csv_columns
 from comanaged_rcm.periods import Period
-from comanaged_rcm.tables import Column, ColumnKind, read_csv
+from comanaged_rcm.tables import read_csv
 
 __all__ = ["register"]
 
-_KINDS = {
-    FieldKind.TEXT: ColumnKind.TEXT,
-    FieldKind.DATE: ColumnKind.DATE,
-    FieldKind.NUMBER: ColumnKind.NUMBER,
-    FieldKind.COUNT: ColumnKind.INTEGER,
-    FieldKind.FLAG: ColumnKind.BOOLEAN,
-}
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,11 +51,7 @@ def _date(text: str, flag: str) -> datetime.date:
 
 
 def _read(path: str, table: str) -> dict[str, npt.NDArray[Any]]:
-    columns = [
-        Column(f.name, _KINDS[f.kind], required=f.required, nullable=f.nullable)
-        for f in SCHEMAS[table]
-    ]
-    return read_csv(path, columns)
+    return read_csv(path, csv_columns(table))
 
 
 def _run(args: argparse.Namespace) -> int:
