@@ -28,7 +28,7 @@ from comanaged_rcm.cycle import (
     render_text,
     run_cycle,
 )
-from comanaged_rcm.cycle._run import _escalations, _qa_line, _scorecards
+from comanaged_rcm.cycle._run import _escalations, _Populations, _qa_line, _scorecards
 from comanaged_rcm.serialize import to_dict
 from comanaged_rcm.synthetic import generate_book
 
@@ -67,6 +67,10 @@ def cases(quick: bool) -> list[Case]:
     floor: dict[str, Callable[[], object]] = {"np.sum floor": lambda: _floor(tables)}
     repeat = 3 if quick else 1
 
+    def qa_stage() -> list[object]:
+        populations = _Populations(engagement, data.work_items)
+        return [_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa]
+
     def render_all() -> None:
         render_text(report)
         render_markdown(report)
@@ -85,9 +89,7 @@ def cases(quick: bool) -> list[Case]:
         Case(
             "cycle: QA (plan, select, 4-week evaluation per workflow)",
             f"{sizes}; {len(engagement.qa)} audited workflows",
-            lambda: [
-                _qa_line(engagement, p, data.work_items, period, data.audit_results) for p in engagement.qa
-            ],
+            qa_stage,
             {"np.sum floor": lambda: _floor([book.work_items])},
             repeat,
         ),

@@ -29,6 +29,7 @@ from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, tren
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import PartyKind, validate
 from comanaged_rcm.sampling import attribute_sample_size, attribute_upper_limit, select
+from comanaged_rcm.sampling._select import ALGORITHM
 
 __all__ = ["run_cycle", "selection_seed"]
 
@@ -199,16 +200,33 @@ def _operations(
 
 
 # ------------------------------------------------------------------------------------------- QA
-def _audited_population(engagement: Engagement, items: Columns, workflow: str, period: Period) -> Any:  # noqa: ANN401
-    """Item ids of ``workflow`` closed in ``period`` by the partner or automation, sorted."""
-    if not items:
-        return np.array([], dtype=str)
-    closed = items["closed"]
-    mask = (items["workflow"] == workflow) & (closed >= _day(period.start)) & (closed < _day(period.end))
-    client = [p.id for p in engagement.split.parties if p.kind is PartyKind.CLIENT_STAFF]
-    if client:
-        mask &= ~np.isin(items["team"], client)
-    return np.sort(items["item_id"][mask])
+class _Populations:
+    """Item ids closed in a period by the partner or automation, by workflow, sorted.
+
+    Client staff's own work is not the partner's QA. Each period is scanned once, for every
+    workflow at the same time, however many policies and windows ask for it.
+    """
+
+    def __init__(self, engagement: Engagement, items: Columns) -> None:
+        self.items = items
+        client = [p.id for p in engagement.split.parties if p.kind is PartyKind.CLIENT_STAFF]
+        self.partner = ~np.isin(items["team"], client) if items and client else None
+        self.scanned: dict[Period, dict[str, npt.NDArray[np.str_]]] = {}
+
+    def __call__(self, workflow: str, period: Period) -> npt.NDArray[np.str_]:
+        if period not in self.scanned:
+            self.scanned[period] = self._scan(period)
+        return self.scanned[period].get(workflow, np.array([], dtype=str))
+
+    def _scan(self, period: Period) -> dict[str, npt.NDArray[np.str_]]:
+        if not self.items:
+            return {}
+        closed = self.items["closed"]
+        rows = (closed >= _day(period.start)) & (closed < _day(period.end))
+        if self.partner is not None:
+            rows &= self.partner
+        ids, workflows = self.items["item_id"][rows], self.items["workflow"][rows]
+        return {str(w): np.sort(ids[workflows == w]) for w in np.unique(workflows)}
 
 
 def _sample(
@@ -230,16 +248,16 @@ def _sample(
 def _qa_line(
     engagement: Engagement,
     policy: QaPolicy,
-    items: Columns,
+    populations: _Populations,
     period: Period,
     audit: Callable[[str, npt.NDArray[np.str_]], npt.NDArray[np.int8]],
 ) -> QaLine:
-    population = _audited_population(engagement, items, policy.workflow, period)
+    population = populations(policy.workflow, period)
     plan, selected, seed = _sample(engagement, policy, population, period)
     window = engagement.cadence.periods_ending(period.start, policy.window)
     audited, errors, window_population = 0, 0, 0
     for past in window:
-        past_population = _audited_population(engagement, items, policy.workflow, past)
+        past_population = populations(policy.workflow, past)
         _, past_selected, _ = _sample(engagement, policy, past_population, past)
         results = audit(policy.workflow, past_selected)
         window_population += len(past_population)
@@ -280,7 +298,7 @@ def _qa_line(
         method=policy.method.value,
         convention="" if plan is None else plan.convention,
         selection_seed=seed,
-        selection_algorithm=_ALGORITHM,
+        selection_algorithm=ALGORITHM,
         selected=tuple(str(x) for x in selected),
         audited_period=label,
         audited_sample=audited,
@@ -290,9 +308,6 @@ def _qa_line(
         passed=passed,
         conclusion=conclusion,
     )
-
-
-_ALGORITHM = select(["a"], 1, 0).algorithm
 
 
 # ----------------------------------------------------------------------------------- escalation
@@ -509,7 +524,8 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     outcomes = _kpi_lines(engagement, cards, periods, engagement.outcomes)
     drivers = _kpi_lines(engagement, cards, periods, engagement.drivers)
     activity = _kpi_lines(engagement, cards, periods, engagement.activity)
-    qa = tuple(_qa_line(engagement, p, data.work_items, period, data.audit_results) for p in engagement.qa)
+    populations = _Populations(engagement, data.work_items)
+    qa = tuple(_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa)
     escalations = _escalations(engagement, data, book, period)
     findings = tuple(
         FindingLine(f.rule, f.severity.value, f.path, f.message) for f in validate(engagement.split)
