@@ -16,11 +16,10 @@ from __future__ import annotations
 import datetime
 import functools
 import random
-import time
 from collections import Counter
 from collections.abc import Callable
 
-from _harness import Case
+from _harness import Case, median_seconds
 from comanaged_rcm.raci import (
     CLIENT_RESERVED_DECISIONS,
     WORKFLOWS,
@@ -131,12 +130,7 @@ def naive(split: ScopeSplit) -> dict[str, int]:
 
 
 def _seconds(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+    return median_seconds(fn, repeat)
 
 
 def growth(sizes: tuple[tuple[int, int], ...]) -> None:

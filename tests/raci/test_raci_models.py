@@ -119,6 +119,26 @@ class TestSchemes:
 
 class TestConstruction:
     @pytest.mark.parametrize(
+        ("build", "path"),
+        [
+            (lambda: ScopeSplit(name="x", effective_from=None), "$.effective_from"),
+            (
+                lambda: ScopeSplit(name="x", effective_from=datetime.date(2026, 1, 1), version=None),
+                "$.version",
+            ),
+            (lambda: Letter(letter="A", name="x", role=Role.ACCOUNTABLE, min=None, max=1), "$.min"),
+            (lambda: EscalationEdge(source="a", target="b", trigger=None), "$.trigger"),
+            (lambda: attrs.evolve(co_managed_template().rights[0], threshold=10**400), "$.threshold"),
+            (lambda: attrs.evolve(co_managed_template().grants[0], permissions=[[1]]), "$.permissions"),
+        ],
+    )
+    def test_none_huge_and_unhashable_values_are_validation_errors(self, build: Any, path: str) -> None:
+        """Values that used to escape as TypeError or OverflowError are reported at their path."""
+        with pytest.raises(ValidationError) as info:
+            build()
+        assert [i.path for i in info.value.issues] == [path]
+
+    @pytest.mark.parametrize(
         ("build", "path", "code"),
         [
             (lambda: Party("", "x", PartyKind.AUTOMATION), "$.id", "value"),

@@ -474,3 +474,13 @@ class TestValidatorEdges:
     def test_severity_table(self) -> None:
         """RACI-001..011 are errors, RACI-012..016 warnings."""
         assert [RULES[r][0] for r in sorted(RULES)] == [Severity.ERROR] * 11 + [Severity.WARNING] * 5
+
+
+class TestValidateArguments:
+    def test_wrong_types_are_validation_errors(self) -> None:
+        """A non-split or non-Limits argument is named, not an AttributeError from inside."""
+        with pytest.raises(ValidationError, match="expected a ScopeSplit"):
+            validate("split.json")  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=r"expected Limits") as info:
+            validate(co_managed_template(), limits="x")  # type: ignore[arg-type]
+        assert info.value.issues[0].path == "$.limits"

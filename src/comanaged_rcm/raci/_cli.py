@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from comanaged_rcm import serialize
-from comanaged_rcm.findings import Severity
+from comanaged_rcm.findings import errors_only
 from comanaged_rcm.raci._diff import diff
 from comanaged_rcm.raci._matrix import matrix
 from comanaged_rcm.raci._models import ScopeSplit
@@ -49,8 +49,8 @@ def _read(path: str) -> ScopeSplit:
 
 def _check(args: argparse.Namespace) -> int:
     findings = validate(_read(args.file))
-    errors = [f for f in findings if f.severity is Severity.ERROR]
-    warnings = [f for f in findings if f.severity is Severity.WARNING]
+    errors = errors_only(findings)
+    warnings = [f for f in findings if not f.is_error]
     print(f"{args.file}: {len(errors)} error(s), {len(warnings)} warning(s)")
     for title, group in (("errors", errors), ("warnings", warnings)):
         if group:

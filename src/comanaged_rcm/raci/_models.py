@@ -88,28 +88,49 @@ def _flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
 
 
 def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         _fail(attribute, "range", f"{attribute.name!r} must be an integer >= 0 (got {value!r})")
 
 
+def _optional_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _count(instance, attribute, value)
+
+
 def _date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
     if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
         _fail(attribute, "type", f"{attribute.name!r} must be a datetime.date (got {value!r})")
+
+
+def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _date(instance, attribute, value)
+
+
+def _instance(cls: type[Any]) -> Check:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            _fail(attribute, "type", f"{attribute.name!r} must be a {cls.__name__} (got {value!r})")
+
+    return check
+
+
+def _plain_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        _fail(attribute, "type", f"{attribute.name!r} must be a string (got {value!r})")
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond any float
+        return False
 
 
 def _threshold(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value) or value < 0:
         _fail(attribute, "range", f"{attribute.name!r} must be a finite amount >= 0 (got {value!r})")
 
 
@@ -151,16 +172,28 @@ def _to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
 
 
 def _to_set(value: Iterable[Any]) -> frozenset[Any]:
-    """Sets, lists and tuples become frozensets; anything else is left for the validator."""
+    """Sets, lists and tuples become frozensets.
+
+    Anything else, unhashable items included, is left for the validator to report with its path.
+    """
     if isinstance(value, (set, list, tuple)):
-        return frozenset(value)
+        try:
+            return frozenset(value)
+        except TypeError:
+            return value  # type: ignore[return-value]
     return value  # type: ignore[return-value]
 
 
 def _to_amount(value: float | None) -> float | None:
-    """Integer amounts become floats, so a right serializes the same however it was built."""
+    """Integer amounts become floats, so a right serializes the same however it was built.
+
+    An integer too large for a float is left for the validator to report.
+    """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            return value
     return value
 
 
@@ -357,7 +390,7 @@ class Letter:
     name: str = attrs.field(validator=_text)
     role: Role = attrs.field(validator=_member(Role))
     min: int = attrs.field(default=0, validator=_count)
-    max: int | None = attrs.field(default=None, validator=_count)
+    max: int | None = attrs.field(default=None, validator=_optional_count)
 
     def __attrs_post_init__(self) -> None:
         if self.max is not None and self.max < self.min:
@@ -535,7 +568,7 @@ class AccessGrant:
         default=frozenset(), converter=_to_set, validator=_members_of(Permission)
     )
     granted_by: str = attrs.field(validator=_text)
-    review_by: datetime.date | None = attrs.field(default=None, validator=_date)
+    review_by: datetime.date | None = attrs.field(default=None, validator=_optional_date)
 
 
 @attrs.frozen
@@ -548,7 +581,7 @@ class EscalationEdge:
 
     source: str = attrs.field(validator=_text)
     target: str = attrs.field(validator=_text)
-    trigger: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
+    trigger: str = attrs.field(default="", validator=_plain_text)
 
 
 # --------------------------------------------------------------------------------------- the split
@@ -585,8 +618,8 @@ class ScopeSplit:
     name: str = attrs.field(validator=_text)
     version: int = attrs.field(default=1, validator=_count)
     effective_from: datetime.date = attrs.field(validator=_date)
-    effective_to: datetime.date | None = attrs.field(default=None, validator=_date)
-    scheme: Scheme = attrs.field(default=RACI, validator=attrs.validators.instance_of(Scheme))
+    effective_to: datetime.date | None = attrs.field(default=None, validator=_optional_date)
+    scheme: Scheme = attrs.field(default=RACI, validator=_instance(Scheme))
     parties: tuple[Party, ...] = attrs.field(default=(), converter=_to_tuple, validator=_items(Party))
     systems: tuple[System, ...] = attrs.field(default=(), converter=_to_tuple, validator=_items(System))
     activities: tuple[Activity, ...] = attrs.field(

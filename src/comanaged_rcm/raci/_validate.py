@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
+from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.raci._models import (
     CLIENT_RESERVED_DECISIONS,
@@ -666,6 +667,10 @@ def validate(split: ScopeSplit, *, limits: Limits | None = None) -> list[Finding
         >>> [str(f) for f in validate(broken)]
         ["RACI-001 error: 'eligibility.verify' has 0 Accountable (A); need exactly 1 @ $.activities[0]"]
     """
+    if not isinstance(split, ScopeSplit):
+        raise ValidationError.single("$", "type", f"expected a ScopeSplit (got {type(split).__name__})")
+    if limits is not None and not isinstance(limits, Limits):
+        raise ValidationError.single("$.limits", "type", f"expected Limits (got {type(limits).__name__})")
     check = _Check(split, limits if limits is not None else Limits())
     check.index()
     check.scope()
