@@ -121,13 +121,13 @@ class TestConstruction:
     @pytest.mark.parametrize(
         ("build", "path"),
         [
-            (lambda: ScopeSplit(name="x", effective_from=None), "$.effective_from"),
+            (lambda: ScopeSplit(name="x", effective_from=None), "$.effective_from"),  # type: ignore[arg-type]
             (
-                lambda: ScopeSplit(name="x", effective_from=datetime.date(2026, 1, 1), version=None),
+                lambda: ScopeSplit(name="x", effective_from=datetime.date(2026, 1, 1), version=None),  # type: ignore[arg-type]
                 "$.version",
             ),
-            (lambda: Letter(letter="A", name="x", role=Role.ACCOUNTABLE, min=None, max=1), "$.min"),
-            (lambda: EscalationEdge(source="a", target="b", trigger=None), "$.trigger"),
+            (lambda: Letter(letter="A", name="x", role=Role.ACCOUNTABLE, min=None, max=1), "$.min"),  # type: ignore[arg-type]
+            (lambda: EscalationEdge(source="a", target="b", trigger=None), "$.trigger"),  # type: ignore[arg-type]
             (lambda: attrs.evolve(co_managed_template().rights[0], threshold=10**400), "$.threshold"),
             (lambda: attrs.evolve(co_managed_template().grants[0], permissions=[[1]]), "$.permissions"),
         ],
