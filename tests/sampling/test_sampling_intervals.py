@@ -142,6 +142,9 @@ class TestFpcApproximations:
             assert got.lower == got.upper == 0.06
         exact = proportion_interval(3, 50, 0.95, "clopper-pearson", population=50)
         assert exact.lower == exact.upper == 0.06
+        for method in ("wilson", "agresti-coull", "wald", "clopper-pearson"):  # N = n = 1
+            one = proportion_interval(1, 1, 0.95, method, population=1)
+            assert one.lower == one.upper == 1.0
 
     def test_roundtrip(self) -> None:
         """Finite-population intervals round-trip and render."""

@@ -214,3 +214,17 @@ class TestErrors:
         with pytest.raises(ValidationError) as info:
             monetary_upper_limit(**kwargs)  # type: ignore[arg-type]
         assert info.value.issues[0].path == path
+
+
+class TestDecimalInputs:
+    def test_decimal_tolerable_rates_serialize(self) -> None:
+        """A tolerable rate given as a Decimal is kept as a float, so the result still serializes."""
+        from comanaged_rcm.sampling import attribute_upper_limit  # noqa: PLC0415 - this test only
+        from comanaged_rcm.serialize import to_dict  # noqa: PLC0415 - this test only
+
+        for result in (
+            monetary_upper_limit(100, [0.5], 0.95, tolerable_rate=Decimal("0.05")),  # type: ignore[arg-type]
+            attribute_upper_limit(93, 1, 0.95, tolerable_rate=Decimal("0.05")),  # type: ignore[arg-type]
+        ):
+            assert type(result.tolerable_rate) is float
+            assert to_dict(result)["tolerable_rate"] == 0.05

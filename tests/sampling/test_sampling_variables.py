@@ -328,3 +328,22 @@ class TestVariablesSampleSize:
         with pytest.raises(ValidationError) as info:
             variables_sample_size(**args)  # type: ignore[arg-type]
         assert info.value.issues[0].path == path
+
+
+class TestStratifiedDegreesOfFreedom:
+    def test_each_stratum_brings_its_own_degrees_of_freedom(self) -> None:
+        """Satterthwaite weighs each stratum by its own df; a normal-theory stratum (no df)
+        counts as infinitely many, so only the other strata shape the total."""
+        import attrs  # noqa: PLC0415 - only this test rebuilds an appraisal
+
+        first = mean_per_unit([1.0, 2.0, 4.0, 3.0], population=100, confidence=0.9)
+        second = mean_per_unit([5.0, 2.0, 7.0], population=50, confidence=0.9)
+        normal = attrs.evolve(second, degrees_of_freedom=None)
+        v1, v2 = first.standard_error**2, second.standard_error**2
+        both = stratified_appraisal([first, second], confidence=0.9)
+        assert both.degrees_of_freedom == pytest.approx((v1 + v2) ** 2 / (v1 * v1 / 3 + v2 * v2 / 2))
+        mixed = stratified_appraisal([first, normal], confidence=0.9)
+        assert mixed.degrees_of_freedom == pytest.approx((v1 + v2) ** 2 / (v1 * v1 / 3))
+        first_normal = attrs.evolve(first, degrees_of_freedom=None)
+        only_normal = stratified_appraisal([first_normal, normal], confidence=0.9)
+        assert only_normal.degrees_of_freedom is None

@@ -275,7 +275,7 @@ def attribute_upper_limit(
         method=meth,
         point_estimate=k / n,
         upper_limit=upper,
-        tolerable_rate=tolerable_rate,
+        tolerable_rate=None if tolerable_rate is None else float(tolerable_rate),
         acceptable=None if tolerable_rate is None else upper <= tolerable_rate,
         convention="one-sided upper limit; AICPA evaluation tables show it rounded up to 0.1%",
     )
@@ -372,7 +372,12 @@ def proportion_interval(
     z = float(ndtri(1 - tail))
     p = x / size
     # Finite population: the binomial variance times the FPC, i.e. an effective sample size n / fpc.
-    fpc = 1.0 if population is None or population == 1 else (population - size) / (population - 1)
+    if population is None:
+        fpc = 1.0
+    elif population == size:  # a census, N = 1 included
+        fpc = 0.0
+    else:
+        fpc = (population - size) / (population - 1)
     convention = _INTERVAL_CONVENTIONS[method]
     if population is not None:
         convention = _FINITE_CONVENTIONS.get(method, convention)

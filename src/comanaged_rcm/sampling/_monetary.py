@@ -216,7 +216,7 @@ def monetary_upper_limit(
         population_value=value,
         projected_misstatement=None if value is None else mle * value,
         upper_misstatement=None if value is None else upper * value,
-        tolerable_rate=tolerable_rate,
+        tolerable_rate=None if tolerable_rate is None else float(tolerable_rate),
         acceptable=None if tolerable_rate is None else upper <= tolerable_rate,
         convention=_LIMIT_CONVENTIONS[method],
     )

@@ -495,9 +495,13 @@ def stratified_appraisal(
         dof = float(sum(p.n - 1 for p in parts))
     else:  # Satterthwaite on variances scaled by the largest, so tiny SEs cannot underflow
         scaled = [(p.standard_error / top) ** 2 for p in parts]
-        dof = math.fsum(scaled) ** 2 / math.fsum(
-            v * v / (p.n - 1) for v, p in zip(scaled, parts, strict=True)
+        # each stratum's own degrees of freedom; a normal-theory stratum (None) has infinitely many
+        spread = math.fsum(
+            v * v / p.degrees_of_freedom
+            for v, p in zip(scaled, parts, strict=True)
+            if p.degrees_of_freedom is not None
         )
+        dof = math.fsum(scaled) ** 2 / spread if spread > 0 else None
     kinds = sorted({p.estimator for p in parts})
     return _finish(
         estimator="stratified " + "/".join(kinds),
