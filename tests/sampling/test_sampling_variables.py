@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from comanaged_rcm.sampling import (
     difference_estimate,
     discovery_sample_size,
     mean_per_unit,
+    monetary_upper_limit,
     ratio_estimate,
     stratified_appraisal,
     variables_sample_size,
@@ -347,3 +349,31 @@ class TestStratifiedDegreesOfFreedom:
         first_normal = attrs.evolve(first, degrees_of_freedom=None)
         only_normal = stratified_appraisal([first_normal, normal], confidence=0.9)
         assert only_normal.degrees_of_freedom is None
+
+
+class TestBadCollections:
+    @pytest.mark.parametrize(
+        ("call", "path"),
+        [
+            (lambda: mean_per_unit(5, population=10, confidence=0.9), "$.values"),  # type: ignore[arg-type]
+            (lambda: mean_per_unit(None, population=10, confidence=0.9), "$.values"),  # type: ignore[arg-type]
+            (lambda: mean_per_unit("123", population=10, confidence=0.9), "$.values"),  # type: ignore[arg-type]
+            (lambda: mean_per_unit([1e308] * 3, population=10, confidence=0.9), "$.values[0]"),
+            (lambda: mean_per_unit([1.0, -1e200], population=10, confidence=0.9), "$.values[1]"),
+            (lambda: stratified_appraisal(None, confidence=0.9), "$.strata"),  # type: ignore[arg-type]
+            (
+                lambda: monetary_upper_limit(10, 5, 0.95),  # type: ignore[arg-type]
+                "$.taints",
+            ),
+            (
+                lambda: monetary_upper_limit(10, [], 0.95, method=[]),  # type: ignore[arg-type]
+                "$.method",
+            ),
+        ],
+    )
+    def test_named_not_raised_from_inside(self, call: Callable[[], object], path: str) -> None:
+        """A non-collection, an amount too large to square, or an unhashable method is a
+        ValidationError at its path, never a TypeError or OverflowError from the arithmetic."""
+        with pytest.raises(ValidationError) as info:
+            call()
+        assert [i.path for i in info.value.issues] == [path]

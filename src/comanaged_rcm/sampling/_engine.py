@@ -6,9 +6,10 @@ scipy is imported lazily inside the functions so that importing the package stay
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method
@@ -31,6 +32,16 @@ def _rate(path: str, value: object, *, closed_low: bool = False) -> Decimal:
         bounds = "[0, 1)" if closed_low else "(0, 1)"
         raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be in {bounds} (got {value})")
     return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+
+
+def _items(path: str, values: object) -> Iterable[Any]:
+    """``values`` if it is a collection of items, else a ValidationError naming the field.
+
+    Text and mappings are not collections of amounts, nor is a single number or ``None``.
+    """
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
+        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a sequence (got {values!r})")
+    return values
 
 
 def _count(path: str, value: object, *, minimum: int = 0) -> int:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import attrs
 
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling._engine import _count, _rate
+from comanaged_rcm.sampling._engine import _count, _items, _rate
 from comanaged_rcm.sampling._models import _html_table
 
 __all__ = ["MonetaryEvaluation", "MonetaryPlan", "monetary_sample_size", "monetary_upper_limit"]
@@ -177,12 +177,13 @@ def monetary_upper_limit(
     """
     n = _count("sample_size", sample_size, minimum=1)
     conf = float(_rate("confidence", confidence))
-    if method not in _LIMIT_CONVENTIONS:
+    chosen: object = method  # a caller may pass anything here, hashable or not
+    if not isinstance(chosen, str) or chosen not in _LIMIT_CONVENTIONS:
         raise ValidationError.single(
             "$.method", "choice", f"'method' must be one of poisson, stringer (got {method!r})"
         )
     found: list[float] = []
-    for i, item in enumerate(taints):
+    for i, item in enumerate(_items("taints", taints)):
         t: object = item
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not (0 < t <= 1):
             raise ValidationError.single(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import attrs
 
 from comanaged_rcm.errors import InsufficientDataError, ValidationError
-from comanaged_rcm.sampling._engine import _count, _rate, attribute_sample_size
+from comanaged_rcm.sampling._engine import _count, _items, _rate, attribute_sample_size
 from comanaged_rcm.sampling._models import AttributePlan, _html_table
 
 __all__ = [
@@ -175,13 +175,24 @@ class VariablesPlan:
         )
 
 
+_MAX_AMOUNT = 1e15
+"""No sampled amount is larger (a quadrillion dollars): beyond it sums of squares could overflow."""
+
+
 def _amounts(path: str, values: Sequence[float], minimum: int = 2) -> list[float]:
     data: list[float] = []
-    for i, item in enumerate(values):
+    for i, item in enumerate(_items(path, values)):
         v: object = item
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, (int, float))
+            or not math.isfinite(v)
+            or abs(v) > _MAX_AMOUNT
+        ):
             raise ValidationError.single(
-                f"$.{path}[{i}]", "finite", f"'{path}' must be finite numbers (got {v!r} at {i})"
+                f"$.{path}[{i}]",
+                "finite",
+                f"'{path}' must be finite numbers of at most {_MAX_AMOUNT:g} (got {v!r} at {i})",
             )
         data.append(float(v))
     if len(data) < minimum:
@@ -476,7 +487,7 @@ def stratified_appraisal(
         >>> round(stratified_appraisal([a, b], confidence=0.9).point_estimate)
         2200
     """
-    parts = tuple(strata)
+    parts = tuple(_items("strata", strata))
     if not parts or not all(isinstance(p, Appraisal) for p in parts):
         raise ValidationError.single("$.strata", "required", "'strata' must be one or more Appraisal objects")
     conf = _rate_f(confidence)
