@@ -257,6 +257,9 @@ class TestValidation:
             ({"error_rates": {"denials": 0.1}}, "$.error_rates"),
             ({"error_rates": {**QA_ERROR_RATES, "coding": 1.0}}, "$.error_rates.coding"),
             ({"error_rates": {**QA_ERROR_RATES, "coding": True}}, "$.error_rates.coding"),
+            ({"error_rates": {1: 0.1, "a": 0.2}}, "$.error_rates"),  # keys that cannot be sorted together
+            ({"start": datetime.date(9999, 12, 1)}, "$.start"),  # its end would leave the calendar
+            ({"weeks": 10**9}, "$.weeks"),
         ],
     )
     def test_bad_arguments_name_the_field(self, kwargs: dict[str, object], path: str) -> None:

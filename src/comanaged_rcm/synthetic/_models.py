@@ -241,6 +241,26 @@ def _positive_int(_: object, attribute: attrs.Attribute[Any], value: object) -> 
         )
 
 
+_EARLIEST, _LATEST = datetime.date(1900, 1, 1), datetime.date(9000, 12, 31)
+
+
+def _calendar_span(_: object, attribute: attrs.Attribute[Any], value: datetime.date) -> None:
+    """A book, its run-in and its settlements stay far inside the calendar numpy and Python share."""
+    if not _EARLIEST <= value <= _LATEST:
+        message = f"'{attribute.name}' must be between {_EARLIEST} and {_LATEST} (got {value})"
+        raise ValidationError.single(_path(attribute), "range", message)
+
+
+def _at_most(limit: int) -> Any:  # noqa: ANN401 - an attrs validator
+    def check(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
+        if value > limit:
+            raise ValidationError.single(
+                _path(attribute), "range", f"'{attribute.name}' must be at most {limit} (got {value})"
+            )
+
+    return check
+
+
 def _date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
         raise ValidationError.single(
@@ -271,11 +291,11 @@ def _rate_map(value: object) -> dict[str, float]:
 
 
 def _rates(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, object]) -> None:
-    if sorted(value) != sorted(WORKFLOWS):
+    if set(value) != set(WORKFLOWS):
         raise ValidationError.single(
             _path(attribute),
             "keys",
-            f"'{attribute.name}' must map exactly the workflows {WORKFLOWS} (got {sorted(value)!r})",
+            f"'{attribute.name}' must map exactly the workflows {WORKFLOWS} (got {sorted(map(repr, value))})",
         )
     for workflow, rate in value.items():
         if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
@@ -298,8 +318,8 @@ class BookParameters:
 
     seed: int = attrs.field(validator=_non_negative_int)
     claims: int = attrs.field(validator=_positive_int)
-    start: datetime.date = attrs.field(validator=_date)
-    weeks: int = attrs.field(validator=_positive_int)
+    start: datetime.date = attrs.field(validator=[_date, _calendar_span])
+    weeks: int = attrs.field(validator=[_positive_int, _at_most(5200)])
     payers: tuple[Payer, ...] = attrs.field(validator=_payers)
 
     @property
