@@ -25,6 +25,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm.kpi._book import OUTCOMES as KPI_OUTCOMES
+from comanaged_rcm.kpi._book import TRANSACTION_TYPES, WRITE_OFF_REASONS
 from comanaged_rcm.synthetic._models import (
     CARC_GROUPS,
     PARTIES,
@@ -52,11 +54,12 @@ OPENING_WEEKS = 13
 DEFAULT_START = datetime.date(2026, 5, 4)
 """Default first day of the book (a Monday); 26 weeks from it end on 2026-11-01."""
 
-TYPES = np.array(["charge", "payment", "refund", "contractual_adjustment", "write_off"])
-REASONS = np.array(["", "denial", "timely_filing", "small_balance", "bad_debt", "charity", "administrative"])
-OUTCOMES = np.array(["paid", "denied", "partial", "pending"])
+# the KPI engine's vocabularies, coded by position (the names below follow their order)
+TYPES = np.array(TRANSACTION_TYPES)
+REASONS = np.array(["", *WRITE_OFF_REASONS])
+OUTCOMES = np.array(KPI_OUTCOMES)
 CHARGE, PAYMENT, REFUND, CONTRACTUAL, WRITE_OFF = range(5)
-NO_REASON, DENIAL, TIMELY, SMALL, BAD_DEBT, CHARITY, ADMIN = range(7)
+NO_REASON, DENIAL, TIMELY, BAD_DEBT, CHARITY, SMALL, ADMIN = range(7)
 PAID, DENIED, PARTIAL, PENDING = range(4)
 
 # Claim-level behaviour (documented in the guide).
