@@ -15,6 +15,8 @@ measures merge exactly only when shards partition claims (every row of a claim i
 from __future__ import annotations
 
 import datetime
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -259,6 +261,102 @@ def _cube(
     return cubes
 
 
+# ----------------------------------------------------------------------------------------- rollups
+
+_DENSE_GROUP_SPACE = 1 << 27
+"""Up to this many (days x slice x kind) cells, and at most twice the rows, groups are found with a
+dense count instead of a sort."""
+
+_COMPRESS_AT = 1 << 40
+"""A partial group key past this many cells is renumbered by its distinct values before the next
+column is folded in, so the key never overflows int64."""
+
+ROW_COUNT = "rows"
+"""The weight name under which a rollup keeps its row count per group."""
+
+
+@attrs.frozen(eq=False)
+class _Rollup:
+    """A table's rows grouped by (each date column's day, slice, kind), every weight summed per group.
+
+    Every measure the engine computes compares dates with boundaries and sums weights by slice and
+    kind, so it is the same over groups as over rows: a request bins the groups instead of the
+    rows. ``days[i]`` holds the i-th date column's day of each group (NaT kept).
+    """
+
+    days: tuple[npt.NDArray[np.datetime64], ...]
+    slices: npt.NDArray[np.intp]
+    kind: npt.NDArray[np.intp]
+    weights: Mapping[str, Array]
+
+    @property
+    def groups(self) -> int:
+        return len(self.kind)
+
+
+def _rollup(
+    days: Sequence[npt.NDArray[np.datetime64]],
+    *,
+    slices: npt.NDArray[np.intp],
+    n_slices: int,
+    kind: npt.NDArray[np.intp],
+    n_kinds: int,
+    weights: Mapping[str, npt.NDArray[Any] | None],
+) -> _Rollup:
+    """Group rows by every date column's day, slice and kind; ``None`` weights count rows.
+
+    The group key numbers each date column's days from its earliest (NaT after the latest), then
+    folds in slice and kind. A dense count finds the groups when the key space is small; otherwise
+    a sort does. Each group's dates, slice and kind are read off any one of its rows.
+    """
+    rows = len(kind)
+    key = np.zeros(rows, dtype=np.int64)
+    space = 1
+    parts: list[tuple[npt.NDArray[np.int64], int]] = []
+    for column in days:
+        day = column.view(np.int64)
+        undated = np.isnat(column)
+        dated = day[~undated]
+        low = int(dated.min()) if dated.size else 0
+        size = (int(dated.max()) - low + 2) if dated.size else 1  # last cell: NaT
+        offset = day - low
+        offset[undated] = size - 1
+        parts.append((offset, size))
+    parts += [(slices.astype(np.int64, copy=False), max(n_slices, 1)), (kind.astype(np.int64), n_kinds)]
+    for part, size in parts:
+        if space * size > _COMPRESS_AT:
+            distinct, renumbered = np.unique(key, return_inverse=True)
+            key, space = renumbered.reshape(-1).astype(np.int64), len(distinct)
+        key *= size
+        key += part
+        space *= size
+    counts: npt.NDArray[np.int64] | None = None
+    if space <= min(_DENSE_GROUP_SPACE, max(2 * rows, 1 << 16)):
+        in_cell = np.bincount(key, minlength=space)
+        present = in_cell > 0
+        counts = in_cell[present]
+        group = (np.cumsum(present, dtype=np.intp) - 1)[key]
+        n_groups = len(counts)
+    else:
+        distinct, inverse = np.unique(key, return_inverse=True)
+        group, n_groups = inverse.reshape(-1).astype(np.intp), len(distinct)
+    first = np.empty(n_groups, dtype=np.intp)
+    first[group] = np.arange(rows, dtype=np.intp)  # any row of a group stands for it
+    summed: dict[str, Array] = {}
+    for name, weight in weights.items():
+        if weight is None:
+            found = counts if counts is not None else np.bincount(group, minlength=n_groups)
+            summed[name] = found.astype(np.float64)
+        else:
+            summed[name] = np.bincount(group, weights=weight, minlength=n_groups).astype(np.float64)
+    return _Rollup(
+        days=tuple(column[first] for column in days),
+        slices=slices[first],
+        kind=kind[first],
+        weights=summed,
+    )
+
+
 # ------------------------------------------------------------------------------------------- slices
 
 
@@ -381,14 +479,46 @@ def _k(cube: Array, *names: str) -> Array:
     return total
 
 
-def _transactions(
-    book: Book, slices: npt.NDArray[np.intp], request: _Request, *, per_claim: bool
-) -> tuple[_Out, dict[str, str]]:
+def _roll_transactions(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
+    """Transactions by (posting day, service day, slice, kind); charges by DNFB dates apart."""
     columns = book.transactions
     assert columns is not None  # noqa: S101 - the caller checks
-    missing: dict[str, str] = {}
     kind = _transaction_kind(book)
     amount = columns["amount"]
+    rolls = {
+        "transactions": _rollup(
+            [columns["posting_date"], columns["service_date"]],
+            slices=slices,
+            n_slices=n_slices,
+            kind=kind,
+            n_kinds=len(_KINDS),
+            weights={"amount": amount},
+        )
+    }
+    if "billed_date" in columns:
+        # A charge is in DNFB at ``a`` when ``max(service, posting) < a`` and not ``billed < a``.
+        charge = np.flatnonzero((kind == _K["charge"]) | (kind == _K["late_charge"]))
+        ready = np.maximum(columns["service_date"][charge], columns["posting_date"][charge])
+        done = np.maximum(ready, columns["billed_date"][charge])  # NaT (never billed) propagates
+        rolls["dnfb"] = _rollup(
+            [ready, done],
+            slices=slices[charge],
+            n_slices=n_slices,
+            kind=np.zeros(len(charge), dtype=np.intp),
+            n_kinds=1,
+            weights={"amount": amount[charge]},
+        )
+    return rolls
+
+
+def _transactions(
+    rolls: Mapping[str, _Rollup], request: _Request, rows: _Rows | None
+) -> tuple[_Out, dict[str, str]]:
+    """Transaction measures from the rollups; ``rows`` (the row slices) asks for the per-claim path."""
+    missing: dict[str, str] = {}
+    roll = rolls["transactions"]
+    kind, slices, amount = roll.kind, roll.slices, roll.weights["amount"]
+    posting, service = roll.days
     n, k = request.n_slices, len(_KINDS)
     dates: list[datetime.date] = []
     for period, as_of in zip(request.periods, request.as_of, strict=True):
@@ -400,7 +530,7 @@ def _transactions(
             window.start,
         ]
     edges = _Edges(dates)
-    post = edges.bins(columns["posting_date"])
+    post = edges.bins(posting)
     (flat,) = _cube(
         [post], size=edges.size, slice_code=slices, n_slices=n, kind=kind, n_kinds=k, weights=[amount]
     )
@@ -410,7 +540,7 @@ def _transactions(
         [d for p, a in zip(request.periods, request.as_of, strict=True) for d in (p.start, p.end, _cut(a))]
     )
     (square,) = _cube(
-        [snap.bins(columns["posting_date"]), served.bins(columns["service_date"])],
+        [snap.bins(posting), served.bins(service)],
         size=[snap.size, served.size],
         slice_code=slices,
         n_slices=n,
@@ -465,15 +595,15 @@ def _transactions(
         if request.option("ar_charges") == "adjusted":
             charges = charges - _k(in_window, "contractual_adjustment")
         put("average_daily_charges", charges / window.days)
-        if not per_claim:
+        if rows is None:
             balance = flat[edges[as_of]] @ _SIGN
             put("ar_balance", balance)
             put("ar_aging_base", balance)
             put("ar_over_90", square[snap[as_of], served[_cut(as_of)]] @ _SIGN)
-    if per_claim:
-        out.update(_per_claim(book, slices, request, kind, amount))
-    if "billed_date" in columns:
-        out["dnfb"] = list(_dnfb(columns, slices, request, kind))
+    if rows is not None:
+        out.update(_per_claim(rows, request))
+    if "dnfb" in rolls:
+        out["dnfb"] = list(_dnfb(rolls["dnfb"], request))
     else:
         missing["dnfb"] = "needs the transactions column 'billed_date'"
     if request.option("write_off_denominator") == "npsr":
@@ -481,16 +611,20 @@ def _transactions(
     return {name: np.stack(values) for name, values in out.items()}, missing
 
 
-def _per_claim(
-    book: Book,
-    slices: npt.NDArray[np.intp],
-    request: _Request,
-    kind: npt.NDArray[np.intp],
-    amount: npt.NDArray[np.float64],
-) -> dict[str, list[Array]]:
+@attrs.frozen(eq=False)
+class _Rows:
+    """The transactions row by row with their slices, for the per-claim steps (not linear in rows)."""
+
+    book: Book
+    slices: npt.NDArray[np.intp]
+
+
+def _per_claim(rows: _Rows, request: _Request) -> dict[str, list[Array]]:
     """A/R, aging base and A/R over 90 from per-claim balances (one pass per as-of date)."""
+    book, slices = rows.book, rows.slices
     columns = book.transactions
     assert columns is not None  # noqa: S101 - the caller checks
+    kind, amount = _transaction_kind(book), columns["amount"]
     n = request.n_slices
     _, claim = book.codes("transactions", "claim_id")
     pairs, pair = np.unique(claim.astype(np.int64) * n + slices, return_inverse=True)
@@ -538,36 +672,25 @@ def _first_bill(
     return first
 
 
-def _dnfb(
-    columns: Mapping[str, npt.NDArray[Any]],
-    slices: npt.NDArray[np.intp],
-    request: _Request,
-    kind: npt.NDArray[np.intp],
-) -> Array:
+def _dnfb(roll: _Rollup, request: _Request) -> Array:
     """Charges served and posted before as-of but not billed before it, without a pass per date.
 
-    A charge is in DNFB at ``a`` when ``max(service, posting) < a`` and not ``billed < a``; so
-    DNFB(a) = [latest of service and posting before a] - [latest of the three before a], two
-    one-axis cumulative sums (a missing bill date never counts as before).
+    The rollup groups charges by ``ready = max(service, posting)`` and ``done = max(ready,
+    billed)``: DNFB(a) = [ready before a] - [done before a], two one-axis cumulative sums (a
+    missing bill date makes ``done`` NaT, never before).
     """
-    charge = np.flatnonzero((kind == _K["charge"]) | (kind == _K["late_charge"]))  # only charges count
-    amount = columns["amount"][charge]
-    ready = np.maximum(columns["service_date"][charge], columns["posting_date"][charge])
-    done = np.maximum(ready, columns["billed_date"][charge])  # NaT (never billed) propagates
     edges = _Edges(list(request.as_of))
-    zeros = np.zeros(len(amount), dtype=np.intp)
-    charge_slices = slices[charge]
     cubes = [
         _cube(
             [edges.bins(dates)],
             size=edges.size,
-            slice_code=charge_slices,
+            slice_code=roll.slices,
             n_slices=request.n_slices,
-            kind=zeros,
+            kind=roll.kind,
             n_kinds=1,
-            weights=[amount],
+            weights=[roll.weights["amount"]],
         )[0]
-        for dates in (ready, done)
+        for dates in roll.days
     ]
     return np.stack([(cubes[0][edges[a]] - cubes[1][edges[a]])[:, 0] for a in request.as_of])
 
@@ -575,13 +698,30 @@ def _dnfb(
 # -------------------------------------------------------------------------------------- submissions
 
 
-def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> tuple[_Out, dict[str, str]]:
+_SUBMISSION_WEIGHTS = ("lines", "charges", "denied_lines", "denied_charges")
+
+
+def _roll_submissions(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
+    """Submissions by (submitted day, adjudicated day, slice, resubmission x outcome x clean)."""
     columns = book.submissions
     assert columns is not None  # noqa: S101 - the caller checks
     n_out = len(OUTCOMES)
     original = columns["seq"] == 1
     outcome = _coded(book, "submissions", "outcome", {o: i for i, o in enumerate(OUTCOMES)}, -1)
     kind = ((~original).astype(np.intp) * n_out + outcome) * 2 + columns["clean"].astype(np.intp)
+    weights: dict[str, npt.NDArray[Any] | None] = {ROW_COUNT: None}
+    weights.update({name: columns[name] for name in _SUBMISSION_WEIGHTS})
+    days = [columns["submitted_date"], columns["adjudicated_date"]]
+    return {
+        "submissions": _rollup(
+            days, slices=slices, n_slices=n_slices, kind=kind, n_kinds=4 * n_out, weights=weights
+        )
+    }
+
+
+def _submissions(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict[str, str]]:
+    roll = rolls["submissions"]
+    n_out = len(OUTCOMES)
     n_kinds = 4 * n_out
     monthly = request.option("denial_denominator") == "prior_three_month_average"
     dates: list[datetime.date] = []
@@ -595,16 +735,14 @@ def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) ->
                 )
             dates.append(period.start - relativedelta(months=3))
     edges = _Edges(dates)
-    axes = [edges.bins(columns["submitted_date"]), edges.bins(columns["adjudicated_date"])]
-    weights = [None, columns["lines"], columns["charges"], columns["denied_lines"], columns["denied_charges"]]
     count, lines, charges, denied_lines, denied_charges = _cube(
-        axes,
+        [edges.bins(day) for day in roll.days],
         size=edges.size,
-        slice_code=slices,
+        slice_code=roll.slices,
         n_slices=request.n_slices,
-        kind=kind,
+        kind=roll.kind,
         n_kinds=n_kinds,
-        weights=weights,
+        weights=[roll.weights[name] for name in (ROW_COUNT, *_SUBMISSION_WEIGHTS)],
     )
     unit = request.option("denial_unit")
     size = {"claims": count, "lines": lines, "dollars": charges}[unit]
@@ -648,23 +786,32 @@ def _submissions(book: Book, slices: npt.NDArray[np.intp], request: _Request) ->
 # --------------------------------------------------------------------------------------- work items
 
 
-def _work_items(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> tuple[_Out, dict[str, str]]:
+def _roll_work_items(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
+    """Work items by (opened day, closed day, slice, escalated), with rows and touches summed."""
     columns = book.work_items
     assert columns is not None  # noqa: S101 - the caller checks
+    days = [columns["opened"], columns["closed"]]
+    kind = columns["escalated"].astype(np.intp)
+    weights = {ROW_COUNT: None, "touches": columns["touches"]}
+    return {
+        "work_items": _rollup(days, slices=slices, n_slices=n_slices, kind=kind, n_kinds=2, weights=weights)
+    }
+
+
+def _work_items(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict[str, str]]:
+    roll = rolls["work_items"]
     dates: list[datetime.date] = []
     for period, as_of in zip(request.periods, request.as_of, strict=True):
         dates += [period.start, period.end, as_of, as_of - datetime.timedelta(days=AGED_BACKLOG_DAYS)]
     edges = _Edges(dates)
-    axes = [edges.bins(columns["opened"]), edges.bins(columns["closed"])]
-    kind = columns["escalated"].astype(np.intp)
     count, touches = _cube(
-        axes,
+        [edges.bins(day) for day in roll.days],
         size=edges.size,
-        slice_code=slices,
+        slice_code=roll.slices,
         n_slices=request.n_slices,
-        kind=kind,
+        kind=roll.kind,
         n_kinds=2,
-        weights=[None, columns["touches"]],
+        weights=[roll.weights[ROW_COUNT], roll.weights["touches"]],
     )
     out: dict[str, list[Array]] = {}
     every = edges.every
@@ -683,25 +830,40 @@ def _work_items(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> 
 # ------------------------------------------------------------------------------------------- ledger
 
 
-def _ledger(book: Book, slices: npt.NDArray[np.intp], request: _Request) -> tuple[_Out, dict[str, str]]:
+_LEDGER_WEIGHTS = ("npsr", "cost_to_collect")
+
+
+def _roll_ledger(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
+    """Ledger months by (month, slice), with the ledger's amounts summed."""
     columns = book.ledger
     assert columns is not None  # noqa: S101 - the caller checks
+    weights: dict[str, npt.NDArray[Any] | None] = {c: columns[c] for c in _LEDGER_WEIGHTS if c in columns}
+    kind = np.zeros(len(columns["month"]), dtype=np.intp)
+    return {
+        "ledger": _rollup(
+            [columns["month"]], slices=slices, n_slices=n_slices, kind=kind, n_kinds=1, weights=weights
+        )
+    }
+
+
+def _ledger(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict[str, str]]:
+    roll = rolls["ledger"]
     edges = _Edges([d for p in request.periods for d in (p.start, p.end)])
-    names = [c for c in ("npsr", "cost_to_collect") if c in columns]
+    names = list(roll.weights)
     cubes = _cube(
-        [edges.bins(columns["month"])],
+        [edges.bins(roll.days[0])],
         size=edges.size,
-        slice_code=slices,
+        slice_code=roll.slices,
         n_slices=request.n_slices,
-        kind=np.zeros(len(columns["month"]), dtype=np.intp),
+        kind=roll.kind,
         n_kinds=1,
-        weights=[columns[c] for c in names],
+        weights=[roll.weights[c] for c in names],
     )
     out: dict[str, Array] = {
         name: np.stack([(_flow(cube, edges, p.start, p.end))[:, 0] for p in request.periods])
         for name, cube in zip(names, cubes, strict=True)
     }
-    missing = {c: f"needs the ledger column {c!r}" for c in ("npsr", "cost_to_collect") if c not in columns}
+    missing = {c: f"needs the ledger column {c!r}" for c in _LEDGER_WEIGHTS if c not in roll.weights}
     return out, missing
 
 
@@ -713,6 +875,68 @@ for _measure, _table in _TABLE_OF.items():
     _MEASURES_OF[_table] += (_measure,)
 
 _PER_CLAIM = {("credit_balances", "excluded"), ("aging_anchor", "bill_date"), ("aging_scope", "billed_ar")}
+
+_TABLES = ("transactions", "submissions", "work_items", "ledger")
+_ROLL = {
+    "transactions": _roll_transactions,
+    "submissions": _roll_submissions,
+    "work_items": _roll_work_items,
+    "ledger": _roll_ledger,
+}
+_COMPUTE = {"submissions": _submissions, "work_items": _work_items, "ledger": _ledger}
+
+
+@attrs.frozen(eq=False)
+class _Prepared:
+    """What a book yields for one set of slice dimensions, whatever the periods and conventions.
+
+    ``rollups[table]`` are the table's rollups, by slice when ``table`` is in ``sliced`` and in
+    total (slice 0) when it lacks one of the dimensions.
+    """
+
+    labels: tuple[tuple[str, ...], ...]
+    sliced: frozenset[str]
+    rollups: Mapping[str, Mapping[str, _Rollup]]
+
+
+def _prepare(book: Book, by: tuple[str, ...]) -> _Prepared:
+    slicing = _slicing(book, by)
+    n = len(slicing.labels)
+    rollups = {}
+    for table in _TABLES:
+        if book.table(table) is None:
+            continue
+        if table in slicing.codes:
+            rollups[table] = _ROLL[table](book, slicing.codes[table], n)
+        else:
+            rollups[table] = _ROLL[table](book, np.zeros(book.rows(table), dtype=np.intp), 1)
+    return _Prepared(slicing.labels, frozenset(slicing.codes), rollups)
+
+
+CACHED_SLICINGS = 4
+"""How many sets of slice dimensions each book keeps rolled up (the most recently used)."""
+
+_PREPARED: weakref.WeakKeyDictionary[Book, dict[tuple[str, ...], _Prepared]] = weakref.WeakKeyDictionary()
+_PREPARED_LOCK = threading.Lock()
+
+
+def _prepared(book: Book, by: tuple[str, ...]) -> _Prepared:
+    """The book's rollups for ``by``: built on first use, then kept while the book lives.
+
+    A Book's columns are read-only, so what is derived from them never goes stale. Each book
+    keeps the :data:`CACHED_SLICINGS` most recently used slicings.
+    """
+    with _PREPARED_LOCK:
+        found = _PREPARED.get(book, {}).get(by)
+    if found is None:
+        found = _prepare(book, by)
+    with _PREPARED_LOCK:
+        kept = _PREPARED.setdefault(book, {})
+        kept.pop(by, None)
+        kept[by] = found  # most recently used last
+        while len(kept) > CACHED_SLICINGS:
+            del kept[next(iter(kept))]
+    return found
 
 
 def compute_measures(
@@ -736,8 +960,8 @@ def compute_measures(
             is used exactly when a convention needs it.
     """
     by = tuple(by)
-    slicing = _slicing(book, by)
-    n = len(slicing.labels)
+    prepared = _prepared(book, by)
+    n = len(prepared.labels)
     request = _Request(tuple(periods), tuple(as_of), conventions, n)
     if per_claim is None:
         per_claim = any((c.family, c.option) in _PER_CLAIM for c in conventions.values())
@@ -745,28 +969,27 @@ def compute_measures(
     sliced: dict[str, Array] = {}
     missing: dict[str, str] = {}
     unsliced: dict[str, str] = {}
-    compute = {
-        "transactions": lambda b, s, r: _transactions(b, s, r, per_claim=bool(per_claim)),
-        "submissions": _submissions,
-        "work_items": _work_items,
-        "ledger": _ledger,
-    }
-    for table, function in compute.items():
-        names = _MEASURES_OF[table]
-        if book.table(table) is None:
-            missing.update(dict.fromkeys(names, f"the book has no {table}"))
+    for table in _TABLES:
+        if table not in prepared.rollups:
+            missing.update(dict.fromkeys(_MEASURES_OF[table], f"the book has no {table}"))
             continue
-        if table in slicing.codes:
-            values, gaps = function(book, slicing.codes[table], request)
+        is_sliced = table in prepared.sliced
+        own = request if is_sliced else attrs.evolve(request, n_slices=1)
+        if table == "transactions":
+            rows = None
+            if per_claim:
+                codes = _slicing(book, by).codes.get(table) if is_sliced else None
+                rows = _Rows(book, np.zeros(book.rows(table), dtype=np.intp) if codes is None else codes)
+            values, gaps = _transactions(prepared.rollups[table], own, rows)
+        else:
+            values, gaps = _COMPUTE[table](prepared.rollups[table], own)
+        if is_sliced:
             sliced.update(values)
             totals.update({name: array.sum(axis=1) for name, array in values.items()})
         else:
             lacking = [d for d in by if d not in (book.table(table) or {})]
-            reason = f"{table} has no column {lacking[0]!r}"
-            alone = attrs.evolve(request, n_slices=1)
-            values, gaps = function(book, np.zeros(book.rows(table), dtype=np.intp), alone)
             totals.update({name: array[:, 0] for name, array in values.items()})
-            unsliced.update(dict.fromkeys(values, reason))
+            unsliced.update(dict.fromkeys(values, f"{table} has no column {lacking[0]!r}"))
         missing.update(gaps)
     if conventions["write_off_denominator"].option == "npsr":
         missing.pop("write_off_base", None)
@@ -786,7 +1009,7 @@ def compute_measures(
         periods=request.periods,
         as_of=request.as_of,
         by=by,
-        slices=slicing.labels,
+        slices=prepared.labels,
         conventions=tuple(c.id for c in conventions.values()),
         totals=totals,
         sliced=sliced,
