@@ -204,19 +204,18 @@ class TestSparseSlices:
         """Ranking slices by sorting (for huge dimension spaces) gives the same slices as the dense table."""
         from comanaged_rcm.kpi import _engine  # noqa: PLC0415 - patching a module constant
 
-        book = Book(
-            transactions={
-                "claim_id": ["X", "Y", "Z"],
-                "payer": ["B", "A", "B"],
-                "team": ["t2", "t1", "t1"],
-                "service_date": ["2026-01-02"] * 3,
-                "posting_date": ["2026-01-02"] * 3,
-                "type": ["charge"] * 3,
-                "amount": [1.0, 2.0, 4.0],
-            }
-        )
-        dense = measures(book, JANUARY, by=["payer", "team"])
+        transactions = {
+            "claim_id": ["X", "Y", "Z"],
+            "payer": ["B", "A", "B"],
+            "team": ["t2", "t1", "t1"],
+            "service_date": ["2026-01-02"] * 3,
+            "posting_date": ["2026-01-02"] * 3,
+            "type": ["charge"] * 3,
+            "amount": [1.0, 2.0, 4.0],
+        }
+        dense = measures(Book(transactions=transactions), JANUARY, by=["payer", "team"])
         monkeypatch.setattr(_engine, "_DENSE_SLICE_SPACE", 0)
-        sparse = measures(book, JANUARY, by=["payer", "team"])
+        # a new book: the first one keeps its slicing
+        sparse = measures(Book(transactions=transactions), JANUARY, by=["payer", "team"])
         assert_same(dense, sparse)
         assert dense.slices == (("A", "t1"), ("B", "t1"), ("B", "t2"))

@@ -263,9 +263,9 @@ def _cube(
 
 # ----------------------------------------------------------------------------------------- rollups
 
-_DENSE_GROUP_SPACE = 1 << 27
-"""Up to this many (days x slice x kind) cells, and at most twice the rows, groups are found with a
-dense count instead of a sort."""
+_DENSE_CELLS = 1 << 26
+"""A rollup sums straight into a dense array of every (days x slice x kind) cell when the cells
+(times the weights) number at most this and at most four per row; otherwise it sorts the keys."""
 
 _COMPRESS_AT = 1 << 40
 """A partial group key past this many cells is renumbered by its distinct values before the next
@@ -281,7 +281,8 @@ class _Rollup:
 
     Every measure the engine computes compares dates with boundaries and sums weights by slice and
     kind, so it is the same over groups as over rows: a request bins the groups instead of the
-    rows. ``days[i]`` holds the i-th date column's day of each group (NaT kept).
+    rows. ``days[i]`` holds the i-th date column's day of each group (NaT kept). Groups whose
+    weights all sum to zero are left out: they add nothing to any measure.
     """
 
     days: tuple[npt.NDArray[np.datetime64], ...]
@@ -291,7 +292,22 @@ class _Rollup:
 
     @property
     def groups(self) -> int:
+        """Number of groups."""
         return len(self.kind)
+
+
+def _day_codes(column: npt.NDArray[np.datetime64]) -> tuple[npt.NDArray[np.int64], int, int, bool]:
+    """Each row's day counted from the earliest (NaT after the latest): codes, size, origin, NaT?"""
+    day = column.view(np.int64)
+    undated = np.isnat(column)
+    has_nat = bool(undated.any())
+    dated = day[~undated] if has_nat else day
+    low = int(dated.min()) if dated.size else 0
+    size = (int(dated.max()) - low + 1 if dated.size else 0) + has_nat
+    codes = day - low
+    if has_nat:
+        codes[undated] = size - 1
+    return codes, max(size, 1), low, has_nat
 
 
 def _rollup(
@@ -305,56 +321,51 @@ def _rollup(
 ) -> _Rollup:
     """Group rows by every date column's day, slice and kind; ``None`` weights count rows.
 
-    The group key numbers each date column's days from its earliest (NaT after the latest), then
-    folds in slice and kind. A dense count finds the groups when the key space is small; otherwise
-    a sort does. Each group's dates, slice and kind are read off any one of its rows.
+    One int64 key per row numbers the cells of (days..., slice, kind). When the cells are few, each
+    weight is summed straight into a dense array of cells and the cells are decoded from their
+    numbers; otherwise the keys are sorted and each group's dates, slice and kind are read off its
+    first row.
     """
     rows = len(kind)
+    coded = [_day_codes(column) for column in days]
+    sizes = [size for _, size, _, _ in coded] + [max(n_slices, 1), max(n_kinds, 1)]
+    parts = [codes for codes, _, _, _ in coded] + [slices, kind]
     key = np.zeros(rows, dtype=np.int64)
-    space = 1
-    parts: list[tuple[npt.NDArray[np.int64], int]] = []
-    for column in days:
-        day = column.view(np.int64)
-        undated = np.isnat(column)
-        dated = day[~undated]
-        low = int(dated.min()) if dated.size else 0
-        size = (int(dated.max()) - low + 2) if dated.size else 1  # last cell: NaT
-        offset = day - low
-        offset[undated] = size - 1
-        parts.append((offset, size))
-    parts += [(slices.astype(np.int64, copy=False), max(n_slices, 1)), (kind.astype(np.int64), n_kinds)]
-    for part, size in parts:
+    space, renumbered = 1, False
+    for part, size in zip(parts, sizes, strict=True):
         if space * size > _COMPRESS_AT:
-            distinct, renumbered = np.unique(key, return_inverse=True)
-            key, space = renumbered.reshape(-1).astype(np.int64), len(distinct)
+            distinct, inverse = np.unique(key, return_inverse=True)
+            key, space, renumbered = inverse.reshape(-1).astype(np.int64), len(distinct), True
         key *= size
         key += part
         space *= size
-    counts: npt.NDArray[np.int64] | None = None
-    if space <= min(_DENSE_GROUP_SPACE, max(2 * rows, 1 << 16)):
-        in_cell = np.bincount(key, minlength=space)
-        present = in_cell > 0
-        counts = in_cell[present]
-        group = (np.cumsum(present, dtype=np.intp) - 1)[key]
-        n_groups = len(counts)
-    else:
-        distinct, inverse = np.unique(key, return_inverse=True)
-        group, n_groups = inverse.reshape(-1).astype(np.intp), len(distinct)
-    first = np.empty(n_groups, dtype=np.intp)
-    first[group] = np.arange(rows, dtype=np.intp)  # any row of a group stands for it
+    names = list(weights) or [ROW_COUNT]
     summed: dict[str, Array] = {}
-    for name, weight in weights.items():
-        if weight is None:
-            found = counts if counts is not None else np.bincount(group, minlength=n_groups)
-            summed[name] = found.astype(np.float64)
-        else:
-            summed[name] = np.bincount(group, weights=weight, minlength=n_groups).astype(np.float64)
-    return _Rollup(
-        days=tuple(column[first] for column in days),
-        slices=slices[first],
-        kind=kind[first],
-        weights=summed,
-    )
+    if not renumbered and space * len(names) <= min(_DENSE_CELLS, max(4 * rows, 1 << 16)):
+        for name in names:
+            summed[name] = np.bincount(key, weights=weights.get(name), minlength=space).astype(np.float64)
+        cells = np.flatnonzero(np.logical_or.reduce([array != 0 for array in summed.values()]))
+        summed = {name: array[cells] for name, array in summed.items()}
+        unravelled = np.unravel_index(cells, sizes)
+        day_of = []
+        for (_, size, low, has_nat), code in zip(coded, unravelled, strict=False):
+            day = (code.astype(np.int64) + low).view("datetime64[D]")
+            if has_nat:
+                day[code == size - 1] = np.datetime64("NaT")
+            day_of.append(day)
+        group_slices, group_kind = unravelled[-2].astype(np.intp), unravelled[-1].astype(np.intp)
+    else:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        group = inverse.reshape(-1)
+        for name in names:
+            summed[name] = np.bincount(group, weights=weights.get(name), minlength=len(first)).astype(
+                np.float64
+            )
+        day_of = [column[first] for column in days]
+        group_slices, group_kind = slices[first], kind[first]
+    if not weights:
+        summed = {}
+    return _Rollup(days=tuple(day_of), slices=group_slices, kind=group_kind, weights=summed)
 
 
 # ------------------------------------------------------------------------------------------- slices
