@@ -1,11 +1,15 @@
 """Base measures: additive sums and counts per (period, slice), computed with ``np.bincount``.
 
-Every table is binned once: each row's dates become integer bin numbers against the sorted
-boundary dates the request needs (period starts and ends, as-of dates, trailing-window starts,
-aging cut-offs). One ``np.bincount`` over ``(date bins, slice, kind)`` codes gives a small cube;
-cumulative sums along the date axes turn it into "rows dated before boundary ``j``", so a flow
-over ``[start, end)`` is a difference of two cells and a snapshot at an as-of date (A/R, backlog)
-is one cell. Nothing loops over rows.
+Each table is first rolled up (once per book and slicing, then kept while the book lives): rows
+grouped by the day of each date column, the slice and the kind, every weight summed per group.
+Every measure compares dates with boundaries and sums by slice and kind, so it is the same over
+groups as over rows.
+
+A request bins each group's dates against the sorted boundary dates it needs (period starts and
+ends, as-of dates, trailing-window starts, aging cut-offs). One ``np.bincount`` over ``(date
+bins, slice, kind)`` codes gives a small cube; cumulative sums along the date axes turn it into
+"rows dated before boundary ``j``", so a flow over ``[start, end)`` is a difference of two cells
+and a snapshot at an as-of date (A/R, backlog) is one cell. Nothing loops over rows.
 
 Two families of steps are not linear in rows and work per claim instead (one pass per as-of
 date): credit balances excluded, aging from the bill date, and aging over billed A/R only. Their
