@@ -275,6 +275,9 @@ _COMPRESS_AT = 1 << 40
 """A partial group key past this many cells is renumbered by its distinct values before the next
 column is folded in, so the key never overflows int64."""
 
+_NAT = np.iinfo(np.int64).min
+"""``NaT`` as an int64 day number."""
+
 ROW_COUNT = "rows"
 """The weight name under which a rollup keeps its row count per group."""
 
@@ -303,13 +306,20 @@ class _Rollup:
 def _day_codes(column: npt.NDArray[np.datetime64]) -> tuple[npt.NDArray[np.int64], int, int, bool]:
     """Each row's day counted from the earliest (NaT after the latest): codes, size, origin, NaT?"""
     day = column.view(np.int64)
-    undated = np.isnat(column)
-    has_nat = bool(undated.any())
-    dated = day[~undated] if has_nat else day
-    low = int(dated.min()) if dated.size else 0
-    size = (int(dated.max()) - low + 1 if dated.size else 0) + has_nat
+    low = high = 0
+    undated = None
+    if day.size:
+        low = int(day.min())
+        if low == _NAT:  # NaT is the smallest int64: no separate pass to look for it
+            undated = np.isnat(column)
+            dated = day[~undated]
+            low, high = (int(dated.min()), int(dated.max())) if dated.size else (0, -1)
+        else:
+            high = int(day.max())
+    has_nat = undated is not None
+    size = high - low + 1 + has_nat
     codes = day - low
-    if has_nat:
+    if undated is not None:
         codes[undated] = size - 1
     return codes, max(size, 1), low, has_nat
 
@@ -396,6 +406,12 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
         )
     combined: dict[str, npt.NDArray[np.int64]] = {}
     values = [np.unique(np.concatenate([book.codes(t, dim)[0] for t in sliceable])) for dim in by]
+    if len(by) == 1:  # every value is some row's: the slices are the values, no pass to find them
+        one: dict[str, npt.NDArray[np.intp]] = {}
+        for table in sliceable:
+            own, inverse = book.codes(table, by[0])
+            one[table] = inverse if len(own) == len(values[0]) else np.searchsorted(values[0], own)[inverse]
+        return _Slicing(tuple((str(v),) for v in values[0].tolist()), one)
     sizes = [len(v) for v in values]
     for table in sliceable:
         parts = []
@@ -470,18 +486,46 @@ def _coded(
     return coded
 
 
+_REASON_KINDS = {r: _K[f"write_off_{r}"] for r in WRITE_OFF_REASONS}
+
+
+def _split_kinds(
+    kind: npt.NDArray[np.intp], posting: npt.NDArray[np.datetime64], service: npt.NDArray[np.datetime64]
+) -> npt.NDArray[np.intp]:
+    """Charges posted over 30 days after service are late; payments on or before it, at service."""
+    lag = posting.view(np.int64) - service.view(np.int64)
+    np.putmask(kind, (kind == _K["charge"]) & (lag > LATE_CHARGE_DAYS), _K["late_charge"])
+    np.putmask(kind, (kind == _K["payment"]) & (lag <= 0), _K["pos_payment"])
+    return kind
+
+
 def _transaction_kind(book: Book) -> npt.NDArray[np.intp]:
+    """Each row's kind: its type, write-offs by reason, late charges and payments at service apart."""
     columns = book.transactions
     assert columns is not None  # noqa: S101 - the caller checks
     kind = _coded(book, "transactions", "type", _K, -1)
-    lag = columns["posting_date"].view(np.int64) - columns["service_date"].view(np.int64)
-    np.putmask(kind, (kind == _K["charge"]) & (lag > LATE_CHARGE_DAYS), _K["late_charge"])
-    np.putmask(kind, (kind == _K["payment"]) & (lag <= 0), _K["pos_payment"])
     if "write_off_reason" in columns:
-        reasons = {r: _K[f"write_off_{r}"] for r in WRITE_OFF_REASONS}
-        reason = _coded(book, "transactions", "write_off_reason", reasons, -1)
+        reason = _coded(book, "transactions", "write_off_reason", _REASON_KINDS, -1)
         np.copyto(kind, reason, where=kind == _K["write_off"])
-    return kind
+    return _split_kinds(kind, columns["posting_date"], columns["service_date"])
+
+
+def _type_and_reason(book: Book) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Each row's code: its type's, or for a write-off the number of types plus its reason's.
+
+    Returns the row codes and the engine kind of each code, before the lag-based splits (those
+    need the dates, so they are made on the rollup's groups instead of the rows).
+    """
+    columns = book.transactions
+    assert columns is not None  # noqa: S101 - the caller checks
+    uniques, code = book.codes("transactions", "type")
+    types: list[str] = uniques.tolist()
+    kinds = [_K[t] for t in types]
+    if "write_off_reason" in columns and "write_off" in types:
+        reasons, reason = book.codes("transactions", "write_off_reason")
+        code = np.where(code == types.index("write_off"), len(types) + reason, code)
+        kinds += [_REASON_KINDS.get(r, -1) for r in reasons.tolist()]
+    return code, np.array(kinds, dtype=np.intp)
 
 
 def _cut(as_of: datetime.date) -> datetime.date:
@@ -498,21 +542,21 @@ def _roll_transactions(book: Book, slices: npt.NDArray[np.intp], n_slices: int) 
     """Transactions by (posting day, service day, slice, kind); charges by DNFB dates apart."""
     columns = book.transactions
     assert columns is not None  # noqa: S101 - the caller checks
-    kind = _transaction_kind(book)
+    code, kind_of_code = _type_and_reason(book)
     amount = columns["amount"]
-    rolls = {
-        "transactions": _rollup(
-            [columns["posting_date"], columns["service_date"]],
-            slices=slices,
-            n_slices=n_slices,
-            kind=kind,
-            n_kinds=len(_KINDS),
-            weights={"amount": amount},
-        )
-    }
+    roll = _rollup(
+        [columns["posting_date"], columns["service_date"]],
+        slices=slices,
+        n_slices=n_slices,
+        kind=code,
+        n_kinds=len(kind_of_code),
+        weights={"amount": amount},
+    )
+    kind = _split_kinds(kind_of_code[roll.kind], *roll.days)
+    rolls = {"transactions": attrs.evolve(roll, kind=kind)}
     if "billed_date" in columns:
         # A charge is in DNFB at ``a`` when ``max(service, posting) < a`` and not ``billed < a``.
-        charge = np.flatnonzero((kind == _K["charge"]) | (kind == _K["late_charge"]))
+        charge = np.flatnonzero(np.isin(code, np.flatnonzero(kind_of_code == _K["charge"])))
         ready = np.maximum(columns["service_date"][charge], columns["posting_date"][charge])
         done = np.maximum(ready, columns["billed_date"][charge])  # NaT (never billed) propagates
         rolls["dnfb"] = _rollup(
