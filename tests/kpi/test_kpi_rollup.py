@@ -30,7 +30,8 @@ Groups = dict[tuple[object, ...], dict[str, float]]
 
 @st.composite
 def tables(draw: st.DrawFn) -> dict[str, Any]:
-    """Rows with one or two date columns (NaT allowed), a slice, a kind and two weights."""
+    """Rows with one or two date columns (NaT allowed), a slice, a kind, amounts (zeros among them)
+    and, half the time, a row count."""
     rows = draw(st.integers(0, 40))
     n_dates = draw(st.integers(1, 2))
     base = np.datetime64("2026-01-01", "D")
@@ -53,7 +54,7 @@ def tables(draw: st.DrawFn) -> dict[str, Any]:
         "kind": np.array(draw(st.lists(st.integers(0, n_kinds - 1), min_size=rows, max_size=rows)), np.intp),
         "n_kinds": n_kinds,
         "weights": {
-            "rows": None,
+            **({"rows": None} if draw(st.booleans()) else {}),
             "amount": np.array(draw(st.lists(st.integers(0, 3), min_size=rows, max_size=rows)), float),
         },
     }

@@ -324,6 +324,11 @@ def _day_codes(column: npt.NDArray[np.datetime64]) -> tuple[npt.NDArray[np.int64
     return codes, max(size, 1), low, has_nat
 
 
+def _nonzero(summed: Mapping[str, Array]) -> npt.NDArray[np.intp]:
+    """The cells where any weight's sum is not zero."""
+    return np.flatnonzero(np.logical_or.reduce([array != 0 for array in summed.values()]))
+
+
 def _rollup(
     days: Sequence[npt.NDArray[np.datetime64]],
     *,
@@ -358,7 +363,7 @@ def _rollup(
     if not renumbered and space * len(names) <= min(_DENSE_CELLS, max(4 * rows, 1 << 16)):
         for name in names:
             summed[name] = np.bincount(key, weights=weights.get(name), minlength=space).astype(np.float64)
-        cells = np.flatnonzero(np.logical_or.reduce([array != 0 for array in summed.values()]))
+        cells = _nonzero(summed)
         summed = {name: array[cells] for name, array in summed.items()}
         unravelled = np.unravel_index(cells, sizes)
         day_of = []
@@ -375,6 +380,9 @@ def _rollup(
             summed[name] = np.bincount(group, weights=weights.get(name), minlength=len(first)).astype(
                 np.float64
             )
+        kept = _nonzero(summed)
+        summed = {name: array[kept] for name, array in summed.items()}
+        first = first[kept]
         day_of = [column[first] for column in days]
         group_slices, group_kind = slices[first], kind[first]
     if not weights:
