@@ -198,7 +198,10 @@ def _convert_fast(column: Column, text: npt.NDArray[np.str_]) -> npt.NDArray[Any
     if empty.any() and not (column.nullable and (column.kind is ColumnKind.TEXT or column.kind in _EMPTY)):
         return None
     if column.kind is ColumnKind.TEXT:
-        return text
+        if text.view(np.uint32).reshape(len(text), -1)[:, -1].any():
+            return text
+        # stripping left every cell narrower than the array: as wide as the longest, as the parser makes it
+        return text.astype(f"<U{max(1, int(np.char.str_len(text).max()))}")
     filled = text[~empty]
     if not _PLAIN[column.kind](filled):
         return None
