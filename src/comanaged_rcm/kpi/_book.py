@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 Columns = dict[str, npt.NDArray[Any]]
+Codes = tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]
+"""A column's sorted distinct values and each row's index into them, as ``np.unique`` gives them."""
 
 TRANSACTION_TYPES = ("charge", "payment", "refund", "contractual_adjustment", "write_off")
 """Transaction types; ``amount`` is a positive magnitude, the type gives its sign on A/R."""
@@ -155,7 +157,14 @@ _EMPTY_DTYPE = {
 }
 
 
-def _convert(table: str, field: Field, raw: object, issues: list[Issue]) -> npt.NDArray[Any] | None:
+def _convert(
+    table: str, field: Field, raw: object, issues: list[Issue], codes: dict[str, Codes]
+) -> npt.NDArray[Any] | None:
+    """One column as an array the book owns, or ``None`` with the issue recorded.
+
+    Dates, numbers and counts are converted into new arrays; text and flags are copied when the
+    result could share memory with ``raw``. Categorical text is coded on the way (into ``codes``).
+    """
     path = f"$.{table}.{field.name}"
     try:
         array = np.asarray(raw)
@@ -174,19 +183,19 @@ def _convert(table: str, field: Field, raw: object, issues: list[Issue]) -> npt.
         if kind not in "USO":
             issues.append(Issue(path, "type", f"expected text (got dtype {array.dtype})"))
             return None
+        text = array
         if kind == "O":
             bad = [i for i, v in enumerate(array.tolist()) if not (isinstance(v, str) or v is None)]
             if bad:
                 issues.append(Issue(path, "type", f"expected text (got {array[bad[0]]!r} in row {bad[0]})"))
                 return None
-            array = np.array(["" if v is None else v for v in array.tolist()], dtype=str)
-        array = array.astype(str)
-        return _check_text(path, field, array, issues)
+            text = np.array(["" if v is None else v for v in array.tolist()], dtype=str)
+        return _check_text(path, field, _own_text(text, array, raw), issues, codes)
     if field.kind is FieldKind.FLAG:
         if kind != "b":
             issues.append(Issue(path, "type", f"expected booleans (got dtype {array.dtype})"))
             return None
-        return array
+        return _owned(array, array, raw)
     if kind not in "iuf" or (field.kind is FieldKind.COUNT and kind == "f"):
         expected = "integers" if field.kind is FieldKind.COUNT else "numbers"
         issues.append(Issue(path, "type", f"expected {expected} (got dtype {array.dtype})"))
@@ -231,27 +240,246 @@ def _convert_date(
     return converted
 
 
+def _owned(converted: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> npt.NDArray[Any]:
+    """``converted``, copied when it may share memory with ``raw`` (``array`` is ``np.asarray(raw)``)."""
+    if isinstance(raw, list | tuple) or not np.may_share_memory(converted, array):
+        return converted  # np.asarray copied the Python sequence, or converting made a new array
+    return converted.copy()
+
+
+def _own_text(text: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> npt.NDArray[np.str_]:
+    """Non-empty text as native unicode only as wide as its longest string, in an array the book owns.
+
+    ``text`` is ``array`` (``np.asarray(raw)``) or an array of strings made from it.
+    """
+    text = np.ascontiguousarray(text.astype(str, copy=False))
+    if not text.view(np.uint32).reshape(text.size, -1)[:, -1].any():  # narrower than its dtype
+        longest = max(int(np.char.str_len(text).max()), 1)
+        return text.astype(f"<U{longest}")  # a new array, and every later pass over it is shorter
+    return _owned(text, array, raw)
+
+
 def _check_text(
-    path: str, field: Field, array: npt.NDArray[np.str_], issues: list[Issue]
+    path: str, field: Field, array: npt.NDArray[np.str_], issues: list[Issue], codes: dict[str, Codes]
 ) -> npt.NDArray[Any] | None:
-    empty = array == ""
-    if field.values:
-        unknown = ~np.isin(array, field.values) & ~empty
+    if field.values:  # coded once: validation reads the few distinct values, the engine the codes
+        uniques, inverse = codes[field.name] = _factorize(array)
+        allowed = {"", *field.values}
+        unknown = np.array([value not in allowed for value in uniques.tolist()], dtype=bool)
         if unknown.any():
-            row = int(np.flatnonzero(unknown)[0])
-            allowed = ", ".join(sorted(field.values))
+            row = int(np.argmax(unknown[inverse]))
+            expected = ", ".join(sorted(field.values))
             issues.append(
                 Issue(
                     path,
                     "value",
-                    f"unknown value {str(array[row])!r} in row {row} (expected one of {allowed})",
+                    f"unknown value {str(array[row])!r} in row {row} (expected one of {expected})",
                 )
             )
             return None
-    if not field.nullable and empty.any():
-        issues.append(Issue(path, "missing", f"must not be empty (row {int(np.flatnonzero(empty)[0])})"))
-        return None
+        if not field.nullable and uniques[0] == "":  # "" sorts first
+            issues.append(Issue(path, "missing", f"must not be empty (row {int(np.argmax(inverse == 0))})"))
+            return None
+    elif not field.nullable:
+        empty = array == ""
+        if empty.any():
+            issues.append(Issue(path, "missing", f"must not be empty (row {int(np.argmax(empty))})"))
+            return None
     return array
+
+
+_BLOCK = 1 << 14
+"""Rows per block of the passes over a text column's characters: a block's temporaries stay in cache."""
+_SAMPLE = 1 << 16
+"""About this many evenly spaced rows are coded first, to tell a column of few values from many."""
+_FEW = 1 << 10
+"""At most this many distinct values in the sample: each row is looked up among them, none sorted."""
+_STRAYS = 16
+"""At most one row in this many may hold a string the sample missed; more, and every row's key is sorted."""
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+"""The odd multiplier of the polynomial hash of strings too long to pack into 64 bits."""
+_SPREAD = np.uint64(0xD6E8FEB86659FD93)
+"""The odd multiplier that spreads keys over the slots of a look-up table (by its top bits)."""
+_SLOT_BITS = 16
+"""The largest look-up table has ``2 ** _SLOT_BITS`` slots; keys that share a slot are searched."""
+
+
+def _exact(values: npt.NDArray[Any]) -> Codes:
+    uniques, inverse = np.unique(values, return_inverse=True)
+    return uniques, inverse.reshape(-1).astype(np.intp, copy=False)
+
+
+@attrs.frozen
+class _Keys:
+    """How a text column's rows become 64-bit keys: its characters packed, or hashed."""
+
+    words: npt.NDArray[np.unsignedinteger[Any]]  # one row per string: its characters, or pairs of them
+    step: np.uint64  # bits a character when packed, else the hash multiplier
+    packed: bool  # distinct strings get distinct keys, in string order
+
+    @classmethod
+    def of(cls, values: npt.NDArray[np.str_]) -> _Keys:
+        """Packed when the width's characters, at the bits of the largest, fit in 64; else hashed."""
+        width = values.dtype.itemsize // 4
+        grid = values.view(np.uint32).reshape(values.size, width)
+        bits = int(grid.max()).bit_length()
+        if bits * width <= 64:
+            return cls(grid, np.uint64(bits), packed=True)
+        return cls(grid.view(np.uint64) if width % 2 == 0 else grid, _MULTIPLIER, packed=False)
+
+    def __call__(self, words: npt.NDArray[np.unsignedinteger[Any]]) -> npt.NDArray[np.uint64]:
+        """One key per row of ``words``, a block of rows at a time."""
+        keys = np.empty(len(words), dtype=np.uint64)
+        for start in range(0, len(words), _BLOCK):
+            block, key = words[start : start + _BLOCK], keys[start : start + _BLOCK]
+            key[:] = block[:, 0]
+            for column in block.T[1:]:
+                if self.packed:
+                    key <<= self.step
+                    key |= column
+                else:
+                    key *= self.step
+                    key += column
+        return keys
+
+
+def _factorize(values: npt.NDArray[np.str_]) -> Codes:
+    """``np.unique(values, return_inverse=True)`` for 1-D unicode, without sorting the rows' strings.
+
+    Each row becomes one 64-bit key read off its characters (the rows viewed as ``uint32`` code
+    points). When ``bits``, enough for every code point, times the width is at most 64, the key
+    packs the characters first-most-significant: distinct strings get distinct keys, in string
+    order. Otherwise the key is a polynomial hash.
+
+    When an evenly spaced sample of rows holds few distinct strings, each row is looked up among
+    them by its key and compared with the string found, a block of rows at a time; the rows of
+    strings the sample missed are coded apart, unless they are too many. Otherwise every row's key
+    is sorted, and hashed rows are compared with their string; should two strings share a hash,
+    the rows are sorted as strings after all. Either way the result is exactly ``np.unique``'s.
+
+    >>> uniques, inverse = _factorize(np.array(["b", "a", "", "b"]))
+    >>> uniques.tolist(), inverse.tolist()
+    (['', 'a', 'b'], [2, 1, 0, 2])
+    """
+    values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    if values.size == 0:
+        return _exact(values)
+    keys = _Keys.of(values)
+    every = max(1, values.size // _SAMPLE)
+    distinct, first = np.unique(keys(keys.words[::every]), return_index=True)
+    if len(distinct) <= _FEW:
+        coded = _look_up(values, keys, distinct, first * every)
+        if coded is not None:
+            return coded
+    distinct, inverse = np.unique(keys(keys.words), return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.intp, copy=False)
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[inverse] = np.arange(values.size)  # any row of each key will do
+    if keys.packed:
+        return values[first], inverse  # key order is string order
+    uniques, inverse = _sort(values[first], inverse)
+    if not _matches(keys.words, uniques, inverse):
+        return _exact(values)  # two strings share a hash
+    return uniques, inverse
+
+
+def _look_up(
+    values: npt.NDArray[np.str_], keys: _Keys, distinct: npt.NDArray[np.uint64], first: npt.NDArray[np.intp]
+) -> Codes | None:
+    """Code each row as the sampled string of its key, checking it is that string, a block at a time.
+
+    ``first[i]`` is a row holding the i-th of the sorted ``distinct`` keys. The rows of strings the
+    sample missed are coded apart; ``None`` when they are more than one in :data:`_STRAYS`.
+    """
+    # a row is its sampled string when their keys are equal (packed), or all their words (hashed)
+    sampled = distinct[:, np.newaxis] if keys.packed else keys.words[first]
+    position = _Positions.of(distinct)
+    inverse = np.empty(values.size, dtype=np.intp)
+    strays: list[npt.NDArray[np.intp]] = []
+    allowed = values.size // _STRAYS
+    for start in range(0, values.size, _BLOCK):
+        block = keys.words[start : start + _BLOCK]
+        key = keys(block)
+        at = position(key)
+        inverse[start : start + _BLOCK] = at
+        found, row = sampled[at], key[:, np.newaxis] if keys.packed else block
+        if not (found == row).all():  # rows of strings the sample missed (or sharing a hash)
+            stray = np.flatnonzero((found != row).any(axis=1))
+            strays.append(stray + start)
+            allowed -= stray.size
+            if allowed < 0:
+                return None
+    strings = values[first]
+    if strays:  # the strings the sample missed, coded apart and numbered after the sampled ones
+        rows = np.concatenate(strays)
+        extra, extra_inverse = _factorize(values[rows])
+        inverse[rows] = extra_inverse + len(strings)
+        strings = np.concatenate([strings, extra])
+    return _sort(strings, inverse)
+
+
+@attrs.frozen
+class _Positions:
+    """Where a key is among sorted distinct keys (any position, when it is not one of them).
+
+    A table by slot (a key's top bits once spread) when the keys fill distinct slots of a small
+    table, as a few keys do; a binary search otherwise.
+    """
+
+    distinct: npt.NDArray[np.uint64]
+    table: npt.NDArray[np.intp] | None  # each slot's key's position (None: search)
+    shift: np.uint64  # a key's slot is its spread key shifted right this far
+
+    @classmethod
+    def of(cls, distinct: npt.NDArray[np.uint64]) -> _Positions:
+        """The smallest table whose slots tell the keys apart, if one has at most ``2 ** _SLOT_BITS``."""
+        for bits in range(len(distinct).bit_length() + 1, _SLOT_BITS + 1):
+            shift = np.uint64(64 - bits)
+            slots = (distinct * _SPREAD) >> shift
+            if len(np.unique(slots)) == len(distinct):
+                table = np.zeros(1 << bits, dtype=np.intp)
+                table[slots] = np.arange(len(distinct))
+                return cls(distinct, table, shift)
+        return cls(distinct, None, np.uint64(0))
+
+    def __call__(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.intp]:
+        """Each key's position."""
+        if self.table is None:
+            at = np.searchsorted(self.distinct, keys)
+            np.minimum(at, len(self.distinct) - 1, out=at)
+            return at
+        slot = keys * _SPREAD
+        slot >>= self.shift
+        found: npt.NDArray[np.intp] = self.table[slot]
+        return found
+
+
+def _sort(strings: npt.NDArray[np.str_], inverse: npt.NDArray[np.intp]) -> Codes:
+    """Distinct ``strings`` sorted, and ``inverse`` renumbered to match."""
+    order = np.argsort(strings)
+    if (order[1:] > order[:-1]).all():  # in order already (packed keys sort as the strings do)
+        return strings, inverse
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return strings[order], rank[inverse]
+
+
+def _matches(
+    words: npt.NDArray[np.unsignedinteger[Any]], uniques: npt.NDArray[np.str_], inverse: npt.NDArray[np.intp]
+) -> bool:
+    """Whether every row's words equal those of the distinct string it was coded to."""
+    coded = uniques.view(words.dtype).reshape(len(uniques), -1)
+    for start in range(0, len(words), _BLOCK):
+        stop = start + _BLOCK
+        if not (coded[inverse[start:stop]] == words[start:stop]).all():
+            return False
+    return True
+
+
+def _frozen(uniques: npt.NDArray[Any], inverse: npt.NDArray[np.intp]) -> Codes:
+    uniques.setflags(write=False)
+    inverse.setflags(write=False)
+    return uniques, inverse
 
 
 def _as_text(values: object) -> object:
@@ -272,7 +500,7 @@ Table = Mapping[str, object] | SupportsColumns
 """What a Book table may be: a mapping of column name to array-like, or a data frame."""
 
 
-def _validate(table: str, raw: object, issues: list[Issue]) -> Columns | None:
+def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Codes]) -> Columns | None:
     if raw is None:
         return None
     if not isinstance(raw, Mapping) and hasattr(raw, "columns") and hasattr(raw, "__getitem__"):
@@ -301,8 +529,9 @@ def _validate(table: str, raw: object, issues: list[Issue]) -> Columns | None:
         if field is None:  # an extra dimension (location, provider): kept as text, whatever it holds
             field = Field(name=name, kind=FieldKind.TEXT, nullable=True)
             values = _as_text(values)  # noqa: PLW2901 - the same column, as text
-        converted = _convert(table, field, values, issues)
+        converted = _convert(table, field, values, issues, codes)
         if converted is not None:
+            converted.setflags(write=False)  # the book's own, so what is derived from it stays true
             columns[name] = converted
     lengths = {name: len(col) for name, col in columns.items()}
     if len(set(lengths.values())) > 1:
@@ -314,22 +543,32 @@ def _validate(table: str, raw: object, issues: list[Issue]) -> Columns | None:
         )
     if len(issues) > before:
         return None
-    _check_rows(table, columns, issues)
+    _check_rows(table, columns, codes, issues)
     return columns
 
 
-def _check_rows(table: str, columns: Columns, issues: list[Issue]) -> None:
+def _equals(columns: Columns, codes: dict[str, Codes], name: str, value: str) -> npt.NDArray[np.bool_]:
+    """``columns[name] == value`` for a categorical column, read off its codes."""
+    uniques, inverse = codes.get(name) or _exact(columns[name])  # an empty column is not coded
+    at = int(np.searchsorted(uniques, value))
+    if at < len(uniques) and uniques[at] == value:
+        found: npt.NDArray[np.bool_] = inverse == at
+        return found
+    return np.zeros(len(inverse), dtype=bool)
+
+
+def _check_rows(table: str, columns: Columns, codes: dict[str, Codes], issues: list[Issue]) -> None:
     if table == "transactions":
-        reason = columns.get("write_off_reason")
-        is_write_off = columns["type"] == "write_off"
-        unexplained = is_write_off if reason is None else is_write_off & (reason == "")
+        unexplained = _equals(columns, codes, "type", "write_off")
+        if "write_off_reason" in columns:
+            unexplained &= _equals(columns, codes, "write_off_reason", "")
         if unexplained.any():
             row = int(np.flatnonzero(unexplained)[0])
             issues.append(
                 Issue("$.transactions.write_off_reason", "missing", f"write-offs need a reason (row {row})")
             )
     elif table == "submissions":
-        undated = (columns["outcome"] != "pending") & np.isnat(columns["adjudicated_date"])
+        undated = ~_equals(columns, codes, "outcome", "pending") & np.isnat(columns["adjudicated_date"])
         if undated.any():
             row = int(np.flatnonzero(undated)[0])
             issues.append(
@@ -378,9 +617,7 @@ class Book:
     submissions: Columns | None
     work_items: Columns | None
     ledger: Columns | None
-    _codes: dict[tuple[str, str], tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]] = attrs.field(
-        repr=False, alias="_codes"
-    )
+    _codes: dict[tuple[str, str], Codes] = attrs.field(repr=False, alias="_codes")
 
     def __init__(
         self,
@@ -390,8 +627,9 @@ class Book:
         ledger: Table | None = None,
     ) -> None:
         issues: list[Issue] = []
+        coded: dict[str, dict[str, Codes]] = {name: {} for name in SCHEMAS}
         tables = {
-            name: _validate(name, raw, issues)
+            name: _validate(name, raw, issues, coded[name])
             for name, raw in (
                 ("transactions", transactions),
                 ("submissions", submissions),
@@ -401,10 +639,18 @@ class Book:
         }
         if issues:
             raise ValidationError(issues)
-        self.__attrs_init__(**tables, _codes={})
+        codes = {
+            (table, column): _frozen(*pair)
+            for table, found in coded.items()
+            for column, pair in found.items()
+        }
+        self.__attrs_init__(**tables, _codes=codes)
 
-    def codes(self, table: str, column: str) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]:
-        """Sorted distinct values of a text column and each row's index into them (computed once).
+    def codes(self, table: str, column: str) -> Codes:
+        """Sorted distinct values of a column and each row's index into them (computed once).
+
+        The same as ``np.unique(column, return_inverse=True)`` (the inverse as ``np.intp``), both
+        read-only; text columns are coded without sorting their rows.
 
         >>> Book(work_items={"item_id": ["a", "b"], "workflow": ["x", "x"], "team": ["t", "t"],
         ...     "opened": ["2026-01-01"] * 2, "closed": [None, None], "touches": [1, 2],
@@ -415,8 +661,8 @@ class Book:
         if key not in self._codes:
             columns = self.table(table)
             assert columns is not None  # noqa: S101 - callers check the table exists
-            uniques, inverse = np.unique(columns[column], return_inverse=True)
-            self._codes[key] = (uniques, inverse.reshape(-1).astype(np.intp))
+            values = columns[column]
+            self._codes[key] = _frozen(*(_factorize(values) if values.dtype.kind == "U" else _exact(values)))
         return self._codes[key]
 
     def table(self, name: str) -> Columns | None:
