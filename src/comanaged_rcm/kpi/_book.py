@@ -609,6 +609,10 @@ class Book:
     (anything with ``columns`` and ``frame[name]``). Columns not in the schema are kept as text
     slice dimensions (location, provider).
 
+    The book keeps its own read-only copy of every column (text only as wide as its longest
+    value), so changing the arrays passed in changes nothing, and what the engine derives from the
+    book once (text codes, rollups per slicing) stays true for the book's life.
+
     Raises:
         ValidationError: Every problem found, each naming ``$.table.column``.
     """
