@@ -129,6 +129,23 @@ class TestRollup:
         assert found.totals["gross_charges"].tolist() == [0.0]
         assert _engine._PREPARED[book][()].rollups["transactions"]["transactions"].groups == 0
 
+    def test_bill_dates_without_charges_give_no_dnfb(self) -> None:
+        """A book with a bill-date column but only payments has DNFB 0, not missing."""
+        book = Book(
+            transactions={
+                "claim_id": ["C1"],
+                "payer": ["A"],
+                "service_date": ["2026-01-05"],
+                "posting_date": ["2026-01-06"],
+                "type": ["payment"],
+                "amount": [40.0],
+                "billed_date": [None],
+            }
+        )
+        found = measures(book, JANUARY)
+        assert found.totals["dnfb"].tolist() == [0.0]
+        assert found.totals["payments"].tolist() == [40.0]
+
     def test_a_ten_thousand_row_table_collapses_to_its_distinct_cells(self) -> None:
         """Rows that share (days, slice, kind) become one group: 10,000 rows over 7 days x 2 slices x
         3 kinds give at most 42 groups, and the sums are kept."""

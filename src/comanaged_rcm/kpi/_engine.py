@@ -349,9 +349,9 @@ def _rollup(
     coded = [_day_codes(column) for column in days]
     sizes = [size for _, size, _, _ in coded] + [max(n_slices, 1), max(n_kinds, 1)]
     parts = [codes for codes, _, _, _ in coded] + [slices, kind]
-    key = np.zeros(rows, dtype=np.int64)
-    space, renumbered = 1, False
-    for part, size in zip(parts, sizes, strict=True):
+    key = parts[0].astype(np.int64)  # a copy: folded in place below
+    space, renumbered = sizes[0], False
+    for part, size in zip(parts[1:], sizes[1:], strict=True):
         if space * size > _COMPRESS_AT:
             distinct, inverse = np.unique(key, return_inverse=True)
             key, space, renumbered = inverse.reshape(-1).astype(np.int64), len(distinct), True
@@ -564,7 +564,8 @@ def _roll_transactions(book: Book, slices: npt.NDArray[np.intp], n_slices: int) 
     rolls = {"transactions": attrs.evolve(roll, kind=kind)}
     if "billed_date" in columns:
         # A charge is in DNFB at ``a`` when ``max(service, posting) < a`` and not ``billed < a``.
-        charge = np.flatnonzero(np.isin(code, np.flatnonzero(kind_of_code == _K["charge"])))
+        charge_code = np.flatnonzero(kind_of_code == _K["charge"])  # one code, or none without charges
+        charge = np.flatnonzero(code == charge_code[0]) if charge_code.size else np.zeros(0, dtype=np.intp)
         ready = np.maximum(columns["service_date"][charge], columns["posting_date"][charge])
         done = np.maximum(ready, columns["billed_date"][charge])  # NaT (never billed) propagates
         rolls["dnfb"] = _rollup(
