@@ -30,13 +30,16 @@ Groups = dict[tuple[object, ...], dict[str, float]]
 
 @st.composite
 def tables(draw: st.DrawFn) -> dict[str, Any]:
-    """Rows with one or two date columns (NaT allowed), a slice, a kind, amounts (zeros among them)
-    and, half the time, a row count."""
+    """Rows with one or two date columns (NaT allowed; the second often a few days after the first),
+    a slice, a kind, amounts (zeros among them) and, half the time, a row count."""
     rows = draw(st.integers(0, 40))
     n_dates = draw(st.integers(1, 2))
     base = np.datetime64("2026-01-01", "D")
-    days = []
-    for _ in range(n_dates):
+    days: list[np.ndarray] = []
+    for i in range(n_dates):
+        if i and draw(st.booleans()):  # a few days after the first column, as posting after service
+            days.append(days[0] + np.array(draw(st.lists(st.integers(-2, 5), min_size=rows, max_size=rows))))
+            continue
         offsets = draw(st.lists(st.one_of(st.none(), st.integers(-400, 400)), min_size=rows, max_size=rows))
         days.append(
             np.array(

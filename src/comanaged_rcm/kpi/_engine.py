@@ -22,7 +22,7 @@ import datetime
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -303,25 +303,42 @@ class _Rollup:
         return len(self.kind)
 
 
-def _day_codes(column: npt.NDArray[np.datetime64]) -> tuple[npt.NDArray[np.int64], int, int, bool]:
-    """Each row's day counted from the earliest (NaT after the latest): codes, size, origin, NaT?"""
+class _Axis(NamedTuple):
+    """A date column as integer codes for a rollup key."""
+
+    codes: npt.NDArray[np.int64]
+    size: int  # codes run from 0 to size - 1
+    low: int  # the day (or days after the first column's day) of code 0
+    nat: bool  # the last code stands for NaT
+    relative: bool  # codes count days after the same row's day of the first column
+
+
+def _axis(column: npt.NDArray[np.datetime64], first: npt.NDArray[np.int64] | None = None) -> _Axis:
+    """Each row's day counted from the earliest, NaT after the latest.
+
+    Given the first date column (without NaT), a column without NaT is counted instead in days
+    after it when those span fewer codes: posting dates a few weeks after service, say. Fewer
+    codes make the rollup's dense cells fewer.
+    """
     day = column.view(np.int64)
-    low = high = 0
-    undated = None
-    if day.size:
-        low = int(day.min())
-        if low == _NAT:  # NaT is the smallest int64: no separate pass to look for it
-            undated = np.isnat(column)
-            dated = day[~undated]
-            low, high = (int(dated.min()), int(dated.max())) if dated.size else (0, -1)
-        else:
-            high = int(day.max())
-    has_nat = undated is not None
-    size = high - low + 1 + has_nat
-    codes = day - low
-    if undated is not None:
-        codes[undated] = size - 1
-    return codes, max(size, 1), low, has_nat
+    if not day.size:
+        return _Axis(day.copy(), 1, 0, nat=False, relative=False)
+    low = int(day.min())
+    if low == _NAT:  # NaT is the smallest int64: no separate pass to look for it
+        undated = np.isnat(column)
+        dated = day[~undated]
+        low, high = (int(dated.min()), int(dated.max())) if dated.size else (0, -1)
+        codes = day - low
+        codes[undated] = high - low + 1
+        return _Axis(codes, high - low + 2, low, nat=True, relative=False)
+    high = int(day.max())
+    if first is not None:
+        after = day - first
+        after_low, after_high = int(after.min()), int(after.max())
+        if after_high - after_low < high - low:
+            after -= after_low
+            return _Axis(after, after_high - after_low + 1, after_low, nat=False, relative=True)
+    return _Axis(day - low, high - low + 1, low, nat=False, relative=False)
 
 
 def _nonzero(summed: Mapping[str, Array]) -> npt.NDArray[np.intp]:
@@ -346,10 +363,13 @@ def _rollup(
     first row.
     """
     rows = len(kind)
-    coded = [_day_codes(column) for column in days]
-    sizes = [size for _, size, _, _ in coded] + [max(n_slices, 1), max(n_kinds, 1)]
-    parts = [codes for codes, _, _, _ in coded] + [slices, kind]
-    key = parts[0].astype(np.int64)  # a copy: folded in place below
+    axes: list[_Axis] = []
+    for column in days:
+        base = axes[0] if axes and not axes[0].nat else None
+        axes.append(_axis(column, None if base is None else days[0].view(np.int64)))
+    sizes = [axis.size for axis in axes] + [max(n_slices, 1), max(n_kinds, 1)]
+    parts = [axis.codes for axis in axes] + [slices, kind]
+    key = axes[0].codes if axes else parts[0].astype(np.int64)  # the codes are new: folded in place
     space, renumbered = sizes[0], False
     for part, size in zip(parts[1:], sizes[1:], strict=True):
         if space * size > _COMPRESS_AT:
@@ -366,12 +386,14 @@ def _rollup(
         cells = _nonzero(summed)
         summed = {name: array[cells] for name, array in summed.items()}
         unravelled = np.unravel_index(cells, sizes)
-        day_of = []
-        for (_, size, low, has_nat), code in zip(coded, unravelled, strict=False):
-            day = (code.astype(np.int64) + low).view("datetime64[D]")
-            if has_nat:
-                day[code == size - 1] = np.datetime64("NaT")
-            day_of.append(day)
+        day_of: list[npt.NDArray[np.datetime64]] = []
+        for axis, code in zip(axes, unravelled, strict=False):
+            day = code.astype(np.int64) + axis.low
+            if axis.relative:
+                day += day_of[0].view(np.int64)
+            if axis.nat:
+                day[code == axis.size - 1] = _NAT
+            day_of.append(day.view("datetime64[D]"))
         group_slices, group_kind = unravelled[-2].astype(np.intp), unravelled[-1].astype(np.intp)
     else:
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
