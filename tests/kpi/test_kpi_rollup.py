@@ -38,7 +38,9 @@ def tables(draw: st.DrawFn) -> dict[str, Any]:
     days: list[np.ndarray] = []
     for i in range(n_dates):
         if i and draw(st.booleans()):  # a few days after the first column, as posting after service
-            days.append(days[0] + np.array(draw(st.lists(st.integers(-2, 5), min_size=rows, max_size=rows))))
+            days.append(
+                days[0] + np.array(draw(st.lists(st.integers(-2, 5), min_size=rows, max_size=rows)), int)
+            )
             continue
         offsets = draw(st.lists(st.one_of(st.none(), st.integers(-400, 400)), min_size=rows, max_size=rows))
         days.append(
