@@ -272,3 +272,51 @@ class TestTargetProperties:
         """Any finite target round-trips exactly through the serializer."""
         made = Target(metric="net_collection_rate", target=target, watch=target - gap, source=source)
         assert from_dict(to_dict(made), Target) == made
+
+
+class TestRoundingResidue:
+    @staticmethod
+    def cancelling(order: list[int]) -> Book:
+        """Charges 0.1 + 0.2 + 0.3 less a 0.6 contractual adjustment: net charges are 0 in exact
+        arithmetic, a rounding residue of about 1e-16 in float64 (its sign depends on the order)."""
+        rows = [
+            ("charge", 0.1, "A"),
+            ("charge", 0.2, "A"),
+            ("charge", 0.3, "A"),
+            ("contractual_adjustment", 0.6, "A"),
+            ("payment", 1.0, "A"),
+            ("charge", 100.0, "B"),
+        ]
+        picked = [rows[i] for i in order]
+        return Book(
+            transactions={
+                "claim_id": [f"C{i}" for i in order],
+                "payer": [r[2] for r in picked],
+                "service_date": ["2026-01-05"] * len(picked),
+                "posting_date": ["2026-01-06"] * len(picked),
+                "type": [r[0] for r in picked],
+                "amount": [r[1] for r in picked],
+            }
+        )
+
+    @pytest.mark.parametrize("order", [[0, 1, 2, 3, 4, 5], [5, 4, 3, 2, 1, 0], [2, 0, 3, 1, 5, 4]])
+    def test_a_denominator_that_cancels_is_zero_in_any_row_order(self, order: list[int]) -> None:
+        """Payer A's net collection rate is undefined with the zero-denominator reason, never
+        1 / 1e-16 = 1e18 %, whatever order the rows come in; its share of the total is 0 (not
+        a residue) and B's is 1."""
+        card = evaluate(self.cancelling(order), JANUARY, by=["payer"], metrics=["net_collection_rate"])
+        a = card.result("net_collection_rate", payer="A")
+        assert a.value is None
+        assert "zero denominator" in a.reason
+        assert a.share == pytest.approx(0.0, abs=1e-12)
+        assert card.result("net_collection_rate", payer="B").share == pytest.approx(1.0)
+
+    def test_a_total_that_cancels_has_no_shares(self) -> None:
+        """With only payer A, the total denominator is the residue too: no slice has a share,
+        in the result or in the columns."""
+        card = evaluate(
+            self.cancelling([0, 1, 2, 3, 4]), JANUARY, by=["payer"], metrics=["net_collection_rate"]
+        )
+        assert card.result("net_collection_rate").value is None
+        assert card.result("net_collection_rate", payer="A").share is None
+        assert np.isnan(card.to_columns()["share"]).all()

@@ -20,6 +20,14 @@ from comanaged_rcm.periods import Period
 
 __all__ = ["KPIResult", "Scorecard", "Status", "Target", "Trend", "TrendPoint"]
 
+ZERO_DENOMINATOR = 1e-6
+"""A denominator within this of zero (a millionth of a dollar, day or claim) counts as zero.
+
+Measures that cancel (charges less adjustments, payments less refunds) keep a float64 rounding
+residue of about 1e-16 of their size, and dividing by that residue would give a huge, meaningless
+value that depends on the order the rows were summed in.
+"""
+
 
 class Status(enum.Enum):
     """A value against its target, by the KPI's direction."""
@@ -259,7 +267,7 @@ class Scorecard:
         counts = np.array([[not k.denominator] for k in self.metrics])
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(counts, self.numerator, scale * self.numerator / self.denominator)
-        defined = np.isfinite(ratio) & (counts | (self.denominator != 0))
+        defined = np.isfinite(ratio) & (counts | (np.abs(self.denominator) > ZERO_DENOMINATOR))
         return np.where(defined, ratio, np.nan), defined
 
     def result(self, metric_id: str, **slice_keys: str) -> KPIResult:
@@ -280,7 +288,7 @@ class Scorecard:
             reason = f"zero denominator ({' + '.join(kpi.denominator)} = 0)"
         share = None
         total_den = self.denominator[m, 0]
-        if row and kpi.denominator and np.isfinite(denominator) and np.isfinite(total_den) and total_den != 0:
+        if row and kpi.denominator and np.isfinite(denominator) and abs(total_den) > ZERO_DENOMINATOR:
             share = float(denominator / total_den)
         families = set(kpi.conventions)
         return KPIResult(
@@ -332,7 +340,9 @@ class Scorecard:
             defined=defined.reshape(-1),
             numerator=self.numerator.reshape(-1),
             denominator=self.denominator.reshape(-1),
-            share=np.where(np.isfinite(share), share, np.nan).reshape(-1),
+            share=np.where(
+                np.isfinite(share) & (np.abs(self.denominator[:, :1]) > ZERO_DENOMINATOR), share, np.nan
+            ).reshape(-1),
             tier=np.repeat(np.array([k.tier.value for k in self.metrics], dtype=str), rows),
         )
         return columns
