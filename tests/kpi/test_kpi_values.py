@@ -264,3 +264,28 @@ class TestEdges:
         """A book with only submissions and work items still evaluates their KPIs."""
         book = Book(submissions=SUBMISSIONS, work_items=WORK_ITEMS, ledger=LEDGER)
         assert value(book, "clean_claim_rate") == 50.0
+
+
+class TestWithoutBillDates:
+    @staticmethod
+    def unbilled_book() -> Book:
+        """The conftest transactions without their billed_date column."""
+        return Book(transactions={k: v for k, v in TRANSACTIONS.items() if k != "billed_date"})
+
+    @pytest.mark.parametrize(
+        "conventions", [{"aging_anchor": "bill_date"}, {"aging_scope": "billed_ar"}], ids=["anchor", "scope"]
+    )
+    def test_aging_that_reads_bill_dates_is_undefined_and_says_why(self, conventions: dict[str, str]) -> None:
+        """Aging from the bill date or over billed A/R needs bill dates: without the column the KPI
+        is undefined with that reason, not 0% (no claim would ever look billed)."""
+        found = evaluate(self.unbilled_book(), JANUARY, metrics=["aged_ar_over_90"], conventions=conventions)
+        result = found.result("aged_ar_over_90")
+        assert result.value is None
+        assert "billed_date" in result.reason
+
+    def test_aging_from_the_date_of_service_needs_no_bill_dates(self) -> None:
+        """Under the default conventions the same book still ages its A/R: C2 (DOS 2025-10-01,
+        balance 500 - 100 - 40 = 360) and C6 (DOS 2025-10-15, 250) are over 90 days at
+        2026-02-01, of A/R 1000 - 300 - 600 + 50 + 360 + 200 - 20 + 400 - 60 + 100 - 130 + 250
+        = 1250: 610 / 1250 = 48.8%."""
+        assert value(self.unbilled_book(), "aged_ar_over_90") == pytest.approx(48.8)

@@ -692,10 +692,15 @@ def _transactions(
             put("ar_over_90", square[snap[as_of], served[_cut(as_of)]] @ _SIGN)
     if rows is not None:
         out.update(_per_claim(rows, request))
+    unbilled = "needs the transactions column 'billed_date'"
     if "dnfb" in rolls:
         out["dnfb"] = list(_dnfb(rolls["dnfb"], request))
-    else:
-        missing["dnfb"] = "needs the transactions column 'billed_date'"
+    else:  # no bill dates: DNFB, and aging that reads them, cannot be told
+        missing["dnfb"] = unbilled
+        if request.option("aging_anchor") == "bill_date":
+            missing["ar_over_90"] = unbilled
+        if request.option("aging_scope") == "billed_ar":
+            missing.update(ar_aging_base=unbilled, ar_over_90=unbilled)
     if request.option("write_off_denominator") == "npsr":
         missing["write_off_base"] = "filled from the ledger's npsr"
     return {name: np.stack(values) for name, values in out.items()}, missing
