@@ -12,7 +12,7 @@ import datetime
 import pytest
 
 from comanaged_rcm.errors import ConventionError
-from comanaged_rcm.kpi import Book, evaluate
+from comanaged_rcm.kpi import Book, evaluate, trend
 from comanaged_rcm.periods import Period
 from tests.kpi.conftest import JANUARY, LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS, columns
 
@@ -118,6 +118,30 @@ class TestDrivers:
         week = Period(D(2026, 1, 5), D(2026, 1, 12))
         with pytest.raises(ConventionError, match="calendar-month"):
             evaluate(book, week, conventions={"denial_denominator": "prior_three_month_average"})
+
+    def test_prior_three_month_average_over_a_trend_of_months(self, book: Book) -> None:
+        """Monthly trend Dec 2025, Jan 2026 under the CITF denominator. Originals adjudicated: Nov
+        C7 (denied), Dec C6 (paid), Jan C1 C2 C3 C4 (3 denied or partial). Dec: 0 denials over
+        (Sep 0 + Oct 0 + Nov 1) / 3 = 0%; Jan: 3 over (0 + 1 + 1) / 3 = 450%. The span sums its
+        months' measures: (0 + 3) / (1/3 + 2/3) = 300%, not the mean of the months (225%)."""
+        months = [Period.month(2025, 12), Period.month(2026, 1)]
+        found = trend(
+            book,
+            months,
+            metrics=["initial_denial_rate"],
+            conventions={"denial_denominator": "prior_three_month_average"},
+        )
+        assert found.values("initial_denial_rate") == pytest.approx([0.0, 450.0])
+        assert found.whole.result("initial_denial_rate").value == pytest.approx(300.0)
+
+    def test_prior_three_month_average_refuses_part_months(self, book: Book) -> None:
+        """A span that starts mid-month is not made of whole months: refused."""
+        with pytest.raises(ConventionError, match="whole"):
+            evaluate(
+                book,
+                Period(D(2025, 12, 15), D(2026, 2, 1)),
+                conventions={"denial_denominator": "prior_three_month_average"},
+            )
 
     def test_clean_claim_and_overturn_rates(self, book: Book) -> None:
         """Original submissions in January: C1, C2, C4, C5, of which C1 and C5 clean: 50%.

@@ -820,15 +820,18 @@ def _submissions(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out,
     n_kinds = 4 * n_out
     monthly = request.option("denial_denominator") == "prior_three_month_average"
     dates: list[datetime.date] = []
+    months: list[list[datetime.date]] = []  # per period, the first day of each of its months
     for period, as_of in zip(request.periods, request.as_of, strict=True):
         dates += [period.start, period.end, as_of]
         if monthly:
-            if period != Period.month(period.start.year, period.start.month):
+            firsts = _month_starts(period)
+            if firsts is None:
                 raise ConventionError(
                     "denial_denominator 'prior_three_month_average' needs calendar-month periods "
-                    f"(got {period})"
+                    f"(one month or several whole ones; got {period})"
                 )
-            dates.append(period.start - relativedelta(months=3))
+            months.append(firsts)
+            dates += [d for first in firsts for d in (first, first - relativedelta(months=3))]
     edges = _Edges(dates)
     count, lines, charges, denied_lines, denied_charges = _cube(
         [edges.bins(day) for day in roll.days],
@@ -856,7 +859,7 @@ def _submissions(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out,
 
     basis = request.option("denial_denominator")
     every = edges.every
-    for period, as_of in zip(request.periods, request.as_of, strict=True):
+    for i, (period, as_of) in enumerate(zip(request.periods, request.as_of, strict=True)):
         s, e, a = edges[period.start], edges[period.end], edges[as_of]
         submitted = count[e, every] - count[s, every]
         put("first_submissions", submitted[:, kinds(first=True, outcomes=OUTCOMES)].sum(axis=-1))
@@ -870,12 +873,25 @@ def _submissions(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out,
         else:
             num = denied_size[every, e] - denied_size[every, s]
             den = size[every, e] - size[every, s]
-            if basis == "prior_three_month_average":
-                before = edges[period.start - relativedelta(months=3)]
-                den = (size[every, s] - size[every, before]) / 3.0
+            if basis == "prior_three_month_average":  # a span of months: the sum of its months' bases
+                den = sum(
+                    (size[every, edges[first]] - size[every, edges[first - relativedelta(months=3)]]) / 3.0
+                    for first in months[i]
+                )
         put("denials", num[:, kinds(first=True, outcomes=denied_outcomes)].sum(axis=-1))
         put("denial_base", den[:, kinds(first=True, outcomes=adjudicated)].sum(axis=-1))
     return {name: np.stack(values) for name, values in out.items()}, {}
+
+
+def _month_starts(period: Period) -> list[datetime.date] | None:
+    """The first day of each calendar month ``period`` spans, or ``None`` unless it spans whole months."""
+    if period.start.day != 1 or period.end.day != 1:
+        return None
+    firsts, day = [], period.start
+    while day < period.end:
+        firsts.append(day)
+        day += relativedelta(months=1)
+    return firsts
 
 
 # --------------------------------------------------------------------------------------- work items
