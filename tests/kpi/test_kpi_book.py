@@ -98,6 +98,25 @@ class TestBookValidation:
         assert issues(work_items=items) == [("$.work_items.closed", "range")]
         assert issues(ledger={"month": ["2026-01-02"], "npsr": [1.0]}) == [("$.ledger.month", "range")]
 
+    def test_partial_dates_and_times_of_day_are_refused(self) -> None:
+        """A month ("2026-01"), a year or a date with a time is not a date: numpy would read the
+        first two as the 1st and drop the time, so each is refused at its column with its row."""
+        for bad in ("2026-01", "2026", "2026-01-05T10:00"):
+            dates = list(TRANSACTIONS["service_date"])
+            dates[3] = bad
+            with pytest.raises(ValidationError) as caught:
+                Book(transactions=tx(service_date=dates))
+            (issue,) = caught.value.issues
+            assert (issue.path, issue.code) == ("$.transactions.service_date", "type")
+            assert f"got {bad!r} in row 3" in issue.message
+        mixed = np.array([datetime.date(2026, 1, 5), "2026-01"] + [None] * 12, dtype=object)
+        assert issues(transactions=tx(billed_date=mixed)) == [("$.transactions.billed_date", "type")]
+
+    def test_denied_charges_within_charges(self) -> None:
+        """Denied dollars cannot exceed the charges billed, as denied lines cannot exceed lines."""
+        subs = {**SUBMISSIONS, "denied_charges": [1e9] * 9}
+        assert issues(submissions=subs) == [("$.submissions.denied_charges", "range")]
+
     def test_extra_columns_pass_through_as_text(self) -> None:
         """A location column is kept as text and can slice."""
         book = Book(transactions=tx(location=["north"] * 7 + ["south"] * 7))

@@ -215,12 +215,32 @@ def _convert(
     return converted
 
 
+def _partial_date(array: npt.NDArray[Any]) -> int | None:
+    """The first row whose text is neither empty nor ten characters long (YYYY-MM-DD), if any."""
+    if array.dtype.kind == "O":
+        lengths = np.array([len(v) if isinstance(v, str) and v else 10 for v in array.tolist()])
+    else:
+        lengths = np.char.str_len(array)
+    bad = np.flatnonzero((lengths != 10) & (lengths != 0))
+    return int(bad[0]) if bad.size else None
+
+
 def _convert_date(
     path: str, field: Field, array: npt.NDArray[Any], issues: list[Issue]
 ) -> npt.NDArray[np.datetime64] | None:
     if array.dtype.kind == "M":
         converted = array.astype("datetime64[D]")
     elif array.dtype.kind in "USO":
+        partial = _partial_date(array)
+        if partial is not None:  # numpy would read "2026-01" as 2026-01-01 and drop a time of day
+            issues.append(
+                Issue(
+                    path,
+                    "type",
+                    f"expected ISO dates like 2026-01-31 (got {str(array[partial])!r} in row {partial})",
+                )
+            )
+            return None
         try:
             converted = np.array(
                 [None if v is None or v == "" else v for v in array.tolist()], dtype="datetime64[D]"
@@ -582,6 +602,8 @@ def _check_rows(table: str, columns: Columns, codes: dict[str, Codes], issues: l
             issues.append(Issue("$.submissions.seq", "range", "must be >= 1 (1 is the original submission)"))
         if (columns["denied_lines"] > columns["lines"]).any():
             issues.append(Issue("$.submissions.denied_lines", "range", "must not exceed 'lines'"))
+        if (columns["denied_charges"] > columns["charges"]).any():
+            issues.append(Issue("$.submissions.denied_charges", "range", "must not exceed 'charges'"))
     elif table == "work_items":
         early = columns["closed"] < columns["opened"]
         if early.any():
