@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._book import Book
+from comanaged_rcm.kpi._catalogue import metric_ids
 from comanaged_rcm.kpi._conventions import resolve_conventions
 from comanaged_rcm.kpi._engine import MeasureSet, compute_measures
 from comanaged_rcm.kpi._results import Scorecard, Trend
@@ -30,18 +31,56 @@ def _check(book: object, by: object) -> tuple[str, ...]:
     return dims
 
 
-def _as_of(period: object, as_of: object) -> tuple[Period, datetime.date]:
+def _as_of(period: object, as_of: object, index: int | None = None) -> tuple[Period, datetime.date]:
+    """The period and its as-of date; ``index`` places ``as_of`` in trend's list of them."""
     if not isinstance(period, Period):
         raise ValidationError.single("$.period", "type", f"'period' must be a Period (got {period!r})")
     if as_of is None:
         return period, period.end
+    name = "as_of" if index is None else f"as_of[{index}]"
     if not isinstance(as_of, datetime.date) or isinstance(as_of, datetime.datetime):
-        raise ValidationError.single("$.as_of", "type", f"'as_of' must be a date (got {as_of!r})")
+        raise ValidationError.single(f"$.{name}", "type", f"'{name}' must be a date (got {as_of!r})")
     if as_of < period.end:
         raise ValidationError.single(
-            "$.as_of", "range", f"'as_of' must be on or after the period's end {period.end} (got {as_of})"
+            f"$.{name}", "range", f"'{name}' must be on or after the period's end {period.end} (got {as_of})"
         )
     return period, as_of
+
+
+def _periods(periods: object) -> tuple[Period, ...]:
+    """Trend's periods: a non-empty sequence of Periods, sorted and not overlapping."""
+    expected = "'periods' must be a non-empty sequence of Periods"
+    if isinstance(periods, str) or not isinstance(periods, Iterable):
+        raise ValidationError.single("$.periods", "type", f"{expected} (got {periods!r})")
+    found = tuple(periods)
+    if not found:
+        raise ValidationError.single("$.periods", "type", f"{expected} (got {periods!r})")
+    for i, period in enumerate(found):
+        if not isinstance(period, Period):
+            raise ValidationError.single(
+                f"$.periods[{i}]", "type", f"'periods[{i}]' must be a Period (got {period!r})"
+            )
+        if i and period.start < found[i - 1].end:
+            raise ValidationError.single(
+                f"$.periods[{i}]",
+                "order",
+                f"periods must be sorted and not overlap ({period} after {found[i - 1]})",
+            )
+    return found
+
+
+def _days(periods: tuple[Period, ...], as_of: object) -> list[datetime.date]:
+    """Trend's as-of dates: each period's end, or one date per period on or after its end."""
+    if as_of is None:
+        return [p.end for p in periods]
+    if isinstance(as_of, str) or not isinstance(as_of, Iterable):
+        raise ValidationError.single(
+            "$.as_of", "type", f"'as_of' must be a sequence of dates, one per period (got {as_of!r})"
+        )
+    days = tuple(as_of)
+    if len(days) != len(periods):
+        raise ValidationError.single("$.as_of", "length", f"need one as-of date per period (got {len(days)})")
+    return [_as_of(p, d, i)[1] for i, (p, d) in enumerate(zip(periods, days, strict=True))]
 
 
 def measures(
@@ -81,8 +120,9 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
         as_of: The date snapshot measures (A/R, backlog) are taken before; defaults to
             ``period.end`` and may not be earlier.
         by: Slice dimensions (``("payer", "team")``); any column the tables share.
-        conventions: ``{family: option}``; others take their defaults.
-        metrics: KPI ids; all of the catalogue by default.
+        conventions: A mapping ``{family: option}``; others take their defaults.
+        metrics: A list of KPI ids; all of the catalogue by default. A bare string is refused
+            (write ``["backlog"]``, not ``"backlog"``).
 
     Returns:
         The scorecard.
@@ -102,8 +142,9 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
     """
     dims = _check(book, by)
     period, day = _as_of(period, as_of)
+    wanted = metric_ids(metrics)
     found = compute_measures(book, [period], [day], dims, resolve_conventions(conventions))
-    return Scorecard.from_measures(found, metrics)
+    return Scorecard.from_measures(found, wanted)
 
 
 def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
@@ -119,8 +160,20 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     Each period's snapshot measures are taken at its end unless ``as_of`` gives one date per
     period. :attr:`Trend.whole` recomputes the span from summed measures, never by averaging.
 
+    Args:
+        book: The validated book.
+        periods: A non-empty sequence of Periods, sorted and not overlapping.
+        as_of: One date per period, each on or after its period's end; the ends by default.
+        by: Slice dimensions, as for :func:`evaluate`.
+        conventions: ``{family: option}``, as for :func:`evaluate`.
+        metrics: A list of KPI ids (a bare string is refused), as for :func:`evaluate`.
+
+    Returns:
+        The trend.
+
     Raises:
-        ValidationError: Periods empty, unsorted or overlapping; bad arguments.
+        ValidationError: Periods empty, unsorted or overlapping; bad arguments or an unknown KPI.
+        ConventionError: Unknown or inapplicable conventions.
 
     >>> import datetime
     >>> from comanaged_rcm.periods import Cadence
@@ -133,25 +186,13 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     ([1.0, 1.0], 0.0)
     """
     dims = _check(book, by)
-    periods = tuple(periods)
-    if not periods or not all(isinstance(p, Period) for p in periods):
-        raise ValidationError.single("$.periods", "type", "'periods' must be a non-empty sequence of Periods")
-    for i in range(1, len(periods)):
-        if periods[i].start < periods[i - 1].end:
-            raise ValidationError.single(
-                f"$.periods[{i}]",
-                "order",
-                f"periods must be sorted and not overlap ({periods[i]} after {periods[i - 1]})",
-            )
-    days = [p.end for p in periods] if as_of is None else list(as_of)
-    if len(days) != len(periods):
-        raise ValidationError.single("$.as_of", "length", f"need one as-of date per period (got {len(days)})")
-    checked = [_as_of(p, d)[1] for p, d in zip(periods, days, strict=True)]
+    periods = _periods(periods)
+    checked = _days(periods, as_of)
+    wanted = metric_ids(metrics)
     span = Period(periods[0].start, periods[-1].end)
     found = compute_measures(
         book, [*periods, span], [*checked, checked[-1]], dims, resolve_conventions(conventions)
     )
-    wanted = None if metrics is None else list(metrics)
     cards = tuple(Scorecard.from_measures(found, wanted, index=i) for i in range(len(periods)))
     return Trend(
         periods=periods, scorecards=cards, whole=Scorecard.from_measures(found, wanted, index=len(periods))

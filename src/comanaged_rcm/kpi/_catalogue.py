@@ -14,8 +14,10 @@ scale; a count KPI has no denominator. Edges point from a driver up to what it d
 from __future__ import annotations
 
 import enum
+import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 
@@ -74,19 +76,10 @@ class EdgeKind(enum.Enum):
     INFLUENCES = "influences"  # a causal, not arithmetic, link
 
 
-@attrs.frozen
-class Edge:
-    """An edge from the KPI that declares it up to ``target``.
-
-    >>> Edge("write_off_rate", EdgeKind.INFLUENCES).target
-    'write_off_rate'
-    """
-
-    target: str
-    kind: EdgeKind = EdgeKind.INFLUENCES
+Check = Callable[[object, "attrs.Attribute[Any]", object], None]
 
 
-def _identifier(_: object, attribute: attrs.Attribute[str], value: object) -> None:
+def _identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not (isinstance(value, str) and value.isidentifier() and value == value.lower()):
         raise ValidationError.single(
             f"$.{attribute.name}",
@@ -95,27 +88,81 @@ def _identifier(_: object, attribute: attrs.Attribute[str], value: object) -> No
         )
 
 
-def _measures(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
-    for i, term in enumerate(value):
+def _instance(cls: type[Any], label: str) -> Check:
+    """A validator: the value is a ``cls``, named ``label`` in the message (``'a Tier'``)."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, cls):
+            hint = ""
+            if issubclass(cls, enum.Enum) and isinstance(value, str):
+                hint = "".join(f"; did you mean {cls.__name__}.{m.name}?" for m in cls if m.value == value)
+            raise ValidationError.single(
+                f"$.{attribute.name}", "type", f"{attribute.name!r} must be {label} (got {value!r}{hint})"
+            )
+
+    return check
+
+
+def _tuple_of(attribute: attrs.Attribute[Any], value: object, cls: type[Any], label: str) -> tuple[Any, ...]:
+    """``value`` if it is a tuple of ``cls`` items, each named ``label`` in a message (``'an Edge'``)."""
+    if not isinstance(value, tuple):
+        raise ValidationError.single(
+            f"$.{attribute.name}",
+            "type",
+            f"{attribute.name!r} must be a tuple of {cls.__name__} (got {value!r})",
+        )
+    for i, item in enumerate(value):
+        if not isinstance(item, cls):
+            raise ValidationError.single(
+                f"$.{attribute.name}[{i}]", "type", f"'{attribute.name}[{i}]' must be {label} (got {item!r})"
+            )
+    return value
+
+
+def _measures(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    for i, term in enumerate(_tuple_of(attribute, value, str, "a measure name")):
         if term.removeprefix("-") not in MEASURES:
             raise ValidationError.single(
                 f"$.{attribute.name}[{i}]", "unknown", f"unknown measure {term!r} (see kpi.MEASURES)"
             )
 
 
-def _families(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
-    for i, family in enumerate(value):
+def _families(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    for i, family in enumerate(_tuple_of(attribute, value, str, "a convention family")):
         if family not in CONVENTIONS:
             raise ValidationError.single(
                 f"$.{attribute.name}[{i}]", "unknown", f"unknown convention family {family!r}"
             )
 
 
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+def _edges(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _tuple_of(attribute, value, Edge, "an Edge, like Edge('days_in_ar')")
+
+
+def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValidationError.single(
+            f"$.{attribute.name}", "type", f"{attribute.name!r} must be a finite number (got {value!r})"
+        )
     if not value > 0:
         raise ValidationError.single(
             f"$.{attribute.name}", "range", f"'{attribute.name}' must be > 0 (got {value!r})"
         )
+
+
+_TEXT = _instance(str, "a str")
+
+
+@attrs.frozen
+class Edge:
+    """An edge from the KPI that declares it up to ``target``.
+
+    >>> Edge("write_off_rate", EdgeKind.INFLUENCES).target
+    'write_off_rate'
+    """
+
+    target: str = attrs.field(validator=_identifier)
+    kind: EdgeKind = attrs.field(default=EdgeKind.INFLUENCES, validator=_instance(EdgeKind, "an EdgeKind"))
 
 
 @attrs.frozen(kw_only=True)
@@ -143,17 +190,17 @@ class KPIDefinition:
     """
 
     id: str = attrs.field(validator=_identifier)
-    name: str
-    tier: Tier
-    direction: Direction
-    unit: Unit
-    formula: str
+    name: str = attrs.field(validator=_TEXT)
+    tier: Tier = attrs.field(validator=_instance(Tier, "a Tier"))
+    direction: Direction = attrs.field(validator=_instance(Direction, "a Direction"))
+    unit: Unit = attrs.field(validator=_instance(Unit, "a Unit"))
+    formula: str = attrs.field(validator=_TEXT)
     numerator: tuple[str, ...] = attrs.field(validator=_measures)
     denominator: tuple[str, ...] = attrs.field(default=(), validator=_measures)
     scale: float = attrs.field(default=1.0, validator=_positive)
     conventions: tuple[str, ...] = attrs.field(default=(), validator=_families)
-    drives: tuple[Edge, ...] = ()
-    source: str = ""
+    drives: tuple[Edge, ...] = attrs.field(default=(), validator=_edges)
+    source: str = attrs.field(default="", validator=_TEXT)
 
     @property
     def tables(self) -> frozenset[str]:
@@ -281,9 +328,22 @@ def catalogue() -> tuple[KPIDefinition, ...]:
 def register(definition: KPIDefinition) -> None:
     """Add a user KPI to the catalogue, after checking the hierarchy it makes.
 
+    The catalogue is unchanged whenever this raises.
+
     Raises:
-        ValidationError: The id is taken, or the hierarchy with it has an error finding.
+        ValidationError: Not a :class:`KPIDefinition`, the id is taken, or the hierarchy with it
+            has an error finding.
+
+    >>> register("days_in_ar")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'definition' must be a KPIDefinition (got
+    'days_in_ar') @ $
     """
+    if not isinstance(definition, KPIDefinition):
+        raise ValidationError.single(
+            "$", "type", f"'definition' must be a KPIDefinition (got {definition!r})"
+        )
     if definition.id in _REGISTRY:
         raise ValidationError.single(
             "$.id", "duplicate", f"KPI {definition.id!r} is already in the catalogue"
@@ -298,9 +358,11 @@ def unregister(kpi_id: str) -> None:
     """Remove a user KPI (built-in KPIs stay).
 
     Raises:
-        ValidationError: Unknown id, a built-in KPI, or one another KPI drives into.
+        ValidationError: Not the id of a user KPI (a built-in one, say), or one another KPI drives
+            into.
     """
-    if kpi_id not in _REGISTRY or any(k.id == kpi_id for k in _BUILT_IN):
+    given: object = kpi_id  # checked: callers without a type checker pass anything
+    if not isinstance(given, str) or given not in _REGISTRY or any(k.id == given for k in _BUILT_IN):
         raise ValidationError.single("$.id", "unknown", f"{kpi_id!r} is not a registered user KPI")
     if any(edge.target == kpi_id for k in _REGISTRY.values() for edge in k.drives):
         raise ValidationError.single("$.id", "in_use", f"another KPI drives into {kpi_id!r}")
@@ -313,6 +375,8 @@ def lookup(kpi_id: str) -> KPIDefinition:
     Raises:
         ValidationError: Unknown id.
     """
+    if not isinstance(kpi_id, str):
+        raise ValidationError.single("$.metrics", "type", f"'metrics' must hold KPI ids (got {kpi_id!r})")
     try:
         return _REGISTRY[kpi_id]
     except KeyError:
@@ -320,6 +384,34 @@ def lookup(kpi_id: str) -> KPIDefinition:
         raise ValidationError.single(
             "$.metrics", "unknown", f"unknown KPI {kpi_id!r} (known: {known})"
         ) from None
+
+
+def metric_ids(metrics: object) -> tuple[str, ...] | None:
+    """The KPI ids asked for (``None`` for all), each known.
+
+    A bare string is refused rather than read as one id: ``metrics="backlog"`` would otherwise be
+    easy to confuse with a comma-separated list or a sequence of letters.
+    """
+    if metrics is None:
+        return None
+    if isinstance(metrics, str):
+        raise ValidationError.single(
+            "$.metrics",
+            "type",
+            f"'metrics' must be a list of KPI ids, not one string (got {metrics!r}; write [{metrics!r}])",
+        )
+    if not isinstance(metrics, Iterable):
+        raise ValidationError.single(
+            "$.metrics", "type", f"'metrics' must be a list of KPI ids (got {metrics!r})"
+        )
+    wanted = tuple(metrics)
+    for i, kpi_id in enumerate(wanted):
+        if not isinstance(kpi_id, str):
+            raise ValidationError.single(
+                f"$.metrics[{i}]", "type", f"'metrics[{i}]' must be a KPI id (str) (got {kpi_id!r})"
+            )
+        lookup(kpi_id)
+    return wanted
 
 
 def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
@@ -337,7 +429,19 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
         >>> [f.rule for f in check_hierarchy([bad])]
         ['KPI-004']
     """
-    definitions = list(definitions)
+    given: object = definitions  # checked: callers without a type checker pass anything
+    if not isinstance(given, Iterable):
+        raise ValidationError.single(
+            "$", "type", f"'definitions' must be an iterable of KPIDefinition (got {given!r})"
+        )
+    checked: list[KPIDefinition] = []
+    for i, item in enumerate(given):
+        if not isinstance(item, KPIDefinition):
+            raise ValidationError.single(
+                f"$[{i}]", "type", f"'definitions[{i}]' must be a KPIDefinition (got {item!r})"
+            )
+        checked.append(item)
+    definitions = checked
     findings: list[Finding] = []
     by_id: dict[str, KPIDefinition] = {}
     for i, kpi in enumerate(definitions):

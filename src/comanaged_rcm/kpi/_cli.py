@@ -17,7 +17,6 @@ from comanaged_rcm.tables import read_csv
 __all__ = ["register"]
 
 
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``kpi`` subcommand."""
     parser = subparsers.add_parser(

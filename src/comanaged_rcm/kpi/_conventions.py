@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from comanaged_rcm.errors import ConventionError
+from comanaged_rcm.errors import ConventionError, ValidationError
 
 __all__ = ["CONVENTIONS", "DEFAULT_CONVENTIONS", "Convention", "resolve_conventions"]
 
@@ -154,6 +154,33 @@ DEFAULT_CONVENTIONS: Mapping[str, str] = {
 """The option used for each family when a call does not choose one."""
 
 
+def _mapping(chosen: object) -> dict[str, str]:
+    """``chosen`` as a dict of str to str, or a ValidationError at ``$.conventions``."""
+    if not isinstance(chosen, Mapping):
+        raise ValidationError.single(
+            "$.conventions",
+            "type",
+            "'conventions' must be a mapping of family to option, like {'refunds': 'gross'}"
+            f" (got {chosen!r})",
+        )
+    picked: dict[str, str] = {}
+    for family, option in chosen.items():
+        if not isinstance(family, str):
+            raise ValidationError.single(
+                "$.conventions",
+                "type",
+                f"'conventions' must map family names (str) to options (got the key {family!r})",
+            )
+        if not isinstance(option, str):
+            raise ValidationError.single(
+                f"$.conventions.{family}",
+                "type",
+                f"'conventions' must map {family!r} to an option name (str) (got {option!r})",
+            )
+        picked[family] = option
+    return picked
+
+
 def resolve_conventions(chosen: Mapping[str, str] | None = None) -> dict[str, Convention]:
     """Every family's convention: the caller's choice where given, else the default.
 
@@ -164,10 +191,18 @@ def resolve_conventions(chosen: Mapping[str, str] | None = None) -> dict[str, Co
         ``{family: Convention}`` for every family.
 
     Raises:
+        ValidationError: ``chosen`` is not a mapping of family name to option name (a list of
+            families, or a ``"family=option"`` string, say).
         ConventionError: An unknown family or option.
+
+    >>> resolve_conventions(["refunds"])
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'conventions' must be a mapping of family to
+    option, like {'refunds': 'gross'} (got ['refunds']) @ $.conventions
     """
-    chosen = dict(chosen or {})
-    for family, option in chosen.items():
+    picked = _mapping({} if chosen is None else chosen)
+    for family, option in picked.items():
         if family not in CONVENTIONS:
             known = ", ".join(sorted(CONVENTIONS))
             raise ConventionError(f"unknown convention {family!r} (choose from {known})")
@@ -177,6 +212,6 @@ def resolve_conventions(chosen: Mapping[str, str] | None = None) -> dict[str, Co
                 f"unknown option {option!r} for convention {family!r} (choose from {known})"
             )
     return {
-        family: CONVENTIONS[family][chosen.get(family, default)]
+        family: CONVENTIONS[family][picked.get(family, default)]
         for family, default in DEFAULT_CONVENTIONS.items()
     }

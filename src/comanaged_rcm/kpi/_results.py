@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup
+from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup, metric_ids
 from comanaged_rcm.kpi._engine import TOTAL, MeasureSet
 from comanaged_rcm.periods import Period
 
@@ -426,13 +426,10 @@ class Scorecard:
 
 
 def _definitions(metrics: Iterable[str] | None) -> tuple[KPIDefinition, ...]:
-    if metrics is None:
+    ids = metric_ids(metrics)
+    if ids is None:
         return catalogue()
-    if isinstance(metrics, str):
-        raise ValidationError.single(
-            "$.metrics", "type", f"'metrics' must be a list of KPI ids (got {metrics!r})"
-        )
-    wanted = [lookup(m) for m in metrics]
+    wanted = [lookup(m) for m in ids]
     order = {k.id: i for i, k in enumerate(catalogue())}
     return tuple(sorted(dict.fromkeys(wanted), key=lambda k: order[k.id]))
 
