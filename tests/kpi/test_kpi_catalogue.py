@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -15,6 +16,7 @@ from comanaged_rcm.kpi import (
     CONVENTIONS,
     DEFAULT_CONVENTIONS,
     MEASURES,
+    SCHEMAS,
     Book,
     Convention,
     Direction,
@@ -88,6 +90,20 @@ class TestCatalogue:
         assert used == set(CONVENTIONS)
         assert all(c.source for options in CONVENTIONS.values() for c in options.values())
         assert set(DEFAULT_CONVENTIONS) == set(CONVENTIONS)
+
+    def test_the_guide_lists_every_kpi_measure_and_column(self) -> None:
+        """docs/guides/kpi.md has a table row for every catalogue KPI, every base measure and every
+        input column, with the KPI's tier and the measure's description as the code states them."""
+        guide = (Path(__file__).parents[2] / "docs" / "guides" / "kpi.md").read_text(encoding="utf-8")
+        rows = guide.splitlines()
+        for kpi in catalogue():
+            assert f"| {kpi.tier.value} | `{kpi.id}` | {kpi.name} |" in guide, kpi.id
+        for name, description in MEASURES.items():
+            assert f"| `{name}` | {description} |" in rows, name
+        for table, fields in SCHEMAS.items():
+            section = guide.split(f"#### `{table}`")[1].split("####")[0]
+            for field in fields:
+                assert f"| `{field.name}` |" in section, (table, field.name)
 
     def test_decomposition_adds_up(self) -> None:
         """bad_debt_pct + charity_pct decompose uncompensated_care_pct over gross charges: on the

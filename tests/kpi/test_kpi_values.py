@@ -12,8 +12,8 @@ import datetime
 import pytest
 
 from comanaged_rcm.errors import ConventionError
-from comanaged_rcm.kpi import Book, evaluate, trend
-from comanaged_rcm.periods import Period
+from comanaged_rcm.kpi import Book, evaluate, measures, trend
+from comanaged_rcm.periods import Cadence, Period
 from tests.kpi.conftest import JANUARY, LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS, columns
 
 D = datetime.date
@@ -313,3 +313,87 @@ class TestWithoutBillDates:
         2026-02-01, of A/R 1000 - 300 - 600 + 50 + 360 + 200 - 20 + 400 - 60 + 100 - 130 + 250
         = 1250: 610 / 1250 = 48.8%."""
         assert value(self.unbilled_book(), "aged_ar_over_90") == pytest.approx(48.8)
+
+
+class TestLedger:
+    """Ledger monthly totals and month-end balances (HFMA MAP Keys that only the ledger supplies).
+
+    ======== ==== ==== ====== ==== ======== =======
+    month    npsr cost net_ar dnfb bad_debt charity
+    ======== ==== ==== ====== ==== ======== =======
+    2025-10  2000 20   4800   280  30       10
+    2025-11  2200 25   4900   290  35       15
+    2025-12  2400 30   5000   310  20       20
+    2026-01  2500 35   5200   300  40       25
+    ======== ==== ==== ====== ==== ======== =======
+    """
+
+    LEDGER = columns(
+        "month npsr cost_to_collect net_ar dnfb bad_debt charity",
+        [
+            ("2025-10-01", 2000.0, 20.0, 4800.0, 280.0, 30.0, 10.0),
+            ("2025-11-01", 2200.0, 25.0, 4900.0, 290.0, 35.0, 15.0),
+            ("2025-12-01", 2400.0, 30.0, 5000.0, 310.0, 20.0, 20.0),
+            ("2026-01-01", 2500.0, 35.0, 5200.0, 300.0, 40.0, 25.0),
+        ],
+    )
+
+    def book(self, **ledger: object) -> Book:
+        return Book(transactions=TRANSACTIONS, ledger={**self.LEDGER, **ledger})
+
+    def test_net_days_in_ar(self) -> None:
+        """January, as-of 2026-02-01 (HFMA MAP Key): net A/R is January's month-end 5200; NPSR of
+        Nov-Jan is 2200 + 2400 + 2500 = 7100 over 30 + 31 + 31 = 92 days, 77.17 a day;
+        5200 / (7100 / 92) = 67.38 days."""
+        result = evaluate(self.book(), JANUARY, metrics=["net_days_in_ar"]).result("net_days_in_ar")
+        assert result.numerator == 5200.0
+        assert result.denominator == pytest.approx(7100 / 92)
+        assert result.value == pytest.approx(5200 * 92 / 7100)
+
+    def test_monthly_totals_and_balances(self) -> None:
+        """Totals count the months starting in the period (Dec + Jan for the two months); balances
+        are the month-end before as-of (January's): bad debt 20 + 40, charity 20 + 25, DNFB 300."""
+        found = measures(self.book(), Period(D(2025, 12, 1), D(2026, 2, 1)))
+        assert found.totals["ledger_bad_debt"].tolist() == [60.0]
+        assert found.totals["ledger_charity"].tolist() == [45.0]
+        assert found.totals["ledger_dnfb"].tolist() == [300.0]
+        assert found.totals["net_ar"].tolist() == [5200.0]
+
+    def test_leap_year_window(self) -> None:
+        """As-of 2024-03-01: the 3 months before are Dec 2023 + Jan + Feb 2024 = 31 + 31 + 29 = 91
+        days; 300 a month of NPSR gives 900 / 91 a day and net A/R 1000 is 1000 * 91 / 900 days."""
+        ledger = {
+            "month": ["2023-12-01", "2024-01-01", "2024-02-01"],
+            "npsr": [300.0] * 3,
+            "net_ar": [0.0, 0.0, 1000.0],
+        }
+        book = Book(ledger=ledger)
+        result = evaluate(book, Period.month(2024, 2), metrics=["net_days_in_ar"]).result("net_days_in_ar")
+        assert result.value == pytest.approx(1000 * 91 / 900)
+
+    def test_balances_need_an_as_of_on_the_first(self) -> None:
+        """ISO weeks end on Mondays: month-end balances cannot be read there, so net days in A/R is
+        undefined with that reason (the monthly totals still count)."""
+        weeks = Cadence.weekly().periods_ending(D(2026, 2, 2), 2)
+        found = trend(self.book(), weeks, metrics=["net_days_in_ar", "cash_collection_pct_npsr"])
+        net = found.scorecards[0].result("net_days_in_ar")
+        assert net.value is None
+        assert "first of a month" in net.reason
+        assert "average_daily_npsr" not in measures(self.book(), JANUARY).missing
+
+    def test_a_missing_column_says_which(self) -> None:
+        """Without net_ar or npsr the KPI names the ledger column it needs."""
+        no_ar = {k: v for k, v in self.LEDGER.items() if k != "net_ar"}
+        assert "'net_ar'" in evaluate(Book(ledger=no_ar), JANUARY).result("net_days_in_ar").reason
+        no_npsr = {k: v for k, v in self.LEDGER.items() if k != "npsr"}
+        assert "'npsr'" in evaluate(Book(ledger=no_npsr), JANUARY).result("net_days_in_ar").reason
+
+    def test_ledger_shards_merge(self) -> None:
+        """Balances at as-of and the 3-month NPSR are sums over ledger rows, so any split of the
+        rows merges to the whole."""
+        whole = measures(Book(ledger=self.LEDGER), JANUARY)
+        odd = {k: v[::2] for k, v in self.LEDGER.items()}
+        even = {k: v[1::2] for k, v in self.LEDGER.items()}
+        merged = measures(Book(ledger=odd), JANUARY) + measures(Book(ledger=even), JANUARY)
+        for name in ("net_ar", "ledger_dnfb", "average_daily_npsr", "npsr", "ledger_bad_debt"):
+            assert merged.totals[name] == pytest.approx(whole.totals[name]), name

@@ -123,6 +123,10 @@ SCHEMAS: Mapping[str, tuple[Field, ...]] = {
         _f("month", D),
         _f("npsr", N, required=False),
         _f("cost_to_collect", N, required=False),
+        _f("bad_debt", N, required=False),
+        _f("charity", N, required=False),
+        _f("net_ar", N, required=False),
+        _f("dnfb", N, required=False),
     ),
 }
 """Every input table's columns. Other columns pass through as text slice dimensions."""

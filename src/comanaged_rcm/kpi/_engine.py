@@ -68,6 +68,11 @@ MEASURES: Mapping[str, str] = {
     "dnfb": "charges with service before as-of not billed by as-of (needs billed_date)",
     "npsr": "net patient service revenue, ledger months starting in the period",
     "cost_to_collect": "cost to collect, ledger months starting in the period",
+    "ledger_bad_debt": "bad debt expense, ledger months starting in the period",
+    "ledger_charity": "charity care as booked, ledger months starting in the period",
+    "net_ar": "net A/R from the ledger at as-of: the month ending the day before (as-of on a 1st)",
+    "ledger_dnfb": "DNFB from the ledger at as-of: the month ending the day before (as-of on a 1st)",
+    "average_daily_npsr": "ledger NPSR of the 3 months before as-of over their days (as-of on a 1st)",
     "first_submissions": "original submissions (seq 1) submitted in the period",
     "clean_claims": "original submissions submitted in the period that were clean",
     "denials": "initial denials per denial_unit, denial_scope and denial_denominator",
@@ -106,7 +111,18 @@ _TABLE_OF = {
         + [f"write_offs_{r}" for r in WRITE_OFF_REASONS],
         "transactions",
     ),
-    **dict.fromkeys(("npsr", "cost_to_collect"), "ledger"),
+    **dict.fromkeys(
+        (
+            "npsr",
+            "cost_to_collect",
+            "ledger_bad_debt",
+            "ledger_charity",
+            "net_ar",
+            "ledger_dnfb",
+            "average_daily_npsr",
+        ),
+        "ledger",
+    ),
     **dict.fromkeys(
         [
             "first_submissions",
@@ -941,7 +957,16 @@ def _work_items(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, 
 # ------------------------------------------------------------------------------------------- ledger
 
 
-_LEDGER_WEIGHTS = ("npsr", "cost_to_collect")
+_LEDGER_FLOWS = {
+    "npsr": "npsr",
+    "cost_to_collect": "cost_to_collect",
+    "bad_debt": "ledger_bad_debt",
+    "charity": "ledger_charity",
+}
+"""Ledger columns of monthly totals, and the measures they give (months starting in the period)."""
+_LEDGER_BALANCES = {"net_ar": "net_ar", "dnfb": "ledger_dnfb"}
+"""Ledger columns of month-end balances, and the measures they give (the month before as-of)."""
+_LEDGER_WEIGHTS = (*_LEDGER_FLOWS, *_LEDGER_BALANCES)
 
 
 def _roll_ledger(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
@@ -958,8 +983,19 @@ def _roll_ledger(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dic
 
 
 def _ledger(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict[str, str]]:
+    """Monthly totals over the months starting in each period; month-end balances at as-of.
+
+    A balance at as-of is the one booked for the month ending the day before, so as-of must be
+    the first of a month; so must it for the average daily NPSR of the 3 months before it.
+    """
     roll = rolls["ledger"]
-    edges = _Edges([d for p in request.periods for d in (p.start, p.end)])
+    month_ends = all(a.day == 1 for a in request.as_of)
+    dates = [d for p in request.periods for d in (p.start, p.end)]
+    if month_ends:
+        dates += [
+            d for a in request.as_of for d in (a, a - relativedelta(months=1), a - relativedelta(months=3))
+        ]
+    edges = _Edges(dates)
     names = list(roll.weights)
     cubes = _cube(
         [edges.bins(roll.days[0])],
@@ -970,11 +1006,35 @@ def _ledger(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict
         n_kinds=1,
         weights=[roll.weights[c] for c in names],
     )
+    cube_of = dict(zip(names, cubes, strict=True))
     out: dict[str, Array] = {
-        name: np.stack([(_flow(cube, edges, p.start, p.end))[:, 0] for p in request.periods])
-        for name, cube in zip(names, cubes, strict=True)
+        _LEDGER_FLOWS[name]: np.stack(
+            [_flow(cube_of[name], edges, p.start, p.end)[:, 0] for p in request.periods]
+        )
+        for name in _LEDGER_FLOWS
+        if name in cube_of
     }
-    missing = {c: f"needs the ledger column {c!r}" for c in _LEDGER_WEIGHTS if c not in roll.weights}
+    missing = {
+        measure: f"needs the ledger column {column!r}"
+        for column, measure in (*_LEDGER_FLOWS.items(), *_LEDGER_BALANCES.items())
+        if column not in roll.weights
+    }
+    if "npsr" in missing:
+        missing["average_daily_npsr"] = missing["npsr"]
+    wanted = [(column, measure) for column, measure in _LEDGER_BALANCES.items() if column in cube_of]
+    if "npsr" in cube_of:
+        wanted.append(("npsr", "average_daily_npsr"))
+    for column, measure in wanted:
+        if not month_ends:
+            missing[measure] = "ledger balances are month-end: needs as-of dates on the first of a month"
+            continue
+        back = 3 if measure == "average_daily_npsr" else 1
+        values = []
+        for a in request.as_of:
+            start = a - relativedelta(months=back)
+            value = _flow(cube_of[column], edges, start, a)[:, 0]
+            values.append(value / (a - start).days if back == 3 else value)
+        out[measure] = np.stack(values)
     return out, missing
 
 
