@@ -83,8 +83,8 @@ _ALL = (
         "average daily charges over the 3 calendar months before as-of (actual days)",
         _MAP,
     ),
-    _c("ar_charges", "gross", "days in A/R divides by gross charges", _MAP),
-    _c("ar_charges", "adjusted", "days in A/R divides by charges net of contractual adjustments", _MGMA),
+    _c("ar_charges", "gross", "days in A/R divides by gross charges", _MGMA),
+    _c("ar_charges", "adjusted", "days in A/R divides by charges net of contractual adjustments", _MAP),
     _c("credit_balances", "offset", "claims with a credit balance reduce A/R", _MAP),
     _c("credit_balances", "excluded", "claims with a credit balance count as zero A/R", _MGMA),
     _c(
