@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from comanaged_rcm.errors import Issue, ValidationError
 
-__all__ = ["Column", "ColumnKind", "read_csv"]
+__all__ = ["Column", "ColumnKind", "data_lines", "read_csv"]
 
 _MAX_ISSUES = 50
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
@@ -137,6 +137,25 @@ def read_csv(
         with path.open(newline="", encoding="utf-8-sig") as handle:
             return _read(handle, columns, name or path.name)
     return _read(source, columns, name or "<csv>")
+
+
+def data_lines(source: str | Path) -> list[int]:
+    """The line of each data row of a CSV, numbered as :func:`read_csv` numbers them.
+
+    Row ``i`` of the arrays :func:`read_csv` returns came from line ``data_lines(path)[i]``: the
+    header is line 1, and blank rows are skipped. Use it to point at a row that a later check
+    refuses.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = path.write_text(chr(10).join(["a,b", "1,2", "", "3,4"]), encoding="utf-8")
+    >>> data_lines(path)
+    [2, 4]
+    """
+    with Path(source).open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        return [line for line, row in enumerate(reader, start=2) if "".join(row).strip()]
 
 
 def _read(handle: IO[str], columns: Sequence[Column], name: str) -> dict[str, npt.NDArray[Any]]:

@@ -200,6 +200,24 @@ class TestReport:
         assert main(args) == 2
         assert "--as-of" in capsys.readouterr().err
 
+    def test_a_refused_value_is_named_by_file_line_and_column(
+        self, exports: dict[str, Path], tmp_path: Path
+    ) -> None:
+        """A value the book refuses after the CSV parsed (an unknown claim outcome on line 4 of
+        claims.csv) is named by file, line and column too."""
+        lines = exports["claims"].read_text(encoding="utf-8").splitlines()
+        header = lines[0].split(",")
+        cells = lines[3].split(",")
+        cells[header.index("outcome")] = "won"
+        lines[3] = ",".join(cells)
+        bad = tmp_path / "claims.csv"
+        bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with pytest.raises(ValidationError) as caught:
+            read_cycle_csv(claims=bad, transactions=exports["transactions"], activity=exports["activity"])
+        (issue,) = caught.value.issues
+        assert issue.path == "claims.csv:4:outcome"
+        assert "unknown value 'won' in row 2" in issue.message
+
     def test_read_cycle_csv_reports_every_file(self, exports: dict[str, Path], tmp_path: Path) -> None:
         broken = tmp_path / "activity.csv"
         broken.write_text("item_id,workflow\nW1,denials\n", encoding="utf-8")

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from comanaged_rcm.cli import main
+from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.kpi._book import locate_in_csv
 from tests.kpi.conftest import SUBMISSIONS, TRANSACTIONS, WORK_ITEMS
 
 
@@ -93,6 +95,43 @@ class TestKpiCommand:
         assert status == 2
         assert "tx.csv:3:amount" in capsys.readouterr().err
 
+    def test_refused_values_are_reported_with_line_and_column(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Values that parse but the book refuses point at their line too: an unknown type in data
+        row 2 sits on line 6 once a blank line and a row of empty cells (lines 3 and 4) come
+        before it; the first write-off without a reason, data row 5, on line 7; a rule that names
+        no row names the file and column."""
+        path = tmp_path / "tx.csv"
+        write(path, {**TRANSACTIONS, "type": ["charge", "charge", "chrage", *TRANSACTIONS["type"][3:]]})
+        header, *rows = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join([header, rows[0], "", ",,,,,,,,", *rows[1:]]) + "\n", encoding="utf-8")
+        status = main(["kpi", "--transactions", str(path), "--from", "2026-01-01", "--to", "2026-02-01"])
+        err = capsys.readouterr().err
+        assert status == 2
+        assert "unknown value 'chrage' in row 2" in err
+        assert "@ tx.csv:6:type" in err
+        reasons = {**TRANSACTIONS, "write_off_reason": [""] * len(TRANSACTIONS["claim_id"])}
+        status = main(
+            ["kpi", "--transactions", write(path, reasons), "--from", "2026-01-01", "--to", "2026-02-01"]
+        )
+        assert "(row 5) @ tx.csv:7:write_off_reason" in capsys.readouterr().err
+        subs = {**SUBMISSIONS, "seq": [0] * len(SUBMISSIONS["claim_id"])}
+        args = ["--submissions", write(tmp_path / "subs.csv", subs)]
+        status = main(
+            [
+                "kpi",
+                "--transactions",
+                write(path, TRANSACTIONS),
+                *args,
+                "--from",
+                "2026-01-01",
+                "--to",
+                "2026-02-01",
+            ]
+        )
+        assert "@ subs.csv:seq" in capsys.readouterr().err
+
     @pytest.mark.parametrize(
         ("extra", "message"),
         [
@@ -108,3 +147,29 @@ class TestKpiCommand:
         """Bad dates and conventions exit 2 with one line naming the problem."""
         assert main(["kpi", "--transactions", files["transactions"], *extra]) == 2
         assert message in capsys.readouterr().err
+
+
+class TestLocateInCsv:
+    def test_issues_without_a_file_or_column_stay_where_they_are(self, files: dict[str, str]) -> None:
+        """Issues about a table read from no file, or about a whole table, keep their $ paths; a
+        row number past the file's rows falls back to file:column."""
+        error = ValidationError(
+            [
+                Issue("$.ledger.npsr", "range", "must be finite and >= 0 (got -1.0 in row 0; 1 rows)"),
+                Issue("$.transactions", "type", "expected a mapping"),
+                Issue(
+                    "$.transactions.amount", "range", "must be finite and >= 0 (got -1.0 in row 99; 1 rows)"
+                ),
+                Issue(
+                    "$.transactions.amount", "range", "must be finite and >= 0 (got -1.0 in row 1; 1 rows)"
+                ),
+            ]
+        )
+        located = locate_in_csv(error, {"transactions": files["transactions"]})
+        assert [i.path for i in located.issues] == [
+            "$.ledger.npsr",
+            "$.transactions",
+            "tx.csv:amount",
+            "tx.csv:3:amount",
+        ]
+        assert [i.message for i in located.issues] == [i.message for i in error.issues]

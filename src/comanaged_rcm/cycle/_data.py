@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.kpi import Book
-from comanaged_rcm.kpi._book import SCHEMAS, csv_columns
+from comanaged_rcm.kpi._book import SCHEMAS, csv_columns, locate_in_csv
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
 
 if TYPE_CHECKING:
@@ -169,5 +169,9 @@ def read_cycle_csv(
         audits=tables.get("audits"),
         source=f"CSV exports ({os.fspath(claims)}, {os.fspath(transactions)}, {os.fspath(activity)})",
     )
-    data.book()  # validate the tables together before anyone computes on them
+    try:
+        data.book()  # validate the tables together before anyone computes on them
+    except ValidationError as exc:  # values the book refuses: point at the file's line, as for cells
+        files = {"transactions": transactions, "submissions": claims, "work_items": activity}
+        raise locate_in_csv(exc, files) from None
     return data

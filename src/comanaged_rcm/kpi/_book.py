@@ -16,7 +16,10 @@ charge, contractual_adjustment, payment, refund, write_off) @ $.transactions.typ
 from __future__ import annotations
 
 import enum
+import os
+import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, Protocol, cast
 
 import attrs
@@ -24,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm.errors import Issue, ValidationError
-from comanaged_rcm.tables import Column, ColumnKind
+from comanaged_rcm.tables import Column, ColumnKind, data_lines
 
 __all__ = [
     "OUTCOMES",
@@ -713,3 +716,28 @@ class Book:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={self.rows(name)}" for name in SCHEMAS if self.table(name) is not None)
         return f"Book({sizes})"
+
+
+_ROW = re.compile(r"\brow (\d+)\b")
+
+
+def locate_in_csv(error: ValidationError, files: Mapping[str, str | os.PathLike[str]]) -> ValidationError:
+    """A Book's issues about tables read from CSV, pointed at ``file:line:column`` instead.
+
+    ``files`` maps a table (``transactions``) to the CSV it was read from with
+    :func:`~comanaged_rcm.tables.read_csv`. An issue at ``$.table.column`` whose message names a
+    data row ("row 2") moves to that row's line; one naming no row, to ``file:column``.
+    """
+    located = []
+    for issue in error.issues:
+        table, _, column = issue.path.removeprefix("$.").partition(".")
+        if table not in files or not column:
+            located.append(issue)
+            continue
+        path = Path(files[table])
+        row = _ROW.search(issue.message)
+        lines = data_lines(path) if row else []
+        at = int(row.group(1)) if row else len(lines)
+        where = f"{path.name}:{lines[at]}:{column}" if at < len(lines) else f"{path.name}:{column}"
+        located.append(Issue(where, issue.code, issue.message))
+    return ValidationError(located)

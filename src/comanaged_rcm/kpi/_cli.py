@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._api import evaluate
-from comanaged_rcm.kpi._book import Book, csv_columns
+from comanaged_rcm.kpi._book import Book, csv_columns, locate_in_csv
 from comanaged_rcm.periods import Period
 from comanaged_rcm.tables import read_csv
 
@@ -64,12 +64,14 @@ def _run(args: argparse.Namespace) -> int:
         if not sep:
             raise ValidationError.single("--convention", "format", f"expected FAMILY=OPTION (got {choice!r})")
         conventions[family.strip()] = option.strip()
-    tables = {"transactions": _read(args.transactions, "transactions")}
+    files = {"transactions": args.transactions}
     optional = (("submissions", args.submissions), ("work_items", args.work_items), ("ledger", args.ledger))
-    for table, path in optional:
-        if path:
-            tables[table] = _read(path, table)
-    book = Book(**tables)
+    files.update({table: path for table, path in optional if path})
+    tables = {table: _read(path, table) for table, path in files.items()}
+    try:
+        book = Book(**tables)
+    except ValidationError as exc:  # values the book refuses: point at the file's line, as for cells
+        raise locate_in_csv(exc, files) from None
     by = [d.strip() for d in args.by.split(",") if d.strip()]
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] or None
     card = evaluate(book, Period(start, end), as_of=as_of, by=by, conventions=conventions, metrics=metrics)
