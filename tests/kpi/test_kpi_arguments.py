@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+import numpy as np
 import pytest
 
 from comanaged_rcm.errors import ConventionError, Issue, ValidationError
@@ -29,6 +30,7 @@ from comanaged_rcm.kpi import (
     unregister,
 )
 from comanaged_rcm.periods import Cadence
+from comanaged_rcm.serialize import from_dict, to_dict
 from tests.kpi.conftest import JANUARY
 
 D = datetime.date
@@ -100,7 +102,7 @@ class TestDefinitionFields:
             ({"scale": True}, "$.scale", "'scale' must be a finite number (got True)"),
             ({"scale": float("inf")}, "$.scale", "'scale' must be a finite number (got inf)"),
             ({"scale": float("nan")}, "$.scale", "'scale' must be a finite number (got nan)"),
-            ({"scale": -1}, "$.scale", "'scale' must be > 0 (got -1)"),
+            ({"scale": -1}, "$.scale", "'scale' must be > 0 (got -1.0)"),
         ],
     )
     def test_wrong_types_are_validation_errors(self, changes: dict[str, Any], path: str, phrase: str) -> None:
@@ -116,6 +118,16 @@ class TestDefinitionFields:
         )
         assert changed.scale == 100
         assert changed.drives[0].kind is EdgeKind.INFLUENCES
+
+    @pytest.mark.parametrize(
+        "scale", [100, np.int64(100), np.float32(100.0)], ids=["int", "int64", "float32"]
+    )
+    def test_numeric_scales_become_floats(self, scale: Any) -> None:
+        """Any real number, numpy's included, is stored as a float, so the definition serializes."""
+        changed = attrs.evolve(GOOD, scale=scale)
+        assert type(changed.scale) is float
+        assert changed.scale == 100.0
+        assert from_dict(to_dict(changed), KPIDefinition) == changed
 
     @pytest.mark.parametrize(
         ("build", "path", "phrase"),

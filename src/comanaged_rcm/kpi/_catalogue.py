@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import math
+import numbers
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -139,6 +140,13 @@ def _edges(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _tuple_of(attribute, value, Edge, "an Edge, like Edge('days_in_ar')")
 
 
+def _as_float(value: object) -> object:
+    """A real number (a numpy one too) as a float; anything else as it is, for the validator."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return value
+    return float(value)
+
+
 def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValidationError.single(
@@ -197,7 +205,7 @@ class KPIDefinition:
     formula: str = attrs.field(validator=_TEXT)
     numerator: tuple[str, ...] = attrs.field(validator=_measures)
     denominator: tuple[str, ...] = attrs.field(default=(), validator=_measures)
-    scale: float = attrs.field(default=1.0, validator=_positive)
+    scale: float = attrs.field(default=1.0, converter=_as_float, validator=_positive)
     conventions: tuple[str, ...] = attrs.field(default=(), validator=_families)
     drives: tuple[Edge, ...] = attrs.field(default=(), validator=_edges)
     source: str = attrs.field(default="", validator=_TEXT)
