@@ -179,6 +179,19 @@ class TestUserKPIs:
             register(kpi("closed_outcome", Tier.OUTCOME, numerator=("items_closed",)))
         assert caught.value.issues[0].code == "KPI-004"
 
+    def test_an_outcome_mixing_money_and_activity_is_refused(self) -> None:
+        """An outcome that divides cash by items closed still reads activity: refused (KPI-004),
+        while the same ratio registered as an activity KPI is accepted."""
+        with pytest.raises(ValidationError) as caught:
+            register(kpi("cash_per_item", Tier.OUTCOME, numerator=("cash",), denominator=("items_closed",)))
+        assert caught.value.issues[0].code == "KPI-004"
+        assert "cash_per_item" not in {k.id for k in catalogue()}
+        register(kpi("cash_per_item", Tier.ACTIVITY, numerator=("cash",), denominator=("items_closed",)))
+        try:
+            assert "cash_per_item" in {k.id for k in catalogue()}
+        finally:
+            unregister("cash_per_item")
+
     def test_unregister_guards(self) -> None:
         """Built-ins and KPIs others drive into cannot be removed."""
         with pytest.raises(ValidationError, match="not a registered"):

@@ -430,8 +430,8 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
     """Check that KPI definitions form a valid hierarchy; return every finding.
 
     Rules: ``KPI-001`` duplicate id; ``KPI-002`` an edge to an unknown KPI; ``KPI-003`` an edge
-    that points down a tier (toward activity); ``KPI-004`` an activity-only KPI (all its
-    measures from work items) ranked as an outcome; ``KPI-005`` a ``decomposes`` edge whose
+    that points down a tier (toward activity); ``KPI-004`` an outcome that reads any activity
+    measure (from work items: outcomes are money results, effort only explains them); ``KPI-005`` a ``decomposes`` edge whose
     children do not add up to the parent over the same denominator; ``KPI-006`` a cycle;
     ``KPI-007`` (warning) a driver that drives nothing.
 
@@ -463,10 +463,13 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
     position = {k.id: i for i, k in enumerate(definitions)}
     for kpi in by_id.values():
         where = f"$[{position[kpi.id]}]"
-        if kpi.tier is Tier.OUTCOME and kpi.tables == {"work_items"}:
+        if kpi.tier is Tier.OUTCOME and "work_items" in kpi.tables:
             findings.append(
                 Finding(
-                    "KPI-004", Severity.ERROR, where, f"{kpi.id!r} counts activity; it cannot be an outcome"
+                    "KPI-004",
+                    Severity.ERROR,
+                    where,
+                    f"{kpi.id!r} reads activity (work-item measures); it cannot be an outcome",
                 )
             )
         if kpi.tier is Tier.DRIVER and not kpi.drives:
