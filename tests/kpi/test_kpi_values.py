@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 
+import numpy as np
 import pytest
 
 from comanaged_rcm.errors import ConventionError
@@ -397,3 +398,56 @@ class TestLedger:
         merged = measures(Book(ledger=odd), JANUARY) + measures(Book(ledger=even), JANUARY)
         for name in ("net_ar", "ledger_dnfb", "average_daily_npsr", "npsr", "ledger_bad_debt"):
             assert merged.totals[name] == pytest.approx(whole.totals[name]), name
+
+
+class TestErasAndPrecision:
+    def test_missing_dates_stay_after_every_boundary_before_1970(self) -> None:
+        """December 1969: an unbilled charge (no bill date) is DNFB 100, and an item never closed is
+        backlog 1; missing dates must not be read as the earliest day when boundaries precede the
+        epoch (day numbers below zero)."""
+        tx = Book(
+            transactions={
+                "claim_id": ["C1", "C2"],
+                "payer": ["A"] * 2,
+                "service_date": ["1969-12-10", "1970-03-01"],
+                "posting_date": ["1969-12-10", "1970-03-01"],
+                "type": ["charge"] * 2,
+                "amount": [100.0, 40.0],
+                "billed_date": [None, None],
+            }
+        )
+        assert measures(tx, Period.month(1969, 12)).totals["dnfb"].tolist() == [100.0]
+        items = Book(
+            work_items={
+                "item_id": ["a"],
+                "workflow": ["w"],
+                "team": ["t"],
+                "opened": ["1969-12-05"],
+                "closed": [None],
+                "touches": [1],
+                "escalated": [False],
+            }
+        )
+        assert measures(items, Period.month(1969, 12)).totals["backlog"].tolist() == [1.0]
+
+    @pytest.mark.skipif(
+        np.finfo(np.longdouble).nmant <= np.finfo(np.float64).nmant,
+        reason="this platform's long double is a float64: running totals keep float64 rounding",
+    )
+    def test_a_long_history_does_not_leak_into_a_period_that_cancels(self) -> None:
+        """1e11 of charges in 2020, then in January 2026 a 0.1 charge fully adjusted and a 5.0
+        payment: January's net charges are 0 and the collection rate undefined, not 8e7 % from
+        the history's float64 rounding (about 1.5e-5) left in a difference of running totals."""
+        book = Book(
+            transactions={
+                "claim_id": ["H", "X", "X", "X"],
+                "payer": ["A"] * 4,
+                "service_date": ["2020-01-01", *["2026-01-05"] * 3],
+                "posting_date": ["2020-01-01", *["2026-01-06"] * 3],
+                "type": ["charge", "charge", "contractual_adjustment", "payment"],
+                "amount": [1e11, 0.1, 0.1, 5.0],
+            }
+        )
+        result = evaluate(book, JANUARY, metrics=["net_collection_rate"]).result("net_collection_rate")
+        assert result.value is None
+        assert "zero denominator" in result.reason

@@ -22,7 +22,7 @@ import datetime
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import attrs
 import numpy as np
@@ -214,6 +214,10 @@ class MeasureSet:
 # --------------------------------------------------------------------------------------------- bins
 
 
+_NAT = np.iinfo(np.int64).min
+"""``NaT`` as an int64 day number."""
+
+
 class _Edges:
     """Sorted boundary dates; ``bins(dates)`` numbers rows so cumulative cell ``j`` is ``date < edge j``."""
 
@@ -231,10 +235,10 @@ class _Edges:
         low, high = self.edges[0].astype(np.int64), self.edges[-1].astype(np.int64)
         days = np.arange(low - 1, high + 1, dtype=np.int64).astype("datetime64[D]")
         table = np.searchsorted(self.edges, days, side="right").astype(np.intp)
-        # NaT is the smallest int64; subtracting wraps it to a huge positive offset, which the
-        # clip sends to the last table cell: after every edge, as NaT must be.
-        offset = dates.view(np.int64) - (low - 1)
+        day = dates.view(np.int64)
+        offset = day - (low - 1)
         np.clip(offset, 0, len(table) - 1, out=offset)
+        offset[day == _NAT] = len(table) - 1  # NaT is after every edge, whatever the edges' era
         binned: npt.NDArray[np.intp] = table[offset]
         return binned
 
@@ -259,7 +263,10 @@ def _cube(
 ) -> list[Array]:
     """Cumulative ``(bins..., slices, kinds)`` sums of each weight (``None`` counts rows).
 
-    ``size`` is the number of bins of every date axis, or one number per axis.
+    ``size`` is the number of bins of every date axis, or one number per axis. The sums run in
+    ``np.longdouble`` (80-bit on x86): a flow is a difference of two running totals that both
+    hold everything dated before the first boundary, and in float64 that history's rounding
+    (about 1e-16 of it) would show in the flow. Callers turn the measures back to float64.
     """
     sizes = [size] * len(axes) if isinstance(size, int) else list(size)
     code = np.zeros(len(kind), dtype=np.int64)
@@ -274,10 +281,10 @@ def _cube(
     length = int(np.prod(shape))
     cubes = []
     for weight in weights:
-        cube = np.bincount(code, weights=weight, minlength=length).astype(np.float64).reshape(shape)
+        cube = np.bincount(code, weights=weight, minlength=length).astype(np.longdouble).reshape(shape)
         for dimension in range(len(axes)):
             np.cumsum(cube, axis=dimension, out=cube)
-        cubes.append(cube)
+        cubes.append(cast("Array", cube))  # longdouble until compute_measures makes it float64
     return cubes
 
 
@@ -290,9 +297,6 @@ _DENSE_CELLS = 1 << 26
 _COMPRESS_AT = 1 << 40
 """A partial group key past this many cells is renumbered by its distinct values before the next
 column is folded in, so the key never overflows int64."""
-
-_NAT = np.iinfo(np.int64).min
-"""``NaT`` as an int64 day number."""
 
 ROW_COUNT = "rows"
 """The weight name under which a rollup keeps its row count per group."""
@@ -1154,6 +1158,7 @@ def compute_measures(
             values, gaps = _transactions(prepared.rollups[table], own, rows)
         else:
             values, gaps = _COMPUTE[table](prepared.rollups[table], own)
+        values = {name: array.astype(np.float64) for name, array in values.items()}
         if is_sliced:
             sliced.update(values)
             totals.update({name: array.sum(axis=1) for name, array in values.items()})
