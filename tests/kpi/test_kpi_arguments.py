@@ -29,7 +29,7 @@ from comanaged_rcm.kpi import (
     trend,
     unregister,
 )
-from comanaged_rcm.periods import Cadence
+from comanaged_rcm.periods import Cadence, Period
 from comanaged_rcm.serialize import from_dict, to_dict
 from tests.kpi.conftest import JANUARY
 
@@ -283,6 +283,22 @@ class TestMetricsArgument:
         result = trend(book, WEEKS, metrics=(m for m in ["backlog", "items_closed"]))
         assert [k.id for k in result.whole.metrics] == ["items_closed", "backlog"]
         assert len(result.values("backlog")) == len(WEEKS)
+
+
+class TestEdgesOfTheCalendarAndNumbers:
+    def test_a_period_too_close_to_year_one_is_refused(self, book: Book) -> None:
+        """The engine looks back up to 91 days from a period: one starting before 0001-04-02 is a
+        ValidationError, not a bare date error from deep inside."""
+        early = Period(datetime.date(1, 1, 1), datetime.date(1, 2, 1))
+        found = issue(lambda: evaluate(book, early))
+        assert (found.path, found.code) == ("$.period", "range")
+        assert "0001-04-02" in found.message
+        evaluate(book, Period(datetime.date(1, 4, 2), datetime.date(1, 5, 1)))  # the earliest start works
+
+    def test_a_scale_beyond_float_is_refused(self) -> None:
+        """An integer scale too large for a float is refused as not finite."""
+        found = issue(lambda: attrs.evolve(GOOD, scale=10**400))
+        assert (found.path, found.code) == ("$.scale", "type")
 
 
 class TestPeriodsAndAsOf:

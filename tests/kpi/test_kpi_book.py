@@ -117,6 +117,25 @@ class TestBookValidation:
         subs = {**SUBMISSIONS, "denied_charges": [1e9] * 9}
         assert issues(submissions=subs) == [("$.submissions.denied_charges", "range")]
 
+    def test_bytes_that_are_not_ascii_are_refused(self) -> None:
+        """Bytes text is decoded as ASCII; other bytes are a type issue at the column."""
+        payers = np.array([b"\xff"] + [b"A"] * 13)
+        assert issues(transactions=tx(payer=payers)) == [("$.transactions.payer", "type")]
+        book = Book(transactions=tx(payer=np.array([b"A"] * 14)))
+        assert book.codes("transactions", "payer")[0].tolist() == ["A"]
+
+    def test_codes_of_an_unknown_table_or_column(self) -> None:
+        """Book.codes names what it does not have instead of a KeyError."""
+        book = Book(transactions=TRANSACTIONS)
+        for table, column, path in (
+            ("transactions", "nope", "$.transactions.nope"),
+            ("ledger", "month", "$.ledger"),
+            ("orders", "x", "$.orders"),
+        ):
+            with pytest.raises(ValidationError) as caught:
+                book.codes(table, column)
+            assert caught.value.issues[0].path == path
+
     def test_extra_columns_pass_through_as_text(self) -> None:
         """A location column is kept as text and can slice."""
         book = Book(transactions=tx(location=["north"] * 7 + ["south"] * 7))

@@ -152,7 +152,8 @@ class TestKpiCommand:
 class TestLocateInCsv:
     def test_issues_without_a_file_or_column_stay_where_they_are(self, files: dict[str, str]) -> None:
         """Issues about a table read from no file, or about a whole table, keep their $ paths; a
-        row number past the file's rows falls back to file:column."""
+        row number past the file's rows falls back to file:column; the row is the last "row N" of
+        the message (a quoted value may hold one too)."""
         error = ValidationError(
             [
                 Issue("$.ledger.npsr", "range", "must be finite and >= 0 (got -1.0 in row 0; 1 rows)"),
@@ -165,11 +166,15 @@ class TestLocateInCsv:
                 ),
             ]
         )
+        error = ValidationError(
+            [*error.issues, Issue("$.transactions.type", "value", "unknown value 'row 9' in row 0")]
+        )
         located = locate_in_csv(error, {"transactions": files["transactions"]})
         assert [i.path for i in located.issues] == [
             "$.ledger.npsr",
             "$.transactions",
             "tx.csv:amount",
             "tx.csv:3:amount",
+            "tx.csv:2:type",
         ]
         assert [i.message for i in located.issues] == [i.message for i in error.issues]

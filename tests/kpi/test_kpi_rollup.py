@@ -236,6 +236,18 @@ class TestCache:
         assert gone() is None
         assert len(_engine._PREPARED) == before - 1
 
+    def test_a_dimension_that_is_text_in_one_table_and_dates_in_another(self) -> None:
+        """Slicing by a column that is text in the transactions and dates in the ledger compares
+        them as text: the slices are each table's values, side by side."""
+        book = Book(
+            transactions={**TRANSACTIONS, "month": ["2026-01"] * len(TRANSACTIONS["claim_id"])},
+            ledger={"month": ["2026-01-01"], "npsr": [2500.0]},
+        )
+        found = measures(book, JANUARY, by=["month"])
+        assert found.slices == (("2026-01",), ("2026-01-01",))
+        assert found.sliced["npsr"].tolist() == [[0.0, 2500.0]]
+        assert found.sliced["gross_charges"].tolist() == [[1700.0, 0.0]]
+
     def test_a_table_without_the_dimension_is_rolled_up_in_total(self) -> None:
         """Sliced by workflow, only work items have the column: the other tables are rolled up under
         one slice and reported unsliced."""

@@ -197,6 +197,14 @@ def _convert(
                 issues.append(Issue(path, "type", f"expected text (got {array[bad[0]]!r} in row {bad[0]})"))
                 return None
             text = np.array(["" if v is None else v for v in array.tolist()], dtype=str)
+        if kind == "S":  # bytes: numpy decodes them as ASCII
+            try:
+                text = array.astype(str)
+            except UnicodeDecodeError as exc:
+                issues.append(
+                    Issue(path, "type", f"expected text (got bytes that are not ASCII: {exc.reason})")
+                )
+                return None
         return _check_text(path, field, _own_text(text, array, raw), issues, codes)
     if field.kind is FieldKind.FLAG:
         if kind != "b":
@@ -692,8 +700,12 @@ class Book:
         """
         key = (table, column)
         if key not in self._codes:
-            columns = self.table(table)
-            assert columns is not None  # noqa: S101 - callers check the table exists
+            columns = self.table(table) if table in SCHEMAS else None
+            if columns is None or column not in columns:
+                where = f"$.{table}" if columns is None else f"$.{table}.{column}"
+                raise ValidationError.single(
+                    where, "unknown", f"the book has no column {column!r} in {table!r}"
+                )
             values = columns[column]
             self._codes[key] = _frozen(*(_factorize(values) if values.dtype.kind == "U" else _exact(values)))
         return self._codes[key]
@@ -735,9 +747,10 @@ def locate_in_csv(error: ValidationError, files: Mapping[str, str | os.PathLike[
             located.append(issue)
             continue
         path = Path(files[table])
-        row = _ROW.search(issue.message)
+        rows = _ROW.findall(issue.message)  # the last: a quoted value may hold "row 2" too
+        row = rows[-1] if rows else None
         lines = data_lines(path) if row else []
-        at = int(row.group(1)) if row else len(lines)
+        at = int(row) if row else len(lines)
         where = f"{path.name}:{lines[at]}:{column}" if at < len(lines) else f"{path.name}:{column}"
         located.append(Issue(where, issue.code, issue.message))
     return ValidationError(located)

@@ -144,7 +144,10 @@ def _as_float(value: object) -> object:
     """A real number (a numpy one too) as a float; anything else as it is, for the validator."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return value
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float64: infinite, which the validator refuses
+        return math.inf
 
 
 def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -431,8 +434,9 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
 
     Rules: ``KPI-001`` duplicate id; ``KPI-002`` an edge to an unknown KPI; ``KPI-003`` an edge
     that points down a tier (toward activity); ``KPI-004`` an outcome that reads any activity
-    measure (from work items: outcomes are money results, effort only explains them); ``KPI-005`` a ``decomposes`` edge whose
-    children do not add up to the parent over the same denominator; ``KPI-006`` a cycle;
+    measure (from work items: outcomes are money results, effort only explains them);
+    ``KPI-005`` a ``decomposes`` edge whose children do not add up to the parent over the same
+    denominator; ``KPI-006`` a cycle;
     ``KPI-007`` (warning) a driver that drives nothing.
 
     Examples:

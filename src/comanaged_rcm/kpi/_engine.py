@@ -455,19 +455,21 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
             "$.by", "unknown", f"no table of the book has every column of {list(by)}"
         )
     combined: dict[str, npt.NDArray[np.int64]] = {}
-    values = [np.unique(np.concatenate([book.codes(t, dim)[0] for t in sliceable])) for dim in by]
+    # as text: a dimension may be text in one table and dates in another, and labels are text
+    values = [np.unique(np.concatenate([book.codes(t, dim)[0].astype(str) for t in sliceable])) for dim in by]
     if len(by) == 1:  # every value is some row's: the slices are the values, no pass to find them
         one: dict[str, npt.NDArray[np.intp]] = {}
         for table in sliceable:
             own, inverse = book.codes(table, by[0])
-            one[table] = inverse if len(own) == len(values[0]) else np.searchsorted(values[0], own)[inverse]
+            same = own.dtype.kind == "U" and len(own) == len(values[0])  # then own is values[0]
+            one[table] = inverse if same else np.searchsorted(values[0], own.astype(str))[inverse]
         return _Slicing(tuple((str(v),) for v in values[0].tolist()), one)
     sizes = [len(v) for v in values]
     for table in sliceable:
         parts = []
         for dim, uniques in zip(by, values, strict=True):
             own, inverse = book.codes(table, dim)
-            parts.append(np.searchsorted(uniques, own)[inverse])
+            parts.append(np.searchsorted(uniques, own.astype(str))[inverse])
         combined[table] = (
             np.ravel_multi_index(parts, sizes).astype(np.int64) if parts else np.zeros(0, np.int64)
         )
@@ -1049,6 +1051,9 @@ for _measure, _table in _TABLE_OF.items():
     _MEASURES_OF.setdefault(_table, ())
     _MEASURES_OF[_table] += (_measure,)
 
+EARLIEST_START = datetime.date(1, 4, 2)
+"""The earliest period start: windows and aging look back up to 91 days, and year 1 is the first."""
+
 _PER_CLAIM = {("credit_balances", "excluded"), ("aging_anchor", "bill_date"), ("aging_scope", "billed_ar")}
 
 _TABLES = ("transactions", "submissions", "work_items", "ledger")
@@ -1135,6 +1140,14 @@ def compute_measures(
             is used exactly when a convention needs it.
     """
     by = tuple(by)
+    for i, period in enumerate(periods):
+        if period.start < EARLIEST_START:
+            raise ValidationError.single(
+                f"$.periods[{i}]" if len(periods) > 1 else "$.period",
+                "range",
+                f"periods must start on or after {EARLIEST_START} (the engine looks back up to 3 months "
+                f"from a period; got {period})",
+            )
     prepared = _prepared(book, by)
     n = len(prepared.labels)
     request = _Request(tuple(periods), tuple(as_of), conventions, n)
