@@ -136,6 +136,16 @@ class TestBookValidation:
                 book.codes(table, column)
             assert caught.value.issues[0].path == path
 
+    def test_tables_cannot_be_changed_after_validation(self) -> None:
+        """A Book's tables are read-only mappings of read-only arrays: neither a column nor a cell
+        can be replaced, so what the engine keeps from the book stays true."""
+        book = Book(transactions=TRANSACTIONS)
+        assert book.transactions is not None
+        with pytest.raises(TypeError):
+            book.transactions["amount"] = np.zeros(14)  # type: ignore[index]
+        with pytest.raises(ValueError, match="read-only"):
+            book.transactions["amount"][0] = 5.0
+
     def test_extra_columns_pass_through_as_text(self) -> None:
         """A location column is kept as text and can slice."""
         book = Book(transactions=tx(location=["north"] * 7 + ["south"] * 7))

@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol, cast
 
 import attrs
@@ -40,6 +41,8 @@ __all__ = [
 ]
 
 Columns = dict[str, npt.NDArray[Any]]
+BookTable = Mapping[str, npt.NDArray[Any]]
+"""A table of a Book: column name to a read-only 1-D array, in a read-only mapping."""
 Codes = tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]
 """A column's sorted distinct values and each row's index into them, as ``np.unique`` gives them."""
 
@@ -654,10 +657,10 @@ class Book:
         ValidationError: Every problem found, each naming ``$.table.column``.
     """
 
-    transactions: Columns | None
-    submissions: Columns | None
-    work_items: Columns | None
-    ledger: Columns | None
+    transactions: BookTable | None
+    submissions: BookTable | None
+    work_items: BookTable | None
+    ledger: BookTable | None
     _codes: dict[tuple[str, str], Codes] = attrs.field(repr=False, alias="_codes")
 
     def __init__(
@@ -685,7 +688,10 @@ class Book:
             for table, found in coded.items()
             for column, pair in found.items()
         }
-        self.__attrs_init__(**tables, _codes=codes)
+        frozen = {
+            name: None if columns is None else MappingProxyType(columns) for name, columns in tables.items()
+        }
+        self.__attrs_init__(**frozen, _codes=codes)
 
     def codes(self, table: str, column: str) -> Codes:
         """Sorted distinct values of a column and each row's index into them (computed once).
@@ -710,9 +716,9 @@ class Book:
             self._codes[key] = _frozen(*(_factorize(values) if values.dtype.kind == "U" else _exact(values)))
         return self._codes[key]
 
-    def table(self, name: str) -> Columns | None:
+    def table(self, name: str) -> BookTable | None:
         """The validated columns of one table, or ``None`` when it was not given."""
-        tables: dict[str, Columns | None] = {
+        tables: dict[str, BookTable | None] = {
             "transactions": self.transactions,
             "submissions": self.submissions,
             "work_items": self.work_items,
