@@ -111,6 +111,17 @@ class TestBookValidation:
             assert f"got {bad!r} in row 3" in issue.message
         mixed = np.array([datetime.date(2026, 1, 5), "2026-01"] + [None] * 12, dtype=object)
         assert issues(transactions=tx(billed_date=mixed)) == [("$.transactions.billed_date", "type")]
+        numbers = np.array([20260105] + [None] * 13, dtype=object)  # not a count of days since 1970
+        assert issues(transactions=tx(billed_date=numbers)) == [("$.transactions.billed_date", "type")]
+        objects = np.array(
+            [datetime.date(2026, 1, 5), np.datetime64("2026-01-06")] + [None] * 12, dtype=object
+        )
+        book = Book(transactions=tx(billed_date=objects))
+        assert book.transactions is not None
+        assert book.transactions["billed_date"][:2].tolist() == [
+            datetime.date(2026, 1, 5),
+            datetime.date(2026, 1, 6),
+        ]
 
     def test_denied_charges_within_charges(self) -> None:
         """Denied dollars cannot exceed the charges billed, as denied lines cannot exceed lines."""

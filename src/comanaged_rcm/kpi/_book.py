@@ -15,6 +15,7 @@ charge, contractual_adjustment, payment, refund, write_off) @ $.transactions.typ
 
 from __future__ import annotations
 
+import datetime
 import enum
 import os
 import re
@@ -249,6 +250,16 @@ def _convert_date(
     if array.dtype.kind == "M":
         converted = array.astype("datetime64[D]")
     elif array.dtype.kind in "USO":
+        if array.dtype.kind == "O":  # numpy would read a number as a count of days since 1970
+            odd = [
+                i
+                for i, v in enumerate(array.tolist())
+                if not (v is None or isinstance(v, str | datetime.date | np.datetime64))
+            ]
+            if odd:
+                got = array[odd[0]]
+                issues.append(Issue(path, "type", f"expected dates (got {got!r} in row {odd[0]})"))
+                return None
         partial = _partial_date(array)
         if partial is not None:  # numpy would read "2026-01" as 2026-01-01 and drop a time of day
             issues.append(
