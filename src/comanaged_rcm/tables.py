@@ -246,9 +246,10 @@ def _convert_fast(column: Column, text: npt.NDArray[np.str_]) -> npt.NDArray[Any
 
 def _plain_numbers(text: npt.NDArray[np.str_]) -> bool:
     # digits, one optional leading minus and one optional point: what numpy and float() agree on
-    stripped = np.char.lstrip(text, "-")
-    bare = np.char.replace(stripped, ".", "", count=1)
-    return bool(np.char.isdigit(bare).all()) if len(text) else True
+    if not len(text):  # np.char.replace fails on an empty array
+        return True
+    bare = np.char.replace(np.char.lstrip(text, "-"), ".", "", count=1)
+    return bool(np.char.isdigit(bare).all())
 
 
 def _plain_integers(text: npt.NDArray[np.str_]) -> bool:

@@ -108,6 +108,7 @@ class TestFastPathAgrees:
     @example(values=["9" * 400], kind=ColumnKind.NUMBER, nullable=False)  # beyond float64
     @example(values=["0000-01-01"], kind=ColumnKind.DATE, nullable=False)  # year 0: numpy only
     @example(values=[""], kind=ColumnKind.DATE, nullable=True)  # nothing but empty cells
+    @example(values=[""], kind=ColumnKind.NUMBER, nullable=True)  # the same for numbers
     @example(values=["0 "], kind=ColumnKind.TEXT, nullable=False)  # stripping narrows the widest cell
     def test_same_values_and_issues_as_cell_by_cell(
         self, values: list[str], kind: ColumnKind, nullable: bool
