@@ -377,19 +377,18 @@ def _rollup(
 ) -> _Rollup:
     """Group rows by every date column's day, slice and kind; ``None`` weights count rows.
 
-    One int64 key per row numbers the cells of (days..., slice, kind). When the cells are few, each
-    weight is summed straight into a dense array of cells and the cells are decoded from their
-    numbers; otherwise the keys are sorted and each group's dates, slice and kind are read off its
-    first row.
+    ``days`` holds one date column at least. One int64 key per row numbers the cells of (days...,
+    slice, kind). When the cells are few, each weight is summed straight into a dense array of
+    cells and the cells are decoded from their numbers; otherwise the keys are sorted and each
+    group's dates, slice and kind are read off its first row.
     """
     rows = len(kind)
-    axes: list[_Axis] = []
-    for column in days:
-        base = axes[0] if axes and not axes[0].nat else None
-        axes.append(_axis(column, None if base is None else days[0].view(np.int64)))
+    axes = [_axis(days[0])]
+    first = None if axes[0].nat else days[0].view(np.int64)
+    axes += [_axis(column, first) for column in days[1:]]
     sizes = [axis.size for axis in axes] + [max(n_slices, 1), max(n_kinds, 1)]
     parts = [axis.codes for axis in axes] + [slices, kind]
-    key = axes[0].codes if axes else parts[0].astype(np.int64)  # the codes are new: folded in place
+    key = axes[0].codes  # new codes: the key is folded into them in place
     space, renumbered = sizes[0], False
     for part, size in zip(parts[1:], sizes[1:], strict=True):
         if space * size > _COMPRESS_AT:
@@ -555,11 +554,8 @@ def _transaction_kind(book: Book) -> npt.NDArray[np.intp]:
     """Each row's kind: its type, write-offs by reason, late charges and payments at service apart."""
     columns = book.transactions
     assert columns is not None  # noqa: S101 - the caller checks
-    kind = _coded(book, "transactions", "type", _K, -1)
-    if "write_off_reason" in columns:
-        reason = _coded(book, "transactions", "write_off_reason", _REASON_KINDS, -1)
-        np.copyto(kind, reason, where=kind == _K["write_off"])
-    return _split_kinds(kind, columns["posting_date"], columns["service_date"])
+    code, kind_of_code = _type_and_reason(book)
+    return _split_kinds(kind_of_code[code], columns["posting_date"], columns["service_date"])
 
 
 def _type_and_reason(book: Book) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
@@ -1027,19 +1023,20 @@ def _ledger(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict
     }
     if "npsr" in missing:
         missing["average_daily_npsr"] = missing["npsr"]
-    wanted = [(column, measure) for column, measure in _LEDGER_BALANCES.items() if column in cube_of]
-    if "npsr" in cube_of:
-        wanted.append(("npsr", "average_daily_npsr"))
-    for column, measure in wanted:
+    # (column, measure, months before as-of, per day): a balance is its one month before as-of
+    at_as_of = [(column, measure, 1, False) for column, measure in _LEDGER_BALANCES.items()]
+    at_as_of.append(("npsr", "average_daily_npsr", 3, True))
+    for column, measure, months, per_day in at_as_of:
+        if column not in cube_of:
+            continue
         if not month_ends:
             missing[measure] = "ledger balances are month-end: needs as-of dates on the first of a month"
             continue
-        back = 3 if measure == "average_daily_npsr" else 1
         values = []
         for a in request.as_of:
-            start = a - relativedelta(months=back)
+            start = a - relativedelta(months=months)
             value = _flow(cube_of[column], edges, start, a)[:, 0]
-            values.append(value / (a - start).days if back == 3 else value)
+            values.append(value / (a - start).days if per_day else value)
         out[measure] = np.stack(values)
     return out, missing
 
