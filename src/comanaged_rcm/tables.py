@@ -36,7 +36,7 @@ import numpy.typing as npt
 
 from comanaged_rcm.errors import Issue, ValidationError
 
-__all__ = ["Column", "ColumnKind", "data_lines", "read_csv"]
+__all__ = ["Column", "ColumnKind", "data_lines", "narrowest", "read_csv"]
 
 _MAX_ISSUES = 50
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
@@ -139,6 +139,20 @@ def read_csv(
     return _read(source, columns, name or "<csv>")
 
 
+def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
+    """Non-empty native unicode ``text`` in a dtype only as wide as its longest string.
+
+    A new array when the dtype is wider than needed (every later pass over it is shorter), else
+    ``text`` itself.
+
+    >>> narrowest(np.array(["ab", "c"], dtype="<U9")).dtype
+    dtype('<U2')
+    """
+    if text.view(np.uint32).reshape(text.size, -1)[:, -1].any():  # the last character is used
+        return text
+    return text.astype(f"<U{max(int(np.char.str_len(text).max()), 1)}")
+
+
 def data_lines(source: str | Path) -> list[int]:
     """The line of each data row of a CSV, numbered as :func:`read_csv` numbers them.
 
@@ -216,11 +230,8 @@ def _convert_fast(column: Column, text: npt.NDArray[np.str_]) -> npt.NDArray[Any
     empty = text == ""
     if empty.any() and not (column.nullable and (column.kind is ColumnKind.TEXT or column.kind in _EMPTY)):
         return None
-    if column.kind is ColumnKind.TEXT:
-        if text.view(np.uint32).reshape(len(text), -1)[:, -1].any():
-            return text
-        # stripping left every cell narrower than the array: as wide as the longest, as the parser makes it
-        return text.astype(f"<U{max(1, int(np.char.str_len(text).max()))}")
+    if column.kind is ColumnKind.TEXT:  # as wide as the longest stripped cell, as the parser makes it
+        return narrowest(text)
     filled = text[~empty]
     if not _PLAIN[column.kind](filled):
         return None

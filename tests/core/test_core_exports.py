@@ -21,7 +21,7 @@ EXPECTED = {
     "comanaged_rcm.findings": ["Finding", "Severity", "errors_only", "raise_for_findings"],
     "comanaged_rcm.serialize": ["converter", "from_dict", "from_json", "to_dict", "to_json"],
     "comanaged_rcm.periods": ["Cadence", "Frequency", "Period", "Weekday", "relativedelta"],
-    "comanaged_rcm.tables": ["Column", "ColumnKind", "data_lines", "read_csv"],
+    "comanaged_rcm.tables": ["Column", "ColumnKind", "data_lines", "narrowest", "read_csv"],
     "comanaged_rcm.cli": ["CommandError", "build_parser", "main"],
     "comanaged_rcm.cycle": [
         "AUDIT_COLUMNS",

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm.errors import Issue, ValidationError
-from comanaged_rcm.tables import Column, ColumnKind, data_lines
+from comanaged_rcm.tables import Column, ColumnKind, data_lines, narrowest
 
 __all__ = [
     "OUTCOMES",
@@ -234,12 +234,23 @@ def _convert(
     return converted
 
 
-def _partial_date(array: npt.NDArray[Any]) -> int | None:
-    """The first row whose text is neither empty nor ten characters long (YYYY-MM-DD), if any."""
+def _odd_date(array: npt.NDArray[Any]) -> int | None:
+    """The first cell that is neither empty, nor YYYY-MM-DD text, nor a date object, if any.
+
+    numpy would read "2026-01" as 2026-01-01, drop a time of day, and take a number for days
+    since 1970.
+    """
     if array.dtype.kind == "O":
-        lengths = np.array([len(v) if isinstance(v, str) and v else 10 for v in array.tolist()])
-    else:
-        lengths = np.char.str_len(array)
+        dates = str | datetime.date | np.datetime64
+        return next(
+            (
+                i
+                for i, v in enumerate(array.tolist())
+                if not (v is None or isinstance(v, dates)) or (isinstance(v, str) and len(v) not in (0, 10))
+            ),
+            None,
+        )
+    lengths = np.char.str_len(array)
     bad = np.flatnonzero((lengths != 10) & (lengths != 0))
     return int(bad[0]) if bad.size else None
 
@@ -250,24 +261,12 @@ def _convert_date(
     if array.dtype.kind == "M":
         converted = array.astype("datetime64[D]")
     elif array.dtype.kind in "USO":
-        if array.dtype.kind == "O":  # numpy would read a number as a count of days since 1970
-            odd = [
-                i
-                for i, v in enumerate(array.tolist())
-                if not (v is None or isinstance(v, str | datetime.date | np.datetime64))
-            ]
-            if odd:
-                got = array[odd[0]]
-                issues.append(Issue(path, "type", f"expected dates (got {got!r} in row {odd[0]})"))
-                return None
-        partial = _partial_date(array)
-        if partial is not None:  # numpy would read "2026-01" as 2026-01-01 and drop a time of day
+        odd = _odd_date(array)
+        if odd is not None:
+            got = array[odd]
+            shown = repr(str(got)) if isinstance(got, str) else repr(got)
             issues.append(
-                Issue(
-                    path,
-                    "type",
-                    f"expected ISO dates like 2026-01-31 (got {str(array[partial])!r} in row {partial})",
-                )
+                Issue(path, "type", f"expected ISO dates like 2026-01-31 (got {shown} in row {odd})")
             )
             return None
         try:
@@ -302,10 +301,8 @@ def _own_text(text: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> n
     ``text`` is ``array`` (``np.asarray(raw)``) or an array of strings made from it.
     """
     text = np.ascontiguousarray(text.astype(str, copy=False))
-    if not text.view(np.uint32).reshape(text.size, -1)[:, -1].any():  # narrower than its dtype
-        longest = max(int(np.char.str_len(text).max()), 1)
-        return text.astype(f"<U{longest}")  # a new array, and every later pass over it is shorter
-    return _owned(text, array, raw)
+    narrow = narrowest(text)
+    return narrow if narrow is not text else _owned(text, array, raw)
 
 
 def _check_text(
