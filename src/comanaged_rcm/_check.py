@@ -1,0 +1,696 @@
+"""The one validation layer: typed checks that every model and public function composes.
+
+Each check takes the value and the path to name in the error (``$.confidence``,
+``$.rules[2].when``), returns the value in its normal form (a numpy ``int64`` becomes an ``int``,
+``3.0`` counted from a pandas sum becomes ``3``) and raises
+:class:`~comanaged_rcm.errors.ValidationError` naming the path, the expectation and what it got:
+
+>>> count(np.int64(3), "$.n")
+3
+>>> count(3.5, "$.n")
+Traceback (most recent call last):
+...
+comanaged_rcm.errors.ValidationError: 1 validation issue: 'n' must be a whole number (got 3.5) @ $.n
+>>> real(float("nan"), "$.threshold")
+Traceback (most recent call last):
+...
+comanaged_rcm.errors.ValidationError: 1 validation issue: 'threshold' must be a finite number (got nan) @ $.threshold
+
+For attrs models, :data:`v` holds the same checks as field validators (the path is ``$.`` and the
+field's name) and :data:`to` the converters that put a value in its normal form before the
+validator sees it; a converter leaves anything it cannot convert as it is, for the validator to
+report::
+
+    version: int = attrs.field(default=1, converter=to.integer, validator=v.count(minimum=1))
+
+Bounds are part of every check: a count above :data:`MAX_COUNT` or an integer too large for a
+float is refused here, never an ``OverflowError`` later.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import enum
+import math
+import numbers
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, NoReturn, TypeVar
+
+import attrs
+import numpy as np
+
+from comanaged_rcm.errors import ValidationError
+
+__all__ = [
+    "MAX_COUNT",
+    "MAX_TEXT",
+    "aware_or_naive",
+    "choice",
+    "count",
+    "date",
+    "datetime_",
+    "fail",
+    "field_name",
+    "flag",
+    "identifier",
+    "instance",
+    "name_of",
+    "one_of",
+    "rate",
+    "real",
+    "sequence",
+    "suggest",
+    "text",
+    "to",
+    "tuple_of",
+    "v",
+]
+
+E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
+
+MAX_COUNT = 2**53
+"""The largest count any check accepts by default: every integer up to it is exact in a float."""
+
+MAX_TEXT = 100_000
+"""The longest text any check accepts by default (a name, a note, a rule's condition)."""
+
+# Characters that make text read differently from what it is: bidirectional overrides and
+# isolates, zero-width joiners and marks, and the byte-order mark inside text.
+_INVISIBLE = frozenset(
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
+_SNAKE = re.compile(r"[a-z_][a-z0-9_]*\Z")
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IDENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:\-]*\Z")
+
+
+def name_of(path: str) -> str:
+    """The last name in a path, as messages quote it (``$.rules[2].when`` -> ``when``).
+
+    >>> name_of("$.rules[2].when"), name_of("$.n"), name_of("$")
+    ('when', 'n', 'value')
+    """
+    tail = path.rsplit(".", 1)[-1]
+    return tail if tail and tail != "$" else "value"
+
+
+def _show(value: object) -> str:
+    """``repr`` of a value, shortened so that a huge input cannot make a huge message."""
+    try:
+        shown = repr(value)
+    except Exception:  # noqa: BLE001 - a hostile __repr__ must not hide the real problem
+        shown = f"<{type(value).__name__}>"
+    return shown if len(shown) <= 80 else f"{shown[:60]}...<{len(shown)} characters>"
+
+
+def fail(path: str, code: str, message: str) -> NoReturn:
+    """Raise the one-issue :class:`ValidationError` for ``path``.
+
+    >>> fail("$.seed", "type", "bad")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: bad @ $.seed
+    """
+    raise ValidationError.single(path, code, message)
+
+
+def suggest(value: object, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""`` when none is close.
+
+    >>> suggest("wilsn", ["wilson", "wald"])
+    " (did you mean 'wilson'?)"
+    >>> suggest(3, ["wilson"])
+    ''
+    """
+    if not isinstance(value, str):
+        return ""
+    options = list(choices)
+    folded = {c.casefold(): c for c in options}
+    if value.casefold() in folded:
+        return f" (did you mean {folded[value.casefold()]!r}?)"
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# ------------------------------------------------------------------------------------- numbers
+def _is_bool(value: object) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+def _magnitude(number: int) -> str:
+    """An integer as a message shows it: itself when short, its size in digits when huge."""
+    if number.bit_length() <= 64:
+        return str(number)
+    digits = int(number.bit_length() * math.log10(2)) + 1
+    return f"an integer of about {digits:,} digits"
+
+
+def count(value: object, path: str, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
+    """A whole number in ``[minimum, maximum]``, as an ``int``.
+
+    Accepts any :class:`numbers.Integral` (numpy integers too) and integral floats (``3.0``);
+    refuses bools, fractions, NaN, infinities and text.
+
+    >>> count(3.0, "$.n"), count(np.uint8(7), "$.n", minimum=1)
+    (3, 7)
+    >>> count(True, "$.n")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'n' must be a whole number (got True) @ $.n
+    """
+    name = name_of(path)
+    number: int
+    if _is_bool(value):
+        fail(path, "type", f"{name!r} must be a whole number (got {_show(value)})")
+    if isinstance(value, numbers.Integral):
+        number = int(value)
+    elif isinstance(value, float | np.floating):
+        if not math.isfinite(value) or not float(value).is_integer():
+            fail(path, "type", f"{name!r} must be a whole number (got {_show(value)})")
+        number = int(value)
+    else:
+        fail(path, "type", f"{name!r} must be a whole number (got {_show(value)})")
+    if number < minimum:
+        fail(path, "range", f"{name!r} must be >= {minimum} (got {number})")
+    if number > maximum:
+        fail(path, "range", f"{name!r} must be <= {maximum:,} (got {_magnitude(number)})")
+    return number
+
+
+def real(
+    value: object,
+    path: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    nan: bool = False,
+) -> float:
+    """A finite real number within the given bounds, as a ``float``.
+
+    Accepts ints, floats, numpy numbers and other :class:`numbers.Real` values; refuses bools,
+    text, NaN (unless ``nan``), infinities and integers too large for a float.
+
+    Args:
+        value: What was given.
+        path: Where it was given (``$.threshold``).
+        minimum: Lowest accepted value, or ``None``.
+        maximum: Highest accepted value, or ``None``.
+        low_open: Whether ``minimum`` itself is refused.
+        high_open: Whether ``maximum`` itself is refused.
+        nan: Whether NaN is accepted (as "not known").
+
+    >>> real(np.float32(0.5), "$.x"), real(2, "$.x", minimum=0)
+    (0.5, 2.0)
+    >>> real(0, "$.share", minimum=0, low_open=True)
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'share' must be > 0 (got 0) @ $.share
+    """
+    name = name_of(path)
+    if _is_bool(value) or not isinstance(value, numbers.Real):
+        fail(path, "type", f"{name!r} must be a finite number (got {_show(value)})")
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, TypeError):
+        fail(path, "range", f"{name!r} must be a finite number (got an integer too large for a float)")
+    if math.isnan(number):
+        if nan:
+            return number
+        fail(path, "type", f"{name!r} must be a finite number (got {_show(value)})")
+    if math.isinf(number):
+        fail(path, "range", f"{name!r} must be a finite number (got {_show(value)})")
+    if minimum is not None and (number <= minimum if low_open else number < minimum):
+        fail(path, "range", f"{name!r} must be {'>' if low_open else '>='} {minimum:g} (got {_show(value)})")
+    if maximum is not None and (number >= maximum if high_open else number > maximum):
+        fail(path, "range", f"{name!r} must be {'<' if high_open else '<='} {maximum:g} (got {_show(value)})")
+    return number
+
+
+def rate(value: object, path: str, *, low_open: bool = True, high_open: bool = True) -> float:
+    """A rate or probability in ``(0, 1)``, with either end closed on request.
+
+    >>> rate(0.95, "$.confidence")
+    0.95
+    >>> rate(1, "$.confidence")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'confidence' must be in (0, 1) (got 1) @ $.confidence
+    """
+    number = real(value, path)
+    below = number <= 0 if low_open else number < 0
+    above = number >= 1 if high_open else number > 1
+    if below or above:
+        bounds = f"{'(' if low_open else '['}0, 1{')' if high_open else ']'}"
+        fail(path, "range", f"{name_of(path)!r} must be in {bounds} (got {_show(value)})")
+    return number
+
+
+def flag(value: object, path: str) -> bool:
+    """A bool (``numpy.bool_`` too); 0, 1 and text are refused.
+
+    >>> flag(np.True_, "$.strict")
+    True
+    """
+    if not _is_bool(value):
+        fail(path, "type", f"{name_of(path)!r} must be True or False (got {_show(value)})")
+    return bool(value)
+
+
+# ----------------------------------------------------------------------------------------- text
+def text(
+    value: object,
+    path: str,
+    *,
+    empty: bool = False,
+    multiline: bool = False,
+    maximum: int = MAX_TEXT,
+) -> str:
+    """Text a person will read: a ``str`` with no NUL, no control or invisible direction characters.
+
+    Args:
+        value: What was given.
+        path: Where it was given.
+        empty: Whether an empty (or all-space) string is accepted.
+        multiline: Whether tabs and line feeds are accepted (a note, a description).
+        maximum: The most characters accepted.
+
+    >>> text("Denials pod", "$.name")
+    'Denials pod'
+    >>> text("pay\\u202eeeee", "$.name")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'name' must not hold control or invisible characters (got 'pay\\u202eeeee': U+202E at 3) @ $.name
+    """
+    name = name_of(path)
+    if not isinstance(value, str):
+        fail(path, "type", f"{name!r} must be a string (got {_show(value)})")
+    if len(value) > maximum:
+        fail(path, "range", f"{name!r} must be at most {maximum:,} characters (got {len(value):,})")
+    if not empty and not value.strip():
+        fail(path, "value", f"{name!r} must be a non-empty string (got {_show(value)})")
+    allowed = "\t\n" if multiline else ""
+    for i, char in enumerate(value):
+        if char in allowed:
+            continue
+        category = unicodedata.category(char)
+        if (category in ("Cc", "Cs", "Co", "Cn") and not (" " <= char <= "~")) or char in _INVISIBLE:
+            if category == "Cn" and char not in _INVISIBLE and not char.isascii():
+                continue  # unassigned in this Python's Unicode database: newer text, not a control
+            fail(
+                path,
+                "value",
+                f"{name!r} must not hold control or invisible characters"
+                f" (got {_show(value)}: U+{ord(char):04X} at {i})",
+            )
+    return value
+
+
+def identifier(value: object, path: str) -> str:
+    """An id: ASCII letters, digits and ``_ . : -``, starting with a letter, digit or ``_``.
+
+    >>> identifier("denials.work", "$.activity")
+    'denials.work'
+    >>> identifier("a b", "$.activity")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'activity' must be an id of ASCII letters, digits and _ . : - (got 'a b') @ $.activity
+    """
+    if not isinstance(value, str) or len(value) > 200 or not _IDENT.match(value):
+        fail(
+            path,
+            "format",
+            f"{name_of(path)!r} must be an id of ASCII letters, digits and _ . : - (got {_show(value)})",
+        )
+    return value
+
+
+def field_name(value: object, path: str, *, snake: bool = False) -> str:
+    """A column or field name: an ASCII identifier (``snake_case`` only, with ``snake``).
+
+    >>> field_name("balance", "$.dedup_keys[0]")
+    'balance'
+    """
+    pattern = _SNAKE if snake else _FIELD
+    if not isinstance(value, str) or len(value) > 200 or not pattern.match(value):
+        kind = "a snake_case name" if snake else "a field name of ASCII letters, digits and _"
+        fail(path, "format", f"{name_of(path)!r} must be {kind} (got {_show(value)})")
+    return value
+
+
+# ---------------------------------------------------------------------------------------- dates
+def date(
+    value: object,
+    path: str,
+    *,
+    earliest: datetime.date = datetime.date.min,
+    latest: datetime.date = datetime.date.max,
+) -> datetime.date:
+    """A ``datetime.date`` that is not a ``datetime`` (the time of day would be dropped silently).
+
+    >>> date(datetime.date(2026, 3, 31), "$.as_of")
+    datetime.date(2026, 3, 31)
+    >>> date("2026-03-31", "$.as_of")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'as_of' must be a datetime.date (got '2026-03-31'; parse text with datetime.date.fromisoformat) @ $.as_of
+    """
+    name = name_of(path)
+    if isinstance(value, datetime.datetime):
+        fail(path, "type", f"{name!r} must be a datetime.date, not a datetime (got {_show(value)}; pass .date())")
+    if not isinstance(value, datetime.date):
+        hint = "; parse text with datetime.date.fromisoformat" if isinstance(value, str) else ""
+        fail(path, "type", f"{name!r} must be a datetime.date (got {_show(value)}{hint})")
+    if not earliest <= value <= latest:
+        fail(path, "range", f"{name!r} must be between {earliest} and {latest} (got {value})")
+    return value
+
+
+def datetime_(value: object, path: str, *, aware: bool | None = None) -> datetime.datetime:
+    """A ``datetime.datetime``; with ``aware`` set, one that is (or is not) time-zone aware.
+
+    >>> datetime_(datetime.datetime(2026, 3, 2, 9), "$.now")
+    datetime.datetime(2026, 3, 2, 9, 0)
+    >>> datetime_(datetime.datetime(2026, 3, 2, 9), "$.now", aware=True)
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'now' must be a time-zone aware datetime (got datetime.datetime(2026, 3, 2, 9, 0)) @ $.now
+    """
+    name = name_of(path)
+    if not isinstance(value, datetime.datetime):
+        hint = "; parse text with datetime.datetime.fromisoformat" if isinstance(value, str) else ""
+        fail(path, "type", f"{name!r} must be a datetime.datetime (got {_show(value)}{hint})")
+    is_aware = value.utcoffset() is not None
+    if aware is not None and is_aware != aware:
+        kind = "a time-zone aware" if aware else "a naive (no time zone)"
+        fail(path, "type", f"{name!r} must be {kind} datetime (got {_show(value)})")
+    return value
+
+
+def aware_or_naive(first: datetime.datetime, first_path: str, second: datetime.datetime, second_path: str) -> None:
+    """Refuse comparing a naive datetime with an aware one, naming both fields; nothing is shifted.
+
+    >>> aware_or_naive(
+    ...     datetime.datetime(2026, 3, 2, tzinfo=datetime.timezone.utc), "$.created",
+    ...     datetime.datetime(2026, 3, 9), "$.now")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 2 validation issues: ...
+    """
+    first_aware = first.utcoffset() is not None
+    second_aware = second.utcoffset() is not None
+    if first_aware != second_aware:
+        def kind(is_aware: bool) -> str:
+            return "aware" if is_aware else "naive"
+
+        message = (
+            f"cannot compare {name_of(first_path)!r} ({kind(first_aware)}) with {name_of(second_path)!r}"
+            f" ({kind(second_aware)}): give both with a time zone or both without"
+        )
+        from comanaged_rcm.errors import Issue  # noqa: PLC0415 - keeps the module header short
+
+        raise ValidationError([Issue(first_path, "timezone", message), Issue(second_path, "timezone", message)])
+
+
+# ------------------------------------------------------------------------------- choices, types
+def choice(value: object, cls: type[E], path: str) -> E:
+    """A member of ``cls``, given as the member or its value, with a did-you-mean for near misses.
+
+    >>> class Sides(enum.Enum):
+    ...     UPPER = "upper"
+    ...     TWO = "two-sided"
+    >>> choice("upper", Sides, "$.sides")
+    <Sides.UPPER: 'upper'>
+    >>> choice("uper", Sides, "$.sides")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'sides' must be one of 'upper', 'two-sided' (got 'uper') (did you mean 'upper'?) @ $.sides
+    """
+    if isinstance(value, cls):
+        return value
+    for member in cls:
+        if type(value) is type(member.value) and member.value == value:
+            return member
+    values = [str(m.value) for m in cls]
+    options = ", ".join(repr(m.value) for m in cls)
+    fail(path, "choice", f"{name_of(path)!r} must be one of {options} (got {_show(value)}){suggest(value, values)}")
+
+
+def one_of(value: object, options: Sequence[str], path: str) -> str:
+    """One of the given strings, with a did-you-mean for near misses.
+
+    >>> one_of("random", ("random", "systematic"), "$.method")
+    'random'
+    """
+    if not isinstance(value, str) or value not in options:
+        listed = ", ".join(repr(o) for o in options)
+        fail(path, "choice", f"{name_of(path)!r} must be one of {listed} (got {_show(value)}){suggest(value, options)}")
+    return value
+
+
+def instance(value: object, cls: type[T] | tuple[type[Any], ...], path: str, label: str | None = None) -> T:
+    """``value`` if it is an instance of ``cls``; for an enum, a string gets a did-you-mean.
+
+    >>> instance(3, int, "$.n")
+    3
+    """
+    if not isinstance(value, cls):
+        what = label or (cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls))
+        hint = ""
+        if isinstance(cls, type) and issubclass(cls, enum.Enum) and isinstance(value, str):
+            names = {str(m.value): f"{cls.__name__}.{m.name}" for m in cls}
+            if value in names:
+                hint = f"; did you mean {names[value]}?"
+        article = "" if label else ("an " if what[:1].lower() in "aeiou" else "a ")
+        fail(path, "type", f"{name_of(path)!r} must be {article}{what} (got {_show(value)}{hint})")
+    return value
+
+
+def sequence(value: object, path: str, *, empty: bool = True, maximum: int = MAX_COUNT) -> tuple[Any, ...]:
+    """A collection of items as a tuple; text, bytes, mappings and single values are refused.
+
+    >>> sequence([1, 2], "$.values")
+    (1, 2)
+    >>> sequence("ab", "$.values")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'values' must be a sequence (got 'ab') @ $.values
+    """
+    name = name_of(path)
+    if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        fail(path, "type", f"{name!r} must be a sequence (got {_show(value)})")
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        fail(path, "type", f"{name!r} must be one-dimensional (got an array of shape {value.shape})")
+    try:
+        items = tuple(value)
+    except Exception as exc:  # noqa: BLE001 - iteration of a foreign object may raise anything
+        fail(path, "type", f"{name!r} must be a sequence ({type(exc).__name__} while reading it)")
+    if not empty and not items:
+        fail(path, "value", f"{name!r} must not be empty")
+    if len(items) > maximum:
+        fail(path, "range", f"{name!r} must hold at most {maximum:,} items (got {len(items):,})")
+    return items
+
+
+def tuple_of(
+    value: object, cls: type[T] | tuple[type[Any], ...], path: str, label: str | None = None
+) -> tuple[T, ...]:
+    """A sequence whose every item is a ``cls``, as a tuple; a bad item is named by its index.
+
+    >>> tuple_of([1, 2], int, "$.sizes")
+    (1, 2)
+    >>> tuple_of([1, "2"], int, "$.sizes")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'sizes[1]' must be an int (got '2') @ $.sizes[1]
+    """
+    items = sequence(value, path)
+    for i, item in enumerate(items):
+        instance(item, cls, f"{path}[{i}]", label)
+    return items
+
+
+# ------------------------------------------------------------------------ attrs validators, converters
+Validator = Callable[[Any, Any, Any], None]
+"""An attrs field validator: ``(instance, attribute, value)``; only ``attribute.name`` is read."""
+
+
+def _path(attribute: attrs.Attribute[Any]) -> str:
+    return f"$.{attribute.name}"
+
+
+def _field(check: Callable[..., object], **options: Any) -> Validator:  # noqa: ANN401
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        check(value, _path(attribute), **options)
+
+    return validate
+
+
+class _Validators:
+    """attrs field validators built from the checks above; the path is ``$.<field name>``."""
+
+    @staticmethod
+    def count(*, minimum: int = 0, maximum: int = MAX_COUNT) -> Validator:
+        """An ``int`` in range (use :meth:`_Converters.integer` as the field's converter)."""
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            count(value, _path(attribute), minimum=minimum, maximum=maximum)
+            if not isinstance(value, int):  # a float that the converter did not normalise
+                fail(_path(attribute), "type", f"{attribute.name!r} must be an int (got {_show(value)})")
+
+        return validate
+
+    @staticmethod
+    def real(**options: Any) -> Validator:  # noqa: ANN401 - the options of real()
+        """A finite ``float`` in range (use :meth:`_Converters.real` as the field's converter)."""
+        return _field(real, **options)
+
+    @staticmethod
+    def rate(*, low_open: bool = True, high_open: bool = True) -> Validator:
+        """A rate in ``(0, 1)`` with either end closed on request."""
+        return _field(rate, low_open=low_open, high_open=high_open)
+
+    @staticmethod
+    def text(*, empty: bool = False, multiline: bool = False, maximum: int = MAX_TEXT) -> Validator:
+        """Readable text (see :func:`text`)."""
+        return _field(text, empty=empty, multiline=multiline, maximum=maximum)
+
+    @staticmethod
+    def identifier() -> Validator:
+        """An id (see :func:`identifier`)."""
+        return _field(identifier)
+
+    @staticmethod
+    def field_name(*, snake: bool = False) -> Validator:
+        """A column or field name (see :func:`field_name`)."""
+        return _field(field_name, snake=snake)
+
+    @staticmethod
+    def flag() -> Validator:
+        """A bool."""
+        return _field(flag)
+
+    @staticmethod
+    def date(
+        *, earliest: datetime.date = datetime.date.min, latest: datetime.date = datetime.date.max
+    ) -> Validator:
+        """A date that is not a datetime, within bounds."""
+        return _field(date, earliest=earliest, latest=latest)
+
+    @staticmethod
+    def datetime(*, aware: bool | None = None) -> Validator:
+        """A datetime, aware or naive on request."""
+        return _field(datetime_, aware=aware)
+
+    @staticmethod
+    def member(kind: type[enum.Enum]) -> Validator:
+        """A member of the enum ``kind`` (a string of its value gets a did-you-mean)."""
+        return _field(instance, cls=kind)
+
+    @staticmethod
+    def instance(kind: type[Any] | tuple[type[Any], ...], label: str | None = None) -> Validator:
+        """An instance of ``kind``."""
+        return _field(instance, cls=kind, label=label)
+
+    @staticmethod
+    def tuple_of(kind: type[Any] | tuple[type[Any], ...], label: str | None = None) -> Validator:
+        """A tuple whose items are all ``kind`` (convert lists with :meth:`_Converters.tuple`)."""
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if not isinstance(value, tuple):
+                fail(_path(attribute), "type", f"{attribute.name!r} must be a tuple (got {_show(value)})")
+            tuple_of(value, kind, _path(attribute), label)
+
+        return validate
+
+    @staticmethod
+    def each(check: Validator) -> Validator:
+        """Apply a field validator to every item of a tuple or frozenset, naming the item."""
+
+        def validate(instance_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if not isinstance(value, tuple | frozenset):
+                fail(_path(attribute), "type", f"{attribute.name!r} must be a collection (got {_show(value)})")
+            items = value if isinstance(value, tuple) else sorted(value, key=repr)
+            for i, item in enumerate(items):
+                check(instance_, _Item(f"{attribute.name}[{i}]"), item)
+
+        return validate
+
+    @staticmethod
+    def optional(check: Validator) -> Validator:
+        """``None``, or what ``check`` accepts."""
+
+        def validate(instance_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if value is not None:
+                check(instance_, attribute, value)
+
+        return validate
+
+
+class _Item:
+    """Stands in for an ``attrs.Attribute`` so that a field validator can name one item.
+
+    Validators here read only ``.name`` of the attribute they are given.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _Converters:
+    """attrs converters that put a value in its normal form, or leave it for the validator."""
+
+    @staticmethod
+    def integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+        """Turn numpy integers and integral floats into ``int``; leave anything else as it is."""
+        if _is_bool(value):
+            return value
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if isinstance(value, float | np.floating) and math.isfinite(value) and float(value).is_integer():
+            return int(value)
+        return value
+
+    @staticmethod
+    def real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+        """Turn real numbers (numpy's too) into ``float``; leave anything else, or too large, as it is."""
+        if _is_bool(value) or not isinstance(value, numbers.Real):
+            return value
+        try:
+            return float(value)
+        except (OverflowError, ValueError, TypeError):
+            return value
+
+    @staticmethod
+    def optional_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+        """``None`` stays ``None``; otherwise :meth:`real`."""
+        return None if value is None else _Converters.real(value)
+
+    @staticmethod
+    def tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+        """Lists become tuples; anything else stays for the validator to report with its path."""
+        return tuple(value) if isinstance(value, list) else value
+
+    @staticmethod
+    def frozenset(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+        """Sets, lists and tuples of hashable items become frozensets; anything else stays."""
+        if isinstance(value, set | list | tuple):
+            try:
+                return frozenset(value)
+            except TypeError:
+                return value
+        return value
+
+
+v = _Validators()
+"""Field validators for attrs models."""
+
+to = _Converters()
+"""Field converters for attrs models."""
