@@ -14,7 +14,8 @@ comanaged_rcm.errors.ValidationError: 1 validation issue: 'n' must be a whole nu
 >>> real(float("nan"), "$.threshold")
 Traceback (most recent call last):
 ...
-comanaged_rcm.errors.ValidationError: 1 validation issue: 'threshold' must be a finite number (got nan) @ $.threshold
+comanaged_rcm.errors.ValidationError: 1 validation issue: 'threshold' must be a finite number (got
+nan) @ $.threshold
 
 For attrs models, :data:`v` holds the same checks as field validators (the path is ``$.`` and the
 field's name) and :data:`to` the converters that put a value in its normal form before the
@@ -62,6 +63,7 @@ __all__ = [
     "rate",
     "real",
     "sequence",
+    "show",
     "suggest",
     "text",
     "to",
@@ -98,13 +100,28 @@ def name_of(path: str) -> str:
     return tail if tail and tail != "$" else "value"
 
 
-def _show(value: object) -> str:
-    """``repr`` of a value, shortened so that a huge input cannot make a huge message."""
+def show(value: object) -> str:
+    """``repr`` of a value for an error message: short, and safe for any value.
+
+    Messages quote what they got with this, never with ``{value!r}``: the ``repr`` of a
+    10,000-deep list raises ``RecursionError``, that of a 5,000-digit integer ``ValueError``, a
+    hostile ``__repr__`` anything, and a megabyte of text would make a megabyte message.
+
+    >>> show("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...<102 characters>"
+    >>> show(10**5000)
+    'an integer of about 5,001 digits'
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return _magnitude(value)
     try:
         shown = repr(value)
     except Exception:  # noqa: BLE001 - a hostile __repr__ must not hide the real problem
         shown = f"<{type(value).__name__}>"
     return shown if len(shown) <= 80 else f"{shown[:60]}...<{len(shown)} characters>"
+
+
+_show = show
 
 
 def fail(path: str, code: str, message: str) -> NoReturn:
@@ -240,7 +257,8 @@ def rate(value: object, path: str, *, low_open: bool = True, high_open: bool = T
     >>> rate(1, "$.confidence")
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'confidence' must be in (0, 1) (got 1) @ $.confidence
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'confidence' must be in (0, 1) (got
+    1) @ $.confidence
     """
     number = real(value, path)
     below = number <= 0 if low_open else number < 0
@@ -271,7 +289,7 @@ def text(
     multiline: bool = False,
     maximum: int = MAX_TEXT,
 ) -> str:
-    """Text a person will read: a ``str`` with no NUL, no control or invisible direction characters.
+    r"""Text a person will read: a ``str`` with no NUL, no control or invisible direction characters.
 
     Args:
         value: What was given.
@@ -282,10 +300,11 @@ def text(
 
     >>> text("Denials pod", "$.name")
     'Denials pod'
-    >>> text("pay\\u202eeeee", "$.name")
+    >>> text("pay\u202eeeee", "$.name")
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'name' must not hold control or invisible characters (got 'pay\\u202eeeee': U+202E at 3) @ $.name
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'name' must not hold control or invisible
+    characters (got 'pay\u202eeeee': U+202E at 3) @ $.name
     """
     name = name_of(path)
     if not isinstance(value, str):
@@ -319,7 +338,8 @@ def identifier(value: object, path: str) -> str:
     >>> identifier("a b", "$.activity")
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'activity' must be an id of ASCII letters, digits and _ . : - (got 'a b') @ $.activity
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'activity' must be an id of ASCII letters,
+    digits and _ . : - (got 'a b') @ $.activity
     """
     if not isinstance(value, str) or len(value) > 200 or not _IDENT.match(value):
         fail(
@@ -358,11 +378,13 @@ def date(
     >>> date("2026-03-31", "$.as_of")
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'as_of' must be a datetime.date (got '2026-03-31'; parse text with datetime.date.fromisoformat) @ $.as_of
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'as_of' must be a datetime.date (got
+    '2026-03-31'; parse text with datetime.date.fromisoformat) @ $.as_of
     """
     name = name_of(path)
     if isinstance(value, datetime.datetime):
-        fail(path, "type", f"{name!r} must be a datetime.date, not a datetime (got {_show(value)}; pass .date())")
+        got = f"got {_show(value)}; pass .date()"
+        fail(path, "type", f"{name!r} must be a datetime.date, not a datetime ({got})")
     if not isinstance(value, datetime.date):
         hint = "; parse text with datetime.date.fromisoformat" if isinstance(value, str) else ""
         fail(path, "type", f"{name!r} must be a datetime.date (got {_show(value)}{hint})")
@@ -379,7 +401,8 @@ def datetime_(value: object, path: str, *, aware: bool | None = None) -> datetim
     >>> datetime_(datetime.datetime(2026, 3, 2, 9), "$.now", aware=True)
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'now' must be a time-zone aware datetime (got datetime.datetime(2026, 3, 2, 9, 0)) @ $.now
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'now' must be a time-zone aware datetime
+    (got datetime.datetime(2026, 3, 2, 9, 0)) @ $.now
     """
     name = name_of(path)
     if not isinstance(value, datetime.datetime):
@@ -392,7 +415,9 @@ def datetime_(value: object, path: str, *, aware: bool | None = None) -> datetim
     return value
 
 
-def aware_or_naive(first: datetime.datetime, first_path: str, second: datetime.datetime, second_path: str) -> None:
+def aware_or_naive(
+    first: datetime.datetime, first_path: str, second: datetime.datetime, second_path: str
+) -> None:
     """Refuse comparing a naive datetime with an aware one, naming both fields; nothing is shifted.
 
     >>> aware_or_naive(
@@ -414,7 +439,8 @@ def aware_or_naive(first: datetime.datetime, first_path: str, second: datetime.d
         )
         from comanaged_rcm.errors import Issue  # noqa: PLC0415 - keeps the module header short
 
-        raise ValidationError([Issue(first_path, "timezone", message), Issue(second_path, "timezone", message)])
+        issues = [Issue(first_path, "timezone", message), Issue(second_path, "timezone", message)]
+        raise ValidationError(issues)
 
 
 # ------------------------------------------------------------------------------- choices, types
@@ -429,7 +455,8 @@ def choice(value: object, cls: type[E], path: str) -> E:
     >>> choice("uper", Sides, "$.sides")
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'sides' must be one of 'upper', 'two-sided' (got 'uper') (did you mean 'upper'?) @ $.sides
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'sides' must be one of 'upper',
+    'two-sided' (got 'uper') (did you mean 'upper'?) @ $.sides
     """
     if isinstance(value, cls):
         return value
@@ -438,7 +465,8 @@ def choice(value: object, cls: type[E], path: str) -> E:
             return member
     values = [str(m.value) for m in cls]
     options = ", ".join(repr(m.value) for m in cls)
-    fail(path, "choice", f"{name_of(path)!r} must be one of {options} (got {_show(value)}){suggest(value, values)}")
+    got = f"got {_show(value)}){suggest(value, values)}"
+    fail(path, "choice", f"{name_of(path)!r} must be one of {options} ({got}")
 
 
 def one_of(value: object, options: Sequence[str], path: str) -> str:
@@ -449,7 +477,8 @@ def one_of(value: object, options: Sequence[str], path: str) -> str:
     """
     if not isinstance(value, str) or value not in options:
         listed = ", ".join(repr(o) for o in options)
-        fail(path, "choice", f"{name_of(path)!r} must be one of {listed} (got {_show(value)}){suggest(value, options)}")
+        got = f"got {_show(value)}){suggest(value, options)}"
+        fail(path, "choice", f"{name_of(path)!r} must be one of {listed} ({got}")
     return value
 
 
@@ -479,7 +508,8 @@ def sequence(value: object, path: str, *, empty: bool = True, maximum: int = MAX
     >>> sequence("ab", "$.values")
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'values' must be a sequence (got 'ab') @ $.values
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'values' must be a sequence (got
+    'ab') @ $.values
     """
     name = name_of(path)
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
@@ -590,12 +620,20 @@ class _Validators:
     @staticmethod
     def member(kind: type[enum.Enum]) -> Validator:
         """A member of the enum ``kind`` (a string of its value gets a did-you-mean)."""
-        return _field(instance, cls=kind)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            instance(value, kind, _path(attribute))
+
+        return validate
 
     @staticmethod
     def instance(kind: type[Any] | tuple[type[Any], ...], label: str | None = None) -> Validator:
         """An instance of ``kind``."""
-        return _field(instance, cls=kind, label=label)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            instance(value, kind, _path(attribute), label)
+
+        return validate
 
     @staticmethod
     def tuple_of(kind: type[Any] | tuple[type[Any], ...], label: str | None = None) -> Validator:
@@ -614,7 +652,8 @@ class _Validators:
 
         def validate(instance_: object, attribute: attrs.Attribute[Any], value: object) -> None:
             if not isinstance(value, tuple | frozenset):
-                fail(_path(attribute), "type", f"{attribute.name!r} must be a collection (got {_show(value)})")
+                message = f"{attribute.name!r} must be a collection (got {_show(value)})"
+                fail(_path(attribute), "type", message)
             items = value if isinstance(value, tuple) else sorted(value, key=repr)
             for i, item in enumerate(items):
                 check(instance_, _Item(f"{attribute.name}[{i}]"), item)

@@ -1,0 +1,17 @@
+"""Settings shared by every test: hypothesis profiles.
+
+``ci`` (the default) derandomizes hypothesis, so every run draws the same examples on any
+machine, and drops the deadline, so a loaded 2-core machine cannot fail a test by being slow.
+``long`` draws many more examples with a fresh seed each run, for fuzzing at leisure:
+``pytest -m fuzz --hypothesis-profile=long tests/fuzz``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("long", deadline=None, max_examples=5_000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
