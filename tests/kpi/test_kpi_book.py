@@ -141,7 +141,7 @@ class TestBookValidation:
         for table, column, path in (
             ("transactions", "nope", "$.transactions.nope"),
             ("ledger", "month", "$.ledger"),
-            ("orders", "x", "$.orders"),
+            ("orders", "x", "$.table"),  # the argument itself names no table
         ):
             with pytest.raises(ValidationError) as caught:
                 book.codes(table, column)

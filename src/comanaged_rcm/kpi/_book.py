@@ -28,6 +28,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.tables import Column, ColumnKind, data_lines, narrowest
 
@@ -75,13 +77,16 @@ class Field:
         required: Whether the column must be present.
         nullable: Whether missing cells (NaT dates, empty text) are allowed.
         values: For categorical text, the allowed values (empty cells allowed only when nullable).
+
+    >>> Field(name="amount", kind=FieldKind.NUMBER).required
+    True
     """
 
-    name: str
-    kind: FieldKind
-    required: bool = True
-    nullable: bool = False
-    values: tuple[str, ...] = ()
+    name: str = attrs.field(validator=v.field_name())
+    kind: FieldKind = attrs.field(validator=v.member(FieldKind))
+    required: bool = attrs.field(default=True, validator=v.flag())
+    nullable: bool = attrs.field(default=False, validator=v.flag())
+    values: tuple[str, ...] = attrs.field(default=(), converter=to.tuple, validator=v.tuple_of(str))
 
 
 def _f(
@@ -168,19 +173,28 @@ _EMPTY_DTYPE = {
 }
 
 
+_EARLIEST = np.datetime64(datetime.date.min, "D")
+_LATEST = np.datetime64(datetime.date.max, "D")
+_MAX_COUNT = np.int64(_check.MAX_COUNT)
+_HEADROOM = 1e4
+"""Sums of a number column, times a KPI's scale and added across partials, must stay finite: every
+cell is at most the largest float over the rows and this."""
+_COARSE = frozenset({"Y", "M", "W", "D", "generic"})
+"""datetime64 units whose every value is a whole day (a month is its first day)."""
+
+
 def _convert(
-    table: str, field: Field, raw: object, issues: list[Issue], codes: dict[str, Codes]
+    path: str, field: Field, raw: object, issues: list[Issue], codes: dict[str, Codes]
 ) -> npt.NDArray[Any] | None:
-    """One column as an array the book owns, or ``None`` with the issue recorded.
+    """One column as an array the book owns, or ``None`` with the issue at ``path`` recorded.
 
     Dates, numbers and counts are converted into new arrays; text and flags are copied when the
     result could share memory with ``raw``. Categorical text is coded on the way (into ``codes``).
     """
-    path = f"$.{table}.{field.name}"
     try:
         array = np.asarray(raw)
-    except (TypeError, ValueError) as exc:  # pragma: no cover - numpy accepts nearly anything
-        issues.append(Issue(path, "type", f"cannot be read as an array ({exc})"))
+    except Exception as exc:  # noqa: BLE001 - a foreign column's __array__ or __len__ may raise anything
+        issues.append(Issue(path, "type", f"cannot be read as an array ({type(exc).__name__}: {exc})"))
         return None
     if array.ndim != 1:
         issues.append(Issue(path, "shape", f"must be 1-D (got {array.ndim}-D)"))
@@ -191,93 +205,167 @@ def _convert(
     if field.kind is FieldKind.DATE:
         return _convert_date(path, field, array, issues)
     if field.kind is FieldKind.TEXT:
-        if kind not in "USO":
-            issues.append(Issue(path, "type", f"expected text (got dtype {array.dtype})"))
-            return None
-        text = array
-        if kind == "O":
-            bad = [i for i, v in enumerate(array.tolist()) if not (isinstance(v, str) or v is None)]
-            if bad:
-                issues.append(Issue(path, "type", f"expected text (got {array[bad[0]]!r} in row {bad[0]})"))
-                return None
-            text = np.array(["" if v is None else v for v in array.tolist()], dtype=str)
-        if kind == "S":  # bytes: numpy decodes them as ASCII
-            try:
-                text = array.astype(str)
-            except UnicodeDecodeError as exc:
-                issues.append(
-                    Issue(path, "type", f"expected text (got bytes that are not ASCII: {exc.reason})")
-                )
-                return None
-        return _check_text(path, field, _own_text(text, array, raw), issues, codes)
+        text = _as_str(path, array, issues)
+        return None if text is None else _check_text(path, field, _own_text(text, array, raw), issues, codes)
     if field.kind is FieldKind.FLAG:
         if kind != "b":
             issues.append(Issue(path, "type", f"expected booleans (got dtype {array.dtype})"))
             return None
         return _owned(array, array, raw)
-    if kind not in "iuf" or (field.kind is FieldKind.COUNT and kind == "f"):
+    if kind not in "iuf":
         expected = "integers" if field.kind is FieldKind.COUNT else "numbers"
         issues.append(Issue(path, "type", f"expected {expected} (got dtype {array.dtype})"))
         return None
-    converted = array.astype(np.int64 if field.kind is FieldKind.COUNT else np.float64)
-    bad_rows = np.flatnonzero(~np.isfinite(converted) | (converted < 0))
-    if bad_rows.size:
-        row = int(bad_rows[0])
+    if field.kind is FieldKind.COUNT:
+        return _convert_count(path, array, issues)
+    converted = array.astype(np.float64)
+    bound = np.finfo(np.float64).max / (converted.size * _HEADROOM)
+    bad = ~((converted >= 0) & (converted <= bound))  # NaN compares false: refused as well
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        row = int(rows[0])
+        got = converted[row].item()
+        expected = (
+            "finite and >= 0" if not 0 <= got < np.inf else f"at most {bound:.3g} (so that sums stay finite)"
+        )
         issues.append(
-            Issue(
-                path,
-                "range",
-                f"must be finite and >= 0 (got {converted[row].item()!r} in row {row}; {bad_rows.size} rows)",
-            )
+            Issue(path, "range", f"must be {expected} (got {got!r} in row {row}; {rows.size} rows)")
         )
         return None
     return converted
 
 
+def _as_str(path: str, array: npt.NDArray[Any], issues: list[Issue]) -> npt.NDArray[Any] | None:
+    """A text column as a unicode array (``None`` for missing object cells becomes ``""``)."""
+    kind = array.dtype.kind
+    if kind not in "USO":
+        issues.append(Issue(path, "type", f"expected text (got dtype {array.dtype})"))
+        return None
+    if kind == "O":
+        items = array.tolist()
+        bad = next((i for i, item in enumerate(items) if not (isinstance(item, str) or _missing(item))), None)
+        if bad is not None:
+            issues.append(Issue(path, "type", f"expected text (got {_check.show(items[bad])} in row {bad})"))
+            return None
+        return np.array([item if isinstance(item, str) else "" for item in items], dtype=str)
+    if kind == "S":  # bytes: numpy decodes them as ASCII
+        try:
+            return array.astype(str)
+        except UnicodeDecodeError as exc:
+            issues.append(Issue(path, "type", f"expected text (got bytes that are not ASCII: {exc.reason})"))
+            return None
+    return array
+
+
+def _convert_count(path: str, array: npt.NDArray[Any], issues: list[Issue]) -> npt.NDArray[np.int64] | None:
+    """Whole numbers in ``[0, MAX_COUNT]`` as int64; floats that are whole (``3.0``) are counts too."""
+    if array.dtype.kind == "f":
+        fraction = ~np.isfinite(array) | (np.floor(array) != array)
+        if fraction.any():
+            rows = np.flatnonzero(fraction)
+            issues.append(
+                Issue(
+                    path,
+                    "type",
+                    f"expected whole numbers (got {array[rows[0]].item()!r} in row {int(rows[0])};"
+                    f" {rows.size} rows)",
+                )
+            )
+            return None
+    bad = (array < 0) | (array > _MAX_COUNT)
+    if bad.any():
+        rows = np.flatnonzero(bad)
+        issues.append(
+            Issue(
+                path,
+                "range",
+                f"must be >= 0 and <= {_check.MAX_COUNT:,} (got {array[rows[0]].item()!r} in row"
+                f" {int(rows[0])}; {rows.size} rows)",
+            )
+        )
+        return None
+    return array.astype(np.int64)
+
+
 def _odd_date(array: npt.NDArray[Any]) -> int | None:
-    """The first cell that is neither empty, nor YYYY-MM-DD text, nor a date object, if any.
+    """The first text cell that is neither empty nor YYYY-MM-DD-long, if any.
 
     numpy would read "2026-01" as 2026-01-01, drop a time of day, and take a number for days
     since 1970.
     """
-    if array.dtype.kind == "O":
-        dates = str | datetime.date | np.datetime64
-        return next(
-            (
-                i
-                for i, v in enumerate(array.tolist())
-                if not (v is None or isinstance(v, dates)) or (isinstance(v, str) and len(v) not in (0, 10))
-            ),
-            None,
-        )
     lengths = np.char.str_len(array)
     bad = np.flatnonzero((lengths != 10) & (lengths != 0))
     return int(bad[0]) if bad.size else None
 
 
+def _missing(item: object) -> bool:
+    """Whether an object cell is missing: ``None``, or a float NaN as pandas marks missing text."""
+    return item is None or (isinstance(item, float) and item != item)  # noqa: PLR0124 - NaN test
+
+
+def _date_cell(item: object) -> object:
+    """One cell of an object date column as numpy reads it, or a :class:`str` saying what is wrong.
+
+    ``None``, ``""``, a float NaN and NaT (numpy's or pandas') are missing; a datetime must be
+    naive and at midnight (pandas' ``Timestamp`` too), a ``numpy.datetime64`` a whole day.
+    """
+    if _missing(item) or (isinstance(item, str) and not item):
+        return None
+    if isinstance(item, str):
+        return item if len(item) == 10 else "expected ISO dates like 2026-01-31"
+    if isinstance(item, np.datetime64):
+        day = item.astype("datetime64[D]")
+        if np.isnat(item):
+            return None
+        return day if np.datetime_data(item.dtype)[0] in _COARSE or day == item else "expected whole days"
+    if isinstance(item, datetime.datetime):
+        if item != item:  # noqa: PLR0124 - pandas' NaT is a datetime unequal to itself
+            return None
+        if item.tzinfo is not None:
+            return "expected dates, not time-zone aware datetimes"
+        if item.time() != datetime.time():
+            return "expected whole days, not datetimes with a time of day"
+        return item.date()
+    if isinstance(item, datetime.date):
+        return item
+    return "expected ISO dates like 2026-01-31"
+
+
 def _convert_date(
     path: str, field: Field, array: npt.NDArray[Any], issues: list[Issue]
 ) -> npt.NDArray[np.datetime64] | None:
-    if array.dtype.kind == "M":
-        converted = array.astype("datetime64[D]")
-    elif array.dtype.kind in "USO":
+    kind = array.dtype.kind
+    if kind == "M":
+        converted = _whole_days(path, array, issues)
+    elif kind in "US":
         odd = _odd_date(array)
         if odd is not None:
-            got = array[odd]
-            shown = repr(str(got)) if isinstance(got, str) else repr(got)
+            got = array[odd].item()
             issues.append(
-                Issue(path, "type", f"expected ISO dates like 2026-01-31 (got {shown} in row {odd})")
+                Issue(path, "type", f"expected ISO dates like 2026-01-31 (got {got!r} in row {odd})")
             )
             return None
         try:
-            converted = np.array(
-                [None if v is None or v == "" else v for v in array.tolist()], dtype="datetime64[D]"
-            )
-        except (TypeError, ValueError) as exc:
+            converted = array.astype("datetime64[D]")  # "" is NaT
+        except ValueError as exc:
+            issues.append(Issue(path, "type", f"expected ISO dates or datetime.date values ({exc})"))
+            return None
+    elif kind == "O":
+        items = array.tolist()
+        cells = [_date_cell(item) for item in items]
+        odd = next((i for i, cell in enumerate(cells) if isinstance(cell, str) and cell != items[i]), None)
+        if odd is not None:
+            issues.append(Issue(path, "type", f"{cells[odd]} (got {_check.show(items[odd])} in row {odd})"))
+            return None
+        try:
+            converted = np.array(cells, dtype="datetime64[D]")
+        except (TypeError, ValueError, OverflowError) as exc:
             issues.append(Issue(path, "type", f"expected ISO dates or datetime.date values ({exc})"))
             return None
     else:
         issues.append(Issue(path, "type", f"expected dates (got dtype {array.dtype})"))
+        return None
+    if converted is None or not _in_range(path, converted, issues):
         return None
     missing = np.flatnonzero(np.isnat(converted))
     if missing.size and not field.nullable:
@@ -286,6 +374,48 @@ def _convert_date(
         )
         return None
     return converted
+
+
+def _whole_days(
+    path: str, array: npt.NDArray[np.datetime64], issues: list[Issue]
+) -> npt.NDArray[np.datetime64] | None:
+    """A datetime64 column as days: a time of day is refused, never dropped."""
+    unit = np.datetime_data(array.dtype)[0]
+    if unit in _COARSE:
+        if unit != "D" and not _in_range(path, array, issues):  # before the days could overflow
+            return None
+        return array.astype("datetime64[D]")
+    converted = array.astype("datetime64[D]")
+    timed = np.flatnonzero((converted != array) & ~np.isnat(array))
+    if timed.size:
+        row = int(timed[0])
+        issues.append(
+            Issue(
+                path,
+                "type",
+                f"expected whole days (got {array[row]} in row {row}; {timed.size} rows with a time of day;"
+                " take the date with .astype('datetime64[D]') if that is meant)",
+            )
+        )
+        return None
+    return converted
+
+
+def _in_range(path: str, dates: npt.NDArray[np.datetime64], issues: list[Issue]) -> bool:
+    """Whether every date is within 0001-01-01 and 9999-12-31 (NaT is); the issue recorded if not."""
+    low, high = _EARLIEST.astype(dates.dtype), _LATEST.astype(dates.dtype)
+    out = np.flatnonzero((dates < low) | (dates > high))  # NaT compares false
+    if out.size:
+        row = int(out[0])
+        issues.append(
+            Issue(
+                path,
+                "range",
+                f"must be between {_EARLIEST} and {_LATEST} (got {dates[row]} in row {row}; {out.size} rows)",
+            )
+        )
+        return False
+    return True
 
 
 def _owned(converted: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> npt.NDArray[Any]:
@@ -528,6 +658,10 @@ def _frozen(uniques: npt.NDArray[Any], inverse: npt.NDArray[np.intp]) -> Codes:
     return uniques, inverse
 
 
+_DIMENSION = Field(name="dimension", kind=FieldKind.TEXT, nullable=True)
+"""How a column not in the schema is read: text, empty cells allowed."""
+
+
 def _as_text(values: object) -> object:
     array = np.asarray(cast("Any", values))
     return array.astype(str) if array.ndim == 1 and array.dtype.kind in "iufb" else values
@@ -550,7 +684,13 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
     if raw is None:
         return None
     if not isinstance(raw, Mapping) and hasattr(raw, "columns") and hasattr(raw, "__getitem__"):
-        raw = {str(name): raw[name] for name in raw.columns}  # a data frame: pandas, polars...
+        try:
+            raw = {str(name): raw[name] for name in raw.columns}  # a data frame: pandas, polars...
+        except Exception as exc:  # noqa: BLE001 - a foreign frame may raise anything
+            issues.append(
+                Issue(f"$.{table}", "type", f"cannot read the frame's columns ({type(exc).__name__}: {exc})")
+            )
+            return None
     if not isinstance(raw, Mapping):
         issues.append(
             Issue(
@@ -573,9 +713,9 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
             continue
         field = schema.get(name)
         if field is None:  # an extra dimension (location, provider): kept as text, whatever it holds
-            field = Field(name=name, kind=FieldKind.TEXT, nullable=True)
+            field = _DIMENSION
             values = _as_text(values)  # noqa: PLW2901 - the same column, as text
-        converted = _convert(table, field, values, issues, codes)
+        converted = _convert(f"$.{table}.{name}", field, values, issues, codes)
         if converted is not None:
             converted.setflags(write=False)  # the book's own, so what is derived from it stays true
             columns[name] = converted
@@ -707,14 +847,19 @@ class Book:
         The same as ``np.unique(column, return_inverse=True)`` (the inverse as ``np.intp``), both
         read-only; text columns are coded without sorting their rows.
 
+        Raises:
+            ValidationError: ``table`` is not a table name, or the book has no such column.
+
         >>> Book(work_items={"item_id": ["a", "b"], "workflow": ["x", "x"], "team": ["t", "t"],
         ...     "opened": ["2026-01-01"] * 2, "closed": [None, None], "touches": [1, 2],
         ...     "escalated": [False, True]}).codes("work_items", "item_id")[1].tolist()
         [0, 1]
         """
+        _check.one_of(table, tuple(SCHEMAS), "$.table")
+        _check.instance(column, str, "$.column")
         key = (table, column)
         if key not in self._codes:
-            columns = self.table(table) if table in SCHEMAS else None
+            columns = self.table(table)
             if columns is None or column not in columns:
                 where = f"$.{table}" if columns is None else f"$.{table}.{column}"
                 raise ValidationError.single(
@@ -725,7 +870,12 @@ class Book:
         return self._codes[key]
 
     def table(self, name: str) -> BookTable | None:
-        """The validated columns of one table, or ``None`` when it was not given."""
+        """The validated columns of one table, or ``None`` when it was not given.
+
+        Raises:
+            ValidationError: ``name`` is not one of the tables (``transactions``...).
+        """
+        _check.one_of(name, tuple(SCHEMAS), "$.name")
         tables: dict[str, BookTable | None] = {
             "transactions": self.transactions,
             "submissions": self.submissions,
@@ -735,7 +885,11 @@ class Book:
         return tables[name]
 
     def rows(self, name: str) -> int:
-        """Number of rows of one table (0 when it was not given)."""
+        """Number of rows of one table (0 when it was not given).
+
+        Raises:
+            ValidationError: ``name`` is not one of the tables.
+        """
         columns = self.table(name)
         return 0 if not columns else len(next(iter(columns.values())))
 
