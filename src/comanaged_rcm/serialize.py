@@ -42,8 +42,11 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
     IterableValidationNote,
+    StructureHandlerNotFoundError,
 )
 
+from comanaged_rcm import _io
+from comanaged_rcm._check import count
 from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -187,6 +190,8 @@ def _issues(exc: BaseException, path: str) -> list[Issue]:
         return [Issue(path, "missing", "required key is missing")]
     if isinstance(exc, AttributeError):  # cattrs reads .keys() of what should be a mapping
         return [Issue(path, "type", "expected a JSON object (mapping)")]
+    if isinstance(exc, RecursionError):
+        return [Issue(path, "depth", "the data is nested too deeply to build")]
     code = "type" if isinstance(exc, TypeError) else "value"
     return [Issue(path, code, str(exc) or type(exc).__name__)]
 
@@ -199,8 +204,14 @@ def to_dict(obj: Any) -> Any:
 
     Returns:
         Dicts, lists, strings, numbers, booleans and ``None`` only.
+
+    Raises:
+        ValidationError: ``obj`` is nested too deeply to convert (at ``$.obj``).
     """
-    return converter.unstructure(obj)
+    try:
+        return converter.unstructure(obj)
+    except RecursionError:
+        raise ValidationError.single("$.obj", "depth", "the object is nested too deeply to convert") from None
 
 
 def from_dict(data: Any, cls: type[T]) -> T:
@@ -214,12 +225,24 @@ def from_dict(data: Any, cls: type[T]) -> T:
         The model.
 
     Raises:
-        ValidationError: Listing every bad field with its path; nothing is half-built.
+        ValidationError: Listing every bad field with its path; nothing is half-built. Data
+            nested too deeply to build is refused at ``$``, a ``cls`` the converter cannot build
+            at ``$.cls``.
     """
     try:
         return converter.structure(data, cls)
-    except (BaseValidationError, ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ValidationError(_issues(exc, "$")) from None
+    except StructureHandlerNotFoundError:
+        shown = getattr(cls, "__qualname__", None) or f"a {type(cls).__name__}"
+        message = f"'cls' must be a model class or type the converter can build (got {shown})"
+        raise ValidationError.single("$.cls", "type", message) from None
+    except RecursionError:
+        raise ValidationError.single("$", "depth", "the data is nested too deeply to build") from None
+    except Exception as exc:  # noqa: BLE001 - whatever a hook raised becomes an issue at its path
+        try:
+            issues = _issues(exc, "$")
+        except RecursionError:
+            issues = [Issue("$", "depth", "the data is nested too deeply to build")]
+        raise ValidationError(issues) from None
 
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:
@@ -227,23 +250,34 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
 
     Args:
         obj: An attrs model, or a container of them.
-        indent: Passed to :func:`json.dumps`; ``None`` gives one line.
+        indent: Spaces per level (0 to 16), passed to :func:`json.dumps`; ``None`` gives one line.
+
+    Raises:
+        ValidationError: ``obj`` holds something JSON cannot carry (NaN or an infinity, an integer
+            of more than 4,300 digits, an object of no JSON type) or is nested too deeply
+            (at ``$.obj``); ``indent`` is out of range (at ``$.indent``).
     """
-    return json.dumps(to_dict(obj), indent=indent, ensure_ascii=False, allow_nan=False)
+    if indent is not None:
+        indent = count(indent, "$.indent", maximum=16)
+    data = to_dict(obj)
+    try:
+        return json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False)
+    except RecursionError:
+        raise ValidationError.single("$.obj", "depth", "the object is nested too deeply for JSON") from None
+    except (TypeError, ValueError) as exc:
+        raise ValidationError.single("$.obj", "json", f"cannot write as JSON: {str(exc)[:200]}") from None
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
     """Parse a JSON document and structure it into ``cls``.
 
+    The document is read strictly (see :func:`comanaged_rcm._io.load_json`): bytes are UTF-8
+    (or UTF-16/32 with a BOM), a UTF-8 BOM is skipped, and duplicate keys, integers of more than
+    100 digits, nesting deeper than 200 levels and ``NaN``/``Infinity`` are refused.
+
     Raises:
         ValidationError: For malformed JSON (with line and column) or any invalid field.
     """
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValidationError.single(
-            "$", "json", f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ValidationError.single("$", "json", f"JSON is not valid UTF-8: {exc.reason}") from None
-    return from_dict(data, cls)
+    if not isinstance(text, str | bytes | bytearray):
+        raise ValidationError.single("$.text", "type", f"expected JSON text (got {type(text).__name__})")
+    return from_dict(_io.load_json(text), cls)
