@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from comanaged_rcm._check import fail, text
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = [
     "MAX_DEPTH",
@@ -50,6 +50,7 @@ __all__ = [
     "read_json",
     "read_text",
     "staged",
+    "unreadable",
     "write_files",
 ]
 
@@ -150,13 +151,16 @@ def decode(data: bytes, *, source: str = "$", encoding: str | None = None) -> st
     return decoded.removeprefix("\ufeff")
 
 
-def read_text(path: object, *, encoding: str | None = None, where: str = "$.path") -> str:
+def read_text(
+    path: object, *, encoding: str | None = None, where: str = "$.path", label: str | None = None
+) -> str:
     """Read a user's file as text (see :func:`decode`); any failure names the file.
 
     Args:
         path: A ``str`` or ``os.PathLike`` path.
         encoding: The file's encoding, when it is not UTF-8 (a BOM is detected without it).
         where: The path to name when ``path`` itself is unusable (``$.source``).
+        label: How issues name the file (default: ``path`` as given).
 
     Raises:
         ValidationError: ``path`` is not a path, the file cannot be read (missing, a directory,
@@ -176,9 +180,33 @@ def read_text(path: object, *, encoding: str | None = None, where: str = "$.path
         with open(name, "rb") as handle:  # noqa: PTH123 - a plain path from the caller
             data = handle.read()
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ValidationError.single(name, "file", f"cannot read the file ({reason})") from None
-    return decode(data, source=name, encoding=encoding)
+        raise unreadable(exc, label or name) from None
+    return decode(data, source=label or name, encoding=encoding)
+
+
+_UNREADABLE: dict[type[OSError], type[ValidationError]] = {}
+
+
+def unreadable(exc: OSError, name: str) -> ValidationError:
+    """The error of a file that cannot be read: a ValidationError that is also ``type(exc)``.
+
+    So ``except FileNotFoundError`` and ``except RCMError`` both catch a missing file; the issue
+    is at ``name`` and ``errno``, ``strerror`` and ``filename`` are those of ``exc``.
+
+    >>> error = unreadable(FileNotFoundError(2, "No such file or directory", "x.csv"), "x.csv")
+    >>> isinstance(error, FileNotFoundError), str(error)
+    (True, '1 validation issue: cannot read the file (No such file or directory) @ x.csv')
+    """
+    kind = type(exc)
+    cls = _UNREADABLE.get(kind)
+    if cls is None:
+        members = {"__module__": __name__, "__str__": ValidationError._render}  # noqa: SLF001 - its one line
+        cls = type(f"Unreadable{kind.__name__}", (ValidationError, kind), members)
+        _UNREADABLE[kind] = cls
+    reason = exc.strerror or type(exc).__name__
+    error = cls([Issue(name, "file", f"cannot read the file ({reason})")])
+    error.errno, error.strerror, error.filename = exc.errno, exc.strerror, exc.filename  # type: ignore[attr-defined]
+    return error
 
 
 class _RefusedError(Exception):

@@ -24,8 +24,10 @@ from __future__ import annotations
 import csv
 import datetime
 import enum
+import io
 import itertools
 import math
+import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -34,6 +36,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _io
+from comanaged_rcm._check import text as _text
+from comanaged_rcm._check import tuple_of, v
 from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = ["Column", "ColumnKind", "data_lines", "narrowest", "read_csv"]
@@ -64,10 +69,10 @@ class Column:
         nullable: Whether empty cells are allowed (NUMBER gives NaN, DATE gives NaT, TEXT gives "").
     """
 
-    name: str
-    kind: ColumnKind = ColumnKind.TEXT
-    required: bool = True
-    nullable: bool = False
+    name: str = attrs.field(validator=v.text(maximum=1_000))
+    kind: ColumnKind = attrs.field(default=ColumnKind.TEXT, validator=v.member(ColumnKind))
+    required: bool = attrs.field(default=True, validator=v.flag())
+    nullable: bool = attrs.field(default=False, validator=v.flag())
 
 
 def _parse_integer(cell: str) -> int:
@@ -110,33 +115,63 @@ _EMPTY: dict[ColumnKind, Any] = {
 
 
 def read_csv(
-    source: str | Path | IO[str],
+    source: str | os.PathLike[str] | IO[str],
     columns: Sequence[Column],
     *,
     name: str | None = None,
+    encoding: str | None = None,
 ) -> dict[str, npt.NDArray[Any]]:
     """Read a CSV with a header row into typed numpy columns.
 
     Extra columns in the file are kept as TEXT, so extra dimensions (location, provider) pass
-    through as slice keys.
+    through as slice keys. The file is UTF-8 unless ``encoding`` says otherwise; a UTF-8 BOM is
+    skipped and a UTF-16 or UTF-32 BOM is detected. Lines are numbered as in the file: a row
+    whose quoted cell spans lines is located at the line it begins on.
 
     Args:
         source: A path, or an open text file.
         columns: The expected columns.
         name: How to call the file in messages (defaults to the path's name, or ``<csv>``).
+        encoding: The file's encoding when it is not UTF-8 (``cp1252``, ``latin-1``...).
 
     Returns:
         A mapping of column name to a 1-D numpy array, all of the same length.
 
     Raises:
         ValidationError: Listing missing required headers and every bad cell (up to 50) as
-            ``file:line:column``; nothing is returned when any is found.
+            ``file:line:column``; nothing is returned when any is found. A file that is not text
+            in its encoding, holds a NUL byte, is empty, repeats a header, has rows of the wrong
+            width, or a quote that never closes is refused as ``file:line``.
     """
-    if isinstance(source, str | Path):
-        path = Path(source)
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return _read(handle, columns, name or path.name)
-    return _read(source, columns, name or "<csv>")
+    columns = tuple_of(columns, Column, "$.columns")
+    if name is not None:
+        name = _text(name, "$.name", maximum=1_000)
+    if encoding is not None:
+        encoding = _io.check_encoding(encoding)
+    if isinstance(source, str | os.PathLike):
+        raw = os.fspath(source)
+        if not isinstance(raw, str):
+            raise ValidationError.single("$.source", "type", "'source' must be a text path (got bytes)")
+        label = name or Path(raw).name
+        content = _io.read_text(raw, encoding=encoding, where="$.source", label=label)
+        return _read(content, columns, label)
+    read = getattr(source, "read", None)
+    if not callable(read):
+        message = f"'source' must be a path or an open text file (got {type(source).__name__})"
+        raise ValidationError.single("$.source", "type", message)
+    label = name or "<csv>"
+    try:
+        content = read()
+    except OSError as exc:
+        raise _io.unreadable(exc, label) from None
+    except ValueError as exc:  # a closed file
+        raise ValidationError.single(label, "file", f"cannot read the file ({exc})") from None
+    if isinstance(content, bytes | bytearray):
+        content = _io.decode(bytes(content), source=label, encoding=encoding)
+    if not isinstance(content, str):
+        message = f"'source' must be a path or an open text file (read gave {type(content).__name__})"
+        raise ValidationError.single("$.source", "type", message)
+    return _read(content.removeprefix("\ufeff"), columns, label)
 
 
 def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
@@ -153,12 +188,13 @@ def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
     return text.astype(f"<U{max(int(np.char.str_len(text).max()), 1)}")
 
 
-def data_lines(source: str | Path) -> list[int]:
+def data_lines(source: str | os.PathLike[str], *, encoding: str | None = None) -> list[int]:
     """The line of each data row of a CSV, numbered as :func:`read_csv` numbers them.
 
     Row ``i`` of the arrays :func:`read_csv` returns came from line ``data_lines(path)[i]``: the
-    header is line 1, and blank rows are skipped. Use it to point at a row that a later check
-    refuses.
+    header is line 1, a row is numbered by the line it begins on, and blank rows are skipped.
+    Use it to point at a row that a later check refuses. Bytes that are not text in the encoding
+    are read as replacement characters, which moves no line.
 
     >>> import tempfile, pathlib
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
@@ -166,19 +202,78 @@ def data_lines(source: str | Path) -> list[int]:
     >>> data_lines(path)
     [2, 4]
     """
-    with Path(source).open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+    path = Path(os.fspath(source))
+    data = path.read_bytes()
+    try:
+        content = _io.decode(data, source=path.name, encoding=encoding)
+    except ValidationError:
+        content = data.decode(encoding or "utf-8", errors="replace").removeprefix("\ufeff")
+    reader = csv.reader(io.StringIO(content, newline=""))
+    lines: list[int] = []
+    try:
         next(reader, None)
-        return [line for line, row in enumerate(reader, start=2) if "".join(row).strip()]
+        start = reader.line_num + 1
+        for row in reader:
+            if "".join(row).strip():
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error:
+        pass  # read_csv refuses such a file; the rows before the error keep their lines
+    return lines
 
 
-def _read(handle: IO[str], columns: Sequence[Column], name: str) -> dict[str, npt.NDArray[Any]]:
-    reader = csv.reader(handle)
-    header = next(reader, None)
+def _csv_error(exc: csv.Error, start: int, line: int, name: str) -> ValidationError:
+    """The issue of a row the csv module cannot read, at the line the row begins on."""
+    reason = str(exc)
+    if "unexpected end of data" in reason:
+        message = (
+            f"a quoted cell in the row that begins on line {start} is never closed: its opening quote"
+            ' takes in the rest of the file (double a quote inside a quoted cell: "")'
+        )
+    elif "field larger than field limit" in reason:
+        message = (
+            f"a cell of the row that begins on line {start} is over {csv.field_size_limit():,} characters"
+            " long: a stray quote may have opened a cell that takes in the lines after it"
+        )
+    elif "expected after" in reason:
+        message = (
+            f"bad quoting on line {line} (row from line {start}): a quoted cell must end with a quote"
+            " followed by a comma or the end of the line (double a quote inside a quoted cell)"
+        )
+    else:  # pragma: no cover - the csv module's other errors cannot happen with these settings
+        message = f"unreadable CSV on line {line} (row from line {start}): {reason}"
+    return ValidationError.single(f"{name}:{start}", "csv", message)
+
+
+def _header(header: list[str], name: str) -> list[Issue]:
+    issues = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        if cell in seen and cell:
+            message = f"duplicate column {cell!r} (columns {seen[cell] + 1} and {i + 1} of the header)"
+            issues.append(Issue(f"{name}:1", "duplicate_column", message))
+        seen.setdefault(cell, i)
+    return issues
+
+
+def _read(content: str, columns: Sequence[Column], name: str) -> dict[str, npt.NDArray[Any]]:
+    if "\0" in content:
+        line, column = _io.line_of(content, content.index("\0"))
+        message = (
+            f"the file holds a NUL byte (line {line}, column {column}): it is not a text CSV,"
+            " or it is UTF-16 without a BOM (pass --encoding utf-16-le)"
+        )
+        raise ValidationError.single(f"{name}:{line}", "nul", message)
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    start = 1
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise _csv_error(exc, start, reader.line_num, name) from None
     if header is None:
         raise ValidationError.single(f"{name}:1", "empty", "the file is empty (expected a header row)")
     header = [h.strip() for h in header]
-    issues: list[Issue] = []
+    issues: list[Issue] = _header(header, name)
     position = {h: i for i, h in enumerate(header)}
     issues.extend(
         Issue(f"{name}:1", "missing_column", f"missing required column {column.name!r}")
@@ -189,16 +284,26 @@ def _read(handle: IO[str], columns: Sequence[Column], name: str) -> dict[str, np
         raise ValidationError(issues)
     rows: list[list[str]] = []
     lines: list[int] = []
-    for line, row in enumerate(reader, start=2):
-        if "".join(row).strip():  # blank lines and rows of blank cells are skipped
-            rows.append(row)
-            lines.append(line)
+    ends: list[int] = []
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            if "".join(row).strip():  # blank lines and rows of blank cells are skipped
+                rows.append(row)
+                lines.append(start)
+                ends.append(reader.line_num)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _csv_error(exc, start, reader.line_num, name) from None
     width = len(header)
-    issues.extend(
-        Issue(f"{name}:{line}", "width", f"expected {width} cells (got {len(row)})")
-        for line, row in zip(lines, rows, strict=True)
-        if len(row) != width
-    )
+    for line, end, row in zip(lines, ends, rows, strict=True):
+        if len(row) != width:
+            spans = ""
+            if end > line:
+                spans = f" in the row from line {line} to line {end} (a quoted cell spans them: stray quote?)"
+            issues.append(Issue(f"{name}:{line}", "width", f"expected {width} cells (got {len(row)}){spans}"))
+            if len(issues) >= _MAX_ISSUES:
+                break
     if issues:
         raise ValidationError(issues[:_MAX_ISSUES])
     declared = {c.name: c for c in columns}

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm._io import check_encoding
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.kpi import Book
 from comanaged_rcm.kpi._book import SCHEMAS, csv_columns, locate_in_csv
@@ -141,15 +141,21 @@ def read_cycle_csv(
     transactions: str | os.PathLike[str],
     activity: str | os.PathLike[str],
     audits: str | os.PathLike[str] | None = None,
+    encoding: str | None = None,
 ) -> CycleData:
     """Read the CSV exports of a cycle, reporting every bad cell as ``file:line:column``.
 
     Columns are listed in :data:`CSV_COLUMNS`; dates are ISO (``2026-11-02``), booleans
-    ``true``/``false``. Nothing is returned when any cell of any file is bad.
+    ``true``/``false``. Nothing is returned when any cell of any file is bad. Files are read as
+    :func:`~comanaged_rcm.tables.read_csv` reads them (UTF-8 unless ``encoding`` is given; a
+    BOM is detected).
 
     Raises:
-        ValidationError: Every bad cell of every file (up to a cap per file).
+        ValidationError: Every bad cell of every file (up to a cap per file); a file that cannot
+            be read, or an argument that is not a path (at ``$.claims``, ``$.audits``...).
     """
+    if encoding is not None:
+        encoding = check_encoding(encoding)
     files = {"claims": claims, "transactions": transactions, "activity": activity}
     if audits is not None:
         files["audits"] = audits
@@ -157,7 +163,7 @@ def read_cycle_csv(
     issues: list[Issue] = []
     for name, path in files.items():
         try:
-            tables[name] = read_csv(Path(path), CSV_COLUMNS[name])
+            tables[name] = _read_one(path, name, encoding)
         except ValidationError as exc:
             issues.extend(exc.issues)
     if issues:
@@ -175,3 +181,21 @@ def read_cycle_csv(
         files = {"transactions": transactions, "submissions": claims, "work_items": activity}
         raise locate_in_csv(exc, files) from None
     return data
+
+
+def _read_one(path: object, name: str, encoding: str | None) -> Columns:
+    """One export, an unusable ``path`` argument named as the parameter (``$.claims``)."""
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        message = f"{name!r} must be a path to a CSV file (got {type(path).__name__})"
+        raise ValidationError.single(f"$.{name}", "type", message)
+    try:
+        return read_csv(path, CSV_COLUMNS[name], encoding=encoding)
+    except ValidationError as exc:
+        if all(issue.path != "$.source" for issue in exc.issues):
+            raise
+        issues = []
+        for issue in exc.issues:
+            moved = issue.path == "$.source"
+            message = issue.message.replace("'source'", repr(name)) if moved else issue.message
+            issues.append(Issue(f"$.{name}" if moved else issue.path, issue.code, message))
+        raise ValidationError(issues) from None
