@@ -79,9 +79,9 @@ class TestDefinitionFields:
                 "$.unit",
                 "'unit' must be a Unit (got 'percent'; did you mean Unit.PERCENT?)",
             ),
-            ({"name": None}, "$.name", "'name' must be a str (got None)"),
-            ({"formula": 3}, "$.formula", "'formula' must be a str (got 3)"),
-            ({"source": b"MGMA"}, "$.source", "'source' must be a str (got b'MGMA')"),
+            ({"name": None}, "$.name", "'name' must be a string (got None)"),
+            ({"formula": 3}, "$.formula", "'formula' must be a string (got 3)"),
+            ({"source": b"MGMA"}, "$.source", "'source' must be a string (got b'MGMA')"),
             ({"numerator": 5}, "$.numerator", "'numerator' must be a tuple of str (got 5)"),
             ({"numerator": "cash"}, "$.numerator", "'numerator' must be a tuple of str (got 'cash')"),
             (
@@ -135,7 +135,7 @@ class TestDefinitionFields:
             (
                 lambda: Edge(5),  # type: ignore[arg-type]
                 "$.target",
-                "'target' must be a snake_case identifier (got 5)",
+                "'target' must be a snake_case name (got 5)",
             ),
             (
                 lambda: Edge("days_in_ar", "decomposes"),  # type: ignore[arg-type]
@@ -176,21 +176,21 @@ class TestRegistry:
     def test_register_of_a_non_definition(self) -> None:
         """register(5) names the argument and what it got."""
         found = issue(lambda: register(5))  # type: ignore[arg-type]
-        assert (found.path, found.code) == ("$", "type")
+        assert (found.path, found.code) == ("$.definition", "type")
         assert "'definition' must be a KPIDefinition (got 5)" in found.message
 
     @pytest.mark.parametrize("kpi_id", [5, ["cash_per_touch"], None])
     def test_unregister_of_a_non_id(self, kpi_id: Any) -> None:
         """unregister of a non-string is the usual unknown-id error, not a TypeError."""
         found = issue(lambda: unregister(kpi_id))
-        assert (found.path, found.code) == ("$.id", "unknown")
+        assert (found.path, found.code) == ("$.kpi_id", "unknown")
         assert "is not a registered user KPI" in found.message
 
     @pytest.mark.parametrize(
         ("definitions", "path", "phrase"),
         [
-            (5, "$", "'definitions' must be an iterable of KPIDefinition (got 5)"),
-            ([GOOD, "x"], "$[1]", "'definitions[1]' must be a KPIDefinition (got 'x')"),
+            (5, "$.definitions", "'definitions' must be an iterable of KPIDefinition (got 5)"),
+            ([GOOD, "x"], "$.definitions[1]", "'definitions[1]' must be a KPIDefinition (got 'x')"),
         ],
     )
     def test_check_hierarchy_of_non_definitions(self, definitions: Any, path: str, phrase: str) -> None:
@@ -298,7 +298,8 @@ class TestEdgesOfTheCalendarAndNumbers:
     def test_a_scale_beyond_float_is_refused(self) -> None:
         """An integer scale too large for a float is refused as not finite."""
         found = issue(lambda: attrs.evolve(GOOD, scale=10**400))
-        assert (found.path, found.code) == ("$.scale", "type")
+        assert (found.path, found.code) == ("$.scale", "range")
+        assert "too large for a float" in found.message
 
 
 class TestPeriodsAndAsOf:

@@ -14,14 +14,14 @@ scale; a count KPI has no denominator. Edges point from a driver up to what it d
 from __future__ import annotations
 
 import enum
-import math
-import numbers
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi._conventions import CONVENTIONS
@@ -77,91 +77,49 @@ class EdgeKind(enum.Enum):
     INFLUENCES = "influences"  # a causal, not arithmetic, link
 
 
-Check = Callable[[object, "attrs.Attribute[Any]", object], None]
+def _kpi_id(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _check.field_name(value, f"$.{attribute.name}", snake=True)
 
 
-def _identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not (isinstance(value, str) and value.isidentifier() and value == value.lower()):
-        raise ValidationError.single(
-            f"$.{attribute.name}",
-            "format",
-            f"{attribute.name!r} must be a snake_case identifier (got {value!r})",
-        )
-
-
-def _instance(cls: type[Any], label: str) -> Check:
-    """A validator: the value is a ``cls``, named ``label`` in the message (``'a Tier'``)."""
+def _tuple_of(kind: type[Any], label: str) -> _check.Validator:
+    """A validator: a tuple whose items are ``kind``, each named ``label`` in a message (``'an Edge'``)."""
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, cls):
-            hint = ""
-            if issubclass(cls, enum.Enum) and isinstance(value, str):
-                hint = "".join(f"; did you mean {cls.__name__}.{m.name}?" for m in cls if m.value == value)
-            raise ValidationError.single(
-                f"$.{attribute.name}", "type", f"{attribute.name!r} must be {label} (got {value!r}{hint})"
+        if not isinstance(value, tuple):
+            _check.fail(
+                f"$.{attribute.name}",
+                "type",
+                f"{attribute.name!r} must be a tuple of {kind.__name__} (got {_check.show(value)})",
             )
+        _check.tuple_of(value, kind, f"$.{attribute.name}", label)
 
     return check
 
 
-def _tuple_of(attribute: attrs.Attribute[Any], value: object, cls: type[Any], label: str) -> tuple[Any, ...]:
-    """``value`` if it is a tuple of ``cls`` items, each named ``label`` in a message (``'an Edge'``)."""
-    if not isinstance(value, tuple):
-        raise ValidationError.single(
-            f"$.{attribute.name}",
-            "type",
-            f"{attribute.name!r} must be a tuple of {cls.__name__} (got {value!r})",
-        )
-    for i, item in enumerate(value):
-        if not isinstance(item, cls):
-            raise ValidationError.single(
-                f"$.{attribute.name}[{i}]", "type", f"'{attribute.name}[{i}]' must be {label} (got {item!r})"
-            )
-    return value
+_MEASURE_NAMES = _tuple_of(str, "a measure name")
+_FAMILY_NAMES = _tuple_of(str, "a convention family")
 
 
-def _measures(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    for i, term in enumerate(_tuple_of(attribute, value, str, "a measure name")):
+def _measures(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    _MEASURE_NAMES(instance, attribute, value)
+    for i, term in enumerate(value):
         if term.removeprefix("-") not in MEASURES:
-            raise ValidationError.single(
-                f"$.{attribute.name}[{i}]", "unknown", f"unknown measure {term!r} (see kpi.MEASURES)"
+            _check.fail(
+                f"$.{attribute.name}[{i}]",
+                "unknown",
+                f"unknown measure {_check.show(term)} (see kpi.MEASURES){_check.suggest(term, MEASURES)}",
             )
 
 
-def _families(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    for i, family in enumerate(_tuple_of(attribute, value, str, "a convention family")):
+def _families(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    _FAMILY_NAMES(instance, attribute, value)
+    for i, family in enumerate(value):
         if family not in CONVENTIONS:
-            raise ValidationError.single(
-                f"$.{attribute.name}[{i}]", "unknown", f"unknown convention family {family!r}"
+            _check.fail(
+                f"$.{attribute.name}[{i}]",
+                "unknown",
+                f"unknown convention family {_check.show(family)}{_check.suggest(family, CONVENTIONS)}",
             )
-
-
-def _edges(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    _tuple_of(attribute, value, Edge, "an Edge, like Edge('days_in_ar')")
-
-
-def _as_float(value: object) -> object:
-    """A real number (a numpy one too) as a float; anything else as it is, for the validator."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return value
-    try:
-        return float(value)
-    except OverflowError:  # an int beyond float64: infinite, which the validator refuses
-        return math.inf
-
-
-def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValidationError.single(
-            f"$.{attribute.name}", "type", f"{attribute.name!r} must be a finite number (got {value!r})"
-        )
-    if not value > 0:
-        raise ValidationError.single(
-            f"$.{attribute.name}", "range", f"'{attribute.name}' must be > 0 (got {value!r})"
-        )
-
-
-_TEXT = _instance(str, "a str")
 
 
 @attrs.frozen
@@ -172,8 +130,8 @@ class Edge:
     'write_off_rate'
     """
 
-    target: str = attrs.field(validator=_identifier)
-    kind: EdgeKind = attrs.field(default=EdgeKind.INFLUENCES, validator=_instance(EdgeKind, "an EdgeKind"))
+    target: str = attrs.field(validator=_kpi_id)
+    kind: EdgeKind = attrs.field(default=EdgeKind.INFLUENCES, validator=v.member(EdgeKind))
 
 
 @attrs.frozen(kw_only=True)
@@ -200,18 +158,20 @@ class KPIDefinition:
     1.0
     """
 
-    id: str = attrs.field(validator=_identifier)
-    name: str = attrs.field(validator=_TEXT)
-    tier: Tier = attrs.field(validator=_instance(Tier, "a Tier"))
-    direction: Direction = attrs.field(validator=_instance(Direction, "a Direction"))
-    unit: Unit = attrs.field(validator=_instance(Unit, "a Unit"))
-    formula: str = attrs.field(validator=_TEXT)
+    id: str = attrs.field(validator=_kpi_id)
+    name: str = attrs.field(validator=v.text())
+    tier: Tier = attrs.field(validator=v.member(Tier))
+    direction: Direction = attrs.field(validator=v.member(Direction))
+    unit: Unit = attrs.field(validator=v.instance(Unit, "a Unit"))
+    formula: str = attrs.field(validator=v.text())
     numerator: tuple[str, ...] = attrs.field(validator=_measures)
     denominator: tuple[str, ...] = attrs.field(default=(), validator=_measures)
-    scale: float = attrs.field(default=1.0, converter=_as_float, validator=_positive)
+    scale: float = attrs.field(default=1.0, converter=to.real, validator=v.real(minimum=0, low_open=True))
     conventions: tuple[str, ...] = attrs.field(default=(), validator=_families)
-    drives: tuple[Edge, ...] = attrs.field(default=(), validator=_edges)
-    source: str = attrs.field(default="", validator=_TEXT)
+    drives: tuple[Edge, ...] = attrs.field(
+        default=(), validator=_tuple_of(Edge, "an Edge, like Edge('days_in_ar')")
+    )
+    source: str = attrs.field(default="", validator=v.text(empty=True))
 
     @property
     def tables(self) -> frozenset[str]:
@@ -353,15 +313,12 @@ def register(definition: KPIDefinition) -> None:
     Traceback (most recent call last):
     ...
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'definition' must be a KPIDefinition (got
-    'days_in_ar') @ $
+    'days_in_ar') @ $.definition
     """
-    if not isinstance(definition, KPIDefinition):
-        raise ValidationError.single(
-            "$", "type", f"'definition' must be a KPIDefinition (got {definition!r})"
-        )
+    _check.instance(definition, KPIDefinition, "$.definition")
     if definition.id in _REGISTRY:
         raise ValidationError.single(
-            "$.id", "duplicate", f"KPI {definition.id!r} is already in the catalogue"
+            "$.definition.id", "duplicate", f"KPI {definition.id!r} is already in the catalogue"
         )
     findings = [f for f in check_hierarchy((*_REGISTRY.values(), definition)) if f.is_error]
     if findings:
@@ -378,26 +335,32 @@ def unregister(kpi_id: str) -> None:
     """
     given: object = kpi_id  # checked: callers without a type checker pass anything
     if not isinstance(given, str) or given not in _REGISTRY or any(k.id == given for k in _BUILT_IN):
-        raise ValidationError.single("$.id", "unknown", f"{kpi_id!r} is not a registered user KPI")
+        raise ValidationError.single(
+            "$.kpi_id", "unknown", f"{_check.show(given)} is not a registered user KPI"
+        )
     if any(edge.target == kpi_id for k in _REGISTRY.values() for edge in k.drives):
-        raise ValidationError.single("$.id", "in_use", f"another KPI drives into {kpi_id!r}")
+        raise ValidationError.single("$.kpi_id", "in_use", f"another KPI drives into {kpi_id!r}")
     del _REGISTRY[kpi_id]
 
 
-def lookup(kpi_id: str) -> KPIDefinition:
-    """The KPI with this id.
+def lookup(kpi_id: str, path: str = "$.metrics") -> KPIDefinition:
+    """The KPI with this id; ``path`` names the argument it came from in an error.
 
     Raises:
         ValidationError: Unknown id.
     """
     if not isinstance(kpi_id, str):
-        raise ValidationError.single("$.metrics", "type", f"'metrics' must hold KPI ids (got {kpi_id!r})")
+        raise ValidationError.single(
+            path, "type", f"{_check.name_of(path)!r} must hold KPI ids (got {_check.show(kpi_id)})"
+        )
     try:
         return _REGISTRY[kpi_id]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise ValidationError.single(
-            "$.metrics", "unknown", f"unknown KPI {kpi_id!r} (known: {known})"
+            path,
+            "unknown",
+            f"unknown KPI {_check.show(kpi_id)}{_check.suggest(kpi_id, _REGISTRY)} (known: {known})",
         ) from None
 
 
@@ -415,16 +378,13 @@ def metric_ids(metrics: object) -> tuple[str, ...] | None:
             "type",
             f"'metrics' must be a list of KPI ids, not one string (got {metrics!r}; write [{metrics!r}])",
         )
-    if not isinstance(metrics, Iterable):
+    if isinstance(metrics, bytes | bytearray | Mapping) or not isinstance(metrics, Iterable):
         raise ValidationError.single(
-            "$.metrics", "type", f"'metrics' must be a list of KPI ids (got {metrics!r})"
+            "$.metrics", "type", f"'metrics' must be a list of KPI ids (got {_check.show(metrics)})"
         )
-    wanted = tuple(metrics)
+    wanted = _check.sequence(metrics, "$.metrics")
     for i, kpi_id in enumerate(wanted):
-        if not isinstance(kpi_id, str):
-            raise ValidationError.single(
-                f"$.metrics[{i}]", "type", f"'metrics[{i}]' must be a KPI id (str) (got {kpi_id!r})"
-            )
+        _check.instance(kpi_id, str, f"$.metrics[{i}]", "a KPI id (str)")
         lookup(kpi_id)
     return wanted
 
@@ -446,18 +406,13 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
         ['KPI-004']
     """
     given: object = definitions  # checked: callers without a type checker pass anything
-    if not isinstance(given, Iterable):
+    if isinstance(given, str | bytes | bytearray | Mapping) or not isinstance(given, Iterable):
         raise ValidationError.single(
-            "$", "type", f"'definitions' must be an iterable of KPIDefinition (got {given!r})"
+            "$.definitions",
+            "type",
+            f"'definitions' must be an iterable of KPIDefinition (got {_check.show(given)})",
         )
-    checked: list[KPIDefinition] = []
-    for i, item in enumerate(given):
-        if not isinstance(item, KPIDefinition):
-            raise ValidationError.single(
-                f"$[{i}]", "type", f"'definitions[{i}]' must be a KPIDefinition (got {item!r})"
-            )
-        checked.append(item)
-    definitions = checked
+    definitions = list(_check.tuple_of(given, KPIDefinition, "$.definitions"))
     findings: list[Finding] = []
     by_id: dict[str, KPIDefinition] = {}
     for i, kpi in enumerate(definitions):

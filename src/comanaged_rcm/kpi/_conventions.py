@@ -15,10 +15,13 @@ netted)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import attrs
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import ConventionError, ValidationError
 
 __all__ = ["CONVENTIONS", "DEFAULT_CONVENTIONS", "Convention", "resolve_conventions"]
@@ -45,11 +48,11 @@ class Convention:
         'HFMA MAP Keys'
     """
 
-    family: str
-    option: str
-    version: int
-    description: str
-    source: str
+    family: str = attrs.field(validator=v.field_name(snake=True))
+    option: str = attrs.field(validator=v.field_name(snake=True))
+    version: int = attrs.field(converter=to.integer, validator=v.count(minimum=1))
+    description: str = attrs.field(validator=v.text())
+    source: str = attrs.field(validator=v.text())
 
     @property
     def id(self) -> str:
@@ -154,6 +157,9 @@ DEFAULT_CONVENTIONS: Mapping[str, str] = {
 """The option used for each family when a call does not choose one."""
 
 
+_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
+
+
 def _mapping(chosen: object) -> dict[str, str]:
     """``chosen`` as a dict of str to str, or a ValidationError at ``$.conventions``."""
     if not isinstance(chosen, Mapping):
@@ -161,7 +167,7 @@ def _mapping(chosen: object) -> dict[str, str]:
             "$.conventions",
             "type",
             "'conventions' must be a mapping of family to option, like {'refunds': 'gross'}"
-            f" (got {chosen!r})",
+            f" (got {_check.show(chosen)})",
         )
     picked: dict[str, str] = {}
     for family, option in chosen.items():
@@ -169,13 +175,15 @@ def _mapping(chosen: object) -> dict[str, str]:
             raise ValidationError.single(
                 "$.conventions",
                 "type",
-                f"'conventions' must map family names (str) to options (got the key {family!r})",
+                f"'conventions' must map family names (str) to options (got the key {_check.show(family)})",
             )
         if not isinstance(option, str):
+            where = f".{family}" if _NAME.match(family) else f"[{_check.show(family)}]"
             raise ValidationError.single(
-                f"$.conventions.{family}",
+                f"$.conventions{where}",
                 "type",
-                f"'conventions' must map {family!r} to an option name (str) (got {option!r})",
+                f"'conventions' must map {_check.show(family)} to an option name (str)"
+                f" (got {_check.show(option)})",
             )
         picked[family] = option
     return picked
@@ -205,11 +213,15 @@ def resolve_conventions(chosen: Mapping[str, str] | None = None) -> dict[str, Co
     for family, option in picked.items():
         if family not in CONVENTIONS:
             known = ", ".join(sorted(CONVENTIONS))
-            raise ConventionError(f"unknown convention {family!r} (choose from {known})")
+            raise ConventionError(
+                f"unknown convention {_check.show(family)} (choose from {known})"
+                f"{_check.suggest(family, CONVENTIONS)}"
+            )
         if option not in CONVENTIONS[family]:
             known = ", ".join(sorted(CONVENTIONS[family]))
             raise ConventionError(
-                f"unknown option {option!r} for convention {family!r} (choose from {known})"
+                f"unknown option {_check.show(option)} for convention {family!r} (choose from {known})"
+                f"{_check.suggest(option, CONVENTIONS[family])}"
             )
     return {
         family: CONVENTIONS[family][picked.get(family, default)]

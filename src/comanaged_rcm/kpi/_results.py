@@ -13,6 +13,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup, metric_ids
 from comanaged_rcm.kpi._engine import TOTAL, MeasureSet
@@ -38,11 +40,31 @@ class Status(enum.Enum):
     UNDEFINED = "undefined"
 
 
-def _finite(_: object, attribute: attrs.Attribute[float], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValidationError.single(
-            f"$.{attribute.name}", "type", f"'{attribute.name}' must be a finite number (got {value!r})"
-        )
+def _slice(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A slice: a tuple of ``(dimension, value)`` pairs of strings."""
+    path = f"$.{attribute.name}"
+    if not isinstance(value, tuple):
+        _check.fail(path, "type", f"{attribute.name!r} must be a tuple of (dimension, value) pairs")
+    for i, pair in enumerate(value):
+        if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
+            _check.fail(
+                f"{path}[{i}]",
+                "type",
+                f"'{attribute.name}[{i}]' must be a (dimension, value) pair of str (got {_check.show(pair)})",
+            )
+
+
+def _targets(targets: object, path: str = "$.targets") -> tuple[Target, ...]:
+    """``targets`` as a tuple: none, one Target, or an iterable of them."""
+    if targets is None:
+        return ()
+    if isinstance(targets, Target):
+        return (targets,)
+    return _check.tuple_of(targets, Target, path)
+
+
+_METRIC = v.field_name(snake=True)
+_REAL = v.optional(v.real())
 
 
 @attrs.frozen(kw_only=True)
@@ -59,18 +81,21 @@ class Target:
     <Status.WATCH: 'watch'>
     """
 
-    metric: str
-    target: float = attrs.field(validator=_finite)
-    watch: float = attrs.field(validator=_finite)
-    source: str = ""
+    metric: str = attrs.field(validator=_METRIC)
+    target: float = attrs.field(converter=to.real, validator=v.real())
+    watch: float = attrs.field(converter=to.real, validator=v.real())
+    source: str = attrs.field(default="", validator=v.text(empty=True))
 
     def status(self, value: float | None) -> Status:
         """Status of ``value`` against this target, by the KPI's direction.
 
         Raises:
-            ValidationError: ``watch`` is on the better side of ``target``.
+            ValidationError: ``value`` is not a finite number or ``None``, the metric is unknown,
+                or ``watch`` is on the better side of ``target``.
         """
-        higher = lookup(self.metric).direction is Direction.HIGHER
+        if value is not None:
+            value = _check.real(value, "$.value")
+        higher = lookup(self.metric, "$.metric").direction is Direction.HIGHER
         if (self.watch > self.target) if higher else (self.watch < self.target):
             side = "<=" if higher else ">="
             raise ValidationError.single(
@@ -108,18 +133,18 @@ class KPIResult:
         as_of: The as-of date of snapshot measures.
     """
 
-    metric: str
-    tier: Tier
-    unit: Unit
-    slice: tuple[tuple[str, str], ...]
-    value: float | None
-    numerator: float | None
-    denominator: float | None
-    share: float | None
-    convention: str
-    reason: str
-    period: Period
-    as_of: datetime.date
+    metric: str = attrs.field(validator=_METRIC)
+    tier: Tier = attrs.field(validator=v.member(Tier))
+    unit: Unit = attrs.field(validator=v.instance(Unit, "a Unit"))
+    slice: tuple[tuple[str, str], ...] = attrs.field(validator=_slice)
+    value: float | None = attrs.field(converter=to.optional_real, validator=_REAL)
+    numerator: float | None = attrs.field(converter=to.optional_real, validator=_REAL)
+    denominator: float | None = attrs.field(converter=to.optional_real, validator=_REAL)
+    share: float | None = attrs.field(converter=to.optional_real, validator=_REAL)
+    convention: str = attrs.field(validator=v.text(empty=True))
+    reason: str = attrs.field(validator=v.text(empty=True))
+    period: Period = attrs.field(validator=v.instance(Period))
+    as_of: datetime.date = attrs.field(validator=v.date())
 
     @property
     def defined(self) -> bool:
@@ -175,15 +200,35 @@ class Scorecard:
         unavailable: ``(metric index, row) -> reason`` for measures the book cannot supply.
     """
 
-    period: Period
-    as_of: datetime.date
-    by: tuple[str, ...]
-    slices: tuple[tuple[str, ...], ...]
-    metrics: tuple[KPIDefinition, ...]
-    conventions: tuple[str, ...]
-    numerator: npt.NDArray[np.float64]
-    denominator: npt.NDArray[np.float64]
-    unavailable: Mapping[tuple[int, int], str]
+    period: Period = attrs.field(validator=v.instance(Period))
+    as_of: datetime.date = attrs.field(validator=v.date())
+    by: tuple[str, ...] = attrs.field(validator=v.tuple_of(str))
+    slices: tuple[tuple[str, ...], ...] = attrs.field(validator=v.tuple_of(tuple))
+    metrics: tuple[KPIDefinition, ...] = attrs.field(validator=v.tuple_of(KPIDefinition))
+    conventions: tuple[str, ...] = attrs.field(validator=v.tuple_of(str))
+    numerator: npt.NDArray[np.float64] = attrs.field(validator=v.instance(np.ndarray, "a numpy array"))
+    denominator: npt.NDArray[np.float64] = attrs.field(validator=v.instance(np.ndarray, "a numpy array"))
+    unavailable: Mapping[tuple[int, int], str] = attrs.field(validator=v.instance(Mapping, "a mapping"))
+
+    def __attrs_post_init__(self) -> None:
+        """The arrays hold a row per metric and a column per slice (the total first), as floats."""
+        for i, key in enumerate(self.slices):
+            if len(key) != len(self.by) or not all(isinstance(k, str) for k in key):
+                _check.fail(
+                    f"$.slices[{i}]",
+                    "type",
+                    f"'slices[{i}]' must be {len(self.by)} str, one per 'by' dimension",
+                )
+        shape = (len(self.metrics), 1 + len(self.slices))
+        for name in ("numerator", "denominator"):
+            array = getattr(self, name)
+            if array.shape != shape or array.dtype.kind != "f":
+                _check.fail(
+                    f"$.{name}",
+                    "shape",
+                    f"{name!r} must be floats of shape {shape} (metrics, 1 + slices)"
+                    f" (got {array.dtype} of shape {array.shape})",
+                )
 
     @classmethod
     def from_measures(
@@ -199,7 +244,13 @@ class Scorecard:
         >>> Scorecard.from_measures(measures(book, week), ["touches_per_closed_item"]).result(
         ...     "touches_per_closed_item").value
         3.0
+
+        Raises:
+            ValidationError: ``measures`` is not a MeasureSet, ``index`` not one of its periods,
+                or ``metrics`` holds an unknown KPI.
         """
+        _check.instance(measures, MeasureSet, "$.measures")
+        index = _check.count(index, "$.index", maximum=len(measures.periods) - 1)
         definitions = _definitions(metrics)
         rows = 1 + len(measures.slices)
         numerator = np.full((len(definitions), rows), np.nan)
@@ -240,9 +291,9 @@ class Scorecard:
         for m, kpi in enumerate(self.metrics):
             if kpi.id == metric_id:
                 return m
-        lookup(metric_id)  # raises for an unknown id
+        lookup(metric_id, "$.metric_id")  # raises for an unknown id
         raise ValidationError.single(
-            "$.metric", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard"
+            "$.metric_id", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard"
         )
 
     def _row(self, slice_keys: Mapping[str, str]) -> int:
@@ -254,7 +305,9 @@ class Scorecard:
                 "dimensions",
                 f"slice keys must be exactly {list(self.by)} (got {sorted(slice_keys)})",
             )
-        key = tuple(str(slice_keys[d]) for d in self.by)
+        for dimension in self.by:
+            _check.instance(slice_keys[dimension], str, f"$.{dimension}")
+        key = tuple(slice_keys[d] for d in self.by)
         try:
             return 1 + self.slices.index(key)
         except ValueError:
@@ -312,7 +365,7 @@ class Scorecard:
         Raises:
             ValidationError: No target for the KPI, or an inconsistent target.
         """
-        pool = [targets] if isinstance(targets, Target) else list(targets)
+        pool = _targets(targets)
         target = next((t for t in pool if t.metric == metric_id), None)
         if target is None:
             raise ValidationError.single("$.targets", "missing", f"no target for {metric_id!r}")
@@ -349,7 +402,7 @@ class Scorecard:
 
     # ------------------------------------------------------------------------------ rendering
     def _table(self, targets: Iterable[Target] | None) -> list[tuple[str, list[list[str]]]]:
-        pool = list(targets or ())
+        pool = _targets(targets)
         sections = []
         titles = {
             Tier.OUTCOME: "Outcomes",
@@ -444,9 +497,9 @@ class TrendPoint:
         change: ``value - previous value``; ``None`` when either is undefined (or first).
     """
 
-    period: Period
-    result: KPIResult
-    change: float | None
+    period: Period = attrs.field(validator=v.instance(Period))
+    result: KPIResult = attrs.field(validator=v.instance(KPIResult))
+    change: float | None = attrs.field(converter=to.optional_real, validator=_REAL)
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -460,9 +513,21 @@ class Trend:
             the measures over that span (never an average of period ratios).
     """
 
-    periods: tuple[Period, ...]
-    scorecards: tuple[Scorecard, ...]
-    whole: Scorecard
+    periods: tuple[Period, ...] = attrs.field(validator=v.tuple_of(Period))
+    scorecards: tuple[Scorecard, ...] = attrs.field(validator=v.tuple_of(Scorecard))
+    whole: Scorecard = attrs.field(validator=v.instance(Scorecard))
+
+    def __attrs_post_init__(self) -> None:
+        """One scorecard per period, at least one period."""
+        if not self.periods:
+            _check.fail("$.periods", "value", "'periods' must not be empty")
+        if len(self.scorecards) != len(self.periods):
+            _check.fail(
+                "$.scorecards",
+                "length",
+                f"'scorecards' must hold one scorecard per period"
+                f" ({len(self.periods)}; got {len(self.scorecards)})",
+            )
 
     def points(self, metric_id: str, **slice_keys: str) -> tuple[TrendPoint, ...]:
         """Each period's result for one KPI (total or a slice) with its period-over-period change."""
@@ -480,7 +545,7 @@ class Trend:
         return [p.result.value for p in self.points(metric_id, **slice_keys)]
 
     def _rows(self, targets: Iterable[Target] | None) -> list[tuple[str, list[list[str]]]]:
-        pool = list(targets or ())
+        pool = _targets(targets)
         titles = {
             Tier.OUTCOME: "Outcomes",
             Tier.DRIVER: "Drivers",
