@@ -5,12 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from comanaged_rcm import _check as c
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling._engine import _count
 
 __all__ = ["allocate"]
 
 _METHODS = ("proportional", "neyman", "equal")
+_MAX_STDEV = 1e15
+"""No stratum's standard deviation is larger (the amounts themselves are at most 1e15)."""
 
 
 def allocate(
@@ -30,40 +32,39 @@ def allocate(
         >>> allocate(100, [500, 300, 200])
         (50, 30, 20)
     """
-    n = _count("total", total, minimum=1)
-    caps = [_count(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes)]
-    low = _count("minimum", minimum)
-    if method not in _METHODS:
-        raise ValidationError.single(
-            "$.method", "choice", f"'method' must be one of {', '.join(_METHODS)} (got {method!r})"
-        )
+    n = c.count(total, "$.total", minimum=1)
+    caps = [c.count(s, f"$.sizes[{i}]", minimum=1) for i, s in enumerate(c.sequence(sizes, "$.sizes"))]
+    low = c.count(minimum, "$.minimum")
+    c.one_of(method, _METHODS, "$.method")
     if not caps or n > sum(caps):
         raise ValidationError.single(
             "$.total", "range", f"'total' must be <= the population size {sum(caps)} (got {n})"
         )
-    floors = [min(low, c) for c in caps]
+    floors = [min(low, cap) for cap in caps]
     if sum(floors) > n:
         raise ValidationError.single(
             "$.minimum", "range", f"'minimum' per stratum needs {sum(floors)} items > total {n}"
         )
     if method == "neyman":
-        if stdevs is None or len(stdevs) != len(caps):
+        given = () if stdevs is None else c.sequence(stdevs, "$.stdevs")
+        if len(given) != len(caps):
             raise ValidationError.single(
                 "$.stdevs", "required", "'stdevs' must give one value per stratum for Neyman"
             )
-        if not all(math.isfinite(s) and s >= 0 for s in stdevs) or not any(s > 0 for s in stdevs):
+        spreads = [c.real(s, f"$.stdevs[{i}]", minimum=0, maximum=_MAX_STDEV) for i, s in enumerate(given)]
+        weights = [cap * s for cap, s in zip(caps, spreads, strict=True)]
+        if not any(w > 0 for w in weights):
             raise ValidationError.single("$.stdevs", "range", "'stdevs' must be finite, >= 0 and not all 0")
-        weights = [c * s for c, s in zip(caps, stdevs, strict=True)]
     else:
-        weights = [float(c) if method == "proportional" else 1.0 for c in caps]
+        weights = [float(cap) if method == "proportional" else 1.0 for cap in caps]
 
     def spread(scale: float) -> list[float]:
         return [
-            min(float(c), max(float(f), scale * w)) for c, f, w in zip(caps, floors, weights, strict=True)
+            min(float(cap), max(float(f), scale * w)) for cap, f, w in zip(caps, floors, weights, strict=True)
         ]
 
     # Twice the largest cap / weight: every stratum with weight > 0 is then clipped to its cap exactly.
-    hi = 2 * max(c / w for c, w in zip(caps, weights, strict=True) if w > 0)
+    hi = 2 * max(cap / w for cap, w in zip(caps, weights, strict=True) if w > 0)
     if sum(spread(hi)) < n:
         raise ValidationError.single("$.stdevs", "range", "strata with 'stdevs' > 0 cannot absorb the total")
     lo = 0.0

@@ -6,13 +6,20 @@ scipy is imported lazily inside the functions so that importing the package stay
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
+from comanaged_rcm import _check as c
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method
+from comanaged_rcm.sampling._models import (
+    INTERVAL_METHODS,
+    SIDES,
+    AttributeEvaluation,
+    AttributePlan,
+    Interval,
+    Method,
+)
 
 __all__ = ["attribute_sample_size", "attribute_upper_limit", "proportion_interval"]
 
@@ -25,41 +32,25 @@ _HYPER = "population deviations = ceil(tolerable_rate x N)"
 
 
 def _rate(path: str, value: object, *, closed_low: bool = False) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a number (got {value!r})")
-    ok = (0 <= value < 1) if closed_low else (0 < value < 1)
-    if not ok:
-        bounds = "[0, 1)" if closed_low else "(0, 1)"
-        raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be in {bounds} (got {value})")
-    return Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    """A rate in (0, 1) (``[0, 1)`` with ``closed_low``) as an exact decimal of its shortest repr.
 
-
-def _items(path: str, values: object) -> Iterable[Any]:
-    """``values`` if it is a collection of items, else a ValidationError naming the field.
-
-    Text and mappings are not collections of amounts, nor is a single number or ``None``.
+    Decimals are taken as given (the caller chose the exact value); anything else goes through
+    :func:`comanaged_rcm._check.rate`.
     """
-    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
-        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a sequence (got {values!r})")
-    return values
+    where = f"$.{path}"
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            c.fail(where, "type", f"{path!r} must be a finite number (got {value!r})")
+        if not ((0 <= value < 1) if closed_low else (0 < value < 1)):
+            bounds = "[0, 1)" if closed_low else "(0, 1)"
+            c.fail(where, "range", f"{path!r} must be in {bounds} (got {value})")
+        return value
+    number = c.rate(value, where, low_open=not closed_low)
+    return Decimal(repr(number))
 
 
-def _count(path: str, value: object, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be an integer (got {value!r})")
-    if value < minimum:
-        raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be >= {minimum} (got {value})")
-    return value
-
-
-def _method(value: str | Method) -> Method:
-    try:
-        return Method(value)
-    except ValueError:
-        names = ", ".join(m.value for m in Method)
-        raise ValidationError.single(
-            "$.method", "choice", f"'method' must be one of {names} (got {value!r})"
-        ) from None
+def _method(value: object) -> Method:
+    return c.choice(value, Method, "$.method")
 
 
 def _log_comb(a: int, b: int) -> float:
@@ -175,7 +166,7 @@ def attribute_sample_size(
             "$.population", "required", "'population' is required for hypergeometric"
         )
     if population is not None:
-        _count("population", population, minimum=1)
+        population = c.count(population, "$.population", minimum=1)
     alpha = 1 - float(conf)
     risk = _risk_function(meth, float(tol), population)
     if meth is Method.HYPERGEOMETRIC:
@@ -213,9 +204,9 @@ def attribute_sample_size(
         sample_size=n,
         acceptable_deviations=k,
         achieved_risk=risk(k, n),
-        confidence=float(confidence),
-        tolerable_rate=float(tolerable_rate),
-        expected_rate=float(expected_rate),
+        confidence=float(conf),
+        tolerable_rate=float(tol),
+        expected_rate=float(exp),
         population=population,
         method=meth,
         convention=convention,
@@ -240,8 +231,8 @@ def attribute_upper_limit(
         >>> round(attribute_upper_limit(sample_size=59, deviations=0, confidence=0.95).upper_limit, 4)
         0.0495
     """
-    n = _count("sample_size", sample_size, minimum=1)
-    k = _count("deviations", deviations)
+    n = c.count(sample_size, "$.sample_size", minimum=1)
+    k = c.count(deviations, "$.deviations")
     if k > n:
         raise ValidationError.single(
             "$.deviations", "range", f"'deviations' must be <= sample_size (got {k} > {n})"
@@ -249,14 +240,13 @@ def attribute_upper_limit(
     conf_exact = _rate("confidence", confidence)
     conf = float(conf_exact)
     meth = _method(method)
-    if tolerable_rate is not None:
-        _rate("tolerable_rate", tolerable_rate)
+    tol = None if tolerable_rate is None else float(_rate("tolerable_rate", tolerable_rate))
     if meth is Method.HYPERGEOMETRIC and population is None:
         raise ValidationError.single(
             "$.population", "required", "'population' is required for hypergeometric"
         )
     if population is not None:
-        _count("population", population, minimum=1)
+        population = c.count(population, "$.population", minimum=1)
         if population < n:
             raise ValidationError.single(
                 "$.population", "range", f"'population' must be >= sample_size (got {population} < {n})"
@@ -286,14 +276,10 @@ def attribute_upper_limit(
         method=meth,
         point_estimate=k / n,
         upper_limit=upper,
-        tolerable_rate=None if tolerable_rate is None else float(tolerable_rate),
-        acceptable=None if tolerable_rate is None else upper <= tolerable_rate,
+        tolerable_rate=tol,
+        acceptable=None if tolerable_rate is None else bool(upper <= tolerable_rate),
         convention="one-sided upper limit; AICPA evaluation tables show it rounded up to 0.1%",
     )
-
-
-_SIDES = ("two-sided", "lower", "upper")
-_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
 
 
 def _hyper_limits(x: int, n: int, total: int, tail_lo: Fraction, tail_hi: Fraction) -> tuple[float, float]:
@@ -357,22 +343,16 @@ def proportion_interval(
         >>> round(i.lower * 400), round(i.upper * 400)
         (22, 66)
     """
-    size = _count("n", n, minimum=1)
-    x = _count("successes", successes)
+    size = c.count(n, "$.n", minimum=1)
+    x = c.count(successes, "$.successes")
     if x > size:
         raise ValidationError.single("$.successes", "range", f"'successes' must be <= n (got {x} > {size})")
     conf_exact = _rate("confidence", confidence)
     conf = float(conf_exact)
-    if method not in _METHODS:
-        raise ValidationError.single(
-            "$.method", "choice", f"'method' must be one of {', '.join(_METHODS)} (got {method!r})"
-        )
-    if sides not in _SIDES:
-        raise ValidationError.single(
-            "$.sides", "choice", f"'sides' must be one of {', '.join(_SIDES)} (got {sides!r})"
-        )
+    c.one_of(method, INTERVAL_METHODS, "$.method")
+    c.one_of(sides, SIDES, "$.sides")
     if population is not None:
-        _count("population", population, minimum=size)
+        population = c.count(population, "$.population", minimum=size)
         if method == "jeffreys":
             raise ValidationError.single(
                 "$.method", "choice", "'jeffreys' has no finite-population version; use clopper-pearson"

@@ -1,16 +1,35 @@
-"""Frozen result models of the sampling package."""
+"""Frozen result models of the sampling package.
+
+Every model checks its fields at construction (through :mod:`comanaged_rcm._check`), so a result
+built in Python is as strict as one read from JSON: counts are whole numbers in range, rates lie in
+their interval, real numbers are finite (never NaN) and names are among the documented choices.
+"""
 
 from __future__ import annotations
 
 import enum
 import html
+import numbers
+from typing import Any
 
 import attrs
 
+from comanaged_rcm import _check as c
+from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.serialize import converter
 
 __all__ = ["AttributeEvaluation", "AttributePlan", "Interval", "Method", "Selection"]
+
+MAX_SEED = 2**128 - 1
+"""The largest seed :func:`~comanaged_rcm.sampling.select` takes (128 bits, numpy's entropy size)."""
+
+MAX_ITEM_ID = 2**64 - 1
+"""The largest magnitude of an integer item id (a 64-bit id; larger ones are not ids)."""
+
+SELECT_METHODS = ("random", "systematic")
+INTERVAL_METHODS = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
+SIDES = ("two-sided", "lower", "upper")
 
 
 class Method(enum.Enum):
@@ -21,19 +40,81 @@ class Method(enum.Enum):
     POISSON = "poisson"
 
 
+def item_id(value: object, path: str) -> str | int:
+    """An item id: a string, or an integer of at most 64 bits (numpy scalars become ``int``/``str``).
+
+    >>> item_id("CLM-1", "$.items[0]"), item_id(7, "$.items[0]")
+    ('CLM-1', 7)
+    >>> item_id(True, "$.items[0]")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: item id must be a string or an integer ...
+    """
+    if isinstance(value, str):
+        return value if type(value) is str else str(value)
+    flag = isinstance(value, bool)
+    if not flag and isinstance(value, numbers.Integral):
+        number = int(value)
+        if -MAX_ITEM_ID <= number <= MAX_ITEM_ID:
+            return number
+        c.fail(path, "range", f"an integer item id must be at most {MAX_ITEM_ID:,} in size")
+    shown = repr(value) if isinstance(value, bool | float | type(None)) else f"a {type(value).__name__}"
+    raise ValidationError.single(path, "type", f"item id must be a string or an integer (got {shown})")
+
+
+def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """:meth:`comanaged_rcm._check.to.integer` as a named function (what the attrs mypy plugin reads)."""
+    return to.integer(value)
+
+
+def _real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """:meth:`comanaged_rcm._check.to.real` as a named function."""
+    return to.real(value)
+
+
+def _optional_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """:meth:`comanaged_rcm._check.to.optional_real` as a named function."""
+    return to.optional_real(value)
+
+
+def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """:meth:`comanaged_rcm._check.to.tuple` as a named function."""
+    return to.tuple(value)
+
+
 def _structure_item(value: object, _: object) -> str | int:
     """Item ids are strings or integers (never booleans), kept as given."""
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return value
-    raise ValidationError.single("$", "type", f"item id must be a string or an integer (got {value!r})")
+    return item_id(value, "$")
 
 
 converter.register_structure_hook(str | int, _structure_item)
 
 
+def _item_ids(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple):
+        c.fail(f"$.{attribute.name}", "type", f"{attribute.name!r} must be a tuple of item ids")
+    for i, item in enumerate(value):
+        item_id(item, f"$.{attribute.name}[{i}]")
+
+
+def _allocation(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    if not isinstance(value, tuple):
+        c.fail(path, "type", f"{attribute.name!r} must be a tuple of (stratum, count) pairs")
+    for i, pair in enumerate(value):
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            c.fail(f"{path}[{i}]", "type", f"'{attribute.name}[{i}]' must be a (stratum, count) pair")
+        c.instance(pair[0], str, f"{path}[{i}][0]")
+        c.count(pair[1], f"{path}[{i}][1]")
+
+
 def _html_table(title: str, rows: list[tuple[str, object]]) -> str:
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
     return f"<table><caption>{html.escape(title)}</caption>{body}</table>"
+
+
+_UNIT = v.real(minimum=0, maximum=1)
+_CONVENTION = v.text(multiline=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -44,15 +125,15 @@ class AttributePlan:
     in ``sample_size`` items when the true rate equals ``tolerable_rate`` (the risk of overreliance).
     """
 
-    sample_size: int
-    acceptable_deviations: int
-    achieved_risk: float
-    confidence: float
-    tolerable_rate: float
-    expected_rate: float
-    population: int | None
-    method: Method
-    convention: str
+    sample_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    acceptable_deviations: int = attrs.field(converter=_integer, validator=v.count())
+    achieved_risk: float = attrs.field(converter=_real, validator=_UNIT)
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    tolerable_rate: float = attrs.field(converter=_real, validator=v.rate())
+    expected_rate: float = attrs.field(converter=_real, validator=v.rate(low_open=False))
+    population: int | None = attrs.field(converter=_integer, validator=v.optional(v.count(minimum=1)))
+    method: Method = attrs.field(validator=v.member(Method))
+    convention: str = attrs.field(validator=_CONVENTION)
 
     def _repr_html_(self) -> str:
         return _html_table(
@@ -64,21 +145,28 @@ class AttributePlan:
 class AttributeEvaluation:
     """The upper deviation limit of an attribute sample and its conclusion against a tolerable rate."""
 
-    sample_size: int
-    deviations: int
-    confidence: float
-    population: int | None
-    method: Method
-    point_estimate: float
-    upper_limit: float
-    tolerable_rate: float | None
-    acceptable: bool | None
-    convention: str
+    sample_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    deviations: int = attrs.field(converter=_integer, validator=v.count())
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    population: int | None = attrs.field(converter=_integer, validator=v.optional(v.count(minimum=1)))
+    method: Method = attrs.field(validator=v.member(Method))
+    point_estimate: float = attrs.field(converter=_real, validator=_UNIT)
+    upper_limit: float = attrs.field(converter=_real, validator=_UNIT)
+    tolerable_rate: float | None = attrs.field(converter=_optional_real, validator=v.optional(v.rate()))
+    acceptable: bool | None = attrs.field(validator=v.optional(v.flag()))
+    convention: str = attrs.field(validator=_CONVENTION)
 
     def _repr_html_(self) -> str:
         return _html_table(
             "Attribute evaluation", [(f.name, getattr(self, f.name)) for f in attrs.fields(type(self))]
         )
+
+
+def _one_of(options: tuple[str, ...]) -> Any:  # noqa: ANN401 - an attrs validator
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        c.one_of(value, options, f"$.{attribute.name}")
+
+    return validate
 
 
 @attrs.frozen(kw_only=True)
@@ -88,16 +176,18 @@ class Interval:
     ``population`` is set for the finite-population versions (exact hypergeometric, or FPC-adjusted).
     """
 
-    successes: int
-    n: int
-    confidence: float
-    method: str
-    sides: str
-    estimate: float
-    lower: float
-    upper: float
-    population: int | None = None
-    convention: str = ""
+    successes: int = attrs.field(converter=_integer, validator=v.count())
+    n: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    method: str = attrs.field(validator=_one_of(INTERVAL_METHODS))
+    sides: str = attrs.field(validator=_one_of(SIDES))
+    estimate: float = attrs.field(converter=_real, validator=_UNIT)
+    lower: float = attrs.field(converter=_real, validator=_UNIT)
+    upper: float = attrs.field(converter=_real, validator=_UNIT)
+    population: int | None = attrs.field(
+        default=None, converter=_integer, validator=v.optional(v.count(minimum=1))
+    )
+    convention: str = attrs.field(default="", validator=v.text(empty=True, multiline=True))
 
     def _repr_html_(self) -> str:
         return _html_table(
@@ -109,13 +199,13 @@ class Interval:
 class Selection:
     """Items drawn for review, in the order drawn and sorted, with everything needed to redraw them."""
 
-    items: tuple[str | int, ...]
-    sorted_items: tuple[str | int, ...]
-    population_size: int
-    seed: int
-    method: str
-    algorithm: str
-    allocation: tuple[tuple[str, int], ...] = ()
+    items: tuple[str | int, ...] = attrs.field(converter=_tuple, validator=_item_ids)
+    sorted_items: tuple[str | int, ...] = attrs.field(converter=_tuple, validator=_item_ids)
+    population_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    seed: int = attrs.field(converter=_integer, validator=v.count(maximum=MAX_SEED))
+    method: str = attrs.field(validator=_one_of(SELECT_METHODS))
+    algorithm: str = attrs.field(validator=_CONVENTION)
+    allocation: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_tuple, validator=_allocation)
 
     def _repr_html_(self) -> str:
         rows: list[tuple[str, object]] = [

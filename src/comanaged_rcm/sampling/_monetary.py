@@ -7,9 +7,11 @@ from collections.abc import Sequence
 
 import attrs
 
+from comanaged_rcm import _check as c
+from comanaged_rcm._check import v
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling._engine import _count, _items, _rate
-from comanaged_rcm.sampling._models import _html_table
+from comanaged_rcm.sampling._engine import _rate
+from comanaged_rcm.sampling._models import _html_table, _integer, _one_of, _optional_real, _real, _tuple
 
 __all__ = ["MonetaryEvaluation", "MonetaryPlan", "monetary_sample_size", "monetary_upper_limit"]
 
@@ -24,6 +26,9 @@ _LIMIT_CONVENTIONS = {
 }
 
 
+_OPTIONAL_POSITIVE = v.optional(v.real(minimum=0, low_open=True))
+
+
 @attrs.frozen(kw_only=True)
 class MonetaryPlan:
     """A monetary unit sample size with its inputs and convention.
@@ -32,15 +37,15 @@ class MonetaryPlan:
     sum of taints in the sample (``expected_rate x sample_size``, fractional).
     """
 
-    sample_size: int
-    expected_misstatements: float
-    confidence: float
-    tolerable_rate: float
-    expected_rate: float
-    population_value: float | None
-    sampling_interval: float | None
-    method: str
-    convention: str
+    sample_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    expected_misstatements: float = attrs.field(converter=_real, validator=v.real(minimum=0))
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    tolerable_rate: float = attrs.field(converter=_real, validator=v.rate())
+    expected_rate: float = attrs.field(converter=_real, validator=v.rate(low_open=False))
+    population_value: float | None = attrs.field(converter=_optional_real, validator=_OPTIONAL_POSITIVE)
+    sampling_interval: float | None = attrs.field(converter=_optional_real, validator=_OPTIONAL_POSITIVE)
+    method: str = attrs.field(validator=_one_of(("poisson",)))
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     def _repr_html_(self) -> str:
         return _html_table(
@@ -52,18 +57,22 @@ class MonetaryPlan:
 class MonetaryEvaluation:
     """Most likely and upper misstatement of a monetary unit sample: rates, and amounts given a book value."""
 
-    sample_size: int
-    taints: tuple[float, ...]
-    confidence: float
-    method: str
-    most_likely_error: float
-    upper_limit: float
-    population_value: float | None
-    projected_misstatement: float | None
-    upper_misstatement: float | None
-    tolerable_rate: float | None
-    acceptable: bool | None
-    convention: str
+    sample_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    taints: tuple[float, ...] = attrs.field(converter=_tuple, validator=v.each(v.rate(high_open=False)))
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    method: str = attrs.field(validator=_one_of(("poisson", "stringer")))
+    most_likely_error: float = attrs.field(converter=_real, validator=v.real(minimum=0, maximum=1))
+    upper_limit: float = attrs.field(converter=_real, validator=v.real(minimum=0, maximum=1))
+    population_value: float | None = attrs.field(converter=_optional_real, validator=_OPTIONAL_POSITIVE)
+    projected_misstatement: float | None = attrs.field(
+        converter=_optional_real, validator=v.optional(v.real(minimum=0))
+    )
+    upper_misstatement: float | None = attrs.field(
+        converter=_optional_real, validator=v.optional(v.real(minimum=0))
+    )
+    tolerable_rate: float | None = attrs.field(converter=_optional_real, validator=v.optional(v.rate()))
+    acceptable: bool | None = attrs.field(validator=v.optional(v.flag()))
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     def _repr_html_(self) -> str:
         return _html_table(
@@ -72,11 +81,7 @@ class MonetaryEvaluation:
 
 
 def _value(path: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a number (got {value!r})")
-    if not (math.isfinite(value) and value > 0):
-        raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be finite and > 0 (got {value})")
-    return float(value)
+    return c.real(value, f"$.{path}", minimum=0, low_open=True)
 
 
 def monetary_sample_size(
@@ -118,8 +123,23 @@ def monetary_sample_size(
     def ok(n: int) -> bool:
         return float(gammaincinv(1 + exp * n, conf)) / n <= tol
 
-    hi = max(1, math.ceil(float(gammaincinv(1, conf)) / tol))
+    start = float(gammaincinv(1, conf)) / tol
+    if not start <= c.MAX_COUNT:
+        c.fail(
+            "$.tolerable_rate",
+            "range",
+            f"'tolerable_rate' is too small: the sample would exceed {c.MAX_COUNT:,} units"
+            f" (got {tolerable_rate!r})",
+        )
+    hi = max(1, math.ceil(start))
     while not ok(hi):
+        if hi > c.MAX_COUNT:
+            c.fail(
+                "$.expected_rate",
+                "range",
+                f"'expected_rate' is too close to 'tolerable_rate': the sample would exceed {c.MAX_COUNT:,}"
+                f" units (got {expected_rate!r})",
+            )
         hi *= 2
     lo = 1
     while lo < hi:
@@ -175,28 +195,18 @@ def monetary_upper_limit(
         >>> round(monetary_upper_limit(sample_size=60, taints=[], confidence=0.95).upper_limit, 4)
         0.0499
     """
-    n = _count("sample_size", sample_size, minimum=1)
+    n = c.count(sample_size, "$.sample_size", minimum=1)
     conf = float(_rate("confidence", confidence))
-    chosen: object = method  # a caller may pass anything here, hashable or not
-    if not isinstance(chosen, str) or chosen not in _LIMIT_CONVENTIONS:
-        raise ValidationError.single(
-            "$.method", "choice", f"'method' must be one of poisson, stringer (got {method!r})"
-        )
-    found: list[float] = []
-    for i, item in enumerate(_items("taints", taints)):
-        t: object = item
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not (0 < t <= 1):
-            raise ValidationError.single(
-                f"$.taints[{i}]", "range", f"'taints[{i}]' must be in (0, 1] (got {t!r})"
-            )
-        found.append(float(t))
+    c.one_of(method, tuple(_LIMIT_CONVENTIONS), "$.method")
+    found = [
+        c.rate(t, f"$.taints[{i}]", high_open=False) for i, t in enumerate(c.sequence(taints, "$.taints"))
+    ]
     if len(found) > n:
         raise ValidationError.single(
             "$.taints", "range", f"'taints' must not outnumber sample_size (got {len(found)} > {n})"
         )
     value = None if population_value is None else _value("population_value", population_value)
-    if tolerable_rate is not None:
-        _rate("tolerable_rate", tolerable_rate)
+    tol = None if tolerable_rate is None else float(_rate("tolerable_rate", tolerable_rate))
     from scipy.special import gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
 
     if method == "poisson":
@@ -217,7 +227,7 @@ def monetary_upper_limit(
         population_value=value,
         projected_misstatement=None if value is None else mle * value,
         upper_misstatement=None if value is None else upper * value,
-        tolerable_rate=None if tolerable_rate is None else float(tolerable_rate),
-        acceptable=None if tolerable_rate is None else upper <= tolerable_rate,
+        tolerable_rate=tol,
+        acceptable=None if tolerable_rate is None else bool(upper <= tolerable_rate),
         convention=_LIMIT_CONVENTIONS[method],
     )

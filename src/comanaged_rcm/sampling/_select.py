@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from fractions import Fraction
 
+import numpy as np
+
+from comanaged_rcm import _check as c
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling._models import Selection
+from comanaged_rcm.sampling._models import MAX_ITEM_ID, MAX_SEED, SELECT_METHODS, Selection, item_id
 
 __all__ = ["select"]
 
@@ -36,8 +41,55 @@ class _Words:
                 return w % m
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+MAX_POPULATION = c.MAX_COUNT
+"""The largest population :func:`select` draws from (2**53 items: every position exact in a float)."""
+
+
+def _population(population: object) -> Sequence[str | int]:
+    """The items drawn from: ``range(1, N + 1)`` for a size N (never materialised), else the ids given."""
+    if isinstance(population, numbers.Number) and not isinstance(population, bool | np.bool_):
+        size = c.count(population, "$.population", minimum=1, maximum=MAX_POPULATION)
+        return range(1, size + 1)  # unique by construction: no pass over the N items
+    if isinstance(population, bool | np.bool_):
+        c.fail("$.population", "type", f"'population' must be item ids or a size N (got {population!r})")
+    if isinstance(population, AbstractSet):
+        c.fail("$.population", "type", "'population' must be ordered: a list or tuple of ids, not a set")
+    ids = list(c.sequence(population, "$.population", empty=False, maximum=MAX_POPULATION))
+    for i, item in enumerate(ids):
+        kind = type(item)
+        if kind is str or (kind is int and -MAX_ITEM_ID <= item <= MAX_ITEM_ID):
+            continue
+        ids[i] = item_id(item, f"$.population[{i}]")
+    if len(set(ids)) != len(ids):
+        seen: dict[str | int, int] = {}
+        for i, item in enumerate(ids):
+            if item in seen:
+                c.fail(
+                    "$.population",
+                    "duplicate",
+                    f"'population' item ids must be unique (got {item!r} at {seen[item]} and {i})",
+                )
+            seen[item] = i
+    return ids
+
+
+def _labels(strata: object, size: int) -> list[str]:
+    labels = c.sequence(strata, "$.strata")
+    if len(labels) != size:
+        raise ValidationError.single("$.strata", "length", "'strata' must give one label per population item")
+    out: list[str] = []
+    for i, label in enumerate(labels):
+        if isinstance(label, str):
+            out.append(str(label))
+        elif isinstance(label, bool | np.bool_) or not isinstance(label, numbers.Integral):
+            c.fail(
+                f"$.strata[{i}]",
+                "type",
+                f"'strata[{i}]' must be a stratum label, a string or an integer (got {type(label).__name__})",
+            )
+        else:
+            out.append(str(item_id(label, f"$.strata[{i}]")))
+    return out
 
 
 def select(
@@ -49,39 +101,38 @@ def select(
 ) -> Selection:
     """Draw ``n`` items without replacement, reproducibly on any machine and numpy version.
 
+    Time and memory grow with ``n``, not with the population: a size N is never materialised.
+
     Args:
-        population: Item ids, or an int N meaning items 1..N.
+        population: Item ids (strings or integers, unique, in a fixed order), or a size N meaning
+            items 1..N (N at most 2**53).
         n: Sample size (at most the population size).
-        seed: Non-negative integer seed for numpy's PCG64 bit generator.
+        seed: Integer seed in [0, 2**128) for numpy's PCG64 bit generator.
         strata: Optional stratum label per item; ``n`` is then allocated proportionally
             (:func:`allocate`) and each stratum, in sorted label order, is drawn from the same stream.
         method: ``"random"`` (simple random sample) or ``"systematic"`` (random start).
 
+    Returns:
+        The selection, with the items in the order drawn and in population order.
+
+    Raises:
+        ValidationError: An input is out of range, an item id is repeated, or ``strata`` does not
+            give one label per item.
+
     Example:
         >>> select(population=100, n=3, seed=1).sorted_items
         (14, 28, 29)
+        >>> len(select(population=10**9, n=50, seed=1).items)
+        50
     """
-    if isinstance(population, bool):
-        raise ValidationError.single("$.population", "type", "'population' must be a sequence or an int")
-    items: Sequence[str | int] = range(1, population + 1) if isinstance(population, int) else population
+    items = _population(population)
     size = len(items)
-    if isinstance(population, int) and population < 1:
-        raise ValidationError.single("$.population", "range", f"'population' must be >= 1 (got {population})")
-    if len(set(items)) != size:
-        raise ValidationError.single("$.population", "duplicate", "'population' item ids must be unique")
-    if not _is_int(n) or not 1 <= n <= size:
-        raise ValidationError.single("$.n", "range", f"'n' must be an integer in [1, {size}] (got {n!r})")
-    if not _is_int(seed) or seed < 0:
-        raise ValidationError.single(
-            "$.seed", "range", f"'seed' must be a non-negative integer (got {seed!r})"
-        )
-    if method not in ("random", "systematic"):
-        raise ValidationError.single(
-            "$.method", "choice", f"'method' must be random or systematic (got {method!r})"
-        )
+    n = c.count(n, "$.n", minimum=1, maximum=size)
+    seed = c.count(seed, "$.seed", maximum=MAX_SEED)
+    c.one_of(method, SELECT_METHODS, "$.method")
     words = _Words(seed)
     if strata is not None:
-        return _stratified(items, n, seed, strata, method=method, words=words)
+        return _stratified(items, n, seed, _labels(strata, size), method=method, words=words)
     positions = _draw(words, size, n, method)
     return Selection(
         items=tuple(items[p] for p in positions),
@@ -94,15 +145,13 @@ def select(
 
 
 def _stratified(
-    items: Sequence[str | int], n: int, seed: int, strata: Sequence[str], *, method: str, words: _Words
+    items: Sequence[str | int], n: int, seed: int, strata: list[str], *, method: str, words: _Words
 ) -> Selection:
     from comanaged_rcm.sampling._allocate import allocate  # noqa: PLC0415 - avoids an import cycle
 
-    if len(strata) != len(items):
-        raise ValidationError.single("$.strata", "length", "'strata' must give one label per population item")
     members: dict[str, list[int]] = {}
     for pos, label in enumerate(strata):
-        members.setdefault(str(label), []).append(pos)
+        members.setdefault(label, []).append(pos)
     labels = sorted(members)
     counts = allocate(n, [len(members[k]) for k in labels])
     positions: list[int] = []

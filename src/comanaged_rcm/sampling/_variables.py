@@ -9,12 +9,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import attrs
 
+from comanaged_rcm import _check as c
+from comanaged_rcm._check import v
 from comanaged_rcm.errors import InsufficientDataError, ValidationError
-from comanaged_rcm.sampling._engine import _count, _items, _rate, attribute_sample_size
-from comanaged_rcm.sampling._models import AttributePlan, _html_table
+from comanaged_rcm.sampling._engine import _rate, attribute_sample_size
+from comanaged_rcm.sampling._models import (
+    SIDES,
+    AttributePlan,
+    _html_table,
+    _integer,
+    _one_of,
+    _optional_real,
+    _real,
+    _tuple,
+)
 
 __all__ = [
     "PRESETS",
@@ -35,12 +47,12 @@ __all__ = [
 class Preset:
     """A named review design from a published source."""
 
-    name: str
-    source: str
-    sample_size: int
-    confidence: float
-    sides: str
-    rule: str
+    name: str = attrs.field(validator=v.text())
+    source: str = attrs.field(validator=v.text(multiline=True))
+    sample_size: int = attrs.field(converter=_integer, validator=v.count())
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    sides: str = attrs.field(validator=_one_of(SIDES))
+    rule: str = attrs.field(validator=v.text(multiline=True))
 
 
 PRESETS: dict[str, Preset] = {
@@ -81,16 +93,28 @@ def discovery_sample_size(confidence: float, rate: float, population: int | None
         >>> discovery_sample_size(confidence=0.95, rate=0.05).sample_size
         59
     """
+    _rate("confidence", confidence)
+    _rate("rate", rate)
     method = "binomial" if population is None else "hypergeometric"
     return attribute_sample_size(
         confidence=confidence, tolerable_rate=rate, population=population, method=method
     )
 
 
-_SIDES = ("two-sided", "lower", "upper")
 STANDARD_LEVELS = (0.80, 0.90, 0.95)
 """The confidence levels at which every appraisal also reports its limits (as RAT-STATS prints them)."""
 _DF_RULES = ("satterthwaite", "pooled", "normal")
+_DISTRIBUTIONS = ("normal", "t")
+
+
+_POSITIVE = v.real(minimum=0, low_open=True)
+
+
+def _appraisals(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """The strata of an appraisal: a tuple of appraisals (the class is named when it exists)."""
+    if not isinstance(value, tuple):
+        c.fail(f"$.{attribute.name}", "type", f"{attribute.name!r} must be a tuple of appraisals")
+    c.tuple_of(value, Appraisal, f"$.{attribute.name}")
 
 
 @attrs.frozen(kw_only=True)
@@ -102,13 +126,15 @@ class Limits:
     ``precision_percent`` that as a fraction of the point estimate (None when the estimate is 0).
     """
 
-    confidence: float
-    sides: str
-    t_value: float
-    lower: float
-    upper: float
-    precision: float
-    precision_percent: float | None
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    sides: str = attrs.field(validator=_one_of(("two-sided", "one-sided")))
+    t_value: float = attrs.field(converter=_real, validator=v.real())
+    lower: float = attrs.field(converter=_real, validator=v.real())
+    upper: float = attrs.field(converter=_real, validator=v.real())
+    precision: float = attrs.field(converter=_real, validator=v.real(minimum=0))
+    precision_percent: float | None = attrs.field(
+        converter=_optional_real, validator=v.optional(v.real(minimum=0))
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -122,23 +148,31 @@ class Appraisal:
     and for the difference and ratio estimators the paired ``book`` amounts and the ``book_total``.
     """
 
-    estimator: str
-    n: int
-    population: int
-    confidence: float
-    sides: str
-    point_estimate: float
-    standard_error: float
-    degrees_of_freedom: float | None
-    t_value: float
-    lower: float | None
-    upper: float | None
-    limits: tuple[Limits, ...]
-    strata: tuple[Appraisal, ...]
-    convention: str
-    values: tuple[float, ...] = attrs.field(default=(), repr=False)
-    book: tuple[float, ...] = attrs.field(default=(), repr=False)
-    book_total: float | None = None
+    estimator: str = attrs.field(validator=v.text())
+    n: int = attrs.field(converter=_integer, validator=v.count(minimum=2))
+    population: int = attrs.field(converter=_integer, validator=v.count(minimum=2))
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    sides: str = attrs.field(validator=_one_of(SIDES))
+    point_estimate: float = attrs.field(converter=_real, validator=v.real())
+    standard_error: float = attrs.field(converter=_real, validator=v.real(minimum=0))
+    degrees_of_freedom: float | None = attrs.field(
+        converter=_optional_real, validator=v.optional(v.real(minimum=0, low_open=True))
+    )
+    t_value: float = attrs.field(converter=_real, validator=v.real())
+    lower: float | None = attrs.field(converter=_optional_real, validator=v.optional(v.real()))
+    upper: float | None = attrs.field(converter=_optional_real, validator=v.optional(v.real()))
+    limits: tuple[Limits, ...] = attrs.field(converter=_tuple, validator=v.tuple_of(Limits))
+    strata: tuple[Appraisal, ...] = attrs.field(converter=_tuple, validator=_appraisals)
+    convention: str = attrs.field(validator=v.text(multiline=True))
+    values: tuple[float, ...] = attrs.field(
+        default=(), repr=False, converter=_tuple, validator=v.each(v.real())
+    )
+    book: tuple[float, ...] = attrs.field(
+        default=(), repr=False, converter=_tuple, validator=v.each(v.real())
+    )
+    book_total: float | None = attrs.field(
+        default=None, converter=_optional_real, validator=v.optional(v.real())
+    )
 
     def _repr_html_(self) -> str:
         names = ("estimator", "n", "population", "point_estimate", "standard_error", "lower", "upper")
@@ -158,16 +192,16 @@ class Appraisal:
 class VariablesPlan:
     """Sample size that estimates a population total within a target precision."""
 
-    sample_size: int
-    population: int
-    std_dev: float
-    precision: float
-    absolute_precision: float
-    mean: float | None
-    confidence: float
-    sides: str
-    distribution: str
-    convention: str
+    sample_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    population: int = attrs.field(converter=_integer, validator=v.count(minimum=2))
+    std_dev: float = attrs.field(converter=_real, validator=_POSITIVE)
+    precision: float = attrs.field(converter=_real, validator=_POSITIVE)
+    absolute_precision: float = attrs.field(converter=_real, validator=_POSITIVE)
+    mean: float | None = attrs.field(converter=_optional_real, validator=v.optional(v.real()))
+    confidence: float = attrs.field(converter=_real, validator=v.rate())
+    sides: str = attrs.field(validator=_one_of(SIDES))
+    distribution: str = attrs.field(validator=_one_of(_DISTRIBUTIONS))
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     def _repr_html_(self) -> str:
         return _html_table(
@@ -180,41 +214,20 @@ _MAX_AMOUNT = 1e15
 
 
 def _amounts(path: str, values: Sequence[float], minimum: int = 2) -> list[float]:
-    data: list[float] = []
-    for i, item in enumerate(_items(path, values)):
-        v: object = item
-        if (
-            isinstance(v, bool)
-            or not isinstance(v, (int, float))
-            or not math.isfinite(v)
-            or abs(v) > _MAX_AMOUNT
-        ):
-            raise ValidationError.single(
-                f"$.{path}[{i}]",
-                "finite",
-                f"'{path}' must be finite numbers of at most {_MAX_AMOUNT:g} (got {v!r} at {i})",
-            )
-        data.append(float(v))
+    items = c.sequence(values, f"$.{path}")
+    bound = _MAX_AMOUNT
+    data = [c.real(item, f"$.{path}[{i}]", minimum=-bound, maximum=bound) for i, item in enumerate(items)]
     if len(data) < minimum:
         raise InsufficientDataError(f"'{path}' needs at least {minimum} sample amounts (got {len(data)})")
     return data
 
 
-def _sides(value: str) -> str:
-    if value not in _SIDES:
-        raise ValidationError.single(
-            "$.sides", "choice", f"'sides' must be two-sided, lower or upper (got {value!r})"
-        )
-    return value
+def _sides(value: object) -> str:
+    return c.one_of(value, SIDES, "$.sides")
 
 
 def _finite(path: str, value: object, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError.single(f"$.{path}", "type", f"'{path}' must be a number (got {value!r})")
-    if not math.isfinite(value) or (positive and value <= 0):
-        want = "finite and > 0" if positive else "finite"
-        raise ValidationError.single(f"$.{path}", "range", f"'{path}' must be {want} (got {value})")
-    return float(value)
+    return c.real(value, f"$.{path}", minimum=0 if positive else None, low_open=positive)
 
 
 def _quantile(df: float | None, prob: float) -> float:
@@ -309,7 +322,7 @@ def mean_per_unit(
     """
     data = _amounts("values", values)
     size = len(data)
-    total = _count("population", population, minimum=size)
+    total = c.count(population, "$.population", minimum=size)
     conf = float(_rate("confidence", confidence))
     side = _sides(sides)
     se = total * math.sqrt(_variance(data) / size) * math.sqrt(1 - size / total)
@@ -337,7 +350,7 @@ def _paired(
         raise ValidationError.single(
             "$.book", "length", f"'book' must pair with 'audited' (got {len(x)} and {len(y)} amounts)"
         )
-    total = _count("population", population, minimum=len(y))
+    total = c.count(population, "$.population", minimum=len(y))
     return y, x, total, _finite("book_total", book_total)
 
 
@@ -487,15 +500,12 @@ def stratified_appraisal(
         >>> round(stratified_appraisal([a, b], confidence=0.9).point_estimate)
         2200
     """
-    parts = tuple(_items("strata", strata))
-    if not parts or not all(isinstance(p, Appraisal) for p in parts):
+    parts: tuple[Appraisal, ...] = c.tuple_of(strata, Appraisal, "$.strata")
+    if not parts:
         raise ValidationError.single("$.strata", "required", "'strata' must be one or more Appraisal objects")
     conf = _rate_f(confidence)
     side = _sides(sides)
-    if df not in _DF_RULES:
-        raise ValidationError.single(
-            "$.df", "choice", f"'df' must be one of {', '.join(_DF_RULES)} (got {df!r})"
-        )
+    c.one_of(df, _DF_RULES, "$.df")
     variances = [p.standard_error**2 for p in parts]
     var = math.fsum(variances)
     top = max(p.standard_error for p in parts)
@@ -566,15 +576,12 @@ def variables_sample_size(
         ... ).sample_size
         370
     """
-    total = _count("population", population, minimum=2)
+    total = c.count(population, "$.population", minimum=2)
     s = _finite("std_dev", std_dev, positive=True)
     p = _finite("precision", precision, positive=True)
     conf = _rate_f(confidence)
     side = _sides(sides)
-    if distribution not in ("normal", "t"):
-        raise ValidationError.single(
-            "$.distribution", "choice", f"'distribution' must be normal or t (got {distribution!r})"
-        )
+    c.one_of(distribution, _DISTRIBUTIONS, "$.distribution")
     absolute, m = p, None
     if mean is not None:
         m = _finite("mean", mean)
