@@ -24,7 +24,9 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -42,22 +44,98 @@ class RCMError(Exception):
     """Base class of every error ``comanaged_rcm`` raises on purpose."""
 
 
+_MAX_RULE = 1_000_000
+"""The longest expression text a :class:`RuleSyntaxError` carries."""
+
+# Characters shown escaped in a path or message: C0 and C1 controls (tab and line feed stay),
+# surrogates, bidirectional overrides and isolates, zero-width characters and the byte-order mark.
+_ESCAPED = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def _readable(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Text with its control and invisible characters escaped; anything else as it is."""
+    return _ESCAPED.sub(_escape, value) if isinstance(value, str) else value
+
+
+def _check_text(value: object, path: str, *, empty: bool = False) -> None:
+    from comanaged_rcm import _check  # noqa: PLC0415 - _check imports this module
+
+    _check.text(value, path, empty=empty, multiline=True, maximum=_MAX_MESSAGE)
+
+
+_MAX_MESSAGE = 1_000_000
+"""The longest path or message an :class:`Issue` holds (library messages are far shorter)."""
+
+
+def _text(name: str, *, empty: bool = False) -> Callable[[Any, Any, Any], None]:
+    """An attrs validator: the field ``name`` of an :class:`Issue` is text."""
+    path = f"$.{name}"
+
+    def validate(_: object, __: object, value: object) -> None:
+        _check_text(value, path, empty=empty)
+
+    return validate
+
+
+def _issues(issues: object) -> tuple[Issue, ...]:
+    """The issues of a :class:`ValidationError`: at least one, each an :class:`Issue`.
+
+    A refusal here is itself a :class:`ValidationError` at ``$.issues``; it is built from one
+    well-formed Issue, so it cannot recurse.
+    """
+    if isinstance(issues, str | bytes | Mapping) or not isinstance(issues, Iterable):
+        raise ValidationError.single(
+            "$.issues", "type", f"'issues' must be an iterable of Issue (got {type(issues).__name__})"
+        )
+    try:
+        items = tuple(issues)
+    except RCMError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - iteration of a foreign object may raise anything
+        raise ValidationError.single(
+            "$.issues",
+            "type",
+            f"'issues' must be an iterable of Issue ({type(exc).__name__} while reading it)",
+        ) from None
+    if not items:
+        raise ValidationError.single("$.issues", "empty", "ValidationError needs at least one Issue")
+    for i, item in enumerate(items):
+        if not isinstance(item, Issue):
+            raise ValidationError.single(
+                f"$.issues[{i}]", "type", f"'issues[{i}]' must be an Issue (got {type(item).__name__})"
+            )
+    return items
+
+
 @attrs.frozen
 class Issue:
-    """One problem with an input: where it is, a stable code, and what is wrong.
+    r"""One problem with an input: where it is, a stable code, and what is wrong.
 
     Args:
         path: Where the problem is, rooted at ``$`` (``$.activities[3].letters``).
         code: A short stable identifier (``missing``, ``unknown_key``, ``type``, ``range``...).
         message: What was expected and what was got.
 
+    The three fields are text; control and invisible characters in ``path`` and ``message``
+    (which quote what a caller passed) are shown escaped, so an error always prints as one
+    readable line:
+
     >>> str(Issue("$.seed", "type", "expected int (got 'x')"))
     "expected int (got 'x') @ $.seed"
+    >>> str(Issue("$.name", "value", "bad name 'a\x00b'"))
+    "bad name 'a\\x00b' @ $.name"
     """
 
-    path: str
-    code: str
-    message: str
+    path: str = attrs.field(converter=_readable, validator=_text("path"))
+    code: str = attrs.field(validator=_text("code"))
+    message: str = attrs.field(converter=_readable, validator=_text("message", empty=True))
 
     def __str__(self) -> str:
         return f"{self.message} @ {self.path}"
@@ -67,7 +145,11 @@ class Issue:
 
         >>> Issue("$.kind", "type", "bad").under("$.activities[0]").path
         '$.activities[0].kind'
+
+        Raises:
+            ValidationError: ``prefix`` is not a path (``$.prefix``).
         """
+        _check_text(prefix, "$.prefix")
         rest = self.path[1:] if self.path.startswith("$") else f".{self.path}"
         return attrs.evolve(self, path=f"{prefix}{rest}")
 
@@ -82,10 +164,7 @@ class ValidationError(RCMError, ValueError):
     issues: tuple[Issue, ...]
 
     def __init__(self, issues: Iterable[Issue]) -> None:
-        self.issues = tuple(issues)
-        if not self.issues:
-            msg = "ValidationError needs at least one Issue"
-            raise ValueError(msg)
+        self.issues = _issues(issues)
         super().__init__(self._render())
 
     @classmethod
@@ -98,7 +177,12 @@ class ValidationError(RCMError, ValueError):
         return cls([Issue(path, code, message)])
 
     def under(self, prefix: str) -> ValidationError:
-        """Return the same error with every path re-rooted below ``prefix``."""
+        """Return the same error with every path re-rooted below ``prefix``.
+
+        Raises:
+            ValidationError: ``prefix`` is not a path (``$.prefix``).
+        """
+        _check_text(prefix, "$.prefix")
         return type(self)(issue.under(prefix) for issue in self.issues)
 
     def _render(self) -> str:
@@ -120,6 +204,9 @@ class RuleSyntaxError(RCMError, ValueError):
         line: 1-based line of the offending node.
         column: 1-based column of the offending node.
 
+    Raises:
+        ValidationError: An argument is not of its kind (``$.message``, ``$.line``...).
+
     >>> err = RuleSyntaxError("unknown field 'balanse' (did you mean 'balance'?)",
     ...                       text="balanse > 5", line=1, column=1)
     >>> str(err)
@@ -127,10 +214,12 @@ class RuleSyntaxError(RCMError, ValueError):
     """
 
     def __init__(self, message: str, *, text: str = "", line: int = 1, column: int = 1) -> None:
-        self.message = message
-        self.text = text
-        self.line = line
-        self.column = column
+        from comanaged_rcm import _check  # noqa: PLC0415 - _check imports this module
+
+        self.message = _check.text(message, "$.message", multiline=True)
+        self.text = _check.text(text, "$.text", empty=True, multiline=True, maximum=_MAX_RULE)
+        self.line = _check.count(line, "$.line", minimum=1)
+        self.column = _check.count(column, "$.column", minimum=1)
         super().__init__(f"{message} at line {line}, column {column}")
 
 

@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 import attrs
 
+from comanaged_rcm import _check as check
+from comanaged_rcm._check import v
 from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = ["Finding", "Severity", "errors_only", "raise_for_findings"]
@@ -45,10 +47,10 @@ class Finding:
     'KPI-002 warning: edge points down @ $.edges[0]'
     """
 
-    rule: str
-    severity: Severity
-    path: str
-    message: str
+    rule: str = attrs.field(validator=v.text())
+    severity: Severity = attrs.field(validator=v.member(Severity))
+    path: str = attrs.field(validator=v.text())
+    message: str = attrs.field(validator=v.text(multiline=True))
 
     def __str__(self) -> str:
         return f"{self.rule} {self.severity.value}: {self.message} @ {self.path}"
@@ -59,13 +61,20 @@ class Finding:
         return self.severity is Severity.ERROR
 
 
+def _findings(findings: object) -> tuple[Finding, ...]:
+    return check.tuple_of(findings, Finding, "$.findings")
+
+
 def errors_only(findings: Iterable[Finding]) -> list[Finding]:
     """Return the error findings, in order.
+
+    Raises:
+        ValidationError: ``findings`` is not a collection of :class:`Finding` (``$.findings[i]``).
 
     >>> errors_only([Finding("R", Severity.WARNING, "$", "w")])
     []
     """
-    return [f for f in findings if f.is_error]
+    return [f for f in _findings(findings) if f.is_error]
 
 
 def raise_for_findings(findings: Iterable[Finding]) -> None:
@@ -76,7 +85,8 @@ def raise_for_findings(findings: Iterable[Finding]) -> None:
 
     Raises:
         ValidationError: When at least one finding is an error; each becomes an
-            :class:`~comanaged_rcm.errors.Issue` whose code is the rule id.
+            :class:`~comanaged_rcm.errors.Issue` whose code is the rule id. Also when
+            ``findings`` is not a collection of :class:`Finding` (``$.findings[i]``).
     """
     errors = errors_only(findings)
     if errors:

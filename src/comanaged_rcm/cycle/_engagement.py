@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from comanaged_rcm import _check as check
+from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.escalation import RuleSet, compile_rule, default_rules
 from comanaged_rcm.findings import Finding, Severity
@@ -30,6 +31,21 @@ __all__ = [
     "load_engagement",
 ]
 
+
+# The converters of ``_check.to`` under names that mypy's attrs plugin reads as functions (it
+# refuses an attribute of an object as a converter); each only forwards to its ``to`` converter.
+def _to_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    return to.real(value)
+
+
+def _to_integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    return to.integer(value)
+
+
+def _to_tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    return to.tuple(value)
+
+
 DEFAULT_OUTCOMES = ("net_collection_rate", "days_in_ar", "write_off_rate")
 """The outcome KPIs every report leads with."""
 
@@ -47,25 +63,23 @@ DEFAULT_ACTIVITY = ("items_closed", "touches_per_closed_item", "backlog", "aged_
 """Activity KPIs: reported apart, in the operations section."""
 
 
-def _rate(*, open_low: bool) -> Any:  # noqa: ANN401 - an attrs validator
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        bad = isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
-        if bad or not ((value > 0) if open_low else (value >= 0)) or not value < 1:  # type: ignore[operator]
-            interval = "(0, 1)" if open_low else "[0, 1)"
-            raise ValidationError.single(
-                f"$.{attribute.name}",
-                "range",
-                f"'{attribute.name}' must be a rate in {interval} (got {value!r})",
-            )
+MAX_PERIODS = 1000
+"""The most periods a trend, a KPI window, a QA window or an escalation replay spans (19 years of weeks)."""
 
-    return check
+_SEED = {"minimum": -(2**63), "maximum": 2**64 - 1}
+"""Bounds of a QA selection seed: any 64-bit integer."""
 
 
-def _positive_int(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError.single(
-            f"$.{attribute.name}", "range", f"'{attribute.name}' must be an integer >= 1 (got {value!r})"
+def _text_map(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A dict of text to text (convention choices)."""
+    path = f"$.{attribute.name}"
+    if not isinstance(value, dict):
+        check.fail(
+            path, "type", f"'{attribute.name}' must be a dict of text to text (got {check.show(value)})"
         )
+    for key, choice in value.items():
+        check.text(key, f"{path}[{check.show(key)}]")
+        check.text(choice, f"{path}.{key}")
 
 
 @attrs.frozen(kw_only=True)
@@ -84,18 +98,21 @@ class QaPolicy:
         expected_rate: The error rate expected when planning (sizes the sample).
         method: ``hypergeometric`` (exact for the finite population, the default),
             ``binomial`` or ``poisson``.
-        window: How many audited periods the evaluation pools (4 weeks make a month).
+        window: How many audited periods the evaluation pools (4 weeks make a month), 1 to
+            :data:`MAX_PERIODS`.
 
     >>> QaPolicy(workflow="denials", tolerable_rate=0.05).window
     4
     """
 
-    workflow: str
-    confidence: float = attrs.field(default=0.95, validator=_rate(open_low=True))
-    tolerable_rate: float = attrs.field(default=0.05, validator=_rate(open_low=True))
-    expected_rate: float = attrs.field(default=0.01, validator=_rate(open_low=False))
-    method: Method = Method.HYPERGEOMETRIC
-    window: int = attrs.field(default=4, validator=_positive_int)
+    workflow: str = attrs.field(validator=v.identifier())
+    confidence: float = attrs.field(default=0.95, converter=_to_real, validator=v.rate())
+    tolerable_rate: float = attrs.field(default=0.05, converter=_to_real, validator=v.rate())
+    expected_rate: float = attrs.field(default=0.01, converter=_to_real, validator=v.rate(low_open=False))
+    method: Method = attrs.field(default=Method.HYPERGEOMETRIC, validator=v.member(Method))
+    window: int = attrs.field(
+        default=4, converter=_to_integer, validator=v.count(minimum=1, maximum=MAX_PERIODS)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.expected_rate >= self.tolerable_rate:
@@ -105,6 +122,10 @@ class QaPolicy:
                 f"'expected_rate' must be below 'tolerable_rate' ({self.tolerable_rate}) "
                 f"(got {self.expected_rate})",
             )
+
+
+_periods = v.count(minimum=1, maximum=MAX_PERIODS)
+_names = v.tuple_of(str, "text")
 
 
 @attrs.frozen(kw_only=True)
@@ -117,7 +138,8 @@ class Engagement:
         version: The document's version; bump it on every change.
         split: The scope and ownership split (:class:`comanaged_rcm.raci.ScopeSplit`).
         cadence: The reporting cadence (weekly, weeks starting Monday).
-        trend_periods: How many periods each outcome trend shows (13).
+        trend_periods: How many periods each outcome trend shows (13); this and every other
+            count of periods is 1 to :data:`MAX_PERIODS`.
         kpi_window: How many periods each KPI value covers, ending with its period: 1 reports
             each week on its own; 4 reports a rolling four weeks every week, steadier for
             flow ratios such as the net collection rate on a small book.
@@ -127,7 +149,8 @@ class Engagement:
         conventions: KPI convention choices (``{"denial_unit": "lines"}``).
         targets: KPI targets (status on track / watch / breach).
         qa: The QA policy of each audited workflow.
-        qa_seed: The base of every QA selection seed (each period and workflow derives its own).
+        qa_seed: The base of every QA selection seed (each period and workflow derives its own),
+            a 64-bit integer.
         rules: The escalation rules.
         escalation_periods: How many periods the rules are replayed over, so durations,
             pending holds and hysteresis count across cycles (4).
@@ -138,26 +161,35 @@ class Engagement:
     (Cadence(frequency=<Frequency.WEEKLY: 'weekly'>, week_start=<Weekday.MONDAY: 'monday'>), 13)
     """
 
-    id: str
-    name: str
-    version: str = "1"
-    split: ScopeSplit
-    cadence: Cadence = attrs.field(factory=lambda: Cadence.weekly(Weekday.MONDAY))
-    trend_periods: int = attrs.field(default=13, validator=_positive_int)
-    kpi_window: int = attrs.field(default=1, validator=_positive_int)
-    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
-    drivers: tuple[str, ...] = DEFAULT_DRIVERS
-    activity: tuple[str, ...] = DEFAULT_ACTIVITY
-    conventions: dict[str, str] = attrs.field(factory=dict)
-    targets: tuple[Target, ...] = ()
-    qa: tuple[QaPolicy, ...] = ()
-    qa_seed: int = 0
-    rules: RuleSet
-    escalation_periods: int = attrs.field(default=4, validator=_positive_int)
-    escalation_slices: tuple[str, ...] = ("payer",)
+    id: str = attrs.field(validator=v.identifier())
+    name: str = attrs.field(validator=v.text())
+    version: str = attrs.field(default="1", validator=v.text())
+    split: ScopeSplit = attrs.field(validator=v.instance(ScopeSplit))
+    cadence: Cadence = attrs.field(
+        factory=lambda: Cadence.weekly(Weekday.MONDAY), validator=v.instance(Cadence)
+    )
+    trend_periods: int = attrs.field(default=13, converter=_to_integer, validator=_periods)
+    kpi_window: int = attrs.field(default=1, converter=_to_integer, validator=_periods)
+    outcomes: tuple[str, ...] = attrs.field(default=DEFAULT_OUTCOMES, converter=_to_tuple, validator=_names)
+    drivers: tuple[str, ...] = attrs.field(default=DEFAULT_DRIVERS, converter=_to_tuple, validator=_names)
+    activity: tuple[str, ...] = attrs.field(default=DEFAULT_ACTIVITY, converter=_to_tuple, validator=_names)
+    conventions: dict[str, str] = attrs.field(factory=dict, validator=_text_map)
+    targets: tuple[Target, ...] = attrs.field(default=(), converter=_to_tuple, validator=v.tuple_of(Target))
+    qa: tuple[QaPolicy, ...] = attrs.field(default=(), converter=_to_tuple, validator=v.tuple_of(QaPolicy))
+    qa_seed: int = attrs.field(default=0, converter=_to_integer, validator=v.count(**_SEED))
+    rules: RuleSet = attrs.field(validator=v.instance(RuleSet))
+    escalation_periods: int = attrs.field(default=4, converter=_to_integer, validator=_periods)
+    escalation_slices: tuple[str, ...] = attrs.field(
+        default=("payer",), converter=_to_tuple, validator=_names
+    )
 
     def policy(self, workflow: str) -> QaPolicy | None:
-        """The QA policy of ``workflow``, or ``None`` when it is not audited."""
+        """The QA policy of ``workflow``, or ``None`` when it is not audited.
+
+        Raises:
+            ValidationError: ``workflow`` is not text (``$.workflow``).
+        """
+        check.text(workflow, "$.workflow")
         return next((p for p in self.qa if p.workflow == workflow), None)
 
 
@@ -248,6 +280,9 @@ def check_engagement(engagement: Engagement) -> list[Finding]:
     ENG-007 an unknown KPI convention. The scope split's own findings come from
     :func:`comanaged_rcm.raci.validate` and are reported, not raised, by the cycle.
 
+    Raises:
+        ValidationError: ``engagement`` is not an :class:`Engagement` (``$.engagement``).
+
     >>> check_engagement(default_engagement())
     []
     >>> broken = attrs.evolve(default_engagement(), outcomes=("items_closed",))
@@ -255,6 +290,7 @@ def check_engagement(engagement: Engagement) -> list[Finding]:
     ["ENG-002 error: 'items_closed' is a activity KPI, not a outcome one: list it under 'activity'
       @ $.outcomes[0]"]
     """
+    check.instance(engagement, Engagement, "$.engagement")
     found = [
         *_tier_findings(engagement),
         *_target_findings(engagement),
@@ -275,25 +311,44 @@ def load_engagement(source: str | os.PathLike[str]) -> Engagement:
         source: JSON text, or the path of a JSON file.
 
     Raises:
-        ValidationError: Listing every structural problem (with its path) or, for a
-            well-formed document, every :func:`check_engagement` error.
+        ValidationError: ``source`` is neither text nor a path, or names a file that cannot be
+            read as UTF-8 (``$.source``); listing every structural problem (with its path) or,
+            for a well-formed document, every :func:`check_engagement` error.
 
     >>> from comanaged_rcm.serialize import to_json
     >>> load_engagement(to_json(default_engagement())).id
     'demo-health'
     """
-    text = source if isinstance(source, str) and source.lstrip().startswith("{") else None
-    if text is None:
-        path = Path(source)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ValidationError.single("$", "file", f"cannot read {path}: {exc.strerror}") from None
+    text = _engagement_text(source)
     engagement = from_json(text, Engagement)
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
     return engagement
+
+
+def _engagement_text(source: object) -> str:
+    """The JSON text of ``source``: itself when it is a JSON object, else the file it names."""
+    if isinstance(source, str) and source.lstrip().startswith("{"):
+        return source
+    if not isinstance(source, str | os.PathLike) or isinstance(source, bytes):
+        check.fail(
+            "$.source",
+            "type",
+            f"'source' must be JSON text or the path of a JSON file (got {check.show(source)})",
+        )
+    try:
+        path = Path(source)
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        check.fail(
+            "$.source",
+            "file",
+            f"cannot read {check.show(str(path))}: not UTF-8 (byte {exc.start:,}); re-save it as UTF-8",
+        )
+    except (OSError, ValueError, TypeError) as exc:  # a missing file, a directory, a NUL in the name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        check.fail("$.source", "file", f"cannot read {check.show(source)}: {reason}")
 
 
 def _default_targets() -> Iterable[Target]:

@@ -6,6 +6,7 @@ KPI's trend is a small inline SVG chart, so the page reads the same in a browser
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import os
@@ -13,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from comanaged_rcm import _check as check
 from comanaged_rcm.cycle._report import GovernanceReport, KpiLine, TrendPoint
 from comanaged_rcm.serialize import to_json
 
@@ -44,7 +46,18 @@ def format_value(value: float | None, unit: str) -> str:
     ('41.3 d', 'n/a')
     >>> format_value(1234567.891, "usd"), format_value(12.0, "count")
     ('$1,234,568', '12')
+
+    Raises:
+        ValidationError: ``value`` is not ``None`` or a finite number (NaN prints ``n/a``)
+            (``$.value``), or ``unit`` is not text (``$.unit``).
     """
+    if value is not None:
+        value = check.real(value, "$.value", nan=True)
+    return _format(value, check.text(unit, "$.unit"))
+
+
+def _format(value: float | None, unit: str) -> str:
+    """:func:`format_value` without its checks, for the renderers' own figures."""
     if value is None or math.isnan(value):
         return "n/a"
     if unit == "percent":
@@ -74,7 +87,7 @@ def _format_target(line: KpiLine) -> str:
     if line.target is None:
         return "-"
     sign = ">=" if line.direction == "higher" else "<="
-    return f"{sign} {format_value(line.target, line.unit)}"
+    return f"{sign} {_format(line.target, line.unit)}"
 
 
 def sparkline(points: Sequence[TrendPoint]) -> str:
@@ -113,7 +126,7 @@ def _kpi_rows(lines: Sequence[KpiLine], *, spark: Callable[[Sequence[TrendPoint]
     return [
         [
             line.name,
-            format_value(line.value, line.unit),
+            _format(line.value, line.unit),
             _format_target(line),
             _STATUS.get(line.status, line.status),
             _format_change(line),
@@ -150,8 +163,12 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             + (f"; {report.kpi_basis}" if report.kpi_basis else "")
             + ". Trends cover the last periods of the cadence; status is against target.",
         ),
-        ("2. Drivers", list(_KPI_HEADERS), _kpi_rows(report.drivers, spark=sparkline),
-         "What moves the outcomes above."),
+        (
+            "2. Drivers",
+            list(_KPI_HEADERS),
+            _kpi_rows(report.drivers, spark=sparkline),
+            "What moves the outcomes above.",
+        ),
         (
             "3. Operations (activity, not outcomes)",
             list(_KPI_HEADERS),
@@ -162,8 +179,15 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             "3a. Who worked what",
             ["party", "kind", "workflow", "closed", "touches", "escalated", "open"],
             [
-                [w.party_name, w.kind, w.workflow, str(w.closed), str(w.touches), str(w.escalated),
-                 str(w.open_items)]
+                [
+                    w.party_name,
+                    w.kind,
+                    w.workflow,
+                    str(w.closed),
+                    str(w.touches),
+                    str(w.escalated),
+                    str(w.open_items),
+                ]
                 for w in ops.by_party
             ],
             f"Items closed in {report.period_label}; open items at the as-of date.",
@@ -172,17 +196,31 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             "3b. Queues at the as-of date",
             ["workflow", "open", "aged > 30 d", "median age", "oldest"],
             [
-                [q.workflow, str(q.open_items), str(q.aged_over_30),
-                 "-" if q.median_age_days is None else f"{q.median_age_days:.0f} d",
-                 "-" if q.oldest_age_days is None else f"{q.oldest_age_days} d"]
+                [
+                    q.workflow,
+                    str(q.open_items),
+                    str(q.aged_over_30),
+                    "-" if q.median_age_days is None else f"{q.median_age_days:.0f} d",
+                    "-" if q.oldest_age_days is None else f"{q.oldest_age_days} d",
+                ]
                 for q in ops.queues
             ],
             "",
         ),
         (
             "4. QA",
-            ["workflow", "population", "sample", "plan", "selection", "audited", "errors", "rate",
-             "upper limit", "result"],
+            [
+                "workflow",
+                "population",
+                "sample",
+                "plan",
+                "selection",
+                "audited",
+                "errors",
+                "rate",
+                "upper limit",
+                "result",
+            ],
             [
                 [
                     q.workflow,
@@ -195,8 +233,8 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
                     f"seed {q.selection_seed} ({q.selection_algorithm.split(':', 1)[0]})",
                     f"{q.audited_sample} in {q.audited_period}",
                     str(q.deviations),
-                    format_value(q.observed_rate, "fraction"),
-                    format_value(q.upper_limit, "fraction"),
+                    _format(q.observed_rate, "fraction"),
+                    _format(q.upper_limit, "fraction"),
                     {True: "pass", False: "FAIL", None: "-"}[q.passed],
                 ]
                 for q in report.qa
@@ -207,9 +245,16 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             "5. Escalations",
             ["rule", "severity", "level", "owner", "entity", "since", "deadline", "why"],
             [
-                [e.rule, e.severity, e.level, e.owner_name, e.entity,
-                 "-" if e.since is None else e.since.isoformat(),
-                 "-" if e.deadline is None else e.deadline.isoformat(), e.reason]
+                [
+                    e.rule,
+                    e.severity,
+                    e.level,
+                    e.owner_name,
+                    e.entity,
+                    "-" if e.since is None else e.since.isoformat(),
+                    "-" if e.deadline is None else e.deadline.isoformat(),
+                    e.reason,
+                ]
                 for e in report.escalations[:MAX_ESCALATION_ROWS]
             ],
             _escalation_note(report),
@@ -234,8 +279,18 @@ def _heading(report: GovernanceReport) -> list[str]:
     ]
 
 
+def _report(report: object) -> None:
+    check.instance(report, GovernanceReport, "$.report")
+
+
 def render_text(report: GovernanceReport) -> str:
-    """Render the report for a terminal (plain text, fixed-width tables, unicode sparklines)."""
+    """Render the report for a terminal (plain text, fixed-width tables, unicode sparklines).
+
+    Raises:
+        ValidationError: ``report`` is not a :class:`~comanaged_rcm.cycle.GovernanceReport`
+            (``$.report``).
+    """
+    _report(report)
     out = [*_heading(report), ""]
     for title, headers, rows, note in _sections(report):
         out.append(title.upper())
@@ -251,7 +306,13 @@ def _md_cell(text: str) -> str:
 
 
 def render_markdown(report: GovernanceReport) -> str:
-    """Render the report as GitHub-flavoured Markdown."""
+    """Render the report as GitHub-flavoured Markdown.
+
+    Raises:
+        ValidationError: ``report`` is not a :class:`~comanaged_rcm.cycle.GovernanceReport`
+            (``$.report``).
+    """
+    _report(report)
     title, subtitle = _heading(report)
     out = [f"# {title}", "", subtitle, ""]
     for name, headers, rows, note in _sections(report):
@@ -269,7 +330,13 @@ def render_markdown(report: GovernanceReport) -> str:
 
 
 def render_json(report: GovernanceReport) -> str:
-    """Render the report as JSON (``comanaged_rcm.serialize``); it round-trips exactly."""
+    """Render the report as JSON (``comanaged_rcm.serialize``); it round-trips exactly.
+
+    Raises:
+        ValidationError: ``report`` is not a :class:`~comanaged_rcm.cycle.GovernanceReport`
+            (``$.report``).
+    """
+    _report(report)
     return to_json(report, indent=2) + "\n"
 
 
@@ -333,7 +400,13 @@ def _html_table(
 
 
 def render_html(report: GovernanceReport) -> str:
-    """Render a self-contained, printable HTML page with inline SVG trends (no JavaScript)."""
+    """Render a self-contained, printable HTML page with inline SVG trends (no JavaScript).
+
+    Raises:
+        ValidationError: ``report`` is not a :class:`~comanaged_rcm.cycle.GovernanceReport`
+            (``$.report``).
+    """
+    _report(report)
     title, subtitle = _heading(report)
     parts = [
         "<!DOCTYPE html>",
@@ -354,8 +427,13 @@ def render_html(report: GovernanceReport) -> str:
             parts.append(_html_table(headers, rows))
         else:
             marked = [
-                [*row[:3], f'<span class="s-{html.escape(line.status)}">{html.escape(row[3])}</span>',
-                 row[4], svg_trend(line.trend), row[6]]
+                [
+                    *row[:3],
+                    f'<span class="s-{html.escape(line.status)}">{html.escape(row[3])}</span>',
+                    row[4],
+                    svg_trend(line.trend),
+                    row[6],
+                ]
                 for row, line in zip(rows, lines, strict=True)
             ]
             parts.append(_html_table(headers, marked, raw=frozenset({3, 5})))
@@ -365,22 +443,90 @@ def render_html(report: GovernanceReport) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _directory(directory: object) -> Path:
+    """The report directory: a path (text or ``os.PathLike``) that is not an existing file."""
+    if isinstance(directory, bytes) or not isinstance(directory, str | os.PathLike):
+        check.fail("$.directory", "type", f"'directory' must be a path (got {check.show(directory)})")
+    try:
+        name = os.fspath(directory)
+    except Exception as exc:  # noqa: BLE001 - a foreign PathLike may raise anything
+        check.fail(
+            "$.directory", "type", f"'directory' must be a path ({type(exc).__name__} while reading it)"
+        )
+    if not isinstance(name, str):
+        check.fail("$.directory", "type", f"'directory' must be a text path (got {check.show(name)})")
+    target = Path(check.text(name, "$.directory"))
+    if target.exists() and not target.is_dir():
+        check.fail("$.directory", "value", f"'directory' {check.show(name)} is a file, not a directory")
+    return target
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_BACKUP = ".{}.replaced.tmp"
+"""Where a report file being replaced waits until the new ones are all in place."""
+
+
+def _swap(staged: Sequence[tuple[Path, Path]]) -> None:
+    """Rename each staged file onto its target, all or none: a failure puts the old files back."""
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for temporary, final in staged:
+            backup = None
+            if final.exists():
+                backup = final.with_name(_BACKUP.format(final.name))
+                final.replace(backup)
+            done.append((final, backup))
+            temporary.replace(final)
+    except BaseException:
+        for final, backup in reversed(done):
+            if backup is not None:
+                backup.replace(final)
+            elif final.exists():
+                final.unlink()
+        raise
+    for _, backup in done:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+
+
 def write_report(report: GovernanceReport, directory: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``report.md``, ``report.html`` and ``report.json`` into ``directory``, all or nothing.
 
     The three files are rendered first, written to temporary files beside their targets and
-    renamed into place, so a failure leaves no partial report behind.
+    renamed into place, so a failure at any step (a full disk, a rename that fails) leaves the
+    directory as it was: the previous report files, no new one and no temporary file; a
+    directory created for the report is removed again. Other files in the directory are never
+    touched. Files get the usual permissions (``0o666`` less the umask).
 
     Returns:
         The written paths by format (``markdown``, ``html``, ``json``).
+
+    Raises:
+        ValidationError: ``report`` is not a :class:`~comanaged_rcm.cycle.GovernanceReport`
+            (``$.report``); ``directory`` is not a path, is a file, or holds a directory where a
+            report file goes (``$.directory``).
+        OSError: The files cannot be written (the directory is unchanged).
     """
-    target = Path(directory)
-    target.mkdir(parents=True, exist_ok=True)
+    _report(report)
+    target = _directory(directory)
     rendered = {
         "markdown": ("report.md", render_markdown(report)),
         "html": ("report.html", render_html(report)),
         "json": ("report.json", render_json(report)),
     }
+    for name, _ in rendered.values():
+        if (target / name).is_dir():
+            check.fail(
+                "$.directory", "value", f"{check.show(str(target / name))} is a directory, not a report file"
+            )
+    created = [parent for parent in (target, *target.parents) if not parent.exists()]
+    target.mkdir(parents=True, exist_ok=True)
+    mode = 0o666 & ~_umask()
     staged: list[tuple[Path, Path]] = []
     try:
         for name, text in rendered.values():
@@ -388,10 +534,13 @@ def write_report(report: GovernanceReport, directory: str | os.PathLike[str]) ->
             staged.append((Path(staged_name), target / name))
             with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
                 stream.write(text)
+            Path(staged_name).chmod(mode)
+        _swap(staged)
     except BaseException:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
+        for parent in created:  # innermost first; each is empty unless someone else wrote there
+            with contextlib.suppress(OSError):
+                parent.rmdir()
         raise
-    for temporary, final in staged:
-        temporary.replace(final)
     return {fmt: target / name for fmt, (name, _) in rendered.items()}

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _check as check
 from comanaged_rcm.cycle._data import Columns, CycleData
-from comanaged_rcm.cycle._engagement import Engagement, QaPolicy, check_engagement
+from comanaged_rcm.cycle._engagement import _SEED, Engagement, QaPolicy, check_engagement
 from comanaged_rcm.cycle._report import (
     EscalationLine,
     FindingLine,
@@ -45,9 +46,17 @@ def selection_seed(base: int, workflow: str, period: Period) -> int:
     The first four bytes (big-endian) of SHA-256 over ``"{base}:{workflow}:{period start}"``,
     so every period and workflow gets its own stream and anyone can recompute it.
 
+    Raises:
+        ValidationError: ``base`` is not a 64-bit integer (``$.base``), ``workflow`` is not text
+            (``$.workflow``) or ``period`` not a :class:`~comanaged_rcm.periods.Period`
+            (``$.period``).
+
     >>> selection_seed(20260504, "denials", Period(datetime.date(2026, 10, 19), datetime.date(2026, 10, 26)))
     437793560
     """
+    base = check.count(base, "$.base", **_SEED)
+    check.text(workflow, "$.workflow")
+    check.instance(period, Period, "$.period")
     text = f"{base}:{workflow}:{period.start.isoformat()}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
 
@@ -483,6 +492,30 @@ def _escalations(
 
 
 # ------------------------------------------------------------------------------------------ run
+def _trend_periods(engagement: Engagement, as_of: datetime.date) -> tuple[Period, ...]:
+    """The trend periods ending with ``as_of``, once the calendar is known to hold every period read.
+
+    The earliest period any section reads is ``trend_periods`` periods back, less the longest
+    of the KPI window, the QA windows and the escalation replay; the latest ends one period
+    after ``as_of``'s. Dates outside that room are refused at ``$.as_of``, not deep in a section.
+    """
+    back = engagement.trend_periods + max(
+        engagement.kpi_window, engagement.escalation_periods, *(p.window for p in engagement.qa), 1
+    )
+    try:
+        engagement.cadence.periods_ending(as_of, back)
+        engagement.cadence.period_containing(as_of)
+    except ValidationError:
+        unit = engagement.cadence.frequency.value
+        check.fail(
+            "$.as_of",
+            "range",
+            f"'as_of' ({as_of}) leaves no room in the calendar for the {back:,} {unit} periods the"
+            " report reads (trend, KPI, QA and escalation windows)",
+        )
+    return engagement.cadence.periods_ending(as_of, engagement.trend_periods)
+
+
 def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> GovernanceReport:
     """Run one governance cycle and return its report.
 
@@ -500,7 +533,10 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
         as_of: The first day not reported on.
 
     Raises:
-        ValidationError: The engagement has errors, or the tables do not validate.
+        ValidationError: ``engagement`` is not an :class:`~comanaged_rcm.cycle.Engagement` or
+            has errors, ``data`` is not a :class:`~comanaged_rcm.cycle.CycleData` or its tables
+            do not validate, or ``as_of`` is not a date with room in the calendar for every
+            period the report reads (``$.as_of``).
 
     Examples:
         >>> from comanaged_rcm.cycle import default_engagement
@@ -510,14 +546,14 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
         >>> [line.metric for line in report.outcomes]
         ['net_collection_rate', 'days_in_ar', 'write_off_rate']
     """
+    check.instance(engagement, Engagement, "$.engagement")
+    check.instance(data, CycleData, "$.data")
+    as_of = check.date(as_of, "$.as_of")
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
-    day: object = as_of
-    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
-        raise ValidationError.single("$.as_of", "type", f"'as_of' must be a date (got {as_of!r})")
+    periods = _trend_periods(engagement, as_of)
     book = data.book()
-    periods = engagement.cadence.periods_ending(as_of, engagement.trend_periods)
     period = periods[-1]
     metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
     cards = _scorecards(engagement, book, periods, metrics)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm import _check as check
 from comanaged_rcm.synthetic._models import WORKFLOWS, SyntheticBook
 from comanaged_rcm.synthetic._random import STREAMS, counter_uniform
 
@@ -41,8 +41,10 @@ def audit(
         One boolean per item id, in the order given.
 
     Raises:
-        ValidationError: The workflow is unknown (``$.workflow``), or an id is not an item of that
-            workflow in the book (``$.item_ids[i]``).
+        ValidationError: ``book`` is not a :class:`SyntheticBook` (``$.book``); the workflow is
+            unknown (``$.workflow``, with a did-you-mean); ``item_ids`` is not a 1-D sequence of
+            strings (``$.item_ids``), or an id is not an item of that workflow in the book
+            (``$.item_ids[i]``).
 
     Examples:
         >>> from comanaged_rcm.synthetic import generate_book
@@ -54,25 +56,28 @@ def audit(
         Traceback (most recent call last):
         ...
         comanaged_rcm.errors.ValidationError: 1 validation issue: unknown workflow 'codeing' (expected one of
-        eligibility, ...) @ $.workflow
+        eligibility, ...) (did you mean 'coding'?) @ $.workflow
     """
-    if workflow not in WORKFLOWS:
-        raise ValidationError.single(
-            "$.workflow", "value", f"unknown workflow {workflow!r} (expected one of {', '.join(WORKFLOWS)})"
+    check.instance(book, SyntheticBook, "$.book")
+    name: object = workflow
+    if not isinstance(name, str) or name not in WORKFLOWS:
+        check.fail(
+            "$.workflow",
+            "value",
+            f"unknown workflow {check.show(workflow)} (expected one of {', '.join(WORKFLOWS)})"
+            f"{check.suggest(workflow, WORKFLOWS)}",
         )
-    ids = np.asarray(item_ids)
-    if ids.ndim != 1 or (ids.size and ids.dtype.kind != "U"):
-        raise ValidationError.single(
-            "$.item_ids", "type", f"'item_ids' must be a 1-D sequence of item id strings (got {item_ids!r})"
-        )
-    known = book.work_items["item_id"]  # sorted: W + zero-padded item number
+    ids = _item_ids(item_ids)
+    known, workflows = book.work_items.get("item_id"), book.work_items.get("workflow")
+    if known is None or workflows is None:
+        check.fail("$.book", "value", "the book's work items have no 'item_id' and 'workflow' columns")
     position = np.minimum(np.searchsorted(known, ids), max(known.size - 1, 0))
     found = known[position] == ids if known.size else np.zeros(ids.size, dtype=bool)
-    valid = found & (book.work_items["workflow"][position] == workflow) if known.size else found
+    valid = found & (workflows[position] == workflow) if known.size else found
     if not valid.all():
         row = int(np.flatnonzero(~valid)[0])
         what = f"an item of workflow {workflow!r}" if found[row] else "an item of the book"
-        raise ValidationError.single(f"$.item_ids[{row}]", "value", f"{str(ids[row])!r} is not {what}")
+        check.fail(f"$.item_ids[{row}]", "value", f"{check.show(str(ids[row]))} is not {what}")
     key = int(
         np.random.SeedSequence([book.seed, STREAMS["audit"], WORKFLOWS.index(workflow)]).generate_state(
             1, dtype=np.uint64
@@ -81,3 +86,21 @@ def audit(
     uniforms = counter_uniform(key, position.astype(np.uint64) + np.uint64(1))
     result: npt.NDArray[np.bool_] = uniforms < book.qa.error_rates[workflow]
     return result
+
+
+def _item_ids(item_ids: object) -> npt.NDArray[np.str_]:
+    """The ids as a 1-D array of text; anything else is refused at ``$.item_ids``."""
+    if isinstance(item_ids, np.ndarray) and item_ids.ndim == 1 and item_ids.dtype.kind == "U":
+        return item_ids
+    what = f"'item_ids' must be a 1-D sequence of item id strings (got {check.show(item_ids)})"
+    if isinstance(item_ids, np.ndarray) and (
+        item_ids.ndim != 1 or (item_ids.size and item_ids.dtype.kind != "O")
+    ):
+        check.fail("$.item_ids", "type", what)
+    items = check.sequence(item_ids, "$.item_ids")
+    if not all(isinstance(item, str) for item in items):
+        check.fail("$.item_ids", "type", what)
+    for row, item in enumerate(items):
+        if "\x00" in item:  # a numpy text array would drop trailing NULs and find another item
+            check.fail(f"$.item_ids[{row}]", "value", f"{check.show(item)} is not an item of the book")
+    return np.array(items, dtype=str)

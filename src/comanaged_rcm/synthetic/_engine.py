@@ -128,13 +128,14 @@ def generate_book(
     about 40, initial denial rate about 8.5%, clean claim rate about 90%; see the guide).
 
     Args:
-        seed: Non-negative integer seed.
+        seed: Non-negative integer seed (below 2**64).
         claims: Number of claims with a date of service in the book (>= 1); each has 1 to 8 lines
-            (2.2 on average).
-        start: First day of the book.
-        weeks: Length of the book in weeks (>= 1).
-        payers: The payer mix (default :func:`default_payers`).
-        error_rates: True QA error rate per workflow (default :data:`QA_ERROR_RATES`).
+            (2.2 on average). With the run-in's claims, at most 4,000,000 are simulated (about
+            10 GB at the peak); a larger book is refused before anything is allocated.
+        start: First day of the book (1900-01-01 to 9000-12-31).
+        weeks: Length of the book in weeks (1 to 5,200).
+        payers: The payer mix, a tuple of :class:`Payer` (default :func:`default_payers`).
+        error_rates: True QA error rate per workflow, in [0, 1) (default :data:`QA_ERROR_RATES`).
 
     Returns:
         The book: transactions, submissions, work items and the QA truth.
@@ -148,8 +149,12 @@ def generate_book(
     >>> generate_book(claims=0)
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'claims' must be an integer >= 1 (got 0)
-    @ $.claims
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'claims' must be >= 1 (got 0) @ $.claims
+    >>> generate_book(claims=10**12)
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'claims' must be <= 4,000,000
+    (got 1000000000000) @ $.claims
     """
     parameters = BookParameters(
         seed=seed,

@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime
 import enum
 import html
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 import numpy.typing as npt
 
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm import _check as check
+from comanaged_rcm._check import to, v
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import WORKFLOWS as RACI_WORKFLOWS
 
@@ -35,6 +36,17 @@ __all__ = [
     "SyntheticBook",
     "default_payers",
 ]
+
+
+# The converters of ``_check.to`` under names that mypy's attrs plugin reads as functions (it
+# refuses an attribute of an object as a converter); each only forwards to its ``to`` converter.
+def _to_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    return to.real(value)
+
+
+def _to_integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    return to.integer(value)
+
 
 Columns = dict[str, npt.NDArray[Any]]
 
@@ -63,6 +75,13 @@ QA_ERROR_RATES: Mapping[str, float] = {
 workflow is at 2% or below."""
 
 
+_MAX_REAL = 1e12
+"""The largest payer weight accepted: the mix is normalised, so only ratios matter."""
+
+_MAX_LAG_DAYS = 3650.0
+"""The longest median adjudication lag accepted (ten years; real ones are weeks)."""
+
+
 class PayerKind(enum.Enum):
     """What kind of payer a plan is."""
 
@@ -70,54 +89,6 @@ class PayerKind(enum.Enum):
     MEDICAID = "medicaid"
     COMMERCIAL = "commercial"
     SELF_PAY = "self_pay"
-
-
-def _path(attribute: attrs.Attribute[Any]) -> str:
-    return f"$.{attribute.name}"
-
-
-def _number(attribute: attrs.Attribute[Any], value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValidationError.single(
-            _path(attribute), "type", f"'{attribute.name}' must be a finite number (got {value!r})"
-        )
-    return float(value)
-
-
-Validator = Callable[[object, "attrs.Attribute[Any]", object], None]
-
-
-def _in_unit(*, low_open: bool, high_open: bool) -> Validator:
-    """A validator for a rate in [0, 1] with the given open ends."""
-    left, right = "(" if low_open else "[", ")" if high_open else "]"
-
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        x = _number(attribute, value)
-        below = x <= 0 if low_open else x < 0
-        above = x >= 1 if high_open else x > 1
-        if below or above:
-            raise ValidationError.single(
-                _path(attribute), "range", f"'{attribute.name}' must be in {left}0, 1{right} (got {value!r})"
-            )
-
-    return check
-
-
-def _positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if _number(attribute, value) <= 0:
-        raise ValidationError.single(
-            _path(attribute), "range", f"'{attribute.name}' must be > 0 (got {value!r})"
-        )
-
-
-def _identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value or not value.replace("_", "").isalnum() or not value.isascii():
-        raise ValidationError.single(
-            _path(attribute),
-            "format",
-            f"'{attribute.name}' must be a non-empty ASCII identifier of letters, digits and _"
-            f" (got {value!r})",
-        )
 
 
 @attrs.frozen(kw_only=True)
@@ -128,13 +99,15 @@ class Payer:
         id: Payer id as it appears in the ``payer`` columns.
         kind: Medicare, Medicaid, commercial or self-pay. Self-pay claims are billed to the patient
             by statement, never submitted to a payer, so they have no submissions, denials or lags.
-        share: Relative weight of the payer in the claim mix (> 0; weights need not sum to 1).
+        share: Relative weight of the payer in the claim mix (> 0, at most 1e12; weights need not
+            sum to 1).
         allowed_ratio: Contract rate, allowed amount / gross charges, in (0, 1]. For self-pay, the
             uninsured discount leaves this fraction of gross charges to collect.
         patient_share: Mean share of the allowed amount that is patient responsibility, in [0, 1].
         denial_rate: Probability that an original submission is denied (fully or in part), in [0, 1).
         clean_rate: Probability that a claim passes all edits with no manual touch, in (0, 1].
-        median_lag_days: Median days from submission to adjudication (lognormal, sigma 0.45).
+        median_lag_days: Median days from submission to adjudication (lognormal, sigma 0.45), in
+            (0, 3650].
         overpayment_rate: Probability that a paid claim is overpaid (later refunded), in [0, 1).
 
     >>> Payer(id="acme", kind=PayerKind.COMMERCIAL, share=0.2, allowed_ratio=1.5, patient_share=0.1,
@@ -145,15 +118,21 @@ class Payer:
     @ $.allowed_ratio
     """
 
-    id: str = attrs.field(validator=_identifier)
-    kind: PayerKind = attrs.field(validator=attrs.validators.instance_of(PayerKind))
-    share: float = attrs.field(validator=_positive)
-    allowed_ratio: float = attrs.field(validator=_in_unit(low_open=True, high_open=False))
-    patient_share: float = attrs.field(validator=_in_unit(low_open=False, high_open=False))
-    denial_rate: float = attrs.field(validator=_in_unit(low_open=False, high_open=True))
-    clean_rate: float = attrs.field(validator=_in_unit(low_open=True, high_open=False))
-    median_lag_days: float = attrs.field(validator=_positive)
-    overpayment_rate: float = attrs.field(validator=_in_unit(low_open=False, high_open=True))
+    id: str = attrs.field(validator=v.identifier())
+    kind: PayerKind = attrs.field(validator=v.member(PayerKind))
+    share: float = attrs.field(
+        converter=_to_real, validator=v.real(minimum=0, low_open=True, maximum=_MAX_REAL)
+    )
+    allowed_ratio: float = attrs.field(converter=_to_real, validator=v.rate(low_open=True, high_open=False))
+    patient_share: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
+    denial_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=True))
+    clean_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=True, high_open=False))
+    median_lag_days: float = attrs.field(
+        converter=_to_real, validator=v.real(minimum=0, low_open=True, maximum=_MAX_LAG_DAYS)
+    )
+    overpayment_rate: float = attrs.field(
+        converter=_to_real, validator=v.rate(low_open=False, high_open=True)
+    )
 
 
 def default_payers() -> tuple[Payer, ...]:
@@ -192,6 +171,13 @@ def default_payers() -> tuple[Payer, ...]:
     )
 
 
+_DENIAL_WRITE_OFFS = ("denial", "timely_filing")
+
+
+def _write_off_reason(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    check.one_of(value, _DENIAL_WRITE_OFFS, f"$.{attribute.name}")
+
+
 @attrs.frozen(kw_only=True)
 class CarcGroup:
     """A claim adjustment reason code group used for denials, and what happens after one.
@@ -202,15 +188,18 @@ class CarcGroup:
         share: Share of denials carrying this code.
         appeal_rate: Share of these denials corrected and resubmitted or appealed.
         overturn_rate: Share of the appealed ones paid on resubmission.
-        write_off_reason: The write-off reason when the denial is finally written off.
+        write_off_reason: The write-off reason when the denial is finally written off
+            (``denial`` or ``timely_filing``).
+
+    Rates and shares are in [0, 1]; each field is checked at construction.
     """
 
-    code: str
-    description: str
-    share: float
-    appeal_rate: float
-    overturn_rate: float
-    write_off_reason: str
+    code: str = attrs.field(validator=v.text())
+    description: str = attrs.field(validator=v.text())
+    share: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
+    appeal_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
+    overturn_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
+    write_off_reason: str = attrs.field(validator=_write_off_reason)
 
 
 CARC_GROUPS: tuple[CarcGroup, ...] = (
@@ -227,81 +216,85 @@ CARC_GROUPS: tuple[CarcGroup, ...] = (
 adjustment on every paid claim and is never a denial."""
 
 
-def _non_negative_int(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError.single(
-            _path(attribute), "range", f"'{attribute.name}' must be an integer >= 0 (got {value!r})"
-        )
-
-
-def _positive_int(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValidationError.single(
-            _path(attribute), "range", f"'{attribute.name}' must be an integer >= 1 (got {value!r})"
-        )
-
-
 _EARLIEST, _LATEST = datetime.date(1900, 1, 1), datetime.date(9000, 12, 31)
+"""A book, its run-in and its settlements stay far inside the calendar numpy and Python share."""
 
+MAX_SEED = 2**64 - 1
+"""The largest seed: the seed of a 64-bit generator."""
 
-def _calendar_span(_: object, attribute: attrs.Attribute[Any], value: datetime.date) -> None:
-    """A book, its run-in and its settlements stay far inside the calendar numpy and Python share."""
-    if not _EARLIEST <= value <= _LATEST:
-        message = f"'{attribute.name}' must be between {_EARLIEST} and {_LATEST} (got {value})"
-        raise ValidationError.single(_path(attribute), "range", message)
+MAX_WEEKS = 5200
+"""The longest book, in weeks (a hundred years)."""
 
-
-def _at_most(limit: int) -> Any:  # noqa: ANN401 - an attrs validator
-    def check(_: object, attribute: attrs.Attribute[Any], value: int) -> None:
-        if value > limit:
-            raise ValidationError.single(
-                _path(attribute), "range", f"'{attribute.name}' must be at most {limit} (got {value})"
-            )
-
-    return check
-
-
-def _date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        raise ValidationError.single(
-            _path(attribute), "type", f"'{attribute.name}' must be a datetime.date (got {value!r})"
-        )
+MAX_CLAIMS = 4_000_000
+"""The most claims one book simulates, its run-in's included (about 10 GB at the peak)."""
 
 
 def _payers(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A non-empty tuple of :class:`Payer` with distinct ids."""
     if not isinstance(value, tuple) or not value:
-        raise ValidationError.single(
-            _path(attribute), "type", f"'{attribute.name}' must be a non-empty tuple of Payer (got {value!r})"
+        check.fail(
+            "$.payers", "type", f"'payers' must be a non-empty tuple of Payer (got {check.show(value)})"
         )
+    check.tuple_of(value, Payer, f"$.{attribute.name}")
     seen: set[str] = set()
     for i, payer in enumerate(value):
-        if not isinstance(payer, Payer):
-            raise ValidationError.single(f"$.payers[{i}]", "type", f"expected a Payer (got {payer!r})")
         if payer.id in seen:
-            raise ValidationError.single(f"$.payers[{i}].id", "duplicate", f"duplicate payer id {payer.id!r}")
+            check.fail(f"$.payers[{i}].id", "duplicate", f"duplicate payer id {payer.id!r}")
         seen.add(payer.id)
 
 
-def _rate_map(value: object) -> dict[str, float]:
-    if not isinstance(value, Mapping):
-        raise ValidationError.single(
-            "$.error_rates", "type", f"'error_rates' must be a mapping of workflow to rate (got {value!r})"
+def _simulated(instance: BookParameters, _: attrs.Attribute[Any], weeks: int) -> None:
+    """The claims simulated, the run-in's included, stay within :data:`MAX_CLAIMS`."""
+    from comanaged_rcm.synthetic._engine import OPENING_WEEKS  # noqa: PLC0415 - the engine imports this module
+
+    simulated = instance.claims + round(instance.claims * OPENING_WEEKS / weeks)
+    if simulated > MAX_CLAIMS:
+        most = MAX_CLAIMS * weeks // (weeks + OPENING_WEEKS)
+        check.fail(
+            "$.claims",
+            "range",
+            f"'claims' must be <= {most:,} for a book of {weeks} week(s): with the"
+            f" {OPENING_WEEKS}-week run-in that simulates {simulated:,} claims, more than"
+            f" {MAX_CLAIMS:,} (got {instance.claims:,})",
         )
-    return dict(value)
 
 
-def _rates(_: object, attribute: attrs.Attribute[Any], value: Mapping[str, object]) -> None:
-    if set(value) != set(WORKFLOWS):
-        raise ValidationError.single(
-            _path(attribute),
+_WORKFLOW_SET = frozenset(WORKFLOWS)
+
+
+def _rate_map(value: object) -> object:
+    """The rates as a dict of float by workflow; anything that is not a mapping stays for the validator."""
+    if not isinstance(value, Mapping):
+        return value
+    try:
+        rates = dict(value)
+    except Exception:  # noqa: BLE001 - reading a foreign mapping may raise anything
+        return value
+    return {k: to.real(rate) for k, rate in rates.items()}
+
+
+def _rates(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    if not isinstance(value, dict):
+        check.fail(
+            path,
+            "type",
+            f"'{attribute.name}' must be a mapping of workflow to rate (got {check.show(value)})",
+        )
+    if set(value) != _WORKFLOW_SET:
+        missing = [w for w in WORKFLOWS if w not in value]
+        extra = [check.show(k) for k in value if k not in _WORKFLOW_SET]
+        parts = [f"missing {', '.join(missing)}"] if missing else []
+        if extra:
+            shown = ", ".join(extra[:5]) + (f" and {len(extra) - 5:,} more" if len(extra) > 5 else "")
+            parts.append(f"unknown {shown}")
+        check.fail(
+            path,
             "keys",
-            f"'{attribute.name}' must map exactly the workflows {WORKFLOWS} (got {sorted(map(repr, value))})",
+            f"'{attribute.name}' must map exactly the workflows {', '.join(WORKFLOWS)} ({'; '.join(parts)})",
         )
     for workflow, rate in value.items():
-        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
-            raise ValidationError.single(
-                f"$.{attribute.name}.{workflow}", "range", f"error rate must be in [0, 1) (got {rate!r})"
-            )
+        check.rate(rate, f"{path}.{workflow}", low_open=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -309,17 +302,21 @@ class BookParameters:
     """Everything :func:`generate_book` was asked for.
 
     Args:
-        seed: Non-negative integer seed.
-        claims: Number of claims (>= 1).
-        start: First day of the book; the book covers ``weeks`` whole weeks from it.
-        weeks: Number of weeks (>= 1).
-        payers: The payer mix.
+        seed: Non-negative integer seed (at most :data:`MAX_SEED`).
+        claims: Number of claims (>= 1); with the run-in's, at most :data:`MAX_CLAIMS` are
+            simulated, so the bound is refused here, before anything is allocated.
+        start: First day of the book, from 1900-01-01 to 9000-12-31; the book covers ``weeks``
+            whole weeks from it.
+        weeks: Number of weeks (1 to :data:`MAX_WEEKS`).
+        payers: The payer mix: a non-empty tuple of :class:`Payer` with distinct ids.
     """
 
-    seed: int = attrs.field(validator=_non_negative_int)
-    claims: int = attrs.field(validator=_positive_int)
-    start: datetime.date = attrs.field(validator=[_date, _calendar_span])
-    weeks: int = attrs.field(validator=[_positive_int, _at_most(5200)])
+    seed: int = attrs.field(converter=_to_integer, validator=v.count(maximum=MAX_SEED))
+    claims: int = attrs.field(converter=_to_integer, validator=v.count(minimum=1, maximum=MAX_CLAIMS))
+    start: datetime.date = attrs.field(validator=v.date(earliest=_EARLIEST, latest=_LATEST))
+    weeks: int = attrs.field(
+        converter=_to_integer, validator=[v.count(minimum=1, maximum=MAX_WEEKS), _simulated]
+    )
     payers: tuple[Payer, ...] = attrs.field(validator=_payers)
 
     @property
@@ -352,10 +349,36 @@ class QATruth:
     def above(self, tolerable_rate: float) -> tuple[str, ...]:
         """Workflows whose true rate exceeds a tolerable rate.
 
+        Raises:
+            ValidationError: ``tolerable_rate`` is not a rate in [0, 1] (``$.tolerable_rate``).
+
         >>> QATruth(error_rates=dict(QA_ERROR_RATES)).above(0.05)
         ('denials',)
         """
-        return tuple(w for w in WORKFLOWS if self.error_rates[w] > tolerable_rate)
+        rate = check.rate(tolerable_rate, "$.tolerable_rate", low_open=False, high_open=False)
+        return tuple(w for w in WORKFLOWS if self.error_rates[w] > rate)
+
+
+def _columns(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A table: a dict of column name to a 1-D numpy array, every column as long as the first."""
+    path = f"$.{attribute.name}"
+    if not isinstance(value, dict):
+        check.fail(
+            path,
+            "type",
+            f"'{attribute.name}' must be a dict of column name to array (got {check.show(value)})",
+        )
+    rows = None
+    for name, column in value.items():
+        check.field_name(name, f"{path}[{check.show(name)}]")
+        where = f"{path}.{name}"
+        if not isinstance(column, np.ndarray) or column.ndim != 1:
+            check.fail(where, "type", f"{name!r} must be a 1-D numpy array (got {check.show(column)})")
+        if rows is not None and len(column) != rows:
+            check.fail(
+                where, "shape", f"{name!r} has {len(column):,} rows, the table's first column {rows:,}"
+            )
+        rows = len(column)
 
 
 def _summary(columns: Columns) -> str:
@@ -378,11 +401,11 @@ class SyntheticBook:
         qa: The true QA error rate per workflow.
     """
 
-    parameters: BookParameters
-    transactions: Columns
-    submissions: Columns
-    work_items: Columns
-    qa: QATruth
+    parameters: BookParameters = attrs.field(validator=v.instance(BookParameters))
+    transactions: Columns = attrs.field(validator=_columns)
+    submissions: Columns = attrs.field(validator=_columns)
+    work_items: Columns = attrs.field(validator=_columns)
+    qa: QATruth = attrs.field(validator=v.instance(QATruth))
 
     @property
     def seed(self) -> int:
