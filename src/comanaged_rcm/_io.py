@@ -22,8 +22,10 @@ column 10 (first at line 1, column 2) @ doc.json
 
 from __future__ import annotations
 
+import argparse
 import codecs
 import contextlib
+import datetime
 import errno
 import json
 import math
@@ -40,13 +42,18 @@ from comanaged_rcm._check import fail, text
 from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
     "MAX_DEPTH",
     "MAX_DIGITS",
     "Stage",
+    "add_encoding_option",
     "check_encoding",
     "decode",
     "line_of",
     "load_json",
+    "parse_date",
+    "parse_datetime",
     "read_json",
     "read_text",
     "staged",
@@ -502,3 +509,69 @@ def write_files(directory: object, files: Mapping[str, str]) -> dict[str, Path]:
         for name, content in files.items():
             stage.write_text(name, content)
     return {name: stage.directory / name for name in files}
+
+
+# ------------------------------------------------------------------------- command-line input
+EARLIEST = datetime.date(1900, 1, 1)
+"""The earliest date a command accepts (``--as-of``, ``--from``...): older is surely a typo."""
+
+LATEST = datetime.date(2999, 12, 31)
+"""The latest date a command accepts, leaving room for the periods and deadlines after it."""
+
+
+def _encoding_type(value: str) -> str:
+    try:
+        return check_encoding(value, "--encoding")
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.issues[0].message) from None
+
+
+def add_encoding_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--encoding`` (the input files' text encoding) to a subcommand that reads files."""
+    parser.add_argument(
+        "--encoding",
+        type=_encoding_type,
+        metavar="NAME",
+        help="text encoding of the input files (default UTF-8; a UTF-16 BOM is detected), e.g. cp1252",
+    )
+
+
+def parse_date(value: str, flag: str, *, example: str = "2026-01-31") -> datetime.date:
+    """An ISO date given on the command line, between :data:`EARLIEST` and :data:`LATEST`.
+
+    >>> parse_date("2026-11-02", "--as-of")
+    datetime.date(2026, 11, 2)
+    >>> parse_date("9999-12-31", "--as-of")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: --as-of must be between 1900-01-01 and
+    2999-12-31 (got 9999-12-31) @ --as-of
+    """
+    try:
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        message = f"expected an ISO date like {example} (got {value!r:.60})"
+        raise ValidationError.single(flag, "type", message) from None
+    if not EARLIEST <= day <= LATEST:
+        message = f"{flag} must be between {EARLIEST} and {LATEST} (got {day})"
+        raise ValidationError.single(flag, "range", message)
+    return day
+
+
+def parse_datetime(value: str, flag: str) -> datetime.datetime:
+    """An ISO date or datetime given on the command line, naive (an offset is converted to UTC).
+
+    >>> parse_datetime("2026-11-02T09:30+01:00", "--now")
+    datetime.datetime(2026, 11, 2, 8, 30)
+    """
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        message = f"{flag} must be an ISO date or datetime (got {value!r:.60})"
+        raise ValidationError.single(flag, "type", message) from None
+    if not EARLIEST <= moment.date() <= LATEST:
+        message = f"{flag} must be between {EARLIEST} and {LATEST} (got {moment.date()})"
+        raise ValidationError.single(flag, "range", message)
+    if moment.utcoffset() is not None:
+        moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    return moment

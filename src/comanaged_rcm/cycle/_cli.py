@@ -1,18 +1,23 @@
-"""``comanaged-rcm demo``, ``report`` and ``engagement``: the governance cycle from the shell."""
+"""``comanaged-rcm demo``, ``report`` and ``engagement``: the governance cycle from the shell.
+
+Input files are UTF-8 unless ``--encoding`` says otherwise (a BOM is detected). ``--out DIR``
+writes ``report.md``, ``report.html`` and ``report.json`` all or nothing: on any failure DIR is
+left as it was.
+"""
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
-from pathlib import Path
 
+from comanaged_rcm import _io
 from comanaged_rcm.cycle._data import CycleData, read_cycle_csv
-from comanaged_rcm.cycle._engagement import default_engagement, load_engagement
-from comanaged_rcm.cycle._render import render_json, render_markdown, render_text, write_report
+from comanaged_rcm.cycle._engagement import Engagement, check_engagement, default_engagement
+from comanaged_rcm.cycle._render import render_html, render_json, render_markdown, render_text
+from comanaged_rcm.cycle._report import GovernanceReport
 from comanaged_rcm.cycle._run import run_cycle
-from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.serialize import to_json
+from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.serialize import from_dict, to_json
 
 __all__ = ["register"]
 
@@ -41,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Run an engagement's governance cycle on CSV exports. Dates are ISO; --as-of is the "
         "first day not reported on (the report covers the last complete period before it).",
     )
-    report.add_argument("--engagement", required=True, metavar="FILE", help="engagement JSON")
+    report.add_argument("--engagement", required=True, metavar="JSON", help="engagement JSON")
     report.add_argument("--claims", required=True, metavar="CSV", help="claim submissions")
     report.add_argument("--transactions", required=True, metavar="CSV", help="transactions ledger")
     report.add_argument("--activity", required=True, metavar="CSV", help="work-item log")
@@ -51,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="what to print (default text)"
     )
+    _io.add_encoding_option(report)
     report.set_defaults(handler=_report)
 
     engagement = subparsers.add_parser(
@@ -58,7 +64,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="print the default engagement document (JSON) to start your own from",
         description="Print the default engagement as JSON, or check an engagement file.",
     )
-    engagement.add_argument("--check", metavar="FILE", help="check FILE instead of printing the default")
+    engagement.add_argument("--check", metavar="JSON", help="check this file instead of printing the default")
+    _io.add_encoding_option(engagement)
     engagement.set_defaults(handler=_engagement)
 
 
@@ -75,33 +82,51 @@ def _demo(args: argparse.Namespace) -> int:
     report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
     print(render_text(report))
     if args.out:
-        for path in write_report(report, args.out).values():
-            print(f"wrote {path}", file=sys.stderr)
+        _write(report, args.out)
     return 0
 
 
+def _write(report: GovernanceReport, directory: str) -> None:
+    """Write the report's three files into ``directory``, all or nothing."""
+    files = {
+        "report.md": render_markdown(report),
+        "report.html": render_html(report),
+        "report.json": render_json(report),
+    }
+    for path in _io.write_files(directory, files).values():
+        print(f"wrote {path}", file=sys.stderr)
+
+
+def _load_engagement(path: str, encoding: str | None) -> Engagement:
+    """An engagement file, structurally valid and with every cross-reference checked."""
+    engagement = from_dict(_io.read_json(path, encoding=encoding), Engagement)
+    errors = [f for f in check_engagement(engagement) if f.is_error]
+    if errors:
+        raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
+    return engagement
+
+
 def _report(args: argparse.Namespace) -> int:
-    try:
-        as_of = datetime.date.fromisoformat(args.as_of)
-    except ValueError:
-        message = f"expected an ISO date like 2026-11-02 (got {args.as_of!r})"
-        raise ValidationError.single("--as-of", "type", message) from None
-    engagement = load_engagement(Path(args.engagement))
+    as_of = _io.parse_date(args.as_of, "--as-of", example="2026-11-02")
+    engagement = _load_engagement(args.engagement, args.encoding)
     data = read_cycle_csv(
-        claims=args.claims, transactions=args.transactions, activity=args.activity, audits=args.audits
+        claims=args.claims,
+        transactions=args.transactions,
+        activity=args.activity,
+        audits=args.audits,
+        encoding=args.encoding,
     )
     report = run_cycle(engagement, data, as_of)
     printers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     print(printers[args.format](report))
     if args.out:
-        for path in write_report(report, args.out).values():
-            print(f"wrote {path}", file=sys.stderr)
+        _write(report, args.out)
     return 0
 
 
 def _engagement(args: argparse.Namespace) -> int:
     if args.check:
-        engagement = load_engagement(Path(args.check))
+        engagement = _load_engagement(args.check, args.encoding)
         print(f"{args.check}: engagement {engagement.id!r} version {engagement.version} checks clean")
         return 0
     print(to_json(default_engagement(), indent=2))

@@ -3,21 +3,24 @@
 Column types come from the rule set's ``schema``; a field the schema leaves out takes the type
 its rules imply (``balance > 5000`` makes ``balance`` a number). Empty cells are missing values.
 A rule runs on the file only when every field it reads is a column of the file (``--kind``
-restricts the rules further); the others are listed as skipped.
+restricts the rules further); the others are listed as skipped. Files are UTF-8 unless
+``--encoding`` says otherwise; a BOM is detected.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
+import io
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy.typing as npt
 
-from comanaged_rcm import serialize
-from comanaged_rcm.errors import RCMError
+from comanaged_rcm import _io, serialize
 from comanaged_rcm.escalation._compiled import CompiledRule, compile_rules
 from comanaged_rcm.escalation._defaults import default_rules
 from comanaged_rcm.escalation._eval import Outcome
@@ -36,26 +39,27 @@ _KINDS = {
 }
 
 
-class EscalateError(RCMError, ValueError):
-    """A bad ``escalate`` argument."""
-
-
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``escalate`` subcommand."""
     parser = subparsers.add_parser(
         "escalate", help="evaluate escalation rules on a CSV and explain what fires"
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--rules", help="a rule set as JSON (RuleSet: {'rules': [...], 'schema': {...}})")
+    source.add_argument(
+        "--rules", metavar="JSON", help="a rule set as JSON (RuleSet: {'rules': [...], 'schema': {...}})"
+    )
     source.add_argument("--default-rules", action="store_true", help="use escalation.default_rules()")
-    parser.add_argument("--records", required=True, help="CSV of records with a header row")
+    parser.add_argument("--records", required=True, metavar="CSV", help="CSV of records with a header row")
     parser.add_argument(
         "--kind", choices=[k.value for k in FactKind], help="only rules for this kind of record"
     )
-    parser.add_argument("--now", help="evaluation time, ISO (default: now, UTC)")
+    parser.add_argument(
+        "--now", help="evaluation time, ISO (default: now, UTC); a time with an offset is taken in UTC"
+    )
     parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="text lines or JSON events"
     )
+    _io.add_encoding_option(parser)
     parser.set_defaults(handler=_escalate)
 
 
@@ -63,15 +67,18 @@ def _escalate(args: argparse.Namespace) -> int:
     if args.default_rules:
         rule_set = default_rules()
     else:
-        with open(args.rules, encoding="utf-8") as handle:  # noqa: PTH123 - a plain path from argv
-            rule_set = serialize.from_json(handle.read(), RuleSet)
+        rule_set = serialize.from_dict(_io.read_json(args.rules, encoding=args.encoding), RuleSet)
     now = _now(args.now)
     compiled = compile_rules(rule_set)
     if args.kind:
         compiled = tuple(c for c in compiled if c.rule.applies_to.value == args.kind)
-    with open(args.records, encoding="utf-8-sig", newline="") as handle:  # noqa: PTH123 - a plain path from argv
-        header = handle.readline()
-    present = {h.strip() for h in header.strip().split(",")}
+    name = Path(args.records).name
+    text = _io.read_text(args.records, encoding=args.encoding, label=name)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        header = []  # read_csv reports the bad quoting with its line
+    present = {h.strip() for h in header}
     runnable = [c for c in compiled if set(c.schema) <= present]
     skipped = [c for c in compiled if c not in runnable]
     types: dict[str, FieldType] = {}
@@ -80,7 +87,7 @@ def _escalate(args: argparse.Namespace) -> int:
     columns = [
         Column(name, _KINDS[kind], required=True, nullable=True) for name, kind in sorted(types.items())
     ]
-    records = read_csv(args.records, columns, name=args.records.rsplit("/", 1)[-1])
+    records = read_csv(io.StringIO(text, newline=""), columns, name=name)
     state, events = step(runnable, State(), records, now)
     if args.format == "json":
         for event in events:
@@ -97,10 +104,7 @@ def _escalate(args: argparse.Namespace) -> int:
 def _now(text: str | None) -> datetime.datetime:
     if text is None:
         return datetime.datetime.now(datetime.UTC).replace(tzinfo=None, microsecond=0)
-    try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise EscalateError(f"--now must be an ISO date or datetime (got {text!r})") from None
+    return _io.parse_datetime(text, "--now")
 
 
 def _report(

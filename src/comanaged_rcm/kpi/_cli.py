@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy.typing as npt
 
+from comanaged_rcm import _io
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._api import evaluate
 from comanaged_rcm.kpi._book import Book, csv_columns, locate_in_csv
@@ -38,19 +39,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--metrics", default="", help="KPI ids, comma-separated (default: all)")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    _io.add_encoding_option(parser)
     parser.set_defaults(handler=_run)
 
 
 def _date(text: str, flag: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        message = f"expected an ISO date like 2026-01-31 (got {text!r})"
-        raise ValidationError.single(flag, "type", message) from None
+    return _io.parse_date(text, flag)
 
 
-def _read(path: str, table: str) -> dict[str, npt.NDArray[Any]]:
-    return read_csv(path, csv_columns(table))
+def _read(path: str, table: str, encoding: str | None) -> dict[str, npt.NDArray[Any]]:
+    return read_csv(path, csv_columns(table), encoding=encoding)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -67,7 +65,7 @@ def _run(args: argparse.Namespace) -> int:
     files = {"transactions": args.transactions}
     optional = (("submissions", args.submissions), ("work_items", args.work_items), ("ledger", args.ledger))
     files.update({table: path for table, path in optional if path})
-    tables = {table: _read(path, table) for table, path in files.items()}
+    tables = {table: _read(path, table, args.encoding) for table, path in files.items()}
     try:
         book = Book(**tables)
     except ValidationError as exc:  # values the book refuses: point at the file's line, as for cells

@@ -6,13 +6,14 @@
 * ``raci diff OLD.json NEW.json``: what changed between two versions.
 
 A malformed file is reported by the serializer, with the path of every bad field (exit 2).
+Files are UTF-8 unless ``--encoding`` says otherwise; a BOM is detected.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from comanaged_rcm import serialize
+from comanaged_rcm import _io, serialize
 from comanaged_rcm.findings import errors_only
 from comanaged_rcm.raci._diff import diff
 from comanaged_rcm.raci._matrix import matrix
@@ -28,27 +29,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("raci", help="check and view scope-and-ownership splits")
     actions = parser.add_subparsers(dest="raci_command", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate a split and print every finding")
-    check.add_argument("file", help="a ScopeSplit as JSON")
+    check.add_argument("file", metavar="JSON", help="a ScopeSplit as JSON")
+    _io.add_encoding_option(check)
     check.set_defaults(handler=_check)
     template = actions.add_parser("template", help="print the co-managed template split as JSON")
     template.set_defaults(handler=_template)
     view = actions.add_parser("matrix", help="print the RACI table of a split")
-    view.add_argument("file", help="a ScopeSplit as JSON")
+    view.add_argument("file", metavar="JSON", help="a ScopeSplit as JSON")
     view.add_argument("--format", choices=["text", "markdown", "html"], default="text")
+    _io.add_encoding_option(view)
     view.set_defaults(handler=_matrix)
     changes = actions.add_parser("diff", help="list what changed between two versions of a split")
-    changes.add_argument("old", help="the earlier ScopeSplit as JSON")
-    changes.add_argument("new", help="the later ScopeSplit as JSON")
+    changes.add_argument("old", metavar="OLD_JSON", help="the earlier ScopeSplit as JSON")
+    changes.add_argument("new", metavar="NEW_JSON", help="the later ScopeSplit as JSON")
+    _io.add_encoding_option(changes)
     changes.set_defaults(handler=_diff)
 
 
-def _read(path: str) -> ScopeSplit:
-    with open(path, encoding="utf-8") as handle:  # noqa: PTH123 - a plain path from argv
-        return serialize.from_json(handle.read(), ScopeSplit)
+def _read(path: str, encoding: str | None) -> ScopeSplit:
+    return serialize.from_dict(_io.read_json(path, encoding=encoding), ScopeSplit)
 
 
 def _check(args: argparse.Namespace) -> int:
-    findings = validate(_read(args.file))
+    findings = validate(_read(args.file, args.encoding))
     errors = errors_only(findings)
     warnings = [f for f in findings if not f.is_error]
     print(f"{args.file}: {len(errors)} error(s), {len(warnings)} warning(s)")
@@ -66,7 +69,7 @@ def _template(_: argparse.Namespace) -> int:
 
 
 def _matrix(args: argparse.Namespace) -> int:
-    table = matrix(_read(args.file))
+    table = matrix(_read(args.file, args.encoding))
     if args.format == "markdown":
         print(table.to_markdown())
     elif args.format == "html":
@@ -77,5 +80,5 @@ def _matrix(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    print(diff(_read(args.old), _read(args.new)))
+    print(diff(_read(args.old, args.encoding), _read(args.new, args.encoding)))
     return 0
