@@ -330,7 +330,7 @@ class TestPeriodsAndAsOf:
             (D(2026, 2, 1), "$.as_of", "type", "one per period (got datetime.date(2026, 2, 1))"),
             ("2026-01-26", "$.as_of", "type", "(got '2026-01-26')"),
             ([5], "$.as_of", "length", "need one as-of date per period (got 1)"),
-            ([D(2026, 1, 19), 5], "$.as_of[1]", "type", "'as_of[1]' must be a date (got 5)"),
+            ([D(2026, 1, 19), 5], "$.as_of[1]", "type", "'as_of[1]' must be a datetime.date (got 5)"),
             (
                 [D(2026, 1, 19), D(2026, 1, 20)],
                 "$.as_of[1]",
@@ -348,7 +348,7 @@ class TestPeriodsAndAsOf:
     def test_evaluate_as_of_keeps_its_path(self, book: Book) -> None:
         """evaluate's single as_of is still reported at $.as_of."""
         found = issue(lambda: evaluate(book, JANUARY, as_of=5))  # type: ignore[arg-type]
-        assert (found.path, found.message) == ("$.as_of", "'as_of' must be a date (got 5)")
+        assert (found.path, found.message) == ("$.as_of", "'as_of' must be a datetime.date (got 5)")
 
     def test_good_calls_still_work(self, book: Book) -> None:
         """Periods as a list or tuple with explicit as-of dates, and evaluate with every argument."""

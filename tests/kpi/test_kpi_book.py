@@ -139,9 +139,9 @@ class TestBookValidation:
         """Book.codes names what it does not have instead of a KeyError."""
         book = Book(transactions=TRANSACTIONS)
         for table, column, path in (
-            ("transactions", "nope", "$.transactions.nope"),
-            ("ledger", "month", "$.ledger"),
-            ("orders", "x", "$.table"),  # the argument itself names no table
+            ("transactions", "nope", "$.column"),
+            ("ledger", "month", "$.table"),
+            ("orders", "x", "$.table"),
         ):
             with pytest.raises(ValidationError) as caught:
                 book.codes(table, column)

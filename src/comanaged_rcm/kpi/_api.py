@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm import _check
 from comanaged_rcm.kpi._book import Book
 from comanaged_rcm.kpi._catalogue import metric_ids
 from comanaged_rcm.kpi._conventions import resolve_conventions
@@ -16,52 +16,49 @@ from comanaged_rcm.periods import Period
 __all__ = ["evaluate", "measures", "trend"]
 
 
-def _check(book: object, by: object) -> tuple[str, ...]:
-    if not isinstance(book, Book):
-        raise ValidationError.single(
-            "$.book", "type", f"'book' must be a kpi.Book (got {type(book).__name__})"
-        )
+def _arguments(book: object, by: object) -> tuple[str, ...]:
+    """The book checked, and the slice dimensions as a tuple of distinct non-empty names."""
+    _check.instance(book, Book, "$.book", "a kpi.Book")
     if isinstance(by, str):
         by = tuple(b.strip() for b in by.split(",") if b.strip())
-    if not isinstance(by, Iterable) or not all(isinstance(d, str) and d for d in by):
-        raise ValidationError.single("$.by", "type", f"'by' must be a sequence of column names (got {by!r})")
-    dims = tuple(by)
+    expected = "'by' must be a sequence of column names"
+    if isinstance(by, bytes | bytearray | Mapping) or not isinstance(by, Iterable):
+        _check.fail("$.by", "type", f"{expected} (got {_check.show(by)})")
+    dims = _check.sequence(by, "$.by")
+    for i, dim in enumerate(dims):
+        if not isinstance(dim, str) or not dim:
+            _check.fail(f"$.by[{i}]", "type", f"{expected} (got {_check.show(dim)} at {i})")
     if len(set(dims)) != len(dims):
-        raise ValidationError.single("$.by", "duplicate", f"'by' repeats a dimension (got {list(dims)})")
+        _check.fail("$.by", "duplicate", f"'by' repeats a dimension (got {_check.show(list(dims))})")
     return dims
 
 
 def _as_of(period: object, as_of: object, index: int | None = None) -> tuple[Period, datetime.date]:
     """The period and its as-of date; ``index`` places ``as_of`` in trend's list of them."""
-    if not isinstance(period, Period):
-        raise ValidationError.single("$.period", "type", f"'period' must be a Period (got {period!r})")
+    _check.instance(period, Period, "$.period")
     if as_of is None:
         return period, period.end
     name = "as_of" if index is None else f"as_of[{index}]"
-    if not isinstance(as_of, datetime.date) or isinstance(as_of, datetime.datetime):
-        raise ValidationError.single(f"$.{name}", "type", f"'{name}' must be a date (got {as_of!r})")
-    if as_of < period.end:
-        raise ValidationError.single(
-            f"$.{name}", "range", f"'{name}' must be on or after the period's end {period.end} (got {as_of})"
+    day = _check.date(as_of, f"$.{name}")
+    if day < period.end:
+        _check.fail(
+            f"$.{name}", "range", f"'{name}' must be on or after the period's end {period.end} (got {day})"
         )
-    return period, as_of
+    return period, day
 
 
 def _periods(periods: object) -> tuple[Period, ...]:
     """Trend's periods: a non-empty sequence of Periods, sorted and not overlapping."""
     expected = "'periods' must be a non-empty sequence of Periods"
-    if isinstance(periods, str) or not isinstance(periods, Iterable):
-        raise ValidationError.single("$.periods", "type", f"{expected} (got {periods!r})")
-    found = tuple(periods)
+    if isinstance(periods, str | bytes | bytearray | Mapping) or not isinstance(periods, Iterable):
+        _check.fail("$.periods", "type", f"{expected} (got {_check.show(periods)})")
+    found = _check.sequence(periods, "$.periods")
     if not found:
-        raise ValidationError.single("$.periods", "type", f"{expected} (got {periods!r})")
+        _check.fail("$.periods", "type", f"{expected} (got {_check.show(periods)})")
     for i, period in enumerate(found):
-        if not isinstance(period, Period):
-            raise ValidationError.single(
-                f"$.periods[{i}]", "type", f"'periods[{i}]' must be a Period (got {period!r})"
-            )
+        _check.instance(period, Period, f"$.periods[{i}]")
         if i and period.start < found[i - 1].end:
-            raise ValidationError.single(
+            _check.fail(
                 f"$.periods[{i}]",
                 "order",
                 f"periods must be sorted and not overlap ({period} after {found[i - 1]})",
@@ -73,13 +70,12 @@ def _days(periods: tuple[Period, ...], as_of: object) -> list[datetime.date]:
     """Trend's as-of dates: each period's end, or one date per period on or after its end."""
     if as_of is None:
         return [p.end for p in periods]
-    if isinstance(as_of, str) or not isinstance(as_of, Iterable):
-        raise ValidationError.single(
-            "$.as_of", "type", f"'as_of' must be a sequence of dates, one per period (got {as_of!r})"
-        )
-    days = tuple(as_of)
+    expected = "'as_of' must be a sequence of dates, one per period"
+    if isinstance(as_of, str | bytes | bytearray | Mapping) or not isinstance(as_of, Iterable):
+        _check.fail("$.as_of", "type", f"{expected} (got {_check.show(as_of)})")
+    days = _check.sequence(as_of, "$.as_of")
     if len(days) != len(periods):
-        raise ValidationError.single("$.as_of", "length", f"need one as-of date per period (got {len(days)})")
+        _check.fail("$.as_of", "length", f"need one as-of date per period (got {len(days)})")
     return [_as_of(p, d, i)[1] for i, (p, d) in enumerate(zip(periods, days, strict=True))]
 
 
@@ -99,7 +95,7 @@ def measures(
         ValidationError: Bad arguments.
         ConventionError: Unknown conventions.
     """
-    dims = _check(book, by)
+    dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
     return compute_measures(book, [period], [day], dims, resolve_conventions(conventions))
 
@@ -140,7 +136,7 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
     >>> result.value, result.numerator, result.denominator
     (75.0, 150.0, 200.0)
     """
-    dims = _check(book, by)
+    dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
     wanted = metric_ids(metrics)
     found = compute_measures(book, [period], [day], dims, resolve_conventions(conventions))
@@ -185,7 +181,7 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     >>> result.values("items_closed"), result.points("items_closed")[1].change
     ([1.0, 1.0], 0.0)
     """
-    dims = _check(book, by)
+    dims = _arguments(book, by)
     periods = _periods(periods)
     checked = _days(periods, as_of)
     wanted = metric_ids(metrics)

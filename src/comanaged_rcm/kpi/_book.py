@@ -860,10 +860,14 @@ class Book:
         key = (table, column)
         if key not in self._codes:
             columns = self.table(table)
-            if columns is None or column not in columns:
-                where = f"$.{table}" if columns is None else f"$.{table}.{column}"
+            if columns is None:
+                raise ValidationError.single("$.table", "unknown", f"the book has no {table}")
+            if column not in columns:
                 raise ValidationError.single(
-                    where, "unknown", f"the book has no column {column!r} in {table!r}"
+                    "$.column",
+                    "unknown",
+                    f"the book has no column {_check.show(column)} in {table!r}"
+                    f"{_check.suggest(column, columns)}",
                 )
             values = columns[column]
             self._codes[key] = _frozen(*(_factorize(values) if values.dtype.kind == "U" else _exact(values)))

@@ -19,6 +19,7 @@ measures merge exactly only when shards partition claims (every row of a claim i
 from __future__ import annotations
 
 import datetime
+import math
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from dateutil.relativedelta import relativedelta
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import v
 from comanaged_rcm.errors import ConventionError, ValidationError
 from comanaged_rcm.kpi._book import OUTCOMES, TRANSACTION_TYPES, WRITE_OFF_REASONS, Book
 from comanaged_rcm.kpi._conventions import Convention
@@ -164,22 +167,49 @@ class MeasureSet:
     dimensions and conventions; slices present in only one are kept.
     """
 
-    periods: tuple[Period, ...]
-    as_of: tuple[datetime.date, ...]
-    by: tuple[str, ...]
-    slices: tuple[tuple[str, ...], ...]
-    conventions: tuple[str, ...]
-    totals: Mapping[str, Array]
-    sliced: Mapping[str, Array]
-    missing: Mapping[str, str]
-    unsliced: Mapping[str, str]
+    periods: tuple[Period, ...] = attrs.field(validator=v.tuple_of(Period))
+    as_of: tuple[datetime.date, ...] = attrs.field(validator=v.tuple_of(datetime.date))
+    by: tuple[str, ...] = attrs.field(validator=v.tuple_of(str))
+    slices: tuple[tuple[str, ...], ...] = attrs.field(validator=v.tuple_of(tuple))
+    conventions: tuple[str, ...] = attrs.field(validator=v.tuple_of(str))
+    totals: Mapping[str, Array] = attrs.field(validator=v.instance(Mapping, "a mapping"))
+    sliced: Mapping[str, Array] = attrs.field(validator=v.instance(Mapping, "a mapping"))
+    missing: Mapping[str, str] = attrs.field(validator=v.instance(Mapping, "a mapping"))
+    unsliced: Mapping[str, str] = attrs.field(validator=v.instance(Mapping, "a mapping"))
+
+    def __attrs_post_init__(self) -> None:
+        """Every array has a row per period (and a column per slice); the slices fit ``by``."""
+        if not self.periods or len(self.as_of) != len(self.periods):
+            _check.fail("$.as_of", "length", "'as_of' must hold one date per period (at least one)")
+        for i, day in enumerate(self.as_of):
+            _check.date(day, f"$.as_of[{i}]")
+        for i, key in enumerate(self.slices):
+            if len(key) != len(self.by) or not all(isinstance(k, str) for k in key):
+                _check.fail(
+                    f"$.slices[{i}]",
+                    "type",
+                    f"'slices[{i}]' must be {len(self.by)} str, one per 'by' dimension",
+                )
+        shapes = {"totals": (len(self.periods),), "sliced": (len(self.periods), len(self.slices))}
+        for field, shape in shapes.items():
+            for name, array in getattr(self, field).items():
+                if not isinstance(array, np.ndarray) or array.shape != shape or array.dtype.kind != "f":
+                    _check.fail(
+                        f"$.{field}[{_check.show(name)}]",
+                        "shape",
+                        f"{field!r} must map measures to floats of shape {shape}",
+                    )
+        if not set(self.sliced) <= set(self.totals):
+            _check.fail("$.sliced", "value", "every sliced measure must have a total")
 
     def merge(self, other: MeasureSet) -> MeasureSet:
         """Add two partials of the same request.
 
         Raises:
-            ValidationError: When the partials were computed for different requests.
+            ValidationError: When ``other`` is not a MeasureSet or the partials were computed for
+                different requests.
         """
+        _check.instance(other, MeasureSet, "$.other")
         for name in ("periods", "as_of", "by", "conventions"):
             if getattr(self, name) != getattr(other, name):
                 raise ValidationError.single(
@@ -189,6 +219,8 @@ class MeasureSet:
             raise ValidationError.single(
                 "$.missing", "mismatch", "partials come from books with different tables or columns"
             )
+        if set(self.totals) != set(other.totals) or set(self.sliced) != set(other.sliced):
+            _check.fail("$.other", "mismatch", "partials hold different measures; cannot merge")
         slices = tuple(sorted(set(self.slices) | set(other.slices)))
         index = {key: i for i, key in enumerate(slices)}
         sliced: dict[str, Array] = {}
@@ -434,6 +466,8 @@ def _rollup(
 # ------------------------------------------------------------------------------------------- slices
 
 
+_MAX_SLICE_SPACE = 1 << 62
+"""Slices are numbered by combination of each dimension's values, in an int64."""
 _DENSE_SLICE_SPACE = 1 << 24
 """Up to this many dimension-value combinations, slices are ranked with a dense table."""
 
@@ -451,7 +485,7 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
         return _Slicing(((),), {t: np.zeros(book.rows(t), dtype=np.intp) for t in sliceable})
     if not sliceable:
         raise ValidationError.single(
-            "$.by", "unknown", f"no table of the book has every column of {list(by)}"
+            "$.by", "unknown", f"no table of the book has every column of {_check.show(list(by))}"
         )
     combined: dict[str, npt.NDArray[np.int64]] = {}
     # as text: a dimension may be text in one table and dates in another, and labels are text
@@ -464,6 +498,13 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
             one[table] = inverse if same else np.searchsorted(values[0], own.astype(str))[inverse]
         return _Slicing(tuple((str(v),) for v in values[0].tolist()), one)
     sizes = [len(v) for v in values]
+    if math.prod(sizes) >= _MAX_SLICE_SPACE:
+        raise ValidationError.single(
+            "$.by",
+            "range",
+            f"too many combinations to slice by {_check.show(list(by))}: their distinct values multiply to"
+            f" more than 2**62 (slice by fewer or coarser dimensions)",
+        )
     for table in sliceable:
         parts = []
         for dim, uniques in zip(by, values, strict=True):

@@ -7,7 +7,7 @@ import enum
 import html
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import numpy as np
@@ -296,23 +296,32 @@ class Scorecard:
             "$.metric_id", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard"
         )
 
-    def _row(self, slice_keys: Mapping[str, str]) -> int:
+    def _row(self, slice_keys: Mapping[str, object]) -> int:
+        """The row of a slice; errors name the keyword at fault (``$.payer``)."""
         if not slice_keys:
             return 0
         if set(slice_keys) != set(self.by):
+            extra = set(slice_keys) - set(self.by)
+            odd = min(extra or set(self.by) - set(slice_keys))  # the keyword at fault, else one left out
             raise ValidationError.single(
-                "$.slice",
+                f"$.{odd}",
                 "dimensions",
-                f"slice keys must be exactly {list(self.by)} (got {sorted(slice_keys)})",
+                f"slice keys must be exactly {_check.show(list(self.by))}"
+                f" (got {_check.show(sorted(slice_keys))})",
             )
         for dimension in self.by:
             _check.instance(slice_keys[dimension], str, f"$.{dimension}")
-        key = tuple(slice_keys[d] for d in self.by)
+        key = tuple(cast("str", slice_keys[d]) for d in self.by)
         try:
             return 1 + self.slices.index(key)
         except ValueError:
+            known = [{s[d] for s in self.slices} for d in range(len(self.by))]
+            at = next((d for d, value in enumerate(key) if value not in known[d]), len(key) - 1)
             raise ValidationError.single(
-                "$.slice", "unknown", f"no slice {dict(slice_keys)!r} in the book"
+                f"$.{self.by[at]}",
+                "unknown",
+                f"no slice {_check.show(dict(slice_keys))} in the book"
+                f"{_check.suggest(key[at], sorted(known[at]))}",
             ) from None
 
     def _values(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
@@ -365,6 +374,7 @@ class Scorecard:
         Raises:
             ValidationError: No target for the KPI, or an inconsistent target.
         """
+        self._metric(metric_id)
         pool = _targets(targets)
         target = next((t for t in pool if t.metric == metric_id), None)
         if target is None:
