@@ -17,6 +17,8 @@ from typing import IO, Any
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _io
+from comanaged_rcm._check import instance
 from comanaged_rcm.synthetic._models import SyntheticBook
 
 __all__ = ["CSV_FILES", "write_csv"]
@@ -41,12 +43,21 @@ def write_csv(book: SyntheticBook, directory: str | os.PathLike[str]) -> dict[st
     text is quoted only where it needs to be. Rows are formatted and written in chunks of
     :data:`CHUNK_ROWS`. :func:`comanaged_rcm.tables.read_csv` reads the files back to equal arrays.
 
+    The three files are written all or nothing (see :func:`comanaged_rcm._io.staged`): they are
+    staged in a private directory inside ``directory`` and moved into place only when all are
+    written, so a failure (a full disk, a directory in the way) leaves ``directory`` as it was.
+    Other files in ``directory`` are never touched.
+
     Args:
         book: The book to export.
         directory: Where to write (created with its parents when missing; files are overwritten).
 
     Returns:
         The path of each file by name (``claims``, ``transactions``, ``activity``).
+
+    Raises:
+        ValidationError: ``book`` is not a SyntheticBook, or ``directory`` is not a usable path.
+        OSError: Writing failed; ``directory`` is unchanged.
 
     >>> import tempfile
     >>> from comanaged_rcm.synthetic import generate_book
@@ -55,16 +66,13 @@ def write_csv(book: SyntheticBook, directory: str | os.PathLike[str]) -> dict[st
     ...     paths["activity"].read_text().splitlines()[0]
     'item_id,workflow,team,opened,closed,touches,escalated,claim_id,balance'
     """
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+    instance(book, SyntheticBook, "$.book")
     tables = book.tables()
-    paths: dict[str, Path] = {}
-    for stem, table in CSV_FILES.items():
-        path = folder / f"{stem}.csv"
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            _write(handle, tables[table])
-        paths[stem] = path
-    return paths
+    with _io.staged(directory) as stage:
+        for stem, table in CSV_FILES.items():
+            with stage.open(f"{stem}.csv") as handle:
+                _write(handle, tables[table])
+    return {stem: stage.directory / f"{stem}.csv" for stem in CSV_FILES}
 
 
 def _write(handle: IO[str], columns: dict[str, npt.NDArray[Any]]) -> None:
