@@ -328,7 +328,11 @@ def _tree(directory: Path) -> dict[str, tuple[bytes, int]]:
 
 
 class TestAllOrNothing:
-    FILES: ClassVar[dict[str, str]] = {"report.md": "# R\n", "report.html": "<p>R</p>\n", "report.json": "{}\n"}
+    FILES: ClassVar[dict[str, str]] = {
+        "report.md": "# R\n",
+        "report.html": "<p>R</p>\n",
+        "report.json": "{}\n",
+    }
 
     @pytest.fixture
     def out(self, tmp_path: Path) -> Path:
