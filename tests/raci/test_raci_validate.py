@@ -479,8 +479,9 @@ class TestValidatorEdges:
 class TestValidateArguments:
     def test_wrong_types_are_validation_errors(self) -> None:
         """A non-split or non-Limits argument is named, not an AttributeError from inside."""
-        with pytest.raises(ValidationError, match="expected a ScopeSplit"):
+        with pytest.raises(ValidationError, match="'split' must be a ScopeSplit") as info:
             validate("split.json")  # type: ignore[arg-type]
-        with pytest.raises(ValidationError, match=r"expected Limits") as info:
+        assert info.value.issues[0].path == "$.split"
+        with pytest.raises(ValidationError, match=r"'limits' must be a Limits") as info:
             validate(co_managed_template(), limits="x")  # type: ignore[arg-type]
         assert info.value.issues[0].path == "$.limits"

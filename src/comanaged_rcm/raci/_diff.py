@@ -18,7 +18,8 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from comanaged_rcm.raci._models import WORKFLOWS, ScopeSplit
+from comanaged_rcm._check import instance, one_of, v
+from comanaged_rcm.raci._models import WORKFLOWS, ScopeSplit, _as_int, _as_tuple
 
 __all__ = ["Change", "ChangeKind", "SplitDiff", "diff"]
 
@@ -61,11 +62,11 @@ class Change:
     owners added: denials.work / client_staff: C
     """
 
-    section: str
-    kind: ChangeKind
-    key: str
-    before: str | None
-    after: str | None
+    section: str = attrs.field(validator=lambda _, __, value: one_of(value, SECTIONS, "$.section"))
+    kind: ChangeKind = attrs.field(validator=v.member(ChangeKind))
+    key: str = attrs.field(validator=v.text())
+    before: str | None = attrs.field(validator=v.optional(v.text(empty=True)))
+    after: str | None = attrs.field(validator=v.optional(v.text(empty=True)))
 
     def __str__(self) -> str:
         if self.kind is ChangeKind.ADDED:
@@ -91,9 +92,9 @@ class SplitDiff:
     False
     """
 
-    old_version: int
-    new_version: int
-    changes: tuple[Change, ...]
+    old_version: int = attrs.field(converter=_as_int, validator=v.count())
+    new_version: int = attrs.field(converter=_as_int, validator=v.count())
+    changes: tuple[Change, ...] = attrs.field(converter=_as_tuple, validator=v.tuple_of(Change))
 
     def __bool__(self) -> bool:
         return bool(self.changes)
@@ -115,7 +116,8 @@ class SplitDiff:
         >>> diff(co_managed_template(), co_managed_template()).section("owners")
         ()
         """
-        return tuple(c for c in self.changes if c.section == name)
+        one_of(name, SECTIONS, "$.name")
+        return tuple(change for change in self.changes if change.section == name)
 
     def to_markdown(self) -> str:
         """A Markdown table of the changes (section, change, key, before, after)."""
@@ -285,6 +287,8 @@ def diff(old: ScopeSplit, new: ScopeSplit) -> SplitDiff:
       meta changed: version: 1 -> 2
       rights changed: refund: held by client_cfo -> held by client_rcm_director
     """
+    instance(old, ScopeSplit, "$.old")
+    instance(new, ScopeSplit, "$.new")
     before, after = _sections(old), _sections(new)
     changes = [c for name in SECTIONS for c in _compare(name, before[name], after[name])]
     return SplitDiff(old.version, new.version, tuple(changes))

@@ -12,7 +12,9 @@ import html
 
 import attrs
 
-from comanaged_rcm.raci._models import ScopeSplit
+from comanaged_rcm._check import instance, v
+from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.raci._models import ScopeSplit, _as_tuple
 
 __all__ = ["Matrix", "MatrixRow", "matrix"]
 
@@ -25,10 +27,10 @@ class MatrixRow:
     ('R', '', 'A')
     """
 
-    workflow: str
-    activity: str
-    name: str
-    cells: tuple[str, ...]
+    workflow: str = attrs.field(validator=v.text())
+    activity: str = attrs.field(validator=v.text())
+    name: str = attrs.field(validator=v.text())
+    cells: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=v.each(v.text(empty=True)))
 
 
 @attrs.frozen
@@ -49,10 +51,21 @@ class Matrix:
     | w.x | R/A | I |
     """
 
-    title: str
-    scheme: str
-    parties: tuple[str, ...]
-    rows: tuple[MatrixRow, ...]
+    title: str = attrs.field(validator=v.text())
+    scheme: str = attrs.field(validator=v.text())
+    parties: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=v.each(v.text()))
+    rows: tuple[MatrixRow, ...] = attrs.field(converter=_as_tuple, validator=v.tuple_of(MatrixRow))
+
+    def __attrs_post_init__(self) -> None:
+        for i, row in enumerate(self.rows):
+            if len(row.cells) != len(self.parties):
+                message = (
+                    f"'rows[{i}].cells' must hold one cell per party: {len(self.parties)} "
+                    f"(got {len(row.cells)})"
+                )
+                raise ValidationError(
+                    [Issue(f"$.rows[{i}].cells", "value", message), Issue("$.parties", "value", message)]
+                )
 
     def __str__(self) -> str:
         return self.to_text()
@@ -117,6 +130,7 @@ def matrix(split: ScopeSplit) -> Matrix:
     >>> m.parties[:3], len(m.rows)
     (('client_rcm_director', 'client_cfo', 'client_staff'), 26)
     """
+    instance(split, ScopeSplit, "$.split")
     order = {x.letter: n for n, x in enumerate(split.scheme.letters)}
     column = {p.id: n for n, p in reversed(list(enumerate(split.parties)))}
     cells: dict[str, list[str]] = {}

@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import datetime
 import enum
-import math
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NoReturn
+import reprlib
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, SupportsFloat, SupportsIndex
 
 import attrs
 
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm._check import fail, instance, sequence, show, suggest, text, to, v
+from comanaged_rcm.errors import Issue, ValidationError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from comanaged_rcm.raci._matrix import Matrix
 
 __all__ = [
@@ -54,154 +58,47 @@ __all__ = [
     "Workflow",
 ]
 
-Check = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+# ------------------------------------------------------------------------------ field converters
+# The converters of ``_check.to`` under names that mypy's attrs plugin reads as functions (it
+# refuses an attribute of an object as a converter); each only forwards to its ``to`` converter.
+def _as_int(value: SupportsIndex | float) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    return to.integer(value)
 
 
-# ------------------------------------------------------------------------------ field validators
-def _fail(attribute: attrs.Attribute[Any], code: str, message: str, index: int | None = None) -> NoReturn:
-    where = f"$.{attribute.name}" if index is None else f"$.{attribute.name}[{index}]"
-    raise ValidationError.single(where, code, message)
+def _as_optional_int(value: SupportsIndex | float | None) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    return to.integer(value)
 
 
-def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        _fail(attribute, "value", f"{attribute.name!r} must be a non-empty string (got {value!r})")
+def _as_real(value: SupportsFloat | None) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    return to.optional_real(value)
 
 
-def _optional_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _text(instance, attribute, value)
+def _as_tuple(value: Iterable[Any]) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    return to.tuple(value)
 
 
-def _member(cls: type[enum.Enum]) -> Check:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, cls):
-            choices = ", ".join(f"{cls.__name__}.{m.name}" for m in cls)
-            _fail(attribute, "type", f"{attribute.name!r} must be one of {choices} (got {value!r})")
-
-    return check
+def _as_set(value: Iterable[Any]) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    return to.frozenset(value)
 
 
-def _flag(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, bool):
-        _fail(attribute, "type", f"{attribute.name!r} must be a bool (got {value!r})")
+def _to_letters(value: str | Iterable[str]) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    """Like ``to.frozenset``, and a string of letters (``"AR"``) is its set of letters."""
+    if isinstance(value, str):
+        return frozenset(value)
+    return _as_set(value)
 
 
-def _count(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        _fail(attribute, "range", f"{attribute.name!r} must be an integer >= 0 (got {value!r})")
-
-
-def _optional_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _count(instance, attribute, value)
-
-
-def _date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
-        _fail(attribute, "type", f"{attribute.name!r} must be a datetime.date (got {value!r})")
-
-
-def _optional_date(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _date(instance, attribute, value)
-
-
-def _instance(cls: type[Any]) -> Check:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, cls):
-            _fail(attribute, "type", f"{attribute.name!r} must be a {cls.__name__} (got {value!r})")
-
-    return check
-
-
-def _plain_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        _fail(attribute, "type", f"{attribute.name!r} must be a string (got {value!r})")
-
-
-def _finite(value: float) -> bool:
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond any float
-        return False
-
-
-def _threshold(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value) or value < 0:
-        _fail(attribute, "range", f"{attribute.name!r} must be a finite amount >= 0 (got {value!r})")
-
-
-def _strings(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, frozenset):
-        _fail(attribute, "type", f"{attribute.name!r} must be a set of strings (got {value!r})")
-    for item in sorted(value, key=repr):
-        if not isinstance(item, str) or not item.strip():
-            _fail(attribute, "value", f"{attribute.name!r} must hold non-empty strings (got {item!r})")
-
-
-def _members_of(cls: type[enum.Enum]) -> Check:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, frozenset):
-            _fail(attribute, "type", f"{attribute.name!r} must be a set of {cls.__name__} (got {value!r})")
-        for item in value:
-            if not isinstance(item, cls):
-                _fail(
-                    attribute, "type", f"{attribute.name!r} must hold {cls.__name__} members (got {item!r})"
-                )
-
-    return check
-
-
-def _items(cls: type[Any]) -> Check:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, tuple):
-            _fail(attribute, "type", f"{attribute.name!r} must be a tuple of {cls.__name__} (got {value!r})")
-        for index, item in enumerate(value):
-            if not isinstance(item, cls):
-                _fail(attribute, "type", f"expected a {cls.__name__} (got {item!r})", index)
-
-    return check
-
-
-def _to_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
-    """Lists become tuples; anything else is left for the validator to report with its path."""
-    return tuple(value) if isinstance(value, list) else value  # type: ignore[return-value]
-
-
-def _to_set(value: Iterable[Any]) -> frozenset[Any]:
-    """Sets, lists and tuples become frozensets.
-
-    Anything else, unhashable items included, is left for the validator to report with its path.
-    """
-    if isinstance(value, (set, list, tuple)):
-        try:
-            return frozenset(value)
-        except TypeError:
-            return value  # type: ignore[return-value]
-    return value  # type: ignore[return-value]
-
-
-def _to_amount(value: float | None) -> float | None:
-    """Integer amounts become floats, so a right serializes the same however it was built.
-
-    An integer too large for a float is left for the validator to report.
-    """
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:
-            return value
+def _to_flag(value: bool | np.bool_) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    """Turn numpy's bools into ``bool``; leave anything else for the validator to report."""
+    numpy = sys.modules.get("numpy")  # a numpy bool exists only once numpy is imported
+    if numpy is not None and isinstance(value, numpy.bool_):
+        return bool(value)
     return value
 
 
-def _to_letters(value: Iterable[str]) -> frozenset[str]:
-    """Like :func:`_to_set`, and a string of letters (``"AR"``) is its set of letters."""
-    if isinstance(value, str):
-        return frozenset(value)
-    return _to_set(value)
+_ID = v.text()
+_FLAG = v.flag()
 
 
 # ------------------------------------------------------------------------------------------ parties
@@ -245,9 +142,9 @@ class Party:
     True
     """
 
-    id: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
-    kind: PartyKind = attrs.field(validator=_member(PartyKind))
+    id: str = attrs.field(validator=_ID)
+    name: str = attrs.field(validator=_ID)
+    kind: PartyKind = attrs.field(validator=v.member(PartyKind))
 
     @property
     def is_human(self) -> bool:
@@ -273,9 +170,9 @@ class System:
     True
     """
 
-    id: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
-    onshore_only: bool = attrs.field(default=False, validator=_flag)
+    id: str = attrs.field(validator=_ID)
+    name: str = attrs.field(validator=_ID)
+    onshore_only: bool = attrs.field(default=False, converter=_to_flag, validator=_FLAG)
 
 
 # --------------------------------------------------------------------------------------- workflows
@@ -287,8 +184,8 @@ class Workflow:
     Workflow(id='eligibility', name='Eligibility and benefits verification')
     """
 
-    id: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
+    id: str = attrs.field(validator=_ID)
+    name: str = attrs.field(validator=_ID)
 
 
 WORKFLOWS: tuple[Workflow, ...] = (
@@ -356,15 +253,15 @@ class Activity:
     frozenset({'pm_system'})
     """
 
-    id: str = attrs.field(validator=_text)
-    workflow: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
-    kind: ActivityKind = attrs.field(validator=_member(ActivityKind))
-    financial_control: bool = attrs.field(default=False, validator=_flag)
-    touches_phi: bool = attrs.field(default=False, validator=_flag)
-    onshore_only: bool = attrs.field(default=False, validator=_flag)
-    systems: frozenset[str] = attrs.field(default=frozenset(), converter=_to_set, validator=_strings)
-    decision: str | None = attrs.field(default=None, validator=_optional_text)
+    id: str = attrs.field(validator=_ID)
+    workflow: str = attrs.field(validator=_ID)
+    name: str = attrs.field(validator=_ID)
+    kind: ActivityKind = attrs.field(validator=v.member(ActivityKind))
+    financial_control: bool = attrs.field(default=False, converter=_to_flag, validator=_FLAG)
+    touches_phi: bool = attrs.field(default=False, converter=_to_flag, validator=_FLAG)
+    onshore_only: bool = attrs.field(default=False, converter=_to_flag, validator=_FLAG)
+    systems: frozenset[str] = attrs.field(default=frozenset(), converter=_as_set, validator=v.each(_ID))
+    decision: str | None = attrs.field(default=None, validator=v.optional(_ID))
 
 
 # ---------------------------------------------------------------------------------------- schemes
@@ -386,17 +283,16 @@ class Letter:
     Letter(letter='A', name='Accountable', role=<Role.ACCOUNTABLE: 'accountable'>, min=1, max=1)
     """
 
-    letter: str = attrs.field(validator=_text)
-    name: str = attrs.field(validator=_text)
-    role: Role = attrs.field(validator=_member(Role))
-    min: int = attrs.field(default=0, validator=_count)
-    max: int | None = attrs.field(default=None, validator=_optional_count)
+    letter: str = attrs.field(validator=_ID)
+    name: str = attrs.field(validator=_ID)
+    role: Role = attrs.field(validator=v.member(Role))
+    min: int = attrs.field(default=0, converter=_as_int, validator=v.count())
+    max: int | None = attrs.field(default=None, converter=_as_optional_int, validator=v.optional(v.count()))
 
     def __attrs_post_init__(self) -> None:
         if self.max is not None and self.max < self.min:
-            raise ValidationError.single(
-                "$.max", "range", f"'max' must be >= 'min' ({self.min}) (got {self.max})"
-            )
+            message = f"'max' must be >= 'min' ({self.min}) (got {self.max})"
+            raise ValidationError([Issue("$.max", "range", message), Issue("$.min", "range", message)])
 
 
 @attrs.frozen(kw_only=True)
@@ -414,22 +310,26 @@ class Scheme:
     [<Role.ACCOUNTABLE: 'accountable'>, <Role.RESPONSIBLE: 'responsible'>]
     """
 
-    name: str = attrs.field(validator=_text)
-    letters: tuple[Letter, ...] = attrs.field(converter=_to_tuple, validator=_items(Letter))
-    combinations: frozenset[frozenset[str]] = attrs.field(converter=_to_set)
+    name: str = attrs.field(validator=_ID)
+    letters: tuple[Letter, ...] = attrs.field(converter=_as_tuple, validator=v.tuple_of(Letter))
+    combinations: frozenset[frozenset[str]] = attrs.field(converter=_as_set)
+
+    @letters.validator
+    def _check_letters(self, _: attrs.Attribute[Any], value: tuple[Letter, ...]) -> None:
+        if not value:
+            fail("$.letters", "value", "'letters' must hold at least one letter (got none)")
 
     @combinations.validator
-    def _check_combinations(self, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, frozenset):
-            _fail(attribute, "type", f"'combinations' must be a set of letter sets (got {value!r})")
+    def _check_combinations(self, _: attrs.Attribute[Any], value: object) -> None:
+        combos: frozenset[object] = instance(value, frozenset, "$.combinations", "a set of letter sets")
         known = {x.letter for x in self.letters}
-        for combo in sorted(value, key=repr):
+        for combo in sorted(combos, key=reprlib.repr):
             if not isinstance(combo, frozenset) or not combo or not combo <= known:
-                _fail(
-                    attribute,
+                fail(
+                    "$.combinations",
                     "value",
                     f"each combination must be a non-empty set of the scheme's letters {sorted(known)} "
-                    f"(got {combo!r})",
+                    f"(got {reprlib.repr(combo)})",
                 )
 
     def __attrs_post_init__(self) -> None:
@@ -439,6 +339,7 @@ class Scheme:
 
     def role(self, letter: str) -> Role | None:
         """The role of ``letter``, or ``None`` when the scheme has no such letter."""
+        instance(letter, str, "$.letter", "a letter (str)")
         for x in self.letters:
             if x.letter == letter:
                 return x.role
@@ -446,10 +347,15 @@ class Scheme:
 
     def roles_of(self, letters: Iterable[str]) -> frozenset[Role]:
         """The roles of a cell's letters (unknown letters are skipped)."""
-        return frozenset(r for r in (self.role(x) for x in letters) if r is not None)
+        given = tuple(letters) if isinstance(letters, str) else sequence(letters, "$.letters")
+        for i, letter in enumerate(given):
+            instance(letter, str, f"$.letters[{i}]", "a letter (str)")
+        by_letter = {x.letter: x.role for x in self.letters}
+        return frozenset(by_letter[x] for x in given if x in by_letter)
 
     def letter_for(self, role: Role) -> str | None:
         """The first letter with ``role``, or ``None``."""
+        instance(role, Role, "$.role")
         for x in self.letters:
             if x.role is role:
                 return x.letter
@@ -501,9 +407,9 @@ class Assignment:
     ['R']
     """
 
-    activity: str = attrs.field(validator=_text)
-    party: str = attrs.field(validator=_text)
-    letters: frozenset[str] = attrs.field(converter=_to_letters, validator=_strings)
+    activity: str = attrs.field(validator=_ID)
+    party: str = attrs.field(validator=_ID)
+    letters: frozenset[str] = attrs.field(converter=_to_letters, validator=v.each(_ID))
 
 
 @attrs.frozen(kw_only=True)
@@ -521,10 +427,12 @@ class DecisionRight:
     'onshore_lead'
     """
 
-    decision: str = attrs.field(validator=_text)
-    holder: str = attrs.field(validator=_text)
-    threshold: float | None = attrs.field(default=None, converter=_to_amount, validator=_threshold)
-    delegate: str | None = attrs.field(default=None, validator=_optional_text)
+    decision: str = attrs.field(validator=_ID)
+    holder: str = attrs.field(validator=_ID)
+    threshold: float | None = attrs.field(
+        default=None, converter=_as_real, validator=v.optional(v.real(minimum=0))
+    )
+    delegate: str | None = attrs.field(default=None, validator=v.optional(_ID))
 
 
 class Permission(enum.Enum):
@@ -560,15 +468,17 @@ class AccessGrant:
     ['edit', 'view']
     """
 
-    party: str = attrs.field(validator=_text)
-    system: str = attrs.field(validator=_text)
-    identity: str = attrs.field(validator=_text)
-    permissions: frozenset[Permission] = attrs.field(converter=_to_set, validator=_members_of(Permission))
-    denied: frozenset[Permission] = attrs.field(
-        default=frozenset(), converter=_to_set, validator=_members_of(Permission)
+    party: str = attrs.field(validator=_ID)
+    system: str = attrs.field(validator=_ID)
+    identity: str = attrs.field(validator=_ID)
+    permissions: frozenset[Permission] = attrs.field(
+        converter=_as_set, validator=v.each(v.member(Permission))
     )
-    granted_by: str = attrs.field(validator=_text)
-    review_by: datetime.date | None = attrs.field(default=None, validator=_optional_date)
+    denied: frozenset[Permission] = attrs.field(
+        default=frozenset(), converter=_as_set, validator=v.each(v.member(Permission))
+    )
+    granted_by: str = attrs.field(validator=_ID)
+    review_by: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
 
 
 @attrs.frozen
@@ -579,9 +489,9 @@ class EscalationEdge:
     'onshore_lead'
     """
 
-    source: str = attrs.field(validator=_text)
-    target: str = attrs.field(validator=_text)
-    trigger: str = attrs.field(default="", validator=_plain_text)
+    source: str = attrs.field(validator=_ID)
+    target: str = attrs.field(validator=_ID)
+    trigger: str = attrs.field(default="", validator=v.text(empty=True))
 
 
 # --------------------------------------------------------------------------------------- the split
@@ -615,29 +525,29 @@ class ScopeSplit:
     <PartyKind.PARTNER_OFFSHORE: 'partner_offshore'>
     """
 
-    name: str = attrs.field(validator=_text)
-    version: int = attrs.field(default=1, validator=_count)
-    effective_from: datetime.date = attrs.field(validator=_date)
-    effective_to: datetime.date | None = attrs.field(default=None, validator=_optional_date)
-    scheme: Scheme = attrs.field(default=RACI, validator=_instance(Scheme))
-    parties: tuple[Party, ...] = attrs.field(default=(), converter=_to_tuple, validator=_items(Party))
-    systems: tuple[System, ...] = attrs.field(default=(), converter=_to_tuple, validator=_items(System))
+    name: str = attrs.field(validator=_ID)
+    version: int = attrs.field(default=1, converter=_as_int, validator=v.count())
+    effective_from: datetime.date = attrs.field(validator=v.date())
+    effective_to: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
+    scheme: Scheme = attrs.field(default=RACI, validator=v.instance(Scheme))
+    parties: tuple[Party, ...] = attrs.field(default=(), converter=_as_tuple, validator=v.tuple_of(Party))
+    systems: tuple[System, ...] = attrs.field(default=(), converter=_as_tuple, validator=v.tuple_of(System))
     activities: tuple[Activity, ...] = attrs.field(
-        default=(), converter=_to_tuple, validator=_items(Activity)
+        default=(), converter=_as_tuple, validator=v.tuple_of(Activity)
     )
-    in_scope: frozenset[str] = attrs.field(default=frozenset(), converter=_to_set, validator=_strings)
-    out_of_scope: frozenset[str] = attrs.field(default=frozenset(), converter=_to_set, validator=_strings)
+    in_scope: frozenset[str] = attrs.field(default=frozenset(), converter=_as_set, validator=v.each(_ID))
+    out_of_scope: frozenset[str] = attrs.field(default=frozenset(), converter=_as_set, validator=v.each(_ID))
     assignments: tuple[Assignment, ...] = attrs.field(
-        default=(), converter=_to_tuple, validator=_items(Assignment)
+        default=(), converter=_as_tuple, validator=v.tuple_of(Assignment)
     )
     rights: tuple[DecisionRight, ...] = attrs.field(
-        default=(), converter=_to_tuple, validator=_items(DecisionRight)
+        default=(), converter=_as_tuple, validator=v.tuple_of(DecisionRight)
     )
     grants: tuple[AccessGrant, ...] = attrs.field(
-        default=(), converter=_to_tuple, validator=_items(AccessGrant)
+        default=(), converter=_as_tuple, validator=v.tuple_of(AccessGrant)
     )
     escalations: tuple[EscalationEdge, ...] = attrs.field(
-        default=(), converter=_to_tuple, validator=_items(EscalationEdge)
+        default=(), converter=_as_tuple, validator=v.tuple_of(EscalationEdge)
     )
 
     def __attrs_post_init__(self) -> None:
@@ -670,13 +580,14 @@ class ScopeSplit:
         ...
         comanaged_rcm.errors.ValidationError: 1 validation issue: no party with id 'nobody' ...
         """
+        text(party_id, "$.party_id")
         for p in self.parties:
             if p.id == party_id:
                 return p
         known = ", ".join(p.id for p in self.parties) or "none"
-        raise ValidationError.single(
-            "$.parties", "unknown", f"no party with id {party_id!r} (known: {known})"
-        )
+        hint = suggest(party_id, [p.id for p in self.parties])
+        message = f"no party with id {show(party_id)} (known: {known}){hint}"
+        raise ValidationError.single("$.party_id", "unknown", message)
 
     def activity(self, activity_id: str) -> Activity:
         """The activity with id ``activity_id``.
@@ -688,10 +599,13 @@ class ScopeSplit:
         >>> co_managed_template().activity("denials.work").workflow
         'denials'
         """
+        text(activity_id, "$.activity_id")
         for a in self.activities:
             if a.id == activity_id:
                 return a
-        raise ValidationError.single("$.activities", "unknown", f"no activity with id {activity_id!r}")
+        hint = suggest(activity_id, [a.id for a in self.activities])
+        message = f"no activity with id {show(activity_id)}{hint}"
+        raise ValidationError.single("$.activity_id", "unknown", message)
 
     def main_activity(self, workflow: str) -> Activity | None:
         """The workflow's main activity: its first ``EXECUTE`` activity (else its first), or ``None``.
@@ -700,6 +614,7 @@ class ScopeSplit:
         >>> co_managed_template().main_activity("coding").id
         'coding.code'
         """
+        instance(workflow, str, "$.workflow", "a workflow id (str)")
         own = [a for a in self.activities if a.workflow == workflow]
         for a in own:
             if a.kind is ActivityKind.EXECUTE:
@@ -713,10 +628,13 @@ class ScopeSplit:
         >>> co_managed_template().holders("denials.work", Role.RESPONSIBLE)
         ('offshore_pod',)
         """
+        instance(activity_id, str, "$.activity_id", "an activity id (str)")
+        instance(role, Role, "$.role")
+        with_role = frozenset(x.letter for x in self.scheme.letters if x.role is role)
         return tuple(
             cell.party
             for cell in self.assignments
-            if cell.activity == activity_id and role in self.scheme.roles_of(cell.letters)
+            if cell.activity == activity_id and cell.letters & with_role
         )
 
     def accountable_for(self, workflow: str) -> str | None:
@@ -729,6 +647,7 @@ class ScopeSplit:
         >>> co_managed_template().accountable_for("ar_follow_up")
         'onshore_lead'
         """
+        instance(workflow, str, "$.workflow", "a workflow id (str)")
         if workflow not in self.in_scope:
             return None
         main = self.main_activity(workflow)
@@ -744,6 +663,7 @@ class ScopeSplit:
         >>> co_managed_template().decision_holder("appeal_strategy")
         'client_rcm_director'
         """
+        instance(decision, str, "$.decision", "a decision id (str)")
         for right in self.rights:
             if right.decision == decision:
                 return right.holder

@@ -14,6 +14,7 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 
+from comanaged_rcm._check import date
 from comanaged_rcm.raci._models import (
     RACI,
     WORKFLOWS,
@@ -160,6 +161,10 @@ _ESCALATIONS = (
 )
 
 
+_LATEST_START = datetime.date(9999, 6, 30)
+"""The last start whose access reviews (six months later) still fall within the calendar."""
+
+
 def co_managed_template(
     *,
     name: str = "Co-managed revenue cycle: provider and partner",
@@ -181,10 +186,15 @@ def co_managed_template(
     Returns:
         The split, version 1.
 
+    Raises:
+        ValidationError: When ``name`` is not readable text, or ``effective_from`` is not a
+            ``datetime.date`` (a datetime is refused) up to 9999-06-30.
+
     >>> split = co_managed_template()
     >>> split.accountable_for("payment_posting"), split.decision_holder("refund")
     ('onshore_lead', 'client_cfo')
     """
+    date(effective_from, "$.effective_from", latest=_LATEST_START)
     review_by = effective_from + relativedelta(months=6) - datetime.timedelta(days=1)
     activities: list[Activity] = []
     assignments: list[Assignment] = []

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm._check import instance, v
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.raci._models import (
     CLIENT_RESERVED_DECISIONS,
@@ -27,6 +27,7 @@ from comanaged_rcm.raci._models import (
     PartyKind,
     Role,
     ScopeSplit,
+    _as_int,
 )
 
 __all__ = ["RULES", "Limits", "validate"]
@@ -65,15 +66,6 @@ _ADJUSTING_DECISIONS = frozenset({"write_off", "refund"})
 _DOING = frozenset({Role.ACCOUNTABLE, Role.RESPONSIBLE, Role.SUPPORT})
 
 
-def _positive(_: object, attribute: attrs.Attribute[int], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        from comanaged_rcm.errors import ValidationError  # noqa: PLC0415 - only on bad input
-
-        raise ValidationError.single(
-            f"$.{attribute.name}", "range", f"{attribute.name!r} must be an integer >= 1 (got {value!r})"
-        )
-
-
 @attrs.frozen(kw_only=True)
 class Limits:
     """The thresholds of the warning rules.
@@ -88,10 +80,10 @@ class Limits:
     2
     """
 
-    max_responsible: int = attrs.field(default=2, validator=_positive)
-    max_consulted: int = attrs.field(default=3, validator=_positive)
-    max_informed: int = attrs.field(default=4, validator=_positive)
-    max_load: int = attrs.field(default=60, validator=_positive)
+    max_responsible: int = attrs.field(default=2, converter=_as_int, validator=v.count(minimum=1))
+    max_consulted: int = attrs.field(default=3, converter=_as_int, validator=v.count(minimum=1))
+    max_informed: int = attrs.field(default=4, converter=_as_int, validator=v.count(minimum=1))
+    max_load: int = attrs.field(default=60, converter=_as_int, validator=v.count(minimum=1))
 
 
 @attrs.define
@@ -667,10 +659,9 @@ def validate(split: ScopeSplit, *, limits: Limits | None = None) -> list[Finding
         >>> [str(f) for f in validate(broken)]
         ["RACI-001 error: 'eligibility.verify' has 0 Accountable (A); need exactly 1 @ $.activities[0]"]
     """
-    if not isinstance(split, ScopeSplit):
-        raise ValidationError.single("$", "type", f"expected a ScopeSplit (got {type(split).__name__})")
-    if limits is not None and not isinstance(limits, Limits):
-        raise ValidationError.single("$.limits", "type", f"expected Limits (got {type(limits).__name__})")
+    instance(split, ScopeSplit, "$.split")
+    if limits is not None:
+        instance(limits, Limits, "$.limits")
     check = _Check(split, limits if limits is not None else Limits())
     check.index()
     check.scope()
