@@ -229,10 +229,11 @@ class TestConventionsArgument:
             lambda: trend(book, WEEKS, conventions=conventions),
             lambda: measures(book, JANUARY, conventions=conventions),
         ]
-        for call in calls:
+        for i, call in enumerate(calls):
             found = issue(call)
-            assert (found.path, found.code) == (path, "type")
-            assert phrase in found.message
+            own = path.replace("$.conventions", "$.chosen") if i == 0 else path  # the argument's name
+            assert (found.path, found.code) == (own, "type")
+            assert phrase.replace("'conventions'", "'chosen'" if i == 0 else "'conventions'") in found.message
 
     def test_unknown_names_are_still_convention_errors(self) -> None:
         """Well-typed but unknown families stay ConventionErrors; None and {} mean the defaults."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from comanaged_rcm import _check
 from comanaged_rcm.kpi._book import Book
 from comanaged_rcm.kpi._catalogue import metric_ids
-from comanaged_rcm.kpi._conventions import resolve_conventions
+from comanaged_rcm.kpi._conventions import resolve
 from comanaged_rcm.kpi._engine import MeasureSet, compute_measures
 from comanaged_rcm.kpi._results import Scorecard, Trend
 from comanaged_rcm.periods import Period
@@ -97,7 +97,7 @@ def measures(
     """
     dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
-    return compute_measures(book, [period], [day], dims, resolve_conventions(conventions))
+    return compute_measures(book, [period], [day], dims, resolve(conventions, "$.conventions"))
 
 
 def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integration contract
@@ -139,7 +139,7 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
     dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
     wanted = metric_ids(metrics)
-    found = compute_measures(book, [period], [day], dims, resolve_conventions(conventions))
+    found = compute_measures(book, [period], [day], dims, resolve(conventions, "$.conventions"))
     return Scorecard.from_measures(found, wanted)
 
 
@@ -187,7 +187,7 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     wanted = metric_ids(metrics)
     span = Period(periods[0].start, periods[-1].end)
     found = compute_measures(
-        book, [*periods, span], [*checked, checked[-1]], dims, resolve_conventions(conventions)
+        book, [*periods, span], [*checked, checked[-1]], dims, resolve(conventions, "$.conventions")
     )
     cards = tuple(Scorecard.from_measures(found, wanted, index=i) for i in range(len(periods)))
     return Trend(

@@ -373,10 +373,11 @@ def metric_ids(metrics: object) -> tuple[str, ...] | None:
     if metrics is None:
         return None
     if isinstance(metrics, str):
+        shown = _check.show(metrics)
         raise ValidationError.single(
             "$.metrics",
             "type",
-            f"'metrics' must be a list of KPI ids, not one string (got {metrics!r}; write [{metrics!r}])",
+            f"'metrics' must be a list of KPI ids, not one string (got {shown}; write [{shown}])",
         )
     if isinstance(metrics, bytes | bytearray | Mapping) or not isinstance(metrics, Iterable):
         raise ValidationError.single(

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
+import numpy as np
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import to, v
@@ -30,6 +32,35 @@ _MAP = "HFMA MAP Keys"
 _CITF = "HFMA Claim Integrity Task Force"
 _MGMA = "MGMA"
 _AAFP = "AAFP"
+
+
+def count(value: object, path: str, *, minimum: int = 0, maximum: int = _check.MAX_COUNT) -> int:
+    """:func:`comanaged_rcm._check.count`, refusing ``numpy.timedelta64`` (an integer to numpy).
+
+    >>> count(np.timedelta64(3, "D"), "$.version")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'version' must be a whole number (got
+    np.timedelta64(3,'D')) @ $.version
+    """
+    if isinstance(value, np.timedelta64):
+        _check.fail(
+            path, "type", f"{_check.name_of(path)!r} must be a whole number (got {_check.show(value)})"
+        )
+    return _check.count(value, path, minimum=minimum, maximum=maximum)
+
+
+def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """:meth:`comanaged_rcm._check.to.integer`, leaving a ``numpy.timedelta64`` for the validator."""
+    return value if isinstance(value, np.timedelta64) else to.integer(value)
+
+
+def _version(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    count(value, f"$.{attribute.name}", minimum=1)
+    if not isinstance(value, int):
+        _check.fail(
+            f"$.{attribute.name}", "type", f"{attribute.name!r} must be an int (got {_check.show(value)})"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -50,7 +81,7 @@ class Convention:
 
     family: str = attrs.field(validator=v.field_name(snake=True))
     option: str = attrs.field(validator=v.field_name(snake=True))
-    version: int = attrs.field(converter=to.integer, validator=v.count(minimum=1))
+    version: int = attrs.field(converter=_integer, validator=_version)
     description: str = attrs.field(validator=v.text())
     source: str = attrs.field(validator=v.text())
 
@@ -160,29 +191,30 @@ DEFAULT_CONVENTIONS: Mapping[str, str] = {
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
 
-def _mapping(chosen: object) -> dict[str, str]:
-    """``chosen`` as a dict of str to str, or a ValidationError at ``$.conventions``."""
+def _mapping(chosen: object, path: str) -> dict[str, str]:
+    """``chosen`` as a dict of str to str, or a ValidationError at ``path`` (``$.conventions``)."""
+    name = _check.name_of(path)
     if not isinstance(chosen, Mapping):
         raise ValidationError.single(
-            "$.conventions",
+            path,
             "type",
-            "'conventions' must be a mapping of family to option, like {'refunds': 'gross'}"
+            f"{name!r} must be a mapping of family to option, like {{'refunds': 'gross'}}"
             f" (got {_check.show(chosen)})",
         )
     picked: dict[str, str] = {}
     for family, option in chosen.items():
         if not isinstance(family, str):
             raise ValidationError.single(
-                "$.conventions",
+                path,
                 "type",
-                f"'conventions' must map family names (str) to options (got the key {_check.show(family)})",
+                f"{name!r} must map family names (str) to options (got the key {_check.show(family)})",
             )
         if not isinstance(option, str):
             where = f".{family}" if _NAME.match(family) else f"[{_check.show(family)}]"
             raise ValidationError.single(
-                f"$.conventions{where}",
+                f"{path}{where}",
                 "type",
-                f"'conventions' must map {_check.show(family)} to an option name (str)"
+                f"{name!r} must map {_check.show(family)} to an option name (str)"
                 f" (got {_check.show(option)})",
             )
         picked[family] = option
@@ -206,10 +238,15 @@ def resolve_conventions(chosen: Mapping[str, str] | None = None) -> dict[str, Co
     >>> resolve_conventions(["refunds"])
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'conventions' must be a mapping of family to
-    option, like {'refunds': 'gross'} (got ['refunds']) @ $.conventions
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'chosen' must be a mapping of family to
+    option, like {'refunds': 'gross'} (got ['refunds']) @ $.chosen
     """
-    picked = _mapping({} if chosen is None else chosen)
+    return resolve(chosen, "$.chosen")
+
+
+def resolve(chosen: object, path: str) -> dict[str, Convention]:
+    """:func:`resolve_conventions` of the argument at ``path`` (``$.conventions`` of evaluate)."""
+    picked = _mapping({} if chosen is None else chosen, path)
     for family, option in picked.items():
         if family not in CONVENTIONS:
             known = ", ".join(sorted(CONVENTIONS))

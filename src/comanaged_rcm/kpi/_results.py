@@ -17,6 +17,7 @@ from comanaged_rcm import _check
 from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup, metric_ids
+from comanaged_rcm.kpi._conventions import count
 from comanaged_rcm.kpi._engine import TOTAL, MeasureSet
 from comanaged_rcm.periods import Period
 
@@ -250,7 +251,7 @@ class Scorecard:
                 or ``metrics`` holds an unknown KPI.
         """
         _check.instance(measures, MeasureSet, "$.measures")
-        index = _check.count(index, "$.index", maximum=len(measures.periods) - 1)
+        index = count(index, "$.index", maximum=len(measures.periods) - 1)
         definitions = _definitions(metrics)
         rows = 1 + len(measures.slices)
         numerator = np.full((len(definitions), rows), np.nan)
@@ -288,10 +289,10 @@ class Scorecard:
 
     # ------------------------------------------------------------------------------- values
     def _metric(self, metric_id: str) -> int:
+        lookup(metric_id, "$.metric_id")  # a KPI id of the catalogue, or the error says what it got
         for m, kpi in enumerate(self.metrics):
             if kpi.id == metric_id:
                 return m
-        lookup(metric_id, "$.metric_id")  # raises for an unknown id
         raise ValidationError.single(
             "$.metric_id", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard"
         )
