@@ -65,8 +65,8 @@ from comanaged_rcm.escalation._models import (
 
 __all__ = [
     "FORMATS",
-    "MAX_DURATION_BUSINESS_DAYS",
     "MAPPED_LABELS",
+    "MAX_DURATION_BUSINESS_DAYS",
     "MAX_DURATION_SECONDS",
     "MAX_FILE_CHARS",
     "MAX_RULES",
@@ -419,7 +419,7 @@ class RuleFile:
             if extra is not None:
                 for name in ("pending_for", "keep_firing_for"):
                     duration: Duration = getattr(extra, name)
-                    if duration.hold() != getattr(rule, name):
+                    if duration.hold().hours != getattr(rule, name).hours:
                         message = (
                             f"{name!r} of {str(duration)!r} disagrees with the rule's {getattr(rule, name)}"
                         )
