@@ -120,13 +120,13 @@ class TestCalendar:
 
     def test_validation(self) -> None:
         """Bad weekends, spans and offsets are ValidationErrors."""
-        with pytest.raises(ValidationError, match="'weekend' days must be 0"):
+        with pytest.raises(ValidationError, match=r"'weekend\[0\]' must be <= 6 \(got 7\)"):
             BusinessCalendar(weekend=frozenset({7}))
         with pytest.raises(ValidationError, match="all seven"):
             BusinessCalendar(weekend=frozenset(range(7)))
         with pytest.raises(ValidationError, match="at most 200 years"):
             CAL.business_days_between(datetime.date(1800, 1, 1), datetime.date(2026, 1, 1))
-        with pytest.raises(ValidationError, match=r"'days' must be in \[0, 10000\]"):
+        with pytest.raises(ValidationError, match=r"'days' must be >= 0 \(got -1\)"):
             CAL.add_business_days(datetime.date(2026, 1, 1), -1)
 
 
@@ -541,7 +541,7 @@ class TestFactsAndDedup:
         """Unusable facts and a clock going backwards are ValidationErrors."""
         with pytest.raises(ValidationError, match="facts must be columns"):
             step([rule()], State(), 5, day(0))  # type: ignore[arg-type]
-        with pytest.raises(ValidationError, match=r"\$\[1\]"):
+        with pytest.raises(ValidationError, match=r"\$\.facts\[1\]"):
             step([rule()], State(), [{"balance": 1}, 3], day(0))  # type: ignore[list-item]
         with pytest.raises(ValidationError, match="'now' must be a datetime"):
             step([rule()], State(), [], datetime.date(2026, 1, 1))  # type: ignore[arg-type]

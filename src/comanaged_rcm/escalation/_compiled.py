@@ -26,6 +26,8 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import v
 from comanaged_rcm.errors import Issue, RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._eval import (
@@ -39,7 +41,15 @@ from comanaged_rcm.escalation._eval import (
     outcome_codes,
     read_value,
 )
-from comanaged_rcm.escalation._expr import BoolOp, Expression, FieldType, Node, check_types, parse_expression
+from comanaged_rcm.escalation._expr import (
+    BoolOp,
+    Expression,
+    FieldType,
+    Node,
+    check_types,
+    parse_expression,
+    schema_argument,
+)
 from comanaged_rcm.escalation._models import Rule, RuleSet, template_fields
 
 __all__ = ["CompiledRule", "Evaluation", "compile_rule", "compile_rules"]
@@ -49,6 +59,14 @@ _DEFAULT_CALENDAR = BusinessCalendar()
 
 def _today() -> datetime.date:
     return datetime.datetime.now(datetime.UTC).date()
+
+
+def _env(as_of: object, calendar: object) -> tuple[datetime.date, BusinessCalendar]:
+    """The evaluation date and calendar arguments, checked, with their defaults."""
+    day = _today() if as_of is None else _check.date(as_of, "$.as_of")
+    if calendar is None:
+        return day, _DEFAULT_CALENDAR
+    return day, _check.instance(calendar, BusinessCalendar, "$.calendar")
 
 
 @attrs.frozen(kw_only=True)
@@ -64,12 +82,12 @@ class Evaluation:
         as_of: The evaluation date (``today`` and ``days_since`` read it).
     """
 
-    rule: str
-    rule_version: int
-    rule_hash: str
-    outcome: Outcome
-    explanation: Explanation
-    as_of: datetime.date
+    rule: str = attrs.field(validator=v.identifier())
+    rule_version: int = attrs.field(validator=v.count(minimum=1))
+    rule_hash: str = attrs.field(validator=v.text())
+    outcome: Outcome = attrs.field(validator=v.member(Outcome))
+    explanation: Explanation = attrs.field(validator=v.instance(Explanation))
+    as_of: datetime.date = attrs.field(validator=v.date())
 
     def __repr__(self) -> str:
         return (
@@ -105,6 +123,17 @@ class CompiledRule:
 
     Build it with :func:`compile_rule`. Both evaluators give the same outcome on every record.
 
+    Args:
+        rule: The rule.
+        condition: The parsed condition to evaluate.
+        clear: The parsed clearing condition, or ``None``.
+        schema: The type of every field the conditions read.
+
+    Raises:
+        ValidationError: An argument of the wrong type.
+        RuleSyntaxError: A condition that does not type-check against ``schema`` (a field it
+            lacks, a type mismatch).
+
     Attributes:
         rule: The rule.
         condition: The condition actually evaluated (the ``min_count`` guard, then ``when``).
@@ -120,6 +149,14 @@ class CompiledRule:
         clear: Expression | None,
         schema: dict[str, FieldType],
     ) -> None:
+        _check.instance(rule, Rule, "$.rule")
+        _check.instance(condition, Expression, "$.condition")
+        if clear is not None:
+            _check.instance(clear, Expression, "$.clear")
+        schema = schema_argument(schema, "$.schema")
+        check_types(condition, schema, infer=False)
+        if clear is not None:
+            check_types(clear, schema, infer=False)
         self.rule = rule
         self.condition = condition
         self.clear = clear
@@ -149,7 +186,7 @@ class CompiledRule:
         >>> check({"balance": 12}), check({"balance": None}), check({"balance": "12"})
         (<Outcome.TRUE: 1>, <Outcome.UNKNOWN: 2>, <Outcome.ERROR: 3>)
         """
-        env = (as_of or _today(), calendar or _DEFAULT_CALENDAR)
+        env = _env(as_of, calendar)
         fn = self._scalar
         true, false, unknown, error = Outcome.TRUE, Outcome.FALSE, Outcome.UNKNOWN, Outcome.ERROR
         root = self.condition.root
@@ -197,7 +234,8 @@ class CompiledRule:
             calendar: The business-day calendar (default: Saturday and Sunday off, no holidays).
 
         Raises:
-            ValidationError: When ``record`` is not a mapping.
+            ValidationError: When ``record`` is not a mapping, ``as_of`` not a date or
+                ``calendar`` not a :class:`BusinessCalendar`.
         """
         _check_record(record)
         return self._evaluate(
@@ -216,8 +254,13 @@ class CompiledRule:
         as_of: datetime.date | None = None,
         calendar: BusinessCalendar | None = None,
     ) -> Evaluation | None:
-        """Evaluate the clearing condition on one record (``None`` when the rule has none)."""
+        """Evaluate the clearing condition on one record (``None`` when the rule has none).
+
+        Raises:
+            ValidationError: As :meth:`evaluate`.
+        """
         _check_record(record)
+        _env(as_of, calendar)
         if self.clear is None or self._clear_scalar is None:
             return None
         clauses = [(self.clear.root, self._clear_scalar)]
@@ -240,7 +283,7 @@ class CompiledRule:
         as_of: datetime.date | None,
         calendar: BusinessCalendar | None,
     ) -> Evaluation:
-        env = (as_of or _today(), calendar or _DEFAULT_CALENDAR)
+        env = _env(as_of, calendar)
         values: dict[str, Any] = {}
         for name in sorted(expr.fields()):
             try:
@@ -283,9 +326,11 @@ class CompiledRule:
             An ``int8`` array of :class:`Outcome` codes, one per row.
 
         Raises:
-            ValidationError: When the columns differ in length or one is not 1-D.
+            ValidationError: When ``columns`` is not a mapping, the columns differ in length or
+                one is not 1-D, ``as_of`` is not a date or ``calendar`` not a
+                :class:`BusinessCalendar`.
         """
-        return self._batch(self._vector, columns, as_of, calendar)
+        return self._batch(self._vector, columns, as_of, calendar, "$.columns")
 
     def clear_batch(
         self,
@@ -294,10 +339,15 @@ class CompiledRule:
         as_of: datetime.date | None = None,
         calendar: BusinessCalendar | None = None,
     ) -> npt.NDArray[np.int8] | None:
-        """Evaluate the clearing condition over columns (``None`` when the rule has none)."""
+        """Evaluate the clearing condition over columns (``None`` when the rule has none).
+
+        Raises:
+            ValidationError: As :meth:`evaluate_batch`.
+        """
         if self._clear_vector is None:
+            _env(as_of, calendar)
             return None
-        return self._batch(self._clear_vector, columns, as_of, calendar)
+        return self._batch(self._clear_vector, columns, as_of, calendar, "$.columns")
 
     def _batch(
         self,
@@ -305,13 +355,45 @@ class CompiledRule:
         columns: Mapping[str, Any],
         as_of: datetime.date | None,
         calendar: BusinessCalendar | None,
+        path: str,
     ) -> npt.NDArray[np.int8]:
         if not isinstance(columns, Mapping):
             raise ValidationError.single(
-                "$", "type", f"columns must be a mapping of name to array (got {type(columns).__name__})"
+                path, "type", f"columns must be a mapping of name to array (got {type(columns).__name__})"
             )
-        batch = BatchContext(columns, self.schema, as_of or _today(), calendar or _DEFAULT_CALENDAR)
+        day, cal = _env(as_of, calendar)
+        batch = BatchContext(columns, self.schema, day, cal, path)
         return outcome_codes(fn(batch), batch.size)
+
+
+def batch_codes(
+    compiled: CompiledRule,
+    columns: Mapping[str, Any],
+    *,
+    as_of: datetime.date,
+    calendar: BusinessCalendar,
+    path: str,
+) -> npt.NDArray[np.int8]:
+    """:meth:`CompiledRule.evaluate_batch` naming ``path`` in its errors.
+
+    :func:`~comanaged_rcm.escalation.step` reads its ``facts`` argument with it.
+    """
+    return compiled._batch(compiled._vector, columns, as_of, calendar, path)  # noqa: SLF001 - same module
+
+
+def clear_codes(
+    compiled: CompiledRule,
+    columns: Mapping[str, Any],
+    *,
+    as_of: datetime.date,
+    calendar: BusinessCalendar,
+    path: str,
+) -> npt.NDArray[np.int8] | None:
+    """:meth:`CompiledRule.clear_batch` naming ``path`` in its errors."""
+    fn = compiled._clear_vector  # noqa: SLF001 - same module
+    if fn is None:
+        return None
+    return compiled._batch(fn, columns, as_of, calendar, path)  # noqa: SLF001 - same module
 
 
 def _flatten(node: Node, op: str) -> list[Node]:
@@ -323,7 +405,7 @@ def _flatten(node: Node, op: str) -> list[Node]:
 def _check_record(record: object) -> None:
     if not isinstance(record, Mapping):
         raise ValidationError.single(
-            "$", "type", f"a record must be a mapping of field to value (got {type(record).__name__})"
+            "$.record", "type", f"a record must be a mapping of field to value (got {type(record).__name__})"
         )
 
 
@@ -345,11 +427,16 @@ def compile_rule(
     Raises:
         RuleSyntaxError: An unknown field (with a "did you mean"), a type mismatch, or a field
             whose type cannot be inferred.
-        ValidationError: When ``rule`` is not a :class:`Rule`, or, with a schema and no
-            inference, when its dedup keys, grouping or message read fields the schema lacks.
+        ValidationError: When ``rule`` is not a :class:`Rule`, ``schema`` not a mapping of field
+            name to :class:`FieldType` or ``infer`` not a bool or ``None``; or, with a schema and
+            no inference, when its dedup keys, grouping or message read fields the schema lacks.
     """
     if not isinstance(rule, Rule):
-        raise ValidationError.single("$", "type", f"expected a Rule (got {type(rule).__name__})")
+        raise ValidationError.single("$.rule", "type", f"expected a Rule (got {type(rule).__name__})")
+    if schema is not None:
+        schema = schema_argument(schema, "$.schema")
+    if infer is not None:
+        infer = _check.flag(infer, "$.infer")
     if schema is not None and not infer:
         _check_label_fields(rule, schema)
     parse_expression(rule.when)  # errors point into the text as written
@@ -395,12 +482,18 @@ def compile_rules(
 
     Raises:
         RuleSyntaxError: Naming the rule whose expression is wrong.
+        ValidationError: When ``rules`` is not a :class:`RuleSet` or a sequence of :class:`Rule`,
+            or ``schema`` not a mapping of field name to :class:`FieldType`.
     """
+    extra = {} if schema is None else schema_argument(schema, "$.schema")
     if isinstance(rules, RuleSet):
-        schema = {**rules.schema, **(schema or {})}
-        rules = rules.rules
+        schema = {**rules.schema, **extra}
+        items: tuple[Rule, ...] = rules.rules
+    else:
+        schema = extra
+        items = _check.tuple_of(rules, Rule, "$.rules")
     compiled = []
-    for rule in rules:
+    for rule in items:
         try:
             compiled.append(compile_rule(rule, schema or {}, infer=True))
         except RuleSyntaxError as exc:

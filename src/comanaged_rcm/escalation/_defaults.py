@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm import _check
 from comanaged_rcm.escalation._expr import FieldType
 from comanaged_rcm.escalation._models import (
+    MAX_DEADLINE_DAYS,
     AlertSeverity,
     FactKind,
     Hold,
@@ -53,9 +54,8 @@ def _literal(value: float) -> str:
     return repr(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _positive(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValidationError.single(f"$.{name}", "range", f"{name!r} must be > 0 (got {value!r})")
+def _limit(value: object, path: str) -> float:
+    return _check.real(value, path, minimum=0, low_open=True)
 
 
 def default_rules(
@@ -85,27 +85,31 @@ def default_rules(
     * ``days_in_ar_breach`` and ``clean_claim_rate_low`` (KPI rows): to the Accountable party of
       ``ar_follow_up`` and ``denials``.
 
+    Args:
+        write_off_limit: The delegated write-off limit (a positive amount).
+        appeal_limit: The balance from which a denial needs the provider's appeal strategy.
+        untouched_business_days: Business days a denial may sit untouched (1 to 3,660).
+        denial_rate_limit: The initial denial rate limit, in percent.
+        min_claims: The fewest claims a payer's denial rate is judged on (1 or more).
+        days_in_ar_limit: The days in A/R target.
+        clean_claim_floor: The lowest acceptable clean claim rate, in percent.
+
     Returns:
         A :class:`RuleSet` with the schema of the fields the rules read.
 
     Raises:
-        ValidationError: When a limit is not positive.
+        ValidationError: When a limit is not a positive finite number, or a count not a
+            positive whole number.
     """
-    limits: dict[str, object] = {
-        "write_off_limit": write_off_limit,
-        "appeal_limit": appeal_limit,
-        "untouched_business_days": untouched_business_days,
-        "denial_rate_limit": denial_rate_limit,
-        "min_claims": min_claims,
-        "days_in_ar_limit": days_in_ar_limit,
-        "clean_claim_floor": clean_claim_floor,
-    }
-    for name, value in limits.items():
-        _positive(name, value)
-    if not isinstance(min_claims, int) or not isinstance(untouched_business_days, int):  # type: ignore[redundant-expr,unused-ignore]
-        raise ValidationError.single(
-            "$.min_claims", "type", "'min_claims' and 'untouched_business_days' must be integers"
-        )
+    write_off_limit = _limit(write_off_limit, "$.write_off_limit")
+    appeal_limit = _limit(appeal_limit, "$.appeal_limit")
+    untouched_business_days = _check.count(
+        untouched_business_days, "$.untouched_business_days", minimum=1, maximum=MAX_DEADLINE_DAYS
+    )
+    denial_rate_limit = _limit(denial_rate_limit, "$.denial_rate_limit")
+    min_claims = _check.count(min_claims, "$.min_claims", minimum=1)
+    days_in_ar_limit = _limit(days_in_ar_limit, "$.days_in_ar_limit")
+    clean_claim_floor = _limit(clean_claim_floor, "$.clean_claim_floor")
     kpi_hold = OnUnknown.HOLD
     rules = (
         Rule(

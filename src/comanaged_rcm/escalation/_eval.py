@@ -29,8 +29,10 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.escalation._calendar import BusinessCalendar
+from comanaged_rcm.escalation._calendar import BusinessCalendar, business_days
 from comanaged_rcm.escalation._expr import (
     Arith,
     BoolOp,
@@ -57,6 +59,11 @@ __all__ = [
     "display",
     "read_value",
 ]
+
+
+def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Lists as tuples (:meth:`_check.to.tuple`)."""
+    return to.tuple(value)
 
 
 class Outcome(enum.IntEnum):
@@ -89,7 +96,10 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
         if isinstance(value, bool | np.bool_):
             raise EvalFailure(f"field {name!r} must be a number (got {value!r})")
         if isinstance(value, float | int | np.floating | np.integer):
-            number = float(value)
+            try:
+                number = float(value)
+            except OverflowError:
+                raise EvalFailure(f"field {name!r} is too large for a number (got {_short(value)})") from None
             return None if math.isnan(number) else number
     elif kind is FieldType.TEXT:
         if isinstance(value, str):
@@ -105,7 +115,18 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
         return value
     elif isinstance(value, float) and math.isnan(value):
         return None
-    raise EvalFailure(f"field {name!r} must be {_ARTICLE[kind]} (got {value!r})")
+    raise EvalFailure(f"field {name!r} must be {_ARTICLE[kind]} (got {_short(value)})")
+
+
+def _short(value: object) -> str:
+    """``repr`` of a fact for a message: never an error (huge integers, deep nesting), never huge."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length():,} bits"
+    try:
+        shown = repr(value)
+    except Exception:  # noqa: BLE001 - a fact of any type must still be shown
+        return f"<{type(value).__name__}>"
+    return shown if len(shown) <= 200 else f"{shown[:180]}...<{len(shown):,} characters>"
 
 
 _ARTICLE = {
@@ -126,7 +147,7 @@ def display(value: object) -> str:
         return f"{value:,.10g}"
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return repr(value)
+    return _short(value)
 
 
 # ------------------------------------------------------------------------------ scalar program
@@ -393,12 +414,22 @@ class ScalarProgram:
                 return max(values)
             if name == "days_between":
                 return float((values[1] - values[0]).days)
-            return float(env[1].business_days_between(values[0], values[1]))
+            return float(business_days(env[1], values[0], values[1]))
 
         return call
 
 
 # ------------------------------------------------------------------------------ vector program
+
+
+def _array(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Lists, tuples and array-likes (a pandas Index) as numpy arrays; anything else stays."""
+    if isinstance(value, np.ndarray | str | bytes | Mapping) or value is None:
+        return value
+    try:
+        return np.asarray(value)
+    except Exception:  # noqa: BLE001 - left for the validator, which names the field
+        return value
 
 
 @attrs.frozen(eq=False)
@@ -409,12 +440,43 @@ class Categorical:
     vectorized evaluator compare strings by code.
 
     Args:
-        codes: Integer codes, one per row; ``-1`` marks a missing value.
-        categories: The distinct strings the codes index.
+        codes: Integer codes, one per row (a 1-D integer array); ``-1`` marks a missing value.
+        categories: The distinct strings the codes index (a 1-D array of strings).
+
+    Raises:
+        ValidationError: When ``codes`` is not a 1-D integer array with every code from -1 to
+            ``len(categories) - 1``, or ``categories`` not a 1-D array of strings.
+
+    >>> Categorical(codes=np.array([0, 1, -1]), categories=np.array(["AETNA", "CIGNA"])).decode().tolist()
+    ['AETNA', 'CIGNA', '']
     """
 
-    codes: npt.NDArray[np.integer[Any]]
-    categories: npt.NDArray[np.str_]
+    codes: npt.NDArray[np.integer[Any]] = attrs.field(converter=_array)
+    categories: npt.NDArray[np.str_] = attrs.field(converter=_array)
+
+    def __attrs_post_init__(self) -> None:
+        categories: Any = self.categories
+        if not isinstance(categories, np.ndarray) or categories.ndim != 1:
+            _check.fail("$.categories", "type", "'categories' must be a 1-D array of strings")
+        if categories.dtype.kind != "U" and not (
+            categories.dtype.kind == "O" and all(isinstance(c, str) for c in categories.tolist())
+        ):
+            _check.fail(
+                "$.categories", "type", f"'categories' must hold strings (got dtype {categories.dtype})"
+            )
+        codes: Any = self.codes
+        if not isinstance(codes, np.ndarray) or codes.ndim != 1 or codes.dtype.kind not in "iu":
+            shown = (
+                f"dtype {codes.dtype}, {codes.ndim}-D"
+                if isinstance(codes, np.ndarray)
+                else type(codes).__name__
+            )
+            _check.fail("$.codes", "type", f"'codes' must be a 1-D integer array (got {shown})")
+        low, high = (int(codes.min()), int(codes.max())) if codes.size else (-1, -1)
+        if low < -1 or high >= len(categories):
+            _check.fail(
+                "$.codes", "range", f"'codes' must be from -1 to {len(categories) - 1} (got {low} to {high})"
+            )
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -455,33 +517,68 @@ class BatchContext:
         types: Mapping[str, FieldType],
         as_of: datetime.date,
         calendar: BusinessCalendar,
+        path: str = "$.columns",
     ) -> None:
         self.columns = columns
         self.types = types
         self.as_of = as_of
         self.calendar = calendar
+        self.path = path
         self.cache: dict[str, Vec] = {}
-        self.size = _batch_size(columns)
+        self.size = _batch_size(columns, path)
 
     def field(self, name: str) -> Vec:
         """The normalized column ``name`` as ``(values, unknown, error)``."""
         found = self.cache.get(name)
         if found is None:
-            found = _normalize(name, self.columns.get(name), self.types[name], self.size)
+            found = _normalize(name, self.columns.get(name), self.types[name], self.size, self.path)
             self.cache[name] = found
         return found
 
 
-def _batch_size(columns: Mapping[str, Any]) -> int:
-    sizes = {name: len(column) for name, column in columns.items()}
+def _length(name: object, column: object, path: str) -> int:
+    """The number of rows of a column: an array, a sequence or a :class:`Categorical`."""
+    where = f"{path}[{_check_key(name)}]"
+    if isinstance(column, Categorical):
+        return len(column)
+    if isinstance(column, np.ndarray):
+        if column.ndim != 1:
+            _check.fail(where, "shape", f"column {_check_key(name)} must be 1-D (got {column.ndim}-D)")
+        return len(column)
+    if column is None:
+        return -1
+    if isinstance(column, str | bytes | bytearray | Mapping) or not hasattr(column, "__len__"):
+        _check.fail(
+            where, "type", f"column {_check_key(name)} must be a 1-D array (got {type(column).__name__})"
+        )
+    try:
+        return len(column)
+    except Exception:  # noqa: BLE001 - a foreign column may fail in any way
+        _check.fail(where, "type", f"column {_check_key(name)} has no length (got {type(column).__name__})")
+
+
+def _column_name(name: object) -> str:
+    """A column's name as the length message lists it."""
+    return name if isinstance(name, str) else _check_key(name)
+
+
+def _check_key(name: object) -> str:
+    """A column name as a message shows it (shortened, so a huge name cannot make a huge path)."""
+    shown = repr(name) if isinstance(name, str) else type(name).__name__
+    return shown if len(shown) <= 40 else f"{shown[:37]}..."
+
+
+def _batch_size(columns: Mapping[str, Any], path: str = "$.columns") -> int:
+    sizes = {_column_name(name): _length(name, column, path) for name, column in columns.items()}
+    sizes = {name: size for name, size in sizes.items() if size >= 0}
     if len(set(sizes.values())) > 1:
         raise ValidationError.single(
-            "$", "shape", f"all columns must have the same length (got {dict(sorted(sizes.items()))})"
+            path, "shape", f"all columns must have the same length (got {dict(sorted(sizes.items()))})"
         )
     return next(iter(sizes.values()), 0)
 
 
-def _normalize(name: str, column: object, kind: FieldType, size: int) -> Vec:
+def _normalize(name: str, column: object, kind: FieldType, size: int, path: str = "$.columns") -> Vec:
     if column is None:
         return np.zeros(size, dtype=_DTYPES[kind]), np.ones(size, dtype=bool), None
     if isinstance(column, Categorical):
@@ -489,11 +586,13 @@ def _normalize(name: str, column: object, kind: FieldType, size: int) -> Vec:
             return _all_error(size, kind)
         missing = column.codes < 0
         return column, (missing if missing.any() else None), None
-    array = np.asarray(column)
+    where = f"{path}.{name}"
+    try:
+        array = np.asarray(column)
+    except Exception as exc:  # noqa: BLE001 - ragged or too deep lists: numpy's ValueError
+        _check.fail(where, "shape", f"column {name!r} must be a 1-D array ({type(exc).__name__}: {exc})")
     if array.ndim != 1:
-        raise ValidationError.single(
-            f"$.{name}", "shape", f"column {name!r} must be 1-D (got {array.ndim}-D)"
-        )
+        raise ValidationError.single(where, "shape", f"column {name!r} must be 1-D (got {array.ndim}-D)")
     dtype = array.dtype
     if dtype.kind == "O":
         return _normalize_objects(name, array, kind)
@@ -792,6 +891,19 @@ def outcome_codes(result: Vec, size: int) -> npt.NDArray[np.int8]:
 # ------------------------------------------------------------------------------ explanations
 
 
+_TEXT = v.instance(str, "a string")
+
+
+def _json_texts(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A ``dict`` of field name to the JSON text of its value."""
+    path = f"$.{attribute.name}"
+    _check.instance(value, dict, path, "a mapping of field name to JSON text")
+    for name, text in value.items():  # type: ignore[attr-defined]
+        where = f"{path}[{_check_key(name)}]"
+        _check.instance(name, str, where, "a string key")
+        _check.instance(text, str, where, "a string")
+
+
 @attrs.frozen
 class Clause:
     """One top-level clause of a condition and its outcome.
@@ -803,10 +915,10 @@ class Clause:
         error: The evaluation error, when the outcome is ERROR.
     """
 
-    text: str
-    outcome: Outcome
-    facts: tuple[str, ...] = ()
-    error: str = ""
+    text: str = attrs.field(validator=_TEXT)
+    outcome: Outcome = attrs.field(validator=v.member(Outcome))
+    facts: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(str, "a string"))
+    error: str = attrs.field(default="", validator=_TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -820,10 +932,10 @@ class Explanation:
         reason: One line, for a person.
     """
 
-    facts: dict[str, str]
-    clauses: tuple[Clause, ...]
-    deciding: str | None
-    reason: str
+    facts: dict[str, str] = attrs.field(validator=_json_texts)
+    clauses: tuple[Clause, ...] = attrs.field(converter=_tuple, validator=v.tuple_of(Clause))
+    deciding: str | None = attrs.field(validator=v.optional(_TEXT))
+    reason: str = attrs.field(validator=_TEXT)
 
 
 def json_value(value: object) -> str:

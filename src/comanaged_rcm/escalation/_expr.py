@@ -25,6 +25,8 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import v
 from comanaged_rcm.errors import RuleSyntaxError
 
 __all__ = [
@@ -182,13 +184,18 @@ class Call(Node):
 class Expression:
     """A parsed rule expression: the original text and its whitelisted tree.
 
+    Build one with :func:`parse_expression`, which makes the tree from the text.
+
     Args:
         text: The expression as written.
         root: The top node.
+
+    Raises:
+        ValidationError: When ``text`` is not a string or ``root`` not a :class:`Node`.
     """
 
-    text: str
-    root: Node
+    text: str = attrs.field(validator=v.instance(str, "a string"))
+    root: Node = attrs.field(validator=v.instance(Node))
 
     def fields(self) -> frozenset[str]:
         """The names of the fact fields the expression reads."""
@@ -497,6 +504,22 @@ class _Checker:
                 raise self.fail(node, f"'{op}' is not defined for {lt.value} values (use == or !=)")
 
 
+def schema_argument(value: object, path: str) -> dict[str, FieldType]:
+    """A fact schema argument: a mapping of field name to :class:`FieldType`, as a ``dict``.
+
+    Raises:
+        ValidationError: When it is not a mapping, a key is not a field name, or a value is not
+            a :class:`FieldType` (a string of its value gets a did-you-mean).
+    """
+    mapping = _check.instance(value, Mapping, path, "a mapping of field name to FieldType")
+    schema: dict[str, FieldType] = {}
+    for name, kind in mapping.items():
+        shown = repr(name) if isinstance(name, str) else type(name).__name__
+        field = _check.field_name(name, f"{path}[{shown[:40]}]")
+        schema[field] = _check.instance(kind, FieldType, f"{path}.{field}")
+    return schema
+
+
 def check_types(
     expr: Expression, schema: Mapping[str, FieldType] | None = None, *, infer: bool | None = None
 ) -> tuple[FieldType, dict[str, FieldType]]:
@@ -517,6 +540,8 @@ def check_types(
     Raises:
         RuleSyntaxError: Unknown field (with a "did you mean"), mismatched types, or a field whose
             type cannot be inferred.
+        ValidationError: When ``expr`` is not an :class:`Expression`, ``schema`` not a mapping
+            of field name to :class:`FieldType`, or ``infer`` not a bool or ``None``.
 
     >>> check_types(parse_expression("balance > 5000"))[1]
     {'balance': <FieldType.NUMBER: 'number'>}
@@ -526,8 +551,10 @@ def check_types(
     comanaged_rcm.errors.RuleSyntaxError: unknown field 'balanse' (did you mean 'balance'?)
     at line 1, column 1
     """
-    infer = schema is None if infer is None else infer
-    types: dict[str, FieldType] = {} if schema is None else dict(schema)
+    _check.instance(expr, Expression, "$.expr")
+    given = None if schema is None else schema_argument(schema, "$.schema")
+    infer = given is None if infer is None else _check.flag(infer, "$.infer")
+    types: dict[str, FieldType] = {} if given is None else given
     checker = _Checker(expr, types, infer=infer)
     while True:
         checker.changed = False

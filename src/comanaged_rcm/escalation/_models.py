@@ -15,14 +15,16 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import keyword
 import re
 import string
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from comanaged_rcm import serialize
+from comanaged_rcm import _check, serialize
+from comanaged_rcm._check import Validator, to, v
 from comanaged_rcm.errors import RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._expr import FieldType, parse_expression
 
@@ -41,8 +43,27 @@ __all__ = [
     "Rung",
 ]
 
-_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+MAX_HOLD_HOURS = 24 * 366 * 10
+"""The longest hold (:attr:`Hold.hours`): ten years of hours."""
+
+MAX_HOLD_EVALUATIONS = 1_000_000
+"""The most consecutive evaluations a hold may ask for (:attr:`Hold.evaluations`)."""
+
+MAX_DEADLINE_DAYS = 3660
+"""The longest deadline or climb delay, in business days (about fourteen years)."""
+
+_TEMPLATE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_RESERVED = frozenset({*keyword.kwlist, *keyword.softkwlist, "today", "True", "False", "None"})
+
+
+def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Whole numbers (numpy integers, integral floats) as ``int`` (:meth:`_check.to.integer`)."""
+    return to.integer(value)
+
+
+def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Lists as tuples (:meth:`_check.to.tuple`)."""
+    return to.tuple(value)
 
 
 class FactKind(enum.Enum):
@@ -86,35 +107,46 @@ class OwnerKind(enum.Enum):
     PARTY = "party"
 
 
-def _non_empty(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError.single(
-            f"$.{attribute.name}", "value", f"{attribute.name!r} must be a non-empty string (got {value!r})"
-        )
-
-
-def _at_least(low: int) -> Callable[[object, attrs.Attribute[Any], object], None]:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            return
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValidationError.single(
-                f"$.{attribute.name}",
-                "range",
-                f"{attribute.name!r} must be an integer >= {low} (got {value!r})",
-            )
-
-    return check
-
-
-def _identifiers(_: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
-    for index, name in enumerate(value):
-        if not isinstance(name, str) or not _IDENT.match(name):
-            raise ValidationError.single(
-                f"$.{attribute.name}[{index}]", "value", f"must be a field name (got {name!r})"
-            )
+def _distinct(_: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
     if len(set(value)) != len(value):
         raise ValidationError.single(f"$.{attribute.name}", "value", f"names repeat (got {list(value)!r})")
+
+
+def _names() -> list[Validator]:
+    """A tuple of distinct field names."""
+    return [v.each(v.field_name()), _distinct]
+
+
+def _fact_field(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A field name a condition can read: not ``_private``, a keyword or ``today``."""
+    path = f"$.{attribute.name}"
+    _check.field_name(value, path)
+    if str(value).startswith("_") or value in _RESERVED:
+        _check.fail(path, "value", f"{attribute.name!r} must be a field a rule can read (got {value!r})")
+
+
+_DEADLINE = v.count(minimum=0, maximum=MAX_DEADLINE_DAYS)
+_CLIMB = v.optional(v.count(minimum=1, maximum=MAX_DEADLINE_DAYS))
+
+
+def _as_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """A mapping as a plain ``dict``; anything else stays for the validator to report."""
+    return dict(value) if isinstance(value, Mapping) and not isinstance(value, dict) else value
+
+
+def _schema(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A mapping of field name to :class:`FieldType`."""
+    path = f"$.{attribute.name}"
+    _check.instance(value, dict, path, "a mapping of field name to FieldType")
+    for name, kind in value.items():  # type: ignore[attr-defined]
+        _check.field_name(name, f"{path}[{_check_key(name)}]")
+        _check.instance(kind, FieldType, f"{path}.{name}")
+
+
+def _check_key(name: object) -> str:
+    """A mapping key as a path shows it (shortened, so a huge key cannot make a huge path)."""
+    shown = repr(name) if isinstance(name, str) else type(name).__name__
+    return shown if len(shown) <= 40 else f"{shown[:37]}..."
 
 
 @attrs.frozen
@@ -130,8 +162,8 @@ class Owner:
     "the Accountable party of workflow 'denials'"
     """
 
-    kind: OwnerKind
-    ref: str = attrs.field(validator=_non_empty)
+    kind: OwnerKind = attrs.field(validator=v.member(OwnerKind))
+    ref: str = attrs.field(validator=v.text())
 
     @classmethod
     def accountable(cls, workflow: str) -> Owner:
@@ -162,10 +194,18 @@ class Hold:
     """How long a condition must hold: a count of consecutive evaluations and a duration in hours.
 
     Both must be met (zero means no requirement).
+
+    Args:
+        evaluations: Consecutive evaluations, 0 to :data:`MAX_HOLD_EVALUATIONS` (a million).
+        hours: Hours, 0 to :data:`MAX_HOLD_HOURS` (ten years).
     """
 
-    evaluations: int = attrs.field(default=0, validator=_at_least(0))
-    hours: int = attrs.field(default=0, validator=_at_least(0))
+    evaluations: int = attrs.field(
+        default=0, converter=_integer, validator=v.count(minimum=0, maximum=MAX_HOLD_EVALUATIONS)
+    )
+    hours: int = attrs.field(
+        default=0, converter=_integer, validator=v.count(minimum=0, maximum=MAX_HOLD_HOURS)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -175,15 +215,16 @@ class Rung:
     Args:
         level: The ladder level.
         owner: Who owns the alert at this level.
-        ack_within: Business days to acknowledge (the deadline returned with the alert).
-        escalate_after: Business days without acknowledgement before climbing to the next rung
-            (``None``: never climb from here).
+        ack_within: Business days to acknowledge (the deadline returned with the alert), 0 to
+            :data:`MAX_DEADLINE_DAYS`.
+        escalate_after: Business days without acknowledgement before climbing to the next rung,
+            1 to :data:`MAX_DEADLINE_DAYS` (``None``: never climb from here).
     """
 
-    level: Level
-    owner: Owner
-    ack_within: int = attrs.field(default=2, validator=_at_least(0))
-    escalate_after: int | None = attrs.field(default=None, validator=_at_least(1))
+    level: Level = attrs.field(validator=v.member(Level))
+    owner: Owner = attrs.field(validator=v.instance(Owner))
+    ack_within: int = attrs.field(default=2, converter=_integer, validator=_DEADLINE)
+    escalate_after: int | None = attrs.field(default=None, converter=_integer, validator=_CLIMB)
 
 
 @attrs.frozen
@@ -191,28 +232,28 @@ class MinCount:
     """A minimum-count guard: the rule can only fire when ``field >= at_least``.
 
     ("denial rate above 8% over at least 30 claims": ``MinCount("denominator", 30)``.)
+
+    Args:
+        field: The numeric field compared (a field a condition can read).
+        at_least: The smallest count that lets the rule fire, 1 to ``2**53``.
     """
 
-    field: str = attrs.field(validator=lambda _, __, v: _check_name("$.field", v))
-    at_least: int = attrs.field(validator=_at_least(1))
-
-
-def _check_name(path: str, value: object) -> None:
-    if not isinstance(value, str) or not _IDENT.match(value):
-        raise ValidationError.single(path, "value", f"must be a field name (got {value!r})")
+    field: str = attrs.field(validator=_fact_field)
+    at_least: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
 
 
 @attrs.frozen
 class Inhibition:
     """A firing ``rule`` suppresses this rule's alerts that share the values of ``equal`` fields."""
 
-    rule: str = attrs.field(validator=_non_empty)
-    equal: tuple[str, ...] = attrs.field(default=(), validator=_identifiers)
+    rule: str = attrs.field(validator=v.identifier())
+    equal: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_names())
 
 
 def _check_when(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is None:
         return
+    _check.text(value, f"$.{attribute.name}", multiline=True)
     try:
         parse_expression(value)
     except RuleSyntaxError as exc:
@@ -220,6 +261,7 @@ def _check_when(_: object, attribute: attrs.Attribute[Any], value: str | None) -
 
 
 def _check_template(_: object, __: attrs.Attribute[Any], value: str) -> None:
+    _check.text(value, "$.message", empty=True, multiline=True)
     template_fields(value)
 
 
@@ -237,7 +279,7 @@ def template_fields(template: str) -> tuple[str, ...]:
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
-        if not _IDENT.match(name) or conversion is not None or (spec and "{" in spec):
+        if not _TEMPLATE_NAME.match(name) or conversion is not None or (spec and "{" in spec):
             raise ValidationError.single(
                 "$.message",
                 "value",
@@ -252,16 +294,18 @@ class Rule:
     """An escalation rule, as data.
 
     Args:
-        id: Stable identifier (letters, digits, ``_ . -``).
-        version: Bumped when the rule changes; audit events carry it with the content hash.
-        description: What the rule is for.
+        id: Stable identifier (ASCII letters, digits, ``_ . : -``).
+        version: Bumped when the rule changes (1 or more); audit events carry it with the
+            content hash.
+        description: What the rule is for (free text).
         when: The condition (see :func:`parse_expression` for the grammar).
         applies_to: The kind of record the rule reads.
         severity: How serious a firing is.
         level: The ladder level the alert starts at.
         owner: Who owns the alert at that level.
-        deadline: Business days to acknowledge at the first level.
-        escalate_after: Business days without acknowledgement before climbing to ``ladder[0]``.
+        deadline: Business days to acknowledge at the first level, 0 to :data:`MAX_DEADLINE_DAYS`.
+        escalate_after: Business days without acknowledgement before climbing to ``ladder[0]``,
+            1 to :data:`MAX_DEADLINE_DAYS`.
         ladder: The further rungs, in climbing order.
         dedup_keys: Fields whose values identify the entity (the claim, the work item, the KPI
             slice); the same values always give the same dedup key.
@@ -275,33 +319,28 @@ class Rule:
         inhibited_by: Rules whose firing suppresses this rule's notifications.
     """
 
-    id: str = attrs.field()
-    version: int = attrs.field(default=1, validator=_at_least(1))
-    description: str = ""
+    id: str = attrs.field(validator=v.identifier())
+    version: int = attrs.field(default=1, converter=_integer, validator=v.count(minimum=1))
+    description: str = attrs.field(default="", validator=v.instance(str, "a string"))
     when: str = attrs.field(validator=_check_when)
-    applies_to: FactKind
-    severity: AlertSeverity = AlertSeverity.WARNING
-    level: Level
-    owner: Owner
-    deadline: int = attrs.field(default=2, validator=_at_least(0))
-    escalate_after: int | None = attrs.field(default=None, validator=_at_least(1))
-    ladder: tuple[Rung, ...] = ()
-    dedup_keys: tuple[str, ...] = attrs.field(default=(), validator=_identifiers)
-    group_by: tuple[str, ...] = attrs.field(default=(), validator=_identifiers)
+    applies_to: FactKind = attrs.field(validator=v.member(FactKind))
+    severity: AlertSeverity = attrs.field(default=AlertSeverity.WARNING, validator=v.member(AlertSeverity))
+    level: Level = attrs.field(validator=v.member(Level))
+    owner: Owner = attrs.field(validator=v.instance(Owner))
+    deadline: int = attrs.field(default=2, converter=_integer, validator=_DEADLINE)
+    escalate_after: int | None = attrs.field(default=None, converter=_integer, validator=_CLIMB)
+    ladder: tuple[Rung, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(Rung))
+    dedup_keys: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_names())
+    group_by: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_names())
     message: str = attrs.field(default="", validator=_check_template)
-    on_unknown: OnUnknown | None = None
-    pending_for: Hold = Hold()
-    keep_firing_for: Hold = Hold()
+    on_unknown: OnUnknown | None = attrs.field(default=None, validator=v.optional(v.member(OnUnknown)))
+    pending_for: Hold = attrs.field(default=Hold(), validator=v.instance(Hold))
+    keep_firing_for: Hold = attrs.field(default=Hold(), validator=v.instance(Hold))
     clear_when: str | None = attrs.field(default=None, validator=_check_when)
-    min_count: MinCount | None = None
-    inhibited_by: tuple[Inhibition, ...] = ()
-
-    @id.validator  # noqa: A003 - attrs validator decorator on the `id` field
-    def _check_id(self, _: attrs.Attribute[str], value: object) -> None:
-        if not isinstance(value, str) or not _RULE_ID.match(value):
-            raise ValidationError.single(
-                "$.id", "value", f"'id' must be letters, digits, '_', '.' or '-' (got {value!r})"
-            )
+    min_count: MinCount | None = attrs.field(default=None, validator=v.optional(v.instance(MinCount)))
+    inhibited_by: tuple[Inhibition, ...] = attrs.field(
+        default=(), converter=_tuple, validator=v.tuple_of(Inhibition)
+    )
 
     @property
     def unknown_policy(self) -> OnUnknown:
@@ -339,8 +378,8 @@ class RuleSet:
         schema: Field name to type; fields left out are inferred from each rule.
     """
 
-    rules: tuple[Rule, ...] = attrs.field()
-    schema: dict[str, FieldType] = attrs.field(factory=dict)
+    rules: tuple[Rule, ...] = attrs.field(converter=_tuple, validator=v.tuple_of(Rule))
+    schema: dict[str, FieldType] = attrs.field(factory=dict, converter=_as_dict, validator=_schema)
 
     @rules.validator
     def _check_rules(self, _: attrs.Attribute[tuple[Rule, ...]], value: tuple[Rule, ...]) -> None:

@@ -15,17 +15,25 @@ import enum
 import hashlib
 import json
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, cast, runtime_checkable
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _check
+from comanaged_rcm._check import Validator, to, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
-from comanaged_rcm.escalation._compiled import CompiledRule, Evaluation, compile_rule
-from comanaged_rcm.escalation._eval import EvalFailure, Outcome, display, read_value
+from comanaged_rcm.escalation._compiled import (
+    CompiledRule,
+    Evaluation,
+    batch_codes,
+    clear_codes,
+    compile_rule,
+)
+from comanaged_rcm.escalation._eval import Categorical, EvalFailure, Outcome, display, read_value
 from comanaged_rcm.escalation._models import (
     AlertSeverity,
     FactKind,
@@ -54,6 +62,16 @@ __all__ = [
 ]
 
 
+def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Whole numbers (numpy integers, integral floats) as ``int`` (:meth:`_check.to.integer`)."""
+    return to.integer(value)
+
+
+def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Lists as tuples (:meth:`_check.to.tuple`)."""
+    return to.tuple(value)
+
+
 @runtime_checkable
 class OwnerDirectory(Protocol):
     """Where owners are looked up; ``raci.ScopeSplit`` implements it.
@@ -68,6 +86,59 @@ class OwnerDirectory(Protocol):
         """The party that holds ``decision`` (``"write_off"``, ``"appeal_strategy"``...)."""
 
 
+def _as_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """A mapping as a plain ``dict``; anything else stays for the validator to report."""
+    return dict(value) if isinstance(value, Mapping) and not isinstance(value, dict) else value
+
+
+def _key(name: object) -> str:
+    """A mapping key as a path shows it (shortened, so a huge key cannot make a huge path)."""
+    shown = repr(name) if isinstance(name, str) else type(name).__name__
+    return shown if len(shown) <= 40 else f"{shown[:37]}..."
+
+
+def _strings(*, ids: bool = False) -> Validator:
+    """A ``dict`` of string to string (with ``ids``, of identifier to non-empty text)."""
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        path = f"$.{attribute.name}"
+        _check.instance(value, dict, path, "a mapping of string to string")
+        for name, item in value.items():  # type: ignore[attr-defined]
+            where = f"{path}[{_key(name)}]"
+            if ids:
+                _check.text(name, where)
+                _check.text(item, where)
+            else:
+                _check.instance(name, str, where, "a string key")
+                _check.instance(item, str, where, "a string")
+
+    return validate
+
+
+def _same_awareness(moments: Iterable[tuple[datetime.datetime | None, str]]) -> None:
+    """Refuse naive and aware datetimes side by side (they cannot be compared), naming both."""
+    first: tuple[datetime.datetime, str] | None = None
+    for moment, path in moments:
+        if moment is None:
+            continue
+        if first is None:
+            first = (moment, path)
+            continue
+        _check.aware_or_naive(first[0], first[1], moment, path)
+
+
+def _outcome(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """An outcome code (``2``, as JSON holds it) as its :class:`Outcome`; anything else stays."""
+    if isinstance(value, int) and not isinstance(value, bool | Outcome) and value in set(Outcome):
+        return Outcome(value)
+    return value
+
+
+_TEXT = v.instance(str, "a string")
+_OPTIONAL_TEXT = v.optional(_TEXT)
+_COUNT = v.count()
+
+
 @attrs.frozen
 class MappingDirectory:
     """An :class:`OwnerDirectory` from two plain mappings, for standalone use.
@@ -76,16 +147,16 @@ class MappingDirectory:
     'provider_cfo'
     """
 
-    accountable: dict[str, str] = attrs.field(factory=dict)
-    decisions: dict[str, str] = attrs.field(factory=dict)
+    accountable: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings(ids=True))
+    decisions: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings(ids=True))
 
     def accountable_for(self, workflow: str) -> str | None:
         """The party accountable for ``workflow``, if listed."""
-        return self.accountable.get(workflow)
+        return self.accountable.get(_check.instance(workflow, str, "$.workflow", "a string"))
 
     def decision_holder(self, decision: str) -> str | None:
         """The party holding ``decision``, if listed."""
-        return self.decisions.get(decision)
+        return self.decisions.get(_check.instance(decision, str, "$.decision", "a string"))
 
 
 class AlertStatus(enum.Enum):
@@ -135,23 +206,33 @@ class Alert:
         acknowledged_by: Who acknowledged.
     """
 
-    key: str
-    rule: str
-    rule_version: int
-    rule_hash: str
-    labels: dict[str, str]
-    status: AlertStatus
-    since: datetime.datetime
-    active_since: datetime.datetime
-    true_count: int = 0
-    clear_count: int = 0
-    clear_since: datetime.datetime | None = None
-    rung: int = 0
-    rung_since: datetime.datetime | None = None
-    level: Level | None = None
-    owner: str | None = None
-    deadline: datetime.date | None = None
-    acknowledged_by: str | None = None
+    key: str = attrs.field(validator=v.text())
+    rule: str = attrs.field(validator=v.identifier())
+    rule_version: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    rule_hash: str = attrs.field(validator=v.text())
+    labels: dict[str, str] = attrs.field(converter=_as_dict, validator=_strings())
+    status: AlertStatus = attrs.field(validator=v.member(AlertStatus))
+    since: datetime.datetime = attrs.field(validator=v.datetime())
+    active_since: datetime.datetime = attrs.field(validator=v.datetime())
+    true_count: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
+    clear_count: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
+    clear_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(v.datetime()))
+    rung: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
+    rung_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(v.datetime()))
+    level: Level | None = attrs.field(default=None, validator=v.optional(v.member(Level)))
+    owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    deadline: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
+    acknowledged_by: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+
+    def __attrs_post_init__(self) -> None:
+        _same_awareness(self.moments("$"))
+
+    def moments(self, path: str) -> Iterator[tuple[datetime.datetime | None, str]]:
+        """Every time the alert holds, with its path below ``path`` (for the awareness check)."""
+        yield self.since, f"{path}.since"
+        yield self.active_since, f"{path}.active_since"
+        yield self.clear_since, f"{path}.clear_since"
+        yield self.rung_since, f"{path}.rung_since"
 
 
 @attrs.frozen(kw_only=True)
@@ -168,19 +249,16 @@ class Silence:
         matchers: Label values an alert must have (``{"payer": "AETNA"}``).
     """
 
-    id: str
-    author: str
-    reason: str
-    created: datetime.datetime
-    expires: datetime.datetime
-    rule: str | None = None
-    matchers: dict[str, str] = attrs.field(factory=dict)
+    id: str = attrs.field(validator=v.text())
+    author: str = attrs.field(validator=v.text())
+    reason: str = attrs.field(validator=v.text())
+    created: datetime.datetime = attrs.field(validator=v.datetime())
+    expires: datetime.datetime = attrs.field(validator=v.datetime())
+    rule: str | None = attrs.field(default=None, validator=v.optional(v.identifier()))
+    matchers: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings())
 
     def __attrs_post_init__(self) -> None:
-        for name in ("id", "author", "reason"):
-            value = getattr(self, name)
-            if not isinstance(value, str) or not value.strip():
-                raise ValidationError.single(f"$.{name}", "value", f"{name!r} must be a non-empty string")
+        _check.aware_or_naive(self.created, "$.created", self.expires, "$.expires")
         if self.expires <= self.created:
             raise ValidationError.single(
                 "$.expires",
@@ -189,11 +267,24 @@ class Silence:
             )
 
     def active(self, now: datetime.datetime) -> bool:
-        """Whether the silence is in force at ``now``."""
+        """Whether the silence is in force at ``now``.
+
+        Raises:
+            ValidationError: When ``now`` is not a datetime, or is naive where the silence is
+                aware (or the other way round).
+        """
+        _check.datetime_(now, "$.now")
+        _check.aware_or_naive(now, "$.now", self.created, "$.created")
         return self.created <= now < self.expires
 
     def matches(self, rule: str, labels: Mapping[str, str]) -> bool:
-        """Whether the silence covers an alert of ``rule`` with ``labels``."""
+        """Whether the silence covers an alert of ``rule`` with ``labels``.
+
+        Raises:
+            ValidationError: When ``rule`` is not a string or ``labels`` not a mapping.
+        """
+        _check.instance(rule, str, "$.rule", "a string")
+        _check.instance(labels, Mapping, "$.labels", "a mapping of label to value")
         if self.rule is not None and self.rule != rule:
             return False
         return all(labels.get(name) == value for name, value in self.matchers.items())
@@ -203,9 +294,31 @@ class Silence:
 class State:
     """Everything :func:`step` needs to continue: open alerts, silences, the event counter."""
 
-    alerts: dict[str, Alert] = attrs.field(factory=dict)
-    silences: tuple[Silence, ...] = ()
-    sequence: int = 0
+    alerts: dict[str, Alert] = attrs.field(factory=dict, converter=_as_dict)
+    silences: tuple[Silence, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(Silence))
+    sequence: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
+
+    @alerts.validator
+    def _check_alerts(self, _: attrs.Attribute[dict[str, Alert]], value: object) -> None:
+        _check.instance(value, dict, "$.alerts", "a mapping of dedup key to Alert")
+        for key, alert in value.items():  # type: ignore[attr-defined]
+            path = f"$.alerts[{_key(key)}]"
+            _check.instance(alert, Alert, path)
+            if key != alert.key:
+                _check.fail(
+                    path, "value", f"an alert is filed under its own key (got {_key(key)} for {alert.key!r})"
+                )
+
+    def __attrs_post_init__(self) -> None:
+        _same_awareness(self.moments())
+
+    def moments(self) -> Iterator[tuple[datetime.datetime | None, str]]:
+        """Every time the state holds, with its path (alerts' times, then silences')."""
+        for key, alert in self.alerts.items():
+            yield from alert.moments(f"$.alerts[{_key(key)}]")
+        for index, silence in enumerate(self.silences):
+            yield silence.created, f"$.silences[{index}].created"
+            yield silence.expires, f"$.silences[{index}].expires"
 
     def open_alerts(self) -> tuple[Alert, ...]:
         """Firing and acknowledged alerts, by key."""
@@ -243,26 +356,30 @@ class Event:
         suppressed_by: The silence or inhibiting rule muting this event's notification.
     """
 
-    sequence: int
-    at: datetime.datetime
-    kind: EventKind
-    rule: str | None = None
-    rule_version: int | None = None
-    rule_hash: str | None = None
-    severity: AlertSeverity | None = None
-    key: str | None = None
-    group: str = ""
-    labels: dict[str, str] = attrs.field(factory=dict)
-    outcome: Outcome | None = None
-    inputs: dict[str, str] = attrs.field(factory=dict)
-    level: Level | None = None
-    owner: str | None = None
-    owner_ref: str = ""
-    deadline: datetime.date | None = None
-    actor: str | None = None
-    reason: str = ""
-    message: str = ""
-    suppressed_by: str | None = None
+    sequence: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    at: datetime.datetime = attrs.field(validator=v.datetime())
+    kind: EventKind = attrs.field(validator=v.member(EventKind))
+    rule: str | None = attrs.field(default=None, validator=v.optional(v.identifier()))
+    rule_version: int | None = attrs.field(
+        default=None, converter=_integer, validator=v.optional(v.count(minimum=1))
+    )
+    rule_hash: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    severity: AlertSeverity | None = attrs.field(default=None, validator=v.optional(v.member(AlertSeverity)))
+    key: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    group: str = attrs.field(default="", validator=_TEXT)
+    labels: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings())
+    outcome: Outcome | None = attrs.field(
+        default=None, converter=_outcome, validator=v.optional(v.member(Outcome))
+    )
+    inputs: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings())
+    level: Level | None = attrs.field(default=None, validator=v.optional(v.member(Level)))
+    owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    owner_ref: str = attrs.field(default="", validator=_TEXT)
+    deadline: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
+    actor: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    reason: str = attrs.field(default="", validator=_TEXT)
+    message: str = attrs.field(default="", validator=_TEXT)
+    suppressed_by: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     def __str__(self) -> str:
         who = f" -> {self.owner or 'unassigned'} ({self.level.value})" if self.level else ""
@@ -277,14 +394,23 @@ def dedup_key(rule: str, labels: Mapping[str, str]) -> str:
 
     >>> dedup_key("write_off_over_limit", {"item_id": "Q-1"})
     'write_off_over_limit:...'
+
+    Raises:
+        ValidationError: When ``rule`` is not text or ``labels`` not a mapping of string to string.
     """
+    _check.text(rule, "$.rule")
+    _check.instance(labels, Mapping, "$.labels", "a mapping of label to value")
+    for name, value in labels.items():
+        where = f"$.labels[{_key(name)}]"
+        _check.instance(name, str, where, "a string key")
+        _check.instance(value, str, where, "a string")
     material = json.dumps([rule, sorted(labels.items())], separators=(",", ":"))
     return f"{rule}:{hashlib.sha256(material.encode()).hexdigest()[:16]}"
 
 
 def _label(value: object) -> str:
-    if value is None:
-        return ""
+    if value is None or isinstance(value, str):
+        return value or ""
     if isinstance(value, np.datetime64):
         return "" if np.isnat(value) else str(value.astype("datetime64[D]"))
     if isinstance(value, datetime.date):
@@ -294,8 +420,36 @@ def _label(value: object) -> str:
     if isinstance(value, bool | np.bool_):
         return str(bool(value)).lower()
     if isinstance(value, int | np.integer):
-        return str(int(value))
-    return str(value)
+        number = int(value)
+        return str(number) if number.bit_length() <= _MAX_DECIMAL_BITS else hex(number)
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - a fact of any type (nested 10,000 deep, say) still gets a label
+        return f"<{type(value).__name__}>"
+
+
+_MAX_DECIMAL_BITS = 14_000
+"""Integers longer than this (about 4,200 digits) are labelled in hex: Python refuses ``str`` of them."""
+
+
+def _cell(column: Any, row: int) -> Any:  # noqa: ANN401 - a fact of any type
+    """The value of one row of a column (a :class:`Categorical` decoded, missing as ``None``)."""
+    if isinstance(column, Categorical):
+        code = int(column.codes[row])
+        return None if code < 0 else str(column.categories[code])
+    return column[row]
+
+
+def _positional(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """Columns indexable by row position: arrays, lists and categoricals as given, others as arrays.
+
+    A pandas Series indexes by label, not position; reading it as an array reads row ``i`` as the
+    ``i``-th value, as the vectorized evaluator does.
+    """
+    return {
+        name: column if isinstance(column, np.ndarray | list | tuple | Categorical) else np.asarray(column)
+        for name, column in columns.items()
+    }
 
 
 class _Prepared:
@@ -308,13 +462,15 @@ class _Prepared:
         now: datetime.datetime,
         calendar: BusinessCalendar,
         label_fields: Sequence[str],
+        *,
+        path: str,
     ) -> None:
         self.compiled = compiled
-        self.columns = columns
         self.as_of = now.date()
         self.calendar = calendar
-        self.codes = compiled.evaluate_batch(columns, as_of=self.as_of, calendar=calendar)
-        self.clear_codes = compiled.clear_batch(columns, as_of=self.as_of, calendar=calendar)
+        self.codes = batch_codes(compiled, columns, as_of=self.as_of, calendar=calendar, path=path)
+        self.clear_codes = clear_codes(compiled, columns, as_of=self.as_of, calendar=calendar, path=path)
+        self.columns = _positional(columns)
         self.size = len(self.codes)
         self.label_fields = [f for f in label_fields if f in columns]
         policy = compiled.rule.unknown_policy
@@ -327,7 +483,7 @@ class _Prepared:
             self.hold = undecided
 
     def labels(self, row: int) -> dict[str, str]:
-        return {name: _label(self.columns[name][row]) for name in self.label_fields}
+        return {name: _label(_cell(self.columns[name], row)) for name in self.label_fields}
 
     def may_match(self, alerts: Iterable[Alert]) -> npt.NDArray[np.bool_]:
         """Rows that may belong to one of ``alerts`` (a vectorized superset filter on text keys)."""
@@ -342,7 +498,7 @@ class _Prepared:
             column = self.columns.get(name)
             if column is None:
                 continue
-            array = np.asarray(column)
+            array = column.decode() if isinstance(column, Categorical) else np.asarray(column)
             if array.dtype.kind != "U":
                 return np.ones(self.size, dtype=bool)
             mask &= np.isin(array, sorted({a.labels.get(name, "") for a in alerts}))
@@ -354,7 +510,7 @@ class _Prepared:
 
     def record(self, row: int) -> dict[str, Any]:
         names = set(self.compiled.schema) | set(template_names(self.compiled.rule.message))
-        return {name: self.columns[name][row] for name in names if name in self.columns}
+        return {name: _cell(self.columns[name], row) for name in names if name in self.columns}
 
 
 def template_names(template: str) -> list[str]:
@@ -413,8 +569,17 @@ class _Stepper:
         if self.directory is None:
             return None
         if owner.kind is OwnerKind.ACCOUNTABLE:
-            return self.directory.accountable_for(owner.ref)
-        return self.directory.decision_holder(owner.ref)
+            found, asked = self.directory.accountable_for(owner.ref), "accountable_for"
+        else:
+            found, asked = self.directory.decision_holder(owner.ref), "decision_holder"
+        if found is not None and not isinstance(found, str):
+            _check.fail(
+                "$.directory",
+                "type",
+                f"directory.{asked}({owner.ref!r}) must return a party id or None"
+                f" (got {type(found).__name__})",
+            )
+        return found
 
     def emit(self, **fields: Any) -> Event:  # noqa: ANN401 - forwards Event's keyword fields
         self.sequence += 1
@@ -423,11 +588,15 @@ class _Stepper:
         return event
 
     def rung_fields(self, rung: Rung) -> dict[str, Any]:
-        return {
-            "level": rung.level,
-            "owner": self.owner(rung.owner),
-            "deadline": self.calendar.add_business_days(self.now.date(), rung.ack_within),
-        }
+        try:
+            deadline = self.calendar.add_business_days(self.now.date(), rung.ack_within)
+        except ValidationError:
+            _check.fail(
+                "$.now",
+                "range",
+                f"the deadline {rung.ack_within} business days after {self.now.date()} is after 9999-12-31",
+            )
+        return {"level": rung.level, "owner": self.owner(rung.owner), "deadline": deadline}
 
     def alert_event(
         self,
@@ -665,35 +834,84 @@ Facts: TypeAlias = Mapping[str, Any] | Mapping[FactKind, Any] | Sequence[Mapping
 """Columns, a list of records, or either of them per :class:`FactKind`."""
 
 
-def _facts_for(facts: Facts, kind: FactKind) -> Mapping[str, Any] | None:
-    if isinstance(facts, Mapping) and facts and all(isinstance(k, FactKind) for k in facts):
+def _by_kind(facts: object) -> bool:
+    return isinstance(facts, Mapping) and bool(facts) and all(isinstance(k, FactKind) for k in facts)
+
+
+def _facts_for(facts: Facts, kind: FactKind) -> tuple[Mapping[str, Any] | None, str]:
+    """The columns the rules of ``kind`` read, and the path they were given at."""
+    if _by_kind(facts):
         chosen = cast("Mapping[FactKind, Any]", facts).get(kind)
-        return None if chosen is None else _columns(chosen)
-    return _columns(facts)
+        path = f"$.facts.{kind.value}"
+        return (None if chosen is None else _columns(chosen, path)), path
+    return _columns(facts, "$.facts"), "$.facts"
 
 
-def _columns(facts: object) -> Mapping[str, Any]:
+def _columns(facts: object, path: str) -> Mapping[str, Any]:
     if isinstance(facts, Mapping):
         return facts
-    if isinstance(facts, Sequence) and not isinstance(facts, str | bytes):
-        names: list[str] = []
+    if isinstance(facts, Sequence) and not isinstance(facts, str | bytes | bytearray):
+        names: dict[object, None] = {}
         for index, record in enumerate(facts):
             if not isinstance(record, Mapping):
                 raise ValidationError.single(
-                    f"$[{index}]", "type", f"a record must be a mapping (got {type(record).__name__})"
+                    f"{path}[{index}]", "type", f"a record must be a mapping (got {type(record).__name__})"
                 )
-            names.extend(n for n in record if n not in names)
+            for name in record:
+                _check.instance(name, str, f"{path}[{index}]", "a record of field names (strings)")
+                names[name] = None
         columns: dict[str, Any] = {}
         for name in names:
             column = np.empty(len(facts), dtype=object)
             column[:] = [record.get(name) for record in facts]
-            columns[name] = column
+            columns[cast("str", name)] = column
         return columns
     raise ValidationError.single(
-        "$",
+        path,
         "type",
         f"facts must be columns, a list of records, or a mapping by FactKind (got {type(facts).__name__})",
     )
+
+
+def _compiled(rules: object) -> list[CompiledRule]:
+    """Rules as compiled rules, each checked at ``$.rules[i]``."""
+    compiled: list[CompiledRule] = []
+    for index, item in enumerate(_check.sequence(rules, "$.rules")):
+        if isinstance(item, CompiledRule):
+            compiled.append(item)
+        else:
+            rule = _check.instance(item, Rule, f"$.rules[{index}]", "a Rule or CompiledRule")
+            compiled.append(compile_rule(rule))
+    return compiled
+
+
+def _reference(state: State) -> tuple[datetime.datetime, str] | None:
+    """The first time the state holds (all of them are aware, or all naive), and its path."""
+    for moment, path in state.moments():
+        if moment is not None:
+            return moment, f"$.state{path[1:]}"
+    return None
+
+
+def _same_clock(moment: datetime.datetime, path: str, state: State) -> None:
+    """``moment`` must be aware if the state's times are, naive if they are naive."""
+    reference = _reference(state)
+    if reference is not None:
+        _check.aware_or_naive(moment, path, *reference)
+
+
+def _check_rungs(compiled: Sequence[CompiledRule], state: State) -> None:
+    """Every open alert of these rules must be on a rung their ladders have (a shortened ladder)."""
+    rungs = {c.rule.id: len(c.rule.rungs) for c in compiled}
+    for key, alert in state.alerts.items():
+        count = rungs.get(alert.rule)
+        if count is not None and alert.rung >= count:
+            _check.fail(
+                f"$.state.alerts[{_key(key)}].rung",
+                "range",
+                f"the alert is on rung {alert.rung} but rule {alert.rule!r} has {count} rung(s)"
+                " (was its ladder shortened? resolve or re-file the alert)",
+            )
 
 
 def step(
@@ -714,6 +932,7 @@ def step(
             or a mapping from :class:`FactKind` to such columns or records, each read by the
             rules of that kind (rules whose kind is absent are not evaluated and keep their state).
         now: The evaluation time (the injected clock). ``today`` in rules is ``now.date()``.
+            It is time-zone aware if the state's times are, naive if they are naive.
         calendar: The business-day calendar for deadlines, climbs and ``business_days_between``.
         directory: Resolves RACI owners (``raci.ScopeSplit`` or :class:`MappingDirectory`).
 
@@ -721,18 +940,29 @@ def step(
         The new state, and the events of every change, in order (rule order, then dedup key).
 
     Raises:
-        ValidationError: Bad facts, or ``now`` going back before an alert's last change.
+        ValidationError: Bad rules, state or facts; ``now`` not a datetime, going back before
+            an alert's last change, or naive where the state is aware (or the other way round);
+            an alert on a rung its rule's ladder no longer has. The state given is never changed.
         RuleSyntaxError: A rule that does not compile.
     """
-    if not isinstance(now, datetime.datetime):
-        raise ValidationError.single("$.now", "type", f"'now' must be a datetime (got {now!r})")
+    compiled = _compiled(rules)
+    _check.instance(state, State, "$.state")
+    _check.datetime_(now, "$.now")
+    _same_clock(now, "$.now", state)
+    calendar = BusinessCalendar() if calendar is None else calendar
+    _check.instance(calendar, BusinessCalendar, "$.calendar")
+    if directory is not None and not isinstance(directory, OwnerDirectory):
+        _check.fail(
+            "$.directory",
+            "type",
+            f"'directory' must have accountable_for() and decision_holder() (got {type(directory).__name__})",
+        )
     latest = max((a.since for a in state.alerts.values()), default=None)
     if latest is not None and now < latest:
         raise ValidationError.single(
             "$.now", "range", f"'now' must not go back in time (got {now.isoformat()} < {latest.isoformat()})"
         )
-    calendar = calendar or BusinessCalendar()
-    compiled = [r if isinstance(r, CompiledRule) else compile_rule(r) for r in rules]
+    _check_rungs(compiled, state)
     label_fields: list[str] = []
     for c in compiled:
         extra = [*c.rule.dedup_keys, *c.rule.group_by, *(f for i in c.rule.inhibited_by for f in i.equal)]
@@ -740,11 +970,15 @@ def step(
     stepper = _Stepper(state, now, calendar, directory)
     stepper.expire_silences()
     first = stepper.sequence
+    read: dict[FactKind, tuple[Mapping[str, Any] | None, str]] = {}
     for c in compiled:
-        columns = _facts_for(facts, c.rule.applies_to)
+        kind = c.rule.applies_to
+        if kind not in read:
+            read[kind] = _facts_for(facts, kind)
+        columns, path = read[kind]
         if columns is None:
             continue
-        stepper.run_rule(_Prepared(c, columns, now, calendar, label_fields))
+        stepper.run_rule(_Prepared(c, columns, now, calendar, label_fields, path=path))
     _inhibit(stepper, compiled, first)
     new_state = State(
         alerts=dict(sorted(stepper.alerts.items())), silences=stepper.silences, sequence=stepper.sequence
@@ -794,17 +1028,29 @@ def acknowledge(
 ) -> tuple[State, tuple[Event, ...]]:
     """Acknowledge a firing alert: it stops climbing the ladder and stays open until it clears.
 
+    Args:
+        state: The state holding the alert.
+        key: The alert's dedup key.
+        actor: Who acknowledges.
+        at: When (time-zone aware if the state's times are, naive if they are naive).
+        note: Why, or what happens next (the event's reason; default "acknowledged by ...").
+
     Raises:
-        ValidationError: When no firing alert has ``key``, or ``actor`` is empty.
+        ValidationError: When no firing alert has ``key``, ``actor`` is empty, or ``at`` is not
+            a datetime or is naive where the state is aware (or the other way round).
     """
-    if not actor.strip():
-        raise ValidationError.single("$.actor", "value", "'actor' must be a non-empty string")
+    _check.instance(state, State, "$.state")
+    _check.instance(key, str, "$.key", "a string")
+    _check.text(actor, "$.actor")
+    _check.datetime_(at, "$.at")
+    _check.text(note, "$.note", empty=True, multiline=True)
     alert = state.alerts.get(key)
     if alert is None or alert.status is not AlertStatus.FIRING:
         status = "no alert" if alert is None else f"the alert is {alert.status.value}"
         raise ValidationError.single(
-            "$.key", "state", f"only a firing alert can be acknowledged ({key!r}: {status})"
+            "$.key", "state", f"only a firing alert can be acknowledged ({_key(key)}: {status})"
         )
+    _same_clock(at, "$.at", state)
     acked = attrs.evolve(alert, status=AlertStatus.ACKNOWLEDGED, since=at, acknowledged_by=actor)
     sequence = state.sequence + 1
     event = Event(
@@ -830,8 +1076,12 @@ def add_silence(state: State, silence: Silence) -> tuple[State, tuple[Event, ...
     """Add a silence (audited with its author, reason and expiry).
 
     Raises:
-        ValidationError: When a silence with the same id exists.
+        ValidationError: When a silence with the same id exists, or the silence's times are
+            naive where the state's are aware (or the other way round).
     """
+    _check.instance(state, State, "$.state")
+    _check.instance(silence, Silence, "$.silence")
+    _same_clock(silence.created, "$.silence.created", state)
     if any(s.id == silence.id for s in state.silences):
         raise ValidationError.single("$.id", "duplicate", f"silence id {silence.id!r} already exists")
     sequence = state.sequence + 1
@@ -848,8 +1098,12 @@ def add_silence(state: State, silence: Silence) -> tuple[State, tuple[Event, ...
 
 
 def group_events(events: Iterable[Event]) -> dict[str, tuple[Event, ...]]:
-    """Group events for notification by their group (rule id and ``group_by`` values), in order."""
+    """Group events for notification by their group (rule id and ``group_by`` values), in order.
+
+    Raises:
+        ValidationError: When ``events`` is not a sequence of :class:`Event`.
+    """
     groups: dict[str, list[Event]] = {}
-    for event in events:
+    for event in _check.tuple_of(events, Event, "$.events"):
         groups.setdefault(event.group or (event.rule or ""), []).append(event)
     return {name: tuple(items) for name, items in groups.items()}
