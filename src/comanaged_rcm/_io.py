@@ -354,7 +354,8 @@ def load_json(content: str | bytes, *, source: str = "$") -> Any:  # noqa: ANN40
         hooks: dict[str, Any] = {"parse_int": _integer, "parse_float": _float, "parse_constant": _constant}
         return json.loads(content, object_pairs_hook=_pairs, **hooks)
     except json.JSONDecodeError as exc:
-        message = f"malformed JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        reason = exc.msg.removesuffix(" at")  # "Invalid control character at"
+        message = f"malformed JSON: {reason} at line {exc.lineno}, column {exc.colno}"
         raise ValidationError.single(source, "json", message) from None
     except _DuplicateError:
         raise ValidationError.single(source, "duplicate_key", _duplicate(content)) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import subprocess
 import sys
@@ -78,6 +79,69 @@ class TestShell:
             cli.main(["no-such-command"])
         assert info.value.code == 2
         assert "invalid choice" in capsys.readouterr().err
+
+
+class TestInternalErrors:
+    def test_internal_error_is_one_line_exit_70(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A bug (an exception that is not an RCMError or OSError) prints one line naming it and
+        how to report it, with exit status 70, never a traceback."""
+        _fake_module(monkeypatch, ZeroDivisionError("division by zero\nsecond line"))
+        assert cli.main(["boom"]) == cli.INTERNAL_ERROR == 70
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert err.startswith("comanaged-rcm boom: internal error: ZeroDivisionError: division by zero sec")
+        assert "this is a bug; please report it" in err
+        assert "--debug" in err
+
+    @pytest.mark.parametrize("argv", [["--debug", "boom"], ["boom", "--debug"]])
+    def test_debug_reraises(self, monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> None:
+        """``--debug``, before or after the command, re-raises so the traceback can be reported."""
+        _fake_module(monkeypatch, ZeroDivisionError("division by zero"))
+        with pytest.raises(ZeroDivisionError):
+            cli.main(argv)
+
+    def test_debug_reraises_library_errors_too(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """With ``--debug`` a library error shows its traceback as well."""
+        _fake_module(monkeypatch, ValidationError.single("$.n", "range", "bad"))
+        with pytest.raises(ValidationError):
+            cli.main(["--debug", "boom"])
+
+    def test_interrupt_is_quiet(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Ctrl-C stops with one line and exit status 130."""
+        _fake_module(monkeypatch, KeyboardInterrupt())
+        assert cli.main(["boom"]) == 130
+        assert capsys.readouterr().err == "comanaged-rcm boom: interrupted\n"
+
+
+class TestUnencodableOutput:
+    def test_ascii_stdout_gets_ascii(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """On a stream that cannot encode them, sparkline blocks print as ``_.-=+*#@`` and other
+        characters as their nearest ASCII, instead of a UnicodeEncodeError; the stream is
+        restored afterwards."""
+
+        def show(_: argparse.Namespace) -> int:
+            print("\u2581\u2584\u2588 caf\u00e9 \u2014 \u2265 96% \u4e2d")  # noqa: T201 - a command prints
+            return 0
+
+        def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+            sub.add_parser("show").set_defaults(handler=show)
+
+        module = types.ModuleType("fake_show")
+        module.register = register  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "fake_show", module)
+        monkeypatch.setattr(cli, "_SUBCOMMAND_MODULES", ("fake_show",))
+        raw = io.BytesIO()
+        stream = io.TextIOWrapper(raw, encoding="ascii", errors="strict")
+        monkeypatch.setattr(sys, "stdout", stream)
+        assert cli.main(["show"]) == 0
+        assert sys.stdout is stream
+        assert stream.errors == "strict"
+        stream.flush()
+        assert raw.getvalue() == b"_=@ cafe - >= 96% ?\n"
 
 
 class TestModuleEntryPoint:
