@@ -64,10 +64,19 @@ def _readable(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a
     return _ESCAPED.sub(_escape, value) if isinstance(value, str) else value
 
 
-def _check_text(value: object, path: str, *, empty: bool = False) -> None:
+def _check_text(value: object, path: str, *, empty: bool = False, maximum: int | None = None) -> None:
     from comanaged_rcm import _check  # noqa: PLC0415 - _check imports this module
 
-    _check.text(value, path, empty=empty, multiline=True, maximum=_MAX_MESSAGE)
+    _check.text(
+        value, path, empty=empty, multiline=True, maximum=_MAX_MESSAGE if maximum is None else maximum
+    )
+
+
+def _check_prefix(prefix: object) -> None:
+    """A path prefix is text of at most :data:`~comanaged_rcm._check.MAX_TEXT` characters."""
+    from comanaged_rcm import _check  # noqa: PLC0415 - _check imports this module
+
+    _check_text(prefix, "$.prefix", maximum=_check.MAX_TEXT)
 
 
 _MAX_MESSAGE = 1_000_000
@@ -149,7 +158,7 @@ class Issue:
         Raises:
             ValidationError: ``prefix`` is not a path (``$.prefix``).
         """
-        _check_text(prefix, "$.prefix")
+        _check_prefix(prefix)
         rest = self.path[1:] if self.path.startswith("$") else f".{self.path}"
         return attrs.evolve(self, path=f"{prefix}{rest}")
 
@@ -182,7 +191,7 @@ class ValidationError(RCMError, ValueError):
         Raises:
             ValidationError: ``prefix`` is not a path (``$.prefix``).
         """
-        _check_text(prefix, "$.prefix")
+        _check_prefix(prefix)
         return type(self)(issue.under(prefix) for issue in self.issues)
 
     def _render(self) -> str:

@@ -27,6 +27,7 @@ from dateutil.relativedelta import relativedelta
 
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import v
+from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = ["Cadence", "Frequency", "Period", "Weekday", "relativedelta"]
 
@@ -171,10 +172,11 @@ class Period:
         """
         year = check.count(year, "$.year", minimum=1, maximum=9999)
         month = check.count(month, "$.month", minimum=1, maximum=12)
+        if (year, month) == (9999, 12):
+            message = "December 9999 ends after 9999-12-31, the last day of the calendar"
+            raise ValidationError([Issue("$.month", "range", message), Issue("$.year", "range", message)])
         start = datetime.date(year, month, 1)
-        return cls(
-            start, _shifted(start, relativedelta(months=1), "$.month", f"the end of {year}-{month:02d}")
-        )
+        return cls(start, start + relativedelta(months=1))
 
     @classmethod
     def iso_week(cls, year: int, week: int) -> Period:
@@ -191,11 +193,8 @@ class Period:
         week = check.count(week, "$.week", minimum=1, maximum=53)
         weeks = datetime.date(year, 12, 28).isocalendar().week  # 28 December is in the year's last week
         if week > weeks:
-            check.fail(
-                "$.week",
-                "range",
-                f"'week' must be <= {weeks}: ISO year {year} has {weeks} weeks (got {week})",
-            )
+            message = f"'week' must be <= {weeks}: ISO year {year} has {weeks} weeks (got {week})"
+            raise ValidationError([Issue("$.week", "range", message), Issue("$.year", "range", message)])
         try:
             start = datetime.date.fromisocalendar(year, week, 1)
         except (OverflowError, ValueError):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-import tempfile
+import os
 from pathlib import Path
+from typing import IO
 
 import pytest
 
+from comanaged_rcm import _io
 from comanaged_rcm.cli import main
 from comanaged_rcm.cycle import (
     CycleData,
@@ -252,16 +254,57 @@ class TestWriteReport:
     ) -> None:
         """When a write fails, no report file and no temporary file is left behind."""
         report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
-        real = tempfile.mkstemp
+        real = _io.Stage.open
         calls = []
 
-        def failing(*args: object, **kwargs: object) -> tuple[int, str]:
+        def failing(self: _io.Stage, name: str, **kwargs: str) -> IO[str]:
             calls.append(1)
             if len(calls) == 3:
                 raise OSError(28, "No space left on device")
-            return real(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+            return real(self, name, **kwargs)
 
-        monkeypatch.setattr(tempfile, "mkstemp", failing)
+        monkeypatch.setattr(_io.Stage, "open", failing)
         with pytest.raises(OSError, match="No space"):
             write_report(report, tmp_path)
         assert list(tmp_path.iterdir()) == []
+
+    def test_a_failed_rename_puts_the_old_report_back(
+        self, book: SyntheticBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A rename that fails half way leaves the previous report files as they were."""
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        for name in ("report.md", "report.html", "report.json"):
+            (tmp_path / name).write_text("old", encoding="utf-8")
+        (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+        real = Path.replace
+        calls = []
+
+        def failing(self: Path, target: str | os.PathLike[str]) -> Path:
+            calls.append(1)
+            if len(calls) == 2:
+                raise OSError(5, "Input/output error")
+            return real(self, target)
+
+        monkeypatch.setattr(Path, "replace", failing)
+        with pytest.raises(OSError, match="Input/output"):
+            write_report(report, tmp_path)
+        monkeypatch.undo()
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "notes.txt",
+            "report.html",
+            "report.json",
+            "report.md",
+        ]
+        assert {
+            (tmp_path / n).read_text(encoding="utf-8") for n in ("report.md", "report.html", "report.json")
+        } == {"old"}
+
+    def test_new_files_respect_the_umask(self, book: SyntheticBook, tmp_path: Path) -> None:
+        """Report files get 0o666 less the umask, not a temporary file's 0o600."""
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        previous = os.umask(0o022)
+        try:
+            paths = write_report(report, tmp_path / "out")
+        finally:
+            os.umask(previous)
+        assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o644}

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 
 from comanaged_rcm import _check as check
+from comanaged_rcm import _io
 from comanaged_rcm._check import to, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.escalation import RuleSet, compile_rule, default_rules
@@ -312,8 +313,9 @@ def load_engagement(source: str | os.PathLike[str]) -> Engagement:
 
     Raises:
         ValidationError: ``source`` is neither text nor a path, or names a file that cannot be
-            read as UTF-8 (``$.source``); listing every structural problem (with its path) or,
-            for a well-formed document, every :func:`check_engagement` error.
+            read (``$.source``) or is not text (UTF-8, or UTF-16/32 with a BOM; the issue names
+            the file and line); listing every structural problem (with its path) or, for a
+            well-formed document, every :func:`check_engagement` error.
 
     >>> from comanaged_rcm.serialize import to_json
     >>> load_engagement(to_json(default_engagement())).id
@@ -339,16 +341,11 @@ def _engagement_text(source: object) -> str:
         )
     try:
         path = Path(source)
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        check.fail(
-            "$.source",
-            "file",
-            f"cannot read {check.show(str(path))}: not UTF-8 (byte {exc.start:,}); re-save it as UTF-8",
-        )
+        data = path.read_bytes()
     except (OSError, ValueError, TypeError) as exc:  # a missing file, a directory, a NUL in the name
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         check.fail("$.source", "file", f"cannot read {check.show(source)}: {reason}")
+    return _io.decode(data, source=str(path))
 
 
 def _default_targets() -> Iterable[Target]:

@@ -6,15 +6,14 @@ KPI's trend is a small inline SVG chart, so the page reads the same in a browser
 
 from __future__ import annotations
 
-import contextlib
 import html
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from comanaged_rcm import _check as check
+from comanaged_rcm import _io
 from comanaged_rcm.cycle._report import GovernanceReport, KpiLine, TrendPoint
 from comanaged_rcm.serialize import to_json
 
@@ -443,104 +442,28 @@ def render_html(report: GovernanceReport) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _directory(directory: object) -> Path:
-    """The report directory: a path (text or ``os.PathLike``) that is not an existing file."""
-    if isinstance(directory, bytes) or not isinstance(directory, str | os.PathLike):
-        check.fail("$.directory", "type", f"'directory' must be a path (got {check.show(directory)})")
-    try:
-        name = os.fspath(directory)
-    except Exception as exc:  # noqa: BLE001 - a foreign PathLike may raise anything
-        check.fail(
-            "$.directory", "type", f"'directory' must be a path ({type(exc).__name__} while reading it)"
-        )
-    if not isinstance(name, str):
-        check.fail("$.directory", "type", f"'directory' must be a text path (got {check.show(name)})")
-    target = Path(check.text(name, "$.directory"))
-    if target.exists() and not target.is_dir():
-        check.fail("$.directory", "value", f"'directory' {check.show(name)} is a file, not a directory")
-    return target
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_BACKUP = ".{}.replaced.tmp"
-"""Where a report file being replaced waits until the new ones are all in place."""
-
-
-def _swap(staged: Sequence[tuple[Path, Path]]) -> None:
-    """Rename each staged file onto its target, all or none: a failure puts the old files back."""
-    done: list[tuple[Path, Path | None]] = []
-    try:
-        for temporary, final in staged:
-            backup = None
-            if final.exists():
-                backup = final.with_name(_BACKUP.format(final.name))
-                final.replace(backup)
-            done.append((final, backup))
-            temporary.replace(final)
-    except BaseException:
-        for final, backup in reversed(done):
-            if backup is not None:
-                backup.replace(final)
-            elif final.exists():
-                final.unlink()
-        raise
-    for _, backup in done:
-        if backup is not None:
-            backup.unlink(missing_ok=True)
-
-
 def write_report(report: GovernanceReport, directory: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``report.md``, ``report.html`` and ``report.json`` into ``directory``, all or nothing.
 
-    The three files are rendered first, written to temporary files beside their targets and
-    renamed into place, so a failure at any step (a full disk, a rename that fails) leaves the
-    directory as it was: the previous report files, no new one and no temporary file; a
-    directory created for the report is removed again. Other files in the directory are never
-    touched. Files get the usual permissions (``0o666`` less the umask).
+    The three files are rendered first, then staged inside ``directory`` and moved into place
+    together: a failure at any step (a full disk, a directory in the way, a rename that fails)
+    leaves the directory as it was, with no new report file and no temporary file, and a
+    directory created for the report is removed again. Files the report does not write are
+    never touched; new files get the usual permissions (``0o666`` less the umask).
 
     Returns:
         The written paths by format (``markdown``, ``html``, ``json``).
 
     Raises:
         ValidationError: ``report`` is not a :class:`~comanaged_rcm.cycle.GovernanceReport`
-            (``$.report``); ``directory`` is not a path, is a file, or holds a directory where a
-            report file goes (``$.directory``).
-        OSError: The files cannot be written (the directory is unchanged).
+            (``$.report``), or ``directory`` is not a path (``$.directory``).
+        OSError: The files cannot be written; nothing was changed.
     """
     _report(report)
-    target = _directory(directory)
     rendered = {
         "markdown": ("report.md", render_markdown(report)),
         "html": ("report.html", render_html(report)),
         "json": ("report.json", render_json(report)),
     }
-    for name, _ in rendered.values():
-        if (target / name).is_dir():
-            check.fail(
-                "$.directory", "value", f"{check.show(str(target / name))} is a directory, not a report file"
-            )
-    created = [parent for parent in (target, *target.parents) if not parent.exists()]
-    target.mkdir(parents=True, exist_ok=True)
-    mode = 0o666 & ~_umask()
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for name, text in rendered.values():
-            handle, staged_name = tempfile.mkstemp(dir=target, prefix=f".{name}.", suffix=".tmp")
-            staged.append((Path(staged_name), target / name))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(text)
-            Path(staged_name).chmod(mode)
-        _swap(staged)
-    except BaseException:
-        for temporary, _ in staged:
-            temporary.unlink(missing_ok=True)
-        for parent in created:  # innermost first; each is empty unless someone else wrote there
-            with contextlib.suppress(OSError):
-                parent.rmdir()
-        raise
-    return {fmt: target / name for fmt, (name, _) in rendered.items()}
+    written = _io.write_files(directory, dict(rendered.values()))
+    return {fmt: written[name] for fmt, (name, _) in rendered.items()}

@@ -492,6 +492,10 @@ def _escalations(
 
 
 # ------------------------------------------------------------------------------------------ run
+EARLIEST_AS_OF = datetime.date(1900, 1, 1)
+"""The earliest ``as_of`` a cycle reports on (the KPI engine looks months back from each period)."""
+
+
 def _trend_periods(engagement: Engagement, as_of: datetime.date) -> tuple[Period, ...]:
     """The trend periods ending with ``as_of``, once the calendar is known to hold every period read.
 
@@ -535,8 +539,10 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     Raises:
         ValidationError: ``engagement`` is not an :class:`~comanaged_rcm.cycle.Engagement` or
             has errors, ``data`` is not a :class:`~comanaged_rcm.cycle.CycleData` or its tables
-            do not validate, or ``as_of`` is not a date with room in the calendar for every
-            period the report reads (``$.as_of``).
+            do not validate, or ``as_of`` is not a date from 1900-01-01 with room in the
+            calendar for every period the report reads (``$.as_of``), or the escalation rules
+            cannot be replayed on the tables up to ``as_of`` (a first issue at ``$.as_of``, then
+            the escalation engine's own).
 
     Examples:
         >>> from comanaged_rcm.cycle import default_engagement
@@ -548,7 +554,7 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     """
     check.instance(engagement, Engagement, "$.engagement")
     check.instance(data, CycleData, "$.data")
-    as_of = check.date(as_of, "$.as_of")
+    as_of = check.date(as_of, "$.as_of", earliest=EARLIEST_AS_OF)
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
@@ -562,7 +568,11 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     activity = _kpi_lines(engagement, cards, periods, engagement.activity)
     populations = _Populations(engagement, data.work_items)
     qa = tuple(_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa)
-    escalations = _escalations(engagement, data, book, period)
+    try:
+        escalations = _escalations(engagement, data, book, period)
+    except ValidationError as exc:  # the rules' deadlines and durations, from the tables' dates to as_of
+        message = f"replaying the escalation rules on these tables up to 'as_of' ({as_of}) failed"
+        raise ValidationError([Issue("$.as_of", "range", message), *exc.issues]) from None
     findings = tuple(
         FindingLine(f.rule, f.severity.value, f.path, f.message) for f in validate(engagement.split)
     )
