@@ -322,8 +322,8 @@ class TestMuting:
         assert muted([crit], T0, inhibitions=[rule]) == {}
         assert muted([bare, bare_crit], T0, inhibitions=[rule]) == {"bare": "inhibited by bare_crit"}
 
-    def test_silenced_source_does_not_inhibit(self) -> None:
-        """A silenced source alert inhibits nothing."""
+    def test_silenced_source_still_inhibits(self) -> None:
+        """Silences and inhibitions are independent: a silenced source still inhibits its targets."""
         rule = InhibitRule(source_matchers=['severity="critical"'], target_matchers=['severity="warning"'])
         silence = SilenceRule(
             id="s",
@@ -334,7 +334,7 @@ class TestMuting:
             comment="y",
         )
         alerts = [alert("crit", severity="critical"), alert("warn", severity="warning")]
-        assert muted(alerts, T0, [silence], [rule]) == {"crit": "silenced by s"}
+        assert muted(alerts, T0, [silence], [rule]) == {"crit": "silenced by s", "warn": "inhibited by crit"}
 
 
 labels = st.dictionaries(

@@ -672,8 +672,9 @@ def muted(
 ) -> dict[str, str]:
     """The alerts that are muted at ``now``, and why: silenced first, then inhibited.
 
-    An alert silenced at ``now`` is muted and does not inhibit others (as in Alertmanager, a
-    muted source still inhibits only if it is not silenced).
+    As in Alertmanager, silences and inhibitions are independent mutes: every firing alert can
+    inhibit others, a silenced one too (Alertmanager's inhibitor sees all firing alerts; a
+    silence only stops an alert's own notifications).
 
     Args:
         alerts: The firing alerts.
@@ -704,7 +705,7 @@ def muted(
             if silence.mutes(alert.labels, now):
                 reasons[alert.key] = f"silenced by {silence.id}"
                 break
-    sources = [alert for alert in items if alert.key not in reasons]
+    sources = items
     for alert in items:
         if alert.key in reasons:
             continue
