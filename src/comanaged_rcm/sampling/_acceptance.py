@@ -16,6 +16,8 @@ disagree in rows A and B.
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Mapping
 from typing import Any, overload
 
 import attrs
@@ -388,7 +390,7 @@ def acceptance_probability(
     size = c.count(n, "$.n", minimum=1)
     ac = c.count(accept, "$.accept", maximum=size)
     lot = None if lot_size is None else c.count(lot_size, "$.lot_size", minimum=size)
-    scalar = not isinstance(rate, np.ndarray | list | tuple)
+    scalar = isinstance(rate, numbers.Real)
     rates = _rates(rate)
     if lot is None:
         result = np.where(rates >= 1, 1.0 if ac >= size else 0.0, bdtr(ac, size, np.minimum(rates, 1.0)))
@@ -401,12 +403,12 @@ def acceptance_probability(
 
 
 def _rates(rate: Any) -> npt.NDArray[np.float64]:  # noqa: ANN401 - a number or any array-like
-    if isinstance(rate, np.ndarray | list | tuple):
-        try:
-            array = np.asarray(rate, dtype=np.float64)
-        except (TypeError, ValueError):
-            c.fail("$.rate", "type", f"'rate' must be a number or an array of numbers (got {c.show(rate)})")
-        if array.size and (not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1):
-            c.fail("$.rate", "range", f"every 'rate' must be in [0, 1] (got {c.show(rate)})")
-        return array
-    return np.asarray(c.rate(rate, "$.rate", low_open=False, high_open=False), dtype=np.float64)
+    if isinstance(rate, numbers.Real | str | bytes | Mapping):
+        return np.asarray(c.rate(rate, "$.rate", low_open=False, high_open=False), dtype=np.float64)
+    try:
+        array = np.asarray(rate, dtype=np.float64)
+    except Exception:  # noqa: BLE001 - converting a foreign object may raise anything
+        c.fail("$.rate", "type", f"'rate' must be a number or an array of numbers (got {c.show(rate)})")
+    if array.size and (not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1):
+        c.fail("$.rate", "range", f"every 'rate' must be in [0, 1] (got {c.show(rate)})")
+    return array

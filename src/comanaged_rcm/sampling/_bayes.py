@@ -549,7 +549,7 @@ def bayesian_sample_size(
     """
     mat = c.rate(materiality, "$.materiality")
     conf = c.rate(confidence, "$.confidence")
-    cap = c.count(max, "$.max", minimum=1, maximum=10**7)
+    cap = c.count(max, "$.max", minimum=1, maximum=10**6)
     precision_cap = None if min_precision is None else c.rate(min_precision, "$.min_precision")
     chosen = _resolve_prior(prior, likelihood, population)
     exp, exp_kind = _expected(expected, mat, cap)
@@ -647,24 +647,31 @@ def _search_hypergeometric(  # noqa: PLR0917 - a private helper of one caller
     min_precision: float | None,
     cap: int,
 ) -> tuple[int, float, _Posterior] | None:
+    import numpy as np  # noqa: PLC0415 - numpy is imported by the package anyway
     from scipy import stats  # noqa: PLC0415 - lazy import keeps the package light
 
     size = prior.population
     assert size is not None  # noqa: S101 - set for the hypergeometric likelihood
-    for n in range(1, cap + 1):
-        x = _errors_at(n, expected, kind, hypergeometric=True)
-        if n <= x:
-            continue
+    for start in range(1, cap + 1, 1000):
+        sizes = np.arange(start, min(cap, start + 999) + 1)
+        errors = np.array([_errors_at(int(n), expected, kind, hypergeometric=True) for n in sizes])
         # (x + q) / N < m, with q the smallest r whose cdf exceeds the confidence, holds exactly
         # when the cdf at ceil(m N - x) - 1 exceeds it.
-        limit = math.ceil(materiality * size - x) - 1
-        if limit < 0:
+        limits = np.ceil(materiality * size - errors) - 1
+        usable = (sizes > errors) & (limits >= 0)
+        if not usable.any():
             continue
-        if float(stats.betabinom.cdf(limit, size - n, prior.alpha + x, prior.beta + n - x)) <= confidence:
-            continue
-        post = _posterior(prior, n, x, confidence, materiality)
-        if post.upper < materiality and (min_precision is None or post.upper - post.mode < min_precision):
-            return n, x, post
+        cdf = np.zeros(len(sizes))
+        cdf[usable] = stats.betabinom.cdf(
+            limits[usable],
+            size - sizes[usable],
+            prior.alpha + errors[usable],
+            prior.beta + sizes[usable] - errors[usable],
+        )
+        for n, x in zip(sizes[cdf > confidence], errors[cdf > confidence], strict=True):
+            post = _posterior(prior, int(n), float(x), confidence, materiality)
+            if post.upper < materiality and (min_precision is None or post.upper - post.mode < min_precision):
+                return int(n), float(x), post
     return None
 
 
