@@ -30,7 +30,7 @@ class MatrixRow:
     workflow: str = attrs.field(validator=v.text())
     activity: str = attrs.field(validator=v.text())
     name: str = attrs.field(validator=v.text())
-    cells: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=v.each(v.text(empty=True)))
+    cells: tuple[str, ...] = attrs.field(converter=_as_tuple, validator=v.tuple_of(str))
 
 
 @attrs.frozen
