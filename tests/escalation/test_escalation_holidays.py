@@ -280,7 +280,5 @@ class TestBusdayAgainstWalk:
     def test_count_equals_walk(self, start: D, span: int) -> None:
         """business_days_between counts what the walk steps over, in [start, end)."""
         end = start + datetime.timedelta(days=span)
-        expected = sum(
-            FEDERAL.is_business_day(start + datetime.timedelta(days=i)) for i in range(span)
-        )
+        expected = sum(FEDERAL.is_business_day(start + datetime.timedelta(days=i)) for i in range(span))
         assert FEDERAL.business_days_between(start, end) == expected
