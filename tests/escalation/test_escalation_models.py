@@ -160,7 +160,7 @@ class TestRuleValidation:
 
     def test_model_validators(self) -> None:
         """Owners, holds, guards and inhibitions validate their fields."""
-        with pytest.raises(ValidationError, match="'ref' must be a non-empty string"):
+        with pytest.raises(ValidationError, match=r"'party' must be a non-empty string .* @ \$\.party"):
             Owner.party(" ")
         with pytest.raises(ValidationError, match=r"'hours' must be >= 0 \(got -1\)"):
             Hold(0, -1)
@@ -208,9 +208,9 @@ class TestLabelFields:
         with pytest.raises(ValidationError) as info:
             compile_rule(rule, schema)
         assert [(i.path, i.code) for i in info.value.issues] == [
-            ("$.dedup_keys[1]", "unknown_field"),
-            ("$.group_by[0]", "unknown_field"),
-            ("$.message", "unknown_field"),
+            ("$.rule.dedup_keys[1]", "unknown_field"),
+            ("$.rule.group_by[0]", "unknown_field"),
+            ("$.rule.message", "unknown_field"),
         ]
         good = make(dedup_keys=("claim_id",), group_by=("payer",), message="{balance} owed")
         assert compile_rule(good, schema).rule == good

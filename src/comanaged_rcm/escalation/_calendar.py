@@ -21,7 +21,8 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import to, v
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.escalation._edge import whole, whole_field
 
 __all__ = ["MAX_BUSINESS_DAYS", "MAX_SPAN_YEARS", "BusinessCalendar"]
 
@@ -75,7 +76,7 @@ class BusinessCalendar:
     weekend: frozenset[int] = attrs.field(
         default=frozenset({5, 6}),
         converter=_weekdays,
-        validator=[v.each(v.count(minimum=0, maximum=6)), _not_every_day],
+        validator=[v.each(whole_field(minimum=0, maximum=6)), _not_every_day],
     )
 
     @property
@@ -102,9 +103,8 @@ class BusinessCalendar:
         start = _check.date(start, "$.start")
         end = _check.date(end, "$.end")
         if abs((end - start).days) > _MAX_SPAN_DAYS:
-            raise ValidationError.single(
-                "$", "range", f"a business-day span must be at most 200 years (got {start} to {end})"
-            )
+            message = f"a business-day span must be at most 200 years (got {start} to {end})"
+            raise ValidationError([Issue("$.start", "range", message), Issue("$.end", "range", message)])
         return int(np.busday_count(start, end, weekmask=self.weekmask, holidays=self.holiday_array))
 
     def add_business_days(self, start: datetime.date, days: int) -> datetime.date:
@@ -121,7 +121,7 @@ class BusinessCalendar:
                 ``[0, 10000]``, or the result would fall after 9999-12-31.
         """
         start = _check.date(start, "$.start")
-        days = _check.count(days, "$.days", minimum=0, maximum=MAX_BUSINESS_DAYS)
+        days = whole(days, "$.days", minimum=0, maximum=MAX_BUSINESS_DAYS)
         if days == 0:
             return start
         # Rolling a non-business start back to the business day before it leaves the days after

@@ -30,6 +30,7 @@ from comanaged_rcm import _check
 from comanaged_rcm._check import v
 from comanaged_rcm.errors import Issue, RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
+from comanaged_rcm.escalation._edge import whole_field
 from comanaged_rcm.escalation._eval import (
     BatchContext,
     EvalFailure,
@@ -83,7 +84,7 @@ class Evaluation:
     """
 
     rule: str = attrs.field(validator=v.identifier())
-    rule_version: int = attrs.field(validator=v.count(minimum=1))
+    rule_version: int = attrs.field(validator=whole_field(minimum=1))
     rule_hash: str = attrs.field(validator=v.text())
     outcome: Outcome = attrs.field(validator=v.member(Outcome))
     explanation: Explanation = attrs.field(validator=v.instance(Explanation))
@@ -458,9 +459,9 @@ def compile_rule(
 def _check_label_fields(rule: Rule, schema: Mapping[str, FieldType]) -> None:
     """Dedup keys, grouping fields and message placeholders must be fields of the schema."""
     named = [
-        *((f"$.dedup_keys[{i}]", name) for i, name in enumerate(rule.dedup_keys)),
-        *((f"$.group_by[{i}]", name) for i, name in enumerate(rule.group_by)),
-        *(("$.message", name) for name in template_fields(rule.message)),
+        *((f"$.rule.dedup_keys[{i}]", name) for i, name in enumerate(rule.dedup_keys)),
+        *((f"$.rule.group_by[{i}]", name) for i, name in enumerate(rule.group_by)),
+        *(("$.rule.message", name) for name in template_fields(rule.message)),
     ]
     issues = [
         Issue(path, "unknown_field", f"field {name!r} is not in the fact schema")

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from comanaged_rcm import _check
+from comanaged_rcm.escalation._edge import whole
 from comanaged_rcm.escalation._expr import FieldType
 from comanaged_rcm.escalation._models import (
     MAX_DEADLINE_DAYS,
@@ -103,11 +104,11 @@ def default_rules(
     """
     write_off_limit = _limit(write_off_limit, "$.write_off_limit")
     appeal_limit = _limit(appeal_limit, "$.appeal_limit")
-    untouched_business_days = _check.count(
+    untouched_business_days = whole(
         untouched_business_days, "$.untouched_business_days", minimum=1, maximum=MAX_DEADLINE_DAYS
     )
     denial_rate_limit = _limit(denial_rate_limit, "$.denial_rate_limit")
-    min_claims = _check.count(min_claims, "$.min_claims", minimum=1)
+    min_claims = whole(min_claims, "$.min_claims", minimum=1)
     days_in_ar_limit = _limit(days_in_ar_limit, "$.days_in_ar_limit")
     clean_claim_floor = _limit(clean_claim_floor, "$.clean_claim_floor")
     kpi_hold = OnUnknown.HOLD

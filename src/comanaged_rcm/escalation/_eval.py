@@ -488,9 +488,33 @@ class Categorical:
         return decoded
 
     def lookup(self, hit: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
-        """Map a per-category boolean onto the rows (missing rows give False)."""
-        mapped: npt.NDArray[np.bool_] = np.append(hit, False)[self.codes]
-        return mapped
+        """Map a per-category boolean onto the rows (missing rows give False).
+
+        Args:
+            hit: One bool per category (a 1-D boolean array as long as ``categories``).
+
+        Raises:
+            ValidationError: When ``hit`` is not a 1-D boolean array of that length.
+        """
+        given = _array(hit)
+        if (
+            not isinstance(given, np.ndarray)
+            or given.dtype.kind != "b"
+            or given.shape != self.categories.shape
+        ):
+            _check.fail(
+                "$.hit",
+                "type",
+                f"'hit' must be a 1-D boolean array of {len(self.categories)} values, one per category"
+                f" (got {_check.show(hit)})",
+            )
+        return _mapped(self, given)
+
+
+def _mapped(categorical: Categorical, hit: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """:meth:`Categorical.lookup` of a per-category mask the evaluator built itself."""
+    mapped: npt.NDArray[np.bool_] = np.append(hit, False)[categorical.codes]
+    return mapped
 
 
 Mask = npt.NDArray[np.bool_] | None
@@ -703,7 +727,7 @@ class VectorProgram:
             def member(batch: BatchContext) -> Vec:
                 values, unknown, error = lhs(batch)
                 if isinstance(values, Categorical):
-                    hit = values.lookup(np.isin(values.categories, options))
+                    hit = _mapped(values, np.isin(values.categories, options))
                 elif np.ndim(values) == 0:
                     hit = np.full(batch.size, values in options)
                 elif len(options) <= 8:
@@ -726,9 +750,9 @@ class VectorProgram:
             a, ua, ea = lhs(batch)
             b, ub, eb = rhs(batch)
             if isinstance(a, Categorical) and isinstance(b, str):
-                hit = a.lookup(compare(a.categories, b))
+                hit = _mapped(a, compare(a.categories, b))
             elif isinstance(b, Categorical) and isinstance(a, str):
-                hit = b.lookup(compare(a, b.categories))
+                hit = _mapped(b, compare(a, b.categories))
             else:
                 a = a.decode() if isinstance(a, Categorical) else a
                 b = b.decode() if isinstance(b, Categorical) else b
@@ -804,7 +828,7 @@ class VectorProgram:
                     start = np.where(unknown, fill, start)
                     end = np.where(unknown, fill, end)
                 if name == "business_days_between":
-                    out = batch.calendar.count_array(start, end).astype(np.float64)
+                    out = batch.calendar.counts(start, end).astype(np.float64)
                 else:
                     out = (end - start).astype(np.int64).astype(np.float64)
             return np.broadcast_to(out, (batch.size,)), unknown, error

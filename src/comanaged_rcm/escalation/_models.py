@@ -22,10 +22,12 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
+import numpy as np
 
 from comanaged_rcm import _check, serialize
 from comanaged_rcm._check import Validator, to, v
 from comanaged_rcm.errors import RuleSyntaxError, ValidationError
+from comanaged_rcm.escalation._edge import whole_field
 from comanaged_rcm.escalation._expr import FieldType, parse_expression
 
 __all__ = [
@@ -57,8 +59,8 @@ _RESERVED = frozenset({*keyword.kwlist, *keyword.softkwlist, "today", "True", "F
 
 
 def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Whole numbers (numpy integers, integral floats) as ``int`` (:meth:`_check.to.integer`)."""
-    return to.integer(value)
+    """Whole numbers (numpy integers, integral floats) as ``int``; numpy times stay, to be refused."""
+    return value if isinstance(value, np.timedelta64 | np.datetime64) else to.integer(value)
 
 
 def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
@@ -125,8 +127,8 @@ def _fact_field(_: object, attribute: attrs.Attribute[Any], value: object) -> No
         _check.fail(path, "value", f"{attribute.name!r} must be a field a rule can read (got {value!r})")
 
 
-_DEADLINE = v.count(minimum=0, maximum=MAX_DEADLINE_DAYS)
-_CLIMB = v.optional(v.count(minimum=1, maximum=MAX_DEADLINE_DAYS))
+_DEADLINE = whole_field(minimum=0, maximum=MAX_DEADLINE_DAYS)
+_CLIMB = v.optional(whole_field(minimum=1, maximum=MAX_DEADLINE_DAYS))
 
 
 def _as_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
@@ -168,17 +170,17 @@ class Owner:
     @classmethod
     def accountable(cls, workflow: str) -> Owner:
         """The Accountable party of a workflow."""
-        return cls(OwnerKind.ACCOUNTABLE, workflow)
+        return cls(OwnerKind.ACCOUNTABLE, _check.text(workflow, "$.workflow"))
 
     @classmethod
     def decision(cls, decision: str) -> Owner:
         """The holder of a decision type (``write_off``, ``appeal_strategy``, ``payer_escalation``)."""
-        return cls(OwnerKind.DECISION, decision)
+        return cls(OwnerKind.DECISION, _check.text(decision, "$.decision"))
 
     @classmethod
     def party(cls, party: str) -> Owner:
         """A fixed party."""
-        return cls(OwnerKind.PARTY, party)
+        return cls(OwnerKind.PARTY, _check.text(party, "$.party"))
 
     def describe(self) -> str:
         """How the owner is found, in words."""
@@ -201,10 +203,10 @@ class Hold:
     """
 
     evaluations: int = attrs.field(
-        default=0, converter=_integer, validator=v.count(minimum=0, maximum=MAX_HOLD_EVALUATIONS)
+        default=0, converter=_integer, validator=whole_field(minimum=0, maximum=MAX_HOLD_EVALUATIONS)
     )
     hours: int = attrs.field(
-        default=0, converter=_integer, validator=v.count(minimum=0, maximum=MAX_HOLD_HOURS)
+        default=0, converter=_integer, validator=whole_field(minimum=0, maximum=MAX_HOLD_HOURS)
     )
 
 
@@ -239,7 +241,7 @@ class MinCount:
     """
 
     field: str = attrs.field(validator=_fact_field)
-    at_least: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    at_least: int = attrs.field(converter=_integer, validator=whole_field(minimum=1))
 
 
 @attrs.frozen
@@ -320,7 +322,7 @@ class Rule:
     """
 
     id: str = attrs.field(validator=v.identifier())
-    version: int = attrs.field(default=1, converter=_integer, validator=v.count(minimum=1))
+    version: int = attrs.field(default=1, converter=_integer, validator=whole_field(minimum=1))
     description: str = attrs.field(default="", validator=v.instance(str, "a string"))
     when: str = attrs.field(validator=_check_when)
     applies_to: FactKind = attrs.field(validator=v.member(FactKind))

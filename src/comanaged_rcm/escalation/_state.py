@@ -33,6 +33,7 @@ from comanaged_rcm.escalation._compiled import (
     clear_codes,
     compile_rule,
 )
+from comanaged_rcm.escalation._edge import moment, moment_field, whole_field
 from comanaged_rcm.escalation._eval import Categorical, EvalFailure, Outcome, display, read_value
 from comanaged_rcm.escalation._models import (
     AlertSeverity,
@@ -63,8 +64,8 @@ __all__ = [
 
 
 def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Whole numbers (numpy integers, integral floats) as ``int`` (:meth:`_check.to.integer`)."""
-    return to.integer(value)
+    """Whole numbers (numpy integers, integral floats) as ``int``; numpy times stay, to be refused."""
+    return value if isinstance(value, np.timedelta64 | np.datetime64) else to.integer(value)
 
 
 def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
@@ -118,13 +119,13 @@ def _strings(*, ids: bool = False) -> Validator:
 def _same_awareness(moments: Iterable[tuple[datetime.datetime | None, str]]) -> None:
     """Refuse naive and aware datetimes side by side (they cannot be compared), naming both."""
     first: tuple[datetime.datetime, str] | None = None
-    for moment, path in moments:
-        if moment is None:
+    for when, path in moments:
+        if when is None:
             continue
         if first is None:
-            first = (moment, path)
+            first = (when, path)
             continue
-        _check.aware_or_naive(first[0], first[1], moment, path)
+        _check.aware_or_naive(first[0], first[1], when, path)
 
 
 def _outcome(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
@@ -136,7 +137,7 @@ def _outcome(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a 
 
 _TEXT = v.instance(str, "a string")
 _OPTIONAL_TEXT = v.optional(_TEXT)
-_COUNT = v.count()
+_COUNT = whole_field()
 
 
 @attrs.frozen
@@ -208,17 +209,17 @@ class Alert:
 
     key: str = attrs.field(validator=v.text())
     rule: str = attrs.field(validator=v.identifier())
-    rule_version: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
+    rule_version: int = attrs.field(converter=_integer, validator=whole_field(minimum=1))
     rule_hash: str = attrs.field(validator=v.text())
     labels: dict[str, str] = attrs.field(converter=_as_dict, validator=_strings())
     status: AlertStatus = attrs.field(validator=v.member(AlertStatus))
-    since: datetime.datetime = attrs.field(validator=v.datetime())
-    active_since: datetime.datetime = attrs.field(validator=v.datetime())
+    since: datetime.datetime = attrs.field(validator=moment_field())
+    active_since: datetime.datetime = attrs.field(validator=moment_field())
     true_count: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
     clear_count: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
-    clear_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(v.datetime()))
+    clear_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
     rung: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
-    rung_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(v.datetime()))
+    rung_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
     level: Level | None = attrs.field(default=None, validator=v.optional(v.member(Level)))
     owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     deadline: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
@@ -252,8 +253,8 @@ class Silence:
     id: str = attrs.field(validator=v.text())
     author: str = attrs.field(validator=v.text())
     reason: str = attrs.field(validator=v.text())
-    created: datetime.datetime = attrs.field(validator=v.datetime())
-    expires: datetime.datetime = attrs.field(validator=v.datetime())
+    created: datetime.datetime = attrs.field(validator=moment_field())
+    expires: datetime.datetime = attrs.field(validator=moment_field())
     rule: str | None = attrs.field(default=None, validator=v.optional(v.identifier()))
     matchers: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings())
 
@@ -273,7 +274,7 @@ class Silence:
             ValidationError: When ``now`` is not a datetime, or is naive where the silence is
                 aware (or the other way round).
         """
-        _check.datetime_(now, "$.now")
+        moment(now, "$.now")
         _check.aware_or_naive(now, "$.now", self.created, "$.created")
         return self.created <= now < self.expires
 
@@ -356,12 +357,12 @@ class Event:
         suppressed_by: The silence or inhibiting rule muting this event's notification.
     """
 
-    sequence: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
-    at: datetime.datetime = attrs.field(validator=v.datetime())
+    sequence: int = attrs.field(converter=_integer, validator=whole_field(minimum=1))
+    at: datetime.datetime = attrs.field(validator=moment_field())
     kind: EventKind = attrs.field(validator=v.member(EventKind))
     rule: str | None = attrs.field(default=None, validator=v.optional(v.identifier()))
     rule_version: int | None = attrs.field(
-        default=None, converter=_integer, validator=v.optional(v.count(minimum=1))
+        default=None, converter=_integer, validator=v.optional(whole_field(minimum=1))
     )
     rule_hash: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     severity: AlertSeverity | None = attrs.field(default=None, validator=v.optional(v.member(AlertSeverity)))
@@ -887,9 +888,9 @@ def _compiled(rules: object) -> list[CompiledRule]:
 
 def _reference(state: State) -> tuple[datetime.datetime, str] | None:
     """The first time the state holds (all of them are aware, or all naive), and its path."""
-    for moment, path in state.moments():
-        if moment is not None:
-            return moment, f"$.state{path[1:]}"
+    for when, path in state.moments():
+        if when is not None:
+            return when, f"$.state{path[1:]}"
     return None
 
 
@@ -947,7 +948,7 @@ def step(
     """
     compiled = _compiled(rules)
     _check.instance(state, State, "$.state")
-    _check.datetime_(now, "$.now")
+    moment(now, "$.now")
     _same_clock(now, "$.now", state)
     calendar = BusinessCalendar() if calendar is None else calendar
     _check.instance(calendar, BusinessCalendar, "$.calendar")
@@ -1042,7 +1043,7 @@ def acknowledge(
     _check.instance(state, State, "$.state")
     _check.instance(key, str, "$.key", "a string")
     _check.text(actor, "$.actor")
-    _check.datetime_(at, "$.at")
+    moment(at, "$.at")
     _check.text(note, "$.note", empty=True, multiline=True)
     alert = state.alerts.get(key)
     if alert is None or alert.status is not AlertStatus.FIRING:
