@@ -110,7 +110,7 @@ class SplitDiff:
         return "\n".join([head, *(f"  {c}" for c in self.changes)])
 
     def section(self, name: str) -> tuple[Change, ...]:
-        """The changes of one section.
+        """The changes of one section (a name of ``SECTIONS``; another is a ValidationError at ``$.name``).
 
         >>> from comanaged_rcm.raci import co_managed_template
         >>> diff(co_managed_template(), co_managed_template()).section("owners")
@@ -276,6 +276,9 @@ def diff(old: ScopeSplit, new: ScopeSplit) -> SplitDiff:
 
     Returns:
         The :class:`SplitDiff`; falsy when nothing changed.
+
+    Raises:
+        ValidationError: When ``old`` or ``new`` is not a :class:`ScopeSplit` (``$.old``, ``$.new``).
 
     >>> import attrs
     >>> from comanaged_rcm.raci import DecisionRight, co_managed_template

@@ -125,6 +125,9 @@ def matrix(split: ScopeSplit) -> Matrix:
     Returns:
         The :class:`Matrix`; ``str()`` of it is the text table.
 
+    Raises:
+        ValidationError: When ``split`` is not a :class:`ScopeSplit` (``$.split``).
+
     >>> from comanaged_rcm.raci import co_managed_template
     >>> m = matrix(co_managed_template())
     >>> m.parties[:3], len(m.rows)

@@ -338,7 +338,7 @@ class Scheme:
             raise ValidationError.single("$.letters", "value", f"letters repeat (got {seen})")
 
     def role(self, letter: str) -> Role | None:
-        """The role of ``letter``, or ``None`` when the scheme has no such letter."""
+        """The role of ``letter`` (a string), or ``None`` when the scheme has no such letter."""
         instance(letter, str, "$.letter", "a letter (str)")
         for x in self.letters:
             if x.letter == letter:
@@ -346,7 +346,7 @@ class Scheme:
         return None
 
     def roles_of(self, letters: Iterable[str]) -> frozenset[Role]:
-        """The roles of a cell's letters (unknown letters are skipped)."""
+        """The roles of a cell's letters, given as a collection or a string (unknown letters are skipped)."""
         given = tuple(letters) if isinstance(letters, str) else sequence(letters, "$.letters")
         for i, letter in enumerate(given):
             instance(letter, str, f"$.letters[{i}]", "a letter (str)")
@@ -354,7 +354,7 @@ class Scheme:
         return frozenset(by_letter[x] for x in given if x in by_letter)
 
     def letter_for(self, role: Role) -> str | None:
-        """The first letter with ``role``, or ``None``."""
+        """The first letter with ``role`` (a :class:`Role`), or ``None``."""
         instance(role, Role, "$.role")
         for x in self.letters:
             if x.role is role:

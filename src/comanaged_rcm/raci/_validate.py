@@ -651,6 +651,10 @@ def validate(split: ScopeSplit, *, limits: Limits | None = None) -> list[Finding
     Returns:
         Every finding; an empty list for a clean split.
 
+    Raises:
+        ValidationError: When ``split`` is not a :class:`ScopeSplit` (``$.split``) or ``limits``
+            is neither ``None`` nor :class:`Limits` (``$.limits``).
+
     Examples:
         >>> import attrs
         >>> from comanaged_rcm.raci import co_managed_template
