@@ -15,6 +15,7 @@ from comanaged_rcm.cycle import (
     Engagement,
     GovernanceReport,
     QaPolicy,
+    _run,
     check_engagement,
     default_engagement,
     format_value,
@@ -67,14 +68,33 @@ class TestRunCycle:
         assert issue.path == "$.as_of"
         assert fragment in issue.message
 
-    def test_as_of_far_from_the_tables(self) -> None:
-        """Replaying the rules from 2026 data to the year 9000 is refused at $.as_of, with the reason."""
-        engagement, data, _ = tiny()
+    def test_rules_that_cannot_be_replayed_name_as_of(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """When the escalation engine refuses the replay up to as_of, the error leads with $.as_of."""
+        engagement, data, book = tiny()
+
+        def refuse(*_: object, **__: object) -> None:
+            raise ValidationError.single("$", "range", "a business-day span must be at most 200 years")
+
+        monkeypatch.setattr(_run, "step", refuse)
         with pytest.raises(ValidationError) as caught:
-            run_cycle(engagement, data, datetime.date(9000, 1, 2))
-        assert caught.value.issues[0].path == "$.as_of"
-        assert "escalation rules" in caught.value.issues[0].message
-        assert len(caught.value.issues) > 1
+            run_cycle(engagement, data, book.period.end)
+        first, second = caught.value.issues
+        assert first.path == "$.as_of"
+        assert "escalation rules" in first.message
+        assert "200 years" in second.message
+
+    def test_far_dates_hold(self) -> None:
+        """Dates far from the tables report or are refused at $.as_of; nothing else escapes."""
+        engagement, data, _ = tiny()
+        for year in (1900, 2999, 6537, 9998):
+            paths = ["$.as_of"]
+            try:
+                report = run_cycle(engagement, data, datetime.date(year, 1, 2))
+            except ValidationError as exc:
+                paths = [exc.issues[0].path]
+            else:
+                assert render_text(report)
+            assert paths == ["$.as_of"]
 
     @pytest.mark.parametrize(
         ("name", "value"), [("engagement", default_engagement), ("data", {"transactions": {}})]
