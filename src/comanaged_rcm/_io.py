@@ -369,7 +369,7 @@ def load_json(content: str | bytes, *, source: str = "$") -> Any:  # noqa: ANN40
 def read_json(path: object, *, encoding: str | None = None, where: str = "$.path") -> Any:  # noqa: ANN401
     """:func:`read_text` then :func:`load_json`, the issues naming the file."""
     content = read_text(path, encoding=encoding, where=where)
-    return load_json(content, source=os.fspath(path))  # type: ignore[arg-type]
+    return load_json(content, source=os.fspath(path))  # type: ignore[call-overload]  # read_text checked it
 
 
 # ------------------------------------------------------------------------------------- writing

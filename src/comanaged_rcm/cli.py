@@ -97,7 +97,7 @@ def _is_unicode(encoding: str | None) -> bool:
 @contextlib.contextmanager
 def _printable_output() -> Iterator[None]:
     """While a command runs, let stdout and stderr write what their encoding cannot encode."""
-    restore: list[tuple[Any, str]] = []
+    restore: list[tuple[Any, str | None]] = []
     original = sys.stdout
     for stream in (sys.stdout, sys.stderr):
         encoding = getattr(stream, "encoding", None)
@@ -109,7 +109,7 @@ def _printable_output() -> Iterator[None]:
     try:
         "▁▂▃▄▅▆▇█".encode(encoding)
     except (UnicodeEncodeError, LookupError):
-        sys.stdout = _BlockFallback(original)  # type: ignore[assignment]
+        sys.stdout = _BlockFallback(original)
     try:
         yield
     finally:

@@ -161,17 +161,17 @@ def read_csv(
         raise ValidationError.single("$.source", "type", message)
     label = name or "<csv>"
     try:
-        content = read()
+        got: object = read()
     except OSError as exc:
         raise _io.unreadable(exc, label) from None
     except ValueError as exc:  # a closed file
         raise ValidationError.single(label, "file", f"cannot read the file ({exc})") from None
-    if isinstance(content, bytes | bytearray):
-        content = _io.decode(bytes(content), source=label, encoding=encoding)
-    if not isinstance(content, str):
-        message = f"'source' must be a path or an open text file (read gave {type(content).__name__})"
+    if isinstance(got, bytes | bytearray):
+        got = _io.decode(bytes(got), source=label, encoding=encoding)
+    if not isinstance(got, str):
+        message = f"'source' must be a path or an open text file (read gave {type(got).__name__})"
         raise ValidationError.single("$.source", "type", message)
-    return _read(content.removeprefix("\ufeff"), columns, label)
+    return _read(got.removeprefix("\ufeff"), columns, label)
 
 
 def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
@@ -258,12 +258,12 @@ def _header(header: list[str], name: str) -> list[Issue]:
 
 def _read(content: str, columns: Sequence[Column], name: str) -> dict[str, npt.NDArray[Any]]:
     if "\0" in content:
-        line, column = _io.line_of(content, content.index("\0"))
+        at_line, at_column = _io.line_of(content, content.index("\0"))
         message = (
-            f"the file holds a NUL byte (line {line}, column {column}): it is not a text CSV,"
+            f"the file holds a NUL byte (line {at_line}, column {at_column}): it is not a text CSV,"
             " or it is UTF-16 without a BOM (pass --encoding utf-16-le)"
         )
-        raise ValidationError.single(f"{name}:{line}", "nul", message)
+        raise ValidationError.single(f"{name}:{at_line}", "nul", message)
     reader = csv.reader(io.StringIO(content, newline=""), strict=True)
     start = 1
     try:

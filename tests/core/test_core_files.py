@@ -189,7 +189,7 @@ class TestSerializeEdges:
     def test_from_dict_of_a_class_it_cannot_build(self) -> None:
         """A ``cls`` the converter has no hook for is refused at ``$.cls``, not a cattrs error."""
         with pytest.raises(ValidationError) as info:
-            from_dict({}, object())  # type: ignore[call-overload]
+            from_dict({}, object())  # type: ignore[arg-type]
         assert info.value.issues[0].path == "$.cls"
 
     @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import sys
 from comanaged_rcm import _io
 from comanaged_rcm.cycle._data import CycleData, read_cycle_csv
 from comanaged_rcm.cycle._engagement import Engagement, check_engagement, default_engagement
-from comanaged_rcm.cycle._render import render_html, render_json, render_markdown, render_text
+from comanaged_rcm.cycle._render import render_json, render_markdown, render_text, write_report
 from comanaged_rcm.cycle._report import GovernanceReport
 from comanaged_rcm.cycle._run import run_cycle
 from comanaged_rcm.errors import Issue, ValidationError
@@ -88,12 +88,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _write(report: GovernanceReport, directory: str) -> None:
     """Write the report's three files into ``directory``, all or nothing."""
-    files = {
-        "report.md": render_markdown(report),
-        "report.html": render_html(report),
-        "report.json": render_json(report),
-    }
-    for path in _io.write_files(directory, files).values():
+    for path in write_report(report, directory).values():
         print(f"wrote {path}", file=sys.stderr)
 
 
