@@ -5,6 +5,7 @@ Each check takes the value and the path to name in the error (``$.confidence``,
 ``3.0`` counted from a pandas sum becomes ``3``) and raises
 :class:`~comanaged_rcm.errors.ValidationError` naming the path, the expectation and what it got:
 
+>>> import numpy as np
 >>> count(np.int64(3), "$.n")
 3
 >>> count(3.5, "$.n")
@@ -18,11 +19,10 @@ comanaged_rcm.errors.ValidationError: 1 validation issue: 'threshold' must be a 
 nan) @ $.threshold
 
 For attrs models, :data:`v` holds the same checks as field validators (the path is ``$.`` and the
-field's name) and :data:`to` the converters that put a value in its normal form before the
-validator sees it; a converter leaves anything it cannot convert as it is, for the validator to
-report::
+field's name) and the ``as_*`` converters put a value in its normal form before the validator
+sees it; a converter leaves anything it cannot convert as it is, for the validator to report::
 
-    version: int = attrs.field(default=1, converter=to.integer, validator=v.count(minimum=1))
+    version: int = attrs.field(default=1, converter=as_int, validator=v.count(minimum=1))
 
 Bounds are part of every check: a count above :data:`MAX_COUNT` or an integer too large for a
 float is refused here, never an ``OverflowError`` later.
@@ -36,18 +36,24 @@ import enum
 import math
 import numbers
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import attrs
-import numpy as np
 
 from comanaged_rcm.errors import ValidationError
 
 __all__ = [
     "MAX_COUNT",
     "MAX_TEXT",
+    "as_flag",
+    "as_frozenset",
+    "as_int",
+    "as_optional_real",
+    "as_real",
+    "as_tuple",
     "aware_or_naive",
     "choice",
     "count",
@@ -154,8 +160,19 @@ def suggest(value: object, choices: Iterable[str]) -> str:
 
 
 # ------------------------------------------------------------------------------------- numbers
+def _numpy(name: str) -> type[Any] | tuple[type[Any], ...]:
+    """The numpy type ``name``, or ``()`` (no type) while numpy is not imported: no value can be one."""
+    np = sys.modules.get("numpy")
+    return getattr(np, name) if np is not None else ()
+
+
 def _is_bool(value: object) -> bool:
-    return isinstance(value, bool | np.bool_)
+    return isinstance(value, (bool, _numpy("bool_")))
+
+
+def _is_integer(value: object) -> bool:
+    """An integral number: numpy's timedelta64 is an integer subclass but a duration, not a count."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, _numpy("timedelta64"))
 
 
 def _magnitude(number: int) -> str:
@@ -172,6 +189,7 @@ def count(value: object, path: str, *, minimum: int = 0, maximum: int = MAX_COUN
     Accepts any :class:`numbers.Integral` (numpy integers too) and integral floats (``3.0``);
     refuses bools, fractions, NaN, infinities and text.
 
+    >>> import numpy as np
     >>> count(3.0, "$.n"), count(np.uint8(7), "$.n", minimum=1)
     (3, 7)
     >>> count(True, "$.n")
@@ -183,9 +201,9 @@ def count(value: object, path: str, *, minimum: int = 0, maximum: int = MAX_COUN
     number: int
     if _is_bool(value):
         fail(path, "type", f"{name!r} must be a whole number (got {_show(value)})")
-    if isinstance(value, numbers.Integral):
-        number = int(value)
-    elif isinstance(value, float | np.floating):
+    if _is_integer(value):
+        number = int(value)  # type: ignore[call-overload]
+    elif isinstance(value, (float, _numpy("floating"))):
         if not math.isfinite(value) or not float(value).is_integer():
             fail(path, "type", f"{name!r} must be a whole number (got {_show(value)})")
         number = int(value)
@@ -222,6 +240,7 @@ def real(
         high_open: Whether ``maximum`` itself is refused.
         nan: Whether NaN is accepted (as "not known").
 
+    >>> import numpy as np
     >>> real(np.float32(0.5), "$.x"), real(2, "$.x", minimum=0)
     (0.5, 2.0)
     >>> real(0, "$.share", minimum=0, low_open=True)
@@ -272,6 +291,7 @@ def rate(value: object, path: str, *, low_open: bool = True, high_open: bool = T
 def flag(value: object, path: str) -> bool:
     """A bool (``numpy.bool_`` too); 0, 1 and text are refused.
 
+    >>> import numpy as np
     >>> flag(np.True_, "$.strict")
     True
     """
@@ -313,6 +333,8 @@ def text(
         fail(path, "range", f"{name!r} must be at most {maximum:,} characters (got {len(value):,})")
     if not empty and not value.strip():
         fail(path, "value", f"{name!r} must be a non-empty string (got {_show(value)})")
+    if value.isprintable():  # no control, format (bidi, zero-width), surrogate or unassigned character
+        return value
     allowed = "\t\n" if multiline else ""
     for i, char in enumerate(value):
         if char in allowed:
@@ -514,7 +536,7 @@ def sequence(value: object, path: str, *, empty: bool = True, maximum: int = MAX
     name = name_of(path)
     if isinstance(value, str | bytes | bytearray | Mapping) or not isinstance(value, Iterable):
         fail(path, "type", f"{name!r} must be a sequence (got {_show(value)})")
-    if isinstance(value, np.ndarray) and value.ndim != 1:
+    if isinstance(value, _numpy("ndarray")) and value.ndim != 1:
         fail(path, "type", f"{name!r} must be one-dimensional (got an array of shape {value.shape})")
     try:
         items = tuple(value)
@@ -541,7 +563,8 @@ def tuple_of(
     """
     items = sequence(value, path)
     for i, item in enumerate(items):
-        instance(item, cls, f"{path}[{i}]", label)
+        if not isinstance(item, cls):  # the item's path is built only for the error
+            instance(item, cls, f"{path}[{i}]", label)
     return items
 
 
@@ -654,7 +677,7 @@ class _Validators:
             if not isinstance(value, tuple | frozenset):
                 message = f"{attribute.name!r} must be a collection (got {_show(value)})"
                 fail(_path(attribute), "type", message)
-            items = value if isinstance(value, tuple) else sorted(value, key=repr)
+            items = value if isinstance(value, tuple) else sorted(value, key=show)
             for i, item in enumerate(items):
                 check(instance_, _Item(f"{attribute.name}[{i}]"), item)
 
@@ -683,53 +706,74 @@ class _Item:
         self.name = name
 
 
-class _Converters:
-    """attrs converters that put a value in its normal form, or leave it for the validator."""
+def as_int(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Turn numpy integers and integral floats into ``int``; leave anything else as it is.
 
-    @staticmethod
-    def integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-        """Turn numpy integers and integral floats into ``int``; leave anything else as it is."""
-        if _is_bool(value):
-            return value
-        if isinstance(value, numbers.Integral):
-            return int(value)
-        if isinstance(value, float | np.floating) and math.isfinite(value) and float(value).is_integer():
-            return int(value)
+    >>> as_int(3.0), as_int(2.5), as_int(True)
+    (3, 2.5, True)
+    """
+    if _is_bool(value):
+        return value
+    if _is_integer(value):
+        return int(value)
+    floating = isinstance(value, (float, _numpy("floating")))
+    if floating and math.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return value
+
+
+def as_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Turn real numbers (numpy's too) into ``float``; leave anything else, or too large, as it is.
+
+    >>> as_real(2), as_real("2"), as_real(10**400) == 10**400
+    (2.0, '2', True)
+    """
+    if _is_bool(value) or not isinstance(value, numbers.Real):
+        return value
+    try:
+        return float(value)
+    except (OverflowError, ValueError, TypeError):
         return value
 
-    @staticmethod
-    def real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-        """Turn real numbers (numpy's too) into ``float``; leave anything else, or too large, as it is."""
-        if _is_bool(value) or not isinstance(value, numbers.Real):
-            return value
+
+def as_optional_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """``None`` stays ``None``; anything else as :func:`as_real`."""
+    return None if value is None else as_real(value)
+
+
+def as_flag(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Turn a numpy bool into ``bool``; leave anything else (0 and 1 too) as it is."""
+    return bool(value) if _is_bool(value) else value
+
+
+def as_tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Lists become tuples; anything else stays for the validator to report with its path."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def as_frozenset(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """Sets, lists and tuples of hashable items become frozensets; anything else stays."""
+    if isinstance(value, set | list | tuple):
         try:
-            return float(value)
-        except (OverflowError, ValueError, TypeError):
+            return frozenset(value)
+        except TypeError:
             return value
+    return value
 
-    @staticmethod
-    def optional_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-        """``None`` stays ``None``; otherwise :meth:`real`."""
-        return None if value is None else _Converters.real(value)
 
-    @staticmethod
-    def tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-        """Lists become tuples; anything else stays for the validator to report with its path."""
-        return tuple(value) if isinstance(value, list) else value
+class _Converters:
+    """The converters above, by short name (``to.integer``); module functions suit mypy's attrs plugin."""
 
-    @staticmethod
-    def frozenset(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-        """Sets, lists and tuples of hashable items become frozensets; anything else stays."""
-        if isinstance(value, set | list | tuple):
-            try:
-                return frozenset(value)
-            except TypeError:
-                return value
-        return value
+    integer = staticmethod(as_int)
+    real = staticmethod(as_real)
+    optional_real = staticmethod(as_optional_real)
+    flag = staticmethod(as_flag)
+    tuple = staticmethod(as_tuple)
+    frozenset = staticmethod(as_frozenset)
 
 
 v = _Validators()
 """Field validators for attrs models."""
 
 to = _Converters()
-"""Field converters for attrs models."""
+"""Field converters for attrs models (prefer the ``as_*`` functions in models checked by mypy)."""
