@@ -6,7 +6,8 @@ import math
 from collections.abc import Sequence
 
 from comanaged_rcm import _check as c
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.sampling._models import ordered
 
 __all__ = ["allocate"]
 
@@ -33,20 +34,21 @@ def allocate(
         (50, 30, 20)
     """
     n = c.count(total, "$.total", minimum=1)
-    caps = [c.count(s, f"$.sizes[{i}]", minimum=1) for i, s in enumerate(c.sequence(sizes, "$.sizes"))]
+    caps = [
+        c.count(s, f"$.sizes[{i}]", minimum=1) for i, s in enumerate(ordered(sizes, "$.sizes", empty=False))
+    ]
     low = c.count(minimum, "$.minimum")
     c.one_of(method, _METHODS, "$.method")
-    if not caps or n > sum(caps):
-        raise ValidationError.single(
-            "$.total", "range", f"'total' must be <= the population size {sum(caps)} (got {n})"
-        )
+    if n > sum(caps):
+        message = f"'total' must be <= the population size {sum(caps)} (got {n})"
+        raise ValidationError([Issue("$.total", "range", message), Issue("$.sizes", "range", message)])
     floors = [min(low, cap) for cap in caps]
     if sum(floors) > n:
         raise ValidationError.single(
             "$.minimum", "range", f"'minimum' per stratum needs {sum(floors)} items > total {n}"
         )
     if method == "neyman":
-        given = () if stdevs is None else c.sequence(stdevs, "$.stdevs")
+        given = () if stdevs is None else ordered(stdevs, "$.stdevs")
         if len(given) != len(caps):
             raise ValidationError.single(
                 "$.stdevs", "required", "'stdevs' must give one value per stratum for Neyman"

@@ -30,6 +30,46 @@ CONVENTION = (
 )
 _HYPER = "population deviations = ceil(tolerable_rate x N)"
 
+MAX_DEVIATIONS = 2_000
+"""The most acceptable deviations :func:`attribute_sample_size` searches (a plan beyond it is refused)."""
+
+MAX_HYPERGEOMETRIC_POPULATION = 10**10
+"""The largest population of the exact hypergeometric figures; beyond it they equal the binomial ones."""
+
+MAX_HYPERGEOMETRIC_SAMPLE = 10**6
+"""The largest sample whose exact hypergeometric limits are computed (each limit sums its pmf terms)."""
+
+
+def _computed(value: float, path: str, value_given: object) -> float:
+    """``value`` unless NaN: then the input at ``path`` is too extreme for the figure to be computed."""
+    if math.isnan(value):
+        c.fail(
+            path,
+            "range",
+            f"{c.name_of(path)!r} is too extreme to compute this figure (got {c.show(value_given)})",
+        )
+    return value
+
+
+def _hyper_population(population: int, path: str = "$.population") -> None:
+    if population > MAX_HYPERGEOMETRIC_POPULATION:
+        c.fail(
+            path,
+            "range",
+            f"'population' must be <= {MAX_HYPERGEOMETRIC_POPULATION:,} for exact hypergeometric figures"
+            f" (got {population:,}); the binomial method gives the same figures for larger populations",
+        )
+
+
+def _hyper_sample(n: int, path: str) -> None:
+    if n > MAX_HYPERGEOMETRIC_SAMPLE:
+        c.fail(
+            path,
+            "range",
+            f"{c.name_of(path)!r} must be <= {MAX_HYPERGEOMETRIC_SAMPLE:,} for exact hypergeometric limits"
+            f" (got {n:,}); use the binomial method for larger samples",
+        )
+
 
 def _rate(path: str, value: object, *, closed_low: bool = False) -> Decimal:
     """A rate in (0, 1) (``[0, 1)`` with ``closed_low``) as an exact decimal of its shortest repr.
@@ -40,7 +80,7 @@ def _rate(path: str, value: object, *, closed_low: bool = False) -> Decimal:
     where = f"$.{path}"
     if isinstance(value, Decimal):
         if not value.is_finite():
-            c.fail(where, "type", f"{path!r} must be a finite number (got {value!r})")
+            c.fail(where, "type", f"{path!r} must be a finite number (got {c.show(value)})")
         if not ((0 <= value < 1) if closed_low else (0 < value < 1)):
             bounds = "[0, 1)" if closed_low else "(0, 1)"
             c.fail(where, "range", f"{path!r} must be in {bounds} (got {value})")
@@ -167,6 +207,8 @@ def attribute_sample_size(
         )
     if population is not None:
         population = c.count(population, "$.population", minimum=1)
+        if meth is Method.HYPERGEOMETRIC:
+            _hyper_population(population)
     alpha = 1 - float(conf)
     risk = _risk_function(meth, float(tol), population)
     if meth is Method.HYPERGEOMETRIC:
@@ -197,6 +239,13 @@ def attribute_sample_size(
             n, k = cap, math.ceil(exp * cap)
             break
         k += 1
+        if k > MAX_DEVIATIONS:
+            c.fail(
+                "$.expected_rate",
+                "range",
+                f"'expected_rate' is too close to 'tolerable_rate': the plan would accept more than"
+                f" {MAX_DEVIATIONS:,} deviations (got {c.show(expected_rate)} and {c.show(tolerable_rate)})",
+            )
     convention = CONVENTION + ("; " + _HYPER if meth is Method.HYPERGEOMETRIC else "")
     if meth is Method.POISSON:
         convention += "; Poisson approximation to the binomial"
@@ -254,11 +303,15 @@ def attribute_upper_limit(
     from scipy.special import betaincinv, gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
 
     if meth is Method.BINOMIAL:
-        upper = 1.0 if k == n else float(betaincinv(k + 1, n - k, conf))
+        upper = (
+            1.0 if k == n else _computed(float(betaincinv(k + 1, n - k, conf)), "$.confidence", confidence)
+        )
     elif meth is Method.POISSON:
-        upper = min(1.0, float(gammaincinv(k + 1, conf)) / n)
+        upper = min(1.0, _computed(float(gammaincinv(k + 1, conf)), "$.confidence", confidence) / n)
     else:
         assert population is not None  # noqa: S101 - checked above
+        _hyper_population(population)
+        _hyper_sample(n, "$.sample_size")
         alpha = 1 - Fraction(conf_exact)
         lo, hi = k, population - (n - k)  # P(X <= k) > alpha holds at lo
         while lo < hi:
@@ -373,6 +426,8 @@ def proportion_interval(
     if population is not None:
         convention = _FINITE_CONVENTIONS.get(method, convention)
     if method == "clopper-pearson" and population is not None:
+        _hyper_population(population)
+        _hyper_sample(size, "$.n")
         exact_tail = (1 - Fraction(conf_exact)) / (2 if sides == "two-sided" else 1)
         lo, hi = _hyper_limits(x, size, population, exact_tail, exact_tail)
     elif method == "clopper-pearson":
@@ -397,6 +452,8 @@ def proportion_interval(
     else:
         half = z * math.sqrt(p * (1 - p) / size * fpc)
         lo, hi = p - half, p + half
+    lo = _computed(lo, "$.confidence", confidence)
+    hi = _computed(hi, "$.confidence", confidence)
     lo, hi = max(0.0, lo), min(1.0, hi)
     if sides == "lower":
         hi = 1.0

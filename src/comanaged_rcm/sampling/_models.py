@@ -10,9 +10,11 @@ from __future__ import annotations
 import enum
 import html
 import numbers
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import attrs
+import numpy as np
 
 from comanaged_rcm import _check as c
 from comanaged_rcm._check import to, v
@@ -82,6 +84,30 @@ def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a ca
     return to.tuple(value)
 
 
+def ordered(value: object, path: str, *, empty: bool = True) -> tuple[Any, ...]:
+    """A one-dimensional, ordered collection as a tuple (:func:`comanaged_rcm._check.sequence`).
+
+    Sets are refused (their order is arbitrary and they drop repeated amounts), and so are tables
+    and other objects of more than one dimension (iterating a data frame gives its column names).
+
+    >>> ordered([3, 1], "$.sizes")
+    (3, 1)
+    >>> ordered({3, 1}, "$.sizes")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'sizes' must be ordered: ...
+    """
+    name = c.name_of(path)
+    if isinstance(value, AbstractSet):
+        c.fail(path, "type", f"{name!r} must be ordered: a list, tuple or array, not a set")
+    dimensions = getattr(type(value), "ndim", None)
+    if dimensions is not None and not isinstance(value, np.ndarray):
+        shape = getattr(value, "ndim", 1)
+        if isinstance(shape, int) and shape != 1:
+            c.fail(path, "type", f"{name!r} must be one-dimensional (got a {type(value).__name__})")
+    return c.sequence(value, path, empty=empty)
+
+
 def _structure_item(value: object, _: object) -> str | int:
     """Item ids are strings or integers (never booleans), kept as given."""
     return item_id(value, "$")
@@ -94,6 +120,9 @@ def _item_ids(_: object, attribute: attrs.Attribute[Any], value: object) -> None
     if not isinstance(value, tuple):
         c.fail(f"$.{attribute.name}", "type", f"{attribute.name!r} must be a tuple of item ids")
     for i, item in enumerate(value):
+        kind = type(item)
+        if kind is str or (kind is int and -MAX_ITEM_ID <= item <= MAX_ITEM_ID):
+            continue
         item_id(item, f"$.{attribute.name}[{i}]")
 
 

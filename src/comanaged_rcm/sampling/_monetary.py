@@ -11,7 +11,15 @@ from comanaged_rcm import _check as c
 from comanaged_rcm._check import v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._engine import _rate
-from comanaged_rcm.sampling._models import _html_table, _integer, _one_of, _optional_real, _real, _tuple
+from comanaged_rcm.sampling._models import (
+    _html_table,
+    _integer,
+    _one_of,
+    _optional_real,
+    _real,
+    _tuple,
+    ordered,
+)
 
 __all__ = ["MonetaryEvaluation", "MonetaryPlan", "monetary_sample_size", "monetary_upper_limit"]
 
@@ -129,7 +137,7 @@ def monetary_sample_size(
             "$.tolerable_rate",
             "range",
             f"'tolerable_rate' is too small: the sample would exceed {c.MAX_COUNT:,} units"
-            f" (got {tolerable_rate!r})",
+            f" (got {c.show(tolerable_rate)})",
         )
     hi = max(1, math.ceil(start))
     while not ok(hi):
@@ -138,7 +146,7 @@ def monetary_sample_size(
                 "$.expected_rate",
                 "range",
                 f"'expected_rate' is too close to 'tolerable_rate': the sample would exceed {c.MAX_COUNT:,}"
-                f" units (got {expected_rate!r})",
+                f" units (got {c.show(expected_rate)})",
             )
         hi *= 2
     lo = 1
@@ -148,6 +156,10 @@ def monetary_sample_size(
             hi = mid
         else:
             lo = mid + 1
+    if value is not None and value / lo == 0:
+        c.fail(
+            "$.population_value", "range", f"'population_value' is too small to sample (got {c.show(value)})"
+        )
     return MonetaryPlan(
         sample_size=lo,
         expected_misstatements=exp * lo,
@@ -198,9 +210,7 @@ def monetary_upper_limit(
     n = c.count(sample_size, "$.sample_size", minimum=1)
     conf = float(_rate("confidence", confidence))
     c.one_of(method, tuple(_LIMIT_CONVENTIONS), "$.method")
-    found = [
-        c.rate(t, f"$.taints[{i}]", high_open=False) for i, t in enumerate(c.sequence(taints, "$.taints"))
-    ]
+    found = [c.rate(t, f"$.taints[{i}]", high_open=False) for i, t in enumerate(ordered(taints, "$.taints"))]
     if len(found) > n:
         raise ValidationError.single(
             "$.taints", "range", f"'taints' must not outnumber sample_size (got {len(found)} > {n})"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
-from fractions import Fraction
 
 import numpy as np
 
 from comanaged_rcm import _check as c
-from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling._models import MAX_ITEM_ID, MAX_SEED, SELECT_METHODS, Selection, item_id
+from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.sampling._models import MAX_ITEM_ID, MAX_SEED, SELECT_METHODS, Selection, item_id, ordered
 
 __all__ = ["select"]
 
@@ -22,6 +20,10 @@ ALGORITHM = (
     "items floor(start + j x N / n)"
 )
 _TWO64 = 1 << 64
+_BATCH = 256
+
+MAX_SAMPLE = 10**6
+"""The largest ``n`` :func:`select` draws (the drawn positions are kept in memory)."""
 
 
 class _Words:
@@ -29,9 +31,13 @@ class _Words:
         from numpy.random import PCG64  # noqa: PLC0415 - numpy only needed when selecting
 
         self._bits = PCG64(seed)
+        self._buffer: list[int] = []
 
     def word(self) -> int:
-        return int(self._bits.random_raw())
+        # random_raw(k) gives the next k words of the same stream as k single calls, faster.
+        if not self._buffer:
+            self._buffer = self._bits.random_raw(_BATCH).tolist()[::-1]
+        return self._buffer.pop()
 
     def index(self, m: int) -> int:
         limit = _TWO64 - _TWO64 % m
@@ -52,9 +58,9 @@ def _population(population: object) -> Sequence[str | int]:
         return range(1, size + 1)  # unique by construction: no pass over the N items
     if isinstance(population, bool | np.bool_):
         c.fail("$.population", "type", f"'population' must be item ids or a size N (got {population!r})")
-    if isinstance(population, AbstractSet):
-        c.fail("$.population", "type", "'population' must be ordered: a list or tuple of ids, not a set")
-    ids = list(c.sequence(population, "$.population", empty=False, maximum=MAX_POPULATION))
+    ids = list(ordered(population, "$.population", empty=False))
+    if len(ids) > MAX_POPULATION:
+        c.fail("$.population", "range", f"'population' must hold at most {MAX_POPULATION:,} items")
     for i, item in enumerate(ids):
         kind = type(item)
         if kind is str or (kind is int and -MAX_ITEM_ID <= item <= MAX_ITEM_ID):
@@ -67,16 +73,19 @@ def _population(population: object) -> Sequence[str | int]:
                 c.fail(
                     "$.population",
                     "duplicate",
-                    f"'population' item ids must be unique (got {item!r} at {seen[item]} and {i})",
+                    f"'population' item ids must be unique (got {c.show(item)} at {seen[item]} and {i})",
                 )
             seen[item] = i
     return ids
 
 
 def _labels(strata: object, size: int) -> list[str]:
-    labels = c.sequence(strata, "$.strata")
+    labels = ordered(strata, "$.strata")
     if len(labels) != size:
-        raise ValidationError.single("$.strata", "length", "'strata' must give one label per population item")
+        message = f"'strata' must give one label per population item (got {len(labels)} for {size} items)"
+        raise ValidationError(
+            [Issue("$.strata", "length", message), Issue("$.population", "length", message)]
+        )
     out: list[str] = []
     for i, label in enumerate(labels):
         if isinstance(label, str):
@@ -106,7 +115,7 @@ def select(
     Args:
         population: Item ids (strings or integers, unique, in a fixed order), or a size N meaning
             items 1..N (N at most 2**53).
-        n: Sample size (at most the population size).
+        n: Sample size (at most the population size, and at most 10**6).
         seed: Integer seed in [0, 2**128) for numpy's PCG64 bit generator.
         strata: Optional stratum label per item; ``n`` is then allocated proportionally
             (:func:`allocate`) and each stratum, in sorted label order, is drawn from the same stream.
@@ -127,7 +136,10 @@ def select(
     """
     items = _population(population)
     size = len(items)
-    n = c.count(n, "$.n", minimum=1, maximum=size)
+    n = c.count(n, "$.n", minimum=1, maximum=MAX_SAMPLE)
+    if n > size:
+        message = f"'n' must be <= the population size {size:,} (got {n:,})"
+        raise ValidationError([Issue("$.n", "range", message), Issue("$.population", "range", message)])
     seed = c.count(seed, "$.seed", maximum=MAX_SEED)
     c.one_of(method, SELECT_METHODS, "$.method")
     words = _Words(seed)
@@ -178,7 +190,7 @@ def _draw(words: _Words, size: int, n: int, method: str) -> list[int]:
             positions.append(swapped.get(j, j))
             swapped[j] = swapped.get(i, i)
     else:
-        step = Fraction(size, n)
-        start = Fraction(words.word(), _TWO64) * step
-        positions = [int(start + j * step) for j in range(n)]
+        # floor(start + j x N / n), start = word / 2**64 x N / n, in integers: N (word + j 2**64) // (2**64 n)
+        word, scale = words.word(), _TWO64 * n
+        positions = [size * (word + j * _TWO64) // scale for j in range(n)]
     return positions

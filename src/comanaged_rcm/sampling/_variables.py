@@ -15,7 +15,7 @@ import attrs
 
 from comanaged_rcm import _check as c
 from comanaged_rcm._check import v
-from comanaged_rcm.errors import InsufficientDataError, ValidationError
+from comanaged_rcm.errors import InsufficientDataError, Issue, ValidationError
 from comanaged_rcm.sampling._engine import _rate, attribute_sample_size
 from comanaged_rcm.sampling._models import (
     SIDES,
@@ -26,6 +26,7 @@ from comanaged_rcm.sampling._models import (
     _optional_real,
     _real,
     _tuple,
+    ordered,
 )
 
 __all__ = [
@@ -214,7 +215,7 @@ _MAX_AMOUNT = 1e15
 
 
 def _amounts(path: str, values: Sequence[float], minimum: int = 2) -> list[float]:
-    items = c.sequence(values, f"$.{path}")
+    items = ordered(values, f"$.{path}")
     bound = _MAX_AMOUNT
     data = [c.real(item, f"$.{path}[{i}]", minimum=-bound, maximum=bound) for i, item in enumerate(items)]
     if len(data) < minimum:
@@ -347,11 +348,11 @@ def _paired(
     y = _amounts("audited", audited)
     x = _amounts("book", book)
     if len(x) != len(y):
-        raise ValidationError.single(
-            "$.book", "length", f"'book' must pair with 'audited' (got {len(x)} and {len(y)} amounts)"
-        )
+        message = f"'book' must pair with 'audited' (got {len(x)} and {len(y)} amounts)"
+        raise ValidationError([Issue("$.book", "length", message), Issue("$.audited", "length", message)])
     total = c.count(population, "$.population", minimum=len(y))
-    return y, x, total, _finite("book_total", book_total)
+    bound = _MAX_AMOUNT * c.MAX_COUNT
+    return y, x, total, c.real(book_total, "$.book_total", minimum=-bound, maximum=bound)
 
 
 def difference_estimate(
@@ -451,6 +452,10 @@ def ratio_estimate(
     r = math.fsum(y) / x_sum
     resid = math.fsum((a - r * b) ** 2 for a, b in zip(y, x, strict=True)) / (size - 1)
     se = total * math.sqrt(resid / size) * math.sqrt(1 - size / total)
+    if not (math.isfinite(r * x_total) and math.isfinite(se * 10)):  # x 10: room for t x SE
+        raise ValidationError.single(
+            "$.book", "range", "'book' amounts sum too close to 0 for a ratio (the estimate overflows)"
+        )
     return _finish(
         estimator="ratio",
         n=size,
@@ -500,7 +505,9 @@ def stratified_appraisal(
         >>> round(stratified_appraisal([a, b], confidence=0.9).point_estimate)
         2200
     """
-    parts: tuple[Appraisal, ...] = c.tuple_of(strata, Appraisal, "$.strata")
+    parts = ordered(strata, "$.strata")
+    for i, part in enumerate(parts):
+        c.instance(part, Appraisal, f"$.strata[{i}]")
     if not parts:
         raise ValidationError.single("$.strata", "required", "'strata' must be one or more Appraisal objects")
     conf = _rate_f(confidence)
@@ -523,6 +530,10 @@ def stratified_appraisal(
             if p.degrees_of_freedom is not None
         )
         dof = math.fsum(scaled) ** 2 / spread if spread > 0 else None
+    if sum(p.population for p in parts) > c.MAX_COUNT:
+        c.fail("$.strata", "range", f"'strata' must cover at most {c.MAX_COUNT:,} population items together")
+    if not (math.isfinite(math.fsum(p.point_estimate for p in parts)) and math.isfinite(math.sqrt(var) * 10)):
+        c.fail("$.strata", "range", "'strata' estimates are too large to add up")
     kinds = sorted({p.estimator for p in parts})
     return _finish(
         estimator="stratified " + "/".join(kinds),
@@ -588,6 +599,12 @@ def variables_sample_size(
         if m == 0:
             raise ValidationError.single("$.mean", "range", "'mean' must not be 0 for a relative precision")
         absolute = p * total * abs(m)
+        if not 0 < absolute < math.inf:
+            c.fail(
+                "$.mean",
+                "range",
+                f"'mean' x 'precision' x N must be a positive finite amount (got {c.show(m)})",
+            )
     prob = 1 - (1 - conf) / 2 if side == "two-sided" else conf
 
     def ok(n: int) -> bool:
