@@ -93,8 +93,8 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
     if value is None:
         return None
     if kind is FieldType.NUMBER:
-        if isinstance(value, bool | np.bool_):
-            raise EvalFailure(f"field {name!r} must be a number (got {value!r})")
+        if isinstance(value, bool | np.bool_ | np.timedelta64):  # numpy files timedelta64 as an integer
+            raise EvalFailure(f"field {name!r} must be a number (got {_short(value)})")
         if isinstance(value, float | int | np.floating | np.integer):
             try:
                 number = float(value)
@@ -823,10 +823,11 @@ class VectorProgram:
                     start, end = values
                 start = np.broadcast_to(start, (batch.size,))
                 end = np.broadcast_to(end, (batch.size,))
-                if unknown is not None:
+                undecided = _or(unknown, error)  # an ERROR row's date is NaT: numpy cannot count it
+                if undecided is not None:
                     fill = np.datetime64("2000-01-01", "D")
-                    start = np.where(unknown, fill, start)
-                    end = np.where(unknown, fill, end)
+                    start = np.where(undecided, fill, start)
+                    end = np.where(undecided, fill, end)
                 if name == "business_days_between":
                     out = batch.calendar.counts(start, end).astype(np.float64)
                 else:

@@ -420,6 +420,8 @@ def _label(value: object) -> str:
         return "" if np.isnan(value) else repr(float(value))
     if isinstance(value, bool | np.bool_):
         return str(bool(value)).lower()
+    if isinstance(value, np.timedelta64):  # numpy files it as an integer, but int() of it fails
+        return str(value)
     if isinstance(value, int | np.integer):
         number = int(value)
         return str(number) if number.bit_length() <= _MAX_DECIMAL_BITS else hex(number)
@@ -450,6 +452,7 @@ def _positional(columns: Mapping[str, Any]) -> dict[str, Any]:
     return {
         name: column if isinstance(column, np.ndarray | list | tuple | Categorical) else np.asarray(column)
         for name, column in columns.items()
+        if column is not None  # a column of None is missing on every row, as the evaluators read it
     }
 
 
@@ -473,7 +476,7 @@ class _Prepared:
         self.clear_codes = clear_codes(compiled, columns, as_of=self.as_of, calendar=calendar, path=path)
         self.columns = _positional(columns)
         self.size = len(self.codes)
-        self.label_fields = [f for f in label_fields if f in columns]
+        self.label_fields = [f for f in label_fields if f in self.columns]
         policy = compiled.rule.unknown_policy
         undecided = self.codes >= Outcome.UNKNOWN
         self.fire = self.codes == Outcome.TRUE
@@ -544,7 +547,7 @@ def _shown(name: str, value: object, compiled: CompiledRule) -> str:
     try:
         normalized = read_value(name, value, compiled.schema[name])
     except EvalFailure:
-        return repr(value)
+        return _check.show(value)
     return display(normalized) if not isinstance(normalized, str) else normalized
 
 
