@@ -37,7 +37,7 @@ _P = "comanaged_rcm.kpi"
 _JAN = Period(datetime.date(2026, 1, 1), datetime.date(2026, 2, 1))
 _FEB = Period(datetime.date(2026, 2, 1), datetime.date(2026, 3, 1))
 
-_TRANSACTIONS = {
+_TRANSACTIONS: dict[str, list[object]] = {
     "claim_id": ["C1", "C1", "C2", "C2"],
     "payer": ["A", "A", "B", "B"],
     "service_date": ["2026-01-05", "2026-01-05", "2026-01-10", "2026-01-10"],
@@ -46,7 +46,7 @@ _TRANSACTIONS = {
     "amount": [100.0, 60.0, 200.0, 20.0],
     "write_off_reason": ["", "", "", "denial"],
 }
-_WORK_ITEMS = {
+_WORK_ITEMS: dict[str, list[object]] = {
     "item_id": ["W1", "W2"],
     "workflow": ["ar", "denials"],
     "team": ["t1", "t2"],
@@ -57,7 +57,7 @@ _WORK_ITEMS = {
 }
 
 
-def _tables() -> dict[str, dict[str, object]]:
+def _tables() -> dict[str, dict[str, list[object]]]:
     """Fresh column tables (a callee may not share the lists of the next call)."""
     return {
         "transactions": {k: list(v) for k, v in _TRANSACTIONS.items()},
@@ -65,7 +65,7 @@ def _tables() -> dict[str, dict[str, object]]:
     }
 
 
-_BOOK = Book(**_tables())  # type: ignore[arg-type]
+_BOOK = Book(**_tables())
 _METRICS = ["net_collection_rate", "write_off_rate", "items_closed"]
 _CARD = evaluate(_BOOK, _JAN, by=["payer"], metrics=_METRICS)
 _MEASURES = measures(_BOOK, _JAN, by=["payer"])

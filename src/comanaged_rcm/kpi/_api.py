@@ -35,7 +35,7 @@ def _arguments(book: object, by: object) -> tuple[str, ...]:
 
 def _as_of(period: object, as_of: object, index: int | None = None) -> tuple[Period, datetime.date]:
     """The period and its as-of date; ``index`` places ``as_of`` in trend's list of them."""
-    _check.instance(period, Period, "$.period")
+    period = _check.instance(period, Period, "$.period")
     if as_of is None:
         return period, period.end
     name = "as_of" if index is None else f"as_of[{index}]"

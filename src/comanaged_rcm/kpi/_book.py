@@ -67,6 +67,10 @@ class FieldKind(enum.Enum):
     FLAG = "flag"  # bool
 
 
+def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    return to.tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Field:
     """One column of an input table.
@@ -86,7 +90,7 @@ class Field:
     kind: FieldKind = attrs.field(validator=v.member(FieldKind))
     required: bool = attrs.field(default=True, validator=v.flag())
     nullable: bool = attrs.field(default=False, validator=v.flag())
-    values: tuple[str, ...] = attrs.field(default=(), converter=to.tuple, validator=v.tuple_of(str))
+    values: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(str))
 
 
 def _f(
@@ -179,6 +183,8 @@ _MAX_COUNT = np.int64(_check.MAX_COUNT)
 _HEADROOM = 1e4
 """Sums of a number column, times a KPI's scale and added across partials, must stay finite: every
 cell is at most the largest float over the rows and this."""
+_NAME_LENGTH = 200
+"""The longest column name a table may have (and the most of a numpy message an issue quotes)."""
 _COARSE = frozenset({"Y", "M", "W", "D", "generic"})
 """datetime64 units whose every value is a whole day (a month is its first day)."""
 
@@ -194,7 +200,9 @@ def _convert(
     try:
         array = np.asarray(raw)
     except Exception as exc:  # noqa: BLE001 - a foreign column's __array__ or __len__ may raise anything
-        issues.append(Issue(path, "type", f"cannot be read as an array ({type(exc).__name__}: {exc})"))
+        issues.append(
+            Issue(path, "type", f"cannot be read as an array ({type(exc).__name__}: {_brief(exc)})")
+        )
         return None
     if array.ndim != 1:
         issues.append(Issue(path, "shape", f"must be 1-D (got {array.ndim}-D)"))
@@ -229,7 +237,9 @@ def _convert(
             "finite and >= 0" if not 0 <= got < np.inf else f"at most {bound:.3g} (so that sums stay finite)"
         )
         issues.append(
-            Issue(path, "range", f"must be {expected} (got {got!r} in row {row}; {rows.size} rows)")
+            Issue(
+                path, "range", f"must be {expected} (got {_check.show(got)} in row {row}; {rows.size} rows)"
+            )
         )
         return None
     return converted
@@ -267,7 +277,7 @@ def _convert_count(path: str, array: npt.NDArray[Any], issues: list[Issue]) -> n
                 Issue(
                     path,
                     "type",
-                    f"expected whole numbers (got {array[rows[0]].item()!r} in row {int(rows[0])};"
+                    f"expected whole numbers (got {_check.show(array[rows[0]].item())} in row {int(rows[0])};"
                     f" {rows.size} rows)",
                 )
             )
@@ -279,7 +289,7 @@ def _convert_count(path: str, array: npt.NDArray[Any], issues: list[Issue]) -> n
             Issue(
                 path,
                 "range",
-                f"must be >= 0 and <= {_check.MAX_COUNT:,} (got {array[rows[0]].item()!r} in row"
+                f"must be >= 0 and <= {_check.MAX_COUNT:,} (got {_check.show(array[rows[0]].item())} in row"
                 f" {int(rows[0])}; {rows.size} rows)",
             )
         )
@@ -299,12 +309,28 @@ def _odd_date(array: npt.NDArray[Any]) -> int | None:
 
 
 def _missing(item: object) -> bool:
-    """Whether an object cell is missing: ``None``, or a float NaN as pandas marks missing text."""
-    return item is None or (isinstance(item, float) and item != item)  # noqa: PLR0124 - NaN test
+    """Whether an object cell is missing: ``None``, a float NaN or pandas' ``NA``, as pandas marks it."""
+    return (
+        item is None
+        or (isinstance(item, float) and item != item)  # noqa: PLR0124 - the NaN test
+        or type(item).__name__ == "NAType"
+    )
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception's message, cut short: numpy's quote the whole offending value."""
+    text = str(exc)
+    return text if len(text) <= _NAME_LENGTH else f"{text[:_NAME_LENGTH]}..."
+
+
+class _Odd(str):
+    """What is wrong with one cell of a date column."""
+
+    __slots__ = ()
 
 
 def _date_cell(item: object) -> object:
-    """One cell of an object date column as numpy reads it, or a :class:`str` saying what is wrong.
+    """One cell of an object date column as numpy reads it, or a :class:`_Odd` saying what is wrong.
 
     ``None``, ``""``, a float NaN and NaT (numpy's or pandas') are missing; a datetime must be
     naive and at midnight (pandas' ``Timestamp`` too), a ``numpy.datetime64`` a whole day.
@@ -312,23 +338,25 @@ def _date_cell(item: object) -> object:
     if _missing(item) or (isinstance(item, str) and not item):
         return None
     if isinstance(item, str):
-        return item if len(item) == 10 else "expected ISO dates like 2026-01-31"
+        return item if len(item) == 10 else _Odd("expected ISO dates like 2026-01-31")
     if isinstance(item, np.datetime64):
         day = item.astype("datetime64[D]")
         if np.isnat(item):
             return None
-        return day if np.datetime_data(item.dtype)[0] in _COARSE or day == item else "expected whole days"
+        return (
+            day if np.datetime_data(item.dtype)[0] in _COARSE or day == item else _Odd("expected whole days")
+        )
     if isinstance(item, datetime.datetime):
         if item != item:  # noqa: PLR0124 - pandas' NaT is a datetime unequal to itself
             return None
         if item.tzinfo is not None:
-            return "expected dates, not time-zone aware datetimes"
+            return _Odd("expected dates, not time-zone aware datetimes")
         if item.time() != datetime.time():
-            return "expected whole days, not datetimes with a time of day"
+            return _Odd("expected whole days, not datetimes with a time of day")
         return item.date()
     if isinstance(item, datetime.date):
         return item
-    return "expected ISO dates like 2026-01-31"
+    return _Odd("expected ISO dates like 2026-01-31")
 
 
 def _convert_date(
@@ -342,25 +370,27 @@ def _convert_date(
         if odd is not None:
             got = array[odd].item()
             issues.append(
-                Issue(path, "type", f"expected ISO dates like 2026-01-31 (got {got!r} in row {odd})")
+                Issue(
+                    path, "type", f"expected ISO dates like 2026-01-31 (got {_check.show(got)} in row {odd})"
+                )
             )
             return None
         try:
             converted = array.astype("datetime64[D]")  # "" is NaT
         except ValueError as exc:
-            issues.append(Issue(path, "type", f"expected ISO dates or datetime.date values ({exc})"))
+            issues.append(Issue(path, "type", f"expected ISO dates or datetime.date values ({_brief(exc)})"))
             return None
     elif kind == "O":
         items = array.tolist()
         cells = [_date_cell(item) for item in items]
-        odd = next((i for i, cell in enumerate(cells) if isinstance(cell, str) and cell != items[i]), None)
+        odd = next((i for i, cell in enumerate(cells) if isinstance(cell, _Odd)), None)
         if odd is not None:
             issues.append(Issue(path, "type", f"{cells[odd]} (got {_check.show(items[odd])} in row {odd})"))
             return None
         try:
             converted = np.array(cells, dtype="datetime64[D]")
         except (TypeError, ValueError, OverflowError) as exc:
-            issues.append(Issue(path, "type", f"expected ISO dates or datetime.date values ({exc})"))
+            issues.append(Issue(path, "type", f"expected ISO dates or datetime.date values ({_brief(exc)})"))
             return None
     else:
         issues.append(Issue(path, "type", f"expected dates (got dtype {array.dtype})"))
@@ -449,7 +479,7 @@ def _check_text(
                 Issue(
                     path,
                     "value",
-                    f"unknown value {str(array[row])!r} in row {row} (expected one of {expected})",
+                    f"unknown value {_check.show(str(array[row]))} in row {row} (expected one of {expected})",
                 )
             )
             return None
@@ -663,7 +693,10 @@ _DIMENSION = Field(name="dimension", kind=FieldKind.TEXT, nullable=True)
 
 
 def _as_text(values: object) -> object:
-    array = np.asarray(cast("Any", values))
+    try:
+        array = np.asarray(cast("Any", values))
+    except Exception:  # noqa: BLE001 - reported by _convert, which reads the column again
+        return values
     return array.astype(str) if array.ndim == 1 and array.dtype.kind in "iufb" else values
 
 
@@ -688,7 +721,11 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
             raw = {str(name): raw[name] for name in raw.columns}  # a data frame: pandas, polars...
         except Exception as exc:  # noqa: BLE001 - a foreign frame may raise anything
             issues.append(
-                Issue(f"$.{table}", "type", f"cannot read the frame's columns ({type(exc).__name__}: {exc})")
+                Issue(
+                    f"$.{table}",
+                    "type",
+                    f"cannot read the frame's columns ({type(exc).__name__}: {_brief(exc)})",
+                )
             )
             return None
     if not isinstance(raw, Mapping):
@@ -708,8 +745,20 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
     columns: Columns = {}
     items: Mapping[object, object] = raw
     for name, values in items.items():
-        if not isinstance(name, str):
-            issues.append(Issue(f"$.{table}", "type", f"column names must be strings (got {name!r})"))
+        if (
+            not isinstance(name, str)
+            or not name.strip()
+            or len(name) > _NAME_LENGTH
+            or not name.isprintable()
+        ):
+            issues.append(
+                Issue(
+                    f"$.{table}",
+                    "type",
+                    f"column names must be printable strings of 1 to {_NAME_LENGTH} characters"
+                    f" (got {_check.show(name)})",
+                )
+            )
             continue
         field = schema.get(name)
         if field is None:  # an extra dimension (location, provider): kept as text, whatever it holds

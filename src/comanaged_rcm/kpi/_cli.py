@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
+from pathlib import Path
 from typing import Any
 
 import numpy.typing as npt
@@ -48,7 +50,10 @@ def _date(text: str, flag: str) -> datetime.date:
 
 
 def _read(path: str, table: str, encoding: str | None) -> dict[str, npt.NDArray[Any]]:
-    return read_csv(path, csv_columns(table), encoding=encoding)
+    flag = "--" + table.replace("_", "-")
+    name = Path(path).name
+    text = _io.read_text(path, encoding=encoding, where=flag, label=name)
+    return read_csv(io.StringIO(text, newline=""), csv_columns(table), name=name)
 
 
 def _run(args: argparse.Namespace) -> int:
