@@ -33,12 +33,13 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from comanaged_rcm._check import fail, text
+from comanaged_rcm._check import fail, show, text
 from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "Stage",
     "add_encoding_option",
     "check_encoding",
+    "check_path",
     "decode",
     "line_of",
     "load_json",
@@ -175,9 +177,7 @@ def read_text(
     """
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         fail(where, "type", f"expected a file path (got {type(path).__name__})")
-    name = os.fspath(path)
-    if not isinstance(name, str) or not name or "\0" in name:
-        fail(where, "value", f"expected a file path (got {name!r:.80})")
+    name = check_path(path, where)
     try:
         info = Path(name).stat()
         if stat.S_ISDIR(info.st_mode):
@@ -187,22 +187,46 @@ def read_text(
         with open(name, "rb") as handle:  # noqa: PTH123 - a plain path from the caller
             data = handle.read()
     except OSError as exc:
-        raise unreadable(exc, label or name) from None
+        raise unreadable(exc, where, name) from None
     return decode(data, source=label or name, encoding=encoding)
+
+
+def check_path(path: object, where: str = "$.path") -> str:
+    r"""A file path given as ``str`` or ``os.PathLike[str]``, as a ``str`` the OS can take.
+
+    >>> check_path("a\0b", "$.source")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: expected a file path (got 'a\x00b') @ $.source
+    """
+    if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
+        fail(where, "type", f"expected a file path (got {type(path).__name__})")
+    try:
+        name = os.fspath(path)
+    except Exception:  # noqa: BLE001 - a foreign __fspath__ may raise anything
+        fail(where, "type", f"expected a file path (got {type(path).__name__})")
+    if not isinstance(name, str) or not name.strip() or "\0" in name or len(name) > 4096:
+        fail(where, "value", f"expected a file path (got {show(name)})")
+    try:
+        name.encode(sys.getfilesystemencoding(), "surrogateescape")
+    except UnicodeEncodeError:
+        fail(where, "value", f"expected a file path the file system can name (got {show(name)})")
+    return name
 
 
 _UNREADABLE: dict[type[OSError], type[ValidationError]] = {}
 
 
-def unreadable(exc: OSError, name: str) -> ValidationError:
+def unreadable(exc: OSError, where: str, name: str) -> ValidationError:
     """The error of a file that cannot be read: a ValidationError that is also ``type(exc)``.
 
     So ``except FileNotFoundError`` and ``except RCMError`` both catch a missing file; the issue
-    is at ``name`` and ``errno``, ``strerror`` and ``filename`` are those of ``exc``.
+    is at ``where`` (the argument that named the file), the message names the file, and
+    ``errno``, ``strerror`` and ``filename`` are those of ``exc``.
 
-    >>> error = unreadable(FileNotFoundError(2, "No such file or directory", "x.csv"), "x.csv")
+    >>> error = unreadable(FileNotFoundError(2, "No such file or directory", "x.csv"), "--claims", "x.csv")
     >>> isinstance(error, FileNotFoundError), str(error)
-    (True, '1 validation issue: cannot read the file (No such file or directory) @ x.csv')
+    (True, "1 validation issue: cannot read 'x.csv' (No such file or directory) @ --claims")
     """
     kind = type(exc)
     cls = _UNREADABLE.get(kind)
@@ -211,7 +235,7 @@ def unreadable(exc: OSError, name: str) -> ValidationError:
         cls = type(f"Unreadable{kind.__name__}", (ValidationError, kind), members)
         _UNREADABLE[kind] = cls
     reason = exc.strerror or type(exc).__name__
-    error = cls([Issue(name, "file", f"cannot read the file ({reason})")])
+    error = cls([Issue(where, "file", f"cannot read {show(name)} ({reason})")])
     error.errno, error.strerror, error.filename = exc.errno, exc.strerror, exc.filename  # type: ignore[attr-defined]
     return error
 
@@ -369,7 +393,7 @@ def load_json(content: str | bytes, *, source: str = "$") -> Any:  # noqa: ANN40
 def read_json(path: object, *, encoding: str | None = None, where: str = "$.path") -> Any:  # noqa: ANN401
     """:func:`read_text` then :func:`load_json`, the issues naming the file."""
     content = read_text(path, encoding=encoding, where=where)
-    return load_json(content, source=os.fspath(path))  # type: ignore[call-overload]  # read_text checked it
+    return load_json(content, source=check_path(path, where))
 
 
 # ------------------------------------------------------------------------------------- writing
@@ -465,9 +489,7 @@ def staged(directory: object, *, where: str = "$.directory") -> Iterator[Stage]:
     >>> sorted(p.name for p in (root / "out").iterdir())
     ['a.txt']
     """
-    if isinstance(directory, bytes) or not isinstance(directory, str | os.PathLike):
-        fail(where, "type", f"expected a directory path (got {type(directory).__name__})")
-    folder = Path(text(os.fspath(directory), where, maximum=4096))
+    folder = Path(text(check_path(directory, where), where, maximum=4096))
     created: list[Path] = []
     for parent in (folder, *folder.parents):
         if parent.exists() or parent == parent.parent:

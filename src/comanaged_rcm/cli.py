@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TextIO
 
 from comanaged_rcm import __version__
+from comanaged_rcm._check import instance, sequence
 from comanaged_rcm.errors import RCMError
 
 __all__ = ["CommandError", "build_parser", "main"]
@@ -160,7 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         0 on success, 1 when a check found errors (``raci check``), 2 on bad input, 70 on an
         unexpected internal error (a bug), 130 when interrupted.
+
+    Raises:
+        ValidationError: ``argv`` is not a sequence of strings (at ``$.argv``).
     """
+    if argv is not None:
+        words = sequence(argv, "$.argv")
+        argv = [instance(word, str, f"$.argv[{i}]", "a string") for i, word in enumerate(words)]
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)

@@ -46,7 +46,7 @@ from cattrs.errors import (
 )
 
 from comanaged_rcm import _io
-from comanaged_rcm._check import count
+from comanaged_rcm._check import count, fail, show
 from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
@@ -174,8 +174,8 @@ def _issues(exc: BaseException, path: str) -> list[Issue]:
     if isinstance(exc, ValidationError):
         return [issue.under(path) for issue in exc.issues]
     if isinstance(exc, ForbiddenExtraKeysError):
-        return [Issue(f"{path}.{key}", "unknown_key", f"unknown key {key!r}")
-                for key in sorted(exc.extra_fields)]
+        return [Issue(f"{path}.{key}", "unknown_key", f"unknown key {show(key)}")
+                for key in sorted(exc.extra_fields, key=str)]
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
         with_notes, without = exc.group_exceptions()
         found: list[Issue] = []
@@ -229,12 +229,12 @@ def from_dict(data: Any, cls: type[T]) -> T:
             nested too deeply to build is refused at ``$``, a ``cls`` the converter cannot build
             at ``$.cls``.
     """
+    if not isinstance(cls, type) and typing.get_origin(cls) is None:
+        fail("$.cls", "type", _unbuildable(cls))
     try:
         return converter.structure(data, cls)
     except StructureHandlerNotFoundError:
-        shown = getattr(cls, "__qualname__", None) or f"a {type(cls).__name__}"
-        message = f"'cls' must be a model class or type the converter can build (got {shown})"
-        raise ValidationError.single("$.cls", "type", message) from None
+        raise ValidationError.single("$.cls", "type", _unbuildable(cls)) from None
     except RecursionError:
         raise ValidationError.single("$", "depth", "the data is nested too deeply to build") from None
     except Exception as exc:  # noqa: BLE001 - whatever a hook raised becomes an issue at its path
@@ -243,6 +243,10 @@ def from_dict(data: Any, cls: type[T]) -> T:
         except RecursionError:
             issues = [Issue("$", "depth", "the data is nested too deeply to build")]
         raise ValidationError(issues) from None
+
+
+def _unbuildable(cls: object) -> str:
+    return f"'cls' must be a model class or type the converter can build (got {show(cls)})"
 
 
 def to_json(obj: Any, *, indent: int | None = None) -> str:
@@ -257,6 +261,8 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
             of more than 4,300 digits, an object of no JSON type) or is nested too deeply
             (at ``$.obj``); ``indent`` is out of range (at ``$.indent``).
     """
+    if indent is not None and (not isinstance(indent, int) or isinstance(indent, bool)):
+        fail("$.indent", "type", f"'indent' must be an int or None (got {show(indent)})")
     if indent is not None:
         indent = count(indent, "$.indent", maximum=16)
     data = to_dict(obj)

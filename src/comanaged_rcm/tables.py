@@ -37,8 +37,8 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _io
+from comanaged_rcm._check import show, tuple_of, v
 from comanaged_rcm._check import text as _text
-from comanaged_rcm._check import tuple_of, v
 from comanaged_rcm.errors import Issue, ValidationError
 
 __all__ = ["Column", "ColumnKind", "data_lines", "narrowest", "read_csv"]
@@ -148,10 +148,8 @@ def read_csv(
         name = _text(name, "$.name", maximum=1_000)
     if encoding is not None:
         encoding = _io.check_encoding(encoding)
-    if isinstance(source, str | os.PathLike):
-        raw = os.fspath(source)
-        if not isinstance(raw, str):
-            raise ValidationError.single("$.source", "type", "'source' must be a text path (got bytes)")
+    if isinstance(source, str | os.PathLike | bytes):
+        raw = _io.check_path(source, "$.source")
         label = name or Path(raw).name
         content = _io.read_text(raw, encoding=encoding, where="$.source", label=label)
         return _read(content, columns, label)
@@ -163,7 +161,7 @@ def read_csv(
     try:
         got: object = read()
     except OSError as exc:
-        raise _io.unreadable(exc, label) from None
+        raise _io.unreadable(exc, "$.source", label) from None
     except ValueError as exc:  # a closed file
         raise ValidationError.single(label, "file", f"cannot read the file ({exc})") from None
     if isinstance(got, bytes | bytearray):
@@ -182,7 +180,14 @@ def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
 
     >>> narrowest(np.array(["ab", "c"], dtype="<U9")).dtype
     dtype('<U2')
+
+    Raises:
+        ValidationError: ``text`` is not a non-empty numpy array of unicode strings (at ``$.text``).
     """
+    if not isinstance(text, np.ndarray) or text.dtype.kind != "U" or not text.size:
+        what = f"{text.size} items of {text.dtype}" if isinstance(text, np.ndarray) else show(text)
+        message = f"'text' must be a non-empty numpy array of unicode strings (got {what})"
+        raise ValidationError.single("$.text", "type", message)
     if text.view(np.uint32).reshape(text.size, -1)[:, -1].any():  # the last character is used
         return text
     return text.astype(f"<U{max(int(np.char.str_len(text).max()), 1)}")
@@ -202,8 +207,13 @@ def data_lines(source: str | os.PathLike[str], *, encoding: str | None = None) -
     >>> data_lines(path)
     [2, 4]
     """
-    path = Path(os.fspath(source))
-    data = path.read_bytes()
+    path = Path(_io.check_path(source, "$.source"))
+    if encoding is not None:
+        encoding = _io.check_encoding(encoding)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _io.unreadable(exc, "$.source", path.name) from None
     try:
         content = _io.decode(data, source=path.name, encoding=encoding)
     except ValidationError:

@@ -92,9 +92,9 @@ def _write(report: GovernanceReport, directory: str) -> None:
         print(f"wrote {path}", file=sys.stderr)
 
 
-def _load_engagement(path: str, encoding: str | None) -> Engagement:
+def _load_engagement(path: str, encoding: str | None, flag: str) -> Engagement:
     """An engagement file, structurally valid and with every cross-reference checked."""
-    engagement = from_dict(_io.read_json(path, encoding=encoding), Engagement)
+    engagement = from_dict(_io.read_json(path, encoding=encoding, where=flag), Engagement)
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
@@ -103,14 +103,20 @@ def _load_engagement(path: str, encoding: str | None) -> Engagement:
 
 def _report(args: argparse.Namespace) -> int:
     as_of = _io.parse_date(args.as_of, "--as-of", example="2026-11-02")
-    engagement = _load_engagement(args.engagement, args.encoding)
-    data = read_cycle_csv(
-        claims=args.claims,
-        transactions=args.transactions,
-        activity=args.activity,
-        audits=args.audits,
-        encoding=args.encoding,
-    )
+    engagement = _load_engagement(args.engagement, args.encoding, "--engagement")
+    try:
+        data = read_cycle_csv(
+            claims=args.claims,
+            transactions=args.transactions,
+            activity=args.activity,
+            audits=args.audits,
+            encoding=args.encoding,
+        )
+    except ValidationError as exc:  # an argument's issue names the flag that gave it
+        flags = {f"$.{name}": f"--{name}" for name in ("claims", "transactions", "activity", "audits")}
+        raise ValidationError(
+            Issue(flags.get(i.path, i.path), i.code, i.message) for i in exc.issues
+        ) from None
     report = run_cycle(engagement, data, as_of)
     printers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     print(printers[args.format](report))
@@ -121,7 +127,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _engagement(args: argparse.Namespace) -> int:
     if args.check:
-        engagement = _load_engagement(args.check, args.encoding)
+        engagement = _load_engagement(args.check, args.encoding, "--check")
         print(f"{args.check}: engagement {engagement.id!r} version {engagement.version} checks clean")
         return 0
     print(to_json(default_engagement(), indent=2))

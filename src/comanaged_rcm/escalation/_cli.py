@@ -67,13 +67,14 @@ def _escalate(args: argparse.Namespace) -> int:
     if args.default_rules:
         rule_set = default_rules()
     else:
-        rule_set = serialize.from_dict(_io.read_json(args.rules, encoding=args.encoding), RuleSet)
+        rules = _io.read_json(args.rules, encoding=args.encoding, where="--rules")
+        rule_set = serialize.from_dict(rules, RuleSet)
     now = _now(args.now)
     compiled = compile_rules(rule_set)
     if args.kind:
         compiled = tuple(c for c in compiled if c.rule.applies_to.value == args.kind)
     name = Path(args.records).name
-    text = _io.read_text(args.records, encoding=args.encoding, label=name)
+    text = _io.read_text(args.records, encoding=args.encoding, where="--records", label=name)
     try:
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:

@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _read(path: str, encoding: str | None) -> ScopeSplit:
-    return serialize.from_dict(_io.read_json(path, encoding=encoding), ScopeSplit)
+    return serialize.from_dict(_io.read_json(path, encoding=encoding, where=path), ScopeSplit)
 
 
 def _check(args: argparse.Namespace) -> int:
