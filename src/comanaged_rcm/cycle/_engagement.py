@@ -11,7 +11,7 @@ import attrs
 
 from comanaged_rcm import _check as check
 from comanaged_rcm import _io
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_int, as_real, as_tuple, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.escalation import RuleSet, compile_rule, default_rules
 from comanaged_rcm.findings import Finding, Severity
@@ -31,20 +31,6 @@ __all__ = [
     "default_engagement",
     "load_engagement",
 ]
-
-
-# The converters of ``_check.to`` under names that mypy's attrs plugin reads as functions (it
-# refuses an attribute of an object as a converter); each only forwards to its ``to`` converter.
-def _to_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.real(value)
-
-
-def _to_integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.integer(value)
-
-
-def _to_tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.tuple(value)
 
 
 DEFAULT_OUTCOMES = ("net_collection_rate", "days_in_ar", "write_off_rate")
@@ -107,13 +93,11 @@ class QaPolicy:
     """
 
     workflow: str = attrs.field(validator=v.identifier())
-    confidence: float = attrs.field(default=0.95, converter=_to_real, validator=v.rate())
-    tolerable_rate: float = attrs.field(default=0.05, converter=_to_real, validator=v.rate())
-    expected_rate: float = attrs.field(default=0.01, converter=_to_real, validator=v.rate(low_open=False))
+    confidence: float = attrs.field(default=0.95, converter=as_real, validator=v.rate())
+    tolerable_rate: float = attrs.field(default=0.05, converter=as_real, validator=v.rate())
+    expected_rate: float = attrs.field(default=0.01, converter=as_real, validator=v.rate(low_open=False))
     method: Method = attrs.field(default=Method.HYPERGEOMETRIC, validator=v.member(Method))
-    window: int = attrs.field(
-        default=4, converter=_to_integer, validator=v.count(minimum=1, maximum=MAX_PERIODS)
-    )
+    window: int = attrs.field(default=4, converter=as_int, validator=v.count(minimum=1, maximum=MAX_PERIODS))
 
     def __attrs_post_init__(self) -> None:
         if self.expected_rate >= self.tolerable_rate:
@@ -169,20 +153,18 @@ class Engagement:
     cadence: Cadence = attrs.field(
         factory=lambda: Cadence.weekly(Weekday.MONDAY), validator=v.instance(Cadence)
     )
-    trend_periods: int = attrs.field(default=13, converter=_to_integer, validator=_periods)
-    kpi_window: int = attrs.field(default=1, converter=_to_integer, validator=_periods)
-    outcomes: tuple[str, ...] = attrs.field(default=DEFAULT_OUTCOMES, converter=_to_tuple, validator=_names)
-    drivers: tuple[str, ...] = attrs.field(default=DEFAULT_DRIVERS, converter=_to_tuple, validator=_names)
-    activity: tuple[str, ...] = attrs.field(default=DEFAULT_ACTIVITY, converter=_to_tuple, validator=_names)
+    trend_periods: int = attrs.field(default=13, converter=as_int, validator=_periods)
+    kpi_window: int = attrs.field(default=1, converter=as_int, validator=_periods)
+    outcomes: tuple[str, ...] = attrs.field(default=DEFAULT_OUTCOMES, converter=as_tuple, validator=_names)
+    drivers: tuple[str, ...] = attrs.field(default=DEFAULT_DRIVERS, converter=as_tuple, validator=_names)
+    activity: tuple[str, ...] = attrs.field(default=DEFAULT_ACTIVITY, converter=as_tuple, validator=_names)
     conventions: dict[str, str] = attrs.field(factory=dict, validator=_text_map)
-    targets: tuple[Target, ...] = attrs.field(default=(), converter=_to_tuple, validator=v.tuple_of(Target))
-    qa: tuple[QaPolicy, ...] = attrs.field(default=(), converter=_to_tuple, validator=v.tuple_of(QaPolicy))
-    qa_seed: int = attrs.field(default=0, converter=_to_integer, validator=v.count(**_SEED))
+    targets: tuple[Target, ...] = attrs.field(default=(), converter=as_tuple, validator=v.tuple_of(Target))
+    qa: tuple[QaPolicy, ...] = attrs.field(default=(), converter=as_tuple, validator=v.tuple_of(QaPolicy))
+    qa_seed: int = attrs.field(default=0, converter=as_int, validator=v.count(**_SEED))
     rules: RuleSet = attrs.field(validator=v.instance(RuleSet))
-    escalation_periods: int = attrs.field(default=4, converter=_to_integer, validator=_periods)
-    escalation_slices: tuple[str, ...] = attrs.field(
-        default=("payer",), converter=_to_tuple, validator=_names
-    )
+    escalation_periods: int = attrs.field(default=4, converter=as_int, validator=_periods)
+    escalation_slices: tuple[str, ...] = attrs.field(default=("payer",), converter=as_tuple, validator=_names)
 
     def policy(self, workflow: str) -> QaPolicy | None:
         """The QA policy of ``workflow``, or ``None`` when it is not audited.
@@ -256,6 +238,14 @@ def _qa_findings(engagement: Engagement) -> list[Finding]:
     return found
 
 
+def _below(prefix: str, path: str) -> str:
+    """A rule's issue path (``$.when``, or ``$.rule.when`` after compile_rule's argument) below ``prefix``."""
+    rest = path[1:]
+    if rest == ".rule" or rest.startswith((".rule.", ".rule[")):
+        rest = rest.removeprefix(".rule")
+    return f"{prefix}{rest}"
+
+
 def _rule_findings(engagement: Engagement) -> list[Finding]:
     found: list[Finding] = []
     schema = engagement.rules.schema or None
@@ -264,7 +254,7 @@ def _rule_findings(engagement: Engagement) -> list[Finding]:
         try:
             compile_rule(rule, schema)
         except ValidationError as exc:  # dedup keys, grouping or message outside the schema
-            found.extend(_error("ENG-006", f"{path}{issue.path[1:]}", issue.message) for issue in exc.issues)
+            found.extend(_error("ENG-006", _below(path, issue.path), issue.message) for issue in exc.issues)
         except RCMError as exc:  # the condition: syntax, unknown field, types
             found.append(_error("ENG-006", f"{path}.when", str(exc)))
     return found

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check as check
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_int, as_real, to, v
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import WORKFLOWS as RACI_WORKFLOWS
 
@@ -36,16 +36,6 @@ __all__ = [
     "SyntheticBook",
     "default_payers",
 ]
-
-
-# The converters of ``_check.to`` under names that mypy's attrs plugin reads as functions (it
-# refuses an attribute of an object as a converter); each only forwards to its ``to`` converter.
-def _to_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.real(value)
-
-
-def _to_integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.integer(value)
 
 
 Columns = dict[str, npt.NDArray[Any]]
@@ -121,18 +111,16 @@ class Payer:
     id: str = attrs.field(validator=v.identifier())
     kind: PayerKind = attrs.field(validator=v.member(PayerKind))
     share: float = attrs.field(
-        converter=_to_real, validator=v.real(minimum=0, low_open=True, maximum=_MAX_REAL)
+        converter=as_real, validator=v.real(minimum=0, low_open=True, maximum=_MAX_REAL)
     )
-    allowed_ratio: float = attrs.field(converter=_to_real, validator=v.rate(low_open=True, high_open=False))
-    patient_share: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
-    denial_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=True))
-    clean_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=True, high_open=False))
+    allowed_ratio: float = attrs.field(converter=as_real, validator=v.rate(low_open=True, high_open=False))
+    patient_share: float = attrs.field(converter=as_real, validator=v.rate(low_open=False, high_open=False))
+    denial_rate: float = attrs.field(converter=as_real, validator=v.rate(low_open=False, high_open=True))
+    clean_rate: float = attrs.field(converter=as_real, validator=v.rate(low_open=True, high_open=False))
     median_lag_days: float = attrs.field(
-        converter=_to_real, validator=v.real(minimum=0, low_open=True, maximum=_MAX_LAG_DAYS)
+        converter=as_real, validator=v.real(minimum=0, low_open=True, maximum=_MAX_LAG_DAYS)
     )
-    overpayment_rate: float = attrs.field(
-        converter=_to_real, validator=v.rate(low_open=False, high_open=True)
-    )
+    overpayment_rate: float = attrs.field(converter=as_real, validator=v.rate(low_open=False, high_open=True))
 
 
 def default_payers() -> tuple[Payer, ...]:
@@ -196,9 +184,9 @@ class CarcGroup:
 
     code: str = attrs.field(validator=v.text())
     description: str = attrs.field(validator=v.text())
-    share: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
-    appeal_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
-    overturn_rate: float = attrs.field(converter=_to_real, validator=v.rate(low_open=False, high_open=False))
+    share: float = attrs.field(converter=as_real, validator=v.rate(low_open=False, high_open=False))
+    appeal_rate: float = attrs.field(converter=as_real, validator=v.rate(low_open=False, high_open=False))
+    overturn_rate: float = attrs.field(converter=as_real, validator=v.rate(low_open=False, high_open=False))
     write_off_reason: str = attrs.field(validator=_write_off_reason)
 
 
@@ -311,12 +299,10 @@ class BookParameters:
         payers: The payer mix: a non-empty tuple of :class:`Payer` with distinct ids.
     """
 
-    seed: int = attrs.field(converter=_to_integer, validator=v.count(maximum=MAX_SEED))
-    claims: int = attrs.field(converter=_to_integer, validator=v.count(minimum=1, maximum=MAX_CLAIMS))
+    seed: int = attrs.field(converter=as_int, validator=v.count(maximum=MAX_SEED))
+    claims: int = attrs.field(converter=as_int, validator=v.count(minimum=1, maximum=MAX_CLAIMS))
     start: datetime.date = attrs.field(validator=v.date(earliest=_EARLIEST, latest=_LATEST))
-    weeks: int = attrs.field(
-        converter=_to_integer, validator=[v.count(minimum=1, maximum=MAX_WEEKS), _simulated]
-    )
+    weeks: int = attrs.field(converter=as_int, validator=[v.count(minimum=1, maximum=MAX_WEEKS), _simulated])
     payers: tuple[Payer, ...] = attrs.field(validator=_payers)
 
     @property
