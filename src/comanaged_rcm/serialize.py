@@ -229,7 +229,8 @@ def from_dict(data: Any, cls: type[T]) -> T:
             nested too deeply to build is refused at ``$``, a ``cls`` the converter cannot build
             at ``$.cls``.
     """
-    if not isinstance(cls, type) and typing.get_origin(cls) is None:
+    target: object = cls  # checked as what a caller may pass, not as annotated
+    if not isinstance(target, type) and typing.get_origin(target) is None:
         fail("$.cls", "type", _unbuildable(cls))
     try:
         return converter.structure(data, cls)
@@ -261,8 +262,9 @@ def to_json(obj: Any, *, indent: int | None = None) -> str:
             of more than 4,300 digits, an object of no JSON type) or is nested too deeply
             (at ``$.obj``); ``indent`` is out of range (at ``$.indent``).
     """
-    if indent is not None and (not isinstance(indent, int) or isinstance(indent, bool)):
-        fail("$.indent", "type", f"'indent' must be an int or None (got {show(indent)})")
+    given: object = indent  # checked as what a caller may pass, not as annotated
+    if given is not None and (not isinstance(given, int) or isinstance(given, bool)):
+        fail("$.indent", "type", f"'indent' must be an int or None (got {show(given)})")
     if indent is not None:
         indent = count(indent, "$.indent", maximum=16)
     data = to_dict(obj)

@@ -184,8 +184,9 @@ def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
     Raises:
         ValidationError: ``text`` is not a non-empty numpy array of unicode strings (at ``$.text``).
     """
-    if not isinstance(text, np.ndarray) or text.dtype.kind != "U" or not text.size:
-        what = f"{text.size} items of {text.dtype}" if isinstance(text, np.ndarray) else show(text)
+    given: object = text  # checked as what a caller may pass, not as annotated
+    if not isinstance(given, np.ndarray) or given.dtype.kind != "U" or not given.size:
+        what = f"{given.size} items of {given.dtype}" if isinstance(given, np.ndarray) else show(given)
         message = f"'text' must be a non-empty numpy array of unicode strings (got {what})"
         raise ValidationError.single("$.text", "type", message)
     if text.view(np.uint32).reshape(text.size, -1)[:, -1].any():  # the last character is used

@@ -117,6 +117,16 @@ class TestInternalErrors:
         assert capsys.readouterr().err == "comanaged-rcm boom: interrupted\n"
 
 
+class TestArgv:
+    @pytest.mark.parametrize("argv", ["kpi", 3, [3], ["kpi", None], object()])
+    def test_argv_must_be_strings(self, argv: object) -> None:
+        """``main`` called from Python with something other than a list of strings is a
+        ValidationError at ``$.argv``."""
+        with pytest.raises(ValidationError) as info:
+            cli.main(argv)  # type: ignore[arg-type]
+        assert info.value.issues[0].path.startswith("$.argv")
+
+
 class TestUnencodableOutput:
     def test_ascii_stdout_gets_ascii(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """On a stream that cannot encode them, sparkline blocks print as ``_.-=+*#@`` and other

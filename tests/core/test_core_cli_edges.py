@@ -306,6 +306,16 @@ class TestOtherEdges:
         assert status == 2
         assert "unknown encoding 'klingon'" in err
 
+    def test_missing_file_names_the_flag(
+        self, files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A file that is not there is reported at the flag that named it, with the file's name."""
+        missing = str(tmp_path / "nope.csv")
+        for command, flag in (("kpi", "--transactions"), ("report", "--claims"), ("escalate", "--records")):
+            status, _, err = _run(_substitute(command, flag, files, missing), capsys)
+            assert status == 2
+            assert err.endswith(f"cannot read {missing!r} (No such file or directory) @ {flag}\n"), err
+
     def test_out_that_cannot_be_written(
         self, files: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

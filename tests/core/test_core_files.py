@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import ClassVar
 
 import attrs
+import numpy as np
 import pytest
 
 from comanaged_rcm import _io
 from comanaged_rcm.errors import RCMError, ValidationError
 from comanaged_rcm.serialize import from_dict, from_json, to_dict, to_json
 from comanaged_rcm.synthetic import SyntheticBook, generate_book, write_csv
-from comanaged_rcm.tables import Column, ColumnKind, data_lines, read_csv
+from comanaged_rcm.tables import Column, ColumnKind, data_lines, narrowest, read_csv
 
 COLUMNS = [Column("claim_id"), Column("amount", ColumnKind.NUMBER)]
 
@@ -82,17 +83,19 @@ class TestReadText:
     def test_missing_file_is_both_a_validation_and_an_os_error(self, tmp_path: Path) -> None:
         """A file that is not there is an RCMError that ``except FileNotFoundError`` also catches."""
         with pytest.raises(FileNotFoundError) as info:
-            _io.read_text(tmp_path / "nope.csv")
+            _io.read_text(tmp_path / "nope.csv", where="--claims")
         assert isinstance(info.value, ValidationError)
-        assert info.value.issues[0].code == "file"
-        assert "No such file" in str(info.value)
+        path, code, message = _issue(info)  # type: ignore[arg-type]
+        assert (path, code) == ("--claims", "file")
+        assert message.startswith("cannot read '")
+        assert "nope.csv' (No such file or directory)" in message
 
     def test_directory_is_refused(self, tmp_path: Path) -> None:
         """A directory where a file goes is named as such."""
         with pytest.raises(ValidationError, match="it is a directory"):
             _io.read_text(tmp_path)
 
-    @pytest.mark.parametrize("bad", [None, 3, b"x.csv", "", "x\0y"])
+    @pytest.mark.parametrize("bad", [None, 3, b"x.csv", "", "  ", "x\0y", "a\ud800b", "x" * 5000])
     def test_not_a_path(self, bad: object) -> None:
         """Something that is not a path is refused at the parameter's path."""
         with pytest.raises(ValidationError) as info:
@@ -185,6 +188,18 @@ class TestSerializeEdges:
         for data in (_nested(10_000), {"id": _nested(10_000)}):
             with pytest.raises(ValidationError):
                 from_dict(data, Doc)
+
+    def test_unknown_keys_of_mixed_types(self) -> None:
+        """Unknown keys that are not all strings are listed, not a TypeError from sorting them."""
+        with pytest.raises(ValidationError) as info:
+            from_dict({"id": "a", 1: 2, "b": 3}, Doc)
+        assert sorted(i.code for i in info.value.issues) == ["unknown_key", "unknown_key"]
+
+    def test_to_json_indent_must_be_an_int(self) -> None:
+        """A numpy timedelta (a numpy integer) as ``indent`` is refused at ``$.indent``."""
+        with pytest.raises(ValidationError) as info:
+            to_json({"a": 1}, indent=np.timedelta64(3, "D"))  # type: ignore[arg-type]
+        assert info.value.issues[0].path == "$.indent"
 
     def test_from_dict_of_a_class_it_cannot_build(self) -> None:
         """A ``cls`` the converter has no hook for is refused at ``$.cls``, not a cattrs error."""
@@ -300,6 +315,27 @@ class TestReadCsvEdges:
         """An open binary file is decoded like a path's bytes."""
         cols = read_csv(io.BytesIO(b"\xef\xbb\xbfclaim_id,amount\nC1,2\n"), COLUMNS)  # type: ignore[arg-type]
         assert cols["claim_id"].tolist() == ["C1"]
+
+    def test_missing_file_is_named_at_source(self, tmp_path: Path) -> None:
+        """A missing file is at ``$.source``; it is a FileNotFoundError too, as before."""
+        with pytest.raises(FileNotFoundError) as info:
+            read_csv(tmp_path / "nope.csv", COLUMNS)
+        assert isinstance(info.value, ValidationError)
+        assert info.value.issues[0].path == "$.source"
+
+    @pytest.mark.parametrize("bad", [None, 3, object(), 1.5])
+    def test_data_lines_checks_its_source(self, bad: object) -> None:
+        """data_lines refuses what is not a path at ``$.source``."""
+        with pytest.raises(ValidationError) as info:
+            data_lines(bad)  # type: ignore[arg-type]
+        assert info.value.issues[0].path == "$.source"
+
+    @pytest.mark.parametrize("bad", [None, 1.5, np.array([], dtype=str), np.arange(3)])
+    def test_narrowest_checks_its_text(self, bad: object) -> None:
+        """narrowest takes only a non-empty array of unicode strings."""
+        with pytest.raises(ValidationError) as info:
+            narrowest(bad)  # type: ignore[arg-type]
+        assert info.value.issues[0].path == "$.text"
 
     @pytest.mark.parametrize("bad", [None, 3, object()])
     def test_source_that_is_not_a_file(self, bad: object) -> None:
