@@ -225,6 +225,7 @@ def real(
     low_open: bool = False,
     high_open: bool = False,
     nan: bool = False,
+    infinite: bool = False,
 ) -> float:
     """A finite real number within the given bounds, as a ``float``.
 
@@ -239,6 +240,7 @@ def real(
         low_open: Whether ``minimum`` itself is refused.
         high_open: Whether ``maximum`` itself is refused.
         nan: Whether NaN is accepted (as "not known").
+        infinite: Whether the infinities are accepted (odds of a certainty, say); bounds still apply.
 
     >>> import numpy as np
     >>> real(np.float32(0.5), "$.x"), real(2, "$.x", minimum=0)
@@ -259,7 +261,7 @@ def real(
         if nan:
             return number
         fail(path, "type", f"{name!r} must be a finite number (got {_show(value)})")
-    if math.isinf(number):
+    if math.isinf(number) and not infinite:
         fail(path, "range", f"{name!r} must be a finite number (got {_show(value)})")
     if minimum is not None and (number <= minimum if low_open else number < minimum):
         fail(path, "range", f"{name!r} must be {'>' if low_open else '>='} {minimum:g} (got {_show(value)})")
@@ -622,6 +624,16 @@ class _Validators:
     def field_name(*, snake: bool = False) -> Validator:
         """A column or field name (see :func:`field_name`)."""
         return _field(field_name, snake=snake)
+
+    @staticmethod
+    def one_of(options: Sequence[str]) -> Validator:
+        """One of the given strings (see :func:`one_of`)."""
+        choices = tuple(options)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            one_of(value, choices, _path(attribute))
+
+        return validate
 
     @staticmethod
     def flag() -> Validator:

@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+from comanaged_rcm.sampling._acceptance import (
+    AQLS,
+    INSPECTION_LEVELS,
+    AcceptancePlan,
+    acceptance_plan,
+    acceptance_probability,
+    code_letter,
+)
 from comanaged_rcm.sampling._allocate import allocate
+from comanaged_rcm.sampling._bayes import (
+    PRIOR_KINDS,
+    BayesianEvaluation,
+    BayesianPlan,
+    Prior,
+    bayesian_evaluate,
+    bayesian_prior,
+    bayesian_sample_size,
+)
+from comanaged_rcm.sampling._cia import (
+    DISCOVERY_SAMPLE_SIZE,
+    DiscoveryReview,
+    ProbeReview,
+    cia_discovery_review,
+    cia_probe_review,
+)
 from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit, proportion_interval
 from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method, Selection
 from comanaged_rcm.sampling._monetary import (
@@ -27,21 +51,39 @@ from comanaged_rcm.sampling._variables import (
 )
 
 __all__ = [
+    "AQLS",
+    "DISCOVERY_SAMPLE_SIZE",
+    "INSPECTION_LEVELS",
     "PRESETS",
+    "PRIOR_KINDS",
+    "AcceptancePlan",
     "Appraisal",
     "AttributeEvaluation",
     "AttributePlan",
+    "BayesianEvaluation",
+    "BayesianPlan",
+    "DiscoveryReview",
     "Interval",
     "Limits",
     "Method",
     "MonetaryEvaluation",
     "MonetaryPlan",
     "Preset",
+    "Prior",
+    "ProbeReview",
     "Selection",
     "VariablesPlan",
+    "acceptance_plan",
+    "acceptance_probability",
     "allocate",
     "attribute_sample_size",
     "attribute_upper_limit",
+    "bayesian_evaluate",
+    "bayesian_prior",
+    "bayesian_sample_size",
+    "cia_discovery_review",
+    "cia_probe_review",
+    "code_letter",
     "difference_estimate",
     "discovery_sample_size",
     "mean_per_unit",

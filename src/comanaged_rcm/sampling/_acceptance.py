@@ -25,7 +25,8 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check as c
-from comanaged_rcm.sampling._bayes import html_table, markdown_table, rows_of
+from comanaged_rcm._check import v
+from comanaged_rcm.sampling._bayes import _optional_int, html_table, markdown_table, rows_of
 
 __all__ = [
     "AQLS",
@@ -209,6 +210,9 @@ def _aql(value: object) -> int:
     return matches[0]
 
 
+_LETTERS = tuple("ABCDEFGHJKLMNPQRS")
+
+
 @attrs.frozen(kw_only=True)
 class AcceptancePlan:
     """A single sampling plan: inspect ``sample_size`` items, accept the lot with at most ``accept``.
@@ -218,17 +222,17 @@ class AcceptancePlan:
     exceeds the lot size (the standard then calls for 100 percent inspection).
     """
 
-    lot_size: int | None
-    level: str | None
-    code_letter: str
-    plan_letter: str
-    aql: float
-    inspection: str
-    sample_size: int
-    accept: int
-    reject: int
-    inspect_all: bool
-    convention: str
+    lot_size: int | None = attrs.field(converter=_optional_int, validator=v.optional(v.count(minimum=2)))
+    level: str | None = attrs.field(validator=v.optional(v.one_of(INSPECTION_LEVELS)))
+    code_letter: str = attrs.field(validator=v.one_of(_LETTERS))
+    plan_letter: str = attrs.field(validator=v.one_of(_LETTERS))
+    aql: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0, low_open=True))
+    inspection: str = attrs.field(validator=v.one_of(INSPECTIONS))
+    sample_size: int = attrs.field(converter=c.as_int, validator=v.count(minimum=1))
+    accept: int = attrs.field(converter=c.as_int, validator=v.count(minimum=0))
+    reject: int = attrs.field(converter=c.as_int, validator=v.count(minimum=1))
+    inspect_all: bool = attrs.field(converter=c.as_flag, validator=v.flag())
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     def probability_of_acceptance(
         self, rate: float | npt.ArrayLike, *, finite: bool = False
@@ -240,6 +244,7 @@ class AcceptancePlan:
         Raises:
             ValidationError: A bad rate, or ``finite`` without a lot size (``$.finite``).
         """
+        finite = c.flag(finite, "$.finite")
         if finite and self.lot_size is None:
             c.fail("$.finite", "value", "'finite' needs the plan's lot size; build the plan from a lot size")
         lot = self.lot_size if finite else None

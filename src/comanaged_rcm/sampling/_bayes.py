@@ -32,6 +32,7 @@ import math
 import attrs
 
 from comanaged_rcm import _check as c
+from comanaged_rcm._check import v
 from comanaged_rcm.sampling._models import Method
 
 __all__ = [
@@ -46,6 +47,17 @@ __all__ = [
 
 PRIOR_KINDS = ("default", "impartial", "param", "sample")
 """The prior kinds :func:`bayesian_prior` builds (jfa's ``method=`` names)."""
+
+_EXPECTED_KINDS = ("rate", "count")
+
+
+def _optional_int(value: object) -> object:
+    return None if value is None else c.as_int(value)
+
+
+def _optional_flag(value: object) -> object:
+    return None if value is None else c.as_flag(value)
+
 
 _SOURCE = "jfa (Derks et al.), auditPrior()/planning()/evaluation(), conjugate closed forms"
 DEFAULT_MAX = 5000
@@ -91,19 +103,21 @@ class Prior:
     (None without a materiality or for an improper prior).
     """
 
-    kind: str
-    likelihood: Method
-    alpha: float
-    beta: float
-    population: int | None
-    materiality: float | None
-    expected: float
-    n: float | None
-    x: float | None
-    implicit_n: float
-    implicit_x: float
-    probability_below: float | None
-    convention: str
+    kind: str = attrs.field(validator=v.one_of(PRIOR_KINDS))
+    likelihood: Method = attrs.field(validator=v.member(Method))
+    alpha: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0, low_open=True))
+    beta: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    population: int | None = attrs.field(converter=_optional_int, validator=v.optional(v.count(minimum=1)))
+    materiality: float | None = attrs.field(converter=c.as_optional_real, validator=v.optional(v.rate()))
+    expected: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    n: float | None = attrs.field(converter=c.as_optional_real, validator=v.optional(v.real(minimum=0)))
+    x: float | None = attrs.field(converter=c.as_optional_real, validator=v.optional(v.real(minimum=0)))
+    implicit_n: float = attrs.field(converter=c.as_real, validator=v.real())
+    implicit_x: float = attrs.field(converter=c.as_real, validator=v.real())
+    probability_below: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, maximum=1))
+    )
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     @property
     def distribution(self) -> str:
@@ -451,25 +465,31 @@ class BayesianPlan:
     the Bayes factor the plan expects for "misstatement < materiality" (None for an improper prior).
     """
 
-    sample_size: int
-    expected_errors: float
-    materiality: float
-    confidence: float
-    expected: float
-    expected_kind: str
-    min_precision: float | None
-    max: int
-    likelihood: Method
-    population: int | None
-    prior: Prior
-    posterior_alpha: float
-    posterior_beta: float
-    mode: float
-    upper: float
-    precision: float
-    posterior_odds: float | None
-    bayes_factor: float | None
-    convention: str
+    sample_size: int = attrs.field(converter=c.as_int, validator=v.count(minimum=0))
+    expected_errors: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    materiality: float = attrs.field(converter=c.as_real, validator=v.rate())
+    confidence: float = attrs.field(converter=c.as_real, validator=v.rate())
+    expected: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    expected_kind: str = attrs.field(validator=v.one_of(_EXPECTED_KINDS))
+    min_precision: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, low_open=True))
+    )
+    max: int = attrs.field(converter=c.as_int, validator=v.count(minimum=1))
+    likelihood: Method = attrs.field(validator=v.member(Method))
+    population: int | None = attrs.field(converter=_optional_int, validator=v.optional(v.count(minimum=1)))
+    prior: Prior = attrs.field(validator=v.instance(Prior))
+    posterior_alpha: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    posterior_beta: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    mode: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    upper: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    precision: float = attrs.field(converter=c.as_real, validator=v.real())
+    posterior_odds: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, infinite=True))
+    )
+    bayes_factor: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, infinite=True))
+    )
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     @property
     def posterior(self) -> str:
@@ -687,24 +707,32 @@ class BayesianEvaluation:
     upper bound is below it.
     """
 
-    n: int
-    errors: float
-    confidence: float
-    materiality: float | None
-    likelihood: Method
-    population: int | None
-    prior: Prior
-    posterior_alpha: float
-    posterior_beta: float
-    mode: float
-    upper: float
-    precision: float
-    posterior_probability_below: float | None
-    posterior_odds: float | None
-    prior_odds: float | None
-    bayes_factor: float | None
-    below_materiality: bool | None
-    convention: str
+    n: int = attrs.field(converter=c.as_int, validator=v.count(minimum=0))
+    errors: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    confidence: float = attrs.field(converter=c.as_real, validator=v.rate())
+    materiality: float | None = attrs.field(converter=c.as_optional_real, validator=v.optional(v.rate()))
+    likelihood: Method = attrs.field(validator=v.member(Method))
+    population: int | None = attrs.field(converter=_optional_int, validator=v.optional(v.count(minimum=1)))
+    prior: Prior = attrs.field(validator=v.instance(Prior))
+    posterior_alpha: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    posterior_beta: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    mode: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    upper: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    precision: float = attrs.field(converter=c.as_real, validator=v.real())
+    posterior_probability_below: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, maximum=1))
+    )
+    posterior_odds: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, infinite=True))
+    )
+    prior_odds: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, infinite=True))
+    )
+    bayes_factor: float | None = attrs.field(
+        converter=c.as_optional_real, validator=v.optional(v.real(minimum=0, infinite=True))
+    )
+    below_materiality: bool | None = attrs.field(converter=_optional_flag, validator=v.optional(v.flag()))
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     @property
     def posterior(self) -> str:

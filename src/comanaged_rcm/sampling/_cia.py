@@ -28,7 +28,8 @@ from fractions import Fraction
 import attrs
 
 from comanaged_rcm import _check as c
-from comanaged_rcm.sampling._bayes import html_table, markdown_table, rows_of
+from comanaged_rcm._check import v
+from comanaged_rcm.sampling._bayes import _optional_int, html_table, markdown_table, rows_of
 
 __all__ = [
     "DISCOVERY_SAMPLE_SIZE",
@@ -80,17 +81,17 @@ class DiscoveryReview:
     ``"review_complete"``; ``reason`` says why in words.
     """
 
-    sample_size: int
-    paid_total: float
-    overpayment_total: float
-    underpayment_total: float
-    net_overpayment: float
-    error_rate: float
-    threshold: float
-    claims_in_error: int
-    next_step: str
-    reason: str
-    convention: str
+    sample_size: int = attrs.field(converter=c.as_int, validator=v.count(minimum=1))
+    paid_total: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    overpayment_total: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    underpayment_total: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    net_overpayment: float = attrs.field(converter=c.as_real, validator=v.real())
+    error_rate: float = attrs.field(converter=c.as_real, validator=v.real())
+    threshold: float = attrs.field(converter=c.as_real, validator=v.rate())
+    claims_in_error: int = attrs.field(converter=c.as_int, validator=v.count(minimum=0))
+    next_step: str = attrs.field(validator=v.one_of((FULL_SAMPLE, REVIEW_COMPLETE)))
+    reason: str = attrs.field(validator=v.text(multiline=True))
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     def __repr__(self) -> str:
         return (
@@ -196,18 +197,20 @@ class ProbeReview:
     ``"review_complete"``).
     """
 
-    sample_size: int
-    population_size: int
-    errors: int
-    mean_overpayment: float
-    standard_deviation: float
-    confidence: float
-    precision: float
-    z_value: float
-    full_sample_size: int | None
-    next_step: str
-    reason: str
-    convention: str
+    sample_size: int = attrs.field(converter=c.as_int, validator=v.count(minimum=1))
+    population_size: int = attrs.field(converter=c.as_int, validator=v.count(minimum=1))
+    errors: int = attrs.field(converter=c.as_int, validator=v.count(minimum=0))
+    mean_overpayment: float = attrs.field(converter=c.as_real, validator=v.real())
+    standard_deviation: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0))
+    confidence: float = attrs.field(converter=c.as_real, validator=v.rate())
+    precision: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0, low_open=True))
+    z_value: float = attrs.field(converter=c.as_real, validator=v.real(minimum=0, low_open=True))
+    full_sample_size: int | None = attrs.field(
+        converter=_optional_int, validator=v.optional(v.count(minimum=1))
+    )
+    next_step: str = attrs.field(validator=v.one_of((FULL_SAMPLE, REVIEW_COMPLETE)))
+    reason: str = attrs.field(validator=v.text(multiline=True))
+    convention: str = attrs.field(validator=v.text(multiline=True))
 
     def __repr__(self) -> str:
         return (
