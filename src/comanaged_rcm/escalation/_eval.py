@@ -90,8 +90,8 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
     Raises:
         EvalFailure: When the value is of the wrong type (no coercion).
     """
-    if value is None:
-        return None
+    if value is None or (isinstance(value, datetime.datetime) and value != value):  # noqa: PLR0124
+        return None  # pandas' NaT is a datetime unequal to itself: missing, like numpy's NaT
     if kind is FieldType.NUMBER:
         if isinstance(value, bool | np.bool_ | np.timedelta64):  # numpy files timedelta64 as an integer
             raise EvalFailure(f"field {name!r} must be a number (got {_short(value)})")

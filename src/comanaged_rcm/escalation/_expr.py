@@ -27,7 +27,7 @@ import attrs
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import v
-from comanaged_rcm.errors import RuleSyntaxError
+from comanaged_rcm.errors import RuleSyntaxError, ValidationError
 
 __all__ = [
     "MAX_DEPTH",
@@ -275,8 +275,18 @@ def parse_expression(text: str) -> Expression:
     if not isinstance(text, str):
         raise RuleSyntaxError(f"an expression must be a string (got {type(text).__name__})")
     if len(text) > MAX_LENGTH:
+        head = text[:80]
         raise RuleSyntaxError(
-            f"expression is too long: {len(text)} characters (limit {MAX_LENGTH})", text=text[:80]
+            f"expression is too long: {len(text)} characters (limit {MAX_LENGTH})",
+            text=head if _readable(head) else "",
+        )
+    if not _readable(text):
+        index = next(i for i, char in enumerate(text) if not _readable(char))
+        before = text[:index]
+        raise RuleSyntaxError(
+            f"expression holds a control or invisible character (U+{ord(text[index]):04X})",
+            line=before.count("\n") + 1,
+            column=index - (before.rfind("\n") + 1) + 1,
         )
     if not text.strip():
         raise RuleSyntaxError("expression is empty", text=text)
@@ -293,6 +303,15 @@ def parse_expression(text: str) -> Expression:
     if count > MAX_NODES:
         raise RuleSyntaxError(f"expression has too many nodes: {count} (limit {MAX_NODES})", text=text)
     return Expression(text=text, root=_Builder(text.strip()).build(tree.body, 1))
+
+
+def _readable(text: str) -> bool:
+    """Whether ``text`` holds no control or invisible characters (tabs and line feeds are fine)."""
+    try:
+        _check.text(text, "$.text", empty=True, multiline=True)
+    except ValidationError:
+        return False
+    return True
 
 
 class _Builder:
