@@ -180,7 +180,8 @@ def _magnitude(number: int) -> str:
     if number.bit_length() <= 64:
         return str(number)
     digits = int(number.bit_length() * math.log10(2)) + 1
-    return f"an integer of about {digits:,} digits"
+    sign = "a negative" if number < 0 else "an"
+    return f"{sign} integer of about {digits:,} digits"
 
 
 def count(value: object, path: str, *, minimum: int = 0, maximum: int = MAX_COUNT) -> int:
@@ -210,7 +211,7 @@ def count(value: object, path: str, *, minimum: int = 0, maximum: int = MAX_COUN
     else:
         fail(path, "type", f"{name!r} must be a whole number (got {_show(value)})")
     if number < minimum:
-        fail(path, "range", f"{name!r} must be >= {minimum} (got {number})")
+        fail(path, "range", f"{name!r} must be >= {minimum} (got {_magnitude(number)})")
     if number > maximum:
         fail(path, "range", f"{name!r} must be <= {maximum:,} (got {_magnitude(number)})")
     return number

@@ -109,6 +109,7 @@ PROBES: dict[str, Callable[[], object]] = {
     "10**400": lambda: _HUGE,
     "-10**400": lambda: -_HUGE,
     "5000-digit int": lambda: _DIGITS_5000,
+    "negative 5000-digit int": lambda: -_DIGITS_5000,
     "2**63": lambda: 2**63,
     "numpy int64": lambda: np.int64(3),
     "numpy float64 NaN": lambda: np.float64("nan"),
