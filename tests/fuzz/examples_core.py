@@ -150,3 +150,9 @@ METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
         Call(kwargs={"prefix": "$.rules[2]"}),
     ),
 }
+
+DOCUMENTS: dict[str, str] = {
+    "comanaged_rcm.serialize.from_dict": "data",
+    "comanaged_rcm.serialize.from_json": "text",
+}
+"""Parameters that are whole documents: their errors are rooted at ``$`` (``$.start``)."""

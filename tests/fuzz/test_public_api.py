@@ -92,21 +92,26 @@ def public_callables() -> dict[str, object]:
     return found
 
 
-def _load_examples() -> tuple[dict[str, Callable[[], Call]], dict[str, Any], dict[str, str]]:
+def _load_examples() -> tuple[dict[str, Callable[[], Call]], dict[str, Any], dict[str, str], dict[str, str]]:
     examples: dict[str, Callable[[], Call]] = {}
     methods: dict[str, Any] = {}
     excluded: dict[str, str] = {}
+    documents: dict[str, str] = {}
+    tables = (("EXAMPLES", examples), ("METHODS", methods), ("EXCLUDED", excluded), ("DOCUMENTS", documents))
     for path in sorted(Path(__file__).parent.glob("examples_*.py")):
         module = importlib.import_module(f"tests.fuzz.{path.stem}")
-        for source, target in (("EXAMPLES", examples), ("METHODS", methods), ("EXCLUDED", excluded)):
+        for source, target in tables:
             table = getattr(module, source, {})
             clash = set(table) & set(target)
             assert not clash, f"{path.name} repeats {sorted(clash)}"
             target.update(table)
-    return examples, methods, excluded
+    return examples, methods, excluded, documents
 
 
-EXAMPLES, METHODS, EXCLUDED = _load_examples()
+EXAMPLES, METHODS, EXCLUDED, DOCUMENTS = _load_examples()
+"""``DOCUMENTS`` maps a name to its parameter that is a whole document (``serialize.from_dict``'s
+``data``): the errors of such a call are rooted at the document (``$.workflows[2].kind``), so any
+path is accepted from it, whichever argument was bad (a ``cls`` the document cannot become)."""
 CALLABLES = public_callables()
 
 
@@ -178,6 +183,7 @@ def check_call(
     *,
     exits: bool = False,
     related: tuple[str, ...] = (),
+    document: bool = False,
 ) -> str | None:
     """Make the call; return what is wrong with how it ended, or ``None`` when it held.
 
@@ -195,7 +201,7 @@ def check_call(
             return None
         return f"{parameter}={probe}: SystemExit({exc.code!r})"
     except RCMError as exc:
-        return _check_error(exc, parameter, probe, related)
+        return _check_error(exc, parameter, probe, related, document=document)
     except Exception as exc:  # noqa: BLE001 - the point of the test is to catch these
         return f"{parameter}={probe}: {type(exc).__name__}: {_short(exc)}{_hint(exc)}"
     if "NaN" in probe and (field := _carries_nan(result)) is not None:
@@ -219,7 +225,9 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 160 else f"{text[:150]}..."
 
 
-def _check_error(exc: RCMError, parameter: str, probe: str, related: tuple[str, ...] = ()) -> str | None:
+def _check_error(
+    exc: RCMError, parameter: str, probe: str, related: tuple[str, ...] = (), *, document: bool = False
+) -> str | None:
     try:
         message = str(exc)
         message.encode("utf-8")
@@ -232,7 +240,7 @@ def _check_error(exc: RCMError, parameter: str, probe: str, related: tuple[str, 
             f"{parameter}={probe}: {type(exc).__name__} message of {len(message):,} characters"
             " (quote values in messages with comanaged_rcm._check.show)"
         )
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, ValidationError) and not document:
         paths = [issue.path for issue in exc.issues]
         named = [parameter] if not related else [parameter, *related]
         if not parameter.startswith("args[") and not any(_path_names(p, n) for p in paths for n in named):
@@ -261,7 +269,15 @@ def probe_all(name: str, probe_names: list[str]) -> list[str]:
             value = PROBES[probe]()
             related = others[parameter] if type(value) is type(original) else ()
             call = substitute(example(), slot, value)
-            found = check_call(target, call, parameter, probe, exits=exits, related=related)
+            found = check_call(
+                target,
+                call,
+                parameter,
+                probe,
+                exits=exits,
+                related=related,
+                document=name in DOCUMENTS,
+            )
             if found:
                 escapes.append(found)
     return escapes
@@ -356,6 +372,7 @@ def test_generated_values_raise_only_library_errors(
         "generated",
         exits=name == "comanaged_rcm.cli.main",
         related=related,
+        document=name in DOCUMENTS,
     )
     capsys.readouterr()
     assert found is None, f"{name}: {found} (value {value!r:.200})"
