@@ -183,6 +183,8 @@ _MAX_COUNT = np.int64(_check.MAX_COUNT)
 _HEADROOM = 1e4
 """Sums of a number column, times a KPI's scale and added across partials, must stay finite: every
 cell is at most the largest float over the rows and this."""
+_NAT = np.iinfo(np.int64).min
+"""NaT as a day number."""
 _NAME_LENGTH = 200
 """The longest column name a table may have (and the most of a numpy message an issue quotes)."""
 _COARSE = frozenset({"Y", "M", "W", "D", "generic"})
@@ -228,9 +230,8 @@ def _convert(
         return _convert_count(path, array, issues)
     converted = array.astype(np.float64)
     bound = np.finfo(np.float64).max / (converted.size * _HEADROOM)
-    bad = ~((converted >= 0) & (converted <= bound))  # NaN compares false: refused as well
-    if bad.any():
-        rows = np.flatnonzero(bad)
+    if not (converted.min() >= 0 and converted.max() <= bound):  # NaN propagates, and compares false
+        rows = np.flatnonzero(~((converted >= 0) & (converted <= bound)))
         row = int(rows[0])
         got = converted[row].item()
         expected = (
@@ -397,8 +398,10 @@ def _convert_date(
         return None
     if converted is None or not _in_range(path, converted, issues):
         return None
+    if field.nullable or converted.view(np.int64).min() != _NAT:  # NaT is the smallest day number
+        return converted
     missing = np.flatnonzero(np.isnat(converted))
-    if missing.size and not field.nullable:
+    if missing.size:
         issues.append(
             Issue(path, "missing", f"must not be empty (row {int(missing[0])}; {missing.size} rows)")
         )
@@ -434,6 +437,13 @@ def _whole_days(
 def _in_range(path: str, dates: npt.NDArray[np.datetime64], issues: list[Issue]) -> bool:
     """Whether every date is within 0001-01-01 and 9999-12-31 (NaT is); the issue recorded if not."""
     low, high = _EARLIEST.astype(dates.dtype), _LATEST.astype(dates.dtype)
+    if not dates.size:
+        return True
+    # two reductions over the day numbers: NaT is the smallest int64, and the largest once shifted by 1
+    days = dates.view(np.int64)
+    first, last = low.astype(np.int64), high.astype(np.int64)
+    if days.max() <= last and (days.min() >= first or (days - 1).min() >= first - 1):
+        return True
     out = np.flatnonzero((dates < low) | (dates > high))  # NaT compares false
     if out.size:
         row = int(out[0])
