@@ -39,6 +39,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from comanaged_rcm._check import fail, show, text
 from comanaged_rcm.errors import Issue, ValidationError
 
@@ -78,6 +80,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _BRACKETS = re.compile(rf"{_STRING}|[\[\]{{}}]", re.DOTALL)
+_STRINGS = re.compile(_STRING, re.DOTALL)
+_OTHER = re.compile(r"[^\[\]{}]+")
 _TOKENS = re.compile(rf"{_STRING}|-?\d[\d.eE+-]*|[\[\]{{}}:,]|-?[A-Za-z]+", re.DOTALL)
 _HINT = "re-save it as UTF-8 or pass --encoding (e.g. --encoding cp1252)"
 
@@ -287,7 +291,12 @@ def _too_deep(content: str) -> int | None:
     """Offset of the first bracket nested deeper than :data:`MAX_DEPTH`, scanning outside strings."""
     if content.count("[") + content.count("{") <= MAX_DEPTH:
         return None
-    depth = 0
+    brackets = _OTHER.sub("", _STRINGS.sub("", content))  # the brackets outside strings, in order
+    codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
+    steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
+    if not steps.size or int(np.cumsum(steps).max()) <= MAX_DEPTH:
+        return None
+    depth = 0  # too deep: find where, bracket by bracket
     for match in _BRACKETS.finditer(content):
         char = match.group()
         if char in ("[", "{"):

@@ -143,6 +143,10 @@ class TestLoadJson:
             _io.load_json(opening * 10_000 + "1" + closing * 10_000)
         assert info.value.issues[0].code == "depth"
 
+    def test_many_shallow_brackets_are_fine(self) -> None:
+        """Thousands of sibling arrays are not deep: only nesting counts."""
+        assert len(_io.load_json("[" + ",".join(["[{}]"] * 5_000) + "]")) == 5_000
+
     def test_brackets_inside_strings_do_not_count(self) -> None:
         """The depth scan skips strings, escaped quotes included."""
         value = "[" * 500 + '\\"' + "{" * 500
