@@ -1,14 +1,29 @@
 """Attribute sample sizes, upper deviation limits and proportion intervals.
 
+Planning follows R's jfa ``planning()`` (Derks et al., jfa 0.7.3, ``R/planning.R``) where it and the
+AICPA tables agree, and the AICPA rule where they differ:
+
+* ``expected`` is a rate or a count. jfa: "a numeric value between 0 and 1 specifying the expected
+  (tolerable) misstatements in the sample relative to the total sample size, or a number (>= 1)
+  specifying the expected (tolerable) number of misstatements in the sample". A rate gives
+  ceil(rate x n) acceptable deviations at each n (exact decimals); a count is fixed before n is searched.
+* A plan is by materiality (``tolerable_rate``: the risk at the tolerable rate is at most
+  1 - confidence, i.e. the upper bound is at most the tolerable rate), by minimum precision
+  (``min_precision``: the upper bound minus the most likely error k / n is below it), or both.
+* n is searched up to ``max`` (jfa's default, 5,000); a plan that needs more is refused, naming the n
+  it would need. A hypergeometric plan that no sample short of the population meets is a census.
+
 scipy is imported lazily inside the functions so that importing the package stays light.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple, NoReturn
 
 from comanaged_rcm import _check as c
 from comanaged_rcm.errors import ValidationError
@@ -20,8 +35,9 @@ from comanaged_rcm.sampling._models import (
     Interval,
     Method,
 )
+from comanaged_rcm.sampling._search import largest, smallest
 
-__all__ = ["attribute_sample_size", "attribute_upper_limit", "proportion_interval"]
+__all__ = ["DEFAULT_MAX", "attribute_sample_size", "attribute_upper_limit", "proportion_interval"]
 
 CONVENTION = (
     "AICPA: acceptable deviations = ceil(expected_rate x n) in exact decimal arithmetic; smallest n whose "
@@ -29,6 +45,13 @@ CONVENTION = (
     "(jfa instead fixes the expected deviations before searching n)"
 )
 _HYPER = "population deviations = ceil(tolerable_rate x N)"
+JFA_EXPECTED = (
+    "jfa planning(): expected is 'a number (>= 1) specifying the expected (tolerable) number of"
+    " misstatements in the sample'"
+)
+
+DEFAULT_MAX = 5000
+"""The largest sample a plan considers unless told otherwise (jfa ``planning(max = 5000)``)."""
 
 MAX_DEVIATIONS = 2_000
 """The most acceptable deviations :func:`attribute_sample_size` searches (a plan beyond it is refused)."""
@@ -56,8 +79,9 @@ def _hyper_population(population: int, path: str = "$.population") -> None:
         c.fail(
             path,
             "range",
-            f"'population' must be <= {MAX_HYPERGEOMETRIC_POPULATION:,} for exact hypergeometric figures"
-            f" (got {population:,}); the binomial method gives the same figures for larger populations",
+            f"{c.name_of(path)!r} must be <= {MAX_HYPERGEOMETRIC_POPULATION:,} for exact hypergeometric"
+            f" figures (got {population:,}); the binomial method gives the same figures for larger"
+            " populations",
         )
 
 
@@ -91,6 +115,105 @@ def _rate(path: str, value: object, *, closed_low: bool = False) -> Decimal:
 
 def _method(value: object) -> Method:
     return c.choice(value, Method, "$.method")
+
+
+def _sides(value: object) -> str:
+    """The one check of a ``sides`` argument: ``"two-sided"``, ``"lower"`` or ``"upper"``."""
+    return c.one_of(value, SIDES, "$.sides")
+
+
+def _cap(value: object) -> int:
+    """The ``max`` of a plan: the largest sample it considers (jfa's name), 1 to 2**53."""
+    return c.count(value, "$.max", minimum=1)
+
+
+class _Expected(NamedTuple):
+    """The expected errors of a plan: a rate (ceil(rate x n) errors at n) or a fixed count."""
+
+    kind: str
+    rate: Decimal
+    count: float
+    path: str
+    given: object
+
+    @property
+    def value(self) -> float:
+        """The expected errors as given: the rate, or the count."""
+        return float(self.rate) if self.kind == "rate" else self.count
+
+    def errors(self, n: int) -> int:
+        """Whole errors the plan accepts at n: ceil(rate x n) in exact decimals, or the count rounded up."""
+        return math.ceil(self.rate * n) if self.kind == "rate" else math.ceil(self.count)
+
+
+def _expected(
+    expected_rate: object, expected: object, tolerable: Decimal | None, *, whole: bool, method: Method
+) -> _Expected:
+    """The one check of a plan's expected errors, and of ``expected < tolerable``.
+
+    ``expected_rate`` is a rate; ``expected`` is a rate when below 1 and a count of errors when 1 or
+    more (jfa's convention). A count must be whole when ``whole`` (integer-error likelihoods).
+    """
+    if expected is not None and expected_rate is not None:
+        c.fail(
+            "$.expected",
+            "value",
+            f"pass 'expected' or 'expected_rate', not both (got expected_rate={c.show(expected_rate)}"
+            f" and expected={c.show(expected)})",
+        )
+    if expected is None:
+        path, given = "$.expected_rate", 0.0 if expected_rate is None else expected_rate
+        if not isinstance(given, bool | Decimal) and isinstance(given, int | float) and given >= 1:
+            c.fail(
+                path,
+                "range",
+                f"'expected_rate' must be in [0, 1) (got {c.show(given)}); pass expected={c.show(given)}"
+                " for a count of expected errors",
+            )
+        found = _Expected("rate", _rate("expected_rate", given, closed_low=True), 0.0, path, given)
+    else:
+        path, given = "$.expected", expected
+        number = float(given) if isinstance(given, Decimal) and given.is_finite() else None
+        if number is None:
+            number = c.real(given, path, minimum=0)
+        if number < 1:
+            found = _Expected("rate", _rate("expected", given, closed_low=True), 0.0, path, given)
+        else:
+            if whole and not number.is_integer():
+                c.fail(
+                    path,
+                    "value",
+                    f"'expected' of 1 or more is a count of errors and must be whole for the {method.value!r}"
+                    f" method (got {c.show(given)}; {JFA_EXPECTED}); pass expected={math.ceil(number)}",
+                )
+            found = _Expected("count", Decimal(0), number, path, given)
+    if found.kind == "rate" and tolerable is not None and found.rate >= tolerable:
+        c.fail(
+            path,
+            "range",
+            f"{c.name_of(path)!r} must be below 'tolerable_rate' (got {c.show(given)})",
+        )
+    return found
+
+
+def _population(method: Method, population: object, path: str = "$.population") -> int | None:
+    """The one check of a plan's population: required by, and only by, the hypergeometric method."""
+    name = c.name_of(path)
+    if method is Method.HYPERGEOMETRIC:
+        if population is None:
+            raise ValidationError.single(path, "required", f"{name!r} is required for hypergeometric")
+        size = c.count(population, path, minimum=1)
+        _hyper_population(size, path)
+        return size
+    if population is not None:
+        c.fail(
+            path,
+            "value",
+            f"{name}={c.show(population)} is used only by the hypergeometric method; pass"
+            f" method='hypergeometric' or drop {name} (the {method.value} method assumes an infinite"
+            " population)",
+        )
+    return None
 
 
 def _log_comb(a: int, b: int) -> float:
@@ -143,6 +266,11 @@ def _hyper_cmp(k: int, total: int, bad: int, n: int, threshold: Fraction) -> int
     return (exact > threshold) - (exact < threshold)
 
 
+def _hyper_upper(k: int, n: int, total: int, alpha: Fraction) -> int:
+    """The exact upper limit on population errors: the largest M with P(X <= k; M) > alpha."""
+    return largest(lambda m: _hyper_cmp(k, total, m, n, alpha) > 0, k, total - (n - k))
+
+
 def _risk_function(method: Method, tolerable: float, population: int | None) -> Callable[[int, int], float]:
     from scipy.special import bdtr, pdtr  # noqa: PLC0415 - lazy import keeps the package light
 
@@ -155,111 +283,267 @@ def _risk_function(method: Method, tolerable: float, population: int | None) -> 
     return lambda k, n: _hyper_cdf(k, population, bad, n)
 
 
-def _smallest_n(ok: Callable[[int, int], bool], k: int, lo: int, hi: int) -> int | None:
-    """Smallest n in [lo, hi] with ok(k, n), i.e. risk(k, n) <= alpha (risk decreasing in n), or None."""
-    if lo > hi or not ok(k, hi):
-        return None
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ok(k, mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+def _upper_function(method: Method, conf: Decimal, population: int | None) -> Callable[[int, int], float]:
+    """The one-sided upper bound on the rate after k errors in n (Clopper-Pearson, gamma, exact M / N)."""
+    from scipy.special import betaincinv, gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
+
+    level = float(conf)
+    if method is Method.BINOMIAL:
+        return lambda k, n: 1.0 if k >= n else float(betaincinv(k + 1, n - k, level))
+    if method is Method.POISSON:
+        return lambda k, n: float(gammaincinv(k + 1, level)) / n
+    assert population is not None  # noqa: S101 - checked by the caller
+    total, alpha = population, 1 - Fraction(conf)
+    return lambda k, n: _hyper_upper(k, n, total, alpha) / total
+
+
+def _plan_test(
+    method: Method,
+    conf: Decimal,
+    tolerable: Decimal | None,
+    population: int | None,
+    min_precision: float | None,
+) -> Callable[[int, int], bool]:
+    """Whether k acceptable errors in n items meet the plan.
+
+    Its risk at the tolerable rate is at most 1 - confidence (exact for the hypergeometric method)
+    and its precision is below ``min_precision``.
+    """
+    alpha = 1 - float(conf)
+    risk_ok: Callable[[int, int], bool] = lambda k, n: True  # noqa: E731, ARG005 - no materiality
+    if tolerable is not None and method is Method.HYPERGEOMETRIC:
+        assert population is not None  # noqa: S101 - checked by the caller
+        total, bad, exact_alpha = population, math.ceil(tolerable * population), 1 - Fraction(conf)
+
+        def risk_ok(k: int, n: int) -> bool:
+            return _hyper_cmp(k, total, bad, n, exact_alpha) <= 0
+
+    elif tolerable is not None:
+        risk = _risk_function(method, float(tolerable), population)
+
+        def risk_ok(k: int, n: int) -> bool:
+            return risk(k, n) <= alpha
+
+    if min_precision is None:
+        return risk_ok
+    upper, cap = _upper_function(method, conf, population), min_precision
+
+    def ok(k: int, n: int) -> bool:
+        return risk_ok(k, n) and upper(k, n) - k / n < cap
+
+    return ok
+
+
+def _smallest_plan(test: Callable[[int, int], bool], expected: _Expected, cap: int) -> tuple[int, int] | None:
+    """The smallest (n, k) with k = expected.errors(n) < n, n <= cap and ``test(k, n)``.
+
+    A count or a zero rate fixes k, so the test is monotone in n and one search finds n. A positive
+    rate gives k = ceil(rate x n): k is constant on bands of n, where the test is monotone, so the
+    bands are tried in order (each first at its largest n) and the first that passes is searched.
+    """
+    if expected.kind == "count" or expected.rate == 0:
+        k = expected.errors(1)
+        n = smallest(functools.partial(test, k), k + 1, cap)
+        return None if n is None else (n, k)
+    rate, k = expected.rate, 0
+    while True:
+        low = max(k + 1, math.floor((k - 1) / rate) + 1 if k > 0 else 1)
+        high = min(cap, math.floor(k / rate))
+        if low <= high and test(k, high):
+            n = smallest(functools.partial(test, k), low, high)
+            assert n is not None  # noqa: S101 - the band's largest n passes
+            return n, k
+        if high >= cap:
+            return None
+        k += 1
+        if k > MAX_DEVIATIONS:
+            name = c.name_of(expected.path)
+            c.fail(
+                expected.path,
+                "range",
+                f"{name!r} is too close to 'tolerable_rate': the plan would accept more than"
+                f" {MAX_DEVIATIONS:,} deviations (got {c.show(expected.given)})",
+            )
+
+
+class _Found(NamedTuple):
+    n: int
+    k: int
+    census: bool
+
+
+def _integer_plan(
+    *,
+    what: str,
+    method: Method,
+    conf: Decimal,
+    tolerable: Decimal | None,
+    expected: _Expected,
+    population: int | None,
+    min_precision: float | None,
+    cap: int,
+) -> _Found:
+    """The smallest plan with whole errors (binomial, Poisson, hypergeometric), or a census, or a refusal.
+
+    Beyond ``cap`` the search goes on (to the population, or to 2**53) only to say what n the plan
+    would need.
+    """
+    if expected.kind == "count" and expected.count >= cap:
+        c.fail(
+            expected.path,
+            "range",
+            f"'expected' must be below max={cap:,}: the sample must hold more than the expected errors"
+            f" (got {c.show(expected.given)})",
+        )
+    test = _plan_test(method, conf, tolerable, population, min_precision)
+    limit = population if population is not None else c.MAX_COUNT
+    found = _smallest_plan(test, expected, min(cap, limit))
+    if found is not None:
+        return _Found(found[0], found[1], census=False)
+    if population is not None and population <= cap:
+        return _Found(population, expected.errors(population), census=True)
+    beyond = None if cap >= limit else _smallest_plan(test, expected, limit)
+    return _refuse_beyond(what, method, beyond[0] if beyond else None, cap, population, tolerable, expected)
+
+
+def _refuse_beyond(  # noqa: PLR0917 - the refusal of the private plan cores
+    what: str,
+    method: Method,
+    needed: int | None,
+    cap: int,
+    population: int | None,
+    tolerable: Decimal | None,
+    expected: _Expected,
+) -> NoReturn:
+    """Raise the refusal of a plan that needs more than ``max`` (naming the n it needs when known)."""
+    plan = f"the {method.value} {what} plan"
+    if needed is not None:
+        c.fail(
+            "$.max",
+            "range",
+            f"{plan} needs n = {needed:,}, more than max={cap:,}; pass max={needed} or more, or raise"
+            " 'tolerable_rate' or 'min_precision', or lower the expected errors",
+        )
+    if population is not None:
+        c.fail(
+            "$.max",
+            "range",
+            f"{plan} needs all {population:,} items of the population (a census), more than max={cap:,};"
+            f" pass max={population} or more",
+        )
+    if expected.value > 0:
+        c.fail(
+            expected.path,
+            "range",
+            f"{c.name_of(expected.path)!r} is too close to 'tolerable_rate': {plan} would need more than"
+            f" {c.MAX_COUNT:,} items (got {c.show(expected.given)}; max={cap:,})",
+        )
+    path = "$.tolerable_rate" if tolerable is not None else "$.min_precision"
+    c.fail(
+        path,
+        "range",
+        f"{c.name_of(path)!r} is too small: {plan} would need more than {c.MAX_COUNT:,} items (max={cap:,})",
+    )
+
+
+def _precision(value: object) -> float | None:
+    return None if value is None else c.rate(value, "$.min_precision")
 
 
 def attribute_sample_size(
     confidence: float,
     tolerable_rate: float,
-    expected_rate: float = 0.0,
+    expected_rate: float | None = None,
     population: int | None = None,
     method: str | Method = "binomial",
+    *,
+    expected: float | None = None,
+    min_precision: float | None = None,
+    max: int = DEFAULT_MAX,  # noqa: A002 - jfa's name for the cap
 ) -> AttributePlan:
     """Plan the attribute sample size for a test of controls or a claims review.
+
+    The smallest n (up to ``max``) whose acceptable deviations k meet the plan: the probability of at
+    most k deviations at the tolerable rate is <= 1 - confidence (AICPA; the same n as jfa's
+    ``planning(materiality=)``) and, with ``min_precision``, the upper bound minus k / n is below it
+    (jfa's ``min.precision``). k is ceil(expected rate x n), or the expected count itself.
 
     Args:
         confidence: Confidence level (1 - risk of overreliance), in (0, 1).
         tolerable_rate: Tolerable deviation rate, in (0, 1).
-        expected_rate: Expected deviation rate, in [0, tolerable_rate).
-        population: Population size; required for ``"hypergeometric"``.
+        expected_rate: Expected deviation rate, in [0, tolerable_rate) (0 when omitted).
+        population: Population size; required by, and only by, ``"hypergeometric"``.
         method: ``"binomial"`` (AICPA tables), ``"hypergeometric"`` (exact, finite) or ``"poisson"``.
+        expected: The expected deviations as jfa takes them, instead of ``expected_rate``: a rate
+            below 1, or a whole count of deviations when 1 or more.
+        min_precision: The largest precision (upper bound minus k / n, strictly below), in (0, 1).
+        max: The largest sample considered (jfa's ``max``, 5,000 by default).
 
     Returns:
-        The plan with sample size, acceptable deviations, achieved risk and every input.
+        The plan with sample size, acceptable deviations, achieved risk and every input; its
+        convention names the expected-errors rule, the precision and the cap.
+
+    Raises:
+        ValidationError: An input is out of range, a population comes with a method that ignores it,
+            or the plan needs more than ``max`` items (``$.max``, naming the n it needs).
 
     Example:
         >>> attribute_sample_size(confidence=0.95, tolerable_rate=0.05).sample_size
         59
+        >>> attribute_sample_size(0.95, 0.05, expected=2).sample_size
+        124
     """
     conf = _rate("confidence", confidence)
     tol = _rate("tolerable_rate", tolerable_rate)
-    exp = _rate("expected_rate", expected_rate, closed_low=True)
     meth = _method(method)
-    if exp >= tol:
-        raise ValidationError.single(
-            "$.expected_rate",
-            "range",
-            f"'expected_rate' must be below 'tolerable_rate' (got {expected_rate})",
-        )
-    if meth is Method.HYPERGEOMETRIC and population is None:
-        raise ValidationError.single(
-            "$.population", "required", "'population' is required for hypergeometric"
-        )
-    if population is not None:
-        population = c.count(population, "$.population", minimum=1)
-        if meth is Method.HYPERGEOMETRIC:
-            _hyper_population(population)
-    alpha = 1 - float(conf)
-    risk = _risk_function(meth, float(tol), population)
-    if meth is Method.HYPERGEOMETRIC:
-        assert population is not None  # noqa: S101 - checked above
-        bad, exact_alpha = math.ceil(tol * population), 1 - Fraction(conf)
-        pop = population
-
-        def ok(k: int, n: int) -> bool:
-            return _hyper_cmp(k, pop, bad, n, exact_alpha) <= 0
-
-    else:
-
-        def ok(k: int, n: int) -> bool:
-            return risk(k, n) <= alpha
-
-    cap = population if meth is Method.HYPERGEOMETRIC and population is not None else 10**8
-    k = 0
-    while True:
-        if exp == 0:
-            lo, hi = 1, cap
-        else:
-            lo = max(1, math.floor((k - 1) / exp) + 1) if k > 0 else 1
-            hi = min(cap, math.floor(k / exp))
-        n = _smallest_n(ok, k, lo, hi)
-        if n is not None:
-            break
-        if exp == 0 or hi >= cap:
-            n, k = cap, math.ceil(exp * cap)
-            break
-        k += 1
-        if k > MAX_DEVIATIONS:
-            c.fail(
-                "$.expected_rate",
-                "range",
-                f"'expected_rate' is too close to 'tolerable_rate': the plan would accept more than"
-                f" {MAX_DEVIATIONS:,} deviations (got {c.show(expected_rate)} and {c.show(tolerable_rate)})",
-            )
+    exp = _expected(expected_rate, expected, tol, whole=True, method=meth)
+    size = _population(meth, population)
+    precision = _precision(min_precision)
+    cap = _cap(max)
+    found = _integer_plan(
+        what="attribute",
+        method=meth,
+        conf=conf,
+        tolerable=tol,
+        expected=exp,
+        population=size,
+        min_precision=precision,
+        cap=cap,
+    )
+    n, k = found.n, found.k
     convention = CONVENTION + ("; " + _HYPER if meth is Method.HYPERGEOMETRIC else "")
     if meth is Method.POISSON:
         convention += "; Poisson approximation to the binomial"
+    convention += _planning_terms(exp, k, n, precision, cap, census=found.census)
     return AttributePlan(
         sample_size=n,
         acceptable_deviations=k,
-        achieved_risk=risk(k, n),
+        achieved_risk=_risk_function(meth, float(tol), size)(k, n),
         confidence=float(conf),
         tolerable_rate=float(tol),
-        expected_rate=float(exp),
-        population=population,
+        expected_rate=float(exp.rate) if exp.kind == "rate" else k / n,
+        population=size,
         method=meth,
         convention=convention,
     )
+
+
+def _planning_terms(
+    expected: _Expected, k: int, n: int, min_precision: float | None, cap: int, *, census: bool
+) -> str:
+    """The convention's account of the expected errors, the precision, the cap and a census."""
+    terms = ""
+    if expected.kind == "count":
+        terms += (
+            f"; expected given as a count: {c.show(expected.given)} errors fixed before searching n"
+            f" ({JFA_EXPECTED}); expected_rate reports {k} / {n}"
+        )
+    if min_precision is not None:
+        terms += f"; precision (upper bound - errors / n) < min_precision {min_precision:g} (jfa)"
+    terms += f"; n searched up to max = {cap:,} (jfa max)"
+    if census:
+        terms += "; no sample short of the population meets the plan: a census of N items"
+    return terms
 
 
 def attribute_upper_limit(
@@ -312,15 +596,7 @@ def attribute_upper_limit(
         assert population is not None  # noqa: S101 - checked above
         _hyper_population(population)
         _hyper_sample(n, "$.sample_size")
-        alpha = 1 - Fraction(conf_exact)
-        lo, hi = k, population - (n - k)  # P(X <= k) > alpha holds at lo
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if _hyper_cmp(k, population, mid, n, alpha) > 0:
-                lo = mid
-            else:
-                hi = mid - 1
-        upper = lo / population
+        upper = _hyper_upper(k, n, population, 1 - Fraction(conf_exact)) / population
     return AttributeEvaluation(
         sample_size=n,
         deviations=k,
