@@ -529,14 +529,14 @@ def attribute_sample_size(
 
 
 def _planning_terms(
-    expected: _Expected, k: int, n: int, min_precision: float | None, cap: int, *, census: bool
+    expected: _Expected, errors: float, n: int, min_precision: float | None, cap: int, *, census: bool
 ) -> str:
     """The convention's account of the expected errors, the precision, the cap and a census."""
     terms = ""
     if expected.kind == "count":
         terms += (
             f"; expected given as a count: {c.show(expected.given)} errors fixed before searching n"
-            f" ({JFA_EXPECTED}); expected_rate reports {k} / {n}"
+            f" ({JFA_EXPECTED}); expected_rate reports {errors:g} / {n}"
         )
     if min_precision is not None:
         terms += f"; precision (upper bound - errors / n) < min_precision {min_precision:g} (jfa)"

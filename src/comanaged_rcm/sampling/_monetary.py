@@ -1,17 +1,33 @@
-"""Monetary unit sampling: Poisson sample sizes (AICPA table C-1) and upper misstatement limits."""
+"""Monetary unit sampling: sample sizes (AICPA table C-1, jfa ``planning()``) and upper limits."""
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 
 import attrs
 
 from comanaged_rcm import _check as c
 from comanaged_rcm._check import v
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling._engine import _rate
+from comanaged_rcm.sampling._engine import (
+    DEFAULT_MAX,
+    _cap,
+    _Expected,
+    _expected,
+    _integer_plan,
+    _method,
+    _planning_terms,
+    _population,
+    _precision,
+    _rate,
+    _refuse_beyond,
+    _upper_function,
+)
 from comanaged_rcm.sampling._models import (
+    Method,
     _html_table,
     _integer,
     _one_of,
@@ -20,6 +36,7 @@ from comanaged_rcm.sampling._models import (
     _tuple,
     ordered,
 )
+from comanaged_rcm.sampling._search import smallest
 
 __all__ = ["MonetaryEvaluation", "MonetaryPlan", "monetary_sample_size", "monetary_upper_limit"]
 
@@ -27,6 +44,25 @@ PLAN_CONVENTION = (
     "AICPA table C-1: Poisson; expected misstatement left fractional (expected_rate x n taints); smallest "
     "n whose upper limit gammaincinv(1 + expected_rate x n, confidence) / n is <= the tolerable rate"
 )
+_PLAN_CONVENTIONS = {
+    "poisson": PLAN_CONVENTION,
+    "binomial": "jfa planning(likelihood='binomial'): ceil(expected_rate x n) whole misstatements (exact"
+    " decimals); smallest n whose Clopper-Pearson upper limit is <= the tolerable rate (the AICPA attribute"
+    " rule)",
+    "hypergeometric": "jfa planning(likelihood='hypergeometric'): N = ceil(population_value) monetary units,"
+    " ceil(tolerable_rate x N) misstated units at the tolerable rate, ceil(expected_rate x n) whole"
+    " misstatements; smallest n whose exact risk is <= 1 - confidence",
+}
+_PRECISION_ONLY = {
+    "poisson": "Poisson, expected misstatement left fractional (expected_rate x n taints)",
+    "binomial": "binomial (Clopper-Pearson), ceil(expected_rate x n) whole misstatements",
+    "hypergeometric": "hypergeometric over N = ceil(population_value) monetary units (exact limit M / N),"
+    " ceil(expected_rate x n) whole misstatements",
+}
+"""The conventions of a plan by minimum precision alone (no tolerable rate: jfa ``materiality = NULL``)."""
+PLAN_METHODS = ("poisson", "binomial", "hypergeometric")
+"""The likelihoods of :func:`monetary_sample_size` (jfa's ``likelihood=``)."""
+EXPECTED_KINDS = ("rate", "count")
 _LIMIT_CONVENTIONS = {
     "poisson": "Poisson upper limit gammaincinv(k + 1, confidence) / n, every misstatement a whole error",
     "stringer": "Stringer bound with Poisson factors: taints ranked largest first, each weighted by the "
@@ -42,18 +78,33 @@ class MonetaryPlan:
     """A monetary unit sample size with its inputs and convention.
 
     Rates are fractions of the population's book value. ``expected_misstatements`` is the expected
-    sum of taints in the sample (``expected_rate x sample_size``, fractional).
+    sum of taints in the sample: ``expected_rate x sample_size`` (fractional for the Poisson
+    likelihood, rounded up for the others) or the count given (``expected_kind="count"``, when
+    ``expected_rate`` reports it over the sample size). ``tolerable_rate`` is None for a plan by
+    ``min_precision`` alone. ``upper_bound`` and ``precision`` (upper bound minus the most likely
+    misstatement) are those the plan expects; ``max`` is the largest sample it considered.
     """
 
     sample_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
     expected_misstatements: float = attrs.field(converter=_real, validator=v.real(minimum=0))
     confidence: float = attrs.field(converter=_real, validator=v.rate())
-    tolerable_rate: float = attrs.field(converter=_real, validator=v.rate())
+    tolerable_rate: float | None = attrs.field(converter=_optional_real, validator=v.optional(v.rate()))
     expected_rate: float = attrs.field(converter=_real, validator=v.rate(low_open=False))
     population_value: float | None = attrs.field(converter=_optional_real, validator=_OPTIONAL_POSITIVE)
     sampling_interval: float | None = attrs.field(converter=_optional_real, validator=_OPTIONAL_POSITIVE)
-    method: str = attrs.field(validator=_one_of(("poisson",)))
+    method: str = attrs.field(validator=_one_of(PLAN_METHODS))
     convention: str = attrs.field(validator=v.text(multiline=True))
+    expected_kind: str = attrs.field(default="rate", validator=_one_of(EXPECTED_KINDS))
+    min_precision: float | None = attrs.field(
+        default=None, converter=_optional_real, validator=v.optional(v.rate())
+    )
+    max: int = attrs.field(default=DEFAULT_MAX, converter=_integer, validator=v.count(minimum=1))
+    upper_bound: float | None = attrs.field(
+        default=None, converter=_optional_real, validator=v.optional(v.real(minimum=0))
+    )
+    precision: float | None = attrs.field(
+        default=None, converter=_optional_real, validator=v.optional(v.real(minimum=0))
+    )
 
     def _repr_html_(self) -> str:
         return _html_table(
@@ -94,83 +145,152 @@ def _value(path: str, value: object) -> float:
 
 def monetary_sample_size(
     confidence: float,
-    tolerable_rate: float,
-    expected_rate: float = 0.0,
+    tolerable_rate: float | None = None,
+    expected_rate: float | None = None,
     population_value: float | None = None,
+    *,
+    method: str = "poisson",
+    expected: float | None = None,
+    min_precision: float | None = None,
+    max: int = DEFAULT_MAX,  # noqa: A002 - jfa's name for the cap
 ) -> MonetaryPlan:
-    """Plan a monetary unit sample size (Poisson, expected misstatement fractional: AICPA table C-1).
+    """Plan a monetary unit sample size (AICPA table C-1 for the Poisson default; jfa ``planning()``).
+
+    The smallest n (up to ``max``) whose upper misstatement limit, given the expected misstatements,
+    is <= ``tolerable_rate`` and, with ``min_precision``, whose precision (upper limit minus the most
+    likely misstatement) is below it. ``"poisson"`` leaves the expected misstatement fractional
+    (expected_rate x n taints, table C-1); ``"binomial"`` and ``"hypergeometric"`` round it up to
+    whole misstatements as jfa does, the latter over N = ceil(population_value) monetary units.
 
     Args:
         confidence: Confidence level (1 - risk of incorrect acceptance), in (0, 1).
-        tolerable_rate: Tolerable misstatement as a fraction of the book value, in (0, 1).
+        tolerable_rate: Tolerable misstatement as a fraction of the book value, in (0, 1); may be
+            omitted when ``min_precision`` is given.
         expected_rate: Expected misstatement as a fraction of the book value, in [0, tolerable_rate).
-        population_value: Book value of the population; gives the sampling interval.
+        population_value: Book value of the population; gives the sampling interval (and N for
+            ``"hypergeometric"``, which requires it).
+        method: The likelihood: ``"poisson"``, ``"binomial"`` or ``"hypergeometric"`` (jfa's names).
+        expected: The expected misstatement as jfa takes it, instead of ``expected_rate``: a rate below
+            1, or a count of misstatements (a sum of taints for ``"poisson"``, whole otherwise) when 1
+            or more.
+        min_precision: The largest precision (strictly below), in (0, 1).
+        max: The largest sample considered (jfa's ``max``, 5,000 by default).
 
     Returns:
-        The plan with sample size, expected taints in the sample and every input.
+        The plan with sample size, expected taints in the sample, expected upper bound and precision
+        and every input.
 
     Raises:
-        ValidationError: An input is out of range.
+        ValidationError: An input is out of range, neither ``tolerable_rate`` nor ``min_precision``
+            is given, or the plan needs more than ``max`` units (``$.max``, naming the n it needs).
 
     Example:
         >>> monetary_sample_size(confidence=0.95, tolerable_rate=0.05, expected_rate=0.01).sample_size
         93
+        >>> monetary_sample_size(0.95, 0.05, expected=2).sample_size
+        126
     """
-    conf = float(_rate("confidence", confidence))
-    tol = float(_rate("tolerable_rate", tolerable_rate))
-    exp = float(_rate("expected_rate", expected_rate, closed_low=True))
-    if exp >= tol:
+    conf = _rate("confidence", confidence)
+    tol = None if tolerable_rate is None else _rate("tolerable_rate", tolerable_rate)
+    meth = _method(c.one_of(method, PLAN_METHODS, "$.method"))
+    precision = _precision(min_precision)
+    if tol is None and precision is None:
         raise ValidationError.single(
-            "$.expected_rate",
-            "range",
-            f"'expected_rate' must be below 'tolerable_rate' (got {expected_rate})",
-        )
-    value = None if population_value is None else _value("population_value", population_value)
-    from scipy.special import gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
-
-    def ok(n: int) -> bool:
-        return float(gammaincinv(1 + exp * n, conf)) / n <= tol
-
-    start = float(gammaincinv(1, conf)) / tol
-    if not start <= c.MAX_COUNT:
-        c.fail(
             "$.tolerable_rate",
-            "range",
-            f"'tolerable_rate' is too small: the sample would exceed {c.MAX_COUNT:,} units"
-            f" (got {c.show(tolerable_rate)})",
+            "required",
+            "'tolerable_rate' or 'min_precision' is required (plan by materiality, precision or both)",
         )
-    hi = max(1, math.ceil(start))
-    while not ok(hi):
-        if hi > c.MAX_COUNT:
-            c.fail(
-                "$.expected_rate",
-                "range",
-                f"'expected_rate' is too close to 'tolerable_rate': the sample would exceed {c.MAX_COUNT:,}"
-                f" units (got {c.show(expected_rate)})",
-            )
-        hi *= 2
-    lo = 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    if value is not None and value / lo == 0:
+    exp = _expected(expected_rate, expected, tol, whole=meth is not Method.POISSON, method=meth)
+    value = None if population_value is None else _value("population_value", population_value)
+    cap = _cap(max)
+    units = None
+    if meth is Method.HYPERGEOMETRIC:
+        whole = None if value is None else math.ceil(value)
+        units = _population(meth, whole, "$.population_value")
+    if meth is Method.POISSON:
+        n, census = _poisson_plan(conf, tol, exp, precision, cap), False
+        errors = float(exp.rate) * n if exp.kind == "rate" else exp.count
+        upper = _poisson_upper(errors, n, float(conf))
+    else:
+        found = _integer_plan(
+            what="monetary unit",
+            method=meth,
+            conf=conf,
+            tolerable=tol,
+            expected=exp,
+            population=units,
+            min_precision=precision,
+            cap=cap,
+        )
+        n, errors, census = found.n, float(found.k), found.census
+        upper = _upper_function(meth, conf, units)(found.k, n)
+    if value is not None and value / n == 0:
         c.fail(
             "$.population_value", "range", f"'population_value' is too small to sample (got {c.show(value)})"
         )
-    return MonetaryPlan(
-        sample_size=lo,
-        expected_misstatements=exp * lo,
-        confidence=conf,
-        tolerable_rate=tol,
-        expected_rate=exp,
-        population_value=value,
-        sampling_interval=None if value is None else value / lo,
-        method="poisson",
-        convention=PLAN_CONVENTION,
+    convention = (
+        _PLAN_CONVENTIONS[meth.value]
+        if tol is not None
+        else f"jfa planning(materiality = NULL): {_PRECISION_ONLY[meth.value]}; smallest n whose upper limit"
+        " minus the most likely misstatement is below min_precision"
     )
+    return MonetaryPlan(
+        sample_size=n,
+        expected_misstatements=errors,
+        confidence=float(conf),
+        tolerable_rate=None if tol is None else float(tol),
+        expected_rate=float(exp.rate) if exp.kind == "rate" else errors / n,
+        population_value=value,
+        sampling_interval=None if value is None else value / n,
+        method=meth.value,
+        convention=convention + _planning_terms(exp, errors, n, precision, cap, census=census),
+        expected_kind=exp.kind,
+        min_precision=precision,
+        max=cap,
+        upper_bound=upper,
+        precision=builtins.max(0.0, upper - errors / n),
+    )
+
+
+def _poisson_upper(errors: float, n: int, confidence: float) -> float:
+    from scipy.special import gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
+
+    return float(gammaincinv(1 + errors, confidence)) / n
+
+
+def _poisson_plan(
+    conf: Decimal, tolerable: Decimal | None, expected: _Expected, min_precision: float | None, cap: int
+) -> int:
+    """The smallest n of a Poisson plan with fractional expected misstatement (expected x n, or a count)."""
+    level, tol = float(conf), None if tolerable is None else float(tolerable)
+    rate = float(expected.rate)
+
+    def errors(n: int) -> float:
+        return rate * n if expected.kind == "rate" else expected.count
+
+    def passes(n: int) -> bool:
+        upper = _poisson_upper(errors(n), n, level)
+        precise = min_precision is None or upper - errors(n) / n < min_precision
+        return precise and (tol is None or upper <= tol)
+
+    clean = _poisson_upper(0.0, 1, level)  # n x the upper limit of a clean sample: a lower bound of n x tol
+    start = max(clean / tol if tol is not None else 0.0, clean / min_precision if min_precision else 0.0)
+    if not start <= c.MAX_COUNT:
+        path = "$.tolerable_rate" if tol is not None and clean / tol >= start else "$.min_precision"
+        given = tolerable if path == "$.tolerable_rate" else min_precision
+        c.fail(
+            path,
+            "range",
+            f"{c.name_of(path)!r} is too small: the sample would exceed {c.MAX_COUNT:,} units"
+            f" (got {c.show(float(given) if given is not None else None)})",
+        )
+    low = math.floor(expected.count) + 1 if expected.kind == "count" else 1  # more units than misstatements
+    first = max(low, math.ceil(start))
+    n = smallest(passes, low, cap, start=first)
+    if n is not None:
+        return n
+    needed = None if cap >= c.MAX_COUNT else smallest(passes, max(low, cap + 1), c.MAX_COUNT, start=first)
+    return _refuse_beyond("monetary unit", Method.POISSON, needed, cap, None, tolerable, expected)
 
 
 def monetary_upper_limit(
