@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import to, v
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar, business_days
 from comanaged_rcm.escalation._expr import (
     Arith,
@@ -90,8 +90,8 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
     Raises:
         EvalFailure: When the value is of the wrong type (no coercion).
     """
-    if value is None or (isinstance(value, datetime.datetime) and value != value):  # noqa: PLR0124
-        return None  # pandas' NaT is a datetime unequal to itself: missing, like numpy's NaT
+    if value is None:
+        return None
     if kind is FieldType.NUMBER:
         if isinstance(value, bool | np.bool_ | np.timedelta64):  # numpy files timedelta64 as an integer
             raise EvalFailure(f"field {name!r} must be a number (got {_short(value)})")
@@ -115,6 +115,8 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
         return value
     elif isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, datetime.datetime) and value != value:  # noqa: PLR0124 - the NaT test
+        return None  # pandas' NaT is a datetime unequal to itself: missing, like numpy's NaT
     raise EvalFailure(f"field {name!r} must be {_ARTICLE[kind]} (got {_short(value)})")
 
 
@@ -473,9 +475,12 @@ class Categorical:
             )
             _check.fail("$.codes", "type", f"'codes' must be a 1-D integer array (got {shown})")
         low, high = (int(codes.min()), int(codes.max())) if codes.size else (-1, -1)
-        if low < -1 or high >= len(categories):
-            _check.fail(
-                "$.codes", "range", f"'codes' must be from -1 to {len(categories) - 1} (got {low} to {high})"
+        if low < -1 or high >= len(categories):  # a relation of the two fields: both are named
+            message = (
+                f"'codes' must be from -1 to {len(categories) - 1}, one per category (got {low} to {high})"
+            )
+            raise ValidationError(
+                [Issue("$.codes", "range", message), Issue("$.categories", "range", message)]
             )
 
     def __len__(self) -> int:
