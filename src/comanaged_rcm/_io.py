@@ -39,8 +39,6 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
-
 from comanaged_rcm._check import fail, show, text
 from comanaged_rcm.errors import Issue, ValidationError
 
@@ -291,6 +289,8 @@ def _too_deep(content: str) -> int | None:
     """Offset of the first bracket nested deeper than :data:`MAX_DEPTH`, scanning outside strings."""
     if content.count("[") + content.count("{") <= MAX_DEPTH:
         return None
+    import numpy as np  # noqa: PLC0415 - only a document with over MAX_DEPTH brackets needs it
+
     brackets = _OTHER.sub("", _STRINGS.sub("", content))  # the brackets outside strings, in order
     codes = np.frombuffer(brackets.encode("ascii"), dtype=np.uint8)
     steps = np.where((codes == ord("[")) | (codes == ord("{")), 1, -1)
