@@ -16,7 +16,7 @@ import attrs
 from comanaged_rcm import _check as c
 from comanaged_rcm._check import v
 from comanaged_rcm.errors import InsufficientDataError, Issue, ValidationError
-from comanaged_rcm.sampling._engine import _rate, attribute_sample_size
+from comanaged_rcm.sampling._engine import DEFAULT_MAX, _rate, _sides, attribute_sample_size
 from comanaged_rcm.sampling._models import (
     SIDES,
     AttributePlan,
@@ -28,6 +28,7 @@ from comanaged_rcm.sampling._models import (
     _tuple,
     ordered,
 )
+from comanaged_rcm.sampling._search import smallest
 
 __all__ = [
     "PRESETS",
@@ -85,10 +86,17 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def discovery_sample_size(confidence: float, rate: float, population: int | None = None) -> AttributePlan:
+def discovery_sample_size(
+    confidence: float,
+    rate: float,
+    population: int | None = None,
+    *,
+    max: int = DEFAULT_MAX,  # noqa: A002 - jfa's name for the cap, as attribute_sample_size takes it
+) -> AttributePlan:
     """Size that finds at least one error with the given confidence if the error rate is ``rate``.
 
     Infinite population: ceil(ln(1 - confidence) / ln(1 - rate)); finite: exact hypergeometric.
+    ``max`` caps the sample as in :func:`attribute_sample_size` (a plan that needs more is refused).
 
     Example:
         >>> discovery_sample_size(confidence=0.95, rate=0.05).sample_size
@@ -98,7 +106,7 @@ def discovery_sample_size(confidence: float, rate: float, population: int | None
     _rate("rate", rate)
     method = "binomial" if population is None else "hypergeometric"
     return attribute_sample_size(
-        confidence=confidence, tolerable_rate=rate, population=population, method=method
+        confidence=confidence, tolerable_rate=rate, population=population, method=method, max=max
     )
 
 
@@ -221,10 +229,6 @@ def _amounts(path: str, values: Sequence[float], minimum: int = 2) -> list[float
     if len(data) < minimum:
         raise InsufficientDataError(f"'{path}' needs at least {minimum} sample amounts (got {len(data)})")
     return data
-
-
-def _sides(value: object) -> str:
-    return c.one_of(value, SIDES, "$.sides")
 
 
 def _finite(path: str, value: object, *, positive: bool = False) -> float:
@@ -611,15 +615,15 @@ def variables_sample_size(
         q = _quantile(None if distribution == "normal" else n - 1, prob)
         return q * total * s * math.sqrt((1 - n / total) / n) <= absolute
 
-    lo, hi = (1 if distribution == "normal" else 2), total
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if ok(mid):
-            hi = mid
-        else:
-            lo = mid + 1
+    # n = n0 / (1 + n0 / N) with z: the answer for "normal", a lower estimate for "t" (t > z)
+    ratio = _quantile(None, prob) * total * s / absolute
+    n0 = ratio * ratio  # inf rather than OverflowError when huge
+    low = 1 if distribution == "normal" else 2
+    guess = low if not math.isfinite(n0) else min(total, math.floor(n0 / (1 + n0 / total)))
+    size = smallest(ok, low, total, start=guess)
+    assert size is not None  # noqa: S101 - a census (n = N) always meets the precision
     return VariablesPlan(
-        sample_size=lo,
+        sample_size=size,
         population=total,
         std_dev=s,
         precision=p,
