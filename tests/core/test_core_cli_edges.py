@@ -178,11 +178,13 @@ def _snapshot(directory: Path) -> dict[str, bytes]:
 class TestCoverage:
     def test_every_command_has_an_example(self) -> None:
         """Every subcommand of the parser has a valid call here, so none escapes these tests."""
-        assert sorted(COMMANDS) == sorted(VALID)
+        assert sorted(COMMANDS) == sorted(VALID), "give each new subcommand a valid call in VALID"
 
     def test_every_file_argument_is_in_its_example(self) -> None:
         """Each file argument of a command appears in the command's valid call."""
         for command, _, flag in CASES:
+            assert command in VALID, f"add a valid call of {command!r} to VALID"
+            assert not flag.startswith("-") or flag in VALID[command], f"add {flag} to VALID[{command!r}]"
             assert VALID[command][_position(command, flag)].startswith("{"), (command, flag)
 
     @pytest.mark.parametrize("command", sorted(VALID))
