@@ -132,18 +132,18 @@ class _Expected(NamedTuple):
 
     kind: str
     rate: Decimal
-    count: float
+    fixed: float
     path: str
     given: object
 
     @property
     def value(self) -> float:
         """The expected errors as given: the rate, or the count."""
-        return float(self.rate) if self.kind == "rate" else self.count
+        return float(self.rate) if self.kind == "rate" else self.fixed
 
     def errors(self, n: int) -> int:
         """Whole errors the plan accepts at n: ceil(rate x n) in exact decimals, or the count rounded up."""
-        return math.ceil(self.rate * n) if self.kind == "rate" else math.ceil(self.count)
+        return math.ceil(self.rate * n) if self.kind == "rate" else math.ceil(self.fixed)
 
 
 def _expected(
@@ -388,7 +388,7 @@ def _integer_plan(
     Beyond ``cap`` the search goes on (to the population, or to 2**53) only to say what n the plan
     would need.
     """
-    if expected.kind == "count" and expected.count >= cap:
+    if expected.kind == "count" and expected.fixed >= cap:
         c.fail(
             expected.path,
             "range",

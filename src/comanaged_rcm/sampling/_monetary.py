@@ -209,7 +209,7 @@ def monetary_sample_size(
         units = _population(meth, whole, "$.population_value")
     if meth is Method.POISSON:
         n, census = _poisson_plan(conf, tol, exp, precision, cap), False
-        errors = float(exp.rate) * n if exp.kind == "rate" else exp.count
+        errors = float(exp.rate) * n if exp.kind == "rate" else exp.fixed
         upper = _poisson_upper(errors, n, float(conf))
     else:
         found = _integer_plan(
@@ -266,7 +266,7 @@ def _poisson_plan(
     rate = float(expected.rate)
 
     def errors(n: int) -> float:
-        return rate * n if expected.kind == "rate" else expected.count
+        return rate * n if expected.kind == "rate" else expected.fixed
 
     def passes(n: int) -> bool:
         upper = _poisson_upper(errors(n), n, level)
@@ -284,7 +284,7 @@ def _poisson_plan(
             f"{c.name_of(path)!r} is too small: the sample would exceed {c.MAX_COUNT:,} units"
             f" (got {c.show(float(given) if given is not None else None)})",
         )
-    low = math.floor(expected.count) + 1 if expected.kind == "count" else 1  # more units than misstatements
+    low = math.floor(expected.fixed) + 1 if expected.kind == "count" else 1  # more units than misstatements
     first = max(low, math.ceil(start))
     n = smallest(passes, low, cap, start=first)
     if n is not None:
