@@ -10,6 +10,7 @@ import datetime
 
 import attrs
 
+from comanaged_rcm._check import as_int, as_tuple, v
 from comanaged_rcm.periods import Period
 
 __all__ = [
@@ -24,135 +25,152 @@ __all__ = [
     "WorkflowQueue",
 ]
 
+# Every field is checked at construction (a report built in Python, or read back from JSON, is as
+# strict as one run_cycle builds): numbers are finite (``None`` where a KPI is undefined, never NaN),
+# counts are counts, text is text. Notes quote data (an alert's entity, a finding's message), so
+# they may be empty and span lines.
+_REAL = v.real()
+_OPTIONAL_REAL = v.optional(v.real())
+_OPTIONAL_FRACTION = v.optional(v.real(minimum=0, maximum=1))
+_NOTE = v.text(empty=True, multiline=True)
+
 
 @attrs.frozen
 class TrendPoint:
     """One period of a KPI trend; ``value`` is ``None`` where the KPI is undefined."""
 
-    label: str
-    period: Period
-    value: float | None
+    label: str = attrs.field(validator=v.text())
+    period: Period = attrs.field(validator=v.instance(Period))
+    value: float | None = attrs.field(validator=_OPTIONAL_REAL)
 
 
 @attrs.frozen(kw_only=True)
 class KpiLine:
     """One KPI in the report: its value this period, its trend, and its status against target."""
 
-    metric: str
-    name: str
-    tier: str
-    unit: str
-    direction: str
-    value: float | None
-    numerator: float
-    denominator: float
-    convention: str
-    reason: str = ""
-    target: float | None = None
-    status: str = "no_target"
-    change: float | None = None
-    trend: tuple[TrendPoint, ...] = ()
+    metric: str = attrs.field(validator=v.identifier())
+    name: str = attrs.field(validator=v.text())
+    tier: str = attrs.field(validator=v.text())
+    unit: str = attrs.field(validator=v.text())
+    direction: str = attrs.field(validator=v.text())
+    value: float | None = attrs.field(validator=_OPTIONAL_REAL)
+    numerator: float = attrs.field(validator=_REAL)
+    denominator: float = attrs.field(validator=_REAL)
+    convention: str = attrs.field(validator=_NOTE)
+    reason: str = attrs.field(default="", validator=_NOTE)
+    target: float | None = attrs.field(default=None, validator=_OPTIONAL_REAL)
+    status: str = attrs.field(default="no_target", validator=v.text())
+    change: float | None = attrs.field(default=None, validator=_OPTIONAL_REAL)
+    trend: tuple[TrendPoint, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(TrendPoint)
+    )
 
 
 @attrs.frozen(kw_only=True)
 class PartyWork:
     """Who worked what this period (activity, never mixed with outcomes)."""
 
-    party: str
-    party_name: str
-    kind: str
-    workflow: str
-    closed: int
-    touches: int
-    escalated: int
-    open_items: int
+    party: str = attrs.field(validator=v.text())
+    party_name: str = attrs.field(validator=v.text())
+    kind: str = attrs.field(validator=v.text())
+    workflow: str = attrs.field(validator=v.text())
+    closed: int = attrs.field(converter=as_int, validator=v.count())
+    touches: int = attrs.field(converter=as_int, validator=v.count())
+    escalated: int = attrs.field(converter=as_int, validator=v.count())
+    open_items: int = attrs.field(converter=as_int, validator=v.count())
 
 
 @attrs.frozen(kw_only=True)
 class WorkflowQueue:
     """A workflow's queue at the as-of date: backlog and how old it is."""
 
-    workflow: str
-    open_items: int
-    aged_over_30: int
-    median_age_days: float | None
-    oldest_age_days: int | None
+    workflow: str = attrs.field(validator=v.text())
+    open_items: int = attrs.field(converter=as_int, validator=v.count())
+    aged_over_30: int = attrs.field(converter=as_int, validator=v.count())
+    median_age_days: float | None = attrs.field(validator=_OPTIONAL_REAL)
+    oldest_age_days: int | None = attrs.field(converter=as_int, validator=v.optional(v.count()))
 
 
 @attrs.frozen(kw_only=True)
 class OperationsSection:
     """Operational visibility: activity by party and workflow, queues, open escalations."""
 
-    by_party: tuple[PartyWork, ...]
-    queues: tuple[WorkflowQueue, ...]
-    activity_kpis: tuple[KpiLine, ...]
-    open_escalations: int
+    by_party: tuple[PartyWork, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(PartyWork))
+    queues: tuple[WorkflowQueue, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(WorkflowQueue))
+    activity_kpis: tuple[KpiLine, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(KpiLine))
+    open_escalations: int = attrs.field(converter=as_int, validator=v.count())
 
 
 @attrs.frozen(kw_only=True)
 class QaLine:
     """A workflow's QA: this period's plan and selection, and the last audited period's result."""
 
-    workflow: str
-    confidence: float
-    tolerable_rate: float
-    expected_rate: float
-    population: int
-    sample_size: int
-    acceptable_deviations: int
-    method: str
-    convention: str
-    selection_seed: int
-    selection_algorithm: str
-    selected: tuple[str, ...]
-    audited_period: str
-    audited_sample: int
-    deviations: int
-    observed_rate: float | None
-    upper_limit: float | None
-    passed: bool | None
-    conclusion: str
+    workflow: str = attrs.field(validator=v.text())
+    confidence: float = attrs.field(validator=v.rate())
+    tolerable_rate: float = attrs.field(validator=v.rate())
+    expected_rate: float = attrs.field(validator=v.rate(low_open=False))
+    population: int = attrs.field(converter=as_int, validator=v.count())
+    sample_size: int = attrs.field(converter=as_int, validator=v.count())
+    acceptable_deviations: int = attrs.field(converter=as_int, validator=v.count())
+    method: str = attrs.field(validator=v.text())
+    convention: str = attrs.field(validator=_NOTE)
+    selection_seed: int = attrs.field(
+        converter=as_int, validator=v.count(minimum=-(2**63), maximum=2**64 - 1)
+    )
+    selection_algorithm: str = attrs.field(validator=v.text())
+    selected: tuple[str, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(str, "text"))
+    audited_period: str = attrs.field(validator=v.text())
+    audited_sample: int = attrs.field(converter=as_int, validator=v.count())
+    deviations: int = attrs.field(converter=as_int, validator=v.count())
+    observed_rate: float | None = attrs.field(validator=_OPTIONAL_FRACTION)
+    upper_limit: float | None = attrs.field(validator=_OPTIONAL_FRACTION)
+    passed: bool | None = attrs.field(validator=v.optional(v.flag()))
+    conclusion: str = attrs.field(validator=_NOTE)
 
 
 @attrs.frozen(kw_only=True)
 class EscalationLine:
     """An open escalation: to whom, by when, and why; ``since`` is when it started firing."""
 
-    rule: str
-    severity: str
-    level: str
-    owner: str
-    owner_name: str
-    entity: str
-    deadline: datetime.date | None
-    reason: str
-    dedup_key: str
-    since: datetime.date | None = None
+    rule: str = attrs.field(validator=v.text())
+    severity: str = attrs.field(validator=_NOTE)
+    level: str = attrs.field(validator=_NOTE)
+    owner: str = attrs.field(validator=_NOTE)
+    owner_name: str = attrs.field(validator=v.text())
+    entity: str = attrs.field(validator=_NOTE)
+    deadline: datetime.date | None = attrs.field(validator=v.optional(v.date()))
+    reason: str = attrs.field(validator=_NOTE)
+    dedup_key: str = attrs.field(validator=v.text())
+    since: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
 
 
 @attrs.frozen
 class FindingLine:
     """A finding of the scope-split validator."""
 
-    rule: str
-    severity: str
-    path: str
-    message: str
+    rule: str = attrs.field(validator=v.text())
+    severity: str = attrs.field(validator=v.text())
+    path: str = attrs.field(validator=v.text())
+    message: str = attrs.field(validator=_NOTE)
 
 
 @attrs.frozen(kw_only=True)
 class GovernanceReport:
     """The weekly governance report of a co-managed engagement."""
 
-    engagement: str
-    as_of: datetime.date
-    period: Period
-    period_label: str
-    data_source: str
-    outcomes: tuple[KpiLine, ...]
-    drivers: tuple[KpiLine, ...]
-    operations: OperationsSection
-    qa: tuple[QaLine, ...]
-    escalations: tuple[EscalationLine, ...]
-    scope_findings: tuple[FindingLine, ...]
-    kpi_basis: str = ""
+    engagement: str = attrs.field(validator=v.text())
+    as_of: datetime.date = attrs.field(validator=v.date())
+    period: Period = attrs.field(validator=v.instance(Period))
+    period_label: str = attrs.field(validator=v.text())
+    data_source: str = attrs.field(validator=v.text())
+    outcomes: tuple[KpiLine, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(KpiLine))
+    drivers: tuple[KpiLine, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(KpiLine))
+    operations: OperationsSection = attrs.field(validator=v.instance(OperationsSection))
+    qa: tuple[QaLine, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(QaLine))
+    escalations: tuple[EscalationLine, ...] = attrs.field(
+        converter=as_tuple, validator=v.tuple_of(EscalationLine)
+    )
+    scope_findings: tuple[FindingLine, ...] = attrs.field(
+        converter=as_tuple, validator=v.tuple_of(FindingLine)
+    )
+    kpi_basis: str = attrs.field(default="", validator=_NOTE)
