@@ -271,11 +271,15 @@ def _hyper_upper(k: int, n: int, total: int, alpha: Fraction) -> int:
     return largest(lambda m: _hyper_cmp(k, total, m, n, alpha) > 0, k, total - (n - k))
 
 
-def _risk_function(method: Method, tolerable: float, population: int | None) -> Callable[[int, int], float]:
-    from scipy.special import bdtr, pdtr  # noqa: PLC0415 - lazy import keeps the package light
+_C_INT = 2**31
+"""scipy's bdtr reads n as a C int (NaN from 2**31 on)."""
 
-    if method is Method.BINOMIAL:
-        return lambda k, n: float(bdtr(k, n, tolerable))
+
+def _risk_function(method: Method, tolerable: float, population: int | None) -> Callable[[int, int], float]:
+    from scipy.special import bdtr, betaincc, pdtr  # noqa: PLC0415 - lazy import keeps the package light
+
+    if method is Method.BINOMIAL:  # bdtr reads n as a C int; beyond, 1 - I_p(k + 1, n - k)
+        return lambda k, n: float(bdtr(k, n, tolerable) if n < _C_INT else betaincc(k + 1, n - k, tolerable))
     if method is Method.POISSON:
         return lambda k, n: float(pdtr(k, n * tolerable))
     assert population is not None  # noqa: S101 - checked by the caller
