@@ -222,3 +222,46 @@ class TestRenderers:
         assert refusal(selection_seed, 1, None, WEEK).path == "$.workflow"
         assert refusal(selection_seed, 1, "denials", "2026-W20").path == "$.period"
         assert selection_seed(np.int64(7), "denials", WEEK) == selection_seed(7, "denials", WEEK)  # type: ignore[arg-type]
+
+
+class TestCycleDataEdges:
+    def test_tables_must_be_mappings_of_columns(self) -> None:
+        """A table that is not a mapping of 1-D columns is named by its field, a bad column by its name."""
+        assert refusal(CycleData, transactions=float("nan"), submissions={}, work_items={}).path == (
+            "$.transactions"
+        )
+        assert refusal(
+            CycleData, transactions={}, submissions={"claim_id": np.zeros((2, 2))}, work_items={}
+        ).path == ("$.submissions.claim_id")
+        assert refusal(CycleData, transactions={}, submissions={}, work_items={"x": "abc"}).path == (
+            "$.work_items.x"
+        )
+        assert (
+            refusal(CycleData, transactions={}, submissions={}, work_items={}, audits=[1]).path == "$.audits"
+        )
+        assert (
+            refusal(CycleData, transactions={}, submissions={}, work_items={}, auditor=3).path == "$.auditor"
+        )
+        assert (
+            refusal(CycleData, transactions={}, submissions={}, work_items={}, source="").path == "$.source"
+        )
+        assert CycleData(transactions={"a": np.ones(1)}, submissions={}, work_items={}, audits=None).audits is None
+
+    def test_from_synthetic_needs_a_book(self) -> None:
+        """from_synthetic of anything but a SyntheticBook names $.book."""
+        assert refusal(CycleData.from_synthetic, object()).path == "$.book"
+
+    def test_audit_results_arguments(self) -> None:
+        """The workflow is text and each id text without NUL (numpy would drop it and match another id)."""
+        audits = {
+            "item_id": np.array(["W1", "W2"]),
+            "workflow": np.array(["denials", "denials"]),
+            "error": np.array([True, False]),
+        }
+        data = CycleData(transactions={}, submissions={}, work_items={}, audits=audits)
+        assert refusal(data.audit_results, "", np.array(["W1"])).path == "$.workflow"
+        assert refusal(data.audit_results, "denials", ["W1", "W2\x00"]).path == "$.item_ids[1]"
+        assert refusal(data.audit_results, "denials", ["W1", 2]).path == "$.item_ids[1]"
+        assert refusal(data.audit_results, "denials", "W1").path == "$.item_ids"
+        assert data.audit_results("denials", ["W2", "W1", "W9"]).tolist() == [0, 1, -1]
+        assert data.audit_results("denials", []).tolist() == []

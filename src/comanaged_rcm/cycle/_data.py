@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
 
+from comanaged_rcm import _check as c
+from comanaged_rcm._check import v
 from comanaged_rcm._io import check_encoding
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.kpi import Book
@@ -49,6 +51,41 @@ CSV_COLUMNS: Mapping[str, tuple[Column, ...]] = {
 submission), ``transactions`` (the ledger), ``activity`` (the work-item log) and ``audits``."""
 
 
+def _columns(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A table: a mapping of column name to a one-dimensional array (or list) of cells."""
+    if attribute.name == "audits" and value is None:
+        return
+    path = f"$.{attribute.name}"
+    if not isinstance(value, Mapping):
+        c.fail(
+            path,
+            "type",
+            f"{attribute.name!r} must be a mapping of column name to array (got {c.show(value)})",
+        )
+    for name, column in value.items():
+        if not isinstance(name, str) or not name.isprintable() or not name.strip():
+            c.fail(
+                path, "type", f"{attribute.name!r} column names must be non-empty text (got {c.show(name)})"
+            )
+        where = f"{path}.{name}" if name.isidentifier() else f"{path}[{name!r}]"
+        if isinstance(column, np.ndarray):
+            if column.ndim != 1:
+                c.fail(where, "type", f"column {name!r} must be one-dimensional (got shape {column.shape})")
+        elif isinstance(column, str | bytes | Mapping) or not isinstance(column, list | tuple):
+            c.fail(
+                where, "type", f"column {name!r} must be an array or a list of cells (got {c.show(column)})"
+            )
+
+
+def _auditor(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not callable(value):
+        c.fail(
+            "$.auditor",
+            "type",
+            f"'auditor' must be a function (workflow, item_ids) -> errors (got {c.show(value)})",
+        )
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class CycleData:
     """The tables one governance cycle reads, as columns (name -> 1-D array).
@@ -69,12 +106,12 @@ class CycleData:
     'empty'
     """
 
-    transactions: Columns
-    submissions: Columns
-    work_items: Columns
-    audits: Columns | None = None
-    auditor: Auditor | None = None
-    source: str = "user data"
+    transactions: Columns = attrs.field(validator=_columns)
+    submissions: Columns = attrs.field(validator=_columns)
+    work_items: Columns = attrs.field(validator=_columns)
+    audits: Columns | None = attrs.field(default=None, validator=_columns)
+    auditor: Auditor | None = attrs.field(default=None, validator=_auditor)
+    source: str = attrs.field(default="user data", validator=v.text())
 
     @classmethod
     def from_synthetic(cls, book: SyntheticBook) -> CycleData:
@@ -84,8 +121,9 @@ class CycleData:
         >>> CycleData.from_synthetic(generate_book(seed=3, claims=1000)).source
         'synthetic book (seed 3, 1000 claims)'
         """
-        from comanaged_rcm.synthetic import audit  # noqa: PLC0415 - the generator is only needed here
+        from comanaged_rcm.synthetic import SyntheticBook, audit  # noqa: PLC0415 - only needed here
 
+        c.instance(book, SyntheticBook, "$.book")
         return cls(
             transactions=book.transactions,
             submissions=book.submissions,
@@ -109,12 +147,16 @@ class CycleData:
             tables[name] = {k: v for k, v in columns.items() if k in known} or None
         return Book(**tables)
 
-    def audit_results(self, workflow: str, item_ids: npt.NDArray[np.str_]) -> npt.NDArray[np.int8]:
+    def audit_results(
+        self, workflow: str, item_ids: Sequence[str] | npt.NDArray[np.str_]
+    ) -> npt.NDArray[np.int8]:
         """Recorded QA results of ``item_ids``: 1 error, 0 clean, -1 not audited.
 
         Raises:
-            ValidationError: An item is recorded twice for the workflow.
+            ValidationError: A bad workflow or item ids, or an item recorded twice for the workflow.
         """
+        c.text(workflow, "$.workflow")
+        item_ids = _item_ids(item_ids)
         if self.auditor is not None:
             return np.asarray(self.auditor(workflow, item_ids), dtype=np.int8)
         result = np.full(len(item_ids), -1, dtype=np.int8)
@@ -133,6 +175,21 @@ class CycleData:
         found = (ids[at] == item_ids) if len(ids) else np.zeros(len(item_ids), dtype=bool)
         result[found] = errors[at[found]].astype(np.int8)
         return result
+
+
+def _item_ids(value: object) -> npt.NDArray[np.str_]:
+    """Work-item ids as a one-dimensional text array; an id holding NUL is refused.
+
+    numpy drops a trailing NUL, so such an id would match another item.
+    """
+    items = c.sequence(value, "$.item_ids")
+    if isinstance(value, np.ndarray) and value.dtype.kind == "U":
+        return value
+    for i, item in enumerate(items):
+        if not isinstance(item, str) or "\0" in item:
+            message = f"'item_ids[{i}]' must be text without NUL (got {c.show(item)})"
+            c.fail(f"$.item_ids[{i}]", "type", message)
+    return np.asarray(items, dtype=np.str_) if items else np.zeros(0, dtype="<U1")
 
 
 def read_cycle_csv(
