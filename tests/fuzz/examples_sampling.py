@@ -83,6 +83,8 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "expected_rate": 0.02,
             "population": 200,
             "method": "hypergeometric",
+            "min_precision": 0.2,
+            "max": 400,
         }
     ),
     f"{_P}.attribute_upper_limit": lambda: Call(
@@ -105,12 +107,22 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "sides": "two-sided",
         }
     ),
-    f"{_P}.discovery_sample_size": lambda: Call(kwargs={"confidence": 0.9, "rate": 0.1, "population": 200}),
+    f"{_P}.discovery_sample_size": lambda: Call(
+        kwargs={"confidence": 0.9, "rate": 0.1, "population": 200, "max": 400}
+    ),
     f"{_P}.mean_per_unit": lambda: Call(
         kwargs={"values": [10.0, 20.0, 35.0], "population": 40, "confidence": 0.9, "sides": "lower"}
     ),
     f"{_P}.monetary_sample_size": lambda: Call(
-        kwargs={"confidence": 0.9, "tolerable_rate": 0.1, "expected_rate": 0.02, "population_value": 5_000.0}
+        kwargs={
+            "confidence": 0.9,
+            "tolerable_rate": 0.1,
+            "expected": 2,
+            "population_value": 5_000.0,
+            "method": "hypergeometric",
+            "min_precision": 0.2,
+            "max": 400,
+        }
     ),
     f"{_P}.monetary_upper_limit": lambda: Call(
         kwargs={

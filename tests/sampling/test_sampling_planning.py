@@ -196,6 +196,15 @@ class TestExpected:
         _refusal(lambda: monetary_sample_size(0.95, 0.05, expected=0.05), "$.expected")
         _refusal(lambda: attribute_sample_size(0.95, 0.05, expected=-1), "$.expected")
         _refusal(lambda: attribute_sample_size(0.95, 0.05, expected=5000), "$.expected")
+        # jfa R/planning.R: stopifnot("'N.units' must be > expected" = N.units > expected)
+        _refusal(
+            lambda: attribute_sample_size(0.95, 0.5, None, 2, "hypergeometric", expected=2), "$.population"
+        )
+        assert attribute_sample_size(0.95, 0.5, None, 3, "hypergeometric", expected=2).sample_size == 3
+        _refusal(
+            lambda: monetary_sample_size(0.9, 0.5, None, 1.5, method="hypergeometric", expected=2),
+            "$.population_value",
+        )
         close = _refusal(lambda: attribute_sample_size(0.95, 0.05, expected=0.0499, max=10**8), "$.expected")
         assert "2,000 deviations" in close
 

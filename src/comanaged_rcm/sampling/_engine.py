@@ -216,6 +216,17 @@ def _population(method: Method, population: object, path: str = "$.population") 
     return None
 
 
+def _room(expected: _Expected, population: int | None, path: str = "$.population") -> None:
+    """A population holds more items than the expected count of errors (jfa: 'N.units' must be > expected)."""
+    if population is not None and expected.kind == "count" and expected.fixed >= population:
+        c.fail(
+            path,
+            "range",
+            f"{c.name_of(path)!r} must hold more than the expected {c.show(expected.given)} errors"
+            f" (got {population:,} items)",
+        )
+
+
 def _log_comb(a: int, b: int) -> float:
     return math.lgamma(a + 1) - math.lgamma(b + 1) - math.lgamma(a - b + 1)
 
@@ -502,6 +513,7 @@ def attribute_sample_size(
     meth = _method(method)
     exp = _expected(expected_rate, expected, tol, whole=True, method=meth)
     size = _population(meth, population)
+    _room(exp, size)
     precision = _precision(min_precision)
     cap = _cap(max)
     found = _integer_plan(

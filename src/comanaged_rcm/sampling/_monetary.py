@@ -24,6 +24,7 @@ from comanaged_rcm.sampling._engine import (
     _precision,
     _rate,
     _refuse_beyond,
+    _room,
     _upper_function,
 )
 from comanaged_rcm.sampling._models import (
@@ -207,6 +208,7 @@ def monetary_sample_size(
     if meth is Method.HYPERGEOMETRIC:
         whole = None if value is None else math.ceil(value)
         units = _population(meth, whole, "$.population_value")
+        _room(exp, units, "$.population_value")
     if meth is Method.POISSON:
         n, census = _poisson_plan(conf, tol, exp, precision, cap), False
         errors = float(exp.rate) * n if exp.kind == "rate" else exp.fixed
