@@ -10,10 +10,27 @@ class TestExports:
     def test_all_is_pinned(self) -> None:
         """The package exports exactly these names, sorted."""
         assert escalation.__all__ == [
+            "CALENDAR_NAMES",
+            "DEFAULT_GROUP_INTERVAL",
+            "DEFAULT_GROUP_WAIT",
+            "DEFAULT_REPEAT_INTERVAL",
+            "DEFAULT_YEARS",
+            "FIRST_YEAR",
+            "FORMATS",
             "KPI_ROW_SCHEMA",
+            "LAST_YEAR",
+            "MAPPED_LABELS",
             "MAX_DEPTH",
+            "MAX_DURATION_BUSINESS_DAYS",
+            "MAX_DURATION_SECONDS",
+            "MAX_FILE_CHARS",
             "MAX_LENGTH",
             "MAX_NODES",
+            "MAX_PATTERN",
+            "MAX_RULES",
+            "MAX_VARIABLE_REPEATS",
+            "MAX_YEARS",
+            "US_FEDERAL_HOLIDAYS",
             "WORK_ITEM_SCHEMA",
             "Alert",
             "AlertSeverity",
@@ -22,6 +39,7 @@ class TestExports:
             "Categorical",
             "Clause",
             "CompiledRule",
+            "Duration",
             "Evaluation",
             "Event",
             "EventKind",
@@ -30,29 +48,50 @@ class TestExports:
             "FactKind",
             "FieldType",
             "Hold",
+            "HolidayRule",
+            "InhibitRule",
             "Inhibition",
             "Level",
             "MappingDirectory",
+            "MatchOp",
+            "Matcher",
             "MinCount",
+            "NotificationGroup",
+            "NotificationPlan",
+            "Observance",
             "OnUnknown",
             "Outcome",
             "Owner",
             "OwnerDirectory",
             "OwnerKind",
+            "PlanAlert",
+            "Route",
             "Rule",
+            "RuleExtras",
+            "RuleFile",
+            "RuleGroup",
             "RuleSet",
             "Rung",
+            "Sent",
             "Silence",
+            "SilenceRule",
             "State",
             "acknowledge",
             "add_silence",
+            "calendar",
             "check_types",
             "compile_rule",
             "compile_rules",
+            "custom_calendar",
             "dedup_key",
             "default_rules",
+            "federal_holidays",
             "group_events",
+            "holidays_from_rules",
+            "muted",
+            "notification_plan",
             "parse_expression",
+            "route",
             "step",
         ]
 
@@ -68,3 +107,20 @@ class TestExports:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert out.stdout.strip() == "False"
+
+    def test_import_does_not_load_yaml(self) -> None:
+        """PyYAML, an optional extra, is imported only when a YAML rule file is read or written."""
+        code = "import sys, comanaged_rcm.escalation; print('yaml' in sys.modules)"
+        out = subprocess.run(  # noqa: S603 - runs this interpreter on a fixed snippet
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == "False"
+
+    def test_rule_files_routing_and_holidays_are_public(self) -> None:
+        """The Prometheus-shaped names are the private modules' own objects, re-exported."""
+        from comanaged_rcm.escalation import _holidays, _routing, _rulefiles  # noqa: PLC0415
+
+        for module in (_holidays, _rulefiles, _routing):
+            for name in module.__all__:
+                assert name in escalation.__all__
+                assert getattr(escalation, name) is getattr(module, name)
