@@ -15,6 +15,7 @@ from comanaged_rcm.cli import main
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit
 from comanaged_rcm.sampling._monetary import monetary_upper_limit
+from comanaged_rcm.sampling._mus import mus_select
 from comanaged_rcm.sampling._select import select
 from comanaged_rcm.sampling._variables import mean_per_unit
 from comanaged_rcm.sampling._workpaper import (
@@ -410,3 +411,80 @@ class TestModels:
             attrs.evolve(paper, steps=(chosen, plan))
         with pytest.raises(ValidationError, match="at least one step"):
             Workpaper(tool="t", steps=(), conclusion="c")
+
+
+MUS_ITEMS = "id,book_value\n" + "".join(
+    f"M{i},{(i * 37) % 101 + 0.5 if i % 13 else 0.0}\n" for i in range(60)
+)
+MUS_METHODS = {"fixed-interval": "interval", "cell": "cell", "random-value": "random", "sieve": "sieve"}
+
+
+class TestMonetarySelection:
+    @pytest.mark.parametrize("method", sorted(MUS_METHODS))
+    def test_same_as_mus_select_and_replays(
+        self, method: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--method fixed-interval|cell|random-value|sieve draws what mus_select draws (jfa's methods),
+        the workpaper lists certainty and excluded items apart, and --replay re-draws them."""
+        items = tmp_path / "mus.csv"
+        items.write_text(MUS_ITEMS, encoding="utf-8")
+        argv = ["sample-select", "--items", str(items), "--n", "8", "--seed", "5", "--method", method]
+        status, out, err = run([*argv, "--workpaper", str(tmp_path / "wp")], capsys)
+        assert status == 0, err
+        rows = [line.split(",") for line in MUS_ITEMS.splitlines()[1:]]
+        expected = mus_select(
+            [float(b) for _, b in rows], 8, 5, ids=[i for i, _ in rows], method=MUS_METHODS[method]
+        )
+        assert "items: " + (", ".join(map(str, expected.items)) or "-") in out
+        markdown = (tmp_path / "wp" / "workpaper.md").read_text(encoding="utf-8")
+        for item in (*expected.sampled_items, *expected.excluded_items):
+            assert f"| {item} |" in markdown
+        status, out, err = run(["sample-select", "--replay", str(tmp_path / "wp" / "workpaper.json")], capsys)
+        assert status == 0, err
+        assert f"replayed: {len(expected.sampled_items)} items identical" in out
+
+    def test_fixed_start_and_tamper(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A given --start is replayed as given (mus_select's own example: start 0 over ten items of 5
+        hits items 1 and 6); a changed sampled item is exit 1 naming it."""
+        items = tmp_path / "ten.csv"
+        items.write_text("id,book_value\n" + "".join(f"{i},5\n" for i in range(1, 11)), encoding="utf-8")
+        argv = [
+            "sample-select",
+            "--items",
+            str(items),
+            "--n",
+            "2",
+            "--seed",
+            "1",
+            "--method",
+            "fixed-interval",
+        ]
+        status, out, err = run([*argv, "--start", "0", "--workpaper", str(tmp_path / "wp")], capsys)
+        assert status == 0, err
+        assert "items: 1, 6" in out
+        path = tmp_path / "wp" / "workpaper.json"
+        assert run(["sample-select", "--replay", str(path)], capsys)[0] == 0
+        tamper(path, lambda d: d["steps"][0]["monetary_selection"]["items"].__setitem__(1, "7"))
+        status, _, err = run(["sample-select", "--replay", str(path)], capsys)
+        assert status == 1
+        assert "item 2 (in the order drawn): the workpaper has '7', the re-draw gives '6'" in err
+
+    @pytest.mark.parametrize(
+        ("words", "message"),
+        [
+            (
+                "sample-select --population 10 --n 2 --seed 1 --method sieve",
+                "needs --items with a book value",
+            ),
+            (
+                "sample-select --population 10 --n 2 --seed 1 --interval 5",
+                "--interval applies to the monetary",
+            ),
+        ],
+    )
+    def test_bad_flags(self, words: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """Monetary unit flags without their inputs are one line, exit 2."""
+        status, _, err = run(words.split(), capsys)
+        assert status == 2
+        assert err.count("\n") == 1
+        assert message in err

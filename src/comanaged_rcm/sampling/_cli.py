@@ -29,6 +29,7 @@ from comanaged_rcm._check import count, fail, show, suggest
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit
 from comanaged_rcm.sampling._monetary import monetary_sample_size, monetary_upper_limit
+from comanaged_rcm.sampling._mus import mus_select
 from comanaged_rcm.sampling._select import select
 from comanaged_rcm.sampling._variables import (
     difference_estimate,
@@ -54,6 +55,8 @@ KINDS = ("attribute", "mus", "variables")
 ATTRIBUTE_METHODS = ("binomial", "hypergeometric", "poisson")
 MUS_METHODS = ("poisson", "stringer")
 SELECT_METHODS = ("random", "systematic")
+MUS_SELECT = {"fixed-interval": "interval", "cell": "cell", "random-value": "random", "sieve": "sieve"}
+"""The monetary unit selection methods of ``sample-select --method``, and their names in mus_select."""
 ESTIMATORS = {
     "mpu": "mean-per-unit",
     "mean-per-unit": "mean-per-unit",
@@ -101,6 +104,9 @@ _FLAG_OF = {
     "$.max": "--max",
     "$.seed": "--seed",
     "$.strata": "--strata",
+    "$.interval": "--interval",
+    "$.start": "--start",
+    "$.values": "--items",
 }
 
 _MAX_DIGITS = 40
@@ -181,7 +187,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     sel.add_argument("--replay", metavar="JSON", help="re-draw and verify a workpaper.json")
     sel.add_argument("--n", help="number of items to draw")
     sel.add_argument("--seed", help="seed, a whole number in [0, 2**128): record it")
-    sel.add_argument("--method", help="random (default) or systematic")
+    sel.add_argument(
+        "--method",
+        help="random (default) or systematic; by monetary unit (--items with book values): fixed-interval,"
+        " cell, random-value or sieve",
+    )
+    sel.add_argument("--interval", help="fixed-interval, cell: a sampling interval instead of --n")
+    sel.add_argument("--start", help="fixed-interval: the start in [0, interval) instead of a random one")
     sel.add_argument("--strata", metavar="COLUMN", help="stratum column of --items (proportional allocation)")
     sel.add_argument("--id-column", help="item id column of --items (default id)")
     sel.add_argument("--book-column", help="book value column of --items (default book_value, when present)")
@@ -523,16 +535,9 @@ def _digest(path: str, encoding: str | None, flag: str) -> str:
 
 # --------------------------------------------------------------------------------- sample-select
 _SELECT_DESTS = [
-    "population",
-    "items",
-    "n",
-    "seed",
-    "method",
-    "strata",
-    "id_column",
-    "book_column",
+    "population", "items", "n", "seed", "method", "interval", "start", "strata", "id_column", "book_column",
     "encoding",
-]
+]  # fmt: skip
 
 
 def _population(args: argparse.Namespace) -> Population:
@@ -588,7 +593,13 @@ def _population(args: argparse.Namespace) -> Population:
 def _select(args: argparse.Namespace) -> int:
     if args.replay is not None:
         return _replay(args)
-    method = _choice(args.method or "random", SELECT_METHODS, "--method")
+    method = _choice(args.method or "random", SELECT_METHODS + tuple(MUS_SELECT), "--method")
+    if method in MUS_SELECT:
+        return _mus_select(args, MUS_SELECT[method])
+    for dest in ("interval", "start"):
+        if getattr(args, dest) is not None:
+            flag = "--" + dest.replace("_", "-")
+            fail(flag, "value", f"{flag} applies to the monetary unit methods (got --method {method})")
     population = _population(args)
     n = _needed(_whole(args.n, "--n"), "--n", "a selection")
     seed = _needed(
@@ -611,8 +622,51 @@ def _select(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mus_select(args: argparse.Namespace, method: str) -> int:
+    if args.items is None:
+        fail("--items", "required", "monetary unit selection needs --items with a book value column")
+    if args.strata is not None:
+        fail("--strata", "value", "--strata applies to --method random or systematic")
+    if args.book_column is None:
+        args.book_column = "book_value"
+    population = _population(args)
+    n = _whole(args.n, "--n")
+    interval = _real(args.interval, "--interval")
+    start = _real(args.start, "--start")
+    seed = _needed(
+        _whole(args.seed, "--seed"), "--seed", "a reproducible selection (pick a number and record it)"
+    )
+    given = _given(args, _SELECT_DESTS)
+    books, ids = list(population.book_values), list(population.ids)
+    chosen = _flagged(
+        lambda: mus_select(books, n, seed, ids=ids, method=method, interval=interval, start=start)
+    )
+    print(
+        f"selected: {len(chosen.sampled_items)} of {chosen.population_size} items by monetary unit"
+        f" (method {args.method}, seed {chosen.seed}, interval {chosen.interval:,.2f})"
+    )
+    print("certainty items: " + (", ".join(str(x) for x in chosen.certainty_items) or "-"))
+    print("items: " + (", ".join(str(x) for x in chosen.items) or "-"))
+    if chosen.excluded_items:
+        print("excluded (book value <= 0): " + ", ".join(str(x) for x in chosen.excluded_items))
+    print(f"algorithm: {chosen.algorithm}")
+    _write(args.workpaper, step(chosen, inputs=given, population=population))
+    return 0
+
+
 def _replay(args: argparse.Namespace) -> int:
-    for dest in ("population", "n", "seed", "method", "strata", "id_column", "book_column", "workpaper"):
+    for dest in (
+        "population",
+        "n",
+        "seed",
+        "method",
+        "interval",
+        "start",
+        "strata",
+        "id_column",
+        "book_column",
+        "workpaper",
+    ):
         if getattr(args, dest) is not None:
             flag = "--" + dest.replace("_", "-")
             fail(flag, "value", f"{flag} does not go with --replay: the workpaper records every input")

@@ -13,9 +13,8 @@ the file system dates the files.
 
 >>> from comanaged_rcm.sampling._select import select
 >>> paper = add_step(None, step(select(population=100, n=3, seed=1), inputs=[("--seed", "1")]))
->>> paper.steps[0].conclusion
-... # doctest: +ELLIPSIS
-'Selected 3 of 100 items for review (random selection, seed 1). Review them and evaluate ...'
+>>> paper.steps[0].conclusion[:70]
+'Selected 3 of 100 items for review (random selection, seed 1). Review '
 >>> replay(paper).identical
 True
 """
@@ -52,6 +51,7 @@ from comanaged_rcm.sampling._monetary import (
     monetary_sample_size,
     monetary_upper_limit,
 )
+from comanaged_rcm.sampling._mus import MonetarySelection, mus_select
 from comanaged_rcm.sampling._select import select
 from comanaged_rcm.sampling._variables import (
     Appraisal,
@@ -97,6 +97,7 @@ _RESULTS = (
     ("monetary_plan", MonetaryPlan, "mus", "sample-size"),
     ("variables_plan", VariablesPlan, "variables", "sample-size"),
     ("selection", Selection, "selection", "sample-select"),
+    ("monetary_selection", MonetarySelection, "mus", "sample-select"),
     ("attribute_evaluation", AttributeEvaluation, "attribute", "sample-eval"),
     ("monetary_evaluation", MonetaryEvaluation, "mus", "sample-eval"),
     ("appraisal", Appraisal, "variables", "sample-eval"),
@@ -197,6 +198,9 @@ class Step:
     monetary_plan: MonetaryPlan | None = attrs.field(default=None, validator=_optional(MonetaryPlan))
     variables_plan: VariablesPlan | None = attrs.field(default=None, validator=_optional(VariablesPlan))
     selection: Selection | None = attrs.field(default=None, validator=_optional(Selection))
+    monetary_selection: MonetarySelection | None = attrs.field(
+        default=None, validator=_optional(MonetarySelection)
+    )
     population: Population | None = attrs.field(default=None, validator=_optional(Population))
     attribute_evaluation: AttributeEvaluation | None = attrs.field(
         default=None, validator=_optional(AttributeEvaluation)
@@ -217,12 +221,13 @@ class Step:
         name, kind, command = present[0]
         if (self.kind, self.command) != (kind, command):
             c.fail("$.kind", "value", f"a {name} is a {command} step of kind {kind!r} (got {self.kind!r})")
-        if (self.population is None) != (self.selection is None):
+        if (self.population is None) != (self.command != "sample-select"):
             c.fail("$.population", "required", "a selection step, and only it, records its population")
+        drawn = self.selection or self.monetary_selection
         if (
             self.population is not None
-            and self.selection is not None
-            and self.population.size != self.selection.population_size
+            and drawn is not None
+            and self.population.size != drawn.population_size
         ):
             c.fail(
                 "$.population.size",
@@ -333,6 +338,17 @@ def _conclude(result: object, test: AppraisalTest | None) -> str:
             f"Selected {len(result.items):,} of {result.population_size:,} items for review ({result.method}"
             f" selection, seed {result.seed}{strata}). Review them and evaluate what was found with"
             " comanaged-rcm sample-eval."
+        )
+    if isinstance(result, MonetarySelection):
+        certain = len(result.certainty_items)
+        units = "" if result.sample_size is None else f" {_plural(result.sample_size, 'monetary unit')},"
+        return (
+            f"Selected {len(result.sampled_items):,} of {result.population_size:,} items by monetary unit"
+            f" ({result.method} selection,{units} interval {_amount(result.interval)}, seed {result.seed}):"
+            f" {_plural(certain, 'item')} of at least the interval taken with certainty (book value"
+            f" {_amount(result.certainty_value)}), {len(result.items):,} sampled,"
+            f" {len(result.excluded_items):,} of zero or negative book value excluded. Audit them and"
+            " evaluate the taints with comanaged-rcm sample-eval --kind mus."
         )
     if isinstance(result, AttributeEvaluation):
         found = (
@@ -509,7 +525,11 @@ def step(
         test = _appraisal_test(result, book_total, tolerable_misstatement)
     elif book_total is not None or tolerable_misstatement is not None:
         c.fail("$.book_total", "value", "'book_total' and 'tolerable_misstatement' go with an appraisal")
-    if isinstance(result, Selection):
+    if isinstance(result, MonetarySelection) and population is None:
+        c.fail(
+            "$.population", "required", "a monetary unit selection records the population it was drawn from"
+        )
+    if isinstance(result, Selection | MonetarySelection):
         if population is None:
             population = Population(size=result.population_size, source=f"items 1..{result.population_size}")
         c.instance(population, Population, "$.population")
@@ -639,7 +659,7 @@ def _recompute(s: Step) -> object:
         if r.estimator not in estimators or (r.estimator != "mean-per-unit" and r.book_total is None):
             c.fail("$.appraisal.estimator", "value", f"a {r.estimator!r} appraisal cannot be replayed")
         return _call(estimators[r.estimator], r, audited="values")
-    if not isinstance(r, Selection):
+    if not isinstance(r, Selection | MonetarySelection):
         functions: dict[type[Any], Any] = {
             AttributePlan: attribute_sample_size,
             MonetaryPlan: monetary_sample_size,
@@ -650,6 +670,18 @@ def _recompute(s: Step) -> object:
         return _call(functions[type(r)], r)
     pop = s.population
     assert pop is not None  # noqa: S101 - a selection step has its population
+    if isinstance(r, MonetarySelection):
+        given_start = any(setting.name == "--start" for setting in s.inputs)
+        return mus_select(
+            list(pop.book_values),
+            r.sample_size,
+            r.seed,
+            ids=list(pop.ids) if pop.ids else None,
+            method=r.method,
+            interval=r.interval if r.sample_size is None else None,
+            certainty=r.certainty,
+            start=r.start if given_start else None,
+        )
     population: Sequence[str | int] | int = list(pop.ids) if pop.ids else pop.size
     strata = list(pop.strata) if pop.strata else None
     return select(population, len(r.items), r.seed, strata=strata, method=r.method)
@@ -665,17 +697,29 @@ def _first_difference(recorded: object, again: object) -> str | None:
     return None
 
 
-def _selection_difference(recorded: Selection, again: Selection) -> str | None:
-    old_version, new_version = recorded.algorithm.split(":")[0], again.algorithm.split(":")[0]
+def _selection_difference(recorded: Any, again: Any) -> str | None:  # noqa: ANN401 - either selection
+    old_version, new_version = (
+        recorded.algorithm.split(" ")[0].rstrip(":"),
+        again.algorithm.split(" ")[0].rstrip(":"),
+    )
     if old_version != new_version:
         return (
             f"the items were drawn with algorithm {old_version}, this comanaged-rcm draws with {new_version}:"
             " replay with the version that wrote the workpaper"
         )
-    for i, (old, new) in enumerate(zip(recorded.items, again.items, strict=True), start=1):
+    for i, (old, new) in enumerate(zip(recorded.items, again.items, strict=False), start=1):
         if old != new:
             was, now = c.show(old), c.show(new)
             return f"item {i} (in the order drawn): the workpaper has {was}, the re-draw gives {now}"
+    if isinstance(recorded, MonetarySelection):
+        for name in ("certainty_items", "excluded_items"):
+            for i, (old, new) in enumerate(
+                zip(getattr(recorded, name), getattr(again, name), strict=False), start=1
+            ):
+                if old != new:
+                    was, now = c.show(old), c.show(new)
+                    return f"{name} {i}: the workpaper has {was}, the re-draw gives {now}"
+        return _first_difference(recorded, again)
     for i, (old, new) in enumerate(zip(recorded.sorted_items, again.sorted_items, strict=True), start=1):
         if old != new:
             return f"sorted item {i}: the workpaper has {c.show(old)}, the re-draw gives {c.show(new)}"
@@ -715,8 +759,7 @@ def replay(paper: Workpaper) -> Replay:
                 checked=checked,
                 difference=f"{label}: the recorded inputs are refused: {exc}",
             )
-        if isinstance(s.result, Selection):
-            assert isinstance(again, Selection)  # noqa: S101 - a selection recomputes as one
+        if isinstance(s.result, Selection | MonetarySelection):
             difference = _selection_difference(s.result, again)
         else:
             difference = _first_difference(s.result, again)
@@ -739,6 +782,8 @@ def replay(paper: Workpaper) -> Replay:
             return Replay(identical=False, items=items, checked=checked, difference=f"{label}: {difference}")
         if isinstance(again, Selection):
             items += len(again.items)
+        elif isinstance(again, MonetarySelection):
+            items += len(again.sampled_items)
         checked.append(f"{label}: {_KIND_NAMES[s.kind]} identical")
     if _overall(paper.steps) != paper.conclusion:
         return Replay(
@@ -789,6 +834,42 @@ def _step_blocks(number: int, s: Step) -> list[Block]:
     else:
         blocks.append(("p", "No inputs were recorded beyond the result's own."))
     result = s.result
+    if isinstance(result, MonetarySelection):
+        pop = s.population
+        assert pop is not None  # noqa: S101 - a selection step has its population
+        listed: tuple[str, ...] = ("items", "book_values", "hits", "units", "certainty_items")
+        listed += ("certainty_values", "excluded_items", "excluded_values")
+        rows: list[tuple[str, ...]] = [
+            (str(i), str(item), str(book), "certain", "-")
+            for i, (item, book) in enumerate(
+                zip(result.certainty_items, result.certainty_values, strict=True), start=1
+            )
+        ]
+        start = len(rows) + 1
+        rows += [
+            (str(i), str(item), str(book), "sampled", str(hits))
+            for i, (item, book, hits) in enumerate(
+                zip(result.items, result.book_values, result.hits, strict=True), start=start
+            )
+        ]
+        blocks += [
+            ("h3", "Population"),
+            ("table", ("field", "value"), _fields(pop, skip=("ids", "book_values", "strata"))),
+            ("h3", "Monetary unit selection"),
+            ("table", ("field", "value"), [*_fields(result, skip=listed), ("units", _cell(result.units))]),
+            ("h3", "Items to audit (certainty items first, then the sampled ones, in population order)"),
+            ("table", ("#", "item", "book value", "taken", "hits"), rows),
+            ("h3", "Excluded items (book value zero or negative)"),
+            (
+                "table",
+                ("item", "book value"),
+                [
+                    (str(i), str(b))
+                    for i, b in zip(result.excluded_items, result.excluded_values, strict=True)
+                ],
+            ),
+        ]
+        return blocks
     if isinstance(result, Selection):
         pop = s.population
         assert pop is not None  # noqa: S101 - a selection step has its population
@@ -817,7 +898,7 @@ def _step_blocks(number: int, s: Step) -> list[Block]:
             header += ("book value",)
         if pop.strata:
             header += ("stratum",)
-        rows = []
+        drawn: list[tuple[str, ...]] = []
         for i, item in enumerate(result.items, start=1):
             row = [str(i), str(item)]
             at = position[item] if position is not None and item in position else None
@@ -825,8 +906,8 @@ def _step_blocks(number: int, s: Step) -> list[Block]:
                 row.append("-" if at is None else str(pop.book_values[at]))
             if pop.strata:
                 row.append("-" if at is None else pop.strata[at])
-            rows.append(tuple(row))
-        blocks.append(("table", header, rows))
+            drawn.append(tuple(row))
+        blocks.append(("table", header, drawn))
         return blocks
     if isinstance(result, Appraisal):
         blocks += [
