@@ -5,9 +5,9 @@ where the test passes for every larger size once it passes for one; every exact 
 largest count whose test passes, where it fails for every larger count once it fails for one. Both
 are answered here, over integers:
 
-* :func:`smallest` brackets the answer by doubling the distance from a start (so a good first guess
-  costs about ``2 log2`` tests of the distance to the answer), then bisects the bracket, and stops at
-  a cap: ``None`` means no n up to the cap passes.
+* :func:`smallest` tries a start (a lower estimate of the answer), brackets the answer by doubling
+  its distance from the low end, then bisects the bracket: about ``2 log2`` tests of the answer's
+  distance from the low end. It stops at a cap: ``None`` means no n up to the cap passes.
 * :func:`largest` bisects a range whose low end is known to pass.
 
 Neither evaluates a test outside its range, and both use each test at most once per n.
@@ -42,13 +42,11 @@ def smallest(passes: Callable[[int], bool], low: int, cap: int, *, start: int | 
         return None
     probe = min(cap, max(low, low if start is None else start))
     failed = low - 1  # the largest n known to fail (none yet: low - 1)
-    step = 1
     while not passes(probe):
         if probe >= cap:
             return None
         failed = probe
-        probe = min(cap, probe + step)
-        step *= 2
+        probe = min(cap, low + 2 * (probe - low) + 1)  # double the distance from low
     return _first(passes, failed + 1, probe)
 
 
