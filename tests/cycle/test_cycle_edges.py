@@ -30,6 +30,7 @@ from comanaged_rcm.cycle import (
 )
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.periods import Period
+from comanaged_rcm.sampling import Method
 from comanaged_rcm.serialize import to_json
 from comanaged_rcm.synthetic import SyntheticBook, generate_book
 
@@ -265,3 +266,15 @@ class TestCycleDataEdges:
         assert refusal(data.audit_results, "denials", "W1").path == "$.item_ids"
         assert data.audit_results("denials", ["W2", "W1", "W9"]).tolist() == [0, 1, -1]
         assert data.audit_results("denials", []).tolist() == []
+
+
+class TestQaMethods:
+    @pytest.mark.parametrize("method", ["binomial", "poisson", "hypergeometric"])
+    def test_every_qa_method_runs(self, method: str) -> None:
+        """A QA policy of any method plans and evaluates; only the hypergeometric one reads the population."""
+        engagement, data, book = tiny()
+        policies = tuple(attrs.evolve(p, method=Method(method)) for p in engagement.qa)
+        report = run_cycle(attrs.evolve(engagement, qa=policies), data, book.period.end)
+        assert report.qa
+        assert {line.method for line in report.qa} == {method}
+        assert any(line.sample_size >= 1 for line in report.qa)

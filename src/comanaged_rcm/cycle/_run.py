@@ -29,7 +29,7 @@ from comanaged_rcm.escalation import AlertStatus, Event, EventKind, FactKind, St
 from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, trend
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import PartyKind, validate
-from comanaged_rcm.sampling import attribute_sample_size, attribute_upper_limit, select
+from comanaged_rcm.sampling import Method, attribute_sample_size, attribute_upper_limit, select
 from comanaged_rcm.sampling._select import ALGORITHM
 
 __all__ = ["run_cycle", "selection_seed"]
@@ -246,8 +246,13 @@ def _sample(
     size = len(population)
     if size == 0:
         return None, population, seed
+    finite = policy.method is Method.HYPERGEOMETRIC  # the other methods take no population
     plan = attribute_sample_size(
-        policy.confidence, policy.tolerable_rate, policy.expected_rate, population=size, method=policy.method
+        policy.confidence,
+        policy.tolerable_rate,
+        policy.expected_rate,
+        population=size if finite else None,
+        method=policy.method,
     )
     n = min(plan.sample_size, size)
     selection = select([str(x) for x in population], n, seed)
@@ -281,7 +286,7 @@ def _qa_line(
             audited,
             errors,
             policy.confidence,
-            population=window_population,
+            population=window_population if policy.method is Method.HYPERGEOMETRIC else None,
             method=policy.method,
             tolerable_rate=policy.tolerable_rate,
         )
