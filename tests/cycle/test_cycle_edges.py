@@ -246,7 +246,8 @@ class TestCycleDataEdges:
         assert (
             refusal(CycleData, transactions={}, submissions={}, work_items={}, source="").path == "$.source"
         )
-        assert CycleData(transactions={"a": np.ones(1)}, submissions={}, work_items={}, audits=None).audits is None
+        data = CycleData(transactions={"a": np.ones(1)}, submissions={}, work_items={}, audits=None)
+        assert data.audits is None
 
     def test_from_synthetic_needs_a_book(self) -> None:
         """from_synthetic of anything but a SyntheticBook names $.book."""
