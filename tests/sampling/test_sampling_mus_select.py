@@ -89,7 +89,9 @@ def test_jfa_interval_selection_consistency() -> None:
     block = text[text.index("population$Ist <- c(") :]
     values = [float(x) for x in re.findall(r"[-\d.]+", block[block.index("(") + 1 : block.index(")")])]
     ref_block = block[block.index("reference <- c(") :]
-    reference = [int(x) for x in re.findall(r"\d+", ref_block[ref_block.index("(") + 1 : ref_block.index(")")])]
+    reference = [
+        int(x) for x in re.findall(r"\d+", ref_block[ref_block.index("(") + 1 : ref_block.index(")")])
+    ]
     s = mus_select(values, n=130, seed=0, start=3773.0, certainty=False)
     hits = [0] * len(values)
     for item, count in zip(s.items, s.hits, strict=True):
@@ -99,7 +101,8 @@ def test_jfa_interval_selection_consistency() -> None:
 
 class TestTopStratum:
     def test_certainty_and_rest(self) -> None:
-        """Items >= V / n are certain; the rest gets n - k units at R / (n - k); zero and negatives excluded."""
+        """Items >= V / n are certain; the rest gets n - k units at R / (n - k); zero and negatives are
+        excluded."""
         s = mus_select(VALUES, n=5, seed=11, ids=[f"C{i}" for i in range(len(VALUES))])
         total = sum(v for v in VALUES if v > 0)
         assert s.population_value == pytest.approx(total)
