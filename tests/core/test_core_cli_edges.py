@@ -39,7 +39,11 @@ VALID: dict[str, list[str]] = {
         "--ledger", "{ledger}", "--from", "2026-10-01", "--to", "2026-11-01",
     ],
     "sample-size": ["sample-size", "--confidence", "0.95", "--tolerable", "0.05"],
-    "sample-eval": ["sample-eval", "--n", "60", "--deviations", "1", "--confidence", "0.95"],
+    "sample-eval": [
+        "sample-eval", "--kind", "variables", "--estimator", "difference", "--sample", "{sample}",
+        "--population", "30", "--book-total", "2500", "--confidence", "0.9",
+    ],
+    "sample-select": ["sample-select", "--replay", "{workpaper}", "--items", "{items}"],
     "escalate": ["escalate", "--rules", "{rules}", "--records", "{activity}", "--now", "2026-11-02"],
     "demo": ["demo", "--claims", "300"],
     "report": [
@@ -141,12 +145,19 @@ def files(tmp_path_factory: pytest.TempPathFactory, book: SyntheticBook) -> dict
         "rules": to_json(default_rules()),
         "ledger": "month,npsr,cost_to_collect\n2026-10-01,2500.0,35.0\n",
         "audits": "item_id,workflow,error\nW1,denials,false\n",
+        "items": "id,book_value\nC1,10\nC2,20\nC3,30\n",
+        "sample": "audit_value,book_value\n90,100\n100,100\n45,50\n",
     }.items():
-        suffix = "csv" if name in ("ledger", "audits") else "json"
+        suffix = "csv" if name in ("ledger", "audits", "items", "sample") else "json"
         path = root / f"{name}.{suffix}"
         path.write_text(text, encoding="utf-8")
         paths[name] = str(path)
     paths["as_of"] = str(book.period.end)
+    workpaper = root / "workpaper"
+    drawn = ["sample-select", "--items", paths["items"], "--n", "2", "--seed", "1"]
+    drawn += ["--workpaper", str(workpaper)]
+    assert main(drawn) == 0
+    paths["workpaper"] = str(workpaper / "workpaper.json")
     return paths
 
 
