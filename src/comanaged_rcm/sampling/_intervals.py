@@ -127,15 +127,24 @@ def _at(path: str, shape: tuple[int, ...], flat: int) -> str:
 
 
 def _read(value: object, path: str) -> npt.NDArray[Any]:
-    """``np.asarray(value)``; any failure (ragged, too deep, hostile) is a ValidationError at ``path``."""
+    """``np.asarray(value)``; any failure (ragged, too deep, hostile) is a ValidationError at ``path``.
+
+    A list or tuple that numpy would coerce (booleans to 1, numbers beside text to text) is read as
+    objects instead, so that each element is judged as given and the first bad one is named.
+    """
     try:
-        return np.asarray(value)
+        arr = np.asarray(value)
+        if isinstance(value, list | tuple) and arr.size:
+            items = np.asarray(value, dtype=object)
+            if arr.dtype.kind not in "iuf" or any(isinstance(item, bool | np.bool_) for item in items.flat):
+                return items
     except Exception as exc:  # noqa: BLE001 - reading a foreign object may raise anything
         c.fail(
             path,
             "type",
             f"{c.name_of(path)!r} must be {_MANY} ({type(exc).__name__} while reading it: ragged or nested?)",
         )
+    return arr
 
 
 _ONE_BITS = 0x3FF0000000000000
@@ -312,7 +321,7 @@ def _interval_method(value: object) -> str:
 
 
 def _sides(value: object) -> str:
-    if value in ("larger", "smaller"):
+    if isinstance(value, str) and value in ("larger", "smaller"):
         c.fail(
             "$.sides",
             "choice",
@@ -522,14 +531,14 @@ def _optional_array_field(kind: str, *, minimum: float = 0) -> Any:  # noqa: ANN
     return validate
 
 
-def _same_shapes(result: object, names: Sequence[str]) -> tuple[int, ...]:
-    """Every named array field has the shape of the first; the first that differs is named."""
-    shape: tuple[int, ...] = getattr(result, names[0]).shape
-    for name in names[1:]:
-        value = getattr(result, name)
-        if value is not None and value.shape != shape:
-            c.fail(f"$.{name}", "shape", f"{name!r} must have the shape {shape} (got {value.shape})")
-    return shape
+def _same_shapes(result: object, names: Sequence[str]) -> None:
+    """Every named array field has one shape (that of most of them); the first that differs is named."""
+    shapes = {name: getattr(result, name).shape for name in names if getattr(result, name) is not None}
+    listed = list(shapes.values())
+    common = max(listed, key=listed.count)
+    for name, shape in shapes.items():
+        if shape != common:
+            c.fail(f"$.{name}", "shape", f"{name!r} must have the shape {common} of the others (got {shape})")
 
 
 def _relation(low: _IntArray, high: _IntArray, low_name: str, high_name: str) -> None:
@@ -562,9 +571,12 @@ def _eq_arrays(one: object, other: object, names: Sequence[str]) -> bool:
 
 def _key(key: object) -> object:
     """An index for the arrays of a result; a list of booleans or integers becomes an array."""
-    if isinstance(key, list):
-        return _read(key, "$.key")
-    return key
+    if not isinstance(key, list):
+        return key
+    try:
+        return np.asarray(key)
+    except Exception as exc:  # noqa: BLE001 - reading a foreign object may raise anything
+        c.fail("$.key", "index", f"'key' must index the results ({type(exc).__name__} while reading it)")
 
 
 def _take(arrays: dict[str, npt.NDArray[Any] | None], key: object) -> dict[str, Any]:
