@@ -57,6 +57,7 @@ class TestInterval:
         values = [float(v) for v in range(1, 41)]
         s = mus_select(values, n=7, seed=2024, certainty=False)
         word = int(PCG64(2024).random_raw(1)[0])
+        assert s.start is not None
         assert s.start == pytest.approx(uniform(word) * sum(values) / 7, rel=1e-15)
         assert 0 <= s.start < s.interval
 

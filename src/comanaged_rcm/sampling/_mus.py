@@ -155,13 +155,18 @@ class MonetarySelection:
     algorithm: str = attrs.field(validator=v.text(multiline=True))
 
     def __attrs_post_init__(self) -> None:
-        for name, other in (("book_values", self.book_values), ("hits", self.hits)):
-            if len(other) != len(self.items):
-                c.fail(f"$.{name}", "length", f"{name!r} must give one entry per item")
-        if len(self.certainty_values) != len(self.certainty_items):
-            c.fail("$.certainty_values", "length", "'certainty_values' must give one per certainty item")
-        if len(self.excluded_values) != len(self.excluded_items):
-            c.fail("$.excluded_values", "length", "'excluded_values' must give one entry per excluded item")
+        pairs = (
+            ("items", self.items, "book_values", self.book_values),
+            ("items", self.items, "hits", self.hits),
+            ("certainty_items", self.certainty_items, "certainty_values", self.certainty_values),
+            ("excluded_items", self.excluded_items, "excluded_values", self.excluded_values),
+        )
+        for name, first, other, second in pairs:
+            if len(first) != len(second):
+                message = f"{other!r} must give one entry per item of {name!r}"
+                raise ValidationError(
+                    [Issue(f"$.{name}", "length", message), Issue(f"$.{other}", "length", message)]
+                )
 
     @property
     def sampled_items(self) -> tuple[str | int, ...]:
@@ -224,6 +229,7 @@ def amounts(values: object, path: str, *, maximum: int = MAX_ITEMS) -> npt.NDArr
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'values[1]' must be a finite number (got nan)
     @ $.values[1]
     """
+    items: Any  # a 1-d array or a tuple: indexed only to report a bad item
     if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "fiu":
         if values.size > maximum:
             c.fail(
@@ -231,7 +237,7 @@ def amounts(values: object, path: str, *, maximum: int = MAX_ITEMS) -> npt.NDArr
                 "range",
                 f"{c.name_of(path)!r} must hold at most {maximum:,} items (got {values.size:,})",
             )
-        items: Sequence[Any] = values
+        items = values
         array = values.astype(np.float64)
     else:
         items = ordered(values, path)
@@ -239,20 +245,28 @@ def amounts(values: object, path: str, *, maximum: int = MAX_ITEMS) -> npt.NDArr
             c.fail(
                 path, "range", f"{c.name_of(path)!r} must hold at most {maximum:,} items (got {len(items):,})"
             )
-        array = None
-        if set(map(type, items)) <= _PLAIN:
-            try:
-                array = np.array(items, dtype=np.float64)
-            except OverflowError:
-                array = None
-        if array is None:
-            array = np.array([c.real(x, f"{path}[{i}]") for i, x in enumerate(items)], dtype=np.float64)
+        plain = _plain(items)
+        array = (
+            plain
+            if plain is not None
+            else np.array([c.real(x, f"{path}[{i}]") for i, x in enumerate(items)], dtype=np.float64)
+        )
     bad = ~(np.abs(array) <= MAX_AMOUNT)
     if bad.any():
         i = int(np.argmax(bad))
         c.real(items[i], f"{path}[{i}]", minimum=-MAX_AMOUNT, maximum=MAX_AMOUNT)
         c.fail(f"{path}[{i}]", "range", f"'{c.name_of(path)}[{i}]' must be a finite number")
     return array
+
+
+def _plain(items: Sequence[Any]) -> npt.NDArray[np.float64] | None:
+    """Plain Python ints and floats as an array in one step; ``None`` for anything else (or a huge int)."""
+    if not set(map(type, items)) <= _PLAIN:
+        return None
+    try:
+        return np.array(items, dtype=np.float64)
+    except OverflowError:
+        return None
 
 
 def _item_ids(ids: object, size: int) -> Sequence[str | int]:
