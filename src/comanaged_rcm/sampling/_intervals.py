@@ -263,10 +263,11 @@ def _ordered(
     high_path = _own(f"$.{big_name}", big.shape, shape, at)
     if name_big:
         message = f"{c.name_of(high_path)!r} must be >= {c.name_of(low_path)} (got {two} < {one})"
-        c.fail(high_path, "range", message)
-    c.fail(
-        low_path, "range", f"{c.name_of(low_path)!r} must be <= {c.name_of(high_path)} (got {one} > {two})"
-    )
+        paths = (high_path, low_path)
+    else:
+        message = f"{c.name_of(low_path)!r} must be <= {c.name_of(high_path)} (got {one} > {two})"
+        paths = (low_path, high_path)
+    raise ValidationError([Issue(path, "range", message) for path in paths])
 
 
 def _frozen(arr: npt.NDArray[Any], shape: tuple[int, ...], dtype: type[Any]) -> npt.NDArray[Any]:
@@ -583,7 +584,7 @@ def _take(arrays: dict[str, npt.NDArray[Any] | None], key: object) -> dict[str, 
     """Every array indexed by ``key`` (numpy indexing); a bad index is a ValidationError at ``$.key``."""
     index = _key(key)
     try:
-        return {name: None if arr is None else arr[index] for name, arr in arrays.items()}  # type: ignore[index]
+        return {name: None if arr is None else arr[index] for name, arr in arrays.items()}  # type: ignore[call-overload]
     except Exception as exc:  # noqa: BLE001 - numpy raises IndexError, TypeError or ValueError
         c.fail("$.key", "index", f"'key' must index the results (got {c.show(key)}: {type(exc).__name__})")
 
@@ -648,7 +649,6 @@ class IntervalArray:
             ValidationError: ``key`` does not index the results (at ``$.key``).
         """
         parts = _take({name: getattr(self, name) for name in _INTERVAL_ARRAYS}, key)
-        common = {"confidence": self.confidence, "method": self.method, "sides": self.sides}
         if np.ndim(parts["lower"]) == 0:
             population = parts["population"]
             return Interval(
@@ -658,10 +658,18 @@ class IntervalArray:
                 lower=float(parts["lower"]),
                 upper=float(parts["upper"]),
                 population=None if population is None else int(population),
+                confidence=self.confidence,
+                method=self.method,
+                sides=self.sides,
                 convention=self.convention,
-                **common,
             )
-        return IntervalArray(**parts, **common, convention=self.convention)
+        return IntervalArray(
+            **parts,
+            confidence=self.confidence,
+            method=self.method,
+            sides=self.sides,
+            convention=self.convention,
+        )
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -871,17 +879,60 @@ converter.register_structure_hook(BinomialTestArray, _structure_arrays)
 
 
 # ------------------------------------------------------------------------------------ functions
+_Count = int | np.integer[Any]
+_Counts = Sequence[Any] | npt.NDArray[Any]
+
+
 @overload
 def proportion_interval(
-    successes: int,
-    n: int,
+    successes: _Count,
+    n: _Count,
     confidence: float | None = None,
     method: str = "wilson",
     sides: str = "two-sided",
     *,
-    population: int | None = None,
+    population: _Count | None = None,
     alpha: float | None = None,
 ) -> Interval: ...
+
+
+@overload
+def proportion_interval(
+    successes: _Counts,
+    n: _Count | _Counts,
+    confidence: float | None = None,
+    method: str = "wilson",
+    sides: str = "two-sided",
+    *,
+    population: _Count | _Counts | None = None,
+    alpha: float | None = None,
+) -> IntervalArray: ...
+
+
+@overload
+def proportion_interval(
+    successes: _Count,
+    n: _Counts,
+    confidence: float | None = None,
+    method: str = "wilson",
+    sides: str = "two-sided",
+    *,
+    population: _Count | _Counts | None = None,
+    alpha: float | None = None,
+) -> IntervalArray: ...
+
+
+@overload
+def proportion_interval(
+    successes: _Count,
+    n: _Count,
+    confidence: float | None = None,
+    method: str = "wilson",
+    sides: str = "two-sided",
+    *,
+    population: _Counts,
+    alpha: float | None = None,
+) -> IntervalArray: ...
 
 
 @overload
@@ -953,9 +1004,8 @@ def proportion_interval(
     if not many:
         size = c.count(n, "$.n", minimum=1)
         x = c.count(successes, "$.successes")
-        if x > size:
-            c.fail("$.successes", "range", f"'successes' must be <= n (got {x} > {size})")
         xs, ns = np.array(x, dtype=np.int64), np.array(size, dtype=np.int64)
+        _ordered(xs, "successes", ns, "n", ())
     else:
         ns = _count_array(n, "$.n", 1)
         xs = _count_array(successes, "$.successes", 0)
@@ -1026,7 +1076,21 @@ def _exact_bounds(pops: _IntArray, ns: _IntArray) -> None:
 
 
 @overload
-def binomial_test(successes: int, n: int, p0: float, alternative: str = "two-sided") -> BinomialTest: ...
+def binomial_test(
+    successes: _Count, n: _Count, p0: float, alternative: str = "two-sided"
+) -> BinomialTest: ...
+
+
+@overload
+def binomial_test(
+    successes: _Counts, n: _Count | _Counts, p0: float | _Counts, alternative: str = "two-sided"
+) -> BinomialTestArray: ...
+
+
+@overload
+def binomial_test(
+    successes: _Count, n: _Counts, p0: float | _Counts, alternative: str = "two-sided"
+) -> BinomialTestArray: ...
 
 
 @overload
@@ -1068,16 +1132,17 @@ def binomial_test(
     if not many:
         size = c.count(n, "$.n", minimum=1)
         x = c.count(successes, "$.successes")
-        if x > size:
-            c.fail("$.successes", "range", f"'successes' must be <= n (got {x} > {size})")
+        _ordered(np.array(x), "successes", np.array(size), "n", ())
         null = c.real(p0, "$.p0", minimum=0, maximum=1)
         xs, ns, ps = np.array(x), np.array(size), np.array(null)
     else:
         ns = _count_array(n, "$.n", 1)
         xs = _count_array(successes, "$.successes", 0)
         ps = _real_array(p0, "$.p0")
-    alt = _ALTERNATIVE_ALIASES.get(alternative, alternative) if isinstance(alternative, str) else alternative
-    alt = c.one_of(alt, ALTERNATIVES, "$.alternative")
+    given: object = alternative  # checked as what a caller may pass, not as annotated
+    if isinstance(given, str):
+        given = _ALTERNATIVE_ALIASES.get(given, given)
+    alt = c.one_of(given, ALTERNATIVES, "$.alternative")
     shape = _broadcast({"successes": xs, "n": ns, "p0": ps}) if many else ()
     xb, nb = _frozen(xs, shape, np.int64), _frozen(ns, shape, np.int64)
     pb = _frozen(ps, shape, np.float64)
