@@ -8,12 +8,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.escalation import BusinessCalendar
-from comanaged_rcm.escalation._holidays import (
+from comanaged_rcm.escalation import (
     CALENDAR_NAMES,
     FIRST_YEAR,
     LAST_YEAR,
     US_FEDERAL_HOLIDAYS,
+    BusinessCalendar,
     HolidayRule,
     Observance,
     calendar,
@@ -237,13 +237,17 @@ class TestCalendars:
             custom_calendar(dates=[D(2026, 1, 1), datetime.datetime(2026, 1, 2)])  # noqa: DTZ001
         with pytest.raises(ValidationError, match=r"'dates' must be a sequence .* @ \$.dates"):
             custom_calendar(dates="2026-01-01")  # type: ignore[arg-type]
-        with pytest.raises(ValidationError, match=r"@ \$.name"):
+        with pytest.raises(
+            ValidationError, match=r"'base' must be one of 'us_federal', 'weekends' .* @ \$.base"
+        ):
             custom_calendar(base="opm")
-        with pytest.raises(ValidationError, match=r"'weekend' must be a collection .* @ \$.weekend"):
+        with pytest.raises(ValidationError, match=r"'weekend' must be a sequence .* @ \$.weekend"):
             custom_calendar(weekend="56")  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match=r"cannot hold all seven days @ \$.weekend"):
             custom_calendar(weekend=range(7))
-        with pytest.raises(ValidationError, match=r"weekday numbers .* @ \$.weekend"):
+        with pytest.raises(
+            ValidationError, match=r"'weekend\[0\]' must be a whole number .* @ \$.weekend\[0\]"
+        ):
             custom_calendar(weekend=[[5]])  # type: ignore[list-item]
 
 
@@ -282,3 +286,56 @@ class TestBusdayAgainstWalk:
         end = start + datetime.timedelta(days=span)
         expected = sum(FEDERAL.is_business_day(start + datetime.timedelta(days=i)) for i in range(span))
         assert FEDERAL.business_days_between(start, end) == expected
+
+
+class TestEdges:
+    """Bad arguments are refused at their own path, never as a bare builtin error."""
+
+    @pytest.mark.parametrize(
+        ("fields", "paths", "fragment"),
+        [
+            (
+                {"month": 5, "day": np.int64(3), "weekday": 0, "nth": -1},
+                ["$.day", "$.weekday", "$.nth"],
+                "got both",
+            ),
+            ({"month": 5, "day": 1, "nth": 2}, ["$.day", "$.nth"], "got both"),
+            ({"month": 5}, ["$.day"], "got neither"),
+            ({"month": 5, "nth": -1}, ["$.weekday"], "got 'nth' without 'weekday'"),
+            ({"month": 5, "weekday": 0}, ["$.nth"], "got 'weekday' without 'nth'"),
+        ],
+    )
+    def test_kind_of_rule_is_named_at_the_field(
+        self, fields: dict[str, object], paths: list[str], fragment: str
+    ) -> None:
+        """A rule that is both, neither or half a weekday rule names the fields to fix."""
+        with pytest.raises(ValidationError) as info:
+            HolidayRule(name="x", **fields)  # type: ignore[arg-type]
+        assert [issue.path for issue in info.value.issues] == paths
+        assert all(fragment in issue.message for issue in info.value.issues)
+
+    def test_fixed_without_a_day_names_the_day(self) -> None:
+        """``HolidayRule.fixed(day=None)`` is refused at ``$.day``."""
+        with pytest.raises(ValidationError, match=r"got neither\) @ \$.day"):
+            HolidayRule.fixed("x", month=1, day=None)  # type: ignore[arg-type]
+
+    def test_custom_calendar_base_is_named_as_base(self) -> None:
+        """A bad ``base`` is refused at ``$.base`` (not at the ``name`` of the calendar it selects)."""
+        with pytest.raises(ValidationError, match=r"'base' must be one of .*\(got nan\) @ \$.base"):
+            custom_calendar(base=float("nan"))  # type: ignore[arg-type]
+
+    def test_custom_calendar_weekend_that_cannot_be_read(self) -> None:
+        """A weekend whose iteration raises is a ValidationError at ``$.weekend``."""
+
+        class Hostile:
+            def __iter__(self) -> object:
+                raise KeyError("boom")
+
+        with pytest.raises(ValidationError, match=r"KeyError while reading it\) @ \$.weekend"):
+            custom_calendar(weekend=Hostile())  # type: ignore[arg-type]
+
+    def test_custom_calendar_weekend_accepts_numpy_integers(self) -> None:
+        """Weekday numbers may be numpy integers; they are normalised to ``int``."""
+        cal = custom_calendar(weekend=np.array([4, 5]))
+        assert cal.weekend == frozenset({4, 5})
+        assert all(type(day) is int for day in cal.weekend)

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.escalation._routing import (
+from comanaged_rcm.escalation import (
+    MAX_PATTERN,
+    Duration,
     InhibitRule,
     Matcher,
     MatchOp,
+    NotificationGroup,
+    NotificationPlan,
     PlanAlert,
     Route,
     Sent,
@@ -20,7 +27,6 @@ from comanaged_rcm.escalation._routing import (
     notification_plan,
     route,
 )
-from comanaged_rcm.escalation._rulefiles import Duration
 
 T0 = datetime.datetime(2026, 3, 2, 9, 0)  # noqa: DTZ001 - a plan works in naive time too
 
@@ -355,3 +361,178 @@ class TestProperties:
     def test_duration_defaults(self) -> None:
         """Route timings are Durations; strings are parsed."""
         assert Route(group_interval="1h30m").group_interval == Duration(5400)
+
+
+SILENCE = SilenceRule(
+    id="s1", matchers=["a=b"], starts_at=T0, ends_at=minutes(60), created_by="x", comment="y"
+)
+GROUP_FIELDS: dict[str, object] = {
+    "key": "0:accountable:denials:{}",
+    "receiver": "accountable:denials",
+    "route": "0",
+    "labels": {},
+    "alerts": ("k1",),
+    "due": True,
+    "due_at": T0,
+    "reason": "first",
+}
+GROUP = NotificationGroup(**GROUP_FIELDS)  # type: ignore[arg-type]
+NAT = pd.NaT
+
+
+class TestEdges:
+    """Bad arguments are refused at their own path, never as a bare builtin error."""
+
+    @pytest.mark.parametrize("field", ["group_wait", "group_interval", "repeat_interval"])
+    def test_duration_text_is_refused_at_its_field(self, field: str) -> None:
+        """Duration text that does not parse is refused at the field's path."""
+        with pytest.raises(ValidationError, match=rf"must be a duration like .* @ \$.{field}$"):
+            Route(receiver="accountable:denials", **{field: "90 minutes"})  # type: ignore[arg-type]
+        assert getattr(Route(**{field: "90s"}), field) == Duration(90)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("field", ["source_matchers", "target_matchers"])
+    def test_matcher_text_is_refused_at_its_field(self, field: str) -> None:
+        """Matcher text that does not parse, or a non-matcher, is refused at ``$.<field>[i]``."""
+        other = "target_matchers" if field == "source_matchers" else "source_matchers"
+        with pytest.raises(ValidationError, match=rf"a matcher is name=value.* @ \$.{field}\[1\]$"):
+            InhibitRule(**{field: ['a="1"', "oops"], other: ['b="2"']})  # type: ignore[arg-type]
+        with pytest.raises(
+            ValidationError, match=rf"must be a Matcher or matcher text \(got 1\) @ \$.{field}\[0\]"
+        ):
+            InhibitRule(**{field: [1], other: ['b="2"']})  # type: ignore[arg-type]
+
+    def test_parse_names_its_text_argument_by_default(self) -> None:
+        """Without a ``path``, a bad matcher is refused at ``$.text``; a bad path at ``$.path``."""
+        with pytest.raises(ValidationError, match=r"@ \$.text$"):
+            Matcher.parse("severity")
+        with pytest.raises(ValidationError, match=r"'path' must be a path like .* @ \$.path"):
+            Matcher.parse("a=b", None)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("call", "path"),
+        [
+            (lambda: Matcher.parse("a=b").matches(None), "$.labels"),  # type: ignore[arg-type]
+            (lambda: Matcher.parse("a=~b").matches({"a": 3}), "$.labels.a"),  # type: ignore[dict-item]
+            (
+                lambda: InhibitRule(source_matchers=["a=b"], target_matchers=["c=d"]).inhibits("x", {}),
+                "$.source",
+            ),  # type: ignore[arg-type]
+            (
+                lambda: InhibitRule(source_matchers=["a=b"], target_matchers=["c=d"]).inhibits({}, [1]),
+                "$.target",
+            ),  # type: ignore[arg-type]
+            (lambda: SILENCE.mutes(3, T0), "$.labels"),  # type: ignore[arg-type]
+        ],
+    )
+    def test_labels_must_be_a_mapping_of_text(self, call: object, path: str) -> None:
+        """The labels of ``matches``, ``inhibits`` and ``mutes`` are checked, not read blindly."""
+        with pytest.raises(ValidationError) as info:
+            call()  # type: ignore[operator]
+        assert [issue.path for issue in info.value.issues] == [path]
+
+    def test_label_values_are_bounded(self) -> None:
+        """A label value longer than MAX_LABEL_CHARS is refused, so regex matching stays bounded."""
+        worst = Matcher.parse('x=~".*a.*b"')
+        with pytest.raises(
+            ValidationError, match=r"at most 20,000 characters \(got 1,000,000\) @ \$.labels.x"
+        ):
+            worst.matches({"x": "a" * 1_000_000})
+        with pytest.raises(ValidationError, match=r"@ \$.labels.x"):
+            PlanAlert(key="k", labels={"x": "a" * 20_001}, since=T0)
+        assert len('x=~".*a.*b"') < MAX_PATTERN
+
+    @pytest.mark.parametrize(
+        ("build", "path"),
+        [
+            (lambda: PlanAlert(key="k", labels={}, since=NAT), "$.since"),
+            (lambda: Sent(at=NAT, alerts=frozenset()), "$.at"),
+            (
+                lambda: SilenceRule(
+                    id="s", matchers=["a=b"], starts_at=NAT, ends_at=T0, created_by="x", comment="y"
+                ),
+                "$.starts_at",
+            ),
+            (lambda: muted([], NAT), "$.now"),
+            (lambda: notification_plan(ROOT, [], NAT), "$.now"),
+            (lambda: SILENCE.mutes({}, NAT), "$.now"),
+        ],
+    )
+    def test_pandas_nat_is_not_a_datetime(self, build: object, path: str) -> None:
+        """pandas' NaT (a datetime subclass with no time) is refused, not a bare ValueError."""
+        with pytest.raises(ValidationError, match=rf"must be a datetime.datetime \(got NaT\) @ \{path}$"):
+            build()  # type: ignore[operator]
+
+    def test_muted_refuses_naive_against_aware_silences(self) -> None:
+        """A silence in aware time and a naive ``now`` are refused naming both, never compared."""
+        aware = SilenceRule(
+            id="s",
+            matchers=["a=b"],
+            starts_at=T0.replace(tzinfo=datetime.UTC),
+            ends_at=minutes(60).replace(tzinfo=datetime.UTC),
+            created_by="x",
+            comment="y",
+        )
+        with pytest.raises(ValidationError) as info:
+            muted([alert("k1", a="b")], minutes(1), silences=[aware])
+        assert [issue.path for issue in info.value.issues] == ["$.silences[0].starts_at", "$.now"]
+
+    @pytest.mark.parametrize("sent", [3, "key", [("k", 1)], np.array([1, 2])])
+    def test_sent_must_be_a_mapping(self, sent: object) -> None:
+        """``sent`` that is not a mapping is refused at ``$.sent``."""
+        with pytest.raises(
+            ValidationError, match=r"'sent' must be a mapping of group key to Sent .* @ \$.sent$"
+        ):
+            notification_plan(ROOT, [], T0, sent=sent)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("key", ""),
+            ("key", math.nan),
+            ("receiver", "a b"),
+            ("route", "root"),
+            ("labels", {"a": 1}),
+            ("alerts", ["k\x00"]),
+            ("due", 1),
+            ("due_at", math.nan),
+            ("reason", "late"),
+        ],
+    )
+    def test_notification_group_checks_every_field(self, field: str, value: object) -> None:
+        """A NotificationGroup built in Python is as strict as one the plan builds."""
+        fields: dict[str, object] = {
+            "key": "0:accountable:denials:{}",
+            "receiver": "accountable:denials",
+            "route": "0.1",
+            "labels": {"payer": "AETNA"},
+            "alerts": ("k1",),
+            "due": np.True_,
+            "due_at": T0,
+            "reason": "first",
+        }
+        assert NotificationGroup(**fields).due is True  # type: ignore[arg-type]
+        with pytest.raises(ValidationError) as info:
+            NotificationGroup(**{**fields, field: value})  # type: ignore[arg-type]
+        assert info.value.issues[0].path.startswith(f"$.{field}")
+
+    @pytest.mark.parametrize(
+        ("field", "value", "path"),
+        [
+            ("now", math.nan, "$.now"),
+            ("groups", [1], "$.groups[0]"),
+            ("muted", math.nan, "$.muted"),
+            ("muted", {"k": ""}, "$.muted['k']"),
+            (
+                "groups",
+                [NotificationGroup(**{**GROUP_FIELDS, "due_at": T0.replace(tzinfo=datetime.UTC)})],
+                "$.groups[0].due_at",
+            ),
+        ],
+    )
+    def test_notification_plan_checks_every_field(self, field: str, value: object, path: str) -> None:
+        """A NotificationPlan refuses NaN and junk, and an aware group in a naive plan."""
+        fields: dict[str, object] = {"now": T0, "groups": (GROUP,), "muted": {"k2": "silenced by s1"}}
+        assert NotificationPlan(**fields).due == (GROUP,)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError) as info:
+            NotificationPlan(**{**fields, field: value})  # type: ignore[arg-type]
+        assert path in [issue.path for issue in info.value.issues]

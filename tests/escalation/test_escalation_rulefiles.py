@@ -5,18 +5,25 @@ import json
 import sys
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comanaged_rcm.errors import RCMError, ValidationError
-from comanaged_rcm.escalation import AlertSeverity, FactKind, Hold, Level, Owner, Rule, RuleSet
-from comanaged_rcm.escalation._rulefiles import (
+from comanaged_rcm.escalation import (
     MAX_DURATION_SECONDS,
+    AlertSeverity,
     Duration,
+    FactKind,
+    Hold,
+    Level,
+    Owner,
+    Rule,
     RuleExtras,
     RuleFile,
     RuleGroup,
+    RuleSet,
 )
 
 LABELS = {"level": "onshore_lead", "owner": "accountable:denials", "applies_to": "claim"}
@@ -419,7 +426,7 @@ class TestRuleFileModel:
             ("$.groups[1].name", "duplicate"),
             ("$.groups[1].rules[0]", "duplicate"),
             ("$.extras.a.pending_for", "value"),
-            ("$.rule_set.rules[1]", "missing"),
+            ("$.groups", "missing"),
             ("$.extras.z", "reference"),
         ]
         with pytest.raises(ValidationError, match="in the rule set's order"):
@@ -522,3 +529,55 @@ class TestRoundTrip:
         again = RuleFile.from_dict(document)
         assert again == loaded
         assert RuleFile.from_dict(again.to_dict()) == again
+
+
+class TestEdges:
+    """Bad arguments are refused at their own path, never as a bare builtin error."""
+
+    def test_both_units_name_both_fields(self) -> None:
+        """Clock time and business days together are refused at both fields."""
+        with pytest.raises(ValidationError) as info:
+            Duration(seconds=5400, business_days=np.int64(3))  # type: ignore[arg-type]
+        assert [issue.path for issue in info.value.issues] == ["$.seconds", "$.business_days"]
+        assert "not both" in str(info.value)
+
+    def test_parse_names_its_text_argument_by_default(self) -> None:
+        """Without a ``path``, a bad duration is refused at ``$.text``, the argument's name."""
+        with pytest.raises(ValidationError, match=r"'text' must be a duration like .* @ \$.text$"):
+            Duration.parse(None)
+
+    @pytest.mark.parametrize("path", [None, 3, b"$.for", "for", "$.a\x00", "$." + "a" * 300])
+    def test_a_bad_path_argument_is_refused(self, path: object) -> None:
+        """``path`` must be a path (``$.for``): anything else is refused at ``$.path``."""
+        with pytest.raises(ValidationError, match=r"'path' must be a path like '\$.for' .* @ \$.path"):
+            Duration.parse("1h", path)  # type: ignore[arg-type]
+        with pytest.raises(ValidationError, match=r"@ \$.path"):
+            Duration(60).hold(path)  # type: ignore[arg-type]
+
+    def test_rule_in_no_group_is_named_at_groups(self) -> None:
+        """A rule the groups leave out is refused at ``$.groups``, naming the rule's place."""
+        with pytest.raises(
+            ValidationError, match=r"rule 'r' \(\$.rule_set.rules\[0\]\) is in no group @ \$.groups"
+        ):
+            RuleFile(rule_set=RuleSet(rules=[plain()]), groups=[])
+
+    @pytest.mark.parametrize(
+        ("arguments", "pattern"),
+        [
+            ({"group": float("nan")}, r"'group' must be a string \(got nan\) @ \$.group"),
+            ({"group": ""}, r"'group' must be a non-empty string .* @ \$.group"),
+            ({"extras": 3}, r"'extras' must be a mapping of rule id to RuleExtras \(got 3\) @ \$.extras"),
+            ({"extras": ["r"]}, r"'extras' must be a mapping .* @ \$.extras"),
+            ({"extras": {"r": 1}}, r"must be a RuleExtras \(got 1\) @ \$.extras.r"),
+        ],
+    )
+    def test_from_rule_set_arguments(self, arguments: dict[str, object], pattern: str) -> None:
+        """``group`` and ``extras`` are checked at their own paths."""
+        with pytest.raises(ValidationError, match=pattern):
+            RuleFile.from_rule_set(RuleSet(rules=[plain()]), **arguments)  # type: ignore[arg-type]
+
+    def test_labels_refuses_a_rule_id_that_is_not_text(self) -> None:
+        """An array (or anything not text) as ``rule_id`` is refused, not compared."""
+        file = RuleFile.from_rule_set(RuleSet(rules=[plain()]))
+        with pytest.raises(ValidationError, match=r"'rule_id' must be a rule id \(text\) .* @ \$.rule_id"):
+            file.labels(np.array(["r", "s"]))  # type: ignore[arg-type]

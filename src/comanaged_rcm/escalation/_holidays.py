@@ -26,15 +26,15 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta, weekday
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import to, v
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm._check import as_int, v
+from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 
 __all__ = [
@@ -71,11 +71,6 @@ _MAX_DATES = 100_000
 _WEEKDAYS: tuple[weekday, ...] = (MO, TU, WE, TH, FR, SA, SU)
 
 
-def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Numpy integers and integral floats as ``int``; anything else left for the validator."""
-    return to.integer(value)
-
-
 class Observance(enum.Enum):
     """When a holiday that falls on a weekend is taken."""
 
@@ -94,14 +89,17 @@ def _month_day(rule: HolidayRule) -> None:
 
 
 def _one_kind(rule: HolidayRule) -> None:
-    fixed = rule.day is not None
-    floating = rule.weekday is not None or rule.nth is not None
-    if fixed == floating or (floating and (rule.weekday is None or rule.nth is None)):
-        _check.fail(
-            "$",
-            "value",
-            "a holiday rule is either a fixed 'day' or a 'weekday' with its 'nth' (got both or neither)",
-        )
+    """A rule is a fixed ``day`` or a ``weekday`` with its ``nth``; the issue names the field to fix."""
+    either = "a holiday rule is either a fixed 'day' or a 'weekday' with its 'nth'"
+    floating = [name for name in ("weekday", "nth") if getattr(rule, name) is not None]
+    if rule.day is not None and floating:
+        issues = [Issue(f"$.{name}", "value", f"{either} (got both)") for name in ("day", *floating)]
+        raise ValidationError(issues)
+    if rule.day is None and not floating:
+        _check.fail("$.day", "missing", f"{either} (got neither)")
+    if rule.day is None and len(floating) == 1:
+        missing = "nth" if floating == ["weekday"] else "weekday"
+        _check.fail(f"$.{missing}", "missing", f"{either} (got {floating[0]!r} without {missing!r})")
 
 
 def _nth(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -139,17 +137,17 @@ class HolidayRule:
     """
 
     name: str = attrs.field(validator=v.text())
-    month: int = attrs.field(converter=_integer, validator=v.count(minimum=1, maximum=12))
+    month: int = attrs.field(converter=as_int, validator=v.count(minimum=1, maximum=12))
     day: int | None = attrs.field(
-        default=None, converter=_integer, validator=v.optional(v.count(minimum=1, maximum=31))
+        default=None, converter=as_int, validator=v.optional(v.count(minimum=1, maximum=31))
     )
     weekday: int | None = attrs.field(
-        default=None, converter=_integer, validator=v.optional(v.count(minimum=0, maximum=6))
+        default=None, converter=as_int, validator=v.optional(v.count(minimum=0, maximum=6))
     )
-    nth: int | None = attrs.field(default=None, converter=_integer, validator=_nth)
+    nth: int | None = attrs.field(default=None, converter=as_int, validator=_nth)
     since: int | None = attrs.field(
         default=None,
-        converter=_integer,
+        converter=as_int,
         validator=v.optional(v.count(minimum=FIRST_YEAR, maximum=LAST_YEAR)),
     )
     observance: Observance = attrs.field(default=Observance.OPM, validator=v.member(Observance))
@@ -407,18 +405,18 @@ def custom_calendar(
     """
     days = set(_dates(dates))
     first, last = _years(first_year, last_year)
+    chosen_base = None if base is None else _check.one_of(base, CALENDAR_NAMES, "$.base")
+    chosen_weekend = None if weekend is None else _weekdays(weekend)
     days |= holidays_from_rules(rules, first, last)
     start = BusinessCalendar()
-    if base is not None:
-        start = calendar(base, first_year=first, last_year=last)
+    if chosen_base is not None:
+        start = calendar(chosen_base, first_year=first, last_year=last)
         days |= start.holidays
-    chosen_weekend: object = start.weekend if weekend is None else weekend
-    if isinstance(chosen_weekend, str | bytes | Mapping) or not isinstance(chosen_weekend, Iterable):
-        got = _check.show(weekend)
-        _check.fail("$.weekend", "type", f"'weekend' must be a collection of weekday numbers (got {got})")
-    try:
-        return BusinessCalendar(holidays=frozenset(days), weekend=frozenset(chosen_weekend))
-    except ValidationError:
-        raise
-    except TypeError:
-        _check.fail("$.weekend", "type", f"'weekend' must hold weekday numbers (got {_check.show(weekend)})")
+    return BusinessCalendar(
+        holidays=frozenset(days), weekend=start.weekend if chosen_weekend is None else chosen_weekend
+    )
+
+
+def _weekdays(value: object) -> frozenset[int]:
+    items = _check.sequence(value, "$.weekend", maximum=7 * 100)
+    return frozenset(_check.count(item, f"$.weekend[{i}]", maximum=6) for i, item in enumerate(items))

@@ -42,9 +42,9 @@ from typing import Any
 import attrs
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import v
+from comanaged_rcm._check import as_flag, as_frozenset, as_tuple, v
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.escalation._rulefiles import Duration
+from comanaged_rcm.escalation._rulefiles import Duration, _path_arg
 
 __all__ = [
     "DEFAULT_GROUP_INTERVAL",
@@ -77,6 +77,9 @@ MAX_DEPTH = 50
 
 MAX_MATCHERS = 50
 """The most matchers of one route, silence or inhibition side."""
+
+MAX_LABEL_CHARS = 20_000
+"""The longest label value matched (so a regular expression's quadratic worst case stays small)."""
 
 DEFAULT_GROUP_WAIT = Duration(30)
 """Alertmanager's default ``group_wait`` (30s), taken by a root that gives none."""
@@ -188,7 +191,7 @@ class Matcher:
     Traceback (most recent call last):
     ...
     comanaged_rcm.errors.ValidationError: 1 validation issue: the regular expression '(a+)+' nests a
-    quantifier inside another (like '(a+)+') @ $.matcher
+    quantifier inside another (like '(a+)+') @ $.text
     """
 
     name: str = attrs.field(validator=v.field_name())
@@ -201,22 +204,24 @@ class Matcher:
             object.__setattr__(self, "_regex", _safe_regex(self.value, "$.value"))
 
     @classmethod
-    def parse(cls, text: object, path: str = "$.matcher") -> Matcher:
+    def parse(cls, text: object, path: str = "$.text") -> Matcher:
         """Read ``name<op>value``; the value may be double-quoted (JSON escapes) or bare.
 
         Args:
             text: The matcher text (``payer="AETNA"``, ``team!=east``).
-            path: Where it was given, for the error.
+            path: Where it was given, for the error (a path such as ``$.matchers[0]``).
 
         Returns:
             The matcher.
 
         Raises:
-            ValidationError: Text not of that shape, or a bad regular expression (at ``path``).
+            ValidationError: Text not of that shape, or a bad regular expression (at ``path``); a
+                ``path`` that is not a path (at ``$.path``).
 
         >>> str(Matcher.parse("team != east"))
         'team!="east"'
         """
+        path = _path_arg(path)
         _check.text(text, path, empty=False, maximum=MAX_PATTERN + 300)
         found = _MATCHER.match(str(text))
         if found is None:
@@ -246,9 +251,17 @@ class Matcher:
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether the labels satisfy the matcher (a missing label is ``""``).
 
+        Raises:
+            ValidationError: ``labels`` not a mapping of label names to text (values at most
+                :data:`MAX_LABEL_CHARS` characters).
+
         >>> Matcher("team", MatchOp.EQUAL, "").matches({})
         True
         """
+        return self._match(_labels(labels, "$.labels"))
+
+    def _match(self, labels: Mapping[str, str]) -> bool:
+        """:meth:`matches` for labels already checked."""
         got = labels.get(self.name, "")
         if self.op is MatchOp.EQUAL:
             return got == self.value
@@ -262,43 +275,60 @@ class Matcher:
         return f"{self.name}{self.op.value}{json.dumps(self.value, ensure_ascii=False)}"
 
 
+def _parsed(item: object) -> object:
+    """Matcher text as a :class:`Matcher`; text that does not parse stays for the validator."""
+    if not isinstance(item, str):
+        return item
+    try:
+        return Matcher.parse(item)
+    except ValidationError:
+        return item
+
+
 def _matchers(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
     """Matcher text becomes :class:`Matcher`; lists become tuples; the rest stays for the validator."""
     if isinstance(value, list | tuple):
-        items = []
-        for index, item in enumerate(value):
-            items.append(Matcher.parse(item, f"$.matchers[{index}]") if isinstance(item, str) else item)
-        return tuple(items)
+        return tuple(_parsed(item) for item in value)
     return value
 
 
 def _matcher_list(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    items = _check.tuple_of(value, Matcher, f"$.{attribute.name}")
-    if len(items) > MAX_MATCHERS:
-        _check.fail(f"$.{attribute.name}", "range", f"at most {MAX_MATCHERS} matchers (got {len(items)})")
+    path = f"$.{attribute.name}"
+    if not isinstance(value, tuple):
+        _check.fail(path, "type", f"{attribute.name!r} must be a list of matchers (got {_check.show(value)})")
+    if len(value) > MAX_MATCHERS:
+        _check.fail(path, "range", f"at most {MAX_MATCHERS} matchers (got {len(value)})")
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            Matcher.parse(item, f"{path}[{index}]")  # refused by the converter: raises here, at its path
+        _check.instance(item, Matcher, f"{path}[{index}]", "a Matcher or matcher text")
 
 
 def _all(matchers: Iterable[Matcher], labels: Mapping[str, str]) -> bool:
-    return all(m.matches(labels) for m in matchers)
+    return all(m._match(labels) for m in matchers)  # noqa: SLF001 - the module's own fast path
 
 
 # ---------------------------------------------------------------------------------------- routes
 def _duration(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return Duration.parse(value, "$.duration") if isinstance(value, str) else value
+    """Duration text as a :class:`Duration`; text that does not parse stays for the validator."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return Duration.parse(value)
+    except ValidationError:
+        return value
 
 
 def _interval(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
     path = f"$.{attribute.name}"
-    _check.instance(value, Duration, path)
+    if isinstance(value, str):
+        Duration.parse(value, path)  # refused by the converter: raises here, at the field's path
+    _check.instance(value, Duration, path, "a Duration or duration text")
     value.hold(path)  # type: ignore[attr-defined] # clock time only
     if attribute.name != "group_wait" and not value:
         _check.fail(path, "range", f"{attribute.name!r} must be longer than 0s")
-
-
-def _group_by(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _group_labels(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -316,10 +346,6 @@ def _group_labels(_: object, __: attrs.Attribute[Any], value: object) -> None:
 def _receiver(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
         _check.identifier(value, "$.receiver")
-
-
-def _routes(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return tuple(value) if isinstance(value, list) else value
 
 
 @attrs.frozen(kw_only=True)
@@ -347,12 +373,12 @@ class Route:
 
     receiver: str | None = attrs.field(default=None, validator=_receiver)
     matchers: tuple[Matcher, ...] = attrs.field(default=(), converter=_matchers, validator=_matcher_list)
-    continue_: bool = attrs.field(default=False, validator=v.flag())
-    group_by: tuple[str, ...] | None = attrs.field(default=None, converter=_group_by, validator=_group_labels)
+    continue_: bool = attrs.field(default=False, converter=as_flag, validator=v.flag())
+    group_by: tuple[str, ...] | None = attrs.field(default=None, converter=as_tuple, validator=_group_labels)
     group_wait: Duration | None = attrs.field(default=None, converter=_duration, validator=_interval)
     group_interval: Duration | None = attrs.field(default=None, converter=_duration, validator=_interval)
     repeat_interval: Duration | None = attrs.field(default=None, converter=_duration, validator=_interval)
-    routes: tuple[Route, ...] = attrs.field(default=(), converter=_routes, validator=v.tuple_of(object))
+    routes: tuple[Route, ...] = attrs.field(default=(), converter=as_tuple, validator=v.tuple_of(object))
 
     def __attrs_post_init__(self) -> None:
         for index, child in enumerate(self.routes):
@@ -423,6 +449,9 @@ def _labels(value: object, path: str) -> dict[str, str]:
     for key, item in value.items():
         _check.field_name(key, f"{path}[{_check.show(key)}]")
         _check.instance(item, str, f"{path}.{key}", "text")
+        if len(item) > MAX_LABEL_CHARS:
+            message = f"a label value must be at most {MAX_LABEL_CHARS:,} characters (got {len(item):,})"
+            _check.fail(f"{path}.{key}", "range", message)
     return dict(value)
 
 
@@ -464,7 +493,18 @@ def route(tree: Route, labels: Mapping[str, str]) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------- silences, inhibits
 def _at(value: object, path: str) -> datetime.datetime:
+    """A datetime; pandas' ``NaT`` (a datetime that is no time) is refused like any non-datetime."""
+    if isinstance(value, datetime.datetime):
+        try:
+            value.utcoffset()
+        except (TypeError, ValueError):
+            message = f"{_check.name_of(path)!r} must be a datetime.datetime (got {_check.show(value)})"
+            _check.fail(path, "type", message)
     return _check.datetime_(value, path)
+
+
+def _when(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _at(value, f"$.{attribute.name}")
 
 
 @attrs.frozen(kw_only=True)
@@ -496,13 +536,13 @@ class SilenceRule:
 
     id: str = attrs.field(validator=v.identifier())
     matchers: tuple[Matcher, ...] = attrs.field(converter=_matchers, validator=_matcher_list)
-    starts_at: datetime.datetime = attrs.field(validator=v.datetime())
-    ends_at: datetime.datetime = attrs.field(validator=v.datetime())
+    starts_at: datetime.datetime = attrs.field(validator=_when)
+    ends_at: datetime.datetime = attrs.field(validator=_when)
     created_by: str = attrs.field(validator=v.text())
     comment: str = attrs.field(validator=v.text(multiline=True))
 
     def __attrs_post_init__(self) -> None:
-        if all(m.matches({}) for m in self.matchers):
+        if all(m._match({}) for m in self.matchers):  # noqa: SLF001 - the module's own fast path
             _check.fail("$.matchers", "value", "a silence needs a matcher that does not match an empty label")
         _check.aware_or_naive(self.starts_at, "$.starts_at", self.ends_at, "$.ends_at")
         if self.ends_at <= self.starts_at:
@@ -516,15 +556,17 @@ class SilenceRule:
         """Whether the silence is in force at ``now`` and matches ``labels``.
 
         Raises:
-            ValidationError: ``now`` not a datetime, or naive against an aware silence (or the reverse).
+            ValidationError: ``labels`` not a mapping of label names to text, ``now`` not a
+                datetime, or naive against an aware silence (or the reverse).
         """
+        checked = _labels(labels, "$.labels")
         now = _at(now, "$.now")
         _check.aware_or_naive(self.starts_at, "$.starts_at", now, "$.now")
+        return self._mutes(checked, now)
+
+    def _mutes(self, labels: Mapping[str, str], now: datetime.datetime) -> bool:
+        """:meth:`mutes` for labels and a time already checked."""
         return self.starts_at <= now < self.ends_at and _all(self.matchers, labels)
-
-
-def _names(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _equal(_: object, __: attrs.Attribute[Any], value: object) -> None:
@@ -553,10 +595,18 @@ class InhibitRule:
 
     source_matchers: tuple[Matcher, ...] = attrs.field(converter=_matchers, validator=_matcher_list)
     target_matchers: tuple[Matcher, ...] = attrs.field(converter=_matchers, validator=_matcher_list)
-    equal: tuple[str, ...] = attrs.field(default=(), converter=_names, validator=_equal)
+    equal: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=_equal)
 
     def inhibits(self, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
-        """Whether an alert with ``source`` labels mutes one with ``target`` labels."""
+        """Whether an alert with ``source`` labels mutes one with ``target`` labels.
+
+        Raises:
+            ValidationError: ``source`` or ``target`` not a mapping of label names to text.
+        """
+        return self._inhibits(_labels(source, "$.source"), _labels(target, "$.target"))
+
+    def _inhibits(self, source: Mapping[str, str], target: Mapping[str, str]) -> bool:
+        """:meth:`inhibits` for labels already checked."""
         return (
             _all(self.source_matchers, source)
             and _all(self.target_matchers, target)
@@ -574,10 +624,6 @@ def _label_map(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
     _labels(value, f"$.{attribute.name}")
 
 
-def _frozen(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return _check.to.frozenset(value)
-
-
 @attrs.frozen(kw_only=True)
 class PlanAlert:
     """A firing alert, as the plan sees it.
@@ -593,7 +639,7 @@ class PlanAlert:
 
     key: str = attrs.field(validator=v.text())
     labels: dict[str, str] = attrs.field(converter=_copy, validator=_label_map)
-    since: datetime.datetime = attrs.field(validator=v.datetime())
+    since: datetime.datetime = attrs.field(validator=_when)
 
 
 @attrs.frozen(kw_only=True)
@@ -604,8 +650,33 @@ class Sent:
     frozenset({'k1'})
     """
 
-    at: datetime.datetime = attrs.field(validator=v.datetime())
-    alerts: frozenset[str] = attrs.field(converter=_frozen, validator=v.each(v.text()))
+    at: datetime.datetime = attrs.field(validator=_when)
+    alerts: frozenset[str] = attrs.field(converter=as_frozenset, validator=v.each(v.text()))
+
+
+_REASONS = ("first", "changed", "repeat", "waiting")
+_ROUTE_PATH = re.compile(rf"\d{{1,6}}(?:\.\d{{1,6}}){{0,{MAX_DEPTH}}}\Z")
+
+
+def _group_key(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    _check.instance(value, str, "$.key", "text")
+    if not value:
+        _check.fail("$.key", "value", "'key' must be a non-empty string (got '')")
+
+
+def _route_path(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not _ROUTE_PATH.match(value):
+        got = f"got {_check.show(value)}"
+        _check.fail("$.route", "format", f"'route' must be a route path like '0.1.0' ({got})")
+
+
+def _reasons(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    _check.instance(value, dict, path, "a mapping of alert key to reason")
+    for key, reason in value.items():  # type: ignore[attr-defined]
+        where = f"{path}[{_check.show(key)}]"
+        _check.text(key, where)
+        _check.text(reason, where)
 
 
 @attrs.frozen(kw_only=True)
@@ -624,14 +695,14 @@ class NotificationGroup:
             changed), ``repeat`` (repeat_interval passed), or ``waiting``.
     """
 
-    key: str
-    receiver: str
-    route: str
-    labels: dict[str, str]
-    alerts: tuple[str, ...]
-    due: bool
-    due_at: datetime.datetime
-    reason: str
+    key: str = attrs.field(validator=_group_key)
+    receiver: str = attrs.field(validator=v.identifier())
+    route: str = attrs.field(validator=_route_path)
+    labels: dict[str, str] = attrs.field(converter=_copy, validator=_label_map)
+    alerts: tuple[str, ...] = attrs.field(converter=as_tuple, validator=[v.tuple_of(str), v.each(v.text())])
+    due: bool = attrs.field(converter=as_flag, validator=v.flag())
+    due_at: datetime.datetime = attrs.field(validator=_when)
+    reason: str = attrs.field(validator=v.one_of(_REASONS))
 
 
 @attrs.frozen(kw_only=True)
@@ -644,9 +715,15 @@ class NotificationPlan:
         muted: Alert key to reason (``silenced by s1``, ``inhibited by k7``).
     """
 
-    now: datetime.datetime
-    groups: tuple[NotificationGroup, ...]
-    muted: dict[str, str]
+    now: datetime.datetime = attrs.field(validator=_when)
+    groups: tuple[NotificationGroup, ...] = attrs.field(
+        converter=as_tuple, validator=v.tuple_of(NotificationGroup)
+    )
+    muted: dict[str, str] = attrs.field(converter=_copy, validator=_reasons)
+
+    def __attrs_post_init__(self) -> None:
+        for index, group in enumerate(self.groups):
+            _check.aware_or_naive(group.due_at, f"$.groups[{index}].due_at", self.now, "$.now")
 
     @property
     def due(self) -> tuple[NotificationGroup, ...]:
@@ -699,10 +776,12 @@ def muted(
     now = _at(now, "$.now")
     rules = _check.tuple_of(silences, SilenceRule, "$.silences")
     inhibits = _check.tuple_of(inhibitions, InhibitRule, "$.inhibitions")
+    for index, silence in enumerate(rules):
+        _check.aware_or_naive(silence.starts_at, f"$.silences[{index}].starts_at", now, "$.now")
     reasons: dict[str, str] = {}
     for alert in items:
         for silence in rules:
-            if silence.mutes(alert.labels, now):
+            if silence._mutes(alert.labels, now):  # noqa: SLF001 - checked above
                 reasons[alert.key] = f"silenced by {silence.id}"
                 break
     sources = items
@@ -711,7 +790,8 @@ def muted(
             continue
         for rule in inhibits:
             source = next(
-                (s for s in sources if s.key != alert.key and rule.inhibits(s.labels, alert.labels)), None
+                (s for s in sources if s.key != alert.key and rule._inhibits(s.labels, alert.labels)),  # noqa: SLF001
+                None,
             )
             if source is not None:
                 reasons[alert.key] = f"inhibited by {source.key}"
@@ -764,6 +844,9 @@ def notification_plan(
     root = _root(tree)
     items = _alerts(alerts)
     now = _at(now, "$.now")
+    if sent is not None and not isinstance(sent, Mapping):
+        got = f"got {_check.show(sent)}"
+        _check.fail("$.sent", "type", f"'sent' must be a mapping of group key to Sent ({got})")
     history = dict(sent or {})
     for key, item in history.items():
         _check.instance(key, str, "$.sent", "a mapping of group key to Sent")

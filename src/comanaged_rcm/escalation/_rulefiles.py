@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 import attrs
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import v
+from comanaged_rcm._check import as_int, as_tuple, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.escalation._models import (
     AlertSeverity,
@@ -122,6 +122,13 @@ def _key(path: str, key: object) -> str:
     return f"{path}[{_check.show(key)}]"
 
 
+def _path_arg(value: object) -> str:
+    """A ``path`` argument (where the caller's value was given, as errors name it: ``$.for``)."""
+    if not isinstance(value, str) or not value.startswith("$") or len(value) > 200 or not value.isprintable():
+        _check.fail("$.path", "format", f"'path' must be a path like '$.for' (got {_check.show(value)})")
+    return value
+
+
 # ------------------------------------------------------------------------------------- durations
 def _clock_seconds(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _check.count(value, f"$.{attribute.name}", minimum=0, maximum=MAX_DURATION_SECONDS)
@@ -135,11 +142,6 @@ def _business_days(_: object, attribute: attrs.Attribute[Any], value: object) ->
         _check.fail(
             f"$.{attribute.name}", "type", f"'business_days' must be an int (got {_check.show(value)})"
         )
-
-
-def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Numpy integers and integral floats as ``int``; anything else left for the validator."""
-    return _check.to.integer(value)
 
 
 @attrs.frozen
@@ -162,31 +164,35 @@ class Duration:
     '10m', '4h', '2d', '1w', '1h30m' or '3bd' (got '90 minutes') @ $.for
     """
 
-    seconds: int = attrs.field(default=0, converter=_integer, validator=_clock_seconds)
-    business_days: int = attrs.field(default=0, converter=_integer, validator=_business_days)
+    seconds: int = attrs.field(default=0, converter=as_int, validator=_clock_seconds)
+    business_days: int = attrs.field(default=0, converter=as_int, validator=_business_days)
 
     def __attrs_post_init__(self) -> None:
         if self.seconds and self.business_days:
-            _check.fail("$", "value", "a duration is clock time or business days, not both")
+            message = "a duration is clock time or business days, not both"
+            raise ValidationError(
+                [Issue("$.seconds", "value", message), Issue("$.business_days", "value", message)]
+            )
 
     @classmethod
-    def parse(cls, text: object, path: str = "$.duration") -> Duration:
+    def parse(cls, text: object, path: str = "$.text") -> Duration:
         """Read a duration string (``10m``, ``1h30m``, ``3bd``; units largest first, each once).
 
         Args:
             text: The duration string.
-            path: Where it was given, for the error.
+            path: Where it was given, for the error (a path such as ``$.for``).
 
         Returns:
             The duration.
 
         Raises:
             ValidationError: Not a string of that shape, or longer than ten years (3660 business
-                days).
+                days); a ``path`` that is not a path (at ``$.path``).
 
         >>> Duration.parse("2w1d").seconds
         1296000
         """
+        path = _path_arg(path)
         name = _check.name_of(path)
         if not isinstance(text, str):
             _check.fail(path, "type", f"{name!r} must be {_SHAPE} (got {_check.show(text)})")
@@ -229,11 +235,13 @@ class Duration:
             path: Where the duration was given, for the error.
 
         Raises:
-            ValidationError: A duration in business days (a hold counts clock time).
+            ValidationError: A duration in business days (a hold counts clock time); a ``path``
+                that is not a path (at ``$.path``).
 
         >>> Duration.parse("10m").hold(), Duration.parse("2d").hold()
         (Hold(evaluations=0, hours=1), Hold(evaluations=0, hours=48))
         """
+        path = _path_arg(path)
         if self.business_days:
             name = _check.name_of(path)
             _check.fail(
@@ -317,11 +325,6 @@ def _group_rules(_: object, attribute: attrs.Attribute[Any], value: object) -> N
         seen.add(rule_id)
 
 
-def _to_tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Lists become tuples; anything else stays for the validator."""
-    return _check.to.tuple(value)
-
-
 @attrs.frozen(kw_only=True)
 class RuleGroup:
     """A named group of rules, in the file's order.
@@ -335,7 +338,7 @@ class RuleGroup:
     """
 
     name: str = attrs.field(validator=v.text())
-    rules: tuple[str, ...] = attrs.field(converter=_to_tuple, validator=_group_rules)
+    rules: tuple[str, ...] = attrs.field(converter=as_tuple, validator=_group_rules)
 
 
 _UNWRITABLE: tuple[tuple[str, object], ...] = (
@@ -358,10 +361,6 @@ def _extras_map(_: object, attribute: attrs.Attribute[Any], value: object) -> No
     for key, item in value.items():  # type: ignore[attr-defined]
         _check.identifier(key, f"{path}[{_check.show(key)}]")
         _check.instance(item, RuleExtras, f"{path}.{key}")
-
-
-def _groups(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return _check.to.tuple(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -387,7 +386,7 @@ class RuleFile:
     """
 
     rule_set: RuleSet = attrs.field(validator=v.instance(RuleSet))
-    groups: tuple[RuleGroup, ...] = attrs.field(converter=_groups, validator=v.tuple_of(RuleGroup))
+    groups: tuple[RuleGroup, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(RuleGroup))
     extras: dict[str, RuleExtras] = attrs.field(factory=dict, converter=_as_dict, validator=_extras_map)
 
     def __attrs_post_init__(self) -> None:
@@ -413,7 +412,7 @@ class RuleFile:
         for index, rule in enumerate(self.rule_set.rules):
             path = f"$.rule_set.rules[{index}]"
             if rule.id not in where:
-                issues.append(Issue(path, "missing", f"rule {rule.id!r} is in no group"))
+                issues.append(Issue("$.groups", "missing", f"rule {rule.id!r} ({path}) is in no group"))
             issues.extend(_unwritable(rule, path))
             extra = self.extras.get(rule.id)
             if extra is not None:
@@ -461,6 +460,10 @@ class RuleFile:
         '4h'
         """
         _check.instance(rule_set, RuleSet, "$.rule_set")
+        _check.text(group, "$.group")
+        if extras is not None and not isinstance(extras, Mapping):
+            got = f"got {_check.show(extras)}"
+            _check.fail("$.extras", "type", f"'extras' must be a mapping of rule id to RuleExtras ({got})")
         given = dict(extras or {})
         full: dict[str, RuleExtras] = {}
         for rule in rule_set.rules:
@@ -496,6 +499,7 @@ class RuleFile:
         >>> RuleFile.from_dict(doc).labels("big")["owner"]
         'accountable:denials'
         """
+        _check.instance(rule_id, str, "$.rule_id", "a rule id (text)")
         rule = next((rule for rule in self.rule_set.rules if rule.id == rule_id), None)
         if rule is None:
             hint = _check.suggest(rule_id, [rule.id for rule in self.rule_set.rules])
