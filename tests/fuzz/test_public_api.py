@@ -61,15 +61,17 @@ def public_modules() -> list[str]:
     return sorted(names)
 
 
-def _is_exception(obj: object) -> bool:
-    return isinstance(obj, type) and issubclass(obj, BaseException)
+def _builtin_constructor(cls: type) -> bool:
+    """Whether the ``__init__`` a class uses is a builtin's (an exception taking any message)."""
+    owner = next(k for k in cls.__mro__ if "__init__" in vars(k))
+    return owner.__module__ == "builtins"
 
 
 def _skipped_kind(obj: object) -> str | None:
     """Why a public name is not a callable to fuzz, or ``None`` when it is one."""
     if isinstance(obj, type) and issubclass(obj, enum.Enum):
         return "an enum: its members are values, fuzzed where parameters take them"
-    if _is_exception(obj) and obj.__init__ is BaseException.__init__:  # type: ignore[misc]
+    if isinstance(obj, type) and issubclass(obj, BaseException) and _builtin_constructor(obj):
         return "an exception with the builtin constructor: it takes any message"
     if isinstance(obj, type) and getattr(obj, "_is_protocol", False):
         return "a protocol: it describes what callers implement"
