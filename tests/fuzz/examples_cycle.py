@@ -177,7 +177,7 @@ def _report() -> dict[str, object]:
         "data_source": "synthetic book",
         "outcomes": (KpiLine(**_kpi()),),  # type: ignore[arg-type]
         "drivers": (),
-        "operations": OperationsSection(**_operations()),  # type: ignore[arg-type]
+        "operations": OperationsSection(**_operations()),
         "qa": (QaLine(**_qa()),),  # type: ignore[arg-type]
         "escalations": (EscalationLine(**_escalation()),),  # type: ignore[arg-type]
         "scope_findings": (FindingLine("RACI-013", "warning", "$.activities[3]", "too many Informed"),),

@@ -8,7 +8,7 @@ test classes with the function swapped in.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-import tests.sampling.test_sampling_intervals as pinned_finite
-import tests.sampling.test_sampling_select as pinned_select
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling import _engine
 from comanaged_rcm.sampling._intervals import (
@@ -64,35 +62,6 @@ def _raises(call: Callable[[], object], path: str, fragment: str = "") -> Valida
     assert path in paths, paths
     assert fragment in str(info.value), str(info.value)
     return info.value
-
-
-# ------------------------------------------------------------------------------ pinned cases
-@pytest.fixture(scope="class")
-def _swapped(request: pytest.FixtureRequest) -> Iterator[None]:
-    """The pinned test modules call the new proportion_interval for the whole class."""
-    module = request.cls.pinned_module
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(module, "proportion_interval", proportion_interval)
-        yield
-
-
-@pytest.mark.usefixtures("_swapped")
-class TestPinnedExactHypergeometric(pinned_finite.TestExactHypergeometric):
-    pinned_module = pinned_finite
-
-
-@pytest.mark.usefixtures("_swapped")
-class TestPinnedFpc(pinned_finite.TestFpcApproximations):
-    pinned_module = pinned_finite
-
-
-@pytest.mark.usefixtures("_swapped")
-class TestPinnedIntervals(pinned_select.TestIntervals):
-    pinned_module = pinned_select
-
-    def test_swapped(self) -> None:
-        """The pinned cases run against the new function."""
-        assert getattr(pinned_select, "proportion_interval") is proportion_interval  # noqa: B009 - not exported
 
 
 _OLD = getattr(_engine, "proportion_interval", None)

@@ -27,13 +27,33 @@ from comanaged_rcm.sampling._cia import (
     cia_discovery_review,
     cia_probe_review,
 )
-from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit, proportion_interval
+from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit
+from comanaged_rcm.sampling._intervals import (
+    ALTERNATIVES,
+    INTERVAL_ALIASES,
+    BinomialTest,
+    BinomialTestArray,
+    IntervalArray,
+    binomial_test,
+    proportion_interval,
+)
 from comanaged_rcm.sampling._models import AttributeEvaluation, AttributePlan, Interval, Method, Selection
 from comanaged_rcm.sampling._monetary import (
     MonetaryEvaluation,
     MonetaryPlan,
     monetary_sample_size,
     monetary_upper_limit,
+)
+from comanaged_rcm.sampling._mus import MUS_METHODS, MonetarySelection, mus_select
+from comanaged_rcm.sampling._mus_eval import (
+    BOUND_METHODS,
+    ESTIMATORS,
+    MusEstimate,
+    MusEvaluation,
+    mus_estimate,
+    mus_evaluate,
+    stringer_bound,
+    taints,
 )
 from comanaged_rcm.sampling._select import select
 from comanaged_rcm.sampling._variables import (
@@ -51,9 +71,14 @@ from comanaged_rcm.sampling._variables import (
 )
 
 __all__ = [
+    "ALTERNATIVES",
     "AQLS",
+    "BOUND_METHODS",
     "DISCOVERY_SAMPLE_SIZE",
+    "ESTIMATORS",
     "INSPECTION_LEVELS",
+    "INTERVAL_ALIASES",
+    "MUS_METHODS",
     "PRESETS",
     "PRIOR_KINDS",
     "AcceptancePlan",
@@ -62,12 +87,18 @@ __all__ = [
     "AttributePlan",
     "BayesianEvaluation",
     "BayesianPlan",
+    "BinomialTest",
+    "BinomialTestArray",
     "DiscoveryReview",
     "Interval",
+    "IntervalArray",
     "Limits",
     "Method",
     "MonetaryEvaluation",
     "MonetaryPlan",
+    "MonetarySelection",
+    "MusEstimate",
+    "MusEvaluation",
     "Preset",
     "Prior",
     "ProbeReview",
@@ -81,6 +112,7 @@ __all__ = [
     "bayesian_evaluate",
     "bayesian_prior",
     "bayesian_sample_size",
+    "binomial_test",
     "cia_discovery_review",
     "cia_probe_review",
     "code_letter",
@@ -89,9 +121,14 @@ __all__ = [
     "mean_per_unit",
     "monetary_sample_size",
     "monetary_upper_limit",
+    "mus_estimate",
+    "mus_evaluate",
+    "mus_select",
     "proportion_interval",
     "ratio_estimate",
     "select",
     "stratified_appraisal",
+    "stringer_bound",
+    "taints",
     "variables_sample_size",
 ]
