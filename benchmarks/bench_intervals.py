@@ -38,7 +38,7 @@ def _ours(x: npt.NDArray[np.int64], n: npt.NDArray[np.int64], method: str) -> Ca
 
 
 def _theirs(x: npt.NDArray[np.int64], n: npt.NDArray[np.int64], method: str) -> Callable[[], object]:
-    from statsmodels.stats.proportion import proportion_confint  # type: ignore[import-untyped]  # noqa: PLC0415
+    from statsmodels.stats.proportion import proportion_confint  # noqa: PLC0415
 
     return lambda: proportion_confint(x, n, 0.05, method)
 
@@ -46,7 +46,7 @@ def _theirs(x: npt.NDArray[np.int64], n: npt.NDArray[np.int64], method: str) -> 
 def cases(quick: bool) -> list[Case]:
     """Benchmark cases for ``run.py --only intervals``."""
     try:
-        import statsmodels  # type: ignore[import-untyped]  # noqa: F401, PLC0415 - is the baseline there?
+        import statsmodels  # noqa: F401, PLC0415 - is the baseline there?
     except ImportError:
         print("bench_intervals: skipped, statsmodels is not installed (pip install statsmodels)")
         return []

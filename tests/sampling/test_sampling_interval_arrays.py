@@ -35,7 +35,7 @@ from comanaged_rcm.sampling._models import Interval
 from comanaged_rcm.serialize import from_json, to_json
 
 try:
-    from statsmodels.stats.proportion import proportion_confint  # type: ignore[import-untyped]
+    from statsmodels.stats.proportion import proportion_confint
 except ImportError:  # pragma: no cover - statsmodels is in the dev extra
     proportion_confint = None
 
