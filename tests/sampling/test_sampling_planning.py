@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from decimal import Decimal
 
+import attrs
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,7 +27,7 @@ from comanaged_rcm.sampling._engine import (
     _upper_function,
     attribute_sample_size,
 )
-from comanaged_rcm.sampling._models import Method
+from comanaged_rcm.sampling._models import AttributePlan, Method
 from comanaged_rcm.sampling._monetary import MonetaryPlan, monetary_sample_size
 from comanaged_rcm.sampling._search import largest, smallest
 from comanaged_rcm.serialize import from_json, to_json
@@ -432,3 +435,156 @@ class TestSearch:
             return m <= threshold
 
         assert largest(passes, low, high) == max(m for m in range(low, high + 1) if m <= threshold)
+
+
+def _binomial_upper(k: int, n: int) -> float:
+    """Clopper-Pearson one-sided 95% upper bound (scipy.stats.beta), 1 when every item deviates."""
+    return 1.0 if k >= n else float(stats.beta.ppf(0.95, k + 1, n - k))
+
+
+def _hyper_upper(k: int, n: int, total: int) -> float:
+    """Exact one-sided 95% upper bound M / N: the largest M with P(X <= k; N, M, n) > 0.05 (scipy)."""
+    m = np.arange(k, total - (n - k) + 1)
+    return int(m[stats.hypergeom.cdf(k, total, m, n) > 0.05].max()) / total
+
+
+def _scan(upper: Callable[[int, int], float], rate: str, min_precision: float) -> tuple[int, int]:
+    """The first n (k = ceil(rate x n) in exact decimals) whose bound is below 1 and precision below it."""
+    n = 1
+    while True:
+        k = math.ceil(Decimal(rate) * n)
+        if k < n:
+            bound = upper(k, n)
+            if bound < 1 and bound - k / n < min_precision:
+                return n, k
+        n += 1
+
+
+class TestAttributePrecision:
+    """Attribute plans by minimum precision alone (jfa planning(materiality = NULL, min.precision =)),
+    by materiality alone, or both, and the planning fields they record."""
+
+    def test_closed_forms(self) -> None:
+        """No expected deviations: the precision is the upper bound. Poisson -ln(0.05) / n < 0.02 gives
+        n = ceil(149.79) = 150; binomial 1 - 0.05**(1 / n) < 0.02 gives n > ln(0.05) / ln(0.98) = 148.28,
+        so 149 (closed forms); neither has a tolerable rate nor an achieved risk."""
+        poisson = attribute_sample_size(0.95, min_precision=0.02, method="poisson")
+        assert poisson.sample_size == math.ceil(-math.log(0.05) / 0.02) == 150
+        assert poisson.upper_bound == pytest.approx(-math.log(0.05) / 150, rel=1e-12)
+        binomial = attribute_sample_size(0.95, None, min_precision=0.02)
+        assert binomial.sample_size == math.ceil(math.log(0.05) / math.log(0.98)) == 149
+        assert binomial.precision == binomial.upper_bound == pytest.approx(1 - 0.05 ** (1 / 149))
+        for plan in (poisson, binomial):
+            assert plan.acceptable_deviations == 0
+            assert (plan.tolerable_rate, plan.achieved_risk) == (None, None)
+            assert (plan.min_precision, plan.max, plan.expected_kind) == (0.02, DEFAULT_MAX, "rate")
+            assert "materiality = NULL" in plan.convention
+            assert "min_precision 0.02" in plan.convention
+
+    def test_jfa_bayesian_poisson_is_one_item_behind(self) -> None:
+        """koenderks/jfa test-planning.R, f5-v0.2.0-t2: planning(conf.level = 0.95, min.precision = 0.02,
+        likelihood = "poisson", prior = TRUE): n 149, x 0. jfa's default gamma(1, 1) prior counts as one
+        item already examined (posterior gamma(1, 1 + n), bound -ln(0.05) / (1 + n)), so the same
+        precision without a prior needs 149 + 1 = 150 items."""
+        jfa_bayesian_n = 149
+        assert -math.log(0.05) / (1 + jfa_bayesian_n) < 0.02 <= -math.log(0.05) / jfa_bayesian_n
+        plan = attribute_sample_size(0.95, min_precision=0.02, method="poisson")
+        assert plan.sample_size == jfa_bayesian_n + 1
+
+    def test_expected_rate_against_scans(self) -> None:
+        """With expected deviations (k = ceil(rate x n)) the plan is the first n of an n-by-n scan with
+        scipy.stats: binomial 1% expected, 3% precision; hypergeometric N = 1,000, none and 1% expected,
+        3% precision (exact M / N bound from scipy.stats.hypergeom)."""
+        binomial = attribute_sample_size(0.95, expected_rate=0.01, min_precision=0.03)
+        assert (binomial.sample_size, binomial.acceptable_deviations) == _scan(_binomial_upper, "0.01", 0.03)
+        k, n = binomial.acceptable_deviations, binomial.sample_size
+        assert binomial.upper_bound == pytest.approx(_binomial_upper(k, n), rel=1e-12)
+        assert binomial.precision == pytest.approx(_binomial_upper(k, n) - k / n, rel=1e-12)
+        for rate in ("0", "0.01"):
+            plan = attribute_sample_size(
+                0.95, expected_rate=float(rate), population=1000, method="hypergeometric", min_precision=0.03
+            )
+            found = _scan(lambda k, n: _hyper_upper(k, n, 1000), rate, 0.03)
+            assert (plan.sample_size, plan.acceptable_deviations) == found, rate
+            assert plan.upper_bound == _hyper_upper(found[1], found[0], 1000)
+            assert plan.population == 1000
+        assert (
+            attribute_sample_size(
+                0.95, min_precision=0.03, population=1000, method="hypergeometric"
+            ).sample_size
+            == 94
+        )
+
+    def test_poisson_bound_below_one(self) -> None:
+        """jfa plans materiality = NULL at materiality 1 and needs 'bound < materiality': at 50% expected
+        and 60% precision, n = 10 (k = 5) has precision 0.551 but a Poisson bound of 1.051, so the plan is
+        the first n of the scan (scipy.stats.gamma) whose bound is below 1 as well: 12."""
+
+        def poisson(k: int, n: int) -> float:
+            return float(stats.gamma.ppf(0.95, k + 1)) / n
+
+        assert poisson(5, 10) > 1
+        assert poisson(5, 10) - 0.5 < 0.6
+        plan = attribute_sample_size(0.95, expected_rate=0.5, min_precision=0.6, method="poisson")
+        assert (plan.sample_size, plan.acceptable_deviations) == _scan(poisson, "0.5", 0.6) == (12, 6)
+        assert plan.upper_bound is not None
+        assert plan.upper_bound < 1
+
+    def test_strictly_below(self) -> None:
+        """The precision must be strictly below min_precision (jfa: '(bound - mle) < min.precision'): at
+        exactly the precision of n = 149 the plan needs 150; one ulp above it, 149; one ulp below, 150."""
+        exact = float(_upper_function(Method.BINOMIAL, Decimal("0.95"), None)(0, 149))
+        assert attribute_sample_size(0.95, min_precision=exact).sample_size == 150
+        assert attribute_sample_size(0.95, min_precision=math.nextafter(exact, 1.0)).sample_size == 149
+        assert attribute_sample_size(0.95, min_precision=math.nextafter(exact, 0.0)).sample_size == 150
+
+    def test_both_record_every_input(self) -> None:
+        """koenderks/jfa test-planning.R, f5-v0.1.0-t23: planning(materiality = 0.03, conf.level = 0.95,
+        expected = 0.013, min.precision = 0.05, likelihood = "binomial", N.units = 1000): n 303, x 4. The
+        plan records both inputs, its risk at 3% (scipy.stats.binom), the Clopper-Pearson bound
+        beta.ppf(0.95, 5, 299) and the precision bound - 4 / 303 (jfa's ub and precision)."""
+        plan = attribute_sample_size(0.95, 0.03, expected=0.013, min_precision=0.05)
+        assert (plan.sample_size, plan.acceptable_deviations) == (303, 4)
+        assert (plan.tolerable_rate, plan.min_precision, plan.expected_kind) == (0.03, 0.05, "rate")
+        assert plan.achieved_risk == pytest.approx(stats.binom.cdf(4, 303, 0.03), rel=1e-12)
+        assert plan.upper_bound == pytest.approx(stats.beta.ppf(0.95, 5, 299), rel=1e-12)
+        assert plan.precision == pytest.approx(stats.beta.ppf(0.95, 5, 299) - 4 / 303, rel=1e-12)
+
+    def test_materiality_alone_records_the_bound(self) -> None:
+        """By materiality alone (AICPA 59 items at 95%/5%): no min_precision, and the bound it expects is
+        1 - 0.05**(1 / 59) = 0.0495 <= 5% (closed form)."""
+        plan = attribute_sample_size(0.95, 0.05)
+        assert (plan.sample_size, plan.min_precision, plan.max) == (59, None, DEFAULT_MAX)
+        assert plan.upper_bound == pytest.approx(1 - 0.05 ** (1 / 59), rel=1e-12)
+        assert plan.upper_bound is not None
+        assert plan.upper_bound <= 0.05
+
+    def test_count_and_max_recorded(self) -> None:
+        """expected = 2 is a count (jfa f5-v0.1.0-t10: n 124, x 2): expected_kind 'count'; max is the cap
+        given, and a cap of exactly the n needed plans while one below is refused naming it."""
+        plan = attribute_sample_size(0.95, 0.05, expected=2, max=124)
+        assert (plan.sample_size, plan.expected_kind, plan.max) == (124, "count", 124)
+        assert "n = 124" in _refusal(lambda: attribute_sample_size(0.95, 0.05, expected=2, max=123), "$.max")
+
+    def test_refusals(self) -> None:
+        """Neither a tolerable rate nor a minimum precision is refused (jfa: "missing value for
+        'materiality' or `min.precision`"); a precision plan beyond max names the n it needs
+        (1 - 0.05**(1 / n) < 0.0005 needs ceil(ln(0.05) / ln(0.9995)) = 5,990, closed form)."""
+        assert "'tolerable_rate' or 'min_precision' is required" in _refusal(
+            lambda: attribute_sample_size(0.95), "$.tolerable_rate"
+        )
+        _refusal(lambda: attribute_sample_size(0.95, min_precision=1.0), "$.min_precision")
+        message = _refusal(lambda: attribute_sample_size(0.95, min_precision=0.0005), "$.max")
+        assert "needs n = 5,990" in message
+        assert attribute_sample_size(0.95, min_precision=0.0005, max=5990).sample_size == 5990
+
+    def test_stored_before_reads_with_defaults(self) -> None:
+        """A plan stored as JSON before the planning fields existed loads with their defaults."""
+        plan = attribute_sample_size(0.95, 0.05, 0.01)
+        stored = json.loads(to_json(plan))
+        for name in ("expected_kind", "min_precision", "max", "upper_bound", "precision"):
+            del stored[name]
+        old = from_json(json.dumps(stored), AttributePlan)
+        assert old == attrs.evolve(plan, upper_bound=None, precision=None)
+        assert (old.expected_kind, old.min_precision, old.max) == ("rate", None, DEFAULT_MAX)
+        assert from_json(to_json(plan), AttributePlan) == plan

@@ -50,6 +50,7 @@ class TestAgainstNaiveLoop:
             return
         plan = attribute_sample_size(confidence=conf, tolerable_rate=tol, expected_rate=exp)
         assert (plan.sample_size, plan.acceptable_deviations) == naive_size(conf, tol, exp)
+        assert plan.achieved_risk is not None
         assert plan.achieved_risk <= 1 - conf
 
     @pytest.mark.parametrize("population", [100, 500, 2000, 10_000])
@@ -92,6 +93,7 @@ class TestProperties:
     def test_minimal_and_monotone(self, tol: float, conf: float) -> None:
         """Achieved risk <= requested, n-1 fails; size grows with confidence and shrinks with tolerable."""
         plan = attribute_sample_size(confidence=conf, tolerable_rate=tol)
+        assert plan.achieved_risk is not None
         assert plan.achieved_risk <= 1 - conf
         assert plan.sample_size == 1 or stats.binom.cdf(0, plan.sample_size - 1, tol) > 1 - conf
         assert (
@@ -178,6 +180,37 @@ class TestErrors:
             attribute_upper_limit(**kwargs)  # type: ignore[arg-type]
         assert isinstance(info.value, ValidationError)
         assert info.value.issues[0].path == path
+
+    @pytest.mark.parametrize("method", ["binomial", "poisson"])
+    def test_limit_population_refused(self, method: str) -> None:
+        """A population with a method that ignores it is refused by the limit as by the plan (one message):
+        binomial and Poisson limits assume an infinite population."""
+        messages = []
+        for call in (
+            lambda: attribute_upper_limit(59, 0, 0.95, population=400, method=method),
+            lambda: attribute_sample_size(0.95, 0.05, population=400, method=method),
+        ):
+            with pytest.raises(ValidationError) as info:
+                call()
+            assert info.value.issues[0].path == "$.population"
+            messages.append(info.value.issues[0].message)
+        assert messages[0] == messages[1]
+        assert messages[0].startswith(
+            "population=400 is used only by the hypergeometric method; pass method='hypergeometric' or drop"
+            " population"
+        )
+        assert method in messages[0]
+
+    def test_limit_population_edges(self) -> None:
+        """The hypergeometric limit takes a population of exactly the sample size (a census: the upper
+        limit is the rate found, 3 / 30) and refuses one item fewer; without a method it needs none."""
+        census = attribute_upper_limit(30, 3, 0.9, population=30, method="hypergeometric")
+        assert census.upper_limit == 3 / 30
+        with pytest.raises(ValidationError) as info:
+            attribute_upper_limit(30, 3, 0.9, population=29, method="hypergeometric")
+        assert info.value.issues[0].path == "$.population"
+        assert "must be >= sample_size (got 29 < 30)" in info.value.issues[0].message
+        assert attribute_upper_limit(30, 3, 0.9).population is None
 
     def test_small_population_census(self) -> None:
         """When no sample short of the population suffices, the plan is a census of N items."""

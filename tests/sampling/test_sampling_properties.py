@@ -36,6 +36,23 @@ from comanaged_rcm.sampling import (
     stratified_appraisal,
     variables_sample_size,
 )
+from comanaged_rcm.sampling._acceptance import (
+    AQLS,
+    INSPECTION_LEVELS,
+    INSPECTIONS,
+    AcceptancePlan,
+    acceptance_plan,
+)
+from comanaged_rcm.sampling._bayes import (
+    PRIOR_KINDS,
+    BayesianEvaluation,
+    BayesianPlan,
+    Prior,
+    bayesian_evaluate,
+    bayesian_prior,
+    bayesian_sample_size,
+)
+from comanaged_rcm.sampling._cia import DiscoveryReview, ProbeReview, cia_discovery_review, cia_probe_review
 from comanaged_rcm.serialize import from_dict, from_json, to_json
 
 confidences = st.sampled_from([0.80, 0.85, 0.90, 0.95, 0.975, 0.99])
@@ -151,6 +168,16 @@ def _roundtrip(obj: object) -> None:
     assert from_json(to_json(obj), type(obj)) == obj
 
 
+_PLANS_AND_REVIEWS: set[type] = {
+    Prior,
+    BayesianPlan,
+    BayesianEvaluation,
+    AcceptancePlan,
+    DiscoveryReview,
+    ProbeReview,
+}
+
+
 class TestRoundTrips:
     @settings(max_examples=30, deadline=None)
     @given(
@@ -205,10 +232,110 @@ class TestRoundTrips:
             _roundtrip(preset)
         covered = {AttributePlan, AttributeEvaluation, Interval, Selection, MonetaryPlan, MonetaryEvaluation}
         covered |= {Appraisal, Limits, VariablesPlan, Preset}
+        covered |= _PLANS_AND_REVIEWS  # round-tripped by the tests below
         results = {
             value for value in (getattr(sampling, name) for name in sampling.__all__) if attrs.has(value)
         }
         assert covered == results
+
+    @settings(max_examples=30, deadline=None)
+    @given(
+        conf=confidences,
+        tol=st.none() | tolerables,
+        frac=expected_fractions,
+        precision=st.none() | st.sampled_from([0.02, 0.05, 0.1]),
+        method=st.sampled_from(["binomial", "poisson", "hypergeometric"]),
+        population=st.integers(100, 10_000),
+        cap=st.sampled_from([1_000, 5_000, 10**5]),
+    )
+    def test_plan_inputs(  # noqa: PLR0917 - one hypothesis draw
+        self,
+        conf: float,
+        tol: float | None,
+        frac: float,
+        precision: float | None,
+        method: str,
+        population: int,
+        cap: int,
+    ) -> None:
+        """Attribute plans by materiality, precision or both, with max and expected as a rate or a count,
+        round-trip exactly with every planning field (expected_kind, min_precision, max, upper_bound,
+        precision)."""
+        if tol is None and precision is None:
+            precision = 0.05
+        pop = population if method == "hypergeometric" else None
+        if frac >= 0.3:  # a count: the expected deviations given as jfa's expected >= 1
+            kwargs: dict[str, float] = {"expected": math.floor(frac * 10)}
+        else:
+            kwargs = {"expected_rate": _expected(tol, frac) if tol is not None else frac / 10}
+        try:
+            plan = attribute_sample_size(
+                conf, tol, population=pop, method=method, min_precision=precision, max=cap, **kwargs
+            )
+        except ValidationError as exc:  # a plan beyond max (or a count the population cannot hold)
+            refused: str | None = exc.issues[0].path
+        else:
+            refused = None
+        if refused is not None:
+            assert refused in {"$.max", "$.expected", "$.population"}
+            return
+        _roundtrip(plan)
+        assert (plan.min_precision, plan.max, plan.tolerable_rate) == (precision, cap, tol)
+        assert plan.expected_kind == ("count" if "expected" in kwargs else "rate")
+
+    @pytest.mark.parametrize("kind", PRIOR_KINDS)
+    @pytest.mark.parametrize("likelihood", ["binomial", "poisson", "hypergeometric"])
+    def test_bayesian(self, kind: str, likelihood: str) -> None:
+        """Priors of every kind and likelihood, and the Bayesian plans and evaluations that carry them (a
+        nested Prior and a Method), round-trip exactly."""
+        options: dict[str, dict[str, object]] = {
+            "default": {},
+            "impartial": {"materiality": 0.05},
+            "param": {"alpha": 2.0, "beta": 30.0},
+            "sample": {"n": 30, "x": 1},
+        }
+        population = 1_000 if likelihood == "hypergeometric" else None
+        prior = bayesian_prior(kind, likelihood=likelihood, population=population, **options[kind])  # type: ignore[arg-type]
+        _roundtrip(prior)
+        _roundtrip(bayesian_sample_size(0.05, confidence=0.9, prior=prior, population=population))
+        _roundtrip(
+            bayesian_sample_size(
+                0.05, confidence=0.95, expected=1, prior=prior, population=population, max=900
+            )
+        )
+        _roundtrip(
+            bayesian_evaluate(60, 1, confidence=0.9, materiality=0.05, prior=prior, population=population)
+        )
+        _roundtrip(bayesian_evaluate(60, 0, confidence=0.95, prior=prior, population=population))
+
+    @settings(max_examples=30, deadline=None)
+    @given(
+        lot=st.integers(2, 10**6),
+        aql=st.sampled_from(AQLS),
+        level=st.sampled_from(INSPECTION_LEVELS),
+        inspection=st.sampled_from(INSPECTIONS),
+    )
+    def test_acceptance(self, lot: int, aql: float, level: str, inspection: str) -> None:
+        """MIL-STD-105E acceptance plans round-trip exactly, whatever the lot, AQL, level and severity."""
+        try:
+            plan = acceptance_plan(lot, aql=aql, level=level, inspection=inspection)
+        except ValidationError:  # no plan for this letter and AQL in the master table
+            return
+        _roundtrip(plan)
+
+    @settings(max_examples=30, deadline=None)
+    @given(
+        overpaid=st.lists(st.sampled_from([0.0, 0.0, 5.0, 37.5, 100.0]), min_size=50, max_size=80),
+        extra=st.integers(0, 10_000),
+    )
+    def test_cia_reviews(self, overpaid: list[float], extra: int) -> None:
+        """OIG CIA discovery reviews (50 claims) and probe reviews round-trip exactly."""
+        _roundtrip(cia_discovery_review([100.0] * 50, overpaid[:50]))
+        try:
+            probe = cia_probe_review(overpaid, population_size=len(overpaid) + extra)
+        except ValidationError:  # a probe sample with no variation has no standard error
+            return
+        _roundtrip(probe)
 
     def test_item_ids_are_strings_or_integers(self) -> None:
         """A selection document with a boolean or float item id is rejected with its path."""

@@ -18,6 +18,7 @@ scipy is imported lazily inside the functions so that importing the package stay
 
 from __future__ import annotations
 
+import builtins
 import functools
 import math
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from typing import NamedTuple, NoReturn
 from comanaged_rcm import _check as c
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._models import (
+    DEFAULT_MAX,
     INTERVAL_METHODS,
     SIDES,
     AttributeEvaluation,
@@ -49,9 +51,6 @@ JFA_EXPECTED = (
     "jfa planning(): expected is 'a number (>= 1) specifying the expected (tolerable) number of"
     " misstatements in the sample'"
 )
-
-DEFAULT_MAX = 5000
-"""The largest sample a plan considers unless told otherwise (jfa ``planning(max = 5000)``)."""
 
 MAX_DEVIATIONS = 2_000
 """The most acceptable deviations :func:`attribute_sample_size` searches (a plan beyond it is refused)."""
@@ -322,7 +321,9 @@ def _plan_test(
     """Whether k acceptable errors in n items meet the plan.
 
     Its risk at the tolerable rate is at most 1 - confidence (exact for the hypergeometric method)
-    and its precision is below ``min_precision``.
+    and its precision is below ``min_precision``. Without a tolerable rate the upper bound must also be
+    below 1 (jfa's ``materiality = NULL`` plans at materiality 1: ``bound < materiality``), which only a
+    Poisson bound can fail.
     """
     alpha = 1 - float(conf)
     risk_ok: Callable[[int, int], bool] = lambda k, n: True  # noqa: E731, ARG005 - no materiality
@@ -344,7 +345,8 @@ def _plan_test(
     upper, cap = _upper_function(method, conf, population), min_precision
 
     def ok(k: int, n: int) -> bool:
-        return risk_ok(k, n) and upper(k, n) - k / n < cap
+        bound = upper(k, n)
+        return risk_ok(k, n) and bound - k / n < cap and (tolerable is not None or bound < 1)
 
     return ok
 
@@ -467,7 +469,7 @@ def _precision(value: object) -> float | None:
 
 def attribute_sample_size(
     confidence: float,
-    tolerable_rate: float,
+    tolerable_rate: float | None = None,
     expected_rate: float | None = None,
     population: int | None = None,
     method: str | Method = "binomial",
@@ -478,14 +480,16 @@ def attribute_sample_size(
 ) -> AttributePlan:
     """Plan the attribute sample size for a test of controls or a claims review.
 
-    The smallest n (up to ``max``) whose acceptable deviations k meet the plan: the probability of at
-    most k deviations at the tolerable rate is <= 1 - confidence (AICPA; the same n as jfa's
-    ``planning(materiality=)``) and, with ``min_precision``, the upper bound minus k / n is below it
-    (jfa's ``min.precision``). k is ceil(expected rate x n), or the expected count itself.
+    The smallest n (up to ``max``) whose acceptable deviations k meet the plan: by materiality, the
+    probability of at most k deviations at the tolerable rate is <= 1 - confidence (AICPA; the same n
+    as jfa's ``planning(materiality=)``); by precision, the upper bound minus k / n is below
+    ``min_precision`` (jfa's ``min.precision``); or both. k is ceil(expected rate x n), or the expected
+    count itself.
 
     Args:
         confidence: Confidence level (1 - risk of overreliance), in (0, 1).
-        tolerable_rate: Tolerable deviation rate, in (0, 1).
+        tolerable_rate: Tolerable deviation rate, in (0, 1); may be omitted when ``min_precision`` is
+            given (a plan by precision alone, jfa's ``materiality = NULL``).
         expected_rate: Expected deviation rate, in [0, tolerable_rate) (0 when omitted).
         population: Population size; required by, and only by, ``"hypergeometric"``.
         method: ``"binomial"`` (AICPA tables), ``"hypergeometric"`` (exact, finite) or ``"poisson"``.
@@ -495,26 +499,37 @@ def attribute_sample_size(
         max: The largest sample considered (jfa's ``max``, 5,000 by default).
 
     Returns:
-        The plan with sample size, acceptable deviations, achieved risk and every input; its
-        convention names the expected-errors rule, the precision and the cap.
+        The plan with sample size, acceptable deviations, achieved risk (None without a tolerable
+        rate), the upper bound and precision it expects, and every input (``expected_kind``,
+        ``min_precision``, ``max`` among them); its convention names the rules.
 
     Raises:
-        ValidationError: An input is out of range, a population comes with a method that ignores it,
-            or the plan needs more than ``max`` items (``$.max``, naming the n it needs).
+        ValidationError: An input is out of range, neither ``tolerable_rate`` nor ``min_precision`` is
+            given, a population comes with a method that ignores it, or the plan needs more than
+            ``max`` items (``$.max``, naming the n it needs).
 
     Example:
         >>> attribute_sample_size(confidence=0.95, tolerable_rate=0.05).sample_size
         59
         >>> attribute_sample_size(0.95, 0.05, expected=2).sample_size
         124
+        >>> plan = attribute_sample_size(0.95, min_precision=0.02, method="poisson")
+        >>> plan.sample_size, plan.tolerable_rate, round(plan.precision, 5)
+        (150, None, 0.01997)
     """
     conf = _rate("confidence", confidence)
-    tol = _rate("tolerable_rate", tolerable_rate)
+    tol = None if tolerable_rate is None else _rate("tolerable_rate", tolerable_rate)
     meth = _method(method)
+    precision = _precision(min_precision)
+    if tol is None and precision is None:
+        raise ValidationError.single(
+            "$.tolerable_rate",
+            "required",
+            "'tolerable_rate' or 'min_precision' is required (plan by materiality, precision or both)",
+        )
     exp = _expected(expected_rate, expected, tol, whole=True, method=meth)
     size = _population(meth, population)
     _room(exp, size)
-    precision = _precision(min_precision)
     cap = _cap(max)
     found = _integer_plan(
         what="attribute",
@@ -527,21 +542,46 @@ def attribute_sample_size(
         cap=cap,
     )
     n, k = found.n, found.k
-    convention = CONVENTION + ("; " + _HYPER if meth is Method.HYPERGEOMETRIC else "")
-    if meth is Method.POISSON:
-        convention += "; Poisson approximation to the binomial"
-    convention += _planning_terms(exp, k, n, precision, cap, census=found.census)
+    upper = _upper_function(meth, conf, size)(k, n)
+    terms = _planning_terms(exp, k, n, precision, cap, census=found.census)
     return AttributePlan(
         sample_size=n,
         acceptable_deviations=k,
-        achieved_risk=_risk_function(meth, float(tol), size)(k, n),
+        achieved_risk=None if tol is None else _risk_function(meth, float(tol), size)(k, n),
         confidence=float(conf),
-        tolerable_rate=float(tol),
+        tolerable_rate=None if tol is None else float(tol),
         expected_rate=float(exp.rate) if exp.kind == "rate" else k / n,
         population=size,
         method=meth,
-        convention=convention,
+        convention=_attribute_convention(meth, tol) + terms,
+        expected_kind=exp.kind,
+        min_precision=precision,
+        max=cap,
+        upper_bound=upper,
+        precision=builtins.max(0.0, upper - k / n),
     )
+
+
+_PRECISION_ONLY = {
+    Method.BINOMIAL: "binomial (Clopper-Pearson upper bound)",
+    Method.POISSON: "Poisson (gamma upper bound gammaincinv(k + 1, confidence) / n)",
+    Method.HYPERGEOMETRIC: "hypergeometric (exact upper bound M / N)",
+}
+"""The likelihood named by the convention of a plan by minimum precision alone."""
+
+
+def _attribute_convention(method: Method, tolerable: Decimal | None) -> str:
+    """The convention of an attribute plan: the AICPA rule by materiality, jfa's by precision alone."""
+    if tolerable is None:
+        return (
+            f"jfa planning(materiality = NULL): {_PRECISION_ONLY[method]}, acceptable deviations ="
+            " ceil(expected_rate x n) in exact decimal arithmetic; smallest n meeting the precision alone,"
+            " its upper bound below 1"
+        )
+    convention = CONVENTION + ("; " + _HYPER if method is Method.HYPERGEOMETRIC else "")
+    if method is Method.POISSON:
+        convention += "; Poisson approximation to the binomial"
+    return convention
 
 
 def _planning_terms(
@@ -576,9 +616,29 @@ def attribute_upper_limit(
     Binomial uses the Clopper-Pearson bound; hypergeometric the exact bound on population deviations
     (largest M with P(X <= deviations) > 1 - confidence, divided by N); Poisson the gamma bound.
 
+    Args:
+        sample_size: Items examined.
+        deviations: Deviations found among them, at most ``sample_size``.
+        confidence: Confidence level, in (0, 1).
+        population: Population size N (at least ``sample_size``); required by, and only by,
+            ``"hypergeometric"``.
+        method: ``"binomial"``, ``"hypergeometric"`` or ``"poisson"``.
+        tolerable_rate: Tolerable deviation rate; gives the conclusion (upper limit <= tolerable rate).
+
+    Returns:
+        The evaluation with point estimate, upper limit, conclusion and every input.
+
+    Raises:
+        ValidationError: An input is out of range, or a population comes with a method that ignores it
+            (``$.population``).
+
     Example:
         >>> round(attribute_upper_limit(sample_size=59, deviations=0, confidence=0.95).upper_limit, 4)
         0.0495
+        >>> attribute_upper_limit(59, 0, 0.95, population=400)
+        Traceback (most recent call last):
+        ...
+        comanaged_rcm.errors.ValidationError: 1 validation issue: population=400 is used only by the ...
     """
     n = c.count(sample_size, "$.sample_size", minimum=1)
     k = c.count(deviations, "$.deviations")
@@ -590,16 +650,11 @@ def attribute_upper_limit(
     conf = float(conf_exact)
     meth = _method(method)
     tol = None if tolerable_rate is None else float(_rate("tolerable_rate", tolerable_rate))
-    if meth is Method.HYPERGEOMETRIC and population is None:
+    population = _population(meth, population)
+    if population is not None and population < n:
         raise ValidationError.single(
-            "$.population", "required", "'population' is required for hypergeometric"
+            "$.population", "range", f"'population' must be >= sample_size (got {population} < {n})"
         )
-    if population is not None:
-        population = c.count(population, "$.population", minimum=1)
-        if population < n:
-            raise ValidationError.single(
-                "$.population", "range", f"'population' must be >= sample_size (got {population} < {n})"
-            )
     from scipy.special import betaincinv, gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
 
     if meth is Method.BINOMIAL:
@@ -610,7 +665,6 @@ def attribute_upper_limit(
         upper = min(1.0, _computed(float(gammaincinv(k + 1, conf)), "$.confidence", confidence) / n)
     else:
         assert population is not None  # noqa: S101 - checked above
-        _hyper_population(population)
         _hyper_sample(n, "$.sample_size")
         upper = _hyper_upper(k, n, population, 1 - Fraction(conf_exact)) / population
     return AttributeEvaluation(

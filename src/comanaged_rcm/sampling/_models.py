@@ -17,11 +17,25 @@ import attrs
 import numpy as np
 
 from comanaged_rcm import _check as c
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_int, as_optional_real, to, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.serialize import converter
 
-__all__ = ["AttributeEvaluation", "AttributePlan", "Interval", "Method", "Selection"]
+__all__ = [
+    "DEFAULT_MAX",
+    "EXPECTED_KINDS",
+    "AttributeEvaluation",
+    "AttributePlan",
+    "Interval",
+    "Method",
+    "Selection",
+]
+
+DEFAULT_MAX = 5000
+"""The largest sample a plan considers unless told otherwise (jfa ``planning(max = 5000)``)."""
+
+EXPECTED_KINDS = ("rate", "count")
+"""How a plan's expected errors were given: a rate, or a count of errors (jfa's ``expected``)."""
 
 MAX_SEED = 2**128 - 1
 """The largest seed :func:`~comanaged_rcm.sampling.select` takes (128 bits, numpy's entropy size)."""
@@ -151,18 +165,57 @@ class AttributePlan:
     """An attribute sample size and the inputs and convention that produced it.
 
     ``achieved_risk`` is the probability of finding at most ``acceptable_deviations`` deviations
-    in ``sample_size`` items when the true rate equals ``tolerable_rate`` (the risk of overreliance).
+    in ``sample_size`` items when the true rate equals ``tolerable_rate`` (the risk of overreliance);
+    both are None for a plan by ``min_precision`` alone (jfa ``materiality = NULL``). ``expected_kind``
+    says whether the expected deviations were given as a rate or as a count (then ``expected_rate``
+    reports ``acceptable_deviations / sample_size``). ``upper_bound`` and ``precision`` (upper bound minus
+    ``acceptable_deviations / sample_size``) are those the plan expects when it finds its acceptable
+    deviations; ``max`` is the largest sample it considered. Plans stored before these last fields read
+    with their defaults.
     """
 
     sample_size: int = attrs.field(converter=_integer, validator=v.count(minimum=1))
     acceptable_deviations: int = attrs.field(converter=_integer, validator=v.count())
-    achieved_risk: float = attrs.field(converter=_real, validator=_UNIT)
+    achieved_risk: float | None = attrs.field(converter=as_optional_real, validator=v.optional(_UNIT))
     confidence: float = attrs.field(converter=_real, validator=v.rate())
-    tolerable_rate: float = attrs.field(converter=_real, validator=v.rate())
+    tolerable_rate: float | None = attrs.field(converter=as_optional_real, validator=v.optional(v.rate()))
     expected_rate: float = attrs.field(converter=_real, validator=v.rate(low_open=False))
     population: int | None = attrs.field(converter=_integer, validator=v.optional(v.count(minimum=1)))
     method: Method = attrs.field(validator=v.member(Method))
     convention: str = attrs.field(validator=_CONVENTION)
+    expected_kind: str = attrs.field(default="rate", validator=v.one_of(EXPECTED_KINDS))
+    min_precision: float | None = attrs.field(
+        default=None, converter=as_optional_real, validator=v.optional(v.rate())
+    )
+    max: int = attrs.field(default=DEFAULT_MAX, converter=as_int, validator=v.count(minimum=1))
+    upper_bound: float | None = attrs.field(
+        default=None, converter=as_optional_real, validator=v.optional(v.real(minimum=0))
+    )
+    precision: float | None = attrs.field(
+        default=None, converter=as_optional_real, validator=v.optional(v.real(minimum=0))
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.acceptable_deviations > self.sample_size:
+            c.fail(
+                "$.acceptable_deviations",
+                "range",
+                "'acceptable_deviations' must be <= sample_size"
+                f" (got {self.acceptable_deviations:,} > {self.sample_size:,})",
+            )
+        if self.tolerable_rate is None and self.min_precision is None:
+            c.fail(
+                "$.tolerable_rate",
+                "required",
+                "'tolerable_rate' or 'min_precision' is required (plan by materiality, precision or both)",
+            )
+        if (self.achieved_risk is None) != (self.tolerable_rate is None):
+            c.fail(
+                "$.achieved_risk",
+                "value",
+                "'achieved_risk' is given exactly when 'tolerable_rate' is (got achieved_risk="
+                f"{c.show(self.achieved_risk)} and tolerable_rate={c.show(self.tolerable_rate)})",
+            )
 
     def _repr_html_(self) -> str:
         return _html_table(
