@@ -311,6 +311,12 @@ def monetary_upper_limit(
     the increment of the Poisson factor: (f(0) + sum_i (f(i) - f(i - 1)) x t_i) / n with
     f(i) = gammaincinv(i + 1, confidence).
 
+    This is the AICPA cell-free evaluation with Poisson factors. For the Stringer bound with
+    binomial or hypergeometric factors, its Meikle, LTA and PVZ modifications, cell evaluation and
+    understatements, use :func:`~comanaged_rcm.sampling.stringer_bound` (taints) or
+    :func:`~comanaged_rcm.sampling.mus_evaluate` (book and audit values); ``"stringer"`` here
+    equals their ``"stringer.poisson"``.
+
     Args:
         sample_size: Number of monetary units sampled.
         taints: Taint of each misstated item found (empty when none).
