@@ -23,7 +23,13 @@ from tests.fuzz.probes import Call
 
 # Results built once: every model is frozen, so the examples share them safely.
 _PLAN = attribute_sample_size(
-    confidence=0.9, tolerable_rate=0.1, expected_rate=0.02, population=200, method="hypergeometric"
+    confidence=0.9,
+    tolerable_rate=0.1,
+    expected_rate=0.02,
+    population=200,
+    method="hypergeometric",
+    min_precision=0.2,
+    max=400,
 )
 _EVALUATION = attribute_upper_limit(sample_size=30, deviations=1, confidence=0.9, tolerable_rate=0.1)
 _INTERVAL = proportion_interval(successes=3, n=30, confidence=0.9, population=200, method="clopper-pearson")

@@ -77,7 +77,9 @@ class TestPlanningFields:
         )
         assert path == "$.tolerable_rate"
         assert "'tolerable_rate' or 'min_precision' is required" in message
-        assert _issue(lambda: attrs.evolve(_PLAN, tolerable_rate=None))[0] == "$.achieved_risk"
+        with pytest.raises(ValidationError) as info:
+            attrs.evolve(_PLAN, tolerable_rate=None)
+        assert [issue.path for issue in info.value.issues] == ["$.achieved_risk", "$.tolerable_rate"]
         assert _issue(lambda: attrs.evolve(_PRECISION_ONLY, achieved_risk=0.01))[0] == "$.achieved_risk"
         n = _PLAN.sample_size
         assert attrs.evolve(_PLAN, acceptable_deviations=n).acceptable_deviations == n

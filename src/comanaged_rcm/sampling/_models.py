@@ -18,7 +18,7 @@ import numpy as np
 
 from comanaged_rcm import _check as c
 from comanaged_rcm._check import as_int, as_optional_real, to, v
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.serialize import converter
 
 __all__ = [
@@ -210,11 +210,11 @@ class AttributePlan:
                 "'tolerable_rate' or 'min_precision' is required (plan by materiality, precision or both)",
             )
         if (self.achieved_risk is None) != (self.tolerable_rate is None):
-            c.fail(
-                "$.achieved_risk",
-                "value",
-                "'achieved_risk' is given exactly when 'tolerable_rate' is (got achieved_risk="
-                f"{c.show(self.achieved_risk)} and tolerable_rate={c.show(self.tolerable_rate)})",
+            risk, tolerable = c.show(self.achieved_risk), c.show(self.tolerable_rate)
+            got = f"got achieved_risk={risk} and tolerable_rate={tolerable}"
+            raise ValidationError(
+                Issue(path, "value", f"'achieved_risk' is given exactly when 'tolerable_rate' is ({got})")
+                for path in ("$.achieved_risk", "$.tolerable_rate")
             )
 
     def _repr_html_(self) -> str:
