@@ -844,8 +844,9 @@ def notification_plan(
     root = _root(tree)
     items = _alerts(alerts)
     now = _at(now, "$.now")
-    if sent is not None and not isinstance(sent, Mapping):
-        got = f"got {_check.show(sent)}"
+    given_sent: object = sent  # typed as a mapping, but callers pass anything
+    if given_sent is not None and not isinstance(given_sent, Mapping):
+        got = f"got {_check.show(given_sent)}"
         _check.fail("$.sent", "type", f"'sent' must be a mapping of group key to Sent ({got})")
     history = dict(sent or {})
     for key, item in history.items():

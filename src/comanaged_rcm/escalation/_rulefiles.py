@@ -461,8 +461,9 @@ class RuleFile:
         """
         _check.instance(rule_set, RuleSet, "$.rule_set")
         _check.text(group, "$.group")
-        if extras is not None and not isinstance(extras, Mapping):
-            got = f"got {_check.show(extras)}"
+        given_extras: object = extras  # typed as a mapping, but callers pass anything
+        if given_extras is not None and not isinstance(given_extras, Mapping):
+            got = f"got {_check.show(given_extras)}"
             _check.fail("$.extras", "type", f"'extras' must be a mapping of rule id to RuleExtras ({got})")
         given = dict(extras or {})
         full: dict[str, RuleExtras] = {}
