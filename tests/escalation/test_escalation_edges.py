@@ -422,10 +422,12 @@ class TestStepEdges:
         ]
 
     def test_a_none_column_is_missing(self) -> None:
-        """A column given as None is missing on every row, in labels as in conditions."""
+        """A column given as None is missing on every row: in conditions, and as a dedup key."""
         columns = {"item_id": None, "action": np.array(["write_off"]), "balance": np.array([6000.0])}
-        _, events = step([WRITE_OFF], State(), columns, NAIVE)
+        keyless = attrs.evolve(WRITE_OFF, dedup_keys=(), group_by=())
+        _, events = step([keyless], State(), columns, NAIVE)
         assert events[0].labels == {}
+        refused(lambda: step([WRITE_OFF], State(), columns, NAIVE), "$.facts.item_id", "dedup key 'item_id'")
 
 
 class TestOtherEdges:

@@ -236,17 +236,23 @@ class TestRuleSet:
         with pytest.raises(ValidationError, match="inhibiting rule 'r'"):
             RuleSet(rules=(make(inhibited_by=(Inhibition("r", ()),)),))
 
-    def test_compile_rules_uses_schema_and_infers_the_rest(self) -> None:
-        """compile_rules checks declared fields and infers the others."""
-        rule_set = RuleSet(
+    def test_compile_rules_under_a_schema_is_strict(self) -> None:
+        """Under a schema compile_rules refuses a field the schema lacks; with none, it infers."""
+        schema = {"balance": FieldType.NUMBER, "payer": FieldType.TEXT}
+        rule_set = RuleSet(rules=(make(when="balance > 1 and payer == 'A'"),), schema=schema)
+        (compiled,) = compile_rules(rule_set)
+        assert compiled.schema == schema
+        partial = RuleSet(
             rules=(make(when="balance > 1 and payer == 'A'"),), schema={"balance": FieldType.NUMBER}
         )
-        (compiled,) = compile_rules(rule_set)
-        assert compiled.schema == {"balance": FieldType.NUMBER, "payer": FieldType.TEXT}
+        with pytest.raises(ValidationError, match="rule 'r': unknown field 'payer'") as info:
+            compile_rules(partial)
+        assert info.value.issues[0].path == "$.rules[0].when"
         bad = RuleSet(rules=(make(when="balance == 'x'"),), schema={"balance": FieldType.NUMBER})
-        with pytest.raises(RuleSyntaxError, match="rule 'r': cannot compare number with text"):
+        with pytest.raises(ValidationError, match="rule 'r': cannot compare number with text"):
             compile_rules(bad)
-        assert len(compile_rules([make()])) == 1
+        (inferred,) = compile_rules([make(when="balance > 1 and payer == 'A'")])
+        assert inferred.schema == schema
 
 
 class TestDefaults:

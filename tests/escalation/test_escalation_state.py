@@ -554,9 +554,11 @@ class TestFactsAndDedup:
         r = rule(message="claim {claim_id} owes {balance:,.2f} ({payer}, {missing})")
         _, events = run([r], [claims(balance=[6120.5], payer=["AETNA"])])
         assert events[0].message == "claim C0 owes 6,120.50 (AETNA, missing)"
-        r = rule(message="{balance:%Y} {when}", when="balance > 100 and days_since(when) > 1")
+        r = rule(message="{balance:>8.1f} {when}", when="balance > 100 and days_since(when) > 1")
         _, events = run([r], [[{"claim_id": "C1", "balance": 500.0, "when": datetime.date(2026, 1, 1)}]])
-        assert events[0].message == "500 2026-01-01"
+        assert events[0].message == "   500.0 2026-01-01"
+        with pytest.raises(ValidationError, match="invalid format spec"):
+            rule(message="{balance:%Y}")  # a date spec on a number is refused when the rule is built
         r = rule(message="{balance}", on_unknown=OnUnknown.ESCALATE)
         _, events = run([r], [[{"claim_id": "C1", "balance": "oops"}]])
         assert events[0].message == "'oops'"

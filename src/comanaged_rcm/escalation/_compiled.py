@@ -51,7 +51,7 @@ from comanaged_rcm.escalation._expr import (
     parse_expression,
     schema_argument,
 )
-from comanaged_rcm.escalation._models import Rule, RuleSet, template_fields
+from comanaged_rcm.escalation._models import Rule, RuleSet, template_fields, template_specs
 
 __all__ = ["CompiledRule", "Evaluation", "compile_rule", "compile_rules"]
 
@@ -440,12 +440,13 @@ def compile_rule(
         infer = _check.flag(infer, "$.infer")
     if schema is not None and not infer:
         _check_label_fields(rule, schema)
-    parse_expression(rule.when)  # errors point into the text as written
-    text = rule.when
+    infer = schema is None if infer is None else infer
+    when = parse_expression(rule.when)
+    check_types(when, schema, infer=infer)  # errors point into the text as written
+    condition = when
     if rule.min_count is not None:
         text = f"{rule.min_count.field} >= {rule.min_count.at_least} and ({rule.when})"
-    condition = parse_expression(text)
-    infer = schema is None if infer is None else infer
+        condition = parse_expression(text)
     _, types = check_types(condition, schema, infer=infer)
     clear = None
     if rule.clear_when is not None:
@@ -453,7 +454,23 @@ def compile_rule(
         seed = {**(schema or {}), **types}
         _, clear_types = check_types(clear, seed, infer=infer)
         types = {**types, **clear_types}
+    _check_specs(rule, {**(schema or {}), **types})
     return CompiledRule(rule, condition, clear, dict(sorted(types.items())))
+
+
+def _check_specs(rule: Rule, types: Mapping[str, FieldType]) -> None:
+    """A message placeholder with a format spec (``{balance:,.2f}``) must name a number field."""
+    issues = [
+        Issue(
+            "$.rule.message",
+            "value",
+            f"the format spec of {{{name}:{spec}}} applies to numbers only ({name!r} is {types[name].value})",
+        )
+        for name, spec in template_specs(rule.message)
+        if spec and name in types and types[name] is not FieldType.NUMBER
+    ]
+    if issues:
+        raise ValidationError(issues)
 
 
 def _check_label_fields(rule: Rule, schema: Mapping[str, FieldType]) -> None:
@@ -462,6 +479,7 @@ def _check_label_fields(rule: Rule, schema: Mapping[str, FieldType]) -> None:
         *((f"$.rule.dedup_keys[{i}]", name) for i, name in enumerate(rule.dedup_keys)),
         *((f"$.rule.group_by[{i}]", name) for i, name in enumerate(rule.group_by)),
         *(("$.rule.message", name) for name in template_fields(rule.message)),
+        *(() if rule.min_count is None else (("$.rule.min_count.field", rule.min_count.field),)),
     ]
     issues = [
         Issue(path, "unknown_field", f"field {name!r} is not in the fact schema")
@@ -475,16 +493,24 @@ def _check_label_fields(rule: Rule, schema: Mapping[str, FieldType]) -> None:
 def compile_rules(
     rules: RuleSet | Iterable[Rule], schema: Mapping[str, FieldType] | None = None
 ) -> tuple[CompiledRule, ...]:
-    """Compile every rule of a set; fields missing from the schema are inferred per rule.
+    """Compile every rule of a set, reporting every broken rule at once.
+
+    With a schema (the set's own, and ``schema`` over it), every field a rule reads, and every
+    dedup key, ``group_by`` field, message placeholder and ``min_count`` field, must be in it: a
+    misspelled field is refused, never inferred. With no schema at all, each rule's field types
+    are inferred from how it uses them.
 
     Args:
         rules: A :class:`RuleSet` (its schema is used) or rules.
         schema: Field types, overriding the set's own.
 
+    Returns:
+        The compiled rules, in order.
+
     Raises:
-        RuleSyntaxError: Naming the rule whose expression is wrong.
         ValidationError: When ``rules`` is not a :class:`RuleSet` or a sequence of :class:`Rule`,
-            or ``schema`` not a mapping of field name to :class:`FieldType`.
+            or ``schema`` not a mapping of field name to :class:`FieldType`; or, naming each broken
+            rule at its path (``$.rules[2].when``), every rule that does not compile.
     """
     extra = {} if schema is None else schema_argument(schema, "$.schema")
     if isinstance(rules, RuleSet):
@@ -493,12 +519,29 @@ def compile_rules(
     else:
         schema = extra
         items = _check.tuple_of(rules, Rule, "$.rules")
-    compiled = []
-    for rule in items:
+    strict = bool(schema)
+    compiled: list[CompiledRule] = []
+    issues: list[Issue] = []
+    for index, rule in enumerate(items):
         try:
-            compiled.append(compile_rule(rule, schema or {}, infer=True))
+            compiled.append(compile_rule(rule, schema if strict else None))
         except RuleSyntaxError as exc:
-            raise RuleSyntaxError(
-                f"rule {rule.id!r}: {exc.message}", text=exc.text, line=exc.line, column=exc.column
-            ) from None
+            where = "clear_when" if _fails_clear(rule, exc) else "when"
+            issues.append(Issue(f"$.rules[{index}].{where}", "syntax", f"rule {rule.id!r}: {exc}"))
+        except ValidationError as exc:
+            issues.extend(
+                Issue(
+                    f"$.rules[{index}]{issue.path.removeprefix('$.rule')}",
+                    issue.code,
+                    f"rule {rule.id!r}: {issue.message}",
+                )
+                for issue in exc.issues
+            )
+    if issues:
+        raise ValidationError(issues)
     return tuple(compiled)
+
+
+def _fails_clear(rule: Rule, error: RuleSyntaxError) -> bool:
+    """Whether a compile error is in the clearing condition (its text is the one quoted)."""
+    return rule.clear_when is not None and error.text == rule.clear_when and error.text != rule.when

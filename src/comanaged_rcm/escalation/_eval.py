@@ -100,9 +100,13 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
                 number = float(value)
             except OverflowError:
                 raise EvalFailure(f"field {name!r} is too large for a number (got {_short(value)})") from None
+            if math.isinf(number):
+                raise EvalFailure(f"field {name!r} must be a finite number (got {_short(value)})")
             return None if math.isnan(number) else number
     elif kind is FieldType.TEXT:
         if isinstance(value, str):
+            if value.endswith("\x00"):  # a numpy text array drops it: both paths refuse it instead
+                raise EvalFailure(f"field {name!r} ends in a NUL character (got {_short(value)})")
             return str(value) if value else None
     elif kind is FieldType.BOOLEAN:
         if isinstance(value, bool | np.bool_):
@@ -110,7 +114,10 @@ def read_value(name: str, value: object, kind: FieldType) -> Value:
     elif isinstance(value, np.datetime64):
         if np.isnat(value):
             return None
-        return value.astype("datetime64[D]").item()
+        day = value.astype("datetime64[D]").item()
+        if isinstance(day, datetime.date):
+            return day
+        raise EvalFailure(f"field {name!r} is a date outside the years 1 to 9999 (got {_short(value)})")
     elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value
     elif isinstance(value, float) and math.isnan(value):
@@ -164,6 +171,8 @@ def _finite(value: float, source: str) -> float:
         raise EvalFailure(f"{source} is not finite")
     return value
 
+
+_INF = math.inf
 
 _ORDER = {
     "==": operator.eq,
@@ -230,15 +239,18 @@ class ScalarProgram:
             def number(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
                 if value.__class__ is float:
-                    return None if value != value else value  # noqa: PLR0124 - NaN test
-                return read(record)
+                    if -_INF < value < _INF:
+                        return value
+                    if value != value:  # noqa: PLR0124 - NaN test
+                        return None
+                return read(record)  # infinities and other types raise
 
             return number
         if kind is FieldType.TEXT:
 
             def text(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
-                if value.__class__ is str:
+                if value.__class__ is str and value[-1:] != "\x00":
                     return value or None
                 return read(record)
 
@@ -281,7 +293,7 @@ class ScalarProgram:
 
                 def text_member(record: Mapping[str, Any], _: Env) -> Value:
                     value = record.get(name)
-                    if value.__class__ is not str:
+                    if value.__class__ is not str or value[-1:] == "\x00":
                         value = read_text(record)
                     if not value:
                         return None
@@ -298,15 +310,16 @@ class ScalarProgram:
             def field_literal(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
                 if value.__class__ is float:
+                    if -_INF < value < _INF:
+                        return compare(value, constant)
                     if value != value:  # noqa: PLR0124 - NaN test
                         return None
-                    return compare(value, constant)
-                value = read(record)
+                value = read(record)  # infinities and other types raise
                 return None if value is None else compare(value, constant)
 
             def text_literal(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
-                if value.__class__ is str:
+                if value.__class__ is str and value[-1:] != "\x00":
                     return compare(value, constant) if value else None
                 value = read(record)
                 return None if value is None else compare(value, constant)
@@ -614,7 +627,7 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
         if kind is not FieldType.TEXT:
             return _all_error(size, kind)
         missing = column.codes < 0
-        return column, (missing if missing.any() else None), None
+        return column, (missing if missing.any() else None), _nul_categories(column)
     where = f"{path}.{name}"
     try:
         array = np.asarray(column)
@@ -625,10 +638,16 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
     dtype = array.dtype
     if dtype.kind == "O":
         return _normalize_objects(name, array, kind)
-    if kind is FieldType.NUMBER and dtype.kind in "iuf":
+    if kind is FieldType.NUMBER and dtype.kind in "iu":
+        return array.astype(np.float64, copy=False), None, None
+    if kind is FieldType.NUMBER and dtype.kind == "f":
         values = array.astype(np.float64, copy=False)
+        finite = np.isfinite(values)
+        if finite.all():
+            return values, None, None
         missing = np.isnan(values)
-        return values, (missing if missing.any() else None), None
+        infinite = ~(finite | missing)  # +-inf is outside a number field's domain: ERROR
+        return values, (missing if missing.any() else None), (infinite if infinite.any() else None)
     if kind is FieldType.TEXT and dtype.kind == "U":
         missing = array == ""
         return array, (missing if missing.any() else None), None
@@ -637,7 +656,8 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
     if kind is FieldType.DATE and dtype.kind == "M":
         values = array.astype("datetime64[D]")
         missing = np.isnat(values)
-        return values, (missing if missing.any() else None), None
+        outside = (values < _FIRST_DAY) | (values > _LAST_DAY)  # not a datetime.date: ERROR
+        return values, (missing if missing.any() else None), (outside if outside.any() else None)
     return _all_error(size, kind)
 
 
@@ -648,6 +668,22 @@ _DTYPES: dict[FieldType, Any] = {
     FieldType.DATE: "datetime64[D]",
 }
 _FILL = {FieldType.NUMBER: 0.0, FieldType.TEXT: "", FieldType.BOOLEAN: False, FieldType.DATE: None}
+
+
+_FIRST_DAY = np.datetime64("0001-01-01", "D")
+_LAST_DAY = np.datetime64("9999-12-31", "D")
+
+
+def _nul_categories(column: Categorical) -> Mask:
+    """Rows whose category ends in NUL (ERROR, as the scalar path reads it); ``None`` when none do.
+
+    A numpy text array cannot end a string in NUL, so only an object array of categories can.
+    """
+    categories = column.categories
+    if categories.dtype.kind != "O":
+        return None
+    bad = np.array([str(c).endswith("\x00") for c in categories.tolist()], dtype=bool)
+    return _mapped(column, bad) if bad.any() else None
 
 
 def _all_error(size: int, kind: FieldType) -> Vec:

@@ -20,7 +20,11 @@ from __future__ import annotations
 import ast
 import difflib
 import enum
+import io
 import math
+import re
+import tokenize
+import unicodedata
 from collections.abc import Iterator, Mapping
 
 import attrs
@@ -31,6 +35,7 @@ from comanaged_rcm.errors import RuleSyntaxError, ValidationError
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_DIGITS",
     "MAX_LENGTH",
     "MAX_NODES",
     "Arith",
@@ -56,6 +61,10 @@ MAX_DEPTH = 24
 """Deepest accepted nesting of expression nodes."""
 MAX_NODES = 300
 """Most syntax nodes accepted in one expression."""
+MAX_DIGITS = 30
+"""Most digits of a whole-number literal (a float literal must be finite)."""
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 TODAY = "today"
 """The reserved name for the evaluation date (the injected clock), not a field."""
@@ -282,16 +291,18 @@ def parse_expression(text: str) -> Expression:
         )
     if not _readable(text):
         index = next(i for i, char in enumerate(text) if not _readable(char))
-        before = text[:index]
+        line, column = _position(text, index)
         raise RuleSyntaxError(
             f"expression holds a control or invisible character (U+{ord(text[index]):04X})",
-            line=before.count("\n") + 1,
-            column=index - (before.rfind("\n") + 1) + 1,
+            line=line,
+            column=column,
         )
     if not text.strip():
         raise RuleSyntaxError("expression is empty", text=text)
+    _refuse_normalizable(text)
+    source = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise RuleSyntaxError(
             f"invalid syntax: {exc.msg}", text=text, line=exc.lineno or 1, column=exc.offset or 1
@@ -299,10 +310,64 @@ def parse_expression(text: str) -> Expression:
     except (RecursionError, MemoryError, ValueError) as exc:  # pragma: no cover - the length limit keeps
         # the parser far from its stack limit; ast.parse documents these, so they still map to our error
         raise RuleSyntaxError(f"expression cannot be parsed: {exc}", text=text) from None
+    if "#" in source:
+        _refuse_comments(source)
     count = sum(1 for _ in ast.walk(tree))
     if count > MAX_NODES:
         raise RuleSyntaxError(f"expression has too many nodes: {count} (limit {MAX_NODES})", text=text)
-    return Expression(text=text, root=_Builder(text.strip()).build(tree.body, 1))
+    return Expression(text=text, root=_Builder(source).build(tree.body, 1))
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    """The line and column (both from 1) of ``text[index]``."""
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _refuse_normalizable(text: str) -> None:
+    """Refuse text that Unicode NFKC normalisation changes (Python reads names normalised).
+
+    ``ast.parse`` turns the full-width ``Ｔｒｕｅ`` into the name ``True``: the rule would read
+    differently from what it does.
+    """
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return
+    index = next(
+        (i for i, char in enumerate(text) if unicodedata.normalize("NFKC", char) != char),
+        next(
+            (
+                i
+                for i, (a, b) in enumerate(zip(text, unicodedata.normalize("NFKC", text), strict=False))
+                if a != b
+            ),
+            0,
+        ),
+    )
+    char = text[index]
+    normal = unicodedata.normalize("NFKC", char)
+    line, column = _position(text, index)
+    raise RuleSyntaxError(
+        f"expression holds U+{ord(char):04X}, which Unicode normalisation (NFKC) reads as"
+        f" {normal!r}: write {normal!r} itself",
+        line=line,
+        column=column,
+    )
+
+
+def _refuse_comments(source: str) -> None:
+    """Refuse a ``#`` comment: it hides text that reads like part of the rule."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):  # pragma: no cover - ast.parse accepted the text
+        raise RuleSyntaxError("comments ('#') are not allowed in a rule", text=source) from None
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            raise RuleSyntaxError(
+                "comments ('#') are not allowed in a rule (use the rule's description)",
+                text=source,
+                line=token.start[0],
+                column=token.start[1] + 1,
+            )
 
 
 def _readable(text: str) -> bool:
@@ -337,6 +402,11 @@ class _Builder:
         if isinstance(node, ast.Name):
             if node.id.startswith("_"):
                 raise self.fail(node, f"names starting with '_' are not allowed ({node.id!r})")
+            if not _NAME.match(node.id):
+                raise self.fail(
+                    node,
+                    f"field names are ASCII letters, digits and '_', starting with a letter ({node.id!r})",
+                )
             if node.id == TODAY:
                 return Today(*at)
             return Field(*at, name=node.id)
@@ -384,8 +454,13 @@ class _Builder:
 
     def literal(self, node: ast.Constant) -> float | str | bool:
         value = node.value
-        if isinstance(value, bool | str):
+        if isinstance(value, bool):
             return value
+        if isinstance(value, str):
+            return self.string(node, value)
+        if isinstance(value, int) and abs(value) >= 10**MAX_DIGITS:
+            digits = len(str(abs(value)))  # ast.parse refuses literals of more than 4,300 digits
+            raise self.fail(node, f"number literal has {digits} digits (limit {MAX_DIGITS})")
         if isinstance(value, int | float) and not isinstance(value, complex):
             number = float(value)
             if not math.isfinite(number):
@@ -394,6 +469,19 @@ class _Builder:
         if value is None:
             raise self.fail(node, "None is not allowed (a missing value is UNKNOWN by itself)")
         raise self.fail(node, f"literal {value!r} is not allowed (numbers, strings and True/False only)")
+
+    def string(self, node: ast.Constant, value: str) -> str:
+        """A string literal: no control or invisible character, nothing NFKC changes (escapes too)."""
+        if not _readable(value) or "\n" in value or "\t" in value:
+            bad = next(c for c in value if c in "\t\n" or not _readable(c))
+            raise self.fail(
+                node, f"a string literal holds a control or invisible character (U+{ord(bad):04X})"
+            )
+        if not value.isascii() and not unicodedata.is_normalized("NFKC", value):
+            raise self.fail(
+                node, f"a string literal holds characters that NFKC normalisation changes ({value!r})"
+            )
+        return value
 
     def options(self, node: ast.expr) -> Options:
         if not isinstance(node, ast.Tuple | ast.List | ast.Set):

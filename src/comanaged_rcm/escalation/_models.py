@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import datetime
 import enum
 import hashlib
 import json
@@ -46,7 +47,10 @@ __all__ = [
 ]
 
 MAX_HOLD_HOURS = 24 * 366 * 10
-"""The longest hold (:attr:`Hold.hours`): ten years of hours."""
+"""The longest hold (:attr:`Hold.hours`, and its hours, minutes and seconds together): ten years."""
+
+MAX_HOLD_SECONDS = MAX_HOLD_HOURS * 3600
+"""The longest hold in seconds (:attr:`Hold.duration`)."""
 
 MAX_HOLD_EVALUATIONS = 1_000_000
 """The most consecutive evaluations a hold may ask for (:attr:`Hold.evaluations`)."""
@@ -54,7 +58,43 @@ MAX_HOLD_EVALUATIONS = 1_000_000
 MAX_DEADLINE_DAYS = 3660
 """The longest deadline or climb delay, in business days (about fourteen years)."""
 
+MAX_LADDER = 32
+"""The most further rungs a rule's ladder holds."""
+
+MAX_KEYS = 32
+"""The most dedup keys, ``group_by`` fields, inhibitions or inhibition fields of one rule."""
+
+MAX_LABELS = 100
+"""The most labels (or annotations) one rule holds."""
+
+MAX_LABEL_VALUE = 1_000
+"""The longest label value (one line)."""
+
+MAX_LABEL_NAME = 200
+"""The longest label or annotation name."""
+
+MAX_MESSAGE = 4_000
+"""The longest message template, in characters."""
+
+MAX_PLACEHOLDERS = 50
+"""The most placeholders of one message template."""
+
+MAX_WIDTH = 40
+"""The widest field of a message placeholder's format spec (``{balance:>12}``)."""
+
+MAX_PRECISION = 12
+"""The largest precision of a message placeholder's format spec (``{balance:.2f}``)."""
+
 _TEMPLATE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+_LABEL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# [[fill]align][sign][z][#][0][width][grouping][.precision][type], as format() reads a number's spec
+_SPEC = re.compile(
+    r"(?:(?P<fill>.)?(?P<align>[<>=^]))?(?P<sign>[-+ ])?z?#?0?(?P<width>\d+)?[,_]?"
+    r"(?:\.(?P<precision>\d+))?(?P<type>[a-zA-Z%])?\Z",
+    re.DOTALL,
+)
+_SPEC_TYPES = "deEfFgGn%"
+"""The presentation types a number placeholder may use (no ``c``: it writes any character)."""
 _RESERVED = frozenset({*keyword.kwlist, *keyword.softkwlist, "today", "True", "False", "None"})
 
 
@@ -117,6 +157,20 @@ def _distinct(_: object, attribute: attrs.Attribute[Any], value: tuple[object, .
 def _names() -> list[Validator]:
     """A tuple of distinct field names."""
     return [v.each(v.field_name()), _distinct]
+
+
+def _bounded(maximum: int) -> Validator:
+    """A tuple of at most ``maximum`` items."""
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+        if isinstance(value, tuple) and len(value) > maximum:
+            _check.fail(
+                f"$.{attribute.name}",
+                "range",
+                f"{attribute.name!r} holds at most {maximum} items (got {len(value):,})",
+            )
+
+    return validate
 
 
 def _fact_field(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -191,15 +245,30 @@ class Owner:
         return f"party {self.ref!r}"
 
 
-@attrs.frozen
-class Hold:
-    """How long a condition must hold: a count of consecutive evaluations and a duration in hours.
+_HOLD_PART = whole_field(minimum=0, maximum=MAX_HOLD_SECONDS)
 
-    Both must be met (zero means no requirement).
+
+@attrs.frozen(repr=False)
+class Hold:
+    """How long a condition must hold: a count of consecutive evaluations and a duration.
+
+    Both must be met (zero means no requirement). The duration is ``hours``, ``minutes`` and
+    ``seconds`` together (``Hold(minutes=10)`` is Prometheus's ``10m``), at most
+    :data:`MAX_HOLD_HOURS` hours (ten years).
 
     Args:
         evaluations: Consecutive evaluations, 0 to :data:`MAX_HOLD_EVALUATIONS` (a million).
         hours: Hours, 0 to :data:`MAX_HOLD_HOURS` (ten years).
+        minutes: Minutes, added to the hours.
+        seconds: Seconds, added to the hours and minutes.
+
+    Raises:
+        ValidationError: A part that is not a whole number, negative, or a total over ten years.
+
+    >>> Hold(minutes=90).duration
+    datetime.timedelta(seconds=5400)
+    >>> Hold(hours=2)
+    Hold(evaluations=0, hours=2)
     """
 
     evaluations: int = attrs.field(
@@ -208,6 +277,36 @@ class Hold:
     hours: int = attrs.field(
         default=0, converter=_integer, validator=whole_field(minimum=0, maximum=MAX_HOLD_HOURS)
     )
+    minutes: int = attrs.field(default=0, converter=_integer, validator=_HOLD_PART)
+    seconds: int = attrs.field(default=0, converter=_integer, validator=_HOLD_PART)
+
+    def __attrs_post_init__(self) -> None:
+        total = self.total_seconds
+        if total > MAX_HOLD_SECONDS:
+            _check.fail(
+                "$.seconds" if self.seconds else "$.minutes" if self.minutes else "$.hours",
+                "range",
+                f"a hold must be at most {MAX_HOLD_HOURS:,} hours in all (got {total:,} seconds)",
+            )
+
+    def __repr__(self) -> str:
+        parts = [f"evaluations={self.evaluations}", f"hours={self.hours}"]
+        parts.extend(
+            f"{name}={value}"
+            for name, value in (("minutes", self.minutes), ("seconds", self.seconds))
+            if value
+        )
+        return f"Hold({', '.join(parts)})"
+
+    @property
+    def total_seconds(self) -> int:
+        """The duration in whole seconds."""
+        return self.hours * 3600 + self.minutes * 60 + self.seconds
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        """The duration the condition must hold."""
+        return datetime.timedelta(seconds=self.total_seconds)
 
 
 @attrs.frozen(kw_only=True)
@@ -249,7 +348,9 @@ class Inhibition:
     """A firing ``rule`` suppresses this rule's alerts that share the values of ``equal`` fields."""
 
     rule: str = attrs.field(validator=v.identifier())
-    equal: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_names())
+    equal: tuple[str, ...] = attrs.field(
+        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), *_names()]
+    )
 
 
 def _check_when(_: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -263,7 +364,7 @@ def _check_when(_: object, attribute: attrs.Attribute[Any], value: str | None) -
 
 
 def _check_template(_: object, __: attrs.Attribute[Any], value: str) -> None:
-    _check.text(value, "$.message", empty=True, multiline=True)
+    _check.text(value, "$.message", empty=True, multiline=True, maximum=MAX_MESSAGE)
     template_fields(value)
 
 
@@ -271,9 +372,27 @@ def template_fields(template: str) -> tuple[str, ...]:
     """The field names a message template reads.
 
     Raises:
-        ValidationError: When a placeholder is not a plain field name or uses a ``!`` conversion.
+        ValidationError: When a placeholder is not a plain field name, uses a ``!`` conversion or
+            a format spec outside the safe grammar (see :func:`template_specs`).
     """
-    names: list[str] = []
+    return tuple(name for name, _ in template_specs(template))
+
+
+def template_specs(template: str) -> tuple[tuple[str, str], ...]:
+    """Each placeholder of a message template: its field name and format spec (``""`` for none).
+
+    A spec follows Python's number format (``{balance:,.2f}``, ``{rate:>8.1%}``) with a width of
+    at most :data:`MAX_WIDTH`, a precision of at most :data:`MAX_PRECISION`, a printable ASCII
+    fill character and a number presentation type (``d e E f F g G n %``; never ``c``, which
+    writes any character, a line feed say). A template holds at most :data:`MAX_PLACEHOLDERS`.
+
+    Raises:
+        ValidationError: At ``$.message``, for anything else.
+
+    >>> template_specs("write-off of {balance:,.2f} on {item_id}")
+    (('balance', ',.2f'), ('item_id', ''))
+    """
+    found: list[tuple[str, str]] = []
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
@@ -282,13 +401,83 @@ def template_fields(template: str) -> tuple[str, ...]:
         if name is None:
             continue
         if not _TEMPLATE_NAME.match(name) or conversion is not None or (spec and "{" in spec):
+            shown = name if len(name) <= 40 else f"{name[:37]}..."
             raise ValidationError.single(
                 "$.message",
                 "value",
-                f"message placeholders must be plain field names like {{balance}} (got {{{name}}})",
+                f"message placeholders must be plain field names like {{balance}} (got {{{shown}}})",
             )
-        names.append(name)
-    return tuple(names)
+        if spec:
+            _check_spec(name, spec)
+        found.append((name, spec or ""))
+        if len(found) > MAX_PLACEHOLDERS:
+            raise ValidationError.single(
+                "$.message", "range", f"a message holds at most {MAX_PLACEHOLDERS} placeholders"
+            )
+    return tuple(found)
+
+
+def _check_spec(name: str, spec: str) -> None:
+    """A placeholder's format spec: the safe grammar of :func:`template_specs`."""
+    shown = spec if len(spec) <= 40 else f"{spec[:37]}..."
+    where = f"{{{name}:{shown!s}}}"
+    match = _SPEC.match(spec)
+    if match is None:
+        raise ValidationError.single(
+            "$.message", "value", f"invalid format spec in {where!r} (use one like ',.2f' or '>10')"
+        )
+    fill, kind = match["fill"], match["type"]
+    if fill is not None and not (" " <= fill <= "~"):
+        raise ValidationError.single(
+            "$.message",
+            "value",
+            f"the fill character of {where!r} must be printable ASCII (got U+{ord(fill):04X})",
+        )
+    if kind is not None and kind not in _SPEC_TYPES:
+        raise ValidationError.single(
+            "$.message",
+            "value",
+            f"presentation type {kind!r} is not allowed in {where!r} (use one of {', '.join(_SPEC_TYPES)})",
+        )
+    for part, limit in (("width", MAX_WIDTH), ("precision", MAX_PRECISION)):
+        digits = match[part]
+        if digits is not None and (len(digits) > 4 or int(digits) > limit):
+            raise ValidationError.single(
+                "$.message", "range", f"the {part} of {where!r} must be at most {limit} (got {digits[:20]})"
+            )
+
+
+def _description(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Free text of at most :data:`comanaged_rcm._check.MAX_TEXT` characters."""
+    path = f"$.{attribute.name}"
+    _check.instance(value, str, path, "a string")
+    if len(value) > _check.MAX_TEXT:  # type: ignore[arg-type]
+        _check.fail(
+            path,
+            "range",
+            f"'description' must be at most {_check.MAX_TEXT:,} characters (got {len(value):,})",  # type: ignore[arg-type]
+        )
+
+
+def _label_map(kind: str, *, multiline: bool, maximum: int) -> Validator:
+    """A ``dict`` of label name (``[A-Za-z_][A-Za-z0-9_]*``) to text, at most :data:`MAX_LABELS`."""
+
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        path = f"$.{attribute.name}"
+        _check.instance(value, dict, path, f"a mapping of {kind} name to text")
+        if len(value) > MAX_LABELS:  # type: ignore[arg-type]
+            _check.fail(path, "range", f"a rule holds at most {MAX_LABELS} {kind}s (got {len(value):,})")  # type: ignore[arg-type]
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if not isinstance(key, str) or len(key) > MAX_LABEL_NAME or not _LABEL_NAME.match(key):
+                _check.fail(
+                    f"{path}[{_check_key(key)}]",
+                    "value",
+                    f"{kind} names are ASCII letters, digits and _, not starting with a digit"
+                    f" (got {_check.show(key)})",
+                )
+            _check.text(item, f"{path}.{key}", empty=True, multiline=multiline, maximum=maximum)
+
+    return validate
 
 
 @attrs.frozen(kw_only=True)
@@ -319,11 +508,20 @@ class Rule:
         clear_when: A separate clearing condition; ``None`` clears when ``when`` is false.
         min_count: A minimum-count guard.
         inhibited_by: Rules whose firing suppresses this rule's notifications.
+        labels: Free labels (Prometheus-style: names ``[A-Za-z_][A-Za-z0-9_]*``, one-line values
+            of at most :data:`MAX_LABEL_VALUE` characters), carried into every event ``step()``
+            emits for the rule; the entity's dedup, grouping and inhibition labels win over a rule
+            label of the same name.
+        annotations: Free annotations (``summary``, ``runbook_url``...), values of text with
+            lines allowed, carried into every event as :attr:`Event.annotations`.
+
+    Ladders hold at most :data:`MAX_LADDER` further rungs; dedup keys, ``group_by`` fields and
+    inhibitions at most :data:`MAX_KEYS` each; messages at most :data:`MAX_MESSAGE` characters.
     """
 
     id: str = attrs.field(validator=v.identifier())
     version: int = attrs.field(default=1, converter=_integer, validator=whole_field(minimum=1))
-    description: str = attrs.field(default="", validator=v.instance(str, "a string"))
+    description: str = attrs.field(default="", validator=_description)
     when: str = attrs.field(validator=_check_when)
     applies_to: FactKind = attrs.field(validator=v.member(FactKind))
     severity: AlertSeverity = attrs.field(default=AlertSeverity.WARNING, validator=v.member(AlertSeverity))
@@ -331,9 +529,15 @@ class Rule:
     owner: Owner = attrs.field(validator=v.instance(Owner))
     deadline: int = attrs.field(default=2, converter=_integer, validator=_DEADLINE)
     escalate_after: int | None = attrs.field(default=None, converter=_integer, validator=_CLIMB)
-    ladder: tuple[Rung, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(Rung))
-    dedup_keys: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_names())
-    group_by: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_names())
+    ladder: tuple[Rung, ...] = attrs.field(
+        default=(), converter=_tuple, validator=[_bounded(MAX_LADDER), v.tuple_of(Rung)]
+    )
+    dedup_keys: tuple[str, ...] = attrs.field(
+        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), *_names()]
+    )
+    group_by: tuple[str, ...] = attrs.field(
+        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), *_names()]
+    )
     message: str = attrs.field(default="", validator=_check_template)
     on_unknown: OnUnknown | None = attrs.field(default=None, validator=v.optional(v.member(OnUnknown)))
     pending_for: Hold = attrs.field(default=Hold(), validator=v.instance(Hold))
@@ -341,7 +545,17 @@ class Rule:
     clear_when: str | None = attrs.field(default=None, validator=_check_when)
     min_count: MinCount | None = attrs.field(default=None, validator=v.optional(v.instance(MinCount)))
     inhibited_by: tuple[Inhibition, ...] = attrs.field(
-        default=(), converter=_tuple, validator=v.tuple_of(Inhibition)
+        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), v.tuple_of(Inhibition)]
+    )
+    labels: dict[str, str] = attrs.field(
+        factory=dict,
+        converter=_as_dict,
+        validator=_label_map("label", multiline=False, maximum=MAX_LABEL_VALUE),
+    )
+    annotations: dict[str, str] = attrs.field(
+        factory=dict,
+        converter=_as_dict,
+        validator=_label_map("annotation", multiline=True, maximum=_check.MAX_TEXT),
     )
 
     @property
@@ -366,8 +580,21 @@ class Rule:
         return (first, *self.ladder)
 
     def content_hash(self) -> str:
-        """SHA-256 (hex, first 16 digits) of the rule's canonical JSON: changes when anything changes."""
-        text = json.dumps(serialize.to_dict(self), sort_keys=True, separators=(",", ":"))
+        """SHA-256 (hex, first 16 digits) of the rule's canonical JSON: changes when anything changes.
+
+        Empty ``labels`` and ``annotations``, and holds' zero ``minutes`` and ``seconds``, are left
+        out of the hashed JSON, so a rule that does not use them keeps the hash it had before
+        those fields existed.
+        """
+        data = serialize.to_dict(self)
+        for name in ("labels", "annotations"):
+            if not data[name]:
+                del data[name]
+        for name in ("pending_for", "keep_firing_for"):
+            for part in ("minutes", "seconds"):
+                if not data[name][part]:
+                    del data[name][part]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import Validator, to, v
-from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._compiled import (
     CompiledRule,
@@ -344,7 +344,11 @@ class Event:
         severity: Rule severity.
         key: The alert's dedup key.
         group: The notification group (rule id and ``group_by`` values).
-        labels: The entity's label values.
+        labels: The entity's label values (its dedup, grouping and inhibition fields) and, in the
+            events :func:`step` emits, the rule's own :attr:`Rule.labels` (an entity label wins
+            over a rule label of the same name, so dedup and grouping are never overridden).
+        annotations: The rule's :attr:`Rule.annotations` (``runbook_url``, ``summary``...), in the
+            events :func:`step` emits.
         outcome: The condition's outcome that caused the change.
         inputs: The facts read (JSON text of each value).
         level: The ladder level after the change.
@@ -369,6 +373,7 @@ class Event:
     key: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     group: str = attrs.field(default="", validator=_TEXT)
     labels: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings())
+    annotations: dict[str, str] = attrs.field(factory=dict, converter=_as_dict, validator=_strings())
     outcome: Outcome | None = attrs.field(
         default=None, converter=_outcome, validator=v.optional(v.member(Outcome))
     )
@@ -476,6 +481,8 @@ class _Prepared:
         self.clear_codes = clear_codes(compiled, columns, as_of=self.as_of, calendar=calendar, path=path)
         self.columns = _positional(columns)
         self.size = len(self.codes)
+        if self.size:
+            _check_keys(compiled.rule, self.columns, path)
         self.label_fields = [f for f in label_fields if f in self.columns]
         policy = compiled.rule.unknown_policy
         undecided = self.codes >= Outcome.UNKNOWN
@@ -517,12 +524,40 @@ class _Prepared:
         return {name: _cell(self.columns[name], row) for name in names if name in self.columns}
 
 
+def _check_keys(rule: Rule, columns: Mapping[str, Any], path: str) -> None:
+    """Every dedup key and ``group_by`` field of ``rule`` must be a column of a non-empty snapshot.
+
+    A key no record holds would give every alert the same (empty) value: all of them would merge
+    into one alert, and the later ones would never reach their owner.
+    """
+    issues = [
+        Issue(
+            f"{path}.{name}",
+            "missing",
+            f"rule {rule.id!r} reads {what} {name!r}, which the facts do not hold"
+            f"{_check.suggest(name, [str(c) for c in columns])}",
+        )
+        for what, names in (("dedup key", rule.dedup_keys), ("group_by field", rule.group_by))
+        for name in names
+        if name not in columns
+    ]
+    if issues:
+        raise ValidationError(issues)
+
+
 def template_names(template: str) -> list[str]:
     """Placeholder names of a validated message template."""
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
 def _render(template: str, record: Mapping[str, Any], compiled: CompiledRule) -> str:
+    """Fill a validated message template from a record.
+
+    A format spec (checked when the rule was built: bounded width and precision, number types
+    only) applies to numbers; a value it cannot format is shown as is. Text is shown as written
+    unless it holds a control or invisible character (a line feed, a direction override), which
+    is shown escaped, so a fact cannot forge a line of the audit trail; long values are cut.
+    """
     parts: list[str] = []
     for text, name, spec, _ in string.Formatter().parse(template):
         parts.append(text)
@@ -536,11 +571,32 @@ def _render(template: str, record: Mapping[str, Any], compiled: CompiledRule) ->
             shown = value if isinstance(value, str) else display(value)
         else:
             shown = _shown(name, value, compiled)
-        if spec and isinstance(value, int | float) and not isinstance(value, bool):
-            with contextlib.suppress(ValueError):
+        if (
+            spec
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and (not isinstance(value, int) or value.bit_length() <= _MAX_FORMAT_BITS)
+        ):
+            with contextlib.suppress(ValueError, OverflowError):
                 shown = format(value, spec)
-        parts.append(shown)
+        parts.append(_printable(shown))
     return "".join(parts)
+
+
+_MAX_FORMAT_BITS = 1000
+"""Integers longer than this are shown without their format spec (a float spec cannot take them)."""
+
+_MAX_SHOWN = 200
+"""The longest value a message shows (longer ones are cut, with their length)."""
+
+
+def _printable(shown: str) -> str:
+    """A value as a message shows it: escaped when it holds control characters, cut when long."""
+    if not shown.isprintable():
+        shown = repr(shown)[1:-1]
+    if len(shown) > _MAX_SHOWN:
+        shown = f"{shown[: _MAX_SHOWN - 20]}...<{len(shown):,} characters>"
+    return shown
 
 
 def _shown(name: str, value: object, compiled: CompiledRule) -> str:
@@ -620,6 +676,7 @@ class _Stepper:
         if kind in {EventKind.FIRING, EventKind.ESCALATED, EventKind.PENDING}:
             base = f"{base} -> {rung.owner.describe()} ({rung.level.value})"
         group = ",".join(f"{g}={alert.labels.get(g, '')}" for g in rule.group_by)
+        labels = {**rule.labels, **alert.labels} if rule.labels else dict(alert.labels)
         self.emit(
             kind=kind,
             rule=rule.id,
@@ -628,7 +685,8 @@ class _Stepper:
             severity=rule.severity,
             key=alert.key,
             group=f"{rule.id}[{group}]" if group else rule.id,
-            labels=dict(alert.labels),
+            labels=labels,
+            annotations=dict(rule.annotations),
             outcome=evaluation.outcome if evaluation else None,
             inputs=dict(explanation.facts) if explanation else {},
             level=alert.level,
@@ -637,7 +695,7 @@ class _Stepper:
             deadline=alert.deadline,
             reason=base,
             message=message,
-            suppressed_by=self.silenced(rule.id, alert.labels),
+            suppressed_by=self.silenced(rule.id, labels),
         )
 
     def silenced(self, rule: str, labels: Mapping[str, str]) -> str | None:
@@ -720,7 +778,7 @@ class _Stepper:
         hold = rule.pending_for
         elapsed = self.now - alert.active_since
         message = _render(rule.message, record, prepared.compiled)
-        if alert.true_count >= hold.evaluations and elapsed >= datetime.timedelta(hours=hold.hours):
+        if alert.true_count >= hold.evaluations and elapsed >= hold.duration:
             first = rule.rungs[0]
             fields = self.rung_fields(first)
             alert = attrs.evolve(
@@ -764,9 +822,7 @@ class _Stepper:
             clear_since = alert.clear_since or self.now
             alert = attrs.evolve(alert, clear_count=alert.clear_count + 1, clear_since=clear_since)
             keep = rule.keep_firing_for
-            if alert.clear_count > keep.evaluations and self.now - clear_since >= datetime.timedelta(
-                hours=keep.hours
-            ):
+            if alert.clear_count > keep.evaluations and self.now - clear_since >= keep.duration:
                 del self.alerts[alert.key]
                 evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
                 reason = "" if evaluation else "the entity is no longer in the facts"
