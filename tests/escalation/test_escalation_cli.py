@@ -76,7 +76,11 @@ class TestEscalateCommand:
             dedup_keys=("claim_id",),
         )
         path = tmp_path / "rules.json"
-        path.write_text(serialize.to_json(RuleSet(rules=(rule,), schema={"balance": FieldType.NUMBER})))
+        path.write_text(
+            serialize.to_json(
+                RuleSet(rules=(rule,), schema={"balance": FieldType.NUMBER, "claim_id": FieldType.TEXT})
+            )
+        )
         assert main(["escalate", "--rules", str(path), "--records", str(claims_csv)]) == 0
         out = capsys.readouterr().out
         assert "big v1 (claim): 2 true, 1 unknown" in out
@@ -112,3 +116,156 @@ class TestEscalateCommand:
         rules.write_text(serialize.to_json(RuleSet(rules=(rule,))))
         assert main(["escalate", "--rules", str(rules), "--records", str(path)]) == 0
         assert "big v1 (claim): no records" in capsys.readouterr().out
+
+
+class TestRunAction:
+    @pytest.mark.parametrize(
+        "flags",
+        [
+            ["--default-rules", "--now", "2026-11-23T09:00"],
+            ["--default-rules", "--kind", "claim", "--now", "2026-11-23", "--format", "json"],
+        ],
+    )
+    def test_run_is_the_default(
+        self, flags: list[str], claims_csv: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``escalate FLAGS`` and ``escalate run FLAGS`` print byte-identical output."""
+        assert main(["escalate", *flags, "--records", str(claims_csv)]) == 0
+        bare = capsys.readouterr().out
+        assert main(["escalate", "run", *flags, "--records", str(claims_csv)]) == 0
+        assert capsys.readouterr().out == bare
+        assert bare
+
+    def test_split_names_the_owners(
+        self, claims_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--split resolves RACI owners from a scope split instead of 'unassigned'."""
+        assert main(["raci", "template"]) == 0
+        split = tmp_path / "split.json"
+        split.write_text(capsys.readouterr().out, encoding="utf-8")
+        argv = [
+            "escalate",
+            "run",
+            "--default-rules",
+            "--records",
+            str(claims_csv),
+            "--now",
+            "2026-11-23T09:00",
+        ]
+        assert main(argv) == 0
+        assert "-> unassigned (provider_decision_owner)" in capsys.readouterr().out
+        assert main([*argv, "--split", str(split)]) == 0
+        out = capsys.readouterr().out
+        assert "#1 firing write_off_over_limit" in out
+        assert "-> client_rcm_director (provider_decision_owner) by 2026-11-25" in out
+        assert "unassigned" not in out
+
+    def test_bad_split_exit_2(
+        self, claims_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A split that is not a ScopeSplit is one line on stderr and exit status 2."""
+        bad = tmp_path / "split.json"
+        bad.write_text('{"name": "x"}', encoding="utf-8")
+        argv = ["escalate", "--default-rules", "--records", str(claims_csv), "--split", str(bad)]
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("comanaged-rcm escalate: error: ")
+        assert "effective_from" in err
+        assert len(err.splitlines()) == 1
+
+
+RULE_TEST = {
+    "rule_files": ["rules.json"],
+    "tests": [
+        {
+            "name": "big balance",
+            "start": "2026-11-02T09:00",
+            "input_series": [{"labels": {"claim_id": "C1"}, "values": {"balance": "50 150"}}],
+            "alert_rule_test": [
+                {"eval_time": "0d", "alertname": "big", "exp_alerts": []},
+                {"eval_time": "1d", "alertname": "big", "exp_alerts": [{"exp_labels": {"claim_id": "C1"}}]},
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture
+def rule_test(tmp_path: Path) -> Path:
+    rule = Rule(
+        id="big",
+        when="balance > 100",
+        applies_to=FactKind.CLAIM,
+        level=Level.ONSHORE_LEAD,
+        owner=Owner.accountable("denials"),
+        dedup_keys=("claim_id",),
+    )
+    (tmp_path / "rules.json").write_text(serialize.to_json(RuleSet(rules=(rule,))), encoding="utf-8")
+    path = tmp_path / "tests.json"
+    path.write_text(json.dumps(RULE_TEST), encoding="utf-8")
+    return path
+
+
+class TestTestAction:
+    def test_defaults_pass(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """``escalate test --defaults`` runs the shipped tests of the default rules: exit 0."""
+        assert main(["escalate", "test", "--defaults"]) == 0
+        assert capsys.readouterr().out == "default_rules_test.json: 6 tests, 20 checks: all passed\n"
+
+    def test_file_passes(self, rule_test: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A passing file prints its summary; rule files are found next to the test file."""
+        assert main(["escalate", "test", str(rule_test)]) == 0
+        assert capsys.readouterr().out == f"{rule_test}: 1 test, 2 checks: all passed\n"
+
+    def test_mismatch_exit_1(self, rule_test: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A mismatch prints one line per difference and exits 1."""
+        document = json.loads(rule_test.read_text(encoding="utf-8"))
+        document["tests"][0]["alert_rule_test"][0]["exp_alerts"] = [{"exp_labels": {"claim_id": "C1"}}]
+        document["tests"][0]["alert_rule_test"][1]["exp_alerts"] = [{"exp_labels": {"claim_id": "C2"}}]
+        rule_test.write_text(json.dumps(document), encoding="utf-8")
+        assert main(["escalate", "test", str(rule_test)]) == 1
+        assert capsys.readouterr().out.splitlines() == [
+            "test 'big balance' at +0d: missing alert big{claim_id=\"C1\"}",
+            "test 'big balance' at +1d: missing alert big{claim_id=\"C2\"}",
+            "test 'big balance' at +1d: unexpected alert big{claim_id=\"C1\"}",
+            f"{rule_test}: 1 test, 2 checks: 2 failed",
+        ]
+
+    def test_owners_with_split(
+        self, rule_test: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--split names the owners the tests expect."""
+        assert main(["raci", "template"]) == 0
+        split = tmp_path / "split.json"
+        split.write_text(capsys.readouterr().out, encoding="utf-8")
+        document = json.loads(rule_test.read_text(encoding="utf-8"))
+        expected = {"exp_labels": {"claim_id": "C1"}, "exp_owner": "onshore_lead"}
+        document["tests"][0]["alert_rule_test"][1]["exp_alerts"] = [expected]
+        rule_test.write_text(json.dumps(document), encoding="utf-8")
+        assert main(["escalate", "test", str(rule_test), "--split", str(split)]) == 0
+        capsys.readouterr()
+        assert main(["escalate", "test", str(rule_test)]) == 1
+        assert 'owner is "unassigned", expected "onshore_lead"' in capsys.readouterr().out
+
+    def test_bad_file_exit_2(self, rule_test: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A bad test file is one line on stderr naming the path into the file, exit 2."""
+        document = json.loads(rule_test.read_text(encoding="utf-8"))
+        document["tests"][0]["alert_rule_test"][1]["eval_time"] = "one day"
+        rule_test.write_text(json.dumps(document), encoding="utf-8")
+        assert main(["escalate", "test", str(rule_test)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("comanaged-rcm escalate: error: 1 validation issue: 'eval_time' must be")
+        assert err.endswith("@ $.tests[0].alert_rule_test[1].eval_time\n")
+        rule_test.write_text('{"tests": [], "tests": []}', encoding="utf-8")
+        assert main(["escalate", "test", str(rule_test)]) == 2
+        assert "duplicate key 'tests'" in capsys.readouterr().err
+
+    def test_usage(self, rule_test: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A file or --defaults, not both and not neither; a missing file names itself."""
+        assert main(["escalate", "test"]) == 2
+        assert "give a test file or --defaults" in capsys.readouterr().err
+        assert main(["escalate", "test", str(rule_test), "--defaults"]) == 2
+        assert "not both" in capsys.readouterr().err
+        missing = str(rule_test.with_name("nope.json"))
+        assert main(["escalate", "test", missing]) == 2
+        assert capsys.readouterr().err.endswith(f"(No such file or directory) @ {missing}\n")
