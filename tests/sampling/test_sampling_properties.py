@@ -53,6 +53,15 @@ from comanaged_rcm.sampling._bayes import (
     bayesian_sample_size,
 )
 from comanaged_rcm.sampling._cia import DiscoveryReview, ProbeReview, cia_discovery_review, cia_probe_review
+from comanaged_rcm.sampling._intervals import (
+    BinomialTest,
+    BinomialTestArray,
+    IntervalArray,
+    binomial_test,
+)
+from comanaged_rcm.sampling._intervals import proportion_interval as interval_of
+from comanaged_rcm.sampling._mus import MonetarySelection, mus_select
+from comanaged_rcm.sampling._mus_eval import MusEstimate, MusEvaluation, mus_estimate, mus_evaluate
 from comanaged_rcm.serialize import from_dict, from_json, to_json
 
 confidences = st.sampled_from([0.80, 0.85, 0.90, 0.95, 0.975, 0.99])
@@ -168,6 +177,14 @@ def _roundtrip(obj: object) -> None:
     assert from_json(to_json(obj), type(obj)) == obj
 
 
+_ARRAYS_AND_MUS: set[type] = {
+    IntervalArray,
+    BinomialTest,
+    BinomialTestArray,
+    MonetarySelection,
+    MusEvaluation,
+    MusEstimate,
+}
 _PLANS_AND_REVIEWS: set[type] = {
     Prior,
     BayesianPlan,
@@ -232,7 +249,7 @@ class TestRoundTrips:
             _roundtrip(preset)
         covered = {AttributePlan, AttributeEvaluation, Interval, Selection, MonetaryPlan, MonetaryEvaluation}
         covered |= {Appraisal, Limits, VariablesPlan, Preset}
-        covered |= _PLANS_AND_REVIEWS  # round-tripped by the tests below
+        covered |= _PLANS_AND_REVIEWS | _ARRAYS_AND_MUS  # round-tripped by the tests below
         results = {
             value for value in (getattr(sampling, name) for name in sampling.__all__) if attrs.has(value)
         }
@@ -336,6 +353,43 @@ class TestRoundTrips:
         except ValidationError:  # a probe sample with no variation has no standard error
             return
         _roundtrip(probe)
+
+    @settings(max_examples=20, deadline=None)
+    @given(
+        n=st.lists(st.integers(1, 200), min_size=1, max_size=6),
+        data=st.data(),
+        conf=confidences,
+        method=st.sampled_from(["wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald"]),
+        alternative=st.sampled_from(["two-sided", "greater", "less"]),
+    )
+    def test_arrays_and_tests(
+        self, n: list[int], data: st.DataObject, conf: float, method: str, alternative: str
+    ) -> None:
+        """Array intervals and binomial tests (one and many) round-trip exactly."""
+        k = [data.draw(st.integers(0, size)) for size in n]
+        _roundtrip(interval_of(k, n, conf, method))
+        p0 = data.draw(st.sampled_from([0.05, 0.1, 0.5]))
+        _roundtrip(binomial_test(k, n, p0=p0, alternative=alternative))
+        _roundtrip(binomial_test(k[0], n[0], p0=p0, alternative=alternative))
+
+    @settings(max_examples=20, deadline=None)
+    @given(
+        values=st.lists(st.floats(1.0, 5_000.0), min_size=6, max_size=40),
+        seed=st.integers(0, 2**32),
+        method=st.sampled_from(["interval", "cell", "random", "sieve"]),
+        cut=st.floats(0.0, 1.0),
+    )
+    def test_monetary_unit_selection_and_evaluation(
+        self, values: list[float], seed: int, method: str, cut: float
+    ) -> None:
+        """Monetary unit selections, MUS evaluations and MUS estimates round-trip exactly."""
+        _roundtrip(mus_select(values, n=5, seed=seed, method=method))
+        book = values[:6]
+        audit = [b * (1 - cut) if i % 2 else b for i, b in enumerate(book)]
+        _roundtrip(mus_evaluate(book, audit, 0.9, population_value=sum(values) * 10, tolerable_rate=0.2))
+        _roundtrip(
+            mus_estimate(book, audit, 300, 0.9, method="difference", population_value=sum(values) * 10)
+        )
 
     def test_item_ids_are_strings_or_integers(self) -> None:
         """A selection document with a boolean or float item id is rejected with its path."""
