@@ -324,7 +324,14 @@ class ScalarProgram:
                 value = read(record)
                 return None if value is None else compare(value, constant)
 
-            return text_literal if self.types[name] is FieldType.TEXT else field_literal
+            def other_literal(record: Mapping[str, Any], _: Env) -> Value:
+                value = read(record)  # a boolean or date field: no float fast path
+                return None if value is None else compare(value, constant)
+
+            kind = self.types[name]
+            if kind is FieldType.TEXT:
+                return text_literal
+            return field_literal if kind is FieldType.NUMBER else other_literal
         rhs = self.compile(right)
 
         def pair(record: Mapping[str, Any], env: Env) -> Value:

@@ -327,8 +327,8 @@ def _position(text: str, index: int) -> tuple[int, int]:
 def _refuse_normalizable(text: str) -> None:
     """Refuse text that Unicode NFKC normalisation changes (Python reads names normalised).
 
-    ``ast.parse`` turns the full-width ``Ｔｒｕｅ`` into the name ``True``: the rule would read
-    differently from what it does.
+    ``ast.parse`` reads the full-width letters of ``True`` (U+FF34 U+FF52 U+FF55 U+FF45) as the
+    name ``True``: the rule would read differently from what it does.
     """
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return

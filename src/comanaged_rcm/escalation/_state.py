@@ -416,7 +416,7 @@ def dedup_key(rule: str, labels: Mapping[str, str]) -> str:
 
 def _label(value: object) -> str:
     if value is None or isinstance(value, str):
-        return value or ""
+        return str(value) if value else ""  # numpy's str_ as a plain str
     if isinstance(value, np.datetime64):
         return "" if np.isnat(value) else str(value.astype("datetime64[D]"))
     if isinstance(value, datetime.date):
