@@ -237,7 +237,7 @@ class TestOutOfDomain:
     def test_a_string_in_a_date_column_does_not_stop_step(self) -> None:
         """A list of records with one string date: that record is ERROR, the others are decided."""
         r = rule(when="days_since(touched) > 3", on_unknown=OnUnknown.HOLD)
-        records = [
+        records: list[dict[str, Any]] = [
             {"claim_id": "C1", "touched": "2026-01-01"},
             {"claim_id": "C2", "touched": datetime.date(2026, 1, 1)},
         ]
@@ -567,12 +567,13 @@ def test_scalar_batch_and_explanation_always_agree(condition: str, records: list
     assert compiled.evaluate_batch(columns, as_of=DAY).tolist() == outcomes
     for name, column in columns.items():  # typed columns where numpy can hold the values
         kinds = {type(value) for value in column.tolist()}
-        typed, dtype = {
+        natives: dict[str, tuple[set[type], Any]] = {
             "n": ({float}, np.float64),
             "t": ({str}, np.str_),
             "d": ({datetime.date}, "datetime64[D]"),
             "b": ({bool}, np.bool_),
-        }[name]
+        }
+        typed, dtype = natives[name]
         if kinds <= typed:
             native = {**columns, name: np.array(column.tolist(), dtype=dtype)}
             rows = [{k: v[i] for k, v in native.items()} for i in range(len(records))]

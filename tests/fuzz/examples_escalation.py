@@ -173,6 +173,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "key": "write_off_over_limit:0123456789abcdef",
             "group": "write_off_over_limit[payer=AETNA]",
             "labels": {"payer": "AETNA"},
+            "annotations": {"runbook_url": "https://wiki.example/write-offs"},
             "outcome": Outcome.TRUE,
             "inputs": {"balance": "6120.0"},
             "level": Level.PROVIDER_DECISION_OWNER,
@@ -194,7 +195,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         }
     ),
     f"{_P}.Expression": lambda: Call(kwargs={"text": _EXPRESSION.text, "root": _EXPRESSION.root}),
-    f"{_P}.Hold": lambda: Call(kwargs={"evaluations": 2, "hours": 4}),
+    f"{_P}.Hold": lambda: Call(kwargs={"evaluations": 2, "hours": 4, "minutes": 30, "seconds": 15}),
     f"{_P}.Inhibition": lambda: Call(kwargs={"rule": "payer_denial_rate", "equal": ("payer",)}),
     f"{_P}.MappingDirectory": lambda: Call(
         kwargs={"accountable": {"denials": "onshore_lead"}, "decisions": {"write_off": "provider_cfo"}}
@@ -222,6 +223,11 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "clear_when": "balance < 100",
             "min_count": MinCount("balance", 1),
             "inhibited_by": (Inhibition("payer_denial_rate", ("payer",)),),
+            "labels": {"team": "east"},
+            "annotations": {
+                "runbook_url": "https://wiki.example/write-offs",
+                "summary": "line one\nline two",
+            },
         }
     ),
     f"{_P}.RuleSet": lambda: Call(kwargs={"rules": _RULES.rules[:2], "schema": dict(_RULES.schema)}),

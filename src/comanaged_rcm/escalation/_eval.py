@@ -653,7 +653,7 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
         if finite.all():
             return values, None, None
         missing = np.isnan(values)
-        infinite = ~(finite | missing)  # +-inf is outside a number field's domain: ERROR
+        infinite: npt.NDArray[np.bool_] = ~(finite | missing)  # +-inf is outside the domain: ERROR
         return values, (missing if missing.any() else None), (infinite if infinite.any() else None)
     if kind is FieldType.TEXT and dtype.kind == "U":
         missing = array == ""
@@ -663,7 +663,7 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
     if kind is FieldType.DATE and dtype.kind == "M":
         values = array.astype("datetime64[D]")
         missing = np.isnat(values)
-        outside = (values < _FIRST_DAY) | (values > _LAST_DAY)  # not a datetime.date: ERROR
+        outside = np.logical_or(values < _FIRST_DAY, values > _LAST_DAY)  # not a datetime.date: ERROR
         return values, (missing if missing.any() else None), (outside if outside.any() else None)
     return _all_error(size, kind)
 

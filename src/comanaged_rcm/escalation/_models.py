@@ -162,7 +162,7 @@ def _names() -> list[Validator]:
 def _bounded(maximum: int) -> Validator:
     """A tuple of at most ``maximum`` items."""
 
-    def validate(_: object, attribute: attrs.Attribute[Any], value: tuple[object, ...]) -> None:
+    def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if isinstance(value, tuple) and len(value) > maximum:
             _check.fail(
                 f"$.{attribute.name}",
