@@ -160,10 +160,19 @@ def suggest(value: object, choices: Iterable[str]) -> str:
 
 
 # ------------------------------------------------------------------------------------- numbers
+_NUMPY_TYPES: dict[str, type[Any]] = {}
+
+
 def _numpy(name: str) -> type[Any] | tuple[type[Any], ...]:
     """The numpy type ``name``, or ``()`` (no type) while numpy is not imported: no value can be one."""
+    found = _NUMPY_TYPES.get(name)
+    if found is not None:
+        return found
     np = sys.modules.get("numpy")
-    return getattr(np, name) if np is not None else ()
+    if np is None:
+        return ()
+    _NUMPY_TYPES[name] = getattr(np, name)
+    return _NUMPY_TYPES[name]
 
 
 def _is_bool(value: object) -> bool:
@@ -198,6 +207,8 @@ def count(value: object, path: str, *, minimum: int = 0, maximum: int = MAX_COUN
     ...
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'n' must be a whole number (got True) @ $.n
     """
+    if type(value) is int and minimum <= value <= maximum:  # the common case, checked fast
+        return value
     name = name_of(path)
     number: int
     if _is_bool(value):
@@ -251,6 +262,13 @@ def real(
     ...
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'share' must be > 0 (got 0) @ $.share
     """
+    if (  # the common case, checked fast: a finite float within the bounds
+        type(value) is float
+        and (-math.inf < value < math.inf)
+        and (minimum is None or (value > minimum if low_open else value >= minimum))
+        and (maximum is None or (value < maximum if high_open else value <= maximum))
+    ):
+        return value
     name = name_of(path)
     if _is_bool(value) or not isinstance(value, numbers.Real):
         fail(path, "type", f"{name!r} must be a finite number (got {_show(value)})")
@@ -282,6 +300,8 @@ def rate(value: object, path: str, *, low_open: bool = True, high_open: bool = T
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'confidence' must be in (0, 1) (got
     1) @ $.confidence
     """
+    if type(value) is float and 0 < value < 1:  # the common case, checked fast
+        return value
     number = real(value, path)
     below = number <= 0 if low_open else number < 0
     above = number >= 1 if high_open else number > 1
@@ -329,6 +349,8 @@ def text(
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'name' must not hold control or invisible
     characters (got 'pay\u202eeeee': U+202E at 3) @ $.name
     """
+    if type(value) is str and len(value) <= maximum and value.isprintable() and (empty or value.strip()):
+        return value  # the common case, checked fast: no control, format, surrogate or unassigned character
     name = name_of(path)
     if not isinstance(value, str):
         fail(path, "type", f"{name!r} must be a string (got {_show(value)})")
@@ -433,7 +455,10 @@ def datetime_(value: object, path: str, *, aware: bool | None = None) -> datetim
     if not isinstance(value, datetime.datetime):
         hint = "; parse text with datetime.datetime.fromisoformat" if isinstance(value, str) else ""
         fail(path, "type", f"{name!r} must be a datetime.datetime (got {_show(value)}{hint})")
-    is_aware = value.utcoffset() is not None
+    try:
+        is_aware = value.utcoffset() is not None
+    except (ValueError, TypeError, OverflowError):  # pandas NaT is a datetime whose offset raises
+        fail(path, "type", f"{name!r} must be a datetime.datetime (got {_show(value)})")
     if aware is not None and is_aware != aware:
         kind = "a time-zone aware" if aware else "a naive (no time zone)"
         fail(path, "type", f"{name!r} must be {kind} datetime (got {_show(value)})")
@@ -452,8 +477,8 @@ def aware_or_naive(
     ...
     comanaged_rcm.errors.ValidationError: 2 validation issues: ...
     """
-    first_aware = first.utcoffset() is not None
-    second_aware = second.utcoffset() is not None
+    first_aware = datetime_(first, first_path).utcoffset() is not None
+    second_aware = datetime_(second, second_path).utcoffset() is not None
     if first_aware != second_aware:
         def kind(is_aware: bool) -> str:
             return "aware" if is_aware else "naive"
@@ -595,6 +620,8 @@ class _Validators:
         """An ``int`` in range (use :meth:`_Converters.integer` as the field's converter)."""
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is int and minimum <= value <= maximum:  # the common case, checked fast
+                return
             count(value, _path(attribute), minimum=minimum, maximum=maximum)
             if not isinstance(value, int):  # a float that the converter did not normalise
                 fail(_path(attribute), "type", f"{attribute.name!r} must be an int (got {_show(value)})")
@@ -604,17 +631,43 @@ class _Validators:
     @staticmethod
     def real(**options: Any) -> Validator:  # noqa: ANN401 - the options of real()
         """A finite ``float`` in range (use :meth:`_Converters.real` as the field's converter)."""
-        return _field(real, **options)
+        low, high = options.get("minimum"), options.get("maximum")
+        low_open, high_open = options.get("low_open", False), options.get("high_open", False)
+        lowest = -math.inf if low is None else low
+        highest = math.inf if high is None else high
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is float and (
+                (lowest < value if low_open or low is None else lowest <= value)
+                and (value < highest if high_open or high is None else value <= highest)
+            ):
+                return  # the common case, checked fast: a finite float within the bounds
+            real(value, _path(attribute), **options)
+
+        return validate
 
     @staticmethod
     def rate(*, low_open: bool = True, high_open: bool = True) -> Validator:
         """A rate in ``(0, 1)`` with either end closed on request."""
-        return _field(rate, low_open=low_open, high_open=high_open)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is float and 0 < value < 1:  # the common case, checked fast
+                return
+            rate(value, _path(attribute), low_open=low_open, high_open=high_open)
+
+        return validate
 
     @staticmethod
     def text(*, empty: bool = False, multiline: bool = False, maximum: int = MAX_TEXT) -> Validator:
         """Readable text (see :func:`text`)."""
-        return _field(text, empty=empty, multiline=multiline, maximum=maximum)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            fast = type(value) is str and len(value) <= maximum and value.isprintable()
+            if fast and (empty or value.strip()):  # type: ignore[attr-defined]
+                return  # the common case, checked fast
+            text(value, _path(attribute), empty=empty, multiline=multiline, maximum=maximum)
+
+        return validate
 
     @staticmethod
     def identifier() -> Validator:
@@ -725,6 +778,8 @@ def as_int(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a ca
     >>> as_int(3.0), as_int(2.5), as_int(True)
     (3, 2.5, True)
     """
+    if type(value) is int:
+        return value
     if _is_bool(value):
         return value
     if _is_integer(value):
@@ -741,6 +796,8 @@ def as_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a c
     >>> as_real(2), as_real("2"), as_real(10**400) == 10**400
     (2.0, '2', True)
     """
+    if type(value) is float:
+        return value
     if _is_bool(value) or not isinstance(value, numbers.Real):
         return value
     try:
