@@ -429,8 +429,10 @@ def compile_rule(
         RuleSyntaxError: An unknown field (with a "did you mean"), a type mismatch, or a field
             whose type cannot be inferred.
         ValidationError: When ``rule`` is not a :class:`Rule`, ``schema`` not a mapping of field
-            name to :class:`FieldType` or ``infer`` not a bool or ``None``; or, with a schema and
-            no inference, when its dedup keys, grouping or message read fields the schema lacks.
+            name to :class:`FieldType` or ``infer`` not a bool or ``None``; with a schema and
+            no inference, when its dedup keys, grouping, message or ``min_count`` read fields the
+            schema lacks; or when a message placeholder with a format spec names a field that is
+            not a number (``$.rule.message``).
     """
     if not isinstance(rule, Rule):
         raise ValidationError.single("$.rule", "type", f"expected a Rule (got {type(rule).__name__})")
@@ -531,7 +533,7 @@ def compile_rules(
         except ValidationError as exc:
             issues.extend(
                 Issue(
-                    f"$.rules[{index}]{issue.path.removeprefix('$.rule')}",
+                    _rule_path(index, issue.path),
                     issue.code,
                     f"rule {rule.id!r}: {issue.message}",
                 )
@@ -540,6 +542,13 @@ def compile_rules(
     if issues:
         raise ValidationError(issues)
     return tuple(compiled)
+
+
+def _rule_path(index: int, path: str) -> str:
+    """``$.rule.message`` of :func:`compile_rule` as the set's ``$.rules[2].message``."""
+    if path == "$.rule" or path.startswith(("$.rule.", "$.rule[")):
+        return f"$.rules[{index}]{path.removeprefix('$.rule')}"
+    return f"$.rules[{index}]"
 
 
 def _fails_clear(rule: Rule, error: RuleSyntaxError) -> bool:
