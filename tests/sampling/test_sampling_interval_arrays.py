@@ -277,12 +277,17 @@ class TestArrays:
         assert len(result) == 2
         assert list(result) == [result.lower, result.upper]
 
-    @pytest.mark.skipif(not hasattr(Interval, "__iter__"), reason="Interval.__iter__ lands with the exports")
     def test_scalar_interval_unpacks(self) -> None:
-        """lo, hi = proportion_interval(3, 50): the scalar Interval unpacks the same way."""
-        got: Any = proportion_interval(3, 50, 0.95)
+        """lo, hi = proportion_interval(3, 50): the scalar Interval unpacks the same way, lower first."""
+        got = proportion_interval(3, 50, 0.95)
+        assert isinstance(got, Interval)
         lo, hi = got
-        assert (lo, hi) == (proportion_interval(3, 50).lower, proportion_interval(3, 50).upper)
+        assert (lo, hi) == (got.lower, got.upper)
+        assert lo < got.estimate < hi
+        assert list(got) == [got.lower, got.upper]
+        one_sided = proportion_interval(3, 50, 0.95, sides="upper")
+        assert isinstance(one_sided, Interval)
+        assert tuple(one_sided) == (0.0, one_sided.upper)
 
     def test_indexing(self) -> None:
         """result[i] is an Interval; slices and masks give IntervalArrays; bad keys name $.key."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import html
 import numbers
+from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -270,6 +271,20 @@ class Interval:
         default=None, converter=_integer, validator=v.optional(v.count(minimum=1))
     )
     convention: str = attrs.field(default="", validator=v.text(empty=True, multiline=True))
+
+    def __iter__(self) -> Iterator[float]:
+        """``lo, hi = interval``: the lower limit, then the upper (like statsmodels' ``proportion_confint``).
+
+        Example:
+            >>> lo, hi = Interval(
+            ...     successes=1, n=10, confidence=0.9, method="wilson", sides="two-sided",
+            ...     estimate=0.1, lower=0.02, upper=0.35,
+            ... )
+            >>> lo, hi
+            (0.02, 0.35)
+        """
+        yield self.lower
+        yield self.upper
 
     def _repr_html_(self) -> str:
         return _html_table(
