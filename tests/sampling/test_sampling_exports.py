@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import comanaged_rcm.sampling
+from comanaged_rcm.sampling import _engine, _intervals
 
 
 class TestExports:
@@ -70,3 +71,10 @@ class TestExports:
             "taints",
             "variables_sample_size",
         ]
+
+    def test_one_proportion_interval(self) -> None:
+        """The package's proportion_interval is the array-aware one; the scalar-only original is gone."""
+        assert comanaged_rcm.sampling.proportion_interval is _intervals.proportion_interval
+        for gone in ("proportion_interval", "_hyper_limits", "_INTERVAL_CONVENTIONS", "_FINITE_CONVENTIONS"):
+            assert not hasattr(_engine, gone), gone
+        assert "proportion_interval" not in _engine.__all__

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.sampling import _engine
 from comanaged_rcm.sampling._intervals import (
     ALTERNATIVES,
     INTERVAL_ALIASES,
@@ -62,37 +61,6 @@ def _raises(call: Callable[[], object], path: str, fragment: str = "") -> Valida
     assert path in paths, paths
     assert fragment in str(info.value), str(info.value)
     return info.value
-
-
-_OLD = getattr(_engine, "proportion_interval", None)
-
-
-@pytest.mark.skipif(
-    _OLD is None or _OLD is proportion_interval,
-    reason="the scalar-only proportion_interval has been replaced",
-)
-class TestSameAsScalarVersion:
-    @given(
-        n=st.integers(1, 400),
-        data=st.data(),
-        conf=st.sampled_from([0.5, 0.8, 0.9, 0.95, 0.99]),
-        method=st.sampled_from(METHODS),
-        sides=st.sampled_from(["two-sided", "lower", "upper"]),
-        extra=st.none() | st.integers(0, 600),
-    )
-    def test_equal_results(  # noqa: PLR0917 - hypothesis draws each argument
-        self, n: int, data: st.DataObject, conf: float, method: str, sides: str, extra: int | None
-    ) -> None:
-        """For scalars the new function returns exactly the Interval the scalar-only one did (every
-        field, bit for bit), finite populations included; and the array result holds the same floats."""
-        assert _OLD is not None
-        x = data.draw(st.integers(0, n))
-        population = None if extra is None or method == "jeffreys" else n + extra
-        old = _OLD(x, n, conf, method, sides, population=population)
-        new = proportion_interval(x, n, conf, method, sides, population=population)
-        assert new == old
-        many = proportion_interval([x, x], [n, n], conf, method, sides, population=population)
-        assert many[1] == old
 
 
 # ------------------------------------------------------------------------------ statsmodels

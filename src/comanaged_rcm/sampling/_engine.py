@@ -1,4 +1,4 @@
-"""Attribute sample sizes, upper deviation limits and proportion intervals.
+"""Attribute sample sizes and upper deviation limits.
 
 Planning follows R's jfa ``planning()`` (Derks et al., jfa 0.7.3, ``R/planning.R``) where it and the
 AICPA tables agree, and the AICPA rule where they differ:
@@ -30,16 +30,14 @@ from comanaged_rcm import _check as c
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._models import (
     DEFAULT_MAX,
-    INTERVAL_METHODS,
     SIDES,
     AttributeEvaluation,
     AttributePlan,
-    Interval,
     Method,
 )
 from comanaged_rcm.sampling._search import largest, smallest
 
-__all__ = ["DEFAULT_MAX", "attribute_sample_size", "attribute_upper_limit", "proportion_interval"]
+__all__ = ["DEFAULT_MAX", "attribute_sample_size", "attribute_upper_limit"]
 
 CONVENTION = (
     "AICPA: acceptable deviations = ceil(expected_rate x n) in exact decimal arithmetic; smallest n whose "
@@ -679,157 +677,3 @@ def attribute_upper_limit(
         acceptable=None if tolerable_rate is None else bool(upper <= tolerable_rate),
         convention="one-sided upper limit; AICPA evaluation tables show it rounded up to 0.1%",
     )
-
-
-def _hyper_limits(x: int, n: int, total: int, tail_lo: Fraction, tail_hi: Fraction) -> tuple[float, float]:
-    """Exact limits on M / N: smallest M with P(X >= x) > tail_lo, largest M with P(X <= x) > tail_hi."""
-    top = total - (n - x)
-    lo, hi = x, top
-    while lo < hi:  # largest M with cdf(x; M) > tail_hi (cdf falls as M grows; true at M = x)
-        mid = (lo + hi + 1) // 2
-        if _hyper_cmp(x, total, mid, n, tail_hi) > 0:
-            lo = mid
-        else:
-            hi = mid - 1
-    upper = lo
-    if x == 0:
-        return 0.0, upper / total
-    lo, hi = x, top
-    while lo < hi:  # smallest M with P(X >= x; M) > tail_lo (rises with M; true at M = top)
-        mid = (lo + hi) // 2
-        if _hyper_cmp(x - 1, total, mid, n, 1 - tail_lo) < 0:  # P(X >= x) = 1 - P(X <= x - 1)
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo / total, upper / total
-
-
-def proportion_interval(
-    successes: int,
-    n: int,
-    confidence: float,
-    method: str = "wilson",
-    sides: str = "two-sided",
-    *,
-    population: int | None = None,
-) -> Interval:
-    """Confidence interval for a binomial proportion, or for a finite population's proportion.
-
-    ``sides`` is ``"two-sided"``, ``"lower"`` (one-sided lower limit, upper end 1) or ``"upper"``.
-    ``"wald"`` is the normal approximation, kept for comparison only. With ``population`` (N items
-    sampled without replacement) ``"clopper-pearson"`` gives the exact hypergeometric limits (M / N), and
-    ``"wilson"``, ``"agresti-coull"`` and ``"wald"`` use the variance times the FPC (N - n) / (N - 1).
-
-    Args:
-        successes: Number of items with the attribute (e.g. errors) in the sample.
-        n: Sample size.
-        confidence: Confidence level, in (0, 1).
-        method: ``"wilson"``, ``"clopper-pearson"``, ``"jeffreys"``, ``"agresti-coull"`` or ``"wald"``.
-        sides: ``"two-sided"``, ``"lower"`` or ``"upper"``.
-        population: Population size N for the finite-population versions.
-
-    Returns:
-        The interval with its inputs.
-
-    Raises:
-        ValidationError: An input is out of range, or ``"jeffreys"`` with a population.
-
-    Example:
-        >>> i = proportion_interval(successes=10, n=100, confidence=0.95, method="wilson")
-        >>> round(i.lower, 4), round(i.upper, 4)
-        (0.0552, 0.1744)
-        >>> i = proportion_interval(10, 100, 0.95, "clopper-pearson", population=400)
-        >>> round(i.lower * 400), round(i.upper * 400)
-        (22, 66)
-    """
-    size = c.count(n, "$.n", minimum=1)
-    x = c.count(successes, "$.successes")
-    if x > size:
-        raise ValidationError.single("$.successes", "range", f"'successes' must be <= n (got {x} > {size})")
-    conf_exact = _rate("confidence", confidence)
-    conf = float(conf_exact)
-    c.one_of(method, INTERVAL_METHODS, "$.method")
-    c.one_of(sides, SIDES, "$.sides")
-    if population is not None:
-        population = c.count(population, "$.population", minimum=size)
-        if method == "jeffreys":
-            raise ValidationError.single(
-                "$.method", "choice", "'jeffreys' has no finite-population version; use clopper-pearson"
-            )
-    from scipy.special import betaincinv, ndtri  # noqa: PLC0415 - lazy import keeps the package light
-
-    tail = (1 - conf) / 2 if sides == "two-sided" else 1 - conf
-    z = float(ndtri(1 - tail))
-    p = x / size
-    # Finite population: the binomial variance times the FPC, i.e. an effective sample size n / fpc.
-    if population is None:
-        fpc = 1.0
-    elif population == size:  # a census, N = 1 included
-        fpc = 0.0
-    else:
-        fpc = (population - size) / (population - 1)
-    convention = _INTERVAL_CONVENTIONS[method]
-    if population is not None:
-        convention = _FINITE_CONVENTIONS.get(method, convention)
-    if method == "clopper-pearson" and population is not None:
-        _hyper_population(population)
-        _hyper_sample(size, "$.n")
-        exact_tail = (1 - Fraction(conf_exact)) / (2 if sides == "two-sided" else 1)
-        lo, hi = _hyper_limits(x, size, population, exact_tail, exact_tail)
-    elif method == "clopper-pearson":
-        lo = 0.0 if x == 0 else float(betaincinv(x, size - x + 1, tail))
-        hi = 1.0 if x == size else float(betaincinv(x + 1, size - x, 1 - tail))
-    elif method == "jeffreys":
-        lo = 0.0 if x == 0 else float(betaincinv(x + 0.5, size - x + 0.5, tail))
-        hi = 1.0 if x == size else float(betaincinv(x + 0.5, size - x + 0.5, 1 - tail))
-    elif fpc == 0:  # a census: the proportion is known
-        lo = hi = p
-    elif method == "wilson":
-        m = size / fpc
-        denom = 1 + z * z / m
-        centre = (p + z * z / (2 * m)) / denom
-        half = z * math.sqrt(p * (1 - p) / m + z * z / (4 * m * m)) / denom
-        lo, hi = centre - half, centre + half
-    elif method == "agresti-coull":
-        nt = size / fpc + z * z
-        pt = (p * size / fpc + z * z / 2) / nt
-        half = z * math.sqrt(pt * (1 - pt) / nt)
-        lo, hi = pt - half, pt + half
-    else:
-        half = z * math.sqrt(p * (1 - p) / size * fpc)
-        lo, hi = p - half, p + half
-    lo = _computed(lo, "$.confidence", confidence)
-    hi = _computed(hi, "$.confidence", confidence)
-    lo, hi = max(0.0, lo), min(1.0, hi)
-    if sides == "lower":
-        hi = 1.0
-    elif sides == "upper":
-        lo = 0.0
-    return Interval(
-        successes=x,
-        n=size,
-        confidence=conf,
-        method=method,
-        sides=sides,
-        estimate=p,
-        lower=lo,
-        upper=hi,
-        population=population,
-        convention=convention,
-    )
-
-
-_INTERVAL_CONVENTIONS = {
-    "wilson": "Wilson score interval",
-    "clopper-pearson": "Clopper-Pearson exact (beta quantiles)",
-    "jeffreys": "Jeffreys equal-tailed (Beta(x + 1/2, n - x + 1/2) quantiles)",
-    "agresti-coull": "Agresti-Coull (x + z^2/2 successes in n + z^2)",
-    "wald": "Wald normal approximation (comparison only; undercovers for small n or p near 0)",
-}
-_FINITE_CONVENTIONS = {
-    "clopper-pearson": "exact hypergeometric: smallest M with P(X >= x) > tail and largest M with "
-    "P(X <= x) > tail, reported as M / N",
-    "wilson": "Wilson score with the variance times the FPC (N - n) / (N - 1) (effective n = n / FPC)",
-    "agresti-coull": "Agresti-Coull with effective n = n / FPC, FPC = (N - n) / (N - 1)",
-    "wald": "Wald normal approximation with the FPC (N - n) / (N - 1) (comparison only)",
-}
