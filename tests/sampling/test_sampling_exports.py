@@ -13,6 +13,7 @@ class TestExports:
             "ALTERNATIVES",
             "AQLS",
             "BOUND_METHODS",
+            "DEFAULT_MAX",
             "DISCOVERY_SAMPLE_SIZE",
             "ESTIMATORS",
             "INSPECTION_LEVELS",
@@ -78,3 +79,10 @@ class TestExports:
         for gone in ("proportion_interval", "_hyper_limits", "_INTERVAL_CONVENTIONS", "_FINITE_CONVENTIONS"):
             assert not hasattr(_engine, gone), gone
         assert "proportion_interval" not in _engine.__all__
+
+    def test_default_max(self) -> None:
+        """DEFAULT_MAX is jfa's default max (5,000), the default cap of every plan."""
+        assert comanaged_rcm.sampling.DEFAULT_MAX == 5_000
+        assert comanaged_rcm.sampling.DEFAULT_MAX is _engine.DEFAULT_MAX
+        plan = comanaged_rcm.sampling.attribute_sample_size(0.95, 0.05)
+        assert plan.max == comanaged_rcm.sampling.DEFAULT_MAX

@@ -27,7 +27,7 @@ from comanaged_rcm.sampling._cia import (
     cia_discovery_review,
     cia_probe_review,
 )
-from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit
+from comanaged_rcm.sampling._engine import DEFAULT_MAX, attribute_sample_size, attribute_upper_limit
 from comanaged_rcm.sampling._intervals import (
     ALTERNATIVES,
     INTERVAL_ALIASES,
@@ -74,6 +74,7 @@ __all__ = [
     "ALTERNATIVES",
     "AQLS",
     "BOUND_METHODS",
+    "DEFAULT_MAX",
     "DISCOVERY_SAMPLE_SIZE",
     "ESTIMATORS",
     "INSPECTION_LEVELS",
