@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from comanaged_rcm.serialize import to_json
 from comanaged_rcm.synthetic import SyntheticBook, generate_book, write_csv
 
 BOOK_SEED, BOOK_CLAIMS = 4, 400
+RULE_TESTS = resources.files("comanaged_rcm.escalation") / "default_rules_test.json"
 
 # A valid call of every subcommand; ``{name}`` is a file of the ``files`` fixture.
 VALID: dict[str, list[str]] = {
@@ -44,7 +46,11 @@ VALID: dict[str, list[str]] = {
         "--population", "30", "--book-total", "2500", "--confidence", "0.9",
     ],
     "sample-select": ["sample-select", "--replay", "{workpaper}", "--items", "{items}"],
-    "escalate": ["escalate", "--rules", "{rules}", "--records", "{activity}", "--now", "2026-11-02"],
+    "escalate run": [
+        "escalate", "run", "--rules", "{rules}", "--records", "{activity}", "--split", "{split}",
+        "--now", "2026-11-02",
+    ],
+    "escalate test": ["escalate", "test", "{ruletest}", "--split", "{split}"],
     "demo": ["demo", "--claims", "300"],
     "report": [
         "report", "--engagement", "{engagement}", "--claims", "{claims}", "--transactions", "{transactions}",
@@ -147,6 +153,7 @@ def files(tmp_path_factory: pytest.TempPathFactory, book: SyntheticBook) -> dict
         "audits": "item_id,workflow,error\nW1,denials,false\n",
         "items": "id,book_value\nC1,10\nC2,20\nC3,30\n",
         "sample": "audit_value,book_value\n90,100\n100,100\n45,50\n",
+        "ruletest": RULE_TESTS.read_text("utf-8"),
     }.items():
         suffix = "csv" if name in ("ledger", "audits", "items", "sample") else "json"
         path = root / f"{name}.{suffix}"
@@ -324,7 +331,8 @@ class TestOtherEdges:
     ) -> None:
         """A file that is not there is reported at the flag that named it, with the file's name."""
         missing = str(tmp_path / "nope.csv")
-        for command, flag in (("kpi", "--transactions"), ("report", "--claims"), ("escalate", "--records")):
+        cases = (("kpi", "--transactions"), ("report", "--claims"), ("escalate run", "--records"))
+        for command, flag in cases:
             status, _, err = _run(_substitute(command, flag, files, missing), capsys)
             assert status == 2
             assert err.endswith(f"cannot read {missing!r} (No such file or directory) @ {flag}\n"), err
