@@ -78,7 +78,7 @@ class TestCounts:
     def test_bad_counts(self, value: object, fragment: str) -> None:
         """Bools, fractions, text and integers beyond 2**53 are refused at the count's path."""
         fragment = "<=" if fragment == "at most" else fragment
-        _raises(lambda: proportion_interval(successes=1, n=value, confidence=0.9), "$.n", fragment)  # type: ignore[arg-type]
+        _raises(lambda: proportion_interval(successes=1, n=value, confidence=0.9), "$.n", fragment)  # type: ignore[call-overload]
         _raises(lambda: select(population=10, n=value, seed=1), "$.n", fragment)  # type: ignore[arg-type]
         _raises(lambda: allocate(total=value, sizes=[5, 5]), "$.total", fragment)  # type: ignore[arg-type]
 
