@@ -172,8 +172,6 @@ def _finite(value: float, source: str) -> float:
     return value
 
 
-_INF = math.inf
-
 _ORDER = {
     "==": operator.eq,
     "!=": operator.ne,
@@ -238,19 +236,16 @@ class ScalarProgram:
 
             def number(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
-                if value.__class__ is float:
-                    if -_INF < value < _INF:
-                        return value
-                    if value != value:  # noqa: PLR0124 - NaN test
-                        return None
-                return read(record)  # infinities and other types raise
+                if value.__class__ is float and value - value == 0.0:  # finite: not NaN, not +-inf
+                    return value
+                return read(record)  # NaN is missing; infinities and other types raise
 
             return number
         if kind is FieldType.TEXT:
 
             def text(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
-                if value.__class__ is str and value[-1:] != "\x00":
+                if value.__class__ is str and "\x00" not in value:
                     return value or None
                 return read(record)
 
@@ -293,7 +288,7 @@ class ScalarProgram:
 
                 def text_member(record: Mapping[str, Any], _: Env) -> Value:
                     value = record.get(name)
-                    if value.__class__ is not str or value[-1:] == "\x00":
+                    if value.__class__ is not str or "\x00" in value:
                         value = read_text(record)
                     if not value:
                         return None
@@ -309,17 +304,14 @@ class ScalarProgram:
 
             def field_literal(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
-                if value.__class__ is float:
-                    if -_INF < value < _INF:
-                        return compare(value, constant)
-                    if value != value:  # noqa: PLR0124 - NaN test
-                        return None
-                value = read(record)  # infinities and other types raise
+                if value.__class__ is float and value - value == 0.0:  # finite: not NaN, not +-inf
+                    return compare(value, constant)
+                value = read(record)  # NaN is missing; infinities and other types raise
                 return None if value is None else compare(value, constant)
 
             def text_literal(record: Mapping[str, Any], _: Env) -> Value:
                 value = record.get(name)
-                if value.__class__ is str and value[-1:] != "\x00":
+                if value.__class__ is str and "\x00" not in value:
                     return compare(value, constant) if value else None
                 value = read(record)
                 return None if value is None else compare(value, constant)
@@ -662,6 +654,9 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
         return array, None, None
     if kind is FieldType.DATE and dtype.kind == "M":
         values = array.astype("datetime64[D]")
+        days = values.view(np.int64)  # NaT is the smallest int64, below the first day
+        if days.size == 0 or (days.min() >= _FIRST_DAY_NUMBER and days.max() <= _LAST_DAY_NUMBER):
+            return values, None, None  # the common case, in two reductions: no NaT, every day a date
         missing = np.isnat(values)
         outside = np.logical_or(values < _FIRST_DAY, values > _LAST_DAY)  # not a datetime.date: ERROR
         return values, (missing if missing.any() else None), (outside if outside.any() else None)
@@ -679,6 +674,8 @@ _FILL = {FieldType.NUMBER: 0.0, FieldType.TEXT: "", FieldType.BOOLEAN: False, Fi
 
 _FIRST_DAY = np.datetime64("0001-01-01", "D")
 _LAST_DAY = np.datetime64("9999-12-31", "D")
+_FIRST_DAY_NUMBER = int(_FIRST_DAY.astype(np.int64))
+_LAST_DAY_NUMBER = int(_LAST_DAY.astype(np.int64))
 
 
 def _nul_categories(column: Categorical) -> Mask:
