@@ -59,6 +59,70 @@ class TestCli:
         assert "error" in err
 
 
+class TestAttributePlanning:
+    def test_precision_alone(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--min-precision without --tolerable plans by precision alone (jfa materiality = NULL): at 90%
+        the Clopper-Pearson bound of 0 in n is 1 - 0.1 ** (1 / n), 0.04988 at n = 45 and 0.05098 at 44,
+        so n = 45; no achieved risk (there is no tolerable rate); the inputs line names the plan's terms."""
+        assert 1 - 0.1 ** (1 / 45) < 0.05 < 1 - 0.1 ** (1 / 44)
+        status, out, err = run(["sample-size", "--confidence", "0.9", "--min-precision", "0.05"], capsys)
+        assert status == 0, err
+        assert "sample size: 45\n" in out
+        assert "acceptable deviations: 0\n" in out
+        assert "achieved risk" not in out
+        inputs = next(line for line in out.splitlines() if line.startswith("inputs:"))
+        assert "tolerable=None" in inputs
+        assert "min_precision=0.05" in inputs
+        assert "max=5000" in inputs
+        assert "expected_kind=rate" in inputs
+
+    def test_count_and_max_on_the_inputs_line(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--expected 2 is a count (jfa: 124 items at 95% / 5%, as jfa's planning(0.05, expected = 2)), with
+        the achieved risk printed; --max 200 shows on the inputs line."""
+        argv = [
+            "sample-size",
+            "--confidence",
+            "0.95",
+            "--tolerable",
+            "0.05",
+            "--expected",
+            "2",
+            "--max",
+            "200",
+        ]
+        status, out, err = run(argv, capsys)
+        assert status == 0, err
+        assert "sample size: 124\n" in out
+        assert "achieved risk: 0.0495\n" in out
+        inputs = next(line for line in out.splitlines() if line.startswith("inputs:"))
+        assert "expected_kind=count" in inputs
+        assert "max=200" in inputs
+        assert "min_precision=None" in inputs
+
+    def test_population_with_hypergeometric(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--population with --method hypergeometric is taken (N = 400 at 95% / 5%: 55 items, AICPA's
+        finite-population figure as attribute_sample_size gives it), and so in sample-eval."""
+        argv = ["sample-size", "--confidence", "0.95", "--tolerable", "0.05", "--population", "400"]
+        status, out, err = run([*argv, "--method", "hypergeometric"], capsys)
+        assert status == 0, err
+        assert "sample size: 55\n" in out
+        assert "population=400" in out
+        argv = [
+            "sample-eval",
+            "--n",
+            "55",
+            "--deviations",
+            "0",
+            "--confidence",
+            "0.95",
+            "--population",
+            "400",
+        ]
+        status, out, err = run([*argv, "--method", "hypergeometric"], capsys)
+        assert status == 0, err
+        assert "population=400" in out
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Exit status, stdout and stderr of one command (argparse's own usage errors included)."""
     try:
@@ -192,7 +256,41 @@ BAD_FLAGS = [
     ("sample-size --confidence abc --tolerable 0.05", "--confidence must be a number"),
     ("sample-size --kind attribut --confidence 0.9 --tolerable 0.05", "did you mean 'attribute'"),
     ("sample-size --confidence 0.9 --tolerable 0.05 --std-dev 3", "--std-dev does not apply"),
-    ("sample-size --confidence 0.9", "--tolerable is required"),
+    (
+        "sample-size --confidence 0.9",
+        "--tolerable or --min-precision is required for an attribute plan @ --tolerable",
+    ),
+    (
+        "sample-size --confidence 0.9 --tolerable 0.05 --population 1000",
+        (
+            "--population 1000 is used only by --method hypergeometric (--method binomial assumes an"
+            " infinite population); pass --method hypergeometric or drop --population @ --population"
+        ),
+    ),
+    (
+        "sample-size --confidence 0.9 --tolerable 0.05 --population 1000 --method poisson",
+        "pass --method hypergeometric or drop --population @ --population",
+    ),
+    (
+        "sample-size --confidence 0.9 --min-precision 0.05 --population 1000",
+        "pass --method hypergeometric or drop --population @ --population",
+    ),
+    (
+        "sample-size --confidence 0.9 --tolerable 0.05 --method hypergeometric",
+        "--population is required for --method hypergeometric @ --population",
+    ),
+    (
+        "sample-eval --n 50 --deviations 1 --confidence 0.9 --population 100",
+        "pass --method hypergeometric or drop --population @ --population",
+    ),
+    (
+        "sample-eval --n 50 --deviations 1 --confidence 0.9 --population 100 --method poisson",
+        "pass --method hypergeometric or drop --population @ --population",
+    ),
+    (
+        "sample-eval --n 50 --deviations 1 --confidence 0.9 --method hypergeometric",
+        "--population is required for --method hypergeometric @ --population",
+    ),
     ("sample-size --confidence 0.9 --tolerable 0.05 --method binomal", "did you mean 'binomial'"),
     ("sample-size --kind mus --confidence 0.9 --tolerable 0.05 --method stringer", "--method must be one of"),
     ("sample-size --kind mus --confidence 0.95 --tolerable 0.05 --max 50", "@ --max"),

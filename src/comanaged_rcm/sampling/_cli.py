@@ -117,9 +117,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     size = subparsers.add_parser(
         "sample-size",
         help="plan a sample size (attribute, monetary-unit or variables)",
-        description="Plan a sample size. --kind attribute (default): --confidence, --tolerable, "
-        "[--expected, --population, --method]; --kind mus: --confidence, --tolerable, [--expected, "
-        "--book-value]; --kind variables: --confidence, --population, --std-dev, --precision, [--mean, "
+        description="Plan a sample size. --kind attribute (default): --confidence, --tolerable or "
+        "--min-precision (or both), [--expected, --method, --population (with --method hypergeometric), "
+        "--max]; --kind mus: --confidence, --tolerable or --min-precision, [--expected, --book-value, "
+        "--max]; --kind variables: --confidence, --population, --std-dev, --precision, [--mean, "
         "--sides, --distribution].",
     )
     _kind(size)
@@ -128,7 +129,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     size.add_argument(
         "--expected", help="expected errors: a rate below 1, or a count of 1 or more (default 0)"
     )
-    size.add_argument("--population", help="population size (items)")
+    size.add_argument(
+        "--population", help="population size (items); attribute: only with --method hypergeometric"
+    )
     size.add_argument(
         "--method", help="the likelihood: poisson (mus default), binomial (attribute default), hypergeometric"
     )
@@ -147,7 +150,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "sample-eval",
         help="evaluate a sample (attribute, monetary-unit or variables)",
         description="Evaluate a sample. --kind attribute (default): --n, --deviations, --confidence, "
-        "[--tolerable, --population, --method]; --kind mus: --n, --confidence, [--taints, --method "
+        "[--tolerable, --method, --population (with --method hypergeometric)]; --kind mus: --n, "
+        "--confidence, [--taints, --method "
         "poisson|stringer, --book-value, --tolerable]; --kind variables: --estimator, --sample, "
         "--population, --confidence, [--book-total, --tolerable-misstatement, --sides].",
     )
@@ -156,7 +160,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ev.add_argument("--deviations", help="attribute: deviations found")
     ev.add_argument("--confidence", required=True, help="confidence level, e.g. 0.95")
     ev.add_argument("--tolerable", help="tolerable rate: gives the accept/reject conclusion")
-    ev.add_argument("--population", help="population size (items)")
+    ev.add_argument(
+        "--population", help="population size (items); attribute: only with --method hypergeometric"
+    )
     ev.add_argument(
         "--method", help="attribute: binomial (default), hypergeometric, poisson; mus: poisson, stringer"
     )
@@ -244,6 +250,19 @@ def _needed(value: Any, flag: str, what: str) -> Any:  # noqa: ANN401 - whatever
     return value
 
 
+def _finite(method: str, population: int | None) -> None:
+    """--population goes with, and only with, --method hypergeometric (the others assume N infinite)."""
+    if method == "hypergeometric":
+        _needed(population, "--population", "--method hypergeometric")
+    elif population is not None:
+        fail(
+            "--population",
+            "value",
+            f"--population {population} is used only by --method hypergeometric (--method {method} assumes"
+            " an infinite population); pass --method hypergeometric or drop --population",
+        )
+
+
 def _refuse_others(args: argparse.Namespace, kind: str, table: dict[str, set[str]]) -> None:
     """A flag the kind does not use is an error naming it, never silently ignored."""
     for dest in sorted(set().union(*table.values()) - table[kind]):
@@ -326,8 +345,15 @@ def _size(args: argparse.Namespace) -> int:
     plan: Any
     if kind == "attribute":
         method = _choice(args.method or "binomial", ATTRIBUTE_METHODS, "--method")
-        tolerable = _needed(_real(args.tolerable, "--tolerable"), "--tolerable", "an attribute plan")
+        tolerable = _real(args.tolerable, "--tolerable")
+        if tolerable is None and args.min_precision is None:
+            fail(
+                "--tolerable",
+                "required",
+                "--tolerable or --min-precision is required for an attribute plan",
+            )
         population = _whole(args.population, "--population")
+        _finite(method, population)
         options = _planning(args)
         plan = _flagged(
             lambda: attribute_sample_size(
@@ -336,10 +362,13 @@ def _size(args: argparse.Namespace) -> int:
         )
         print(f"sample size: {plan.sample_size}")
         print(f"acceptable deviations: {plan.acceptable_deviations}")
-        print(f"achieved risk: {plan.achieved_risk:.4f}")
+        if plan.achieved_risk is not None:
+            print(f"achieved risk: {plan.achieved_risk:.4f}")
         print(
             f"inputs: confidence={plan.confidence} tolerable={plan.tolerable_rate}"
-            f" expected={plan.expected_rate} population={plan.population} method={plan.method.value}"
+            f" expected={plan.expected_rate} expected_kind={plan.expected_kind}"
+            f" min_precision={plan.min_precision} max={plan.max}"
+            f" population={plan.population} method={plan.method.value}"
         )
     elif kind == "mus":
         tolerable = _real(args.tolerable, "--tolerable")
@@ -426,6 +455,7 @@ def _eval(args: argparse.Namespace) -> int:
         )
         population = _whole(args.population, "--population")
         method = _choice(args.method or "binomial", ATTRIBUTE_METHODS, "--method")
+        _finite(method, population)
         ev = _flagged(
             lambda: attribute_upper_limit(
                 n, deviations, confidence, population, method, tolerable_rate=tolerable
