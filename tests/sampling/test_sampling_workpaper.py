@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from comanaged_rcm.cli import main
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._engine import attribute_sample_size, attribute_upper_limit
-from comanaged_rcm.sampling._monetary import monetary_upper_limit
+from comanaged_rcm.sampling._monetary import monetary_sample_size, monetary_upper_limit
 from comanaged_rcm.sampling._mus import mus_select
 from comanaged_rcm.sampling._select import select
 from comanaged_rcm.sampling._variables import mean_per_unit
@@ -114,6 +114,63 @@ class TestReplay:
         assert status == 0, err
         assert out.splitlines()[-1] == "replayed: 6 items identical"
         assert "step 1 (sample-size): attribute sampling identical" in out
+
+    @pytest.mark.parametrize(
+        ("argv", "n"),
+        [
+            (["--confidence", "0.95", "--tolerable", "0.05", "--expected", "2"], 124),
+            (["--confidence", "0.9", "--min-precision", "0.05"], 45),
+            (["--confidence", "0.95", "--tolerable", "0.05", "--min-precision", "0.03"], 99),
+            (["--kind", "mus", "--confidence", "0.95", "--tolerable", "0.05", "--expected", "2"], 126),
+            (["--kind", "mus", "--confidence", "0.95", "--min-precision", "0.05"], 60),
+        ],
+    )
+    def test_plan_round_trip(
+        self, argv: list[str], n: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A plan by a count of expected errors, or by precision (alone or with a tolerable rate), replays
+        identical from its workpaper. The sizes: jfa planning(materiality = 0.05, expected = 2) is 124
+        (binomial) and 126 (Poisson, the mus default: gammaincc(3, 0.05 n) <= 0.05 from n = 126); by
+        precision alone at 90% the Clopper-Pearson bound 1 - 0.1 ** (1 / n) falls below 5% at n = 45, and
+        at 95% the Poisson bound -ln(0.05) / n below 5% at n = 60; at 95% / 5% with precision below 3%,
+        1 - 0.05 ** (1 / n) < 0.03 from n = 99."""
+        status, out, err = run(["sample-size", *argv, "--workpaper", str(tmp_path)], capsys)
+        assert status == 0, err
+        assert out.startswith(f"sample size: {n}")
+        status, out, err = run(["sample-select", "--replay", str(tmp_path / "workpaper.json")], capsys)
+        assert status == 0, err
+        assert out.splitlines()[-1] == "replayed: 0 items identical"
+        paper = load_workpaper(json.loads((tmp_path / "workpaper.json").read_text(encoding="utf-8")))
+        assert "tolerable rate of -" not in paper.steps[0].conclusion
+
+    def test_plan_sizes(self) -> None:
+        """The sizes test_plan_round_trip expects, from their closed forms (scipy for the Poisson count)."""
+        from scipy.special import gammaincc  # noqa: PLC0415 - the oracle
+
+        assert gammaincc(3, 0.05 * 126) <= 0.05 < gammaincc(3, 0.05 * 125)
+        assert 1 - 0.1 ** (1 / 45) < 0.05 <= 1 - 0.1 ** (1 / 44)
+        assert -math.log(0.05) / 60 < 0.05 <= -math.log(0.05) / 59
+        assert 1 - 0.05 ** (1 / 99) < 0.03 <= 1 - 0.05 ** (1 / 98)
+
+    @pytest.mark.parametrize("count", [2, 2.0, 3])
+    def test_count_plan_as_given(self, count: float) -> None:
+        """A count plan replays whether the count was given as an int or a float (its convention quotes
+        it as given), for attribute and monetary plans; changing its acceptable deviations is found."""
+        for plan in (
+            attribute_sample_size(0.95, 0.05, expected=count),
+            monetary_sample_size(0.95, 0.05, expected=count),
+        ):
+            assert plan.expected_kind == "count"
+            paper = load_workpaper(json.loads(add_step(None, step(plan)).to_json()))
+            assert replay(paper).identical, replay(paper).difference
+        plan = attribute_sample_size(0.95, 0.05, expected=count)
+        assert plan.acceptable_deviations == count
+        tampered = add_step(
+            None, step(attrs.evolve(plan, acceptable_deviations=plan.acceptable_deviations + 1))
+        )
+        difference = replay(tampered).difference
+        assert difference is not None
+        assert difference.startswith("step 1 (sample-size): sample_size: the workpaper has")
 
     def test_population_size(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """A selection from --population N replays too."""
@@ -377,6 +434,25 @@ class TestConclusions:
         """An attribute plan says how many items and how many deviations are acceptable (93 and 1, AICPA)."""
         words = step(attribute_sample_size(0.95, 0.05, 0.01)).conclusion
         assert words.startswith("Plan: examine 93 items. Accept if at most 1 deviation is found")
+
+    def test_precision_words(self) -> None:
+        """A plan by precision alone names the precision and asks for a tolerable rate at evaluation (45
+        items at 90%, 5%: see TestReplay.test_plan_sizes); with both, both are named."""
+        alone = step(attribute_sample_size(0.9, min_precision=0.05)).conclusion
+        assert alone.startswith("Plan: examine 45 items. Accept if at most 0 deviations are found")
+        assert "stays less than 5% above the sample deviation rate (the minimum precision; binomial" in alone
+        assert "tolerable rate of" not in alone
+        assert alone.endswith(
+            "No tolerable rate was given: compare the upper limit with one when evaluating."
+        )
+        both = step(attribute_sample_size(0.95, 0.05, min_precision=0.03)).conclusion
+        assert "at or below the tolerable rate of 5% and less than 3% above the sample deviation rate" in both
+        mus = step(monetary_sample_size(0.95, min_precision=0.05)).conclusion
+        assert "less than 5% of the book value above the most likely misstatement" in mus
+        assert "tolerable rate of" not in mus
+        tolerable_only = step(attribute_sample_size(0.95, 0.05)).conclusion
+        assert "minimum precision" not in tolerable_only
+        assert "above the sample deviation rate" not in tolerable_only
 
 
 class TestModels:

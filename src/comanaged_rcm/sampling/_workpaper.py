@@ -304,11 +304,25 @@ def _amount(value: float) -> str:
 def _conclude(result: object, test: AppraisalTest | None) -> str:
     if isinstance(result, AttributePlan):
         k = result.acceptable_deviations
-        return (
+        plan = (
             f"Plan: examine {_plural(result.sample_size, 'item')}. Accept if at most"
             f" {_plural(k, 'deviation')} {'is' if k == 1 else 'are'} found: the upper deviation limit at"
-            f" {_pct(result.confidence)}"
-            f" confidence then stays at or below the tolerable rate of {_pct(result.tolerable_rate)}"
+            f" {_pct(result.confidence)} confidence then stays"
+        )
+        if result.tolerable_rate is None:
+            return (
+                f"{plan} less than {_pct(result.min_precision)} above the sample deviation rate (the minimum"
+                f" precision; {result.method.value} method); more deviations mean the planned precision is"
+                " not achieved. No tolerable rate was given: compare the upper limit with one when"
+                " evaluating."
+            )
+        precision = (
+            ""
+            if result.min_precision is None
+            else f" and less than {_pct(result.min_precision)} above the sample deviation rate"
+        )
+        return (
+            f"{plan} at or below the tolerable rate of {_pct(result.tolerable_rate)}{precision}"
             f" ({result.method.value} method); more deviations mean the control cannot be relied on."
         )
     if isinstance(result, MonetaryPlan):
@@ -318,14 +332,25 @@ def _conclude(result: object, test: AppraisalTest | None) -> str:
                 f", one every {_amount(result.sampling_interval)} of the book value of"
                 f" {_amount(result.population_value)}"
             )
-        return (
+        plan = (
             f"Plan: sample {_plural(result.sample_size, 'monetary unit')}{every}. With an expected"
             f" misstatement of {_pct(result.expected_rate)} of the book value"
             f" ({result.expected_misstatements:.6g} taints expected in the sample), the upper misstatement"
-            f" limit at {_pct(result.confidence)} confidence is planned to stay at or below the tolerable"
-            f" rate of {_pct(result.tolerable_rate)}; evaluate the sample with comanaged-rcm sample-eval"
-            " --kind mus."
+            f" limit at {_pct(result.confidence)} confidence is planned to stay"
         )
+        evaluate = "; evaluate the sample with comanaged-rcm sample-eval --kind mus."
+        if result.tolerable_rate is None:
+            return (
+                f"{plan} less than {_pct(result.min_precision)} of the book value above the most likely"
+                f" misstatement (the minimum precision){evaluate} No tolerable rate was given: compare the"
+                " upper limit with one when evaluating."
+            )
+        precision = (
+            ""
+            if result.min_precision is None
+            else f" and less than {_pct(result.min_precision)} above the most likely misstatement"
+        )
+        return f"{plan} at or below the tolerable rate of {_pct(result.tolerable_rate)}{precision}{evaluate}"
     if isinstance(result, VariablesPlan):
         return (
             f"Plan: sample {result.sample_size:,} of {result.population:,} items to estimate the population"
@@ -644,8 +669,25 @@ def _call(function: Any, result: object, **aliases: str) -> object:  # noqa: ANN
             kwargs[name] = getattr(result, field)
     if getattr(result, "expected_kind", None) == "count" and "expected" in names:
         kwargs.pop("expected_rate", None)  # the plan was asked for a count of errors: ask again so
-        kwargs["expected"] = getattr(result, "expected_misstatements", None)
+        kwargs["expected"] = _expected_count(result)
     return function(**kwargs)
+
+
+def _expected_count(plan: object) -> float:
+    """The count of expected errors a plan by a count was asked for, as it was given.
+
+    An attribute plan accepts exactly that many deviations (the count is whole, and k = ceil(count));
+    a monetary plan records it as its expected misstatements. The convention quotes the count as given
+    (``2`` or ``2.0``), so a whole count is passed back as an int when the convention quotes an int.
+    """
+    if isinstance(plan, AttributePlan):
+        count: float = plan.acceptable_deviations
+    else:
+        count = getattr(plan, "expected_misstatements", 0.0)
+    convention = getattr(plan, "convention", "")
+    if float(count).is_integer() and f"as a count: {c.show(int(count))} errors" in convention:
+        return int(count)
+    return float(count)
 
 
 def _recompute(s: Step) -> object:
