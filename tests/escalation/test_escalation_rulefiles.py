@@ -394,6 +394,13 @@ class TestRuleFileModel:
             name="main",
         )
 
+    def test_from_rule_set_keeps_minutes_and_seconds(self) -> None:
+        """A hold of minutes and seconds is written exactly, not cut to its hours."""
+        hold = Hold(minutes=90, seconds=30)
+        made = RuleFile.from_rule_set(RuleSet(rules=(plain(pending_for=hold),)), group="main")
+        written = made.to_dict()["groups"][0]["rules"][0]["for"]
+        assert Duration.parse(written).seconds == 90 * 60 + 30
+
     def test_refuses_what_the_shape_cannot_say(self) -> None:
         """Rule fields without a place in the file, and holds in evaluations, are refused by path."""
         rules = RuleSet(

@@ -418,7 +418,8 @@ class RuleFile:
             if extra is not None:
                 for name in ("pending_for", "keep_firing_for"):
                     duration: Duration = getattr(extra, name)
-                    if duration.hold().hours != getattr(rule, name).hours:
+                    held = getattr(rule, name).total_seconds  # exact, or rounded up to hours
+                    if held not in (duration.seconds, duration.hold().total_seconds):
                         message = (
                             f"{name!r} of {str(duration)!r} disagrees with the rule's {getattr(rule, name)}"
                         )
@@ -472,8 +473,8 @@ class RuleFile:
                 full[rule.id] = given.pop(rule.id)
             else:
                 full[rule.id] = RuleExtras(
-                    pending_for=Duration(rule.pending_for.hours * 3600),
-                    keep_firing_for=Duration(rule.keep_firing_for.hours * 3600),
+                    pending_for=Duration(rule.pending_for.total_seconds),
+                    keep_firing_for=Duration(rule.keep_firing_for.total_seconds),
                 )
         full.update(given)  # extras for unknown rules: refused by the constructor, with their path
         return cls(
@@ -529,8 +530,8 @@ class RuleFile:
             for rule_id in group.rules:
                 rule = rules[rule_id]
                 extra = self.extras.get(rule_id) or RuleExtras(
-                    pending_for=Duration(rule.pending_for.hours * 3600),
-                    keep_firing_for=Duration(rule.keep_firing_for.hours * 3600),
+                    pending_for=Duration(rule.pending_for.total_seconds),
+                    keep_firing_for=Duration(rule.keep_firing_for.total_seconds),
                 )
                 item: dict[str, Any] = {"alert": rule.id, "expr": rule.when}
                 if extra.pending_for:
