@@ -421,6 +421,9 @@ class _Facts:
             known = code >= 0
             facts["claim_id"] = items["claim_id"][mask]
             facts["payer"] = np.where(known, self.payers(np.maximum(code, 0)), "")
+        else:  # an activity export without claim ids: no item's claim or payer is known
+            facts["claim_id"] = np.full(int(mask.sum()), "")
+            facts["payer"] = np.full(int(mask.sum()), "")
         if "balance" in items:
             facts["balance"] = items["balance"][mask]
         elif code is not None:
