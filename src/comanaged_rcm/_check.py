@@ -428,6 +428,8 @@ def date(
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'as_of' must be a datetime.date (got
     '2026-03-31'; parse text with datetime.date.fromisoformat) @ $.as_of
     """
+    if type(value) is datetime.date and earliest <= value <= latest:  # the common case, checked fast
+        return value
     name = name_of(path)
     if isinstance(value, datetime.datetime):
         got = f"got {_show(value)}; pass .date()"
@@ -451,6 +453,8 @@ def datetime_(value: object, path: str, *, aware: bool | None = None) -> datetim
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'now' must be a time-zone aware datetime
     (got datetime.datetime(2026, 3, 2, 9, 0)) @ $.now
     """
+    if type(value) is datetime.datetime and aware is None:  # the common case, checked fast
+        return value
     name = name_of(path)
     if not isinstance(value, datetime.datetime):
         hint = "; parse text with datetime.datetime.fromisoformat" if isinstance(value, str) else ""
@@ -477,6 +481,11 @@ def aware_or_naive(
     ...
     comanaged_rcm.errors.ValidationError: 2 validation issues: ...
     """
+    if type(first) is _DATETIME and type(second) is _DATETIME:  # the common cases, checked fast
+        if first.tzinfo is None and second.tzinfo is None:
+            return
+        if type(first.tzinfo) is datetime.timezone and type(second.tzinfo) is datetime.timezone:
+            return
     first_aware = datetime_(first, first_path).utcoffset() is not None
     second_aware = datetime_(second, second_path).utcoffset() is not None
     if first_aware != second_aware:
@@ -601,6 +610,9 @@ Validator = Callable[[Any, Any, Any], None]
 """An attrs field validator: ``(instance, attribute, value)``; only ``attribute.name`` is read."""
 
 
+_DATETIME = datetime.datetime
+
+
 def _path(attribute: attrs.Attribute[Any]) -> str:
     return f"$.{attribute.name}"
 
@@ -704,14 +716,21 @@ class _Validators:
     @staticmethod
     def datetime(*, aware: bool | None = None) -> Validator:
         """A datetime, aware or naive on request."""
-        return _field(datetime_, aware=aware)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is _DATETIME and aware is None:  # the common case, checked fast
+                return
+            datetime_(value, _path(attribute), aware=aware)
+
+        return validate
 
     @staticmethod
     def member(kind: type[enum.Enum]) -> Validator:
         """A member of the enum ``kind`` (a string of its value gets a did-you-mean)."""
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-            instance(value, kind, _path(attribute))
+            if not isinstance(value, kind):
+                instance(value, kind, _path(attribute))
 
         return validate
 
@@ -720,7 +739,8 @@ class _Validators:
         """An instance of ``kind``."""
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-            instance(value, kind, _path(attribute), label)
+            if not isinstance(value, kind):
+                instance(value, kind, _path(attribute), label)
 
         return validate
 
@@ -729,6 +749,8 @@ class _Validators:
         """A tuple whose items are all ``kind`` (convert lists with :meth:`_Converters.tuple`)."""
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is tuple and all(isinstance(item, kind) for item in value):
+                return  # the common case, checked fast
             if not isinstance(value, tuple):
                 fail(_path(attribute), "type", f"{attribute.name!r} must be a tuple (got {_show(value)})")
             tuple_of(value, kind, _path(attribute), label)

@@ -28,6 +28,8 @@ __all__ = ["moment", "moment_field", "whole", "whole_field"]
 
 def whole(value: object, path: str, *, minimum: int = 0, maximum: int = _check.MAX_COUNT) -> int:
     """:func:`comanaged_rcm._check.count`, refusing numpy time values (not counts) first."""
+    if type(value) is int and minimum <= value <= maximum:  # the common case, checked fast
+        return value
     if isinstance(value, np.timedelta64 | np.datetime64):
         _check.fail(
             path, "type", f"{_check.name_of(path)!r} must be a whole number (got {_check.show(value)})"
@@ -53,6 +55,8 @@ def whole_field(*, minimum: int = 0, maximum: int = _check.MAX_COUNT) -> _check.
     """An attrs validator: an ``int`` in ``[minimum, maximum]`` (the converter normalises it)."""
 
     def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is int and minimum <= value <= maximum:  # the common case, checked fast
+            return
         path = f"$.{attribute.name}"
         whole(value, path, minimum=minimum, maximum=maximum)
         if not isinstance(value, int):  # a float that the converter did not normalise
@@ -65,6 +69,8 @@ def moment_field() -> _check.Validator:
     """An attrs validator: a ``datetime.datetime`` that has a time (not NaT)."""
 
     def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is datetime.datetime:  # the common case, checked fast (NaT is a subclass)
+            return
         moment(value, f"$.{attribute.name}")
 
     return validate

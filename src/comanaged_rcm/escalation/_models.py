@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import hashlib
 import json
 import keyword
@@ -571,9 +572,9 @@ class Rule:
             return OnUnknown.ESCALATE
         return OnUnknown.HOLD
 
-    @property
+    @functools.cached_property
     def rungs(self) -> tuple[Rung, ...]:
-        """The whole ladder: the starting rung, then :attr:`ladder`."""
+        """The whole ladder: the starting rung, then :attr:`ladder` (built once per rule)."""
         first = Rung(
             level=self.level, owner=self.owner, ack_within=self.deadline, escalate_after=self.escalate_after
         )

@@ -98,10 +98,20 @@ def _key(name: object) -> str:
     return shown if len(shown) <= 40 else f"{shown[:37]}..."
 
 
+def _readable(text: str) -> bool:
+    """What :func:`comanaged_rcm._check.text` accepts at once: short, printable, not blank."""
+    return len(text) <= _check.MAX_TEXT and text.isprintable() and bool(text.strip())
+
+
 def _strings(*, ids: bool = False) -> Validator:
     """A ``dict`` of string to string (with ``ids``, of identifier to non-empty text)."""
 
     def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is dict and all(
+            type(k) is str and type(v) is str and (not ids or (_readable(k) and _readable(v)))
+            for k, v in value.items()
+        ):
+            return  # the common case, checked fast
         path = f"$.{attribute.name}"
         _check.instance(value, dict, path, "a mapping of string to string")
         for name, item in value.items():  # type: ignore[attr-defined]
