@@ -684,7 +684,12 @@ class _Validators:
     @staticmethod
     def identifier() -> Validator:
         """An id (see :func:`identifier`)."""
-        return _field(identifier)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is not str or len(value) > 200 or not _IDENT.match(value):
+                identifier(value, _path(attribute))
+
+        return validate
 
     @staticmethod
     def field_name(*, snake: bool = False) -> Validator:
@@ -704,7 +709,12 @@ class _Validators:
     @staticmethod
     def flag() -> Validator:
         """A bool."""
-        return _field(flag)
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is not bool:
+                flag(value, _path(attribute))
+
+        return validate
 
     @staticmethod
     def date(

@@ -65,6 +65,8 @@ __all__ = [
 
 def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
     """Whole numbers (numpy integers, integral floats) as ``int``; numpy times stay, to be refused."""
+    if type(value) is int:
+        return value
     return value if isinstance(value, np.timedelta64 | np.datetime64) else to.integer(value)
 
 
