@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from comanaged_rcm import _check as c
 from comanaged_rcm.errors import ValidationError
@@ -35,7 +35,7 @@ from comanaged_rcm.sampling._models import (
     AttributePlan,
     Method,
 )
-from comanaged_rcm.sampling._search import largest, smallest
+from comanaged_rcm.sampling._search import first, largest, smallest
 
 __all__ = ["DEFAULT_MAX", "attribute_sample_size", "attribute_upper_limit"]
 
@@ -274,9 +274,46 @@ def _hyper_cmp(k: int, total: int, bad: int, n: int, threshold: Fraction) -> int
     return (exact > threshold) - (exact < threshold)
 
 
-def _hyper_upper(k: int, n: int, total: int, alpha: Fraction) -> int:
-    """The exact upper limit on population errors: the largest M with P(X <= k; M) > alpha."""
-    return largest(lambda m: _hyper_cmp(k, total, m, n, alpha) > 0, k, total - (n - k))
+def _hyper_upper(k: int, n: int, total: int, alpha: Fraction, below: int | None = None) -> int:
+    """The exact upper limit on population errors: the largest M with P(X <= k; M) > alpha.
+
+    ``below`` is a count of errors known to fail (P(X <= k; below) <= alpha, as a plan's tolerable
+    errors do): the limit is under it, so the search starts narrower and finds the same M.
+    """
+    top = total - (n - k)
+    if below is not None and k <= below - 1:
+        top = min(top, below - 1)
+    return largest(lambda m: _hyper_cmp(k, total, m, n, alpha) > 0, k, top)
+
+
+def _estimate(
+    method: Method, conf: Decimal, tolerable: Decimal, population: int | None
+) -> Callable[[int], int]:
+    """A close estimate of the smallest n whose risk of k errors at the tolerable rate is <= 1 - confidence.
+
+    The Poisson quantile lam (P(Poisson(lam) <= k) = alpha; -ln(alpha) for k = 0) gives n = lam / p for
+    the Poisson method and, by the Anderson-Samuels approximation lam = (2n - k) p / (2 - p), n =
+    (lam (2 - p) / p + k) / 2 for the binomial (within 1 of the answer); a finite population N divides
+    it by 1 + (n - 1) / N. Only the number of tests depends on it, never the plan.
+    """
+    alpha, p = 1 - float(conf), float(tolerable)
+
+    def estimate(k: int) -> int:
+        lam = -math.log(alpha) if k == 0 else float(_special().gammainccinv(k + 1, alpha))
+        n = lam / p if method is Method.POISSON else (lam * (2 - p) / p + k) / 2
+        if population is not None:
+            n /= 1 + (n - 1) / population
+        return math.ceil(n) if math.isfinite(n) and n < c.MAX_COUNT else k + 1
+
+    return estimate
+
+
+@functools.cache
+def _special() -> Any:  # noqa: ANN401 - the scipy.special module
+    """scipy.special, imported on first use (importing the package stays light) and then kept."""
+    import scipy.special  # noqa: PLC0415 - lazy import keeps the package light
+
+    return scipy.special
 
 
 _C_INT = 2**31
@@ -284,7 +321,8 @@ _C_INT = 2**31
 
 
 def _risk_function(method: Method, tolerable: float, population: int | None) -> Callable[[int, int], float]:
-    from scipy.special import bdtr, betaincc, pdtr  # noqa: PLC0415 - lazy import keeps the package light
+    special = _special()
+    bdtr, betaincc, pdtr = special.bdtr, special.betaincc, special.pdtr
 
     if method is Method.BINOMIAL:  # bdtr reads n as a C int; beyond, 1 - I_p(k + 1, n - k)
         return lambda k, n: float(bdtr(k, n, tolerable) if n < _C_INT else betaincc(k + 1, n - k, tolerable))
@@ -295,10 +333,15 @@ def _risk_function(method: Method, tolerable: float, population: int | None) -> 
     return lambda k, n: _hyper_cdf(k, population, bad, n)
 
 
-def _upper_function(method: Method, conf: Decimal, population: int | None) -> Callable[[int, int], float]:
-    """The one-sided upper bound on the rate after k errors in n (Clopper-Pearson, gamma, exact M / N)."""
-    from scipy.special import betaincinv, gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
+def _upper_function(
+    method: Method, conf: Decimal, population: int | None, below: int | None = None
+) -> Callable[[int, int], float]:
+    """The one-sided upper bound on the rate after k errors in n (Clopper-Pearson, gamma, exact M / N).
 
+    ``below``: a count of population errors known to fail (see :func:`_hyper_upper`).
+    """
+    special = _special()
+    betaincinv, gammaincinv = special.betaincinv, special.gammaincinv
     level = float(conf)
     if method is Method.BINOMIAL:
         return lambda k, n: 1.0 if k >= n else float(betaincinv(k + 1, n - k, level))
@@ -306,15 +349,16 @@ def _upper_function(method: Method, conf: Decimal, population: int | None) -> Ca
         return lambda k, n: float(gammaincinv(k + 1, level)) / n
     assert population is not None  # noqa: S101 - checked by the caller
     total, alpha = population, 1 - Fraction(conf)
-    return lambda k, n: _hyper_upper(k, n, total, alpha) / total
+    return lambda k, n: _hyper_upper(k, n, total, alpha, below) / total
 
 
-def _plan_test(
+def _plan_test(  # noqa: PLR0917 - the private test of every integer plan
     method: Method,
     conf: Decimal,
     tolerable: Decimal | None,
     population: int | None,
     min_precision: float | None,
+    risks: dict[tuple[int, int], float] | None = None,
 ) -> Callable[[int, int], bool]:
     """Whether k acceptable errors in n items meet the plan.
 
@@ -334,9 +378,11 @@ def _plan_test(
 
     elif tolerable is not None:
         risk = _risk_function(method, float(tolerable), population)
+        kept = {} if risks is None else risks
 
         def risk_ok(k: int, n: int) -> bool:
-            return risk(k, n) <= alpha
+            value = kept[k, n] = risk(k, n)  # kept: the plan reports the risk it found
+            return value <= alpha
 
     if min_precision is None:
         return risk_ok
@@ -349,25 +395,30 @@ def _plan_test(
     return ok
 
 
-def _smallest_plan(test: Callable[[int, int], bool], expected: _Expected, cap: int) -> tuple[int, int] | None:
+def _smallest_plan(
+    test: Callable[[int, int], bool],
+    expected: _Expected,
+    cap: int,
+    estimate: Callable[[int], int] | None = None,
+) -> tuple[int, int] | None:
     """The smallest (n, k) with k = expected.errors(n) < n, n <= cap and ``test(k, n)``.
 
-    A count or a zero rate fixes k, so the test is monotone in n and one search finds n. A positive
+    A count or a zero rate fixes k, so the test is monotone in n and one search finds n, from
+    ``estimate(k)`` when given (a close estimate saves tests; any estimate gives the same n). A positive
     rate gives k = ceil(rate x n): k is constant on bands of n, where the test is monotone, so the
-    bands are tried in order (each first at its largest n) and the first that passes is searched.
+    bands are tried in order (each first at its largest n) and the first that passes is bisected.
     """
     if expected.kind == "count" or expected.rate == 0:
         k = expected.errors(1)
-        n = smallest(functools.partial(test, k), k + 1, cap)
+        start = None if estimate is None else estimate(k)
+        n = smallest(functools.partial(test, k), k + 1, cap, start=start)
         return None if n is None else (n, k)
     rate, k = expected.rate, 0
     while True:
         low = max(k + 1, math.floor((k - 1) / rate) + 1 if k > 0 else 1)
         high = min(cap, math.floor(k / rate))
         if low <= high and test(k, high):
-            n = smallest(functools.partial(test, k), low, high)
-            assert n is not None  # noqa: S101 - the band's largest n passes
-            return n, k
+            return first(functools.partial(test, k), low, high), k
         if high >= cap:
             return None
         k += 1
@@ -397,6 +448,7 @@ def _integer_plan(
     population: int | None,
     min_precision: float | None,
     cap: int,
+    risks: dict[tuple[int, int], float] | None = None,
 ) -> _Found:
     """The smallest plan with whole errors (binomial, Poisson, hypergeometric), or a census, or a refusal.
 
@@ -410,14 +462,15 @@ def _integer_plan(
             f"'expected' must be below max={cap:,}: the sample must hold more than the expected errors"
             f" (got {c.show(expected.given)})",
         )
-    test = _plan_test(method, conf, tolerable, population, min_precision)
+    test = _plan_test(method, conf, tolerable, population, min_precision, risks)
     limit = population if population is not None else c.MAX_COUNT
-    found = _smallest_plan(test, expected, min(cap, limit))
+    estimate = None if tolerable is None else _estimate(method, conf, tolerable, population)
+    found = _smallest_plan(test, expected, min(cap, limit), estimate)
     if found is not None:
         return _Found(found[0], found[1], census=False)
     if population is not None and population <= cap:
         return _Found(population, expected.errors(population), census=True)
-    beyond = None if cap >= limit else _smallest_plan(test, expected, limit)
+    beyond = None if cap >= limit else _smallest_plan(test, expected, limit, estimate)
     return _refuse_beyond(what, method, beyond[0] if beyond else None, cap, population, tolerable, expected)
 
 
@@ -529,6 +582,7 @@ def attribute_sample_size(
     size = _population(meth, population)
     _room(exp, size)
     cap = _cap(max)
+    risks: dict[tuple[int, int], float] = {}
     found = _integer_plan(
         what="attribute",
         method=meth,
@@ -538,14 +592,23 @@ def attribute_sample_size(
         population=size,
         min_precision=precision,
         cap=cap,
+        risks=risks,
     )
     n, k = found.n, found.k
-    upper = _upper_function(meth, conf, size)(k, n)
+    risk = None
+    if tol is not None:
+        risk = risks.get((k, n))
+        if risk is None:
+            risk = _risk_function(meth, float(tol), size)(k, n)
+    fails = None  # the plan met its risk at ceil(tol x N) population errors: its upper bound is below
+    if size is not None and tol is not None and not found.census:
+        fails = math.ceil(tol * size)
+    upper = _upper_function(meth, conf, size, fails)(k, n)
     terms = _planning_terms(exp, k, n, precision, cap, census=found.census)
     return AttributePlan(
         sample_size=n,
         acceptable_deviations=k,
-        achieved_risk=None if tol is None else _risk_function(meth, float(tol), size)(k, n),
+        achieved_risk=risk,
         confidence=float(conf),
         tolerable_rate=None if tol is None else float(tol),
         expected_rate=float(exp.rate) if exp.kind == "rate" else k / n,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import statistics
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -25,6 +26,7 @@ from comanaged_rcm.sampling._engine import (
     _rate,
     _refuse_beyond,
     _room,
+    _special,
     _upper_function,
 )
 from comanaged_rcm.sampling._models import (
@@ -210,9 +212,10 @@ def monetary_sample_size(
         units = _population(meth, whole, "$.population_value")
         _room(exp, units, "$.population_value")
     if meth is Method.POISSON:
-        n, census = _poisson_plan(conf, tol, exp, precision, cap), False
+        uppers: dict[int, float] = {}
+        n, census = _poisson_plan(conf, tol, exp, precision, cap, uppers), False
         errors = float(exp.rate) * n if exp.kind == "rate" else exp.fixed
-        upper = _poisson_upper(errors, n, float(conf))
+        upper = uppers[n] if n in uppers else _poisson_upper(errors, n, float(conf))
     else:
         found = _integer_plan(
             what="monetary unit",
@@ -255,24 +258,31 @@ def monetary_sample_size(
 
 
 def _poisson_upper(errors: float, n: int, confidence: float) -> float:
-    from scipy.special import gammaincinv  # noqa: PLC0415 - lazy import keeps the package light
-
-    return float(gammaincinv(1 + errors, confidence)) / n
+    return float(_special().gammaincinv(1 + errors, confidence)) / n
 
 
-def _poisson_plan(
-    conf: Decimal, tolerable: Decimal | None, expected: _Expected, min_precision: float | None, cap: int
+def _poisson_plan(  # noqa: PLR0917 - the private core of the Poisson plan
+    conf: Decimal,
+    tolerable: Decimal | None,
+    expected: _Expected,
+    min_precision: float | None,
+    cap: int,
+    uppers: dict[int, float] | None = None,
 ) -> int:
-    """The smallest n of a Poisson plan with fractional expected misstatement (expected x n, or a count)."""
+    """The smallest n of a Poisson plan with fractional expected misstatement (expected x n, or a count).
+
+    ``uppers`` receives the upper limit at each n tried (the plan reports the one at its n).
+    """
     level, tol = float(conf), None if tolerable is None else float(tolerable)
     rate = float(expected.rate)
-
-    def errors(n: int) -> float:
-        return rate * n if expected.kind == "rate" else expected.fixed
+    gammaincinv = _special().gammaincinv
+    kept = {} if uppers is None else uppers
+    by_rate = expected.kind == "rate"
 
     def passes(n: int) -> bool:
-        upper = _poisson_upper(errors(n), n, level)
-        precise = min_precision is None or upper - errors(n) / n < min_precision
+        errors = rate * n if by_rate else expected.fixed
+        upper = kept[n] = float(gammaincinv(1 + errors, level)) / n
+        precise = min_precision is None or upper - errors / n < min_precision
         return precise and (tol is None or upper <= tol)
 
     clean = _poisson_upper(0.0, 1, level)  # n x the upper limit of a clean sample: a lower bound of n x tol
@@ -288,11 +298,37 @@ def _poisson_plan(
         )
     low = math.floor(expected.fixed) + 1 if expected.kind == "count" else 1  # more units than misstatements
     first = max(low, math.ceil(start))
+    if tol is not None and min_precision is None and by_rate and rate > 0:
+        first = max(first, _rate_estimate(rate, tol, level, clean))
     n = smallest(passes, low, cap, start=first)
     if n is not None:
         return n
     needed = None if cap >= c.MAX_COUNT else smallest(passes, max(low, cap + 1), c.MAX_COUNT, start=first)
     return _refuse_beyond("monetary unit", Method.POISSON, needed, cap, None, tolerable, expected)
+
+
+def _rate_estimate(rate: float, tol: float, level: float, clean: float) -> int:
+    """A close estimate of the Poisson plan's n with rate x n expected taints (only the tests depend on it).
+
+    Newton's method on Q(1 + rate x n) = tol x n, with Q the Wilson-Hilferty gamma quantile scaled to
+    the exact clean quantile ``clean`` (Q(1)), from n = clean / tol.
+    """
+    z = statistics.NormalDist().inv_cdf(level)
+
+    def quantile(a: float) -> tuple[float, float]:  # Wilson-Hilferty Q(a) and dQ/da
+        u = 1 - 1 / (9 * a) + z / (3 * math.sqrt(a))
+        du = 1 / (9 * a * a) - z / (6 * a * math.sqrt(a))
+        return a * u**3, u**3 + 3 * a * u * u * du
+
+    scale = clean / quantile(1.0)[0]
+    n = clean / tol
+    for _ in range(8):
+        q, dq = quantile(1 + rate * n)
+        slope = scale * dq * rate - tol
+        if not (math.isfinite(q) and slope < 0):
+            break
+        n -= (scale * q - tol * n) / slope
+    return math.ceil(n) if math.isfinite(n) and 0 < n < c.MAX_COUNT else 1
 
 
 def monetary_upper_limit(

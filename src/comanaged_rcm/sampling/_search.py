@@ -5,9 +5,10 @@ where the test passes for every larger size once it passes for one; every exact 
 largest count whose test passes, where it fails for every larger count once it fails for one. Both
 are answered here, over integers:
 
-* :func:`smallest` tries a start (a lower estimate of the answer), brackets the answer by doubling
-  its distance from the low end, then bisects the bracket: about ``2 log2`` tests of the answer's
-  distance from the low end. It stops at a cap: ``None`` means no n up to the cap passes.
+* :func:`smallest` tries a start (an estimate of the answer), brackets the answer by galloping from
+  it (steps 1, 2, 4, ...), then bisects the bracket: about ``2 log2`` tests of the answer's distance
+  from the start. It stops at a cap: ``None`` means no n up to the cap passes. :func:`first` bisects
+  a range whose high end is known to pass.
 * :func:`largest` bisects a range whose low end is known to pass.
 
 Neither evaluates a test outside its range, and both use each test at most once per n.
@@ -17,17 +18,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["largest", "smallest"]
+__all__ = ["first", "largest", "smallest"]
 
 
 def smallest(passes: Callable[[int], bool], low: int, cap: int, *, start: int | None = None) -> int | None:
     """The smallest n in ``[low, cap]`` with ``passes(n)``, for a test that stays true once true.
 
+    From ``start`` the search gallops (steps 1, 2, 4, ...) up while the test fails, or down while it
+    passes, then bisects the last step: about ``2 log2`` tests of the answer's distance from ``start``,
+    so a close estimate of the answer costs a few tests.
+
     Args:
         passes: The test; monotone: ``passes(n)`` implies ``passes(n + 1)``.
         low: The smallest n considered.
         cap: The largest n considered.
-        start: The first n tried (a lower estimate of the answer saves tests); ``low`` by default.
+        start: The first n tried (an estimate of the answer saves tests); ``low`` by default.
 
     Returns:
         The smallest passing n, or None when no n in the range passes (or the range is empty).
@@ -35,23 +40,38 @@ def smallest(passes: Callable[[int], bool], low: int, cap: int, *, start: int | 
     Example:
         >>> smallest(lambda n: n * n >= 2_000, 1, 10_000)
         45
+        >>> smallest(lambda n: n * n >= 2_000, 1, 10_000, start=44)
+        45
         >>> smallest(lambda n: n > 50, 1, 40) is None
         True
     """
     if low > cap:
         return None
     probe = min(cap, max(low, low if start is None else start))
-    failed = low - 1  # the largest n known to fail (none yet: low - 1)
-    while not passes(probe):
-        if probe >= cap:
-            return None
-        failed = probe
-        probe = min(cap, low + 2 * (probe - low) + 1)  # double the distance from low
-    return _first(passes, failed + 1, probe)
+    step = 1
+    if passes(probe):  # gallop down to a failing n (or to low)
+        high = probe
+        while high > low:
+            probe = max(low, high - step)
+            if not passes(probe):
+                return first(passes, probe + 1, high)
+            high, step = probe, 2 * step
+        return low
+    while probe < cap:  # gallop up to a passing n (or past cap)
+        failed, probe = probe, min(cap, probe + step)
+        if passes(probe):
+            return first(passes, failed + 1, probe)
+        step *= 2
+    return None
 
 
-def _first(passes: Callable[[int], bool], low: int, high: int) -> int:
-    """The smallest n in ``[low, high]`` with ``passes(n)``, given that ``passes(high)`` holds."""
+def first(passes: Callable[[int], bool], low: int, high: int) -> int:
+    """The smallest n in ``[low, high]`` with ``passes(n)``, given that ``passes(high)`` holds (not tested).
+
+    Example:
+        >>> first(lambda n: n >= 7, 1, 100)
+        7
+    """
     while low < high:
         mid = (low + high) // 2
         if passes(mid):
