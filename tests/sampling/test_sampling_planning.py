@@ -21,6 +21,7 @@ from scipy import stats
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.sampling._engine import (
     DEFAULT_MAX,
+    _estimate,
     _expected,
     _plan_test,
     _smallest_plan,
@@ -588,3 +589,26 @@ class TestAttributePrecision:
         assert old == attrs.evolve(plan, upper_bound=None, precision=None)
         assert (old.expected_kind, old.min_precision, old.max) == ("rate", None, DEFAULT_MAX)
         assert from_json(to_json(plan), AttributePlan) == plan
+
+
+class TestEstimate:
+    @pytest.mark.parametrize("method", list(Method))
+    @pytest.mark.parametrize("k", [0, 1, 2, 5, 20])
+    @pytest.mark.parametrize(("conf", "tol"), [(0.95, 0.05), (0.9, 0.03), (0.99, 0.2)])
+    def test_same_plan_fewer_tests(self, method: Method, k: int, conf: float, tol: float) -> None:
+        """Searching from the estimate gives the n of the search from k + 1 (any start gives the same n:
+        TestSearch), and the binomial and Poisson estimates are close: at most 4 risk tests."""
+        population = 5_000 if method is Method.HYPERGEOMETRIC else None
+        confidence, tolerable = Decimal(str(conf)), Decimal(str(tol))
+        seen: list[int] = []
+        test = _plan_test(method, confidence, tolerable, population, None)
+
+        def counted(n: int) -> bool:
+            seen.append(n)
+            return test(k, n)
+
+        start = _estimate(method, confidence, tolerable, population)(k)
+        found = smallest(counted, k + 1, 10**7, start=start)
+        assert found == smallest(lambda n: test(k, n), k + 1, 10**7)
+        if method is not Method.HYPERGEOMETRIC:
+            assert len(seen) <= 4, (start, found, seen)
