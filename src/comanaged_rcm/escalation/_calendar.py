@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_frozenset, as_int, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._edge import whole, whole_field
 
@@ -36,16 +36,11 @@ _MAX_SPAN_DAYS = 366 * MAX_SPAN_YEARS
 _LAST_DAY = np.datetime64(datetime.date.max, "D")
 
 
-def _frozenset(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Sets, lists and tuples as frozensets (:meth:`_check.to.frozenset`)."""
-    return to.frozenset(value)
-
-
 def _weekdays(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
     """A set of weekday numbers as a frozenset of ``int`` (numpy integers and ``5.0`` too)."""
-    converted = to.frozenset(value)
+    converted = as_frozenset(value)
     if isinstance(converted, frozenset):
-        return frozenset(to.integer(day) for day in converted)
+        return frozenset(as_int(day) for day in converted)
     return converted
 
 
@@ -71,7 +66,7 @@ class BusinessCalendar:
     """
 
     holidays: frozenset[datetime.date] = attrs.field(
-        default=frozenset(), converter=_frozenset, validator=v.each(v.date())
+        default=frozenset(), converter=as_frozenset, validator=v.each(v.date())
     )
     weekend: frozenset[int] = attrs.field(
         default=frozenset({5, 6}),

@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_tuple, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar, business_days
 from comanaged_rcm.escalation._expr import (
@@ -59,11 +59,6 @@ __all__ = [
     "display",
     "read_value",
 ]
-
-
-def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Lists as tuples (:meth:`_check.to.tuple`)."""
-    return to.tuple(value)
 
 
 class Outcome(enum.IntEnum):
@@ -987,7 +982,9 @@ class Clause:
 
     text: str = attrs.field(validator=_TEXT)
     outcome: Outcome = attrs.field(validator=v.member(Outcome))
-    facts: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(str, "a string"))
+    facts: tuple[str, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(str, "a string")
+    )
     error: str = attrs.field(default="", validator=_TEXT)
 
 
@@ -1003,7 +1000,7 @@ class Explanation:
     """
 
     facts: dict[str, str] = attrs.field(validator=_json_texts)
-    clauses: tuple[Clause, ...] = attrs.field(converter=_tuple, validator=v.tuple_of(Clause))
+    clauses: tuple[Clause, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(Clause))
     deciding: str | None = attrs.field(validator=v.optional(_TEXT))
     reason: str = attrs.field(validator=_TEXT)
 

@@ -24,10 +24,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-import numpy as np
 
 from comanaged_rcm import _check, serialize
-from comanaged_rcm._check import Validator, to, v
+from comanaged_rcm._check import Validator, as_int, as_tuple, v
 from comanaged_rcm.errors import RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._edge import whole_field
 from comanaged_rcm.escalation._expr import FieldType, parse_expression
@@ -97,16 +96,6 @@ _SPEC = re.compile(
 _SPEC_TYPES = "deEfFgGn%"
 """The presentation types a number placeholder may use (no ``c``: it writes any character)."""
 _RESERVED = frozenset({*keyword.kwlist, *keyword.softkwlist, "today", "True", "False", "None"})
-
-
-def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Whole numbers (numpy integers, integral floats) as ``int``; numpy times stay, to be refused."""
-    return value if isinstance(value, np.timedelta64 | np.datetime64) else to.integer(value)
-
-
-def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Lists as tuples (:meth:`_check.to.tuple`)."""
-    return to.tuple(value)
 
 
 class FactKind(enum.Enum):
@@ -273,13 +262,13 @@ class Hold:
     """
 
     evaluations: int = attrs.field(
-        default=0, converter=_integer, validator=whole_field(minimum=0, maximum=MAX_HOLD_EVALUATIONS)
+        default=0, converter=as_int, validator=whole_field(minimum=0, maximum=MAX_HOLD_EVALUATIONS)
     )
     hours: int = attrs.field(
-        default=0, converter=_integer, validator=whole_field(minimum=0, maximum=MAX_HOLD_HOURS)
+        default=0, converter=as_int, validator=whole_field(minimum=0, maximum=MAX_HOLD_HOURS)
     )
-    minutes: int = attrs.field(default=0, converter=_integer, validator=_HOLD_PART)
-    seconds: int = attrs.field(default=0, converter=_integer, validator=_HOLD_PART)
+    minutes: int = attrs.field(default=0, converter=as_int, validator=_HOLD_PART)
+    seconds: int = attrs.field(default=0, converter=as_int, validator=_HOLD_PART)
 
     def __attrs_post_init__(self) -> None:
         total = self.total_seconds
@@ -325,8 +314,8 @@ class Rung:
 
     level: Level = attrs.field(validator=v.member(Level))
     owner: Owner = attrs.field(validator=v.instance(Owner))
-    ack_within: int = attrs.field(default=2, converter=_integer, validator=_DEADLINE)
-    escalate_after: int | None = attrs.field(default=None, converter=_integer, validator=_CLIMB)
+    ack_within: int = attrs.field(default=2, converter=as_int, validator=_DEADLINE)
+    escalate_after: int | None = attrs.field(default=None, converter=as_int, validator=_CLIMB)
 
 
 @attrs.frozen
@@ -341,7 +330,7 @@ class MinCount:
     """
 
     field: str = attrs.field(validator=_fact_field)
-    at_least: int = attrs.field(converter=_integer, validator=whole_field(minimum=1))
+    at_least: int = attrs.field(converter=as_int, validator=whole_field(minimum=1))
 
 
 @attrs.frozen
@@ -350,7 +339,7 @@ class Inhibition:
 
     rule: str = attrs.field(validator=v.identifier())
     equal: tuple[str, ...] = attrs.field(
-        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), *_names()]
+        default=(), converter=as_tuple, validator=[_bounded(MAX_KEYS), *_names()]
     )
 
 
@@ -521,23 +510,23 @@ class Rule:
     """
 
     id: str = attrs.field(validator=v.identifier())
-    version: int = attrs.field(default=1, converter=_integer, validator=whole_field(minimum=1))
+    version: int = attrs.field(default=1, converter=as_int, validator=whole_field(minimum=1))
     description: str = attrs.field(default="", validator=_description)
     when: str = attrs.field(validator=_check_when)
     applies_to: FactKind = attrs.field(validator=v.member(FactKind))
     severity: AlertSeverity = attrs.field(default=AlertSeverity.WARNING, validator=v.member(AlertSeverity))
     level: Level = attrs.field(validator=v.member(Level))
     owner: Owner = attrs.field(validator=v.instance(Owner))
-    deadline: int = attrs.field(default=2, converter=_integer, validator=_DEADLINE)
-    escalate_after: int | None = attrs.field(default=None, converter=_integer, validator=_CLIMB)
+    deadline: int = attrs.field(default=2, converter=as_int, validator=_DEADLINE)
+    escalate_after: int | None = attrs.field(default=None, converter=as_int, validator=_CLIMB)
     ladder: tuple[Rung, ...] = attrs.field(
-        default=(), converter=_tuple, validator=[_bounded(MAX_LADDER), v.tuple_of(Rung)]
+        default=(), converter=as_tuple, validator=[_bounded(MAX_LADDER), v.tuple_of(Rung)]
     )
     dedup_keys: tuple[str, ...] = attrs.field(
-        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), *_names()]
+        default=(), converter=as_tuple, validator=[_bounded(MAX_KEYS), *_names()]
     )
     group_by: tuple[str, ...] = attrs.field(
-        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), *_names()]
+        default=(), converter=as_tuple, validator=[_bounded(MAX_KEYS), *_names()]
     )
     message: str = attrs.field(default="", validator=_check_template)
     on_unknown: OnUnknown | None = attrs.field(default=None, validator=v.optional(v.member(OnUnknown)))
@@ -546,7 +535,7 @@ class Rule:
     clear_when: str | None = attrs.field(default=None, validator=_check_when)
     min_count: MinCount | None = attrs.field(default=None, validator=v.optional(v.instance(MinCount)))
     inhibited_by: tuple[Inhibition, ...] = attrs.field(
-        default=(), converter=_tuple, validator=[_bounded(MAX_KEYS), v.tuple_of(Inhibition)]
+        default=(), converter=as_tuple, validator=[_bounded(MAX_KEYS), v.tuple_of(Inhibition)]
     )
     labels: dict[str, str] = attrs.field(
         factory=dict,
@@ -608,7 +597,7 @@ class RuleSet:
         schema: Field name to type; fields left out are inferred from each rule.
     """
 
-    rules: tuple[Rule, ...] = attrs.field(converter=_tuple, validator=v.tuple_of(Rule))
+    rules: tuple[Rule, ...] = attrs.field(converter=as_tuple, validator=v.tuple_of(Rule))
     schema: dict[str, FieldType] = attrs.field(factory=dict, converter=_as_dict, validator=_schema)
 
     @rules.validator

@@ -45,7 +45,7 @@ from typing import Any, TypeVar
 import attrs
 
 from comanaged_rcm import _check, _io, serialize
-from comanaged_rcm._check import v
+from comanaged_rcm._check import as_tuple, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._compiled import CompiledRule, compile_rules
@@ -134,10 +134,6 @@ def _as_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a 
     return dict(value) if isinstance(value, Mapping) and not isinstance(value, dict) else value
 
 
-def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return _check.to.tuple(value)
-
-
 def _optional_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
     return None if value is None else _as_dict(value)
 
@@ -216,12 +212,12 @@ class AlertCheck:
     at: datetime.datetime = attrs.field(validator=v.datetime())
     alertname: str = attrs.field(validator=v.instance(str, "a string"))
     expected: tuple[ExpectedAlert, ...] = attrs.field(
-        default=(), converter=_tuple, validator=v.tuple_of(ExpectedAlert)
+        default=(), converter=as_tuple, validator=v.tuple_of(ExpectedAlert)
     )
     got: tuple[ObservedAlert, ...] = attrs.field(
-        default=(), converter=_tuple, validator=v.tuple_of(ObservedAlert)
+        default=(), converter=as_tuple, validator=v.tuple_of(ObservedAlert)
     )
-    mismatches: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_texts)
+    mismatches: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=_texts)
 
     @property
     def passed(self) -> bool:
@@ -238,9 +234,9 @@ class RuleTestReport:
         checks: The checks, test by test.
     """
 
-    tests: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=_texts)
+    tests: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=_texts)
     checks: tuple[AlertCheck, ...] = attrs.field(
-        default=(), converter=_tuple, validator=v.tuple_of(AlertCheck)
+        default=(), converter=as_tuple, validator=v.tuple_of(AlertCheck)
     )
 
     @property

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import Validator, to, v
+from comanaged_rcm._check import Validator, as_int, as_tuple, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._compiled import (
@@ -61,18 +61,6 @@ __all__ = [
     "group_events",
     "step",
 ]
-
-
-def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Whole numbers (numpy integers, integral floats) as ``int``; numpy times stay, to be refused."""
-    if type(value) is int:
-        return value
-    return value if isinstance(value, np.timedelta64 | np.datetime64) else to.integer(value)
-
-
-def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """Lists as tuples (:meth:`_check.to.tuple`)."""
-    return to.tuple(value)
 
 
 @runtime_checkable
@@ -221,16 +209,16 @@ class Alert:
 
     key: str = attrs.field(validator=v.text())
     rule: str = attrs.field(validator=v.identifier())
-    rule_version: int = attrs.field(converter=_integer, validator=whole_field(minimum=1))
+    rule_version: int = attrs.field(converter=as_int, validator=whole_field(minimum=1))
     rule_hash: str = attrs.field(validator=v.text())
     labels: dict[str, str] = attrs.field(converter=_as_dict, validator=_strings())
     status: AlertStatus = attrs.field(validator=v.member(AlertStatus))
     since: datetime.datetime = attrs.field(validator=moment_field())
     active_since: datetime.datetime = attrs.field(validator=moment_field())
-    true_count: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
-    clear_count: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
+    true_count: int = attrs.field(default=0, converter=as_int, validator=_COUNT)
+    clear_count: int = attrs.field(default=0, converter=as_int, validator=_COUNT)
     clear_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
-    rung: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
+    rung: int = attrs.field(default=0, converter=as_int, validator=_COUNT)
     rung_since: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
     level: Level | None = attrs.field(default=None, validator=v.optional(v.member(Level)))
     owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
@@ -308,8 +296,8 @@ class State:
     """Everything :func:`step` needs to continue: open alerts, silences, the event counter."""
 
     alerts: dict[str, Alert] = attrs.field(factory=dict, converter=_as_dict)
-    silences: tuple[Silence, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(Silence))
-    sequence: int = attrs.field(default=0, converter=_integer, validator=_COUNT)
+    silences: tuple[Silence, ...] = attrs.field(default=(), converter=as_tuple, validator=v.tuple_of(Silence))
+    sequence: int = attrs.field(default=0, converter=as_int, validator=_COUNT)
 
     @alerts.validator
     def _check_alerts(self, _: attrs.Attribute[dict[str, Alert]], value: object) -> None:
@@ -373,12 +361,12 @@ class Event:
         suppressed_by: The silence or inhibiting rule muting this event's notification.
     """
 
-    sequence: int = attrs.field(converter=_integer, validator=whole_field(minimum=1))
+    sequence: int = attrs.field(converter=as_int, validator=whole_field(minimum=1))
     at: datetime.datetime = attrs.field(validator=moment_field())
     kind: EventKind = attrs.field(validator=v.member(EventKind))
     rule: str | None = attrs.field(default=None, validator=v.optional(v.identifier()))
     rule_version: int | None = attrs.field(
-        default=None, converter=_integer, validator=v.optional(whole_field(minimum=1))
+        default=None, converter=as_int, validator=v.optional(whole_field(minimum=1))
     )
     rule_hash: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     severity: AlertSeverity | None = attrs.field(default=None, validator=v.optional(v.member(AlertSeverity)))

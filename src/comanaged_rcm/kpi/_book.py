@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_tuple, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.tables import Column, ColumnKind, data_lines, narrowest
 
@@ -67,10 +67,6 @@ class FieldKind(enum.Enum):
     FLAG = "flag"  # bool
 
 
-def _tuple(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.tuple(value)
-
-
 @attrs.frozen(kw_only=True)
 class Field:
     """One column of an input table.
@@ -90,7 +86,7 @@ class Field:
     kind: FieldKind = attrs.field(validator=v.member(FieldKind))
     required: bool = attrs.field(default=True, validator=v.flag())
     nullable: bool = attrs.field(default=False, validator=v.flag())
-    values: tuple[str, ...] = attrs.field(default=(), converter=_tuple, validator=v.tuple_of(str))
+    values: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=v.tuple_of(str))
 
 
 def _f(

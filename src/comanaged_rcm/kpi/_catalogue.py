@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_real, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi._conventions import CONVENTIONS
@@ -96,10 +96,6 @@ def _tuple_of(kind: type[Any], label: str) -> _check.Validator:
     return check
 
 
-def _real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.real(value)
-
-
 _MEASURE_NAMES = _tuple_of(str, "a measure name")
 _FAMILY_NAMES = _tuple_of(str, "a convention family")
 
@@ -170,7 +166,7 @@ class KPIDefinition:
     formula: str = attrs.field(validator=v.text())
     numerator: tuple[str, ...] = attrs.field(validator=_measures)
     denominator: tuple[str, ...] = attrs.field(default=(), validator=_measures)
-    scale: float = attrs.field(default=1.0, converter=_real, validator=v.real(minimum=0, low_open=True))
+    scale: float = attrs.field(default=1.0, converter=as_real, validator=v.real(minimum=0, low_open=True))
     conventions: tuple[str, ...] = attrs.field(default=(), validator=_families)
     drives: tuple[Edge, ...] = attrs.field(
         default=(), validator=_tuple_of(Edge, "an Edge, like Edge('days_in_ar')")

@@ -23,7 +23,7 @@ import attrs
 import numpy as np
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_int, v
 from comanaged_rcm.errors import ConventionError, ValidationError
 
 __all__ = ["CONVENTIONS", "DEFAULT_CONVENTIONS", "Convention", "resolve_conventions"]
@@ -48,11 +48,6 @@ def count(value: object, path: str, *, minimum: int = 0, maximum: int = _check.M
             path, "type", f"{_check.name_of(path)!r} must be a whole number (got {_check.show(value)})"
         )
     return _check.count(value, path, minimum=minimum, maximum=maximum)
-
-
-def _integer(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    """:meth:`comanaged_rcm._check.to.integer`, leaving a ``numpy.timedelta64`` for the validator."""
-    return value if isinstance(value, np.timedelta64) else to.integer(value)
 
 
 def _version(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -81,7 +76,7 @@ class Convention:
 
     family: str = attrs.field(validator=v.field_name(snake=True))
     option: str = attrs.field(validator=v.field_name(snake=True))
-    version: int = attrs.field(converter=_integer, validator=_version)
+    version: int = attrs.field(converter=as_int, validator=_version)
     description: str = attrs.field(validator=v.text())
     source: str = attrs.field(validator=v.text())
 

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import to, v
+from comanaged_rcm._check import as_optional_real, as_real, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup, metric_ids
 from comanaged_rcm.kpi._conventions import count
@@ -64,14 +64,6 @@ def _targets(targets: object, path: str = "$.targets") -> tuple[Target, ...]:
     return _check.tuple_of(targets, Target, path)
 
 
-def _real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.real(value)
-
-
-def _optional_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
-    return to.optional_real(value)
-
-
 _METRIC = v.field_name(snake=True)
 _REAL = v.optional(v.real())
 
@@ -91,8 +83,8 @@ class Target:
     """
 
     metric: str = attrs.field(validator=_METRIC)
-    target: float = attrs.field(converter=_real, validator=v.real())
-    watch: float = attrs.field(converter=_real, validator=v.real())
+    target: float = attrs.field(converter=as_real, validator=v.real())
+    watch: float = attrs.field(converter=as_real, validator=v.real())
     source: str = attrs.field(default="", validator=v.text(empty=True))
 
     def status(self, value: float | None) -> Status:
@@ -146,10 +138,10 @@ class KPIResult:
     tier: Tier = attrs.field(validator=v.member(Tier))
     unit: Unit = attrs.field(validator=v.instance(Unit, "a Unit"))
     slice: tuple[tuple[str, str], ...] = attrs.field(validator=_slice)
-    value: float | None = attrs.field(converter=_optional_real, validator=_REAL)
-    numerator: float | None = attrs.field(converter=_optional_real, validator=_REAL)
-    denominator: float | None = attrs.field(converter=_optional_real, validator=_REAL)
-    share: float | None = attrs.field(converter=_optional_real, validator=_REAL)
+    value: float | None = attrs.field(converter=as_optional_real, validator=_REAL)
+    numerator: float | None = attrs.field(converter=as_optional_real, validator=_REAL)
+    denominator: float | None = attrs.field(converter=as_optional_real, validator=_REAL)
+    share: float | None = attrs.field(converter=as_optional_real, validator=_REAL)
     convention: str = attrs.field(validator=v.text(empty=True))
     reason: str = attrs.field(validator=v.text(empty=True))
     period: Period = attrs.field(validator=v.instance(Period))
@@ -518,7 +510,7 @@ class TrendPoint:
 
     period: Period = attrs.field(validator=v.instance(Period))
     result: KPIResult = attrs.field(validator=v.instance(KPIResult))
-    change: float | None = attrs.field(converter=_optional_real, validator=_REAL)
+    change: float | None = attrs.field(converter=as_optional_real, validator=_REAL)
 
 
 @attrs.frozen(kw_only=True, eq=False)

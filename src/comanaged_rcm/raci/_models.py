@@ -20,13 +20,25 @@ from __future__ import annotations
 import datetime
 import enum
 import reprlib
-import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, SupportsFloat, SupportsIndex
 
 import attrs
 
-from comanaged_rcm._check import fail, instance, sequence, show, suggest, text, to, v
+from comanaged_rcm._check import (
+    as_flag,
+    as_frozenset,
+    as_int,
+    as_optional_real,
+    as_tuple,
+    fail,
+    instance,
+    sequence,
+    show,
+    suggest,
+    text,
+    v,
+)
 from comanaged_rcm.errors import Issue, ValidationError
 
 if TYPE_CHECKING:
@@ -60,41 +72,37 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------ field converters
-# The converters of ``_check.to`` under names that mypy's attrs plugin reads as functions (it
-# refuses an attribute of an object as a converter); each only forwards to its ``to`` converter.
+# The ``_check.as_*`` converters with the types each field takes: mypy's attrs plugin types a
+# model's ``__init__`` by its converters, and the ``as_*`` take ``Any``; each only forwards.
 def _as_int(value: SupportsIndex | float) -> Any:  # noqa: ANN401 - the value, maybe normalised
-    return to.integer(value)
+    return as_int(value)
 
 
 def _as_optional_int(value: SupportsIndex | float | None) -> Any:  # noqa: ANN401 - the value, maybe normalised
-    return to.integer(value)
+    return as_int(value)
 
 
 def _as_real(value: SupportsFloat | None) -> Any:  # noqa: ANN401 - the value, maybe normalised
-    return to.optional_real(value)
+    return as_optional_real(value)
 
 
 def _as_tuple(value: Iterable[Any]) -> Any:  # noqa: ANN401 - the value, maybe normalised
-    return to.tuple(value)
+    return as_tuple(value)
 
 
 def _as_set(value: Iterable[Any]) -> Any:  # noqa: ANN401 - the value, maybe normalised
-    return to.frozenset(value)
+    return as_frozenset(value)
 
 
 def _to_letters(value: str | Iterable[str]) -> Any:  # noqa: ANN401 - the value, maybe normalised
-    """Like ``to.frozenset``, and a string of letters (``"AR"``) is its set of letters."""
+    """Like ``_check.as_frozenset``, and a string of letters (``"AR"``) is its set of letters."""
     if isinstance(value, str):
         return frozenset(value)
-    return _as_set(value)
+    return as_frozenset(value)
 
 
 def _to_flag(value: bool | np.bool_) -> Any:  # noqa: ANN401 - the value, maybe normalised
-    """Turn numpy's bools into ``bool``; leave anything else for the validator to report."""
-    numpy = sys.modules.get("numpy")  # a numpy bool exists only once numpy is imported
-    if numpy is not None and isinstance(value, numpy.bool_):
-        return bool(value)
-    return value
+    return as_flag(value)
 
 
 _ID = v.text()
