@@ -76,7 +76,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\Z)'  # an unterminated string runs to the end (linear time)
 _BRACKETS = re.compile(rf"{_STRING}|[\[\]{{}}]", re.DOTALL)
 _STRINGS = re.compile(_STRING, re.DOTALL)
 _OTHER = re.compile(r"[^\[\]{}]+")
@@ -140,11 +140,11 @@ def decode(data: bytes, *, source: str = "$", encoding: str | None = None) -> st
     """
     if encoding is not None:
         codec = check_encoding(encoding)
-        codec = "utf-8-sig" if codec == "utf-8" else codec
+        codec = "utf-8" if codec == "utf-8-sig" else codec
     else:
         codec = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8")
-        if data.startswith(codecs.BOM_UTF8):
-            codec = "utf-8-sig"
+    if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]  # positions in messages count from the text, after the mark
     try:
         decoded = data.decode(codec)
     except UnicodeDecodeError as exc:
@@ -159,6 +159,9 @@ def decode(data: bytes, *, source: str = "$", encoding: str | None = None) -> st
         where = source if source == "$" else f"{source}:{line}"
         message = f"{what} ({byte} at line {line}, column {column}): {hint}"
         raise ValidationError.single(where, "encoding", message) from None
+    except UnicodeError as exc:  # a codec that decodes nothing (Python's "undefined")
+        message = f"cannot decode with encoding {codec!r} ({exc}): pass another --encoding"
+        raise ValidationError.single(source, "encoding", message) from None
     return decoded.removeprefix("\ufeff")
 
 
@@ -507,6 +510,7 @@ def staged(directory: object, *, where: str = "$.directory") -> Iterator[Stage]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=folder, prefix=".comanaged-rcm-"))
+        staging.chmod(0o700)  # writable by its owner whatever the umask (mkdtemp applies it)
     except BaseException:
         _remove_created(created)
         raise

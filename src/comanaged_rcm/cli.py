@@ -187,8 +187,12 @@ def _run(handler: Handler, args: argparse.Namespace) -> int:
     except BrokenPipeError:
         # The reader went away (``comanaged-rcm raci matrix F | head``): stop quietly, as the
         # Python documentation advises, without a second error while flushing at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        with contextlib.suppress(OSError, ValueError):  # stdout may be no file at all (a StringIO)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, sys.stdout.fileno())
+            finally:
+                os.close(devnull)
         return 1
     except KeyboardInterrupt:
         if args.debug:

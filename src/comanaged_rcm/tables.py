@@ -114,6 +114,10 @@ _EMPTY: dict[ColumnKind, Any] = {
 }
 
 
+_EXTRA = Column("extra", ColumnKind.TEXT, required=False, nullable=True)
+"""How a header cell outside the schema is read (its own name, empty or odd, is never checked)."""
+
+
 def read_csv(
     source: str | os.PathLike[str] | IO[str],
     columns: Sequence[Column],
@@ -189,7 +193,8 @@ def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
         what = f"{given.size} items of {given.dtype}" if isinstance(given, np.ndarray) else show(given)
         message = f"'text' must be a non-empty numpy array of unicode strings (got {what})"
         raise ValidationError.single("$.text", "type", message)
-    if text.view(np.uint32).reshape(text.size, -1)[:, -1].any():  # the last character is used
+    codes = np.ascontiguousarray(text).view(np.uint32).reshape(text.size, -1)
+    if codes[:, -1].any():  # the last character is used
         return text
     return text.astype(f"<U{max(int(np.char.str_len(text).max()), 1)}")
 
@@ -321,8 +326,9 @@ def _read(content: str, columns: Sequence[Column], name: str) -> dict[str, npt.N
     result: dict[str, npt.NDArray[Any]] = {}
     flat = list(itertools.chain.from_iterable(rows))  # row-major; every row has ``width`` cells
     for header_name, index in position.items():
-        extra = Column(header_name, ColumnKind.TEXT, required=False, nullable=True)
-        column = declared.get(header_name, extra)
+        if not header_name.strip():
+            continue  # a header cell with no name (a trailing comma): nothing can refer to its column
+        column = declared.get(header_name, _EXTRA)  # a column beyond the schema is read as text
         cells = np.char.strip(np.array(flat[index::width], dtype=str))
         fast = _convert_fast(column, cells)
         if fast is None:  # a bad or unusual cell somewhere: parse cell by cell, naming each bad one

@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 import pytest
 
-from comanaged_rcm import _io
+from comanaged_rcm import _io, cli
 from comanaged_rcm.errors import RCMError, ValidationError
 from comanaged_rcm.serialize import from_dict, from_json, to_dict, to_json
 from comanaged_rcm.synthetic import SyntheticBook, generate_book, write_csv
@@ -496,3 +496,60 @@ class TestWriteCsvAllOrNothing:
         """A NUL in the directory is a ValidationError, not ValueError from the OS layer."""
         with pytest.raises(RCMError):
             write_csv(book, "out\0dir")
+
+
+class TestReviewedEdges:
+    def test_a_trailing_comma_in_the_header_is_read(self) -> None:
+        """An export whose header ends in a comma (an empty cell) reads; the empty column is dropped."""
+        schema = [Column("a"), Column("n", ColumnKind.NUMBER)]
+        got = read_csv(io.StringIO("a,n,\nx,1,\n"), schema, name="t.csv")
+        assert got["a"].tolist() == ["x"]
+        assert got["n"].tolist() == [1.0]
+        assert "" not in got
+
+    def test_odd_extra_header_cells_are_read_as_text(self) -> None:
+        """Columns beyond the schema are read as text whatever their names hold (tab, zero-width space)."""
+        got = read_csv(io.StringIO("a,x\ty,z\u200b\n1,2,3\n"), [Column("a")], name="t.csv")
+        assert got["x\ty"].tolist() == ["2"]
+        assert got["z\u200b"].tolist() == ["3"]
+
+    def test_an_unterminated_string_is_scanned_once(self) -> None:
+        """A deep document with an unterminated string of escaped quotes is refused (the scan is linear)."""
+        text = "[" * 201 + '"' + '\\"' * 20_000
+        with pytest.raises(ValidationError, match="deeper than 200"):
+            _io.load_json(text)
+
+    def test_a_bom_does_not_shift_the_position_of_a_bad_byte(self) -> None:
+        """After a UTF-8 byte-order mark the bad byte is named at its own line and column."""
+        for data in (b"\xef\xbb\xbfab\n\x93", b"ab\n\x93"):
+            with pytest.raises(ValidationError, match=r"byte 0x93 at line 2, column 1") as caught:
+                _io.decode(data, source="x.csv")
+            assert caught.value.issues[0].path == "x.csv:2"
+        with pytest.raises(ValidationError, match=r"byte 0x93 at line 2, column 1"):
+            _io.decode(b"\xef\xbb\xbfab\n\x93", source="x.csv", encoding="utf-8-sig")
+        assert _io.decode(b"\xef\xbb\xbfab", source="x.csv", encoding="utf-8") == "ab"
+
+    def test_an_encoding_that_decodes_nothing_is_refused(self) -> None:
+        """Python's "undefined" codec is a ValidationError, not a bare UnicodeError."""
+        with pytest.raises(ValidationError, match="cannot decode with encoding 'undefined'"):
+            _io.decode(b"ab", source="x.csv", encoding="undefined")
+
+    def test_narrowest_of_strided_and_zero_dimensional_arrays(self) -> None:
+        """A strided view and a 0-d array are narrowed like any other array of text."""
+        wide = np.array(["ab", "c", "de", "f"], dtype="<U8")
+        assert narrowest(wide[::2]).dtype == np.dtype("<U2")
+        assert narrowest(wide[::2]).tolist() == ["ab", "de"]
+        assert narrowest(np.array("abc", dtype="<U9")).dtype == np.dtype("<U3")
+
+
+class TestBrokenPipe:
+    def test_a_reader_that_goes_away_ends_quietly(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A broken pipe exits 1 even when stdout is no file (a StringIO), leaking no descriptor."""
+        def broken(_: object) -> int:
+            raise BrokenPipeError
+
+        monkeypatch.setattr("comanaged_rcm.raci._cli._template", broken)
+        monkeypatch.setattr("sys.stdout", io.StringIO())
+        before = len(list(Path("/proc/self/fd").iterdir()))
+        assert cli.main(["raci", "template"]) == 1
+        assert len(list(Path("/proc/self/fd").iterdir())) == before
