@@ -216,7 +216,7 @@ def count(value: object, path: str, *, minimum: int = 0, maximum: int = MAX_COUN
     if _is_integer(value):
         number = int(value)  # type: ignore[call-overload]
     elif isinstance(value, (float, _numpy("floating"))):
-        if not math.isfinite(value) or not float(value).is_integer():
+        if not math.isfinite(value) or int(value) != value:
             fail(path, "type", f"{name!r} must be a whole number (got {_show(value)})")
         number = int(value)
     else:
@@ -270,12 +270,14 @@ def real(
     ):
         return value
     name = name_of(path)
-    if _is_bool(value) or not isinstance(value, numbers.Real):
+    if _is_bool(value) or not isinstance(value, numbers.Real) or isinstance(value, _numpy("timedelta64")):
         fail(path, "type", f"{name!r} must be a finite number (got {_show(value)})")
     try:
         number = float(value)
-    except (OverflowError, ValueError, TypeError):
+    except OverflowError:
         fail(path, "range", f"{name!r} must be a finite number (got an integer too large for a float)")
+    except Exception:  # noqa: BLE001 - a foreign number's __float__ may raise anything
+        fail(path, "type", f"{name!r} must be a finite number (got {_show(value)}, which is not one)")
     if math.isnan(number):
         if nan:
             return number
@@ -453,7 +455,9 @@ def datetime_(value: object, path: str, *, aware: bool | None = None) -> datetim
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'now' must be a time-zone aware datetime
     (got datetime.datetime(2026, 3, 2, 9, 0)) @ $.now
     """
-    if type(value) is datetime.datetime and aware is None:  # the common case, checked fast
+    if type(value) is datetime.datetime and aware is None and (
+        value.tzinfo is None or type(value.tzinfo) is datetime.timezone
+    ):  # the common case, checked fast
         return value
     name = name_of(path)
     if not isinstance(value, datetime.datetime):
@@ -649,7 +653,7 @@ class _Validators:
         highest = math.inf if high is None else high
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-            if type(value) is float and (
+            if type(value) is float and -math.inf < value < math.inf and (
                 (lowest < value if low_open or low is None else lowest <= value)
                 and (value < highest if high_open or high is None else value <= highest)
             ):
@@ -728,7 +732,9 @@ class _Validators:
         """A datetime, aware or naive on request."""
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-            if type(value) is _DATETIME and aware is None:  # the common case, checked fast
+            if type(value) is _DATETIME and aware is None and (
+                value.tzinfo is None or type(value.tzinfo) is datetime.timezone
+            ):  # the common case, checked fast
                 return
             datetime_(value, _path(attribute), aware=aware)
 
@@ -817,7 +823,7 @@ def as_int(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a ca
     if _is_integer(value):
         return int(value)
     floating = isinstance(value, (float, _numpy("floating")))
-    if floating and math.isfinite(value) and float(value).is_integer():
+    if floating and math.isfinite(value) and int(value) == value:
         return int(value)
     return value
 
@@ -834,7 +840,7 @@ def as_real(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a c
         return value
     try:
         return float(value)
-    except (OverflowError, ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - too large, or a foreign number's __float__ raising: the validator says
         return value
 
 

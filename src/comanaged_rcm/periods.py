@@ -45,7 +45,12 @@ def _is_number(value: object) -> bool:
 
 def _below_one(value: object) -> bool:
     """A number below 1 (the infinities too), so that its message can say "positive"."""
-    return isinstance(value, numbers.Real) and _is_number(value) and value < 1
+    if not (isinstance(value, numbers.Real) and _is_number(value)):
+        return False
+    try:
+        return bool(value < 1)
+    except Exception:  # noqa: BLE001 - a foreign number may not compare: the count check names it
+        return False
 
 
 def _shifted(

@@ -212,6 +212,10 @@ def to_dict(obj: Any) -> Any:
         return converter.unstructure(obj)
     except RecursionError:
         raise ValidationError.single("$.obj", "depth", "the object is nested too deeply to convert") from None
+    except ValidationError:
+        raise
+    except ValueError as exc:  # a datetime whose time zone gives an impossible offset, say
+        raise ValidationError.single("$.obj", "value", f"the object cannot be converted ({exc})") from None
 
 
 def from_dict(data: Any, cls: type[T]) -> T:

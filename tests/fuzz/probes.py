@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import enum
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -55,6 +56,32 @@ class _Hostile:
 
     def __index__(self) -> int:
         raise IndexError("index of a hostile object")
+
+
+class _HostileReal:
+    """Registered as a :class:`numbers.Real` whose conversion to float raises a surprising error."""
+
+    def __float__(self) -> float:
+        raise ZeroDivisionError("float of a hostile real")
+
+    def __repr__(self) -> str:
+        return "_HostileReal()"
+
+
+numbers.Real.register(_HostileReal)
+
+
+class _WildZone(datetime.tzinfo):
+    """A time zone whose offset is out of range: ``utcoffset`` of a datetime in it raises."""
+
+    def utcoffset(self, _: datetime.datetime | None) -> datetime.timedelta:
+        return datetime.timedelta(days=2)
+
+    def dst(self, _: datetime.datetime | None) -> None:
+        return None
+
+    def tzname(self, _: datetime.datetime | None) -> str:
+        return "wild"
 
 
 def _nested_list(depth: int) -> list[Any]:
@@ -120,6 +147,9 @@ PROBES: dict[str, Callable[[], object]] = {
     "date text": lambda: "2026-01-05",
     "naive datetime": lambda: datetime.datetime(2026, 1, 5, 9, 30),  # noqa: DTZ001 - naive on purpose
     "aware datetime": lambda: datetime.datetime(2026, 1, 5, 9, 30, tzinfo=_UTC),
+    "datetime in a wild zone": lambda: datetime.datetime(2026, 1, 5, 9, 30, tzinfo=_WildZone()),
+    "long double fraction": lambda: np.longdouble(1) + np.longdouble(2) ** -60,
+    "hostile real": _HostileReal,
     "date 0001-01-01": lambda: datetime.date(1, 1, 1),
     "date 9999-12-31": lambda: datetime.date(9999, 12, 31),
     "timedelta": lambda: datetime.timedelta(days=3),

@@ -206,6 +206,8 @@ def check_call(
         return _check_error(exc, parameter, probe, related, document=document)
     except Exception as exc:  # noqa: BLE001 - the point of the test is to catch these
         return f"{parameter}={probe}: {type(exc).__name__}: {_short(exc)}{_hint(exc)}"
+    if exits and result not in (0, 1, 2):
+        return f"{parameter}={probe}: exit status {result!r} (70 is an internal error: a bug)"
     if "NaN" in probe and (field := _carries_nan(result)) is not None:
         return f"{parameter}={probe}: returned a {type(result).__name__} with NaN in {field!r}"
     return None
