@@ -788,6 +788,25 @@ class _Validators:
         return validate
 
     @staticmethod
+    def items(kind: type[Any], check: Validator, label: str) -> Validator:
+        """A tuple of ``label`` whose items each pass ``check`` and are exactly ``kind``.
+
+        The converter normalises the items (a float column stays floats); an item the check
+        accepts but of another type (an ``int`` among floats) is refused, naming it.
+        """
+
+        def validate(instance_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if not isinstance(value, tuple):
+                fail(_path(attribute), "type", f"{attribute.name!r} must be a tuple of {label}")
+            for i, item in enumerate(value):
+                where = _Item(f"{attribute.name}[{i}]")
+                check(instance_, where, item)
+                if type(item) is not kind:
+                    fail(f"$.{where.name}", "type", f"{where.name!r} must be a {kind.__name__}")
+
+        return validate
+
+    @staticmethod
     def optional(check: Validator) -> Validator:
         """``None``, or what ``check`` accepts."""
 

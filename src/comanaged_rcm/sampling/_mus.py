@@ -95,24 +95,10 @@ def _ids(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         item_id(item, f"{path}[{i}]")
 
 
-def _amount_tuple(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    path = f"$.{attribute.name}"
-    if not isinstance(value, tuple):
-        c.fail(path, "type", f"{attribute.name!r} must be a tuple of amounts")
-    for i, item in enumerate(value):
-        if type(item) is not float or not math.isfinite(item):
-            c.real(item, f"{path}[{i}]")
-            c.fail(f"{path}[{i}]", "type", f"'{attribute.name}[{i}]' must be a float")
+_amount_tuple = v.items(float, v.real(), "amounts")
 
 
-def _counts(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    path = f"$.{attribute.name}"
-    if not isinstance(value, tuple):
-        c.fail(path, "type", f"{attribute.name!r} must be a tuple of counts")
-    for i, item in enumerate(value):
-        if type(item) is not int or item < 1:
-            c.count(item, f"{path}[{i}]", minimum=1)
-            c.fail(f"{path}[{i}]", "type", f"'{attribute.name}[{i}]' must be an int")
+_counts = v.items(int, v.count(minimum=1), "counts")
 
 
 _POSITIVE = v.real(minimum=0, low_open=True)

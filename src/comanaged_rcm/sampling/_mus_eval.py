@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 import numpy as np
@@ -112,24 +111,10 @@ _COMMON = (
 )
 
 
-def _reals(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    path = f"$.{attribute.name}"
-    if not isinstance(value, tuple):
-        c.fail(path, "type", f"{attribute.name!r} must be a tuple of numbers")
-    for i, item in enumerate(value):
-        if type(item) is not float or not math.isfinite(item):
-            c.real(item, f"{path}[{i}]")
-            c.fail(f"{path}[{i}]", "type", f"'{attribute.name}[{i}]' must be a float")
+_reals = v.items(float, v.real(), "numbers")
 
 
-def _positive_counts(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    path = f"$.{attribute.name}"
-    if not isinstance(value, tuple):
-        c.fail(path, "type", f"{attribute.name!r} must be a tuple of counts")
-    for i, item in enumerate(value):
-        if type(item) is not int or item < 1:
-            c.count(item, f"{path}[{i}]", minimum=1)
-            c.fail(f"{path}[{i}]", "type", f"'{attribute.name}[{i}]' must be an int")
+_positive_counts = v.items(int, v.count(minimum=1), "counts")
 
 
 _OPTIONAL_POSITIVE = v.optional(v.real(minimum=0, low_open=True))
