@@ -320,14 +320,20 @@ def _read(content: str, columns: Sequence[Column], name: str) -> dict[str, npt.N
             issues.append(Issue(f"{name}:{line}", "width", f"expected {width} cells (got {len(row)}){spans}"))
             if len(issues) >= _MAX_ISSUES:
                 break
+    for index, title in enumerate(header):
+        if not title:  # a header cell with no name (a trailing comma) may only head empty cells
+            filled = next((line for line, row in zip(lines, rows, strict=True) if row[index].strip()), None)
+            if filled is not None:
+                message = f"column {index + 1} has no name in the header but holds values: name it or drop it"
+                issues.append(Issue(f"{name}:{filled}", "unnamed_column", message))
     if issues:
         raise ValidationError(issues[:_MAX_ISSUES])
     declared = {c.name: c for c in columns}
     result: dict[str, npt.NDArray[Any]] = {}
     flat = list(itertools.chain.from_iterable(rows))  # row-major; every row has ``width`` cells
     for header_name, index in position.items():
-        if not header_name.strip():
-            continue  # a header cell with no name (a trailing comma): nothing can refer to its column
+        if not header_name:
+            continue  # an unnamed column of empty cells (a trailing comma), checked above
         column = declared.get(header_name, _EXTRA)  # a column beyond the schema is read as text
         cells = np.char.strip(np.array(flat[index::width], dtype=str))
         fast = _convert_fast(column, cells)

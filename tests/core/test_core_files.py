@@ -507,6 +507,12 @@ class TestReviewedEdges:
         assert got["n"].tolist() == [1.0]
         assert "" not in got
 
+    def test_an_unnamed_column_with_values_is_refused(self) -> None:
+        """Values under a header cell with no name are not dropped silently: the first is located."""
+        with pytest.raises(ValidationError, match="column 3 has no name in the header") as caught:
+            read_csv(io.StringIO("a,n,\nx,1,\ny,2,7\n"), [Column("a"), Column("n")], name="t.csv")
+        assert caught.value.issues[0].path == "t.csv:3"
+
     def test_odd_extra_header_cells_are_read_as_text(self) -> None:
         """Columns beyond the schema are read as text whatever their names hold (tab, zero-width space)."""
         got = read_csv(io.StringIO("a,x\ty,z\u200b\n1,2,3\n"), [Column("a")], name="t.csv")
