@@ -38,17 +38,18 @@ AUDIT_COLUMNS = (
 found the item worked against the provider's SOP."""
 
 CSV_COLUMNS: Mapping[str, tuple[Column, ...]] = {
-    "claims": (*csv_columns("submissions"), Column("carc", required=False, nullable=True)),
     "transactions": csv_columns("transactions"),
-    "activity": (
+    "submissions": (*csv_columns("submissions"), Column("carc", required=False, nullable=True)),
+    "work_items": (
         *csv_columns("work_items"),
         Column("claim_id", required=False, nullable=True),
         Column("balance", ColumnKind.NUMBER, required=False, nullable=True),
     ),
     "audits": AUDIT_COLUMNS,
 }
-"""The columns each CSV export must (or may) carry, by file: ``claims`` (one row per claim
-submission), ``transactions`` (the ledger), ``activity`` (the work-item log) and ``audits``."""
+"""The columns each CSV export must (or may) carry, by table: ``transactions`` (the ledger),
+``submissions`` (one row per claim submission), ``work_items`` (the work-item log) and
+``audits`` (QA results), the table names of :class:`CycleData` and the KPI engine."""
 
 
 def _columns(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -240,13 +241,21 @@ def read_cycle_csv(
     return data
 
 
+_TABLE_OF = {
+    "claims": "submissions",
+    "transactions": "transactions",
+    "activity": "work_items",
+    "audits": "audits",
+}
+
+
 def _read_one(path: object, name: str, encoding: str | None) -> Columns:
     """One export, an unusable ``path`` argument named as the parameter (``$.claims``)."""
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         message = f"{name!r} must be a path to a CSV file (got {type(path).__name__})"
         raise ValidationError.single(f"$.{name}", "type", message)
     try:
-        return read_csv(path, CSV_COLUMNS[name], encoding=encoding)
+        return read_csv(path, CSV_COLUMNS[_TABLE_OF[name]], encoding=encoding)
     except ValidationError as exc:
         if all(issue.path != "$.source" for issue in exc.issues):
             raise
