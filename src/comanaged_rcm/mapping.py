@@ -1,0 +1,769 @@
+r"""Mapping documents: read a billing system's export as it is, without rewriting the file.
+
+A provider's billing system does not export the library's column names, ISO dates or bare
+numbers: its header says ``Claim #, Payer Name, DOS, Post Date, Trans Type, Amount``, its dates
+``03/15/2024``, its amounts ``"$1,250.00"`` or ``(1,250.00)``, its type codes ``PMT``. A mapping
+document says, per table, where each schema column is (:attr:`TableMap.columns`), how dates and
+numbers are written (:attr:`TableMap.date_format`, :class:`NumberFormat`), which codes mean which
+schema values (:attr:`TableMap.values`), which id columns are case-folded
+(:attr:`TableMap.fold_case`) and which columns beyond the schema are kept
+(:attr:`TableMap.keep`): every other extra column is dropped at the edge, so patient names and
+notes never reach a report.
+
+>>> table = TableMap(columns={"claim_id": "Claim #", "service_date": "DOS"}, date_format="%m/%d/%Y",
+...     number_format=NumberFormat(), values={"type": {"PMT": "payment"}})
+>>> document = ExportMap(tables={"transactions": table})
+>>> document.table("transactions").columns["service_date"]
+'DOS'
+>>> ExportMap(tables={"claims": TableMap()})
+Traceback (most recent call last):
+...
+comanaged_rcm.errors.ValidationError: 1 validation issue: unknown table 'claims' (expected one of
+'audits', 'ledger', 'submissions', 'transactions', 'work_items'); the table is now named
+'submissions' @ $.tables.claims
+
+Every model is frozen, validated at construction (a map built in Python is as strict as one read
+from JSON) and round-trips through :mod:`comanaged_rcm.serialize`; :func:`load_map` reads one
+from a JSON file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+import types
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from comanaged_rcm import _check, _io, serialize
+from comanaged_rcm._check import as_flag, as_int, as_tuple, fail, show, suggest, v
+from comanaged_rcm.errors import Issue, ValidationError
+
+if TYPE_CHECKING:
+    from comanaged_rcm.tables import Column
+
+__all__ = [
+    "MAPPING_VERSION",
+    "TABLES",
+    "ExportMap",
+    "HeaderMatch",
+    "NumberFormat",
+    "TableMap",
+    "load_map",
+    "schema_columns",
+]
+
+MAPPING_VERSION = 1
+"""The newest mapping document version this library reads."""
+
+TABLES = ("transactions", "submissions", "work_items", "ledger", "audits")
+"""The tables a mapping document may map, by the Python API's names."""
+
+_RENAMED = {"claims": "submissions", "activity": "work_items"}
+"""Table names of earlier releases, and the name each has now."""
+
+_MAX_NAME = 1_000
+"""The longest source header a map may name."""
+
+
+# --------------------------------------------------------------------------------------- helpers
+def _fold(name: str) -> str:
+    """A header as matching compares it: surrounding space stripped, case folded."""
+    return name.strip().casefold()
+
+
+def _readonly(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """A mapping as a read-only copy; anything else stays for the validator to report."""
+    if isinstance(value, Mapping):
+        return types.MappingProxyType(dict(value))
+    return value
+
+
+def _readonly_nested(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """A mapping of mappings as read-only copies; anything else stays for the validator."""
+    if isinstance(value, Mapping):
+        return types.MappingProxyType({k: _readonly(inner) for k, inner in value.items()})
+    return value
+
+
+def _show_mapping(value: Mapping[str, Any]) -> str:
+    """A read-only mapping as a repr shows it: a plain dict."""
+    return repr({k: dict(inner) if isinstance(inner, Mapping) else inner for k, inner in value.items()})
+
+
+def _key(key: object) -> str:
+    """A mapping key as a path shows it: bare when it is a name, quoted otherwise."""
+    if isinstance(key, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        return f".{key}"
+    return f"[{show(key)}]"
+
+
+def _mapping(value: object, path: str, label: str) -> Mapping[Any, Any]:
+    if not isinstance(value, Mapping):
+        fail(path, "type", f"{_check.name_of(path)!r} must be a mapping of {label} (got {show(value)})")
+    return value
+
+
+def _source_name(value: object, path: str) -> str:
+    """A header as written in an export: one line of readable text, not blank."""
+    return _check.text(value, path, maximum=_MAX_NAME)
+
+
+def _code(value: object, path: str) -> str:
+    """A code or value of a value map: readable text with no surrounding space (cells are stripped)."""
+    code = _check.text(value, path, maximum=_MAX_NAME)
+    if code != code.strip():
+        fail(
+            path,
+            "value",
+            f"{_check.name_of(path)!r} has surrounding space, which a cell never has (got {show(code)})",
+        )
+    return code
+
+
+def _names(value: object, path: str, *, source: bool) -> tuple[str, ...]:
+    """A tuple of distinct names (schema column names, or source headers when ``source``)."""
+    items = _check.tuple_of(value, str, path, "a tuple of names")
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        where = f"{path}[{i}]"
+        if source:
+            _source_name(item, where)
+        else:
+            _check.field_name(item, where)
+        folded = _fold(item)
+        if folded in seen:
+            fail(where, "duplicate", f"{item!r} is listed twice (also at [{seen[folded]}])")
+        seen[folded] = i
+    return items
+
+
+# ----------------------------------------------------------------------------------- date formats
+_DATE_DIRECTIVES = frozenset("YymdbBaAj")
+_TIME_DIRECTIVES = frozenset("HIMSpf")
+_ZONE_DIRECTIVES = frozenset("zZ")
+_PROBE = datetime.datetime(2031, 11, 23, 14, 5, 9, 120000)  # noqa: DTZ001 - a naive probe, formatted and read back
+"""A probe day whose day, month and year differ in every digit position that matters."""
+
+
+def _directives(fmt: str) -> list[str]:
+    found = []
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            if i + 1 >= len(fmt):
+                found.append("")
+                break
+            found.append(fmt[i + 1])
+            i += 2
+        else:
+            i += 1
+    return found
+
+
+def _check_format(value: object, path: str, *, time_of_day: bool, time_zone: str | None) -> str:
+    """A strptime format that reads a date; time and zone directives only where the map allows them."""
+    fmt = _check.text(value, path, maximum=200)
+    name = _check.name_of(path)
+    directives = _directives(fmt)
+    allowed = _DATE_DIRECTIVES | _TIME_DIRECTIVES | _ZONE_DIRECTIVES | {"%"}
+    for directive in directives:
+        if directive not in allowed:
+            shown = f"%{directive}" if directive else "a lone %"
+            fail(
+                path,
+                "format",
+                f"{name!r} holds {shown}, which is not a date, time or zone directive (got {fmt!r})",
+            )
+    present = set(directives)
+    missing = [
+        part
+        for part, options in (
+            ("a year (%Y or %y)", "Yy"),
+            ("a month (%m, %b or %B)", "mbB"),
+            ("a day (%d)", "dj"),
+        )
+        if not present & set(options)
+    ]
+    if "j" in present:
+        missing = [m for m in missing if not m.startswith(("a month", "a day"))]
+    if missing:
+        fail(path, "format", f"{name!r} must name {', '.join(missing)} to read a date (got {fmt!r})")
+    times = sorted(present & _TIME_DIRECTIVES)
+    if times and not time_of_day:
+        shown = ", ".join(f"%{t}" for t in times)
+        fail(
+            path,
+            "format",
+            f"{name!r} reads a time of day ({shown}): set time_of_day to read such cells as their date"
+            f" (got {fmt!r})",
+        )
+    zones = sorted(present & _ZONE_DIRECTIVES)
+    if zones and time_zone is None:
+        shown = ", ".join(f"%{z}" for z in zones)
+        fail(
+            path,
+            "format",
+            f"{name!r} reads a time zone ({shown}): set time_zone to convert such cells to a date"
+            f" (got {fmt!r})",
+        )
+    if "Z" in present:
+        fail(path, "format", f"{name!r} holds %Z: zone names are ambiguous, use %z offsets (got {fmt!r})")
+    probe = _PROBE.replace(tzinfo=datetime.timezone(datetime.timedelta(hours=-5))) if zones else _PROBE
+    try:
+        back = datetime.datetime.strptime(probe.strftime(fmt), fmt)  # noqa: DTZ007 - the zone is the format's
+    except ValueError:
+        fail(path, "format", f"{name!r} does not read back the dates it writes (got {fmt!r})")
+    if back.date() != probe.date():
+        fail(path, "format", f"{name!r} reads {probe.date()} back as {back.date()} (got {fmt!r})")
+    return fmt
+
+
+def _check_zone(value: object, path: str) -> str:
+    zone = _check.text(value, path, maximum=200)
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = suggest(zone, _zones())
+        fail(
+            path,
+            "value",
+            f"{_check.name_of(path)!r} must be an IANA time zone like 'America/New_York'"
+            f" (got {show(zone)}){hint}",
+        )
+    return zone
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+# ------------------------------------------------------------------------------------------ models
+_SEPARATORS = frozenset({"", ",", ".", " ", "'", "\u00a0", "\u202f", "_"})
+_DECIMALS = frozenset({".", ","})
+
+
+def _check_currency(instance: NumberFormat, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    items = _check.tuple_of(value, str, path, "a tuple of currency symbols")
+    for i, symbol in enumerate(items):
+        where = f"{path}[{i}]"
+        _check.text(symbol, where, maximum=10)
+        if symbol != symbol.strip() or any(ch.isdigit() or ch in "-+()" for ch in symbol):
+            fail(
+                where,
+                "value",
+                f"'currency[{i}]' must be a symbol without digits, signs, parentheses or surrounding space"
+                f" (got {show(symbol)})",
+            )
+        if instance.decimal in symbol or (instance.thousands and instance.thousands in symbol):
+            fail(
+                where,
+                "value",
+                f"'currency[{i}]' must not hold the decimal mark or thousands separator (got {show(symbol)})",
+            )
+
+
+def _check_thousands(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or value not in _SEPARATORS:
+        options = ", ".join(repr(s) for s in sorted(_SEPARATORS))
+        fail(f"$.{attribute.name}", "choice", f"'thousands' must be one of {options} (got {show(value)})")
+
+
+def _check_decimal(instance: NumberFormat, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    if not isinstance(value, str) or value not in _DECIMALS:
+        fail(path, "choice", f"'decimal' must be '.' or ',' (got {show(value)})")
+    if value == instance.thousands:
+        fail(path, "value", f"'decimal' must differ from 'thousands' (both are {value!r})")
+
+
+@attrs.frozen(kw_only=True)
+class NumberFormat:
+    """How numbers are written in an export.
+
+    Args:
+        currency: Symbols stripped before parsing (``"$"``, ``"USD"``, ``"€"``), before or after
+            the number, with or without a space.
+        thousands: The thousands separator (``","``; ``"."``, ``" "`` or ``"'"`` in some locales;
+            ``""`` for none). A separator is accepted only between groups of three digits.
+        decimal: The decimal mark (``"."`` or ``","``), which must differ from ``thousands``.
+        parentheses: Whether ``(12.50)`` means ``-12.50``.
+
+    >>> NumberFormat(thousands=".", decimal=",", currency=("€",))
+    NumberFormat(currency=('€',), thousands='.', decimal=',', parentheses=True)
+    """
+
+    currency: tuple[str, ...] = attrs.field(default=("$",), converter=as_tuple, validator=_check_currency)
+    thousands: str = attrs.field(default=",", validator=_check_thousands)
+    decimal: str = attrs.field(default=".", validator=_check_decimal)
+    parentheses: bool = attrs.field(default=True, converter=as_flag, validator=v.flag())
+
+
+def _check_columns(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    columns = _mapping(value, path, "schema column to source header")
+    seen: dict[str, str] = {}
+    for key, source in columns.items():
+        _check.field_name(key, f"{path}[{show(key)}]")
+        _source_name(source, f"{path}.{key}")
+        folded = _fold(source)
+        if folded in seen:
+            message = (
+                f"{key!r} and {seen[folded]!r} name the same source column {source!r}"
+                " (headers match ignoring case and surrounding space)"
+            )
+            fail(f"{path}.{key}", "duplicate", message)
+        seen[folded] = key
+
+
+def _check_values(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    maps = _mapping(value, path, "column to a mapping of code to value")
+    for column, codes in maps.items():
+        _check.field_name(column, f"{path}[{show(column)}]")
+        where = f"{path}.{column}"
+        inner = _mapping(codes, where, "code to value")
+        for code, meaning in inner.items():
+            _code(code, f"{where}[{show(code)}]")
+            _code(meaning, f"{where}{_key(code)}")
+
+
+def _check_date_formats(instance: TableMap, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    formats = _mapping(value, path, "date column to strptime format")
+    for column, fmt in formats.items():
+        _check.field_name(column, f"{path}[{show(column)}]")
+        _check_format(fmt, f"{path}.{column}", time_of_day=instance.time_of_day, time_zone=instance.time_zone)
+
+
+def _check_date_format(instance: TableMap, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        path = f"$.{attribute.name}"
+        _check_format(value, path, time_of_day=instance.time_of_day, time_zone=instance.time_zone)
+
+
+def _check_fold_case(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _names(value, f"$.{attribute.name}", source=False)
+
+
+def _check_keep(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    _names(value, f"$.{attribute.name}", source=True)
+
+
+def _check_time_zone(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _check_zone(value, f"$.{attribute.name}")
+
+
+@attrs.frozen(kw_only=True)
+class TableMap:
+    """How one table of an export maps onto the library's schema.
+
+    Args:
+        columns: Schema column -> source header as written in the export (``{"service_date":
+            "DOS"}``). Columns left out are matched by their own name, ignoring case and
+            surrounding space (``Claim_ID`` is ``claim_id``).
+        date_format: The strptime format of every date column (``"%m/%d/%Y"``); ``None`` reads
+            ISO ``YYYY-MM-DD``. Two-digit years (``%y``) follow Python's strptime pivot: 69-99
+            are 1969-1999, 00-68 are 2000-2068.
+        date_formats: Per date column overrides of ``date_format``.
+        number_format: How numbers are written; ``None`` reads plain decimals (no symbols, no
+            separators).
+        values: Text column -> {source code: schema value} (``{"type": {"PMT": "payment"}}``);
+            codes not listed pass through unchanged.
+        fold_case: Text columns whose values are stripped and case-folded (ids, payer names), so
+            ``Aetna`` and ``aetna `` are one payer.
+        keep: Source columns beyond the schema to keep as text (slice dimensions, or columns
+            user-defined measures read). Every other extra column is dropped at the edge: patient
+            names and notes never reach a report.
+        time_zone: An IANA zone (``America/New_York``): timestamps with a UTC offset are
+            converted to this zone's calendar date. ``None`` refuses such cells; nothing is ever
+            shifted to UTC unasked.
+        time_of_day: Whether a date cell with a time (``2024-03-15 10:30``) reads as its date;
+            ``False`` refuses such cells.
+
+    Which columns the keys may name depends on the table (see :func:`schema_columns`): an
+    :class:`ExportMap` checks each of its tables, :meth:`check` checks one.
+
+    >>> TableMap(date_format="%m/%d/%Y %H:%M")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'date_format' reads a time of day (%H,
+    %M): set time_of_day to read such cells as their date (got '%m/%d/%Y %H:%M') @ $.date_format
+    """
+
+    columns: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_readonly, validator=_check_columns, hash=False, repr=_show_mapping
+    )
+    date_format: str | None = attrs.field(default=None, validator=_check_date_format)
+    date_formats: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_readonly, validator=_check_date_formats, hash=False, repr=_show_mapping
+    )
+    number_format: NumberFormat | None = attrs.field(
+        default=None, validator=v.optional(v.instance(NumberFormat))
+    )
+    values: Mapping[str, Mapping[str, str]] = attrs.field(
+        factory=dict, converter=_readonly_nested, validator=_check_values, hash=False, repr=_show_mapping
+    )
+    fold_case: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=_check_fold_case)
+    keep: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=_check_keep)
+    time_zone: str | None = attrs.field(default=None, validator=_check_time_zone)
+    time_of_day: bool = attrs.field(default=False, converter=as_flag, validator=v.flag())
+
+    def format_of(self, column: str) -> str | None:
+        """The date format of ``column``: its override, else :attr:`date_format` (``None``: ISO).
+
+        >>> TableMap(date_format="%m/%d/%Y", date_formats={"billed_date": "%Y%m%d"}).format_of("billed_date")
+        '%Y%m%d'
+
+        Raises:
+            ValidationError: ``column`` is not text (``$.column``).
+        """
+        _check.text(column, "$.column", maximum=_MAX_NAME)
+        return self.date_formats.get(column, self.date_format)
+
+    def check(self, table: str) -> TableMap:
+        """This map, checked against the schema of ``table``; every bad key is reported at once.
+
+        ``columns`` keys must be schema columns; ``values`` and ``fold_case`` text columns;
+        ``date_formats`` date columns; ``keep`` names columns beyond the schema (a schema
+        column, or a header ``columns`` already maps, is refused).
+
+        >>> TableMap(fold_case=("amount",)).check("transactions")
+        Traceback (most recent call last):
+        ...
+        comanaged_rcm.errors.ValidationError: 1 validation issue: 'amount' is a number column of
+        transactions, not a text column: only text is case-folded @ $.fold_case[0]
+
+        Raises:
+            ValidationError: ``table`` is not a known table (``$.table``), or a key does not fit
+                its schema (paths like ``$.values.type``).
+        """
+        schema = schema_columns(_table_name(table, "$.table"))
+        issues = _schema_issues(self, table, schema)
+        if issues:
+            raise ValidationError(issues)
+        return self
+
+    def match(
+        self, header: Sequence[str], columns: Sequence[Column], *, where: str = "$.header"
+    ) -> HeaderMatch:
+        """Find each schema column in ``header``: :attr:`columns` first, then by folded name.
+
+        A CSV header and a data frame's column names go through this one function. A schema
+        column left out of :attr:`columns` matches a header equal to its name ignoring case and
+        surrounding space; a mapped one matches its source header the same way. Columns named in
+        :attr:`keep` are kept under the name the map gives them; every other header is dropped.
+
+        Args:
+            header: The source's column names, in order.
+            columns: The schema's columns (:func:`schema_columns`, or a reader's own).
+            where: The path issues name (``tx.csv:1`` for a file's header).
+
+        Returns:
+            Each matched column's position in ``header``, and the headers dropped.
+
+        Raises:
+            ValidationError: Every problem at once: a required column (or a mapped or kept one)
+                missing, listing the columns found and the closest match; two headers matching
+                one column (naming both); one header matched by two columns.
+
+        >>> from comanaged_rcm.tables import Column
+        >>> found = TableMap(columns={"amount": "Amt"}).match(["Claim_ID ", "AMT", "Notes"],
+        ...     [Column("claim_id"), Column("amount")])
+        >>> dict(found.positions), found.dropped
+        ({'claim_id': 0, 'amount': 1}, ('Notes',))
+        """
+        return _match(self, header, columns, where)
+
+
+def _table_name(value: object, path: str) -> str:
+    name = _check.text(value, path, maximum=_MAX_NAME)
+    if name in TABLES:
+        return name
+    options = ", ".join(repr(t) for t in sorted(TABLES))
+    hint = f"; the table is now named {_RENAMED[name]!r}" if name in _RENAMED else suggest(name, TABLES)
+    raise ValidationError.single(
+        path, "choice", f"unknown table {show(name)} (expected one of {options}){hint}"
+    )
+
+
+def _check_tables(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    tables = _mapping(value, path, "table name to TableMap")
+    issues: list[Issue] = []
+    for name, table in tables.items():
+        where = f"{path}{_key(name)}"
+        _table_name(name, where)
+        _check.instance(table, TableMap, where, "a TableMap")
+        issues.extend(issue.under(where) for issue in _schema_issues(table, name, schema_columns(name)))
+    if issues:
+        raise ValidationError(issues)
+
+
+def _check_version(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    path = f"$.{attribute.name}"
+    version = _check.count(value, path, minimum=1)
+    if not isinstance(value, int):
+        fail(path, "type", f"'schema_version' must be an int (got {show(value)})")
+    if version > MAPPING_VERSION:
+        message = (
+            f"the mapping document is version {version}, written by a newer comanaged-rcm (this one reads"
+            f" up to version {MAPPING_VERSION}): upgrade comanaged-rcm"
+        )
+        fail(path, "version", message)
+
+
+@attrs.frozen(kw_only=True)
+class ExportMap:
+    """A mapping document: one :class:`TableMap` per table of an export.
+
+    Args:
+        schema_version: The document's version (1); a document from a newer release is refused.
+        tables: Table name (:data:`TABLES`: ``transactions``, ``submissions``, ``work_items``,
+            ``ledger``, ``audits``) -> its map. Each map is checked against its table's schema.
+
+    >>> ExportMap().table("ledger") == TableMap()
+    True
+    """
+
+    schema_version: int = attrs.field(default=MAPPING_VERSION, converter=as_int, validator=_check_version)
+    tables: Mapping[str, TableMap] = attrs.field(
+        factory=dict, converter=_readonly, validator=_check_tables, hash=False, repr=_show_mapping
+    )
+
+    def table(self, name: str) -> TableMap:
+        """The map of table ``name``, or an empty :class:`TableMap` when the document has none.
+
+        Raises:
+            ValidationError: ``name`` is not a known table (``$.name``; an old name such as
+                ``claims`` names the new one).
+        """
+        return self.tables.get(_table_name(name, "$.name"), _EMPTY)
+
+
+_EMPTY = TableMap()
+
+
+# --------------------------------------------------------------------------------------- schemas
+def schema_columns(table: str) -> tuple[Column, ...]:
+    """The columns a table of an export may carry, as the CSV reader expects them.
+
+    ``transactions`` and ``ledger`` are the :class:`~comanaged_rcm.kpi.Book` tables;
+    ``submissions``, ``work_items`` and ``audits`` the governance cycle's files (a superset of
+    the Book's tables: the CARC code, a work item's claim and balance).
+
+    >>> [c.name for c in schema_columns("transactions")][:3]
+    ['claim_id', 'payer', 'team']
+
+    Raises:
+        ValidationError: ``table`` is not one of :data:`TABLES` (``$.table``).
+    """
+    return _schema(_table_name(table, "$.table"))
+
+
+@functools.cache
+def _schema(table: str) -> tuple[Column, ...]:
+    from comanaged_rcm.kpi._book import csv_columns  # noqa: PLC0415 - kpi imports tables, which imports this
+
+    if table in ("transactions", "ledger"):
+        return csv_columns(table)
+    from comanaged_rcm import cycle  # noqa: PLC0415 - the cycle imports kpi, which imports this
+
+    if table == "audits":
+        return tuple(cycle.AUDIT_COLUMNS)
+    files: Mapping[str, tuple[Column, ...]] = cycle.CSV_COLUMNS
+    old = {"submissions": "claims", "work_items": "activity"}[table]
+    return tuple(files[table] if table in files else files[old])
+
+
+def _kind(column: Column) -> str:
+    return str(column.kind.value)
+
+
+_KIND_NAMES = {"text": "text", "integer": "count", "number": "number", "date": "date", "boolean": "flag"}
+
+
+def _schema_issues(table_map: TableMap, table: str, schema: Sequence[Column]) -> list[Issue]:
+    """Every key of ``table_map`` that does not fit the columns of ``table``."""
+    kinds = {c.name: _kind(c) for c in schema}
+    names = sorted(kinds)
+    issues: list[Issue] = []
+
+    def need(key: str, path: str, kind: str | None, what: str) -> None:
+        if key not in kinds:
+            message = f"{key!r} is not a column of {table}{suggest(key, names)}"
+            issues.append(Issue(path, "unknown_column", message))
+        elif kind is not None and kinds[key] != kind:
+            got = _KIND_NAMES[kinds[key]]
+            message = f"{key!r} is a {got} column of {table}, not a {_KIND_NAMES[kind]} column: {what}"
+            issues.append(Issue(path, "column_kind", message))
+
+    for key in table_map.columns:
+        need(key, f"$.columns{_key(key)}", None, "")
+    for key in table_map.date_formats:
+        need(key, f"$.date_formats{_key(key)}", "date", "only dates take a date format")
+    for key in table_map.values:
+        need(key, f"$.values{_key(key)}", "text", "only text takes a value map")
+    for i, key in enumerate(table_map.fold_case):
+        need(key, f"$.fold_case[{i}]", "text", "only text is case-folded")
+    folded_schema = {_fold(n): n for n in kinds}
+    mapped = {_fold(s): k for k, s in table_map.columns.items()}
+    for i, kept in enumerate(table_map.keep):
+        folded = _fold(kept)
+        if folded in mapped:
+            message = f"{kept!r} is the source of schema column {mapped[folded]!r}: it is read already"
+            issues.append(Issue(f"$.keep[{i}]", "duplicate", message))
+        elif folded in folded_schema:
+            message = (
+                f"{kept!r} is the schema column {folded_schema[folded]!r} of {table}: it is read already"
+            )
+            issues.append(Issue(f"$.keep[{i}]", "duplicate", message))
+    return issues
+
+
+# --------------------------------------------------------------------------------- header matching
+@attrs.frozen(kw_only=True)
+class HeaderMatch:
+    """Where each column of a table is in a source's header.
+
+    Args:
+        positions: Schema column (or kept column, by the name :attr:`TableMap.keep` gives it) ->
+            its index in the header; an optional column absent from the header is left out.
+        dropped: The headers neither matched nor kept, in header order: dropped at the edge.
+
+    >>> HeaderMatch(positions={"claim_id": 0}, dropped=("Patient Name",)).dropped
+    ('Patient Name',)
+    """
+
+    positions: Mapping[str, int] = attrs.field(
+        factory=dict,
+        converter=_readonly,
+        validator=v.instance(Mapping, "a mapping"),
+        hash=False,
+        repr=_show_mapping,
+    )
+    dropped: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=v.tuple_of(str))
+
+
+def _listing(header: Sequence[str]) -> str:
+    shown = ", ".join(show(h) for h in header[:20])
+    more = f" and {len(header) - 20:,} more" if len(header) > 20 else ""
+    return f"{shown}{more}" if shown else "none"
+
+
+def _closest(name: str, header: Sequence[str], used: set[int]) -> str:
+    free = [h for i, h in enumerate(header) if i not in used and h.strip()]
+    hint = suggest(name, free)
+    if not hint:
+        loose = {re.sub(r"[^a-z0-9]", "", _fold(h)): h for h in free}
+        key = re.sub(r"[^a-z0-9]", "", _fold(name))
+        if key and key in loose:
+            hint = f" (did you mean {loose[key]!r}?)"
+    return hint
+
+
+def _match(table_map: TableMap, header: Sequence[str], columns: Sequence[Column], where: str) -> HeaderMatch:
+    names = _check.tuple_of(header, str, "$.header", "a sequence of header names")
+    from comanaged_rcm.tables import Column  # noqa: PLC0415 - tables imports this module
+
+    schema = _check.tuple_of(columns, Column, "$.columns", "a sequence of tables.Column")
+    _check.text(where, "$.where", maximum=_MAX_NAME)
+    by_fold: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        by_fold.setdefault(_fold(name), []).append(i)
+    issues: list[Issue] = []
+    positions: dict[str, int] = {}
+    owner: dict[int, str] = {}
+    known = {c.name for c in schema}
+    wanted: list[tuple[str, str, bool, str]] = []  # (name given, source header, required, how)
+    for column in schema:
+        source = table_map.columns.get(column.name)
+        if source is None:
+            wanted.append((column.name, column.name, column.required, "required column"))
+        else:
+            wanted.append((column.name, source, True, f"column {source!r} (mapped to {column.name!r})"))
+    wanted.extend((kept, kept, True, "kept column") for kept in table_map.keep)
+    unknown = [k for k in table_map.columns if k not in known]
+    issues.extend(
+        Issue(
+            where,
+            "unknown_column",
+            f"the map names {k!r}, which is not a column of this table{suggest(k, sorted(known))}",
+        )
+        for k in unknown
+    )
+    for name, source, required, how in wanted:
+        found = by_fold.get(_fold(source), [])
+        if len(found) > 1:
+            shown = " and ".join(f"{i + 1} ({names[i]!r})" for i in found)
+            issues.append(
+                Issue(where, "duplicate_column", f"columns {shown} of the header both match {name!r}")
+            )
+            continue
+        if not found:
+            if required:
+                hint = _closest(source, names, set(owner))
+                message = f"missing {how} {source!r} (found {_listing(names)}){hint}"
+                issues.append(Issue(where, "missing_column", message))
+            continue
+        index = found[0]
+        if index in owner:
+            message = (
+                f"column {index + 1} ({names[index]!r}) of the header matches both {owner[index]!r}"
+                f" and {name!r}"
+            )
+            issues.append(Issue(where, "duplicate_column", message))
+            continue
+        owner[index] = name
+        positions[name] = index
+    if issues:
+        raise ValidationError(issues)
+    dropped = tuple(h for i, h in enumerate(names) if i not in owner and h.strip())
+    return HeaderMatch(positions=positions, dropped=dropped)
+
+
+# ----------------------------------------------------------------------------------------- loading
+def load_map(source: object, *, encoding: str | None = None) -> ExportMap:
+    """Read a mapping document from a JSON file.
+
+    Args:
+        source: The file's path.
+        encoding: The file's encoding when it is not UTF-8 (a BOM is detected without it).
+
+    Returns:
+        The document, every table checked against its schema.
+
+    Raises:
+        ValidationError: The file cannot be read, is not strict JSON (line and column), or a
+            field is bad: every issue names the file and the field
+            (``map.json: ... @ $.tables.transactions.date_format``).
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "map.json"
+    >>> _ = path.write_text('{"tables": {"transactions": {"date_format": "%d"}}}', encoding="utf-8")
+    >>> load_map(path)
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: map.json: 'date_format' must name a year
+    (%Y or %y), a month (%m, %b or %B) to read a date (got '%d') @ $.tables.transactions.date_format
+    """
+    path = _io.check_path(source, "$.source")
+    if encoding is not None:
+        encoding = _io.check_encoding(encoding)
+    data = _io.read_json(path, encoding=encoding, where="$.source")
+    try:
+        return serialize.from_dict(data, ExportMap)
+    except ValidationError as exc:
+        from pathlib import Path  # noqa: PLC0415 - only for the file's name in messages
+
+        label = Path(path).name
+        raise ValidationError(
+            attrs.evolve(issue, message=f"{label}: {issue.message}") for issue in exc.issues
+        ) from None
