@@ -35,9 +35,10 @@ def book() -> SyntheticBook:
 def exports(book: SyntheticBook, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("exports")
     paths = {
-        "claims": directory / "claims.csv",
         "transactions": directory / "transactions.csv",
-        "activity": directory / "activity.csv",
+        "submissions": directory / "submissions.csv",
+        "work_items": directory / "work_items.csv",
+        "audits": directory / "audits.csv",
     }
     written = write_csv(book, directory)
     assert set(written.values()) == set(paths.values())
@@ -52,12 +53,12 @@ def _report_args(paths: dict[str, Path], *extra: str) -> list[str]:
         "report",
         "--engagement",
         str(paths["engagement"]),
-        "--claims",
-        str(paths["claims"]),
+        "--submissions",
+        str(paths["submissions"]),
         "--transactions",
         str(paths["transactions"]),
-        "--activity",
-        str(paths["activity"]),
+        "--work-items",
+        str(paths["work_items"]),
         "--as-of",
         "2026-11-02",
         *extra,
@@ -138,19 +139,19 @@ class TestReport:
         self, exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """A bad cell is named by file, line and column; no report file is written."""
-        lines = exports["claims"].read_text(encoding="utf-8").splitlines()
+        lines = exports["submissions"].read_text(encoding="utf-8").splitlines()
         header = lines[0].split(",")
         cells = lines[2].split(",")
         cells[header.index("charges")] = "12x"
         lines[2] = ",".join(cells)
-        bad = tmp_path / "claims.csv"
+        bad = tmp_path / "submissions.csv"
         bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
         out = tmp_path / "out"
-        args = _report_args({**exports, "claims": bad}, "--out", str(out))
+        args = _report_args({**exports, "submissions": bad}, "--out", str(out))
         assert main(args) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1
-        assert "claims.csv:3:charges" in err
+        assert "submissions.csv:3:charges" in err
         assert not out.exists()
 
     def test_out_directory(
@@ -176,8 +177,8 @@ class TestReport:
         (DNFB without bill dates) or fails closed (a write-off with no balance still escalates)."""
         trimmed = dict(exports)
         for name, dropped in (
-            ("claims", {"carc", "team"}),
-            ("activity", {"claim_id", "balance"}),
+            ("submissions", {"carc", "team"}),
+            ("work_items", {"claim_id", "balance"}),
             ("transactions", {"team", "billed_date"}),
         ):
             with exports[name].open(encoding="utf-8", newline="") as source:
@@ -206,25 +207,29 @@ class TestReport:
         self, exports: dict[str, Path], tmp_path: Path
     ) -> None:
         """A value the book refuses after the CSV parsed (an unknown claim outcome on line 4 of
-        claims.csv) is named by file, line and column too."""
-        lines = exports["claims"].read_text(encoding="utf-8").splitlines()
+        submissions.csv) is named by file, line and column too."""
+        lines = exports["submissions"].read_text(encoding="utf-8").splitlines()
         header = lines[0].split(",")
         cells = lines[3].split(",")
         cells[header.index("outcome")] = "won"
         lines[3] = ",".join(cells)
-        bad = tmp_path / "claims.csv"
+        bad = tmp_path / "submissions.csv"
         bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
         with pytest.raises(ValidationError) as caught:
-            read_cycle_csv(claims=bad, transactions=exports["transactions"], activity=exports["activity"])
+            read_cycle_csv(
+                submissions=bad, transactions=exports["transactions"], work_items=exports["work_items"]
+            )
         (issue,) = caught.value.issues
-        assert issue.path == "claims.csv:4:outcome"
+        assert issue.path == "submissions.csv:4:outcome"
         assert "unknown value 'won' in row 2" in issue.message
 
     def test_read_cycle_csv_reports_every_file(self, exports: dict[str, Path], tmp_path: Path) -> None:
-        broken = tmp_path / "activity.csv"
+        broken = tmp_path / "work_items.csv"
         broken.write_text("item_id,workflow\nW1,denials\n", encoding="utf-8")
         with pytest.raises(ValidationError) as caught:
-            read_cycle_csv(claims=exports["claims"], transactions=exports["transactions"], activity=broken)
+            read_cycle_csv(
+                submissions=exports["submissions"], transactions=exports["transactions"], work_items=broken
+            )
         assert any("team" in issue.message or "team" in issue.path for issue in caught.value.issues)
 
 

@@ -64,7 +64,7 @@ def _csv_files() -> dict[str, str]:
     folder = Path("cycle_csv")
     if not folder.exists():
         write_csv(small_book(), folder)
-    return {name: str(folder / f"{name}.csv") for name in ("claims", "transactions", "activity")}
+    return {name: str(folder / f"{name}.csv") for name in ("transactions", "submissions", "work_items")}
 
 
 def _audits_file() -> str:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from comanaged_rcm.kpi._book import csv_columns
-from comanaged_rcm.synthetic import CSV_FILES, SyntheticBook, write_csv
+from comanaged_rcm.synthetic import CSV_FILES, WORKFLOWS, SyntheticBook, audit, write_csv
 from comanaged_rcm.synthetic import _export as export
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
 
@@ -45,10 +45,29 @@ class TestWriteCsv:
         """Each file reads back, with the KPI schema's column kinds, to arrays equal to the book's."""
         paths = write_csv(small_book, tmp_path / "new" / "dir")
         assert {name: p.name for name, p in paths.items()} == {
-            "claims": "claims.csv", "transactions": "transactions.csv", "activity": "activity.csv"
+            "transactions": "transactions.csv", "submissions": "submissions.csv",
+            "work_items": "work_items.csv", "audits": "audits.csv",
         }  # fmt: skip
         for stem, table in CSV_FILES.items():
-            assert_same(read_csv(paths[stem], columns_of(table)), small_book.tables()[table])
+            if table != "audits":
+                assert_same(read_csv(paths[stem], columns_of(table)), small_book.tables()[table])
+
+    def test_audits_hold_the_auditor_finding_of_every_item(
+        self, small_book: SyntheticBook, tmp_path: Path
+    ) -> None:
+        """audits.csv has one row per work item, in the book's order, with the auditor's finding."""
+        paths = write_csv(small_book, tmp_path)
+        audits = [Column("item_id"), Column("workflow"), Column("error", ColumnKind.BOOLEAN)]
+        read = read_csv(paths["audits"], audits)
+        items = small_book.work_items
+        assert np.array_equal(read["item_id"], items["item_id"])
+        assert np.array_equal(read["workflow"], items["workflow"])
+        for workflow in WORKFLOWS:
+            mine = items["workflow"] == workflow
+            expected = audit(small_book, workflow, items["item_id"][mine])
+            assert np.array_equal(read["error"][mine], expected), workflow
+        assert read["error"].any()
+        assert paths["audits"].read_text(encoding="utf-8").splitlines()[0] == "item_id,workflow,error"
 
     def test_round_trip_across_chunks(
         self, small_book: SyntheticBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -69,7 +88,7 @@ class TestWriteCsv:
         row = lines[1].split(",")
         assert row[3].count("-") == 2
         assert len(row[6].split(".")[1]) == 2
-        claims = paths["claims"].read_text(encoding="utf-8")
+        claims = paths["submissions"].read_text(encoding="utf-8")
         assert ",true," in claims
         assert ",false," in claims
         assert ",," in claims or claims.splitlines()[1].endswith(",")

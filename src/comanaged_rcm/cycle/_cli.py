@@ -24,6 +24,9 @@ __all__ = ["register"]
 DEMO_SEED = 7
 DEMO_CLAIMS = 20_000
 
+_ALIASES = {"claims": "submissions", "activity": "work-items"}
+"""Deprecated ``report`` flags and the flag each stands for."""
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``demo``, ``report`` and ``engagement`` subcommands."""
@@ -47,10 +50,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "first day not reported on (the report covers the last complete period before it).",
     )
     report.add_argument("--engagement", required=True, metavar="JSON", help="engagement JSON")
-    report.add_argument("--claims", required=True, metavar="CSV", help="claim submissions")
     report.add_argument("--transactions", required=True, metavar="CSV", help="transactions ledger")
-    report.add_argument("--activity", required=True, metavar="CSV", help="work-item log")
+    report.add_argument("--submissions", metavar="CSV", help="claim submissions (required)")
+    report.add_argument("--work-items", metavar="CSV", help="work-item log (required)")
     report.add_argument("--audits", metavar="CSV", help="QA results (item_id, workflow, error)")
+    for old, new in _ALIASES.items():
+        report.add_argument(
+            f"--{old}", metavar="CSV", help=f"deprecated alias of --{new}, accepted for one more release"
+        )
     report.add_argument("--as-of", required=True, metavar="DATE")
     report.add_argument("--out", metavar="DIR", help="also write report.md, report.html and report.json here")
     report.add_argument(
@@ -104,16 +111,13 @@ def _load_engagement(path: str, encoding: str | None, flag: str) -> Engagement:
 def _report(args: argparse.Namespace) -> int:
     as_of = _io.parse_date(args.as_of, "--as-of", example="2026-11-02")
     engagement = _load_engagement(args.engagement, args.encoding, "--engagement")
+    files = {"transactions": args.transactions, "audits": args.audits}
+    for old, new in _ALIASES.items():
+        files.update(_flag_file(args, old, new))
     try:
-        data = read_cycle_csv(
-            claims=args.claims,
-            transactions=args.transactions,
-            activity=args.activity,
-            audits=args.audits,
-            encoding=args.encoding,
-        )
+        data = read_cycle_csv(**files, encoding=args.encoding)
     except ValidationError as exc:  # an argument's issue names the flag that gave it
-        flags = {f"$.{name}": f"--{name}" for name in ("claims", "transactions", "activity", "audits")}
+        flags = {f"$.{name}": f"--{name.replace('_', '-')}" for name in files}
         raise ValidationError(
             Issue(flags.get(i.path, i.path), i.code, i.message) for i in exc.issues
         ) from None
@@ -123,6 +127,23 @@ def _report(args: argparse.Namespace) -> int:
     if args.out:
         _write(report, args.out)
     return 0
+
+
+def _flag_file(args: argparse.Namespace, old: str, new: str) -> dict[str, str]:
+    """The file given by ``--new`` or its deprecated alias ``--old``, keyed by the parameter used."""
+    given = {
+        flag: value
+        for flag, value in ((new, getattr(args, new.replace("-", "_"))), (old, getattr(args, old)))
+        if value
+    }
+    if len(given) == 2:
+        raise ValidationError.single(
+            f"--{old}", "usage", f"give --{new} or its deprecated alias --{old}, not both"
+        )
+    if not given:
+        raise ValidationError.single(f"--{new}", "required", f"--{new} is required (a CSV file)")
+    flag, value = given.popitem()
+    return {flag.replace("-", "_"): value}
 
 
 def _engagement(args: argparse.Namespace) -> int:

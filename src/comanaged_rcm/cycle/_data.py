@@ -195,67 +195,94 @@ def _item_ids(value: object) -> npt.NDArray[np.str_]:
 
 def read_cycle_csv(
     *,
-    claims: str | os.PathLike[str],
     transactions: str | os.PathLike[str],
-    activity: str | os.PathLike[str],
+    submissions: str | os.PathLike[str] | None = None,
+    work_items: str | os.PathLike[str] | None = None,
     audits: str | os.PathLike[str] | None = None,
     encoding: str | None = None,
+    claims: str | os.PathLike[str] | None = None,
+    activity: str | os.PathLike[str] | None = None,
 ) -> CycleData:
     """Read the CSV exports of a cycle, reporting every bad cell as ``file:line:column``.
 
-    Columns are listed in :data:`CSV_COLUMNS`; dates are ISO (``2026-11-02``), booleans
-    ``true``/``false``. Nothing is returned when any cell of any file is bad. Files are read as
+    The files are named by the tables they hold (the keys of :data:`CSV_COLUMNS`, which lists
+    their columns); dates are ISO (``2026-11-02``), booleans ``true``/``false``. Nothing is
+    returned when any cell of any file is bad. Files are read as
     :func:`~comanaged_rcm.tables.read_csv` reads them (UTF-8 unless ``encoding`` is given; a
     BOM is detected).
 
+    Args:
+        transactions: The transactions ledger.
+        submissions: One row per claim submission.
+        work_items: The work-item log.
+        audits: QA results (:data:`AUDIT_COLUMNS`), or ``None``.
+        encoding: The files' encoding (UTF-8 by default).
+        claims: Deprecated alias of ``submissions`` (accepted for one release).
+        activity: Deprecated alias of ``work_items`` (accepted for one release).
+
     Raises:
         ValidationError: Every bad cell of every file (up to a cap per file); a file that cannot
-            be read, or an argument that is not a path (at ``$.claims``, ``$.audits``...).
+            be read, or an argument that is not a path (at ``$.submissions``, ``$.audits``...);
+            a table given twice (under its name and its alias) or not at all.
+
+    >>> import tempfile
+    >>> from comanaged_rcm.synthetic import generate_book, write_csv
+    >>> with tempfile.TemporaryDirectory() as directory:
+    ...     paths = write_csv(generate_book(seed=1, claims=100), directory)
+    ...     data = read_cycle_csv(**paths)
+    >>> sorted(data.work_items)[:3], len(data.audits["item_id"]) == len(data.work_items["item_id"])
+    (['balance', 'claim_id', 'closed'], True)
     """
     if encoding is not None:
         encoding = check_encoding(encoding)
-    files = {"claims": claims, "transactions": transactions, "activity": activity}
+    files = {
+        "transactions": ("transactions", transactions),
+        "submissions": _alias("submissions", submissions, "claims", claims),
+        "work_items": _alias("work_items", work_items, "activity", activity),
+    }
     if audits is not None:
-        files["audits"] = audits
+        files["audits"] = ("audits", audits)
     tables: dict[str, Columns] = {}
     issues: list[Issue] = []
-    for name, path in files.items():
+    for table, (name, path) in files.items():
         try:
-            tables[name] = _read_one(path, name, encoding)
+            tables[table] = _read_one(path, name, table, encoding)
         except ValidationError as exc:
             issues.extend(exc.issues)
     if issues:
         raise ValidationError(issues)
+    shown = ", ".join(os.fspath(path) for _, path in files.values())  # type: ignore[arg-type]
     data = CycleData(
         transactions=tables["transactions"],
-        submissions=tables["claims"],
-        work_items=tables["activity"],
+        submissions=tables["submissions"],
+        work_items=tables["work_items"],
         audits=tables.get("audits"),
-        source=f"CSV exports ({os.fspath(claims)}, {os.fspath(transactions)}, {os.fspath(activity)})",
+        source=f"CSV exports ({shown})",
     )
     try:
         data.book()  # validate the tables together before anyone computes on them
     except ValidationError as exc:  # values the book refuses: point at the file's line, as for cells
-        files = {"transactions": transactions, "submissions": claims, "work_items": activity}
-        raise locate_in_csv(exc, files) from None
+        raise locate_in_csv(exc, {table: path for table, (_, path) in files.items()}) from None
     return data
 
 
-_TABLE_OF = {
-    "claims": "submissions",
-    "transactions": "transactions",
-    "activity": "work_items",
-    "audits": "audits",
-}
+def _alias(name: str, value: object, old: str, old_value: object) -> tuple[str, object]:
+    """The file of a table given by its name or by its deprecated alias, and the name used."""
+    if value is not None and old_value is not None:
+        message = f"give {name!r} or its deprecated alias {old!r}, not both"
+        raise ValidationError.single(f"$.{old}", "usage", message)
+    if value is None and old_value is None:
+        raise ValidationError.single(f"$.{name}", "required", f"{name!r} is required (a path to a CSV file)")
+    return (name, value) if old_value is None else (old, old_value)
 
 
-def _read_one(path: object, name: str, encoding: str | None) -> Columns:
-    """One export, an unusable ``path`` argument named as the parameter (``$.claims``)."""
+def _read_one(path: object, name: str, table: str, encoding: str | None) -> Columns:
+    """One export, an unusable ``path`` argument named as the parameter (``$.submissions``)."""
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         message = f"{name!r} must be a path to a CSV file (got {type(path).__name__})"
         raise ValidationError.single(f"$.{name}", "type", message)
     try:
-        return read_csv(path, CSV_COLUMNS[_TABLE_OF[name]], encoding=encoding)
+        return read_csv(path, CSV_COLUMNS[table], encoding=encoding)
     except ValidationError as exc:
         if all(issue.path != "$.source" for issue in exc.issues):
             raise

@@ -4,8 +4,8 @@
 >>> from comanaged_rcm.synthetic import generate_book
 >>> with tempfile.TemporaryDirectory() as directory:
 ...     paths = write_csv(generate_book(seed=1, claims=100), pathlib.Path(directory))
-...     sorted(paths), paths["claims"].read_text().splitlines()[0].split(",")[:4]
-(['activity', 'claims', 'transactions'], ['claim_id', 'payer', 'team', 'seq'])
+...     sorted(paths), paths["submissions"].read_text().splitlines()[0].split(",")[:4]
+(['audits', 'submissions', 'transactions', 'work_items'], ['claim_id', 'payer', 'team', 'seq'])
 """
 
 from __future__ import annotations
@@ -19,13 +19,20 @@ import numpy.typing as npt
 
 from comanaged_rcm import _io
 from comanaged_rcm._check import instance
-from comanaged_rcm.synthetic._models import SyntheticBook
+from comanaged_rcm.synthetic._audit import audit
+from comanaged_rcm.synthetic._models import WORKFLOWS, SyntheticBook
 
 __all__ = ["CSV_FILES", "write_csv"]
 
-CSV_FILES = {"claims": "submissions", "transactions": "transactions", "activity": "work_items"}
-"""File stem -> the book's table it holds: ``claims.csv`` is the submissions table,
-``activity.csv`` the work items."""
+CSV_FILES = {
+    "transactions": "transactions",
+    "submissions": "submissions",
+    "work_items": "work_items",
+    "audits": "audits",
+}
+"""File stem -> the table it holds, by the Python API's table names: ``transactions.csv``,
+``submissions.csv`` and ``work_items.csv`` are the book's tables, ``audits.csv`` the QA result
+the generator knows for every work item (:func:`~comanaged_rcm.synthetic.audit`)."""
 
 CHUNK_ROWS = 65_536
 """Rows formatted and written at a time, so memory stays flat whatever the book's size."""
@@ -35,15 +42,18 @@ _SPECIAL = np.array([ord(c) for c in ',"\n\r'], dtype=np.uint32)
 
 
 def write_csv(book: SyntheticBook, directory: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write the book's three tables as CSV files with a header row.
+    """Write the book's tables and its QA results as CSV files with a header row.
 
-    ``claims.csv`` holds the submissions table, ``transactions.csv`` the ledger and
-    ``activity.csv`` the work items, each with the table's exact column names in order. Dates are
+    ``transactions.csv`` holds the ledger, ``submissions.csv`` the claim submissions and
+    ``work_items.csv`` the work items, each with the table's exact column names in order;
+    ``audits.csv`` holds ``item_id, workflow, error`` for every work item, the finding the
+    book's auditor (:func:`~comanaged_rcm.synthetic.audit`) gives it, so that the ``report``
+    command evaluates QA exactly as a cycle on the book itself does. Dates are
     ISO (``2026-05-04``), missing cells empty, booleans ``true``/``false``, money with 2 decimals;
     text is quoted only where it needs to be. Rows are formatted and written in chunks of
     :data:`CHUNK_ROWS`. :func:`comanaged_rcm.tables.read_csv` reads the files back to equal arrays.
 
-    The three files are written all or nothing (see :func:`comanaged_rcm._io.staged`): they are
+    The four files are written all or nothing (see :func:`comanaged_rcm._io.staged`): they are
     staged in a private directory inside ``directory`` and moved into place only when all are
     written, so a failure (a full disk, a directory in the way) leaves ``directory`` as it was.
     Other files in ``directory`` are never touched.
@@ -53,7 +63,7 @@ def write_csv(book: SyntheticBook, directory: str | os.PathLike[str]) -> dict[st
         directory: Where to write (created with its parents when missing; files are overwritten).
 
     Returns:
-        The path of each file by name (``claims``, ``transactions``, ``activity``).
+        The path of each file by table name (the keys of :data:`CSV_FILES`).
 
     Raises:
         ValidationError: ``book`` is not a SyntheticBook, or ``directory`` is not a usable path.
@@ -63,16 +73,32 @@ def write_csv(book: SyntheticBook, directory: str | os.PathLike[str]) -> dict[st
     >>> from comanaged_rcm.synthetic import generate_book
     >>> with tempfile.TemporaryDirectory() as directory:
     ...     paths = write_csv(generate_book(seed=1, claims=100), directory)
-    ...     paths["activity"].read_text().splitlines()[0]
+    ...     paths["work_items"].read_text().splitlines()[0]
     'item_id,workflow,team,opened,closed,touches,escalated,claim_id,balance'
     """
     instance(book, SyntheticBook, "$.book")
-    tables = book.tables()
     with _io.staged(directory) as stage:
-        for stem, table in CSV_FILES.items():
-            with stage.open(f"{stem}.csv") as handle:
-                _write(handle, tables[table])
+        write_tables(book, stage)
     return {stem: stage.directory / f"{stem}.csv" for stem in CSV_FILES}
+
+
+def write_tables(book: SyntheticBook, stage: _io.Stage) -> None:
+    """Write the files of :data:`CSV_FILES` into an open stage (see :func:`write_csv`)."""
+    tables = {**book.tables(), "audits": audit_table(book)}
+    for stem, table in CSV_FILES.items():
+        with stage.open(f"{stem}.csv") as handle:
+            _write(handle, tables[table])
+
+
+def audit_table(book: SyntheticBook) -> dict[str, npt.NDArray[Any]]:
+    """Every work item's QA finding by the book's auditor, in the book's item order."""
+    items, workflows = book.work_items["item_id"], book.work_items["workflow"]
+    error = np.zeros(len(items), dtype=bool)
+    for workflow in WORKFLOWS:
+        mine = workflows == workflow
+        if mine.any():
+            error[mine] = audit(book, workflow, items[mine])
+    return {"item_id": items, "workflow": workflows, "error": error}
 
 
 def _write(handle: IO[str], columns: dict[str, npt.NDArray[Any]]) -> None:
