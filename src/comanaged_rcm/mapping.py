@@ -38,6 +38,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 
 from comanaged_rcm import _check, _io, serialize
 from comanaged_rcm._check import as_flag, as_int, as_tuple, fail, show, suggest, v
@@ -53,7 +55,12 @@ __all__ = [
     "HeaderMatch",
     "NumberFormat",
     "TableMap",
+    "apply_values",
+    "case_variants",
+    "fold",
     "load_map",
+    "parse_dates",
+    "parse_numbers",
     "schema_columns",
 ]
 
@@ -767,3 +774,446 @@ def load_map(source: object, *, encoding: str | None = None) -> ExportMap:
         raise ValidationError(
             attrs.evolve(issue, message=f"{label}: {issue.message}") for issue in exc.issues
         ) from None
+
+
+# ----------------------------------------------------------------------------- text arrays, codes
+def _text_array(value: object, path: str) -> npt.NDArray[np.str_]:
+    """A 1-D numpy array of unicode text, from such an array or a sequence of strings."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "U" and value.ndim == 1:
+        return value
+    if isinstance(value, np.ndarray) and value.ndim != 1:
+        fail(
+            path,
+            "type",
+            f"{_check.name_of(path)!r} must be one-dimensional (got an array of shape {value.shape})",
+        )
+    items = _check.sequence(value, path)
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            fail(f"{path}[{i}]", "type", f"'{_check.name_of(path)}[{i}]' must be a string (got {show(item)})")
+    return np.array(items, dtype=str) if items else np.array([], dtype="<U1")
+
+
+def _factorize(text: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]:
+    """The distinct values of ``text`` and each cell's index into them (``text == uniques[inverse]``).
+
+    Exports repeat their dates and codes heavily, so every parser reads each distinct value once.
+    Short text over a small alphabet (dates, amounts, codes) is packed exactly into one integer
+    per cell and the integers are sorted; other text goes through a dictionary.
+    """
+    size = len(text)
+    if not size:
+        return text, np.zeros(0, dtype=np.intp)
+    width = text.dtype.itemsize // 4
+    codes = np.ascontiguousarray(text).view(np.uint32).reshape(size, width)
+    top = int(codes.max())
+    if top < 1 << 16:
+        present = np.flatnonzero(np.bincount(codes.ravel(), minlength=1))
+        lookup = np.zeros(top + 1, dtype=np.uint64)
+        offset = 0 if present[0] == 0 else 1  # the NUL padding is digit 0, every character above it
+        lookup[present] = np.arange(offset, len(present) + offset, dtype=np.uint64)
+        bits = (len(present) + offset).bit_length()
+        if bits * width <= 64:
+            key = np.zeros(size, dtype=np.uint64)
+            shift = np.uint64(bits)
+            for j in range(width):
+                key = (key << shift) | lookup[codes[:, j]]
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            return text[first], inverse.reshape(-1).astype(np.intp, copy=False)
+    index: dict[str, int] = {}
+    inverse = np.fromiter((index.setdefault(cell, len(index)) for cell in text.tolist()), np.intp, size)
+    return np.array(list(index), dtype=text.dtype), inverse
+
+
+# ----------------------------------------------------------------------------------------- dates
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_NUMERIC = frozenset("YymdjHIMSf")
+_WIDTH = {"Y": 4, "y": 2, "m": 2, "d": 2, "j": 3, "H": 2, "I": 2, "M": 2, "S": 2}
+_ZONE = r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)"
+_TIME = r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)"
+_EPOCH = datetime.date(1970, 1, 1).toordinal()
+
+
+def _names_pattern(group: str, names: Sequence[str]) -> str:
+    return f"(?P<{group}>{'|'.join(names)})"
+
+
+@functools.cache
+def _date_pattern(fmt: str | None, suffix: bool) -> re.Pattern[str]:
+    """The regular expression reading cells of ``fmt``, with an optional time and offset after it.
+
+    Numeric fields take one or two digits as strptime does (``3/5/2024``), except where two
+    numeric fields touch (``%Y%m%d``): then each takes exactly its width, so a cell is never read
+    two ways. Month and weekday names are English, whatever the locale.
+    """
+    tail = f"{_TIME}?{_ZONE}?" if suffix else ""
+    if fmt is None:
+        return re.compile(rf"(?P<Y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){tail}", re.IGNORECASE)
+    tokens: list[str] = []  # a directive letter, or a literal prefixed with "="
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%":
+            letter = fmt[i + 1]
+            tokens.append("=%" if letter == "%" else letter)
+            i += 2
+        else:
+            tokens.append(f"={fmt[i]}")
+            i += 1
+    parts: list[str] = []
+    for k, piece in enumerate(tokens):
+        if piece.startswith("="):
+            parts.append(re.escape(piece[1:]))
+            continue
+        numeric_neighbour = any(0 <= n < len(tokens) and tokens[n] in _NUMERIC for n in (k - 1, k + 1))
+        if piece == "Y":
+            parts.append(r"(?P<Y>\d{4})")
+        elif piece in _WIDTH:
+            width = _WIDTH[piece]
+            digits = rf"\d{{{width}}}" if numeric_neighbour else rf"\d{{1,{width}}}"
+            parts.append(f"(?P<{piece}>{digits})")
+        elif piece == "f":
+            parts.append(r"(?P<f>\d{1,6})")
+        elif piece == "p":
+            parts.append(r"(?P<p>am|pm)")
+        elif piece == "b":
+            parts.append(_names_pattern("b", _MONTHS))
+        elif piece == "B":
+            parts.append(_names_pattern("B", _MONTH_NAMES))
+        elif piece == "a":
+            parts.append(_names_pattern("a", _DAYS))
+        elif piece == "A":
+            parts.append(_names_pattern("A", _DAY_NAMES))
+        else:  # "z": the format's own offset
+            parts.append(_ZONE)
+    has_time = bool(set(tokens) & _TIME_DIRECTIVES)
+    has_zone = "z" in tokens
+    extra = "" if not suffix or has_time else f"{_TIME}?"
+    extra += "" if not suffix or has_zone else f"{_ZONE}?"
+    return re.compile("".join(parts) + extra, re.IGNORECASE)
+
+
+def _offset(text: str) -> datetime.timezone:
+    if text.upper() == "Z":
+        return datetime.UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    return datetime.timezone(sign * datetime.timedelta(hours=hours, minutes=minutes))
+
+
+def _read_date(
+    cell: str, pattern: re.Pattern[str], *, time_of_day: bool, zone: zoneinfo.ZoneInfo | None
+) -> int | None:
+    """The day number (days since 1970-01-01) of one cell, or ``None`` when it is not a date."""
+    found = pattern.fullmatch(cell)
+    if found is None:
+        return None
+    parts = {k: val for k, val in found.groupdict().items() if val is not None}
+    try:
+        if "Y" in parts:
+            year = int(parts["Y"])
+        else:
+            short = int(parts["y"])
+            year = 2000 + short if short < 69 else 1900 + short
+        if "j" in parts:
+            day = datetime.date(year, 1, 1) + datetime.timedelta(days=int(parts["j"]) - 1)
+            if day.year != year or int(parts["j"]) < 1:
+                return None
+        else:
+            month = int(parts["m"]) if "m" in parts else None
+            if month is None:
+                name = parts.get("b", parts.get("B", "")).casefold()
+                month = (_MONTHS.index(name) if "b" in parts else _MONTH_NAMES.index(name)) + 1
+            day = datetime.date(year, month, int(parts["d"]))
+        for key, names in (("a", _DAYS), ("A", _DAY_NAMES)):
+            if key in parts and names.index(parts[key].casefold()) != day.weekday():
+                return None  # the weekday written does not fit the date
+        timed = "H" in parts or "I" in parts
+        if timed and not time_of_day and "z" not in parts:
+            return None
+        hour = int(parts.get("H", parts.get("I", 0)))
+        if "I" in parts:
+            if not 1 <= hour <= 12:
+                return None
+            hour = hour % 12 + (12 if parts.get("p", "am").casefold() == "pm" else 0)
+        moment = datetime.datetime(  # noqa: DTZ001 - naive until an offset is read
+            day.year, day.month, day.day, hour, int(parts.get("M", 0)), int(parts.get("S", 0))
+        )
+        if "z" in parts:
+            if zone is None:
+                return None
+            moment = moment.replace(tzinfo=_offset(parts["z"])).astimezone(zone)
+    except (ValueError, OverflowError):
+        return None
+    return moment.toordinal() - _EPOCH
+
+
+def parse_dates(
+    text: npt.ArrayLike,
+    fmt: str | None = None,
+    *,
+    time_of_day: bool = False,
+    time_zone: str | None = None,
+) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.bool_]]:
+    """Read a column of date text written in ``fmt``.
+
+    Each distinct value is read once and the result scattered back, so a million rows of a few
+    thousand dates cost a few thousand reads. Cells are stripped; an empty cell is NaT and not
+    bad (whether it is allowed is the caller's rule). An impossible date (``02/30/2024``) is bad,
+    never rolled over; two-digit years (``%y``) follow Python's strptime pivot (69-99 are
+    1969-1999, 00-68 are 2000-2068); month and weekday names are English; a weekday that does
+    not fit its date is bad.
+
+    Args:
+        text: The cells (a numpy array of text, or a sequence of strings).
+        fmt: A strptime format (``"%m/%d/%Y"``), or ``None`` for ISO ``YYYY-MM-DD``.
+        time_of_day: Whether a cell with a time after the date (``2024-03-15 10:30``, or
+            ``03/15/2024 10:30:00``) reads as its date.
+        time_zone: An IANA zone: a cell with a UTC offset (``2024-03-15T23:30:00-05:00``) reads
+            as its date in this zone. Without it such a cell is bad: nothing is shifted unasked.
+
+    Returns:
+        The dates as ``datetime64[D]`` (NaT where empty or bad) and the mask of bad cells.
+
+    Raises:
+        ValidationError: ``text`` is not text (``$.text``), ``fmt`` is not a date format
+            (``$.fmt``), ``time_zone`` is not a zone (``$.time_zone``).
+
+    >>> days, bad = parse_dates(np.array(["03/15/2024", "02/30/2024", "", "3/5/24"]), "%m/%d/%y")
+    >>> days.astype(str).tolist(), bad.tolist()
+    (['NaT', 'NaT', 'NaT', '2024-03-05'], [True, True, False, False])
+    """
+    cells = _text_array(text, "$.text")
+    time_of_day = _check.flag(time_of_day, "$.time_of_day")
+    if time_zone is not None:
+        time_zone = _check_zone(time_zone, "$.time_zone")
+    if fmt is not None:
+        _check_format(fmt, "$.fmt", time_of_day=time_of_day, time_zone=time_zone)
+    uniques, inverse = _factorize(cells)
+    pattern = _date_pattern(fmt, time_of_day or time_zone is not None)
+    zone = zoneinfo.ZoneInfo(time_zone) if time_zone is not None else None
+    missing = np.iinfo(np.int64).min
+    days = np.empty(len(uniques), dtype=np.int64)
+    bad = np.zeros(len(uniques), dtype=bool)
+    for i, raw in enumerate(uniques.tolist()):
+        cell = raw.strip()
+        if not cell:
+            days[i] = missing
+            continue
+        read = _read_date(cell, pattern, time_of_day=time_of_day, zone=zone)
+        if read is None:
+            days[i], bad[i] = missing, True
+        else:
+            days[i] = read
+    return days[inverse].view("datetime64[D]"), bad[inverse]
+
+
+# --------------------------------------------------------------------------------------- numbers
+_PLAIN = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+@functools.cache
+def _number_pattern(fmt: NumberFormat) -> re.Pattern[str]:
+    thousands, decimal = re.escape(fmt.thousands), re.escape(fmt.decimal)
+    grouped = rf"\d{{1,3}}(?:{thousands}\d{{3}})+" if fmt.thousands else None
+    whole = rf"(?:{grouped}|\d+)" if grouped else r"\d+"
+    number = rf"(?P<n>{whole}(?:{decimal}\d+)?|{decimal}\d+)"
+    symbols = "|".join(re.escape(s) for s in sorted(fmt.currency, key=len, reverse=True))
+    before = rf"(?:(?P<c1>{symbols})\s?)?" if symbols else ""
+    after = rf"(?:\s?(?P<c2>{symbols}))?" if symbols else ""
+    opened = r"(?P<open>\()?" if fmt.parentheses else ""
+    closed = r"(?P<close>\))?" if fmt.parentheses else ""
+    return re.compile(rf"{opened}(?P<s1>-)?{before}(?P<s2>-)?{number}{after}{closed}")
+
+
+def _read_number(cell: str, pattern: re.Pattern[str], fmt: NumberFormat) -> float | None:
+    found = pattern.fullmatch(cell)
+    if found is None:
+        return None
+    parts = found.groupdict()
+    signs = (parts["s1"] is not None) + (parts["s2"] is not None)
+    if (parts.get("open") is None) != (parts.get("close") is None):
+        return None  # an unbalanced parenthesis
+    if parts["c1"] is not None and parts["c2"] is not None:
+        return None  # a currency symbol on both sides
+    negative = parts.get("open") is not None
+    if signs > 1 or (negative and signs):
+        return None
+    digits = parts["n"]
+    if fmt.thousands:
+        digits = digits.replace(fmt.thousands, "")
+    value = float(digits.replace(fmt.decimal, "."))
+    if not np.isfinite(value):
+        return None
+    return -value if negative or signs else value
+
+
+def parse_numbers(
+    text: npt.ArrayLike, fmt: NumberFormat | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Read a column of number text written in ``fmt``.
+
+    With a :class:`NumberFormat`, a currency symbol is accepted before or after the number (a
+    space between them is allowed), a thousands separator only between groups of three digits
+    (``"1,250"`` is good, ``"1,25"`` and ``"12,50,000"`` bad), one leading minus or, when
+    ``fmt.parentheses``, parentheses for a negative; anything else (two signs, a symbol on both
+    sides, a separator where ``thousands`` is ``""``) is bad. Without a format only plain
+    decimals are read (``-12.5``, ``1e3``). Cells are stripped; an empty cell is NaN and not bad.
+    A number too large for a float is bad.
+
+    Args:
+        text: The cells (a numpy array of text, or a sequence of strings).
+        fmt: How the numbers are written, or ``None`` for plain decimals.
+
+    Returns:
+        The numbers as float64 (NaN where empty or bad) and the mask of bad cells.
+
+    Raises:
+        ValidationError: ``text`` is not text (``$.text``), ``fmt`` not a NumberFormat (``$.fmt``).
+
+    >>> values, bad = parse_numbers(np.array(["$1,250.00", "(1,250.00)", "1,25", ""]), NumberFormat())
+    >>> values.tolist()[:2], bad.tolist()
+    ([1250.0, -1250.0], [False, False, True, False])
+    """
+    cells = _text_array(text, "$.text")
+    if fmt is not None:
+        _check.instance(fmt, NumberFormat, "$.fmt", "a NumberFormat or None")
+    if fmt is None and len(cells):
+        bare = np.char.strip(cells)
+        plain = np.char.replace(np.char.lstrip(bare, "-"), ".", "", count=1)
+        if np.char.isdigit(plain).all():  # the common case, converted at once
+            return bare.astype(np.float64), np.zeros(len(cells), dtype=bool)
+    uniques, inverse = _factorize(cells)
+    values = np.full(len(uniques), np.nan)
+    bad = np.zeros(len(uniques), dtype=bool)
+    pattern = _number_pattern(fmt) if fmt is not None else _PLAIN
+    for i, raw in enumerate(uniques.tolist()):
+        cell = raw.strip()
+        if not cell:
+            continue
+        if fmt is None:
+            read = float(cell) if _PLAIN.fullmatch(cell) else None
+            if read is not None and not np.isfinite(read):
+                read = None
+        else:
+            read = _read_number(cell, pattern, fmt)
+        if read is None:
+            bad[i] = True
+        else:
+            values[i] = read
+    return values[inverse], bad[inverse]
+
+
+# ----------------------------------------------------------------------------- value maps, folding
+def apply_values(text: npt.ArrayLike, codes: Mapping[str, str]) -> npt.NDArray[np.str_]:
+    """Replace each code of ``codes`` by its schema value; other cells pass through unchanged.
+
+    Cells are compared stripped, as a reader gives them.
+
+    Args:
+        text: The cells (a numpy array of text, or a sequence of strings).
+        codes: Source code -> schema value (``{"PMT": "payment"}``), as in :attr:`TableMap.values`.
+
+    Returns:
+        The mapped cells.
+
+    Raises:
+        ValidationError: ``text`` is not text (``$.text``) or ``codes`` not a mapping of text
+            (``$.codes``).
+
+    >>> apply_values(np.array(["PMT", "CHG", "refund"]), {"PMT": "payment", "CHG": "charge"}).tolist()
+    ['payment', 'charge', 'refund']
+    """
+    cells = _text_array(text, "$.text")
+    table = _mapping(codes, "$.codes", "code to value")
+    for code, meaning in table.items():
+        _code(code, f"$.codes[{show(code)}]")
+        _code(meaning, f"$.codes{_key(code)}")
+    if not len(cells) or not table:
+        return cells
+    uniques, inverse = _factorize(cells)
+    mapped = [table.get(cell.strip(), cell) for cell in uniques.tolist()]
+    return np.array(mapped, dtype=str)[inverse]
+
+
+def _groups(uniques: npt.NDArray[np.str_]) -> dict[str, list[str]]:
+    """Distinct values by their folded form, where more than one value folds to it."""
+    by_fold: dict[str, list[str]] = {}
+    for cell in uniques.tolist():
+        by_fold.setdefault(cell.strip().casefold(), []).append(cell)
+    return {key: sorted(cells) for key, cells in by_fold.items() if len(cells) > 1 and key}
+
+
+def _and(values: Sequence[str], limit: int = 4) -> str:
+    shown = [show(x) for x in values[:limit]]
+    more = len(values) - limit
+    if more > 0:
+        return f"{', '.join(shown)} and {more:,} more"
+    return f"{', '.join(shown[:-1])} and {shown[-1]}"
+
+
+def fold(text: npt.ArrayLike, column: str) -> tuple[npt.NDArray[np.str_], tuple[str, ...]]:
+    """Strip and case-fold ``text`` (a :attr:`TableMap.fold_case` column), saying what merged.
+
+    Args:
+        text: The cells (a numpy array of text, or a sequence of strings).
+        column: The column's name, for the notes.
+
+    Returns:
+        The folded cells, and one note per group of distinct values that became one
+        (``"payer: 'Aetna' and 'aetna ' were folded into 'aetna'"``), for the caller to report.
+
+    Raises:
+        ValidationError: ``text`` is not text (``$.text``), ``column`` not a name (``$.column``).
+
+    >>> folded, notes = fold(["Aetna", "aetna ", "Cigna"], "payer")
+    >>> folded.tolist(), notes
+    (['aetna', 'aetna', 'cigna'], ("payer: 'Aetna' and 'aetna ' were folded into 'aetna'",))
+    """
+    cells = _text_array(text, "$.text")
+    _check.text(column, "$.column", maximum=_MAX_NAME)
+    if not len(cells):
+        return cells, ()
+    uniques, inverse = _factorize(cells)
+    folded = np.array([cell.strip().casefold() for cell in uniques.tolist()], dtype=str)
+    notes = tuple(
+        f"{column}: {_and(group)} were folded into {show(key)}"
+        for key, group in sorted(_groups(uniques).items())
+    )
+    return folded[inverse], notes
+
+
+def case_variants(text: npt.ArrayLike, column: str) -> tuple[str, ...]:
+    """Notes on values of ``column`` that differ only in case or surrounding space.
+
+    Without folding, ``Aetna`` and ``aetna`` are two payers; this says so, for a column the map
+    does not fold.
+
+    Args:
+        text: The cells (a numpy array of text, or a sequence of strings).
+        column: The column's name, for the notes.
+
+    Returns:
+        One note per group of such values, empty when there is none.
+
+    Raises:
+        ValidationError: ``text`` is not text (``$.text``), ``column`` not a name (``$.column``).
+
+    >>> case_variants(["Aetna", "aetna", "Cigna"], "payer")
+    ("payer: 'Aetna' and 'aetna' differ only in case or surrounding space: add payer to fold_case",)
+    """
+    cells = _text_array(text, "$.text")
+    _check.text(column, "$.column", maximum=_MAX_NAME)
+    uniques, _ = _factorize(cells)
+    return tuple(
+        f"{column}: {_and(group)} differ only in case or surrounding space: add {column} to fold_case"
+        for _, group in sorted(_groups(uniques).items())
+    )
