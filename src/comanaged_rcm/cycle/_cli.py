@@ -12,12 +12,17 @@ import sys
 
 from comanaged_rcm import _io
 from comanaged_rcm.cycle._data import CycleData, read_cycle_csv
-from comanaged_rcm.cycle._engagement import Engagement, check_engagement, default_engagement
+from comanaged_rcm.cycle._engagement import (
+    SCHEMA_VERSION,
+    Engagement,
+    default_engagement,
+    engagement_from_document,
+)
 from comanaged_rcm.cycle._render import render_json, render_markdown, render_text, write_report
 from comanaged_rcm.cycle._report import GovernanceReport
 from comanaged_rcm.cycle._run import run_cycle
 from comanaged_rcm.errors import Issue, ValidationError
-from comanaged_rcm.serialize import from_dict, to_json
+from comanaged_rcm.serialize import to_json
 
 __all__ = ["register"]
 
@@ -69,7 +74,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     engagement = subparsers.add_parser(
         "engagement",
         help="print the default engagement document (JSON) to start your own from",
-        description="Print the default engagement as JSON, or check an engagement file.",
+        description="Print the default engagement as JSON (and, on stderr, the engagement schema"
+        f" version this release writes: {SCHEMA_VERSION}), or check an engagement file.",
     )
     engagement.add_argument("--check", metavar="JSON", help="check this file instead of printing the default")
     _io.add_encoding_option(engagement)
@@ -101,11 +107,7 @@ def _write(report: GovernanceReport, directory: str) -> None:
 
 def _load_engagement(path: str, encoding: str | None, flag: str) -> Engagement:
     """An engagement file, structurally valid and with every cross-reference checked."""
-    engagement = from_dict(_io.read_json(path, encoding=encoding, where=flag), Engagement)
-    errors = [f for f in check_engagement(engagement) if f.is_error]
-    if errors:
-        raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
-    return engagement
+    return engagement_from_document(_io.read_json(path, encoding=encoding, where=flag))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -149,7 +151,11 @@ def _flag_file(args: argparse.Namespace, old: str, new: str) -> dict[str, str]:
 def _engagement(args: argparse.Namespace) -> int:
     if args.check:
         engagement = _load_engagement(args.check, args.encoding, "--check")
-        print(f"{args.check}: engagement {engagement.id!r} version {engagement.version} checks clean")
+        print(
+            f"{args.check}: engagement {engagement.id!r} version {engagement.version}"
+            f" (schema version {engagement.schema_version}) checks clean"
+        )
         return 0
     print(to_json(default_engagement(), indent=2))
+    print(f"engagement schema version {SCHEMA_VERSION}", file=sys.stderr)
     return 0

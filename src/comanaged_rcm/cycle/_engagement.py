@@ -16,15 +16,18 @@ from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.escalation import RuleSet, compile_rule, default_rules
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi import Target, Tier, catalogue, resolve_conventions
+from comanaged_rcm.mapping import ExportMap
 from comanaged_rcm.periods import Cadence, Weekday
 from comanaged_rcm.raci import ScopeSplit, co_managed_template
 from comanaged_rcm.sampling import Method
-from comanaged_rcm.serialize import from_json
+from comanaged_rcm.serialize import from_dict
 
 __all__ = [
     "DEFAULT_ACTIVITY",
     "DEFAULT_DRIVERS",
     "DEFAULT_OUTCOMES",
+    "SCHEMA_SECTIONS",
+    "SCHEMA_VERSION",
     "Engagement",
     "QaPolicy",
     "check_engagement",
@@ -52,6 +55,17 @@ DEFAULT_ACTIVITY = ("items_closed", "touches_per_closed_item", "backlog", "aged_
 
 MAX_PERIODS = 1000
 """The most periods a trend, a KPI window, a QA window or an escalation replay spans (19 years of weeks)."""
+
+SCHEMA_VERSION = 2
+"""The newest engagement document schema this library reads, and the one it writes.
+
+Version 1 is the document without sections added later (and without ``schema_version``);
+version 2 adds the optional ``mapping`` section (a :class:`~comanaged_rcm.mapping.ExportMap`).
+Each later section bumps the version and is listed in :data:`SCHEMA_SECTIONS`."""
+
+SCHEMA_SECTIONS: dict[str, int] = {"mapping": 2}
+"""Each optional engagement section and the schema version that introduced it: a document using
+a section must declare at least that version."""
 
 _SEED = {"minimum": -(2**63), "maximum": 2**64 - 1}
 """Bounds of a QA selection seed: any 64-bit integer."""
@@ -113,11 +127,28 @@ _periods = v.count(minimum=1, maximum=MAX_PERIODS)
 _names = v.tuple_of(str, "text")
 
 
+def _schema_version(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    """A schema version from 1 to :data:`SCHEMA_VERSION`; above it, the document is too new."""
+    check.count(value, "$.schema_version", minimum=1)
+    if isinstance(value, int) and value > SCHEMA_VERSION:
+        check.fail("$.schema_version", "version", _too_new(value))
+
+
+def _too_new(version: object) -> str:
+    return (
+        f"'schema_version' {check.show(version)}: this engagement document was written by a newer"
+        f" comanaged-rcm (this one reads schema versions 1 to {SCHEMA_VERSION}): upgrade comanaged-rcm"
+    )
+
+
 @attrs.frozen(kw_only=True)
 class Engagement:
     """One co-managed engagement, as one document (JSON through :mod:`comanaged_rcm.serialize`).
 
     Args:
+        schema_version: The document's schema version, 1 to :data:`SCHEMA_VERSION` (a document
+            without it is version 1); a section of :data:`SCHEMA_SECTIONS` needs at least the
+            version that introduced it.
         id: A short stable id (``acme-health``).
         name: The display name.
         version: The document's version; bump it on every change.
@@ -140,12 +171,15 @@ class Engagement:
         escalation_periods: How many periods the rules are replayed over, so durations,
             pending holds and hysteresis count across cycles (4).
         escalation_slices: KPI slice dimensions the KPI rules see (``payer``).
+        mapping: How the provider's CSV exports are read (a mapping document, schema version
+            2), or ``None`` for exports in the library's own column names and ISO formats.
 
     >>> engagement = default_engagement()
     >>> engagement.cadence, engagement.trend_periods
     (Cadence(frequency=<Frequency.WEEKLY: 'weekly'>, week_start=<Weekday.MONDAY: 'monday'>), 13)
     """
 
+    schema_version: int = attrs.field(default=1, converter=as_int, validator=_schema_version)
     id: str = attrs.field(validator=v.identifier())
     name: str = attrs.field(validator=v.text())
     version: str = attrs.field(default="1", validator=v.text())
@@ -165,6 +199,18 @@ class Engagement:
     rules: RuleSet = attrs.field(validator=v.instance(RuleSet))
     escalation_periods: int = attrs.field(default=4, converter=as_int, validator=_periods)
     escalation_slices: tuple[str, ...] = attrs.field(default=("payer",), converter=as_tuple, validator=_names)
+    mapping: ExportMap | None = attrs.field(default=None, validator=v.optional(v.instance(ExportMap)))
+
+    def __attrs_post_init__(self) -> None:
+        for section, introduced in SCHEMA_SECTIONS.items():
+            if getattr(self, section) is not None and self.schema_version < introduced:
+                check.fail(
+                    f"$.{section}",
+                    "version",
+                    f"the {section!r} section needs engagement schema version {introduced} (it was"
+                    f" introduced in version {introduced}); this document declares version"
+                    f' {self.schema_version}: set "schema_version": {introduced}',
+                )
 
     def policy(self, workflow: str) -> QaPolicy | None:
         """The QA policy of ``workflow``, or ``None`` when it is not audited.
@@ -307,12 +353,34 @@ def load_engagement(source: str | os.PathLike[str]) -> Engagement:
             the file and line); listing every structural problem (with its path) or, for a
             well-formed document, every :func:`check_engagement` error.
 
+    A document declaring a ``schema_version`` above :data:`SCHEMA_VERSION` is refused before
+    anything else is read ("written by a newer comanaged-rcm: upgrade"); a document without one
+    is version 1.
+
     >>> from comanaged_rcm.serialize import to_json
     >>> load_engagement(to_json(default_engagement())).id
     'demo-health'
+    >>> load_engagement('{"schema_version": 3}')
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'schema_version' 3: this engagement
+    document was written by a newer comanaged-rcm (this one reads schema versions 1 to 2): upgrade
+    comanaged-rcm @ $.schema_version
     """
-    text = _engagement_text(source)
-    engagement = from_json(text, Engagement)
+    return engagement_from_document(_io.load_json(_engagement_text(source)))
+
+
+def engagement_from_document(document: object) -> Engagement:
+    """Structure a parsed engagement document and check every cross-reference.
+
+    The schema version is read first, so a document from a newer release is refused with that
+    message rather than with what it contains that this release does not know.
+    """
+    if isinstance(document, dict):
+        version = document.get("schema_version")
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            check.fail("$.schema_version", "version", _too_new(version))
+    engagement = from_dict(document, Engagement)
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
@@ -372,6 +440,7 @@ def default_engagement() -> Engagement:
         ['eligibility', 'prior_auth', 'coding', 'payment_posting', 'ar_follow_up', 'denials']
     """
     return Engagement(
+        schema_version=SCHEMA_VERSION,
         id="demo-health",
         name="Demo Health System x co-managed RCM partner",
         version="2026.11",
