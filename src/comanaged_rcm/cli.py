@@ -43,6 +43,7 @@ _SUBCOMMAND_MODULES: tuple[str, ...] = (
     "comanaged_rcm.sampling._cli",
     "comanaged_rcm.escalation._cli",
     "comanaged_rcm.cycle._cli",
+    "comanaged_rcm._mapping_cli",
     "comanaged_rcm.synthetic._cli",
 )
 

@@ -53,6 +53,7 @@ __all__ = [
     "TABLES",
     "ExportMap",
     "HeaderMatch",
+    "MapSuggestion",
     "NumberFormat",
     "TableMap",
     "apply_values",
@@ -62,6 +63,7 @@ __all__ = [
     "parse_dates",
     "parse_numbers",
     "schema_columns",
+    "suggest_map",
 ]
 
 MAPPING_VERSION = 1
@@ -1217,3 +1219,352 @@ def case_variants(text: npt.ArrayLike, column: str) -> tuple[str, ...]:
         f"{column}: {_and(group)} differ only in case or surrounding space: add {column} to fold_case"
         for _, group in sorted(_groups(uniques).items())
     )
+
+
+# --------------------------------------------------------------------------------------- suggestion
+def _norm(header: str) -> str:
+    """A header as synonyms compare it: lower case, runs of other characters as one space."""
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", header.casefold()).split())
+
+
+_SYNONYMS: Mapping[str, tuple[str, ...]] = {
+    "claim_id": ("claim", "claim no", "claim number", "claim num", "claim id", "clm", "clm id", "clm no"),
+    "payer": ("payer name", "payor", "payor name", "insurance", "insurance name", "carrier", "plan name"),
+    "team": ("department", "dept", "team name"),
+    "service_date": ("dos", "date of service", "service date", "svc date", "dos from"),
+    "posting_date": ("post date", "posting date", "posted", "posted date", "transaction date", "trans date"),
+    "type": ("trans type", "transaction type", "txn type", "tran type", "trans code", "transaction code"),
+    "amount": ("amt", "transaction amount", "trans amount", "trans amt", "payment amount"),
+    "write_off_reason": ("write off reason", "writeoff reason", "wo reason", "adjustment reason"),
+    "billed_date": ("billed", "bill date", "billed date", "billing date"),
+    "seq": ("submission", "submission seq", "submission number", "sequence"),
+    "submitted_date": ("submitted", "submit date", "submission date", "sent date"),
+    "lines": ("line count", "lines billed", "number of lines"),
+    "charges": ("total charges", "billed amount", "charge amount", "charges billed"),
+    "clean": ("clean claim", "first pass clean"),
+    "adjudicated_date": ("adjudicated", "adjudication date", "processed date", "remit date"),
+    "outcome": ("status", "claim status", "adjudication status"),
+    "denied_lines": ("lines denied", "denied line count"),
+    "denied_charges": ("denied amount", "charges denied"),
+    "carc": ("reason code", "denial code", "carc code"),
+    "item_id": ("item", "work item", "work item id", "ticket", "ticket id", "task id"),
+    "workflow": ("queue", "work queue", "queue name"),
+    "opened": ("open date", "opened date", "created", "created date"),
+    "closed": ("close date", "closed date", "completed", "completed date"),
+    "touches": ("touch count", "touch", "number of touches"),
+    "escalated": ("escalation", "is escalated"),
+    "month": ("period", "fiscal month"),
+}
+"""Headers billing systems write for each schema column, as :func:`_norm` spells them."""
+
+_CODES: Mapping[str, Mapping[str, str]] = {
+    "type": {
+        "pmt": "payment", "pay": "payment", "chg": "charge", "chrg": "charge",
+        "adj": "contractual_adjustment",
+        "ca": "contractual_adjustment", "contractual": "contractual_adjustment", "wo": "write_off",
+        "w/o": "write_off", "writeoff": "write_off", "write off": "write_off",
+        "ref": "refund", "rfd": "refund",
+    },
+    "outcome": {
+        "den": "denied", "d": "denied", "pd": "paid", "p": "paid", "part": "partial", "pp": "partial",
+        "pend": "pending", "pnd": "pending",
+    },
+    "write_off_reason": {
+        "den": "denial", "tf": "timely_filing", "timely": "timely_filing", "bd": "bad_debt",
+        "char": "charity",
+        "sb": "small_balance", "small": "small_balance", "admin": "administrative",
+    },
+}  # fmt: skip
+"""Common codes of coded columns, lower case, and the schema value each means."""
+
+_DATE_CANDIDATES = (
+    "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%Y/%m/%d", "%m-%d-%Y", "%d-%m-%Y", "%d.%m.%Y",
+    "%Y%m%d", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%b %d, %Y", "%B %d, %Y",
+)  # fmt: skip
+"""Date formats :func:`suggest_map` tries, in order of preference (ISO first, then US)."""
+
+_NUMBER_CANDIDATES = ((",", "."), ("", "."), (".", ","), (" ", ","), ("\u00a0", ","), ("'", "."))
+_SYMBOLS = ("$", "USD", "US$", "€", "EUR", "£", "GBP")
+
+
+def _spelled(fmt: str | None) -> str:
+    """A date format as people say it (``%m/%d/%Y`` is ``MM/DD/YYYY``)."""
+    if fmt is None:
+        return "YYYY-MM-DD"
+    names = {"%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%b": "Mon", "%B": "Month"}
+    for directive, name in names.items():
+        fmt = fmt.replace(directive, name)
+    return fmt
+
+
+@attrs.frozen(kw_only=True)
+class MapSuggestion:
+    """A starting mapping for one table of an export, and what the sample showed.
+
+    Args:
+        table: The table the export was read as.
+        mapping: The suggested document, holding that one table.
+        notes: What to check or add by hand (ambiguous date formats, unknown codes, ids that
+            differ only in case, missing columns) in schema order, then the columns dropped.
+
+    >>> MapSuggestion(table="ledger", mapping=ExportMap(), notes=("a note",))
+    MapSuggestion(table='ledger', columns={}, notes=1)
+    """
+
+    table: str = attrs.field(validator=v.one_of(TABLES))
+    mapping: ExportMap = attrs.field(validator=v.instance(ExportMap))
+    notes: tuple[str, ...] = attrs.field(default=(), converter=as_tuple, validator=v.tuple_of(str))
+
+    def to_json(self) -> str:
+        """The suggested mapping document as indented JSON, ready to edit and pass as ``--map``."""
+        return serialize.to_json(self.mapping, indent=2)
+
+    def __repr__(self) -> str:
+        columns = dict(self.mapping.table(self.table).columns)
+        return f"MapSuggestion(table={self.table!r}, columns={columns!r}, notes={len(self.notes)})"
+
+
+def _sample(source: object, encoding: str | None, sample: int) -> tuple[str, list[str], list[list[str]]]:
+    import csv  # noqa: PLC0415 - only a suggestion reads a file itself
+    import io  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    path = _io.check_path(source, "$.source")
+    label = Path(path).name
+    content = _io.read_text(path, encoding=encoding, where="$.source", label=label)
+    reader = csv.reader(io.StringIO(content, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            fail(f"{label}:1", "empty", "the file is empty (expected a header row)")
+        rows = []
+        for row in reader:
+            if "".join(row).strip():
+                rows.append(row)
+                if len(rows) >= sample:
+                    break
+    except csv.Error as exc:
+        fail(f"{label}:{reader.line_num}", "csv", f"unreadable CSV on line {reader.line_num}: {exc}")
+    return label, [h.strip() for h in header], rows
+
+
+def _match_headers(header: Sequence[str], schema: Sequence[Column]) -> tuple[dict[str, int], list[str]]:
+    """Each schema column's header index, by folded name, normalised name and synonyms."""
+    names = {c.name for c in schema}
+    found: dict[str, int] = {}
+    notes: list[str] = []
+    for index, title in enumerate(header):
+        if not title:
+            continue
+        norm = _norm(title)
+        target = next(
+            (
+                name
+                for name in [c.name for c in schema]
+                if _fold(title) == name or norm == name.replace("_", " ") or norm in _SYNONYMS.get(name, ())
+            ),
+            None,
+        )
+        if target is None or target not in names:
+            continue
+        if target in found:
+            first = header[found[target]]
+            notes.append(f"{title}: also looks like {target} (already matched by {first!r}): kept the first")
+            continue
+        found[target] = index
+    return found, notes
+
+
+def _suggest_dates(
+    column: str, title: str, cells: npt.NDArray[np.str_]
+) -> tuple[str | None, bool, list[str]]:
+    """The format that reads every sampled cell, whether times of day are present, and notes."""
+    filled = cells[np.char.str_len(cells) > 0]
+    if not len(filled) or not parse_dates(filled)[1].any():
+        return None, False, []
+    for time_of_day in (False, True):
+        fits = [f for f in _DATE_CANDIDATES if not parse_dates(filled, f, time_of_day=time_of_day)[1].any()]
+        if fits:
+            break
+    if not fits:
+        first = filled[parse_dates(filled, _DATE_CANDIDATES[0])[1]][0]
+        note = (
+            f"{title}: no date format reads every sampled value (e.g. {str(first)!r}):"
+            f" set date_formats.{column}"
+        )
+        return None, False, [note]
+    chosen = fits[0]
+    also = [f for f in fits[1:] if set(f) == set(chosen)]  # the same fields in another order
+    note = f"{title} looks like {_spelled(chosen)}"
+    if also:
+        why = (
+            "no day above 12 in the sample"
+            if {"%m", "%d"} <= set(_directive_set(chosen))
+            else "the sample fits both"
+        )
+        note += f" (also fits {', '.join(_spelled(f) for f in also)}: {why})"
+    if time_of_day:
+        note += "; values carry a time of day: time_of_day set"
+    return chosen, time_of_day, [note]
+
+
+def _directive_set(fmt: str) -> set[str]:
+    return {f"%{d}" for d in _directives(fmt)}
+
+
+def _suggest_numbers(title: str, cells: npt.NDArray[np.str_]) -> tuple[NumberFormat | None, list[str]]:
+    filled = cells[np.char.str_len(cells) > 0]
+    if not len(filled) or not parse_numbers(filled)[1].any():
+        return None, []
+    joined = "".join(filled.tolist())
+    symbols = tuple(
+        s for s in _SYMBOLS if s in joined and not any(s != o and s in o for o in _SYMBOLS if o in joined)
+    )
+    parentheses = "(" in joined
+    for thousands, decimal in _NUMBER_CANDIDATES:
+        fmt = NumberFormat(currency=symbols, thousands=thousands, decimal=decimal, parentheses=parentheses)
+        if not parse_numbers(filled, fmt)[1].any():
+            example = str(filled[0])
+            parts = [
+                f"thousands {thousands!r}" if thousands else "no thousands separator",
+                f"decimal {decimal!r}",
+            ]
+            if symbols:
+                parts.insert(0, ", ".join(symbols))
+            if parentheses:
+                parts.append("parentheses for negatives")
+            return fmt, [f"{title}: written like {example!r} ({', '.join(parts)})"]
+    bad = filled[parse_numbers(filled, NumberFormat(currency=symbols, parentheses=parentheses))[1]][0]
+    return None, [
+        f"{title}: no number format reads every sampled value (e.g. {str(bad)!r}): set number_format"
+    ]
+
+
+def _suggest_codes(
+    column: str, title: str, cells: npt.NDArray[np.str_], allowed: Sequence[str]
+) -> tuple[dict[str, str], list[str]]:
+    uniques, inverse = _factorize(cells)
+    counts = np.bincount(inverse, minlength=len(uniques))
+    codes: dict[str, str] = {}
+    notes: list[str] = []
+    common = _CODES.get(column, {})
+    by_fold = {a.casefold(): a for a in allowed}
+    for cell, seen in zip(uniques.tolist(), counts.tolist(), strict=True):
+        code = cell.strip()
+        if not code or code in allowed:
+            continue
+        meaning = (
+            by_fold.get(code.casefold())
+            or by_fold.get(code.casefold().replace(" ", "_"))
+            or common.get(code.casefold())
+        )
+        if meaning is None:
+            rows = "row" if seen == 1 else "rows"
+            notes.append(
+                f"{title}: {code!r} ({seen:,} {rows}) is not a known code: add it to values.{column}"
+            )
+        else:
+            codes[code] = meaning
+    return codes, notes
+
+
+def suggest_map(
+    source: object, table: str, *, sample: int = 1000, encoding: str | None = None
+) -> MapSuggestion:
+    r"""Infer a starting mapping for one table from a CSV export's header and first rows.
+
+    Headers are matched by their folded name, their name with other characters read as spaces
+    (``Claim ID`` is ``claim_id``) and common synonyms (``DOS`` is ``service_date``, ``Claim #``
+    is ``claim_id``, ``Post Date`` is ``posting_date``...). Date columns get the first format
+    that reads every sampled value (US before European; an ambiguity is noted), number columns
+    the :class:`NumberFormat` that does, coded columns a value map from common codes (``PMT`` is
+    ``payment``, ``DEN`` is ``denied``). Codes it cannot place, ids differing only in case,
+    missing columns and columns that will be dropped are notes. Check the suggestion before use:
+    it is read from a sample.
+
+    Args:
+        source: The CSV file's path.
+        table: The table the file holds (:data:`TABLES`).
+        sample: How many data rows to read (1 to 1,000,000).
+        encoding: The file's encoding when it is not UTF-8.
+
+    Returns:
+        The suggested mapping and the notes.
+
+    Raises:
+        ValidationError: A bad argument (at its path), or a file that cannot be read as CSV.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = path.write_text("Claim #,DOS\nC1,03/15/2024\n", encoding="utf-8")
+    >>> found = suggest_map(path, "transactions")
+    >>> dict(found.mapping.table("transactions").columns), found.mapping.table("transactions").date_format
+    ({'claim_id': 'Claim #', 'service_date': 'DOS'}, '%m/%d/%Y')
+    """
+    name = _table_name(table, "$.table")
+    size = _check.count(sample, "$.sample", minimum=1, maximum=1_000_000)
+    if encoding is not None:
+        encoding = _io.check_encoding(encoding)
+    label, header, rows = _sample(source, encoding, size)
+    schema = schema_columns(name)
+    found, notes = _match_headers(header, schema)
+    width = len(header)
+
+    def cells(index: int) -> npt.NDArray[np.str_]:
+        column = [row[index].strip() if index < len(row) else "" for row in rows]
+        return np.array(column, dtype=str) if column else np.array([], dtype="<U1")
+
+    from comanaged_rcm.kpi._book import SCHEMAS  # noqa: PLC0415 - kpi imports tables, which imports this
+
+    allowed = {f.name: f.values for fields in SCHEMAS.values() for f in fields if f.values}
+    columns: dict[str, str] = {}
+    formats: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+    time_of_day = False
+    number_format: NumberFormat | None = None
+    for column in schema:
+        index = found.get(column.name)
+        if index is None:
+            if column.required:
+                notes.append(
+                    f"{column.name}: no header found ({label} has {_listing(header)}): map it in columns"
+                )
+            continue
+        title = header[index]
+        if _fold(title) != column.name:
+            columns[column.name] = title
+        kind = _kind(column)
+        data = cells(index)
+        if kind == "date":
+            fmt, timed, more = _suggest_dates(column.name, title, data)
+            notes.extend(more)
+            time_of_day = time_of_day or timed
+            if fmt is not None:
+                formats[column.name] = fmt
+        elif kind == "number":
+            fmt_number, more = _suggest_numbers(title, data)
+            notes.extend(more)
+            number_format = number_format or fmt_number
+        elif kind == "text" and column.name in allowed:
+            codes, more = _suggest_codes(column.name, title, data, allowed[column.name])
+            notes.extend(more)
+            if codes:
+                values[column.name] = codes
+        elif kind == "text":
+            notes.extend(case_variants(data, column.name))
+    used = set(found.values())
+    notes.extend(
+        f"{title}: not in the schema, dropped (add it to keep to keep it)"
+        for index, title in enumerate(header)
+        if index not in used and title and index < width
+    )
+    common = max(set(formats.values()), key=list(formats.values()).count) if formats else None
+    table_map = TableMap(
+        columns=columns,
+        date_format=common,
+        date_formats={c: f for c, f in formats.items() if f != common},
+        number_format=number_format,
+        values=values,
+        time_of_day=time_of_day,
+    )
+    return MapSuggestion(table=name, mapping=ExportMap(tables={name: table_map}), notes=tuple(notes))
