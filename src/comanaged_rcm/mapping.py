@@ -189,6 +189,9 @@ def _check_format(value: object, path: str, *, time_of_day: bool, time_zone: str
                 f"{name!r} holds {shown}, which is not a date, time or zone directive (got {fmt!r})",
             )
     present = set(directives)
+    twice = sorted({d for d in directives if d != "%" and directives.count(d) > 1})
+    if twice:
+        fail(path, "format", f"{name!r} holds %{twice[0]} twice (got {fmt!r})")
     missing = [
         part
         for part, options in (
@@ -1044,7 +1047,7 @@ def _read_number(cell: str, pattern: re.Pattern[str], fmt: NumberFormat) -> floa
     signs = (parts["s1"] is not None) + (parts["s2"] is not None)
     if (parts.get("open") is None) != (parts.get("close") is None):
         return None  # an unbalanced parenthesis
-    if parts["c1"] is not None and parts["c2"] is not None:
+    if parts.get("c1") is not None and parts.get("c2") is not None:
         return None  # a currency symbol on both sides
     negative = parts.get("open") is not None
     if signs > 1 or (negative and signs):
