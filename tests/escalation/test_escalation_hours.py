@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
 import zoneinfo
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,11 +16,23 @@ from comanaged_rcm.escalation import (
     DEFAULT_HOURS,
     MAX_DEADLINE_HOURS,
     WEEKDAYS,
+    Alert,
     BusinessCalendar,
     BusinessHours,
+    EventKind,
+    FactKind,
+    Level,
+    Owner,
+    Rule,
+    RuleFile,
+    RuleSet,
+    Rung,
+    State,
+    acknowledge,
     business_hours,
     calendar,
     overdue,
+    step,
 )
 
 NY = zoneinfo.ZoneInfo("America/New_York")
@@ -390,3 +405,229 @@ class TestDeadlineAfterAndOverdue:
         with pytest.raises(ValidationError) as caught:
             overdue(datetime.date(2026, 3, 9), datetime.datetime(2026, 3, 9, 12), WEEKS)  # noqa: DTZ001
         assert [i.path for i in caught.value.issues] == ["$.now", "$.zone"]
+
+
+def hours_rule(**fields: object) -> Rule:
+    options: dict[str, object] = {
+        "id": "big_write_off",
+        "when": "balance > 5000",
+        "applies_to": FactKind.QUEUE_ITEM,
+        "level": Level.ONSHORE_LEAD,
+        "owner": Owner.party("lead_anna"),
+        "dedup_keys": ("item_id",),
+        "deadline_hours": 4,
+    }
+    options.update(fields)
+    return Rule(**options)  # type: ignore[arg-type]
+
+
+FACTS = {"item_id": ["Q-1"], "balance": [7500.0]}
+
+
+class TestStep:
+    def test_hours_deadline_in_the_zone(self) -> None:
+        """A rule with a 4bh deadline firing Friday 16:00 is due Monday 11:00 local, shown with its offset."""
+        _, events = step([hours_rule()], State(), FACTS, at(NY, 2026, 3, 6, 16), WEEKS)
+        (event,) = events
+        assert event.deadline == datetime.date(2026, 3, 9)
+        assert event.deadline_at == at(NY, 2026, 3, 9, 11)
+        assert " by 2026-03-09T11:00-04:00: " in str(event)
+
+    def test_now_in_utc_gives_the_same_deadline(self) -> None:
+        """The same moment given in UTC gives the same deadline, in the zone."""
+        now = datetime.datetime(2026, 3, 6, 21, tzinfo=UTC)
+        state, _ = step([hours_rule()], State(), FACTS, now, WEEKS)
+        (alert,) = state.alerts.values()
+        assert alert.deadline_at is not None
+        assert alert.deadline_at.isoformat() == "2026-03-09T11:00:00-04:00"
+
+    def test_day_deadline_from_the_local_date(self) -> None:
+        """A day deadline counts from the date in the zone: 02:00 UTC Tuesday is Monday in New York."""
+        rule = hours_rule(deadline_hours=None, deadline=1)
+        now = datetime.datetime(2026, 3, 10, 2, tzinfo=UTC)
+        _, events = step([rule], State(), FACTS, now, WEEKS)
+        assert events[0].deadline == datetime.date(2026, 3, 10)
+        assert events[0].deadline_at is None
+        assert " by 2026-03-10: " in str(events[0])
+        plain, _ = step([rule], State(), FACTS, now, BusinessCalendar())
+        assert next(iter(plain.alerts.values())).deadline == datetime.date(2026, 3, 11)
+
+    def test_naive_now_with_hours_refused(self) -> None:
+        """A naive now with a zone-bearing calendar is refused, naming both."""
+        with pytest.raises(ValidationError) as caught:
+            step([hours_rule()], State(), FACTS, datetime.datetime(2026, 3, 6, 16), WEEKS)  # noqa: DTZ001
+        assert [i.path for i in caught.value.issues] == ["$.now", "$.calendar.zone"]
+        assert "'America/New_York'" in str(caught.value)
+
+    def test_hours_without_business_hours_refused(self) -> None:
+        """A deadline in hours with a calendar that has no zone is refused, not read as days."""
+        with pytest.raises(ValidationError) as caught:
+            step([hours_rule()], State(), FACTS, at(NY, 2026, 3, 6, 16), BusinessCalendar())
+        assert caught.value.issues[0].path == "$.calendar"
+        assert "a deadline of 4bh at onshore_lead counts business hours" in str(caught.value)
+
+    def test_climb_after_business_hours(self) -> None:
+        """A rung climbs once its business hours have passed: not a minute before, at the minute exactly."""
+        rule = hours_rule(
+            escalate_after_hours=2,
+            ladder=(Rung(level=Level.PROVIDER_DECISION_OWNER, owner=Owner.party("cfo"), ack_within_hours=1),),
+        )
+        state, _ = step([rule], State(), FACTS, at(NY, 2026, 3, 6, 16), WEEKS)
+        early, events = step([rule], state, FACTS, at(NY, 2026, 3, 9, 8, 59), WEEKS)
+        assert events == ()
+        _, events = step([rule], early, FACTS, at(NY, 2026, 3, 9, 9), WEEKS)
+        (event,) = events
+        assert event.kind is EventKind.ESCALATED
+        assert event.owner == "cfo"
+        assert event.deadline_at == at(NY, 2026, 3, 9, 10)
+        assert "not acknowledged within 2 business hours at onshore_lead" in event.reason
+
+    def test_climb_hours_needs_business_hours(self) -> None:
+        """A climb delay in hours with a plain calendar is refused at the climb."""
+        rule = hours_rule(
+            deadline_hours=None,
+            escalate_after_hours=2,
+            ladder=(Rung(level=Level.PROVIDER_DECISION_OWNER, owner=Owner.party("cfo")),),
+        )
+        now = at(NY, 2026, 3, 6, 16)
+        state, _ = step([rule], State(), FACTS, now, BusinessCalendar())
+        with pytest.raises(ValidationError, match="climb after 2bh at onshore_lead counts business hours"):
+            step([rule], state, FACTS, now + datetime.timedelta(days=3), BusinessCalendar())
+
+    def test_climb_days_in_the_zone(self) -> None:
+        """A climb in business days counts the local dates: 23:00 Monday in New York is still Monday."""
+        rule = hours_rule(
+            deadline_hours=None,
+            escalate_after=1,
+            ladder=(Rung(level=Level.PROVIDER_DECISION_OWNER, owner=Owner.party("cfo")),),
+        )
+        state, _ = step([rule], State(), FACTS, at(NY, 2026, 3, 9, 10), WEEKS)
+        _, events = step([rule], state, FACTS, datetime.datetime(2026, 3, 10, 3, 59, tzinfo=UTC), WEEKS)
+        assert events == ()
+        _, events = step([rule], state, FACTS, datetime.datetime(2026, 3, 10, 4, 0, tzinfo=UTC), WEEKS)
+        assert [e.kind for e in events] == [EventKind.ESCALATED]
+
+    def test_acknowledge_keeps_the_moment(self) -> None:
+        """An acknowledgement event carries the deadline's moment."""
+        state, _ = step([hours_rule()], State(), FACTS, at(NY, 2026, 3, 6, 16), WEEKS)
+        key = next(iter(state.alerts))
+        _, (event,) = acknowledge(state, key, actor="lead_anna", at=at(NY, 2026, 3, 9, 9))
+        assert event.deadline_at == at(NY, 2026, 3, 9, 11)
+
+    def test_state_round_trip_and_mix_refused(self) -> None:
+        """A state with deadline moments travels as JSON; naive times with an aware deadline are refused."""
+        state, _ = step([hours_rule()], State(), FACTS, at(NY, 2026, 3, 6, 16), WEEKS)
+        back = serialize.from_json(serialize.to_json(state), State)
+        assert back == state
+        alert = next(iter(state.alerts.values()))
+        naive = datetime.datetime(2026, 3, 6, 16)  # noqa: DTZ001
+        with pytest.raises(ValidationError) as caught:
+            Alert(
+                **{
+                    **attrs.asdict(alert, recurse=False),
+                    "since": naive,
+                    "active_since": naive,
+                    "rung_since": naive,
+                }
+            )
+        assert "$.deadline_at" in [i.path for i in caught.value.issues]
+
+
+class TestRuleFields:
+    def test_days_and_hours_together_refused(self) -> None:
+        """A deadline in days (other than the default) and in hours is refused, naming both."""
+        with pytest.raises(ValidationError) as caught:
+            hours_rule(deadline=3)
+        assert [i.path for i in caught.value.issues] == ["$.deadline", "$.deadline_hours"]
+        with pytest.raises(ValidationError) as caught:
+            hours_rule(escalate_after=1, escalate_after_hours=8)
+        assert [i.path for i in caught.value.issues] == ["$.escalate_after", "$.escalate_after_hours"]
+        with pytest.raises(ValidationError) as caught:
+            Rung(level=Level.ONSHORE_LEAD, owner=Owner.party("x"), ack_within=0, ack_within_hours=4)
+        assert [i.path for i in caught.value.issues] == ["$.ack_within", "$.ack_within_hours"]
+
+    def test_hours_bounds(self) -> None:
+        """Deadline hours from 0, climb hours from 1, both at most MAX_DEADLINE_HOURS."""
+        assert hours_rule(deadline_hours=0).rungs[0].ack_within_hours == 0
+        assert hours_rule(deadline_hours=MAX_DEADLINE_HOURS, escalate_after_hours=MAX_DEADLINE_HOURS)
+        for fields in (
+            {"deadline_hours": -1},
+            {"deadline_hours": MAX_DEADLINE_HOURS + 1},
+            {"escalate_after_hours": 0},
+            {"escalate_after_hours": MAX_DEADLINE_HOURS + 1},
+        ):
+            with pytest.raises(ValidationError):
+                hours_rule(**fields)
+
+    def test_hash_unchanged_without_hours(self) -> None:
+        """Rules that give no hours keep the content hash they had before hours existed."""
+        rule = hours_rule(
+            deadline_hours=None, ladder=(Rung(level=Level.ONSHORE_LEAD, owner=Owner.party("x")),)
+        )
+        data = serialize.to_dict(rule)
+        for name in ("deadline_hours", "escalate_after_hours", "labels", "annotations"):
+            del data[name]
+        for name in ("ack_within_hours", "escalate_after_hours"):
+            del data["ladder"][0][name]
+        for name in ("pending_for", "keep_firing_for"):
+            for part in ("minutes", "seconds"):
+                del data[name][part]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        assert rule.content_hash() == hashlib.sha256(text.encode()).hexdigest()[:16]
+        assert hours_rule().content_hash() != hours_rule(deadline_hours=5).content_hash()
+
+    def test_rule_file_business_hours(self) -> None:
+        """A rule file's deadline label reads '4bh' as hours and writes it back."""
+        doc = {
+            "groups": [
+                {
+                    "name": "g",
+                    "rules": [
+                        {
+                            "alert": "big",
+                            "expr": "balance > 5000",
+                            "labels": {
+                                "level": "onshore_lead",
+                                "owner": "party:lead",
+                                "applies_to": "claim",
+                                "deadline": "4bh",
+                            },
+                        }
+                    ],
+                }
+            ]
+        }
+        file = RuleFile.from_dict(doc)
+        assert file.rule_set.rules[0].deadline_hours == 4
+        assert file.rule_set.rules[0].deadline == 2
+        assert file.to_dict()["groups"][0]["rules"][0]["labels"]["deadline"] == "4bh"
+        assert RuleFile.from_dict(file.to_dict()) == file
+
+    @pytest.mark.parametrize(
+        ("value", "message"),
+        [
+            (
+                "4h",
+                (
+                    "'deadline' counts business days, like '3bd' (got '4h');"
+                    " business hours are written like '4bh'"
+                ),
+            ),
+            ("10001bh", "'deadline' must be at most 10000bh (got '10001bh')"),
+        ],
+    )
+    def test_rule_file_bad_hours(self, value: str, message: str) -> None:
+        """A clock duration or too many business hours in the deadline label is refused with a hint."""
+        labels = {"level": "onshore_lead", "owner": "party:lead", "applies_to": "claim", "deadline": value}
+        doc = {
+            "groups": [{"name": "g", "rules": [{"alert": "big", "expr": "balance > 1", "labels": labels}]}]
+        }
+        with pytest.raises(ValidationError) as caught:
+            RuleFile.from_dict(doc)
+        assert caught.value.issues[0].path == "$.groups[0].rules[0].labels.deadline"
+        assert caught.value.issues[0].message == message
+
+    def test_escalate_after_hours_not_writable(self) -> None:
+        """A climb delay in hours has no place in a rule file: refused when writing, not dropped."""
+        with pytest.raises(ValidationError, match="'escalate_after_hours' has no place"):
+            RuleFile.from_rule_set(RuleSet(rules=[hours_rule(escalate_after_hours=3)]))

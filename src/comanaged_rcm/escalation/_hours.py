@@ -27,7 +27,7 @@ import functools
 import re
 import zoneinfo
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -37,6 +37,9 @@ from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._edge import moment, whole
 from comanaged_rcm.escalation._holidays import CALENDAR_NAMES, DEFAULT_YEARS, calendar
+
+if TYPE_CHECKING:
+    from comanaged_rcm.escalation._models import Rung
 
 __all__ = [
     "DEFAULT_HOURS",
@@ -478,3 +481,94 @@ def overdue(
     day = _check.date(deadline, "$.deadline")
     today = hours.local(now, "$.now").date() if isinstance(hours, BusinessHours) else now.date()
     return today > day
+
+
+# ------------------------------------------------------------------------------- for step()
+def check_clock(calendar: BusinessCalendar, now: datetime.datetime) -> None:
+    """``step()``'s clock against its calendar: an aware ``now`` when the calendar has a zone."""
+    if isinstance(calendar, BusinessHours) and now.utcoffset() is None:
+        message = (
+            f"'now' is naive but the calendar's business hours are in {calendar.zone!r}:"
+            " give 'now' with a time zone (naive and aware times are never mixed)"
+        )
+        raise ValidationError(
+            [Issue("$.now", "timezone", message), Issue("$.calendar.zone", "timezone", message)]
+        )
+
+
+def _needs_hours(calendar: BusinessCalendar, what: str) -> BusinessHours:
+    if not isinstance(calendar, BusinessHours):
+        _check.fail(
+            "$.calendar",
+            "type",
+            f"{what} counts business hours: give step() a BusinessHours calendar"
+            f" (a time zone and opening hours), not a {type(calendar).__name__}",
+        )
+    return calendar
+
+
+def rung_deadline(
+    calendar: BusinessCalendar,
+    now: datetime.datetime,
+    rung: Rung,
+    *,
+    cache: dict[tuple[object, ...], Any],
+) -> tuple[datetime.date, datetime.datetime | None]:
+    """A rung's deadline day (and moment, for hours) from ``now``, computed once per step and rung.
+
+    Days count from ``now``'s date in the calendar's zone when it has one (else ``now.date()``).
+    """
+    key = ("ack", rung.ack_within, rung.ack_within_hours)
+    found = cache.get(key)
+    if found is None:
+        if rung.ack_within_hours is not None:
+            what = f"a deadline of {rung.ack_within_hours}bh at {rung.level.value}"
+            hours = _needs_hours(calendar, what)
+            found = hours.deadline_after(now, hours=rung.ack_within_hours)
+        else:
+            start = calendar.local(now, "$.now").date() if isinstance(calendar, BusinessHours) else now.date()
+            try:
+                found = (calendar.add_business_days(start, rung.ack_within), None)
+            except ValidationError:
+                _check.fail(
+                    "$.now",
+                    "range",
+                    f"the deadline {rung.ack_within} business days after {start} is after 9999-12-31",
+                )
+        cache[key] = found
+    return found  # type: ignore[no-any-return]
+
+
+def climb_due(
+    calendar: BusinessCalendar,
+    since: datetime.datetime,
+    now: datetime.datetime,
+    rung: Rung,
+    *,
+    rule: str,
+    cache: dict[tuple[object, ...], Any],
+) -> str | None:
+    """Why an alert on ``rung`` since ``since`` climbs at ``now`` (``None``: it does not, yet).
+
+    Computed once per step, rung and ``since`` (alerts that reached a rung together share it).
+    """
+    key = ("climb", since, rung.escalate_after, rung.escalate_after_hours)
+    if key in cache:
+        return cache[key]  # type: ignore[no-any-return]
+    reason: str | None = None
+    if rung.escalate_after_hours is not None:
+        what = f"rule {rule!r}'s climb after {rung.escalate_after_hours}bh at {rung.level.value}"
+        hours = _needs_hours(calendar, what)
+        if hours.add_business_hours(since, rung.escalate_after_hours) <= now:
+            reason = (
+                f"not acknowledged within {rung.escalate_after_hours} business hours at {rung.level.value}"
+            )
+    elif rung.escalate_after is not None:
+        if isinstance(calendar, BusinessHours):
+            first, last = calendar.local(since, "$.since").date(), calendar.local(now, "$.now").date()
+        else:
+            first, last = since.date(), now.date()
+        if calendar.business_days_between(first, last) >= rung.escalate_after:
+            reason = f"not acknowledged within {rung.escalate_after} business days at {rung.level.value}"
+    cache[key] = reason
+    return reason

@@ -27,9 +27,10 @@ import attrs
 
 from comanaged_rcm import _check, serialize
 from comanaged_rcm._check import Validator, as_int, as_tuple, v
-from comanaged_rcm.errors import RuleSyntaxError, ValidationError
+from comanaged_rcm.errors import Issue, RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._edge import whole_field
 from comanaged_rcm.escalation._expr import FieldType, parse_expression
+from comanaged_rcm.escalation._hours import MAX_DEADLINE_HOURS
 
 __all__ = [
     "AlertSeverity",
@@ -173,6 +174,22 @@ def _fact_field(_: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 _DEADLINE = whole_field(minimum=0, maximum=MAX_DEADLINE_DAYS)
 _CLIMB = v.optional(whole_field(minimum=1, maximum=MAX_DEADLINE_DAYS))
+_DEADLINE_HOURS = v.optional(whole_field(minimum=0, maximum=MAX_DEADLINE_HOURS))
+_CLIMB_HOURS = v.optional(whole_field(minimum=1, maximum=MAX_DEADLINE_HOURS))
+_DEFAULT_DEADLINE = 2
+
+
+def _one_unit(model: object, days: str, hours: str, climb_days: str, climb_hours: str) -> None:
+    """A deadline (and a climb delay) counts business days or business hours, never both."""
+    issues = []
+    if getattr(model, hours) is not None and getattr(model, days) != _DEFAULT_DEADLINE:
+        message = f"give {days!r} (business days) or {hours!r} (business hours), not both"
+        issues = [Issue(f"$.{days}", "value", message), Issue(f"$.{hours}", "value", message)]
+    if getattr(model, climb_days) is not None and getattr(model, climb_hours) is not None:
+        message = f"give {climb_days!r} (business days) or {climb_hours!r} (business hours), not both"
+        issues += [Issue(f"$.{climb_days}", "value", message), Issue(f"$.{climb_hours}", "value", message)]
+    if issues:
+        raise ValidationError(issues)
 
 
 def _as_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
@@ -310,12 +327,29 @@ class Rung:
             :data:`MAX_DEADLINE_DAYS`.
         escalate_after: Business days without acknowledgement before climbing to the next rung,
             1 to :data:`MAX_DEADLINE_DAYS` (``None``: never climb from here).
+        ack_within_hours: Business hours to acknowledge instead of days, 0 to
+            :data:`~comanaged_rcm.escalation.MAX_DEADLINE_HOURS`, counted in the zone of the
+            :class:`~comanaged_rcm.escalation.BusinessHours` given to ``step()``; ``ack_within``
+            then keeps its default.
+        escalate_after_hours: Business hours before climbing, instead of ``escalate_after``.
+
+    Raises:
+        ValidationError: A value out of range, or a deadline (or climb delay) given both in days
+            and in hours.
+
+    >>> Rung(level=Level.ONSHORE_LEAD, owner=Owner.party("lead"), ack_within_hours=4).ack_within_hours
+    4
     """
 
     level: Level = attrs.field(validator=v.member(Level))
     owner: Owner = attrs.field(validator=v.instance(Owner))
-    ack_within: int = attrs.field(default=2, converter=as_int, validator=_DEADLINE)
+    ack_within: int = attrs.field(default=_DEFAULT_DEADLINE, converter=as_int, validator=_DEADLINE)
     escalate_after: int | None = attrs.field(default=None, converter=as_int, validator=_CLIMB)
+    ack_within_hours: int | None = attrs.field(default=None, converter=as_int, validator=_DEADLINE_HOURS)
+    escalate_after_hours: int | None = attrs.field(default=None, converter=as_int, validator=_CLIMB_HOURS)
+
+    def __attrs_post_init__(self) -> None:
+        _one_unit(self, "ack_within", "ack_within_hours", "escalate_after", "escalate_after_hours")
 
 
 @attrs.frozen
@@ -487,6 +521,10 @@ class Rule:
         deadline: Business days to acknowledge at the first level, 0 to :data:`MAX_DEADLINE_DAYS`.
         escalate_after: Business days without acknowledgement before climbing to ``ladder[0]``,
             1 to :data:`MAX_DEADLINE_DAYS`.
+        deadline_hours: Business hours to acknowledge instead of ``deadline`` (which then keeps
+            its default), 0 to :data:`~comanaged_rcm.escalation.MAX_DEADLINE_HOURS`, counted in
+            the zone of the :class:`~comanaged_rcm.escalation.BusinessHours` given to ``step()``.
+        escalate_after_hours: Business hours before climbing, instead of ``escalate_after``.
         ladder: The further rungs, in climbing order.
         dedup_keys: Fields whose values identify the entity (the claim, the work item, the KPI
             slice); the same values always give the same dedup key.
@@ -517,8 +555,10 @@ class Rule:
     severity: AlertSeverity = attrs.field(default=AlertSeverity.WARNING, validator=v.member(AlertSeverity))
     level: Level = attrs.field(validator=v.member(Level))
     owner: Owner = attrs.field(validator=v.instance(Owner))
-    deadline: int = attrs.field(default=2, converter=as_int, validator=_DEADLINE)
+    deadline: int = attrs.field(default=_DEFAULT_DEADLINE, converter=as_int, validator=_DEADLINE)
     escalate_after: int | None = attrs.field(default=None, converter=as_int, validator=_CLIMB)
+    deadline_hours: int | None = attrs.field(default=None, converter=as_int, validator=_DEADLINE_HOURS)
+    escalate_after_hours: int | None = attrs.field(default=None, converter=as_int, validator=_CLIMB_HOURS)
     ladder: tuple[Rung, ...] = attrs.field(
         default=(), converter=as_tuple, validator=[_bounded(MAX_LADDER), v.tuple_of(Rung)]
     )
@@ -548,6 +588,9 @@ class Rule:
         validator=_label_map("annotation", multiline=True, maximum=_check.MAX_TEXT),
     )
 
+    def __attrs_post_init__(self) -> None:
+        _one_unit(self, "deadline", "deadline_hours", "escalate_after", "escalate_after_hours")
+
     @property
     def unknown_policy(self) -> OnUnknown:
         """The effective ``on_unknown``: fail closed (escalate) for the provider's decisions.
@@ -565,21 +608,33 @@ class Rule:
     def rungs(self) -> tuple[Rung, ...]:
         """The whole ladder: the starting rung, then :attr:`ladder` (built once per rule)."""
         first = Rung(
-            level=self.level, owner=self.owner, ack_within=self.deadline, escalate_after=self.escalate_after
+            level=self.level,
+            owner=self.owner,
+            ack_within=self.deadline,
+            escalate_after=self.escalate_after,
+            ack_within_hours=self.deadline_hours,
+            escalate_after_hours=self.escalate_after_hours,
         )
         return (first, *self.ladder)
 
     def content_hash(self) -> str:
         """SHA-256 (hex, first 16 digits) of the rule's canonical JSON: changes when anything changes.
 
-        Empty ``labels`` and ``annotations``, and holds' zero ``minutes`` and ``seconds``, are left
-        out of the hashed JSON, so a rule that does not use them keeps the hash it had before
-        those fields existed.
+        Empty ``labels`` and ``annotations``, deadlines in hours that are not given (here and in
+        the ladder), and holds' zero ``minutes`` and ``seconds``, are left out of the hashed
+        JSON, so a rule that does not use them keeps the hash it had before those fields existed.
         """
         data = serialize.to_dict(self)
         for name in ("labels", "annotations"):
             if not data[name]:
                 del data[name]
+        for item, names in (
+            (data, ("deadline_hours", "escalate_after_hours")),
+            *((rung, ("ack_within_hours", "escalate_after_hours")) for rung in data["ladder"]),
+        ):
+            for name in names:
+                if item[name] is None:
+                    del item[name]
         for name in ("pending_for", "keep_firing_for"):
             for part in ("minutes", "seconds"):
                 if not data[name][part]:

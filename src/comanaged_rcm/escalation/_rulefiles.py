@@ -14,7 +14,8 @@ A vendor who knows Prometheus writes::
 ``alert`` is the rule's id, ``expr`` its condition (the rule language, not PromQL), ``for`` and
 ``keep_firing_for`` its holds. Six labels map onto :class:`Rule` fields: ``severity``, ``level``,
 ``owner`` (``accountable:<workflow>``, ``decision:<decision type>`` or ``party:<id>``),
-``applies_to``, ``deadline`` (business days, ``3bd``) and ``dedup_keys`` (field names, comma
+``applies_to``, ``deadline`` (business days, ``3bd``, or business hours in the provider's time
+zone, ``4bh``) and ``dedup_keys`` (field names, comma
 separated). The other labels and every annotation are kept in :class:`RuleExtras`, returned
 alongside the rules in a :class:`RuleFile`, because a :class:`Rule` does not carry them.
 
@@ -52,6 +53,7 @@ import attrs
 from comanaged_rcm import _check
 from comanaged_rcm._check import as_int, as_tuple, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
+from comanaged_rcm.escalation._hours import MAX_DEADLINE_HOURS
 from comanaged_rcm.escalation._models import (
     AlertSeverity,
     FactKind,
@@ -110,6 +112,7 @@ _RULE_KEYS = ("alert", "expr", "for", "keep_firing_for", "labels", "annotations"
 _UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _CLOCK = re.compile(r"(?:(\d{1,12})w)?(?:(\d{1,12})d)?(?:(\d{1,12})h)?(?:(\d{1,12})m)?(?:(\d{1,12})s)?\Z")
 _BUSINESS = re.compile(r"(\d{1,12})bd\Z")
+_BUSINESS_HOURS = re.compile(r"(\d{1,12})bh\Z")
 _OWNER_KINDS = tuple(kind.value for kind in OwnerKind)
 _SHAPE = "a duration like '30s', '10m', '4h', '2d', '1w', '1h30m' or '3bd'"
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -345,6 +348,7 @@ _UNWRITABLE: tuple[tuple[str, object], ...] = (
     ("version", 1),
     ("description", ""),
     ("escalate_after", None),
+    ("escalate_after_hours", None),
     ("ladder", ()),
     ("group_by", ()),
     ("message", ""),
@@ -709,7 +713,7 @@ def _mapped_labels(rule: Rule) -> dict[str, str]:
         "level": rule.level.value,
         "owner": f"{rule.owner.kind.value}:{rule.owner.ref}",
         "applies_to": rule.applies_to.value,
-        "deadline": f"{rule.deadline}bd",
+        "deadline": f"{rule.deadline}bd" if rule.deadline_hours is None else f"{rule.deadline_hours}bh",
     }
     if rule.dedup_keys:
         labels["dedup_keys"] = ",".join(rule.dedup_keys)
@@ -841,7 +845,7 @@ def _label_fields(
         elif key == "owner":
             fields["owner"] = _attempt(issues, _owner, value, where)
         elif key == "deadline":
-            fields["deadline"] = _attempt(issues, _deadline, value, where)
+            fields.update(_attempt(issues, _deadline, value, where) or {})
         elif key == "dedup_keys":
             fields["dedup_keys"] = _attempt(issues, _dedup_keys, value, where)
         else:
@@ -870,10 +874,20 @@ def _owner(value: str, path: str) -> Owner:
     return Owner(chosen, ref)
 
 
-def _deadline(value: str, path: str) -> int:
+def _deadline(value: str, path: str) -> dict[str, int]:
+    """The ``deadline`` label as the Rule field it sets: ``deadline`` (3bd) or ``deadline_hours`` (4bh)."""
+    hours = _BUSINESS_HOURS.match(value)
+    if hours:
+        count = int(hours.group(1))
+        if count > MAX_DEADLINE_HOURS:
+            _check.fail(path, "range", f"'deadline' must be at most {MAX_DEADLINE_HOURS}bh (got {value!r})")
+        return {"deadline_hours": count}
     if not _BUSINESS.match(value):
-        _check.fail(path, "format", f"'deadline' counts business days, like '3bd' (got {_check.show(value)})")
-    return Duration.parse(value, path).business_days
+        hint = "; business hours are written like '4bh'" if value.endswith("h") else ""
+        _check.fail(
+            path, "format", f"'deadline' counts business days, like '3bd' (got {_check.show(value)}){hint}"
+        )
+    return {"deadline": Duration.parse(value, path).business_days}
 
 
 def _dedup_keys(value: str, path: str) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ from comanaged_rcm.escalation._compiled import (
 )
 from comanaged_rcm.escalation._edge import moment, moment_field, whole_field
 from comanaged_rcm.escalation._eval import Categorical, EvalFailure, Outcome, display, read_value
+from comanaged_rcm.escalation._hours import check_clock, climb_due, rung_deadline
 from comanaged_rcm.escalation._models import (
     AlertSeverity,
     FactKind,
@@ -203,7 +204,8 @@ class Alert:
         rung_since: When the alert reached the current rung.
         level: The current ladder level.
         owner: The current owner's party id (``None`` when the directory has none).
-        deadline: The acknowledgement deadline (a business day).
+        deadline: The acknowledgement deadline (a business day, in the business hours' zone).
+        deadline_at: The deadline's moment, for a deadline in business hours (aware, in the zone).
         acknowledged_by: Who acknowledged.
     """
 
@@ -223,6 +225,7 @@ class Alert:
     level: Level | None = attrs.field(default=None, validator=v.optional(v.member(Level)))
     owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     deadline: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
+    deadline_at: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
     acknowledged_by: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
 
     def __attrs_post_init__(self) -> None:
@@ -234,6 +237,7 @@ class Alert:
         yield self.active_since, f"{path}.active_since"
         yield self.clear_since, f"{path}.clear_since"
         yield self.rung_since, f"{path}.rung_since"
+        yield self.deadline_at, f"{path}.deadline_at"
 
 
 @attrs.frozen(kw_only=True)
@@ -354,7 +358,8 @@ class Event:
         level: The ladder level after the change.
         owner: The owner's party id after the change.
         owner_ref: How the owner was found.
-        deadline: The acknowledgement deadline.
+        deadline: The acknowledgement deadline (a day).
+        deadline_at: The deadline's moment, for a deadline in business hours.
         actor: Who acted (acknowledgements and silences); ``None`` for evaluations.
         reason: Why, in one line.
         message: The rule's message, filled in.
@@ -382,6 +387,7 @@ class Event:
     owner: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     owner_ref: str = attrs.field(default="", validator=_TEXT)
     deadline: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
+    deadline_at: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
     actor: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
     reason: str = attrs.field(default="", validator=_TEXT)
     message: str = attrs.field(default="", validator=_TEXT)
@@ -390,6 +396,8 @@ class Event:
     def __str__(self) -> str:
         who = f" -> {self.owner or 'unassigned'} ({self.level.value})" if self.level else ""
         due = f" by {self.deadline.isoformat()}" if self.deadline else ""
+        if self.deadline_at is not None:
+            due = f" by {self.deadline_at.isoformat(timespec='minutes')}"
         muted = f" [muted: {self.suppressed_by}]" if self.suppressed_by else ""
         head = f"#{self.sequence} {self.kind.value} {self.rule or ''} {self.key or ''}"
         return f"{head}{who}{due}: {self.reason}{muted}"
@@ -622,6 +630,8 @@ class _Stepper:
         self.calendar = calendar
         self.directory = directory
         self.events: list[Event] = []
+        check_clock(calendar, now)
+        self.deadlines: dict[tuple[object, ...], Any] = {}  # per rung (and climb start): one per step
 
     def owner(self, owner: Owner) -> str | None:
         if owner.kind is OwnerKind.PARTY:
@@ -648,15 +658,13 @@ class _Stepper:
         return event
 
     def rung_fields(self, rung: Rung) -> dict[str, Any]:
-        try:
-            deadline = self.calendar.add_business_days(self.now.date(), rung.ack_within)
-        except ValidationError:
-            _check.fail(
-                "$.now",
-                "range",
-                f"the deadline {rung.ack_within} business days after {self.now.date()} is after 9999-12-31",
-            )
-        return {"level": rung.level, "owner": self.owner(rung.owner), "deadline": deadline}
+        deadline, deadline_at = rung_deadline(self.calendar, self.now, rung, cache=self.deadlines)
+        return {
+            "level": rung.level,
+            "owner": self.owner(rung.owner),
+            "deadline": deadline,
+            "deadline_at": deadline_at,
+        }
 
     def alert_event(
         self,
@@ -693,6 +701,7 @@ class _Stepper:
             owner=owner,
             owner_ref=rung.owner.describe(),
             deadline=alert.deadline,
+            deadline_at=alert.deadline_at,
             reason=base,
             message=message,
             suppressed_by=self.silenced(rule.id, labels),
@@ -862,19 +871,20 @@ class _Stepper:
         rung = rungs[alert.rung]
         if (
             alert.status is not AlertStatus.FIRING
-            or rung.escalate_after is None
+            or (rung.escalate_after is None and rung.escalate_after_hours is None)
             or alert.rung + 1 >= len(rungs)
             or alert.rung_since is None
         ):
             return
-        waited = self.calendar.business_days_between(alert.rung_since.date(), self.now.date())
-        if waited < rung.escalate_after:
+        reason = climb_due(
+            self.calendar, alert.rung_since, self.now, rung, rule=alert.rule, cache=self.deadlines
+        )
+        if reason is None:
             return
         nxt = rungs[alert.rung + 1]
         alert = attrs.evolve(alert, rung=alert.rung + 1, rung_since=self.now, **self.rung_fields(nxt))
         self.alerts[alert.key] = alert
         evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
-        reason = f"not acknowledged within {rung.escalate_after} business days at {rung.level.value}"
         self.alert_event(
             kind=EventKind.ESCALATED,
             alert=alert,
@@ -1125,6 +1135,7 @@ def acknowledge(
         level=alert.level,
         owner=alert.owner,
         deadline=alert.deadline,
+        deadline_at=alert.deadline_at,
         actor=actor,
         reason=note or f"acknowledged by {actor}",
     )
