@@ -1,4 +1,4 @@
-"""The own-data path: the engagement schema version (missing is 1, 2 adds ``mapping``), table names and aliases."""
+"""The own-data path: the engagement schema version (1, 2 with ``mapping``), table names and aliases."""
 
 from __future__ import annotations
 

@@ -64,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             f"--{old}", metavar="CSV", help=f"deprecated alias of --{new}, accepted for one more release"
         )
     report.add_argument("--as-of", required=True, metavar="DATE")
+    report.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="report on a period the data does not cover (past its last day, or a KPI window before its"
+        " first), with a banner saying which days have no data, instead of refusing it",
+    )
     report.add_argument("--out", metavar="DIR", help="also write report.md, report.html and report.json here")
     report.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="what to print (default text)"
@@ -123,12 +129,26 @@ def _report(args: argparse.Namespace) -> int:
         raise ValidationError(
             Issue(flags.get(i.path, i.path), i.code, i.message) for i in exc.issues
         ) from None
-    report = run_cycle(engagement, data, as_of)
+    try:
+        report = run_cycle(engagement, data, as_of, allow_partial=args.allow_partial)
+    except ValidationError as exc:  # the period the data does not cover: say it in the flags' words
+        raise ValidationError(
+            Issue("--as-of", i.code, _flags(i.message)) if i.path == "$.as_of" else i for i in exc.issues
+        ) from None
+    for finding in report.data_findings:
+        print(
+            f"comanaged-rcm report: {finding.severity}: {finding.message} @ {finding.path}", file=sys.stderr
+        )
     printers = {"text": render_text, "markdown": render_markdown, "json": render_json}
     print(printers[args.format](report))
     if args.out:
         _write(report, args.out)
     return 0
+
+
+def _flags(message: str) -> str:
+    """A run_cycle message about ``as_of`` in the words of the command line."""
+    return message.replace("'as_of'", "--as-of").replace("allow_partial=True", "--allow-partial")
 
 
 def _flag_file(args: argparse.Namespace, old: str, new: str) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -15,11 +16,14 @@ from comanaged_rcm import _check as c
 from comanaged_rcm._check import v
 from comanaged_rcm._io import check_encoding
 from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi import Book
 from comanaged_rcm.kpi._book import SCHEMAS, csv_columns, locate_in_csv
+from comanaged_rcm.periods import Period
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
 
 if TYPE_CHECKING:
+    from comanaged_rcm.raci import ScopeSplit
     from comanaged_rcm.synthetic import SyntheticBook
 
 __all__ = ["AUDIT_COLUMNS", "CSV_COLUMNS", "Auditor", "CycleData", "read_cycle_csv"]
@@ -292,3 +296,211 @@ def _read_one(path: object, name: str, table: str, encoding: str | None) -> Colu
             message = issue.message.replace("'source'", repr(name)) if moved else issue.message
             issues.append(Issue(f"$.{name}" if moved else issue.path, issue.code, message))
         raise ValidationError(issues) from None
+
+
+# ----------------------------------------------------------------------- the data's date range
+_DATE_COLUMNS = (
+    ("submissions", ("submitted_date", "adjudicated_date")),
+    ("work_items", ("opened", "closed")),
+)
+"""The dates that span the data when the ledger has no posting date."""
+
+_DAY = datetime.timedelta(days=1)
+
+
+@attrs.frozen
+class DataDates:
+    """The first and last day present in the data, and which dates those are."""
+
+    what: str
+    first: datetime.date
+    last: datetime.date
+
+    def __str__(self) -> str:
+        return f"{self.what} {self.first} .. {self.last}"
+
+
+def _span(values: npt.NDArray[Any]) -> tuple[np.datetime64, np.datetime64] | None:
+    days = np.asarray(values).astype("datetime64[D]")
+    days = days[~np.isnat(days)]
+    return (days.min(), days.max()) if days.size else None
+
+
+def data_dates(tables: Mapping[str, Mapping[str, Any]]) -> DataDates | None:
+    """The data's date range: the transactions' posting dates, the ones every outcome reads.
+
+    A ledger without a posting date falls back to the submissions' submitted and adjudicated
+    dates and the work items' opened and closed dates; ``None`` when no table holds a date.
+    """
+    ledger = tables.get("transactions") or {}
+    posted = _span(ledger["posting_date"]) if "posting_date" in ledger else None
+    if posted is not None:
+        return DataDates("transactions posted", posted[0].item(), posted[1].item())
+    spans = [
+        span
+        for table, names in _DATE_COLUMNS
+        for name in names
+        if name in (columns := tables.get(table) or {}) and (span := _span(columns[name])) is not None
+    ]
+    if not spans:
+        return None
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    return DataDates("submissions and work items dated", first.item(), last.item())
+
+
+def days(period: Period) -> str:
+    """A half-open period as the days it holds: ``2026-12-28..2027-01-03``."""
+    return f"{period.start}..{period.end - _DAY}"
+
+
+def coverage(
+    reported: tuple[str, Period], window: tuple[str, Period], dates: DataDates | None
+) -> tuple[list[str], str]:
+    """What of a reported period and its KPI window the data does not cover.
+
+    Args:
+        reported: The reported period and what to call it (``"the report's week"``); it must
+            not run past the data's last day.
+        window: The longest period a figure of the report reads, ending with ``reported``
+            (its KPI window); it must not start before the data's first day.
+        dates: The data's range (:func:`data_dates`).
+
+    Returns:
+        The refusals (empty when the data covers both), and a banner saying which days have no
+        data, for a report made anyway.
+    """
+    (noun, period), (window_noun, span) = reported, window
+    if dates is None:
+        return [f"{noun} {days(period)} has no data at all (no table holds a date)"], (
+            f"Partial data: no table holds a date, so {noun} {days(period)} has no data."
+        )
+    refusals, gaps = [], []
+    if span.start < dates.first:
+        refusals.append(f"{window_noun} {days(span)} starts before the data ({dates})")
+        gaps.append(f"{days(Period(span.start, min(dates.first, span.end)))} of {window_noun} {days(span)}")
+    if period.end - _DAY > dates.last:
+        refusals.append(f"{noun} {days(period)} runs past the data ({dates})")
+        gaps.append(
+            f"{days(Period(max(dates.last + _DAY, period.start), period.end))} of {noun} {days(period)}"
+        )
+    banner = ""
+    if gaps:
+        banner = (
+            f"Partial data: no data for {' nor for '.join(gaps)} ({dates}); figures over those days"
+            " are missing, not zero."
+        )
+    return refusals, banner
+
+
+# ------------------------------------------------------------------------------ data findings
+_ID_COLUMNS = (
+    ("transactions", "claim_id"),
+    ("transactions", "payer"),
+    ("submissions", "claim_id"),
+    ("submissions", "payer"),
+    ("work_items", "item_id"),
+    ("work_items", "claim_id"),
+)
+"""Id columns whose values must not differ only in case or surrounding space."""
+
+MAX_EXAMPLES = 3
+"""Values a data finding quotes."""
+
+
+def _rows(values: npt.NDArray[np.str_], counts: npt.NDArray[np.intp], known: Sequence[str]) -> str:
+    order = np.argsort(-counts, kind="stable")[:MAX_EXAMPLES]
+    shown = [
+        f"{c.show(str(values[i]))} ({int(counts[i]):,} rows){c.suggest(str(values[i]), known)}" for i in order
+    ]
+    more = len(values) - len(order)
+    return ", ".join(shown) + (f" and {more:,} more value(s)" if more > 0 else "")
+
+
+def scope_findings(split: ScopeSplit, items: Columns) -> list[Finding]:
+    """Work items whose team or workflow the scope split does not name (DATA-001, DATA-002)."""
+    found = []
+    checks = (
+        (
+            "team",
+            sorted(p.id for p in split.parties),
+            "DATA-001",
+            "a party of the scope split",
+            (
+                "they count as the partner's work in QA populations (every team but client staff does)"
+                " under a party the split does not name"
+            ),
+        ),
+        (
+            "workflow",
+            sorted(split.in_scope | split.out_of_scope),
+            "DATA-002",
+            "a workflow of the scope split",
+            "they drop out of every QA population",
+        ),
+    )
+    for column, known, rule, what, effect in checks:
+        if column not in items or not len(items[column]):
+            continue
+        values, counts = np.unique(np.asarray(items[column], dtype=str), return_counts=True)
+        unknown = ~np.isin(values, known)
+        if unknown.any():
+            rows = int(counts[unknown].sum())
+            message = (
+                f"{rows:,} of {int(counts.sum()):,} work items name a {column} that is not {what}: "
+                f"{_rows(values[unknown], counts[unknown], known)}; {effect}"
+            )
+            found.append(Finding(rule, Severity.WARNING, f"work_items.{column}", message))
+    return found
+
+
+def _folded(values: npt.NDArray[np.str_]) -> npt.NDArray[np.str_] | None:
+    """Distinct ``values`` with ASCII letters lower-cased, or ``None`` when any needs more.
+
+    A character beyond ASCII or a space at either end needs more; this is a cheap first test
+    for values differing in case.
+    """
+    if not values.size or values.dtype.itemsize == 0:
+        return values
+    codes = np.ascontiguousarray(values).view(np.uint32).reshape(values.size, -1)
+    lengths = (codes != 0).sum(axis=1)
+    ends = codes[np.arange(values.size), np.maximum(lengths - 1, 0)]
+    if (codes > 127).any() or np.isin(codes[:, 0], _SPACES).any() or np.isin(ends, _SPACES).any():
+        return None
+    lowered = np.where((codes >= 65) & (codes <= 90), codes + 32, codes).astype(np.uint32)
+    return lowered.view(values.dtype).reshape(-1)
+
+
+_SPACES = np.array([ord(ch) for ch in " \t\r\n\v\f"], dtype=np.uint32)
+
+
+def case_findings(data: CycleData, book: Book) -> list[Finding]:
+    """Ids that differ only in case or surrounding space (DATA-003).
+
+    A column a mapping folds (``fold_case``) was folded as it was read, so it has none.
+    """
+    from comanaged_rcm.mapping import case_variants  # noqa: PLC0415 - only when there are tables
+
+    found = []
+    for table, column in _ID_COLUMNS:
+        columns = getattr(data, table)
+        if column not in columns:
+            continue
+        if column in {f.name for f in SCHEMAS[table]}:
+            values = book.codes(table, column)[0]
+        else:
+            values = np.unique(np.asarray(columns[column], dtype=str))
+        values = values[values != ""]
+        cheap = _folded(values)
+        if cheap is not None and len(np.unique(cheap)) == len(cheap):
+            continue
+        notes = case_variants(values, column)
+        if notes:
+            shown = "; ".join(note.split(": ", 1)[1].split(": add", 1)[0] for note in notes[:MAX_EXAMPLES])
+            more = f" and {len(notes) - MAX_EXAMPLES:,} more group(s)" if len(notes) > MAX_EXAMPLES else ""
+            message = (
+                f"{len(notes):,} group(s) of {column} values differ only in case or surrounding space"
+                f" ({shown}{more}), so each counts as a different {column}: fold them"
+                f" (add {column} to the map's fold_case for {table})"
+            )
+            found.append(Finding("DATA-003", Severity.WARNING, f"{table}.{column}", message))
+    return found

@@ -264,6 +264,15 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             [[f.rule, f.severity, f.path, f.message] for f in report.scope_findings],
             "The RACI validator's findings on the engagement's scope split.",
         ),
+        (
+            "7. Data findings",
+            ["rule", "severity", "path", "message"],
+            [[f.rule, f.severity, f.path, f.message] for f in report.data_findings],
+            (
+                "What the data holds that the engagement cannot place: rows of a team or workflow the"
+                " scope split does not name, ids that differ only in case."
+            ),
+        ),
     ]
     return sections
 
@@ -291,6 +300,8 @@ def render_text(report: GovernanceReport) -> str:
     """
     _report(report)
     out = [*_heading(report), ""]
+    if report.partial_data:
+        out.extend([f"!! {report.partial_data}", ""])
     for title, headers, rows, note in _sections(report):
         out.append(title.upper())
         out.extend(_table(headers, rows) if rows else ["  (none)"])
@@ -314,6 +325,8 @@ def render_markdown(report: GovernanceReport) -> str:
     _report(report)
     title, subtitle = _heading(report)
     out = [f"# {title}", "", subtitle, ""]
+    if report.partial_data:
+        out.extend([f"> **{_md_cell(report.partial_data)}**", ""])
     for name, headers, rows, note in _sections(report):
         out.extend([f"## {name}", ""])
         if rows:
@@ -379,6 +392,7 @@ h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:2rem;bord
 table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:middle}
 th{background:#f3f4f8}.note{color:#555;font-size:.8rem}
+.partial{border:2px solid #b71c1c;color:#b71c1c;padding:.5rem;font-weight:bold}
 .s-on_track{color:#1b5e20}.s-watch{color:#e65100}.s-breach{color:#b71c1c;font-weight:bold}
 @media print{body{margin:0}h2{break-after:avoid}}
 """
@@ -414,6 +428,8 @@ def render_html(report: GovernanceReport) -> str:
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>",
     ]
+    if report.partial_data:
+        parts.append(f'<p class="partial" role="alert">{html.escape(report.partial_data)}</p>')
     kpi_sections = {
         "1. Outcomes": report.outcomes,
         "2. Drivers": report.drivers,

@@ -146,7 +146,7 @@ class EscalationLine:
 
 @attrs.frozen
 class FindingLine:
-    """A finding of the scope-split validator."""
+    """A finding of the scope-split validator, or of the checks of the data against the engagement."""
 
     rule: str = attrs.field(validator=v.text())
     severity: str = attrs.field(validator=v.text())
@@ -156,7 +156,13 @@ class FindingLine:
 
 @attrs.frozen(kw_only=True)
 class GovernanceReport:
-    """The weekly governance report of a co-managed engagement."""
+    """The weekly governance report of a co-managed engagement.
+
+    ``partial_data`` is empty unless the report was made with ``allow_partial`` on a period the
+    data does not cover; it then says which days have no data, and every renderer shows it
+    first. ``data_findings`` are what the data holds that the engagement cannot place (work
+    items of a team or workflow the scope split does not name, ids differing only in case).
+    """
 
     engagement: str = attrs.field(validator=v.text())
     as_of: datetime.date = attrs.field(validator=v.date())
@@ -174,3 +180,7 @@ class GovernanceReport:
         converter=as_tuple, validator=v.tuple_of(FindingLine)
     )
     kpi_basis: str = attrs.field(default="", validator=_NOTE)
+    partial_data: str = attrs.field(default="", validator=_NOTE)
+    data_findings: tuple[FindingLine, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(FindingLine)
+    )

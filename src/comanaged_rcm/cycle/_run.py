@@ -11,7 +11,14 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check as check
-from comanaged_rcm.cycle._data import Columns, CycleData
+from comanaged_rcm.cycle._data import (
+    Columns,
+    CycleData,
+    case_findings,
+    coverage,
+    data_dates,
+    scope_findings,
+)
 from comanaged_rcm.cycle._engagement import _SEED, Engagement, QaPolicy, check_engagement
 from comanaged_rcm.cycle._report import (
     EscalationLine,
@@ -528,7 +535,42 @@ def _trend_periods(engagement: Engagement, as_of: datetime.date) -> tuple[Period
     return engagement.cadence.periods_ending(as_of, engagement.trend_periods)
 
 
-def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> GovernanceReport:
+def _coverage(
+    engagement: Engagement, data: CycleData, period: Period, as_of: datetime.date
+) -> tuple[str, str]:
+    """Why the data does not cover the period or its KPI window ("" when it does), and the banner."""
+    unit = _UNITS[engagement.cadence.frequency.value]
+    window = _window(engagement, period)
+    reported = f"the report's {unit}"
+    window_name = reported
+    if engagement.kpi_window > 1:
+        window_name = f"the KPI window ({engagement.kpi_window} {unit}s ending with the report's {unit})"
+    refusals, banner = coverage(
+        (reported, period),
+        (window_name, window),
+        data_dates(
+            {
+                "transactions": data.transactions,
+                "submissions": data.submissions,
+                "work_items": data.work_items,
+            }
+        ),
+    )
+    if not refusals:
+        return "", ""
+    refusal = (
+        f"'as_of' {as_of} (the first day not reported on): {'; '.join(refusals)};"
+        " pass allow_partial=True to report anyway"
+    )
+    return refusal, banner
+
+
+_UNITS = {"weekly": "week", "monthly": "month", "quarterly": "quarter"}
+
+
+def run_cycle(
+    engagement: Engagement, data: CycleData, as_of: datetime.date, *, allow_partial: bool = False
+) -> GovernanceReport:
     """Run one governance cycle and return its report.
 
     The report covers the last complete period of the engagement's cadence that ends on or
@@ -543,12 +585,26 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
         engagement: The engagement document (its cross-references must check clean).
         data: The provider's tables.
         as_of: The first day not reported on.
+        allow_partial: Report on a period the data does not cover, with a banner saying which
+            days have no data, instead of refusing it.
+
+    The data's range is the span of the transactions' posting dates (the dates every outcome
+    reads), or, for a ledger without one, of the submissions' and work items' dates. The
+    report's period must not run past its last day, and its KPI window (``kpi_window``
+    periods ending with it) must not start before its first: a figure over days without data
+    is wrong, not small.
+
+    The work items' teams and workflows are checked against the scope split, and the id
+    columns for values that differ only in case or surrounding space; what is found is in
+    ``data_findings``.
 
     Raises:
         ValidationError: ``engagement`` is not an :class:`~comanaged_rcm.cycle.Engagement` or
             has errors, ``data`` is not a :class:`~comanaged_rcm.cycle.CycleData` or its tables
             do not validate, or ``as_of`` is not a date from 1900-01-01 with room in the
-            calendar for every period the report reads (``$.as_of``), or the escalation rules
+            calendar for every period the report reads (``$.as_of``), or the data does not cover
+            the report's period or KPI window and ``allow_partial`` is false (``$.as_of``, with
+            the data's range in the message), or the escalation rules
             cannot be replayed on the tables up to ``as_of`` (a first issue at ``$.as_of``, then
             the escalation engine's own).
 
@@ -563,12 +619,16 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     check.instance(engagement, Engagement, "$.engagement")
     check.instance(data, CycleData, "$.data")
     as_of = check.date(as_of, "$.as_of", earliest=EARLIEST_AS_OF)
+    allow_partial = check.flag(allow_partial, "$.allow_partial")
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
     periods = _trend_periods(engagement, as_of)
     book = data.book()
     period = periods[-1]
+    refusal, banner = _coverage(engagement, data, period, as_of)
+    if refusal and not allow_partial:
+        raise ValidationError.single("$.as_of", "coverage", refusal)
     metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
     cards = _scorecards(engagement, book, periods, metrics)
     outcomes = _kpi_lines(engagement, cards, periods, engagement.outcomes)
@@ -584,6 +644,10 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
     findings = tuple(
         FindingLine(f.rule, f.severity.value, f.path, f.message) for f in validate(engagement.split)
     )
+    data_findings = tuple(
+        FindingLine(f.rule, f.severity.value, f.path, f.message)
+        for f in (*scope_findings(engagement.split, data.work_items), *case_findings(data, book))
+    )
     return GovernanceReport(
         engagement=engagement.name,
         as_of=as_of,
@@ -597,4 +661,6 @@ def run_cycle(engagement: Engagement, data: CycleData, as_of: datetime.date) -> 
         qa=qa,
         escalations=escalations,
         scope_findings=findings,
+        partial_data=banner,
+        data_findings=data_findings,
     )

@@ -41,6 +41,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--metrics", default="", help="KPI ids, comma-separated (default: all)")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
+    parser.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="report a period the data does not cover (past its last posting date, or before its first),"
+        " with a banner saying which days have no data, instead of refusing it",
+    )
     _io.add_encoding_option(parser)
     parser.set_defaults(handler=_run)
 
@@ -77,6 +83,25 @@ def _run(args: argparse.Namespace) -> int:
         raise locate_in_csv(exc, files) from None
     by = [d.strip() for d in args.by.split(",") if d.strip()]
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] or None
-    card = evaluate(book, Period(start, end), as_of=as_of, by=by, conventions=conventions, metrics=metrics)
+    period = Period(start, end)
+    banner = _coverage(period, tables, allow_partial=args.allow_partial)
+    card = evaluate(book, period, as_of=as_of, by=by, conventions=conventions, metrics=metrics)
+    if banner:
+        print(f"> **{banner}**\n" if args.format == "markdown" else f"!! {banner}\n")
     print(card.to_markdown() if args.format == "markdown" else card.to_text())
     return 0
+
+
+def _coverage(period: Period, tables: dict[str, dict[str, npt.NDArray[Any]]], *, allow_partial: bool) -> str:
+    """Refuse a period the data does not cover (see ``cycle.run_cycle``); the banner when allowed."""
+    from comanaged_rcm.cycle._data import coverage, data_dates  # noqa: PLC0415 - the CLI layer sits on top
+
+    refusals, banner = coverage(("the period", period), ("the period", period), data_dates(tables))
+    if refusals and not allow_partial:
+        flag = "--to" if any("runs past" in refusal for refusal in refusals) else "--from"
+        message = (
+            f"--from {period.start} --to {period.end} (the first day not reported): {'; '.join(refusals)};"
+            " pass --allow-partial to report anyway"
+        )
+        raise ValidationError.single(flag, "coverage", message)
+    return banner
