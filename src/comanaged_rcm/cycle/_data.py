@@ -473,6 +473,11 @@ def _folded(values: npt.NDArray[np.str_]) -> npt.NDArray[np.str_] | None:
 _SPACES = np.array([ord(ch) for ch in " \t\r\n\v\f"], dtype=np.uint32)
 
 
+def _group(note: str) -> str:
+    """The values a note of :func:`comanaged_rcm.mapping.case_variants` quotes (``'A' and 'a'``)."""
+    return note.split(": ", 1)[-1].split(" differ only in case", 1)[0]
+
+
 def case_findings(data: CycleData, book: Book) -> list[Finding]:
     """Ids that differ only in case or surrounding space (DATA-003).
 
@@ -495,7 +500,7 @@ def case_findings(data: CycleData, book: Book) -> list[Finding]:
             continue
         notes = case_variants(values, column)
         if notes:
-            shown = "; ".join(note.split(": ", 1)[1].split(": add", 1)[0] for note in notes[:MAX_EXAMPLES])
+            shown = "; ".join(_group(note) for note in notes[:MAX_EXAMPLES])
             more = f" and {len(notes) - MAX_EXAMPLES:,} more group(s)" if len(notes) > MAX_EXAMPLES else ""
             message = (
                 f"{len(notes):,} group(s) of {column} values differ only in case or surrounding space"
