@@ -273,7 +273,8 @@ def _check_currency(instance: NumberFormat, attribute: attrs.Attribute[Any], val
                 f"'currency[{i}]' must be a symbol without digits, signs, parentheses or surrounding space"
                 f" (got {show(symbol)})",
             )
-        marks = [m for m in (instance.decimal, instance.thousands) if isinstance(m, str) and m]
+        given: tuple[object, ...] = (instance.decimal, instance.thousands)  # not yet checked
+        marks = [m for m in given if isinstance(m, str) and m]
         if any(m in symbol for m in marks):
             fail(
                 where,
