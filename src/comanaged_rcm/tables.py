@@ -1,13 +1,16 @@
-r"""Typed CSV input: read a file into numpy columns, reporting every bad cell with line and column.
+r"""Typed CSV input: read a file into numpy columns, reporting bad cells with line and column.
 
 Applications export their ledgers, submissions and work queues as CSV; every command that reads one
 goes through :func:`read_csv`, so a bad row is always reported the same way, as
 ``transactions.csv:12:amount`` (file, 1-based line number, column), and nothing is returned when
-any cell is bad.
+any cell is bad. Every cell is checked: a column with many bad cells gets one summary issue with
+the true count, where the first one is and a hint (``looks like MM/DD/YYYY: set date_format to
+%m/%d/%Y``), followed by its first few cells as ``file:line:column``. An export in another
+system's names and formats is read through a :class:`~comanaged_rcm.mapping.TableMap`.
 
 Examples:
     >>> import io
-    >>> text = io.StringIO("claim_id,amount,posted\nC1,120.50,2026-01-05\nC2,,2026-01-06\n")
+    >>> text = io.StringIO("Claim_ID,amount,posted\nC1,120.50,2026-01-05\nC2,,2026-01-06\n")
     >>> cols = read_csv(text, [Column("claim_id"), Column("amount", ColumnKind.NUMBER, nullable=True),
     ...                        Column("posted", ColumnKind.DATE)], name="tx.csv")
     >>> cols["amount"].tolist(), str(cols["posted"][1])
@@ -24,11 +27,14 @@ from __future__ import annotations
 import csv
 import datetime
 import enum
+import gc
+import importlib
 import io
-import itertools
-import math
 import os
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -37,15 +43,23 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _io
-from comanaged_rcm._check import show, tuple_of, v
+from comanaged_rcm._check import instance, one_of, show, tuple_of, v
 from comanaged_rcm._check import text as _text
-from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.errors import Issue, RCMError, ValidationError
+from comanaged_rcm.mapping import NumberFormat, TableMap, apply_values, fold, parse_dates, parse_numbers
 
 __all__ = ["Column", "ColumnKind", "data_lines", "narrowest", "read_csv"]
 
 _MAX_ISSUES = 50
+"""The most issues about the file's shape (rows of the wrong width) an error lists."""
+_LOCATED = 5
+"""The bad cells of one column an error locates as ``file:line:column``."""
 _TRUE = frozenset({"true", "t", "yes", "y", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "0"})
+_EXTRAS = ("drop", "keep")
+_ENGINES = ("auto", "builtin", "pyarrow")
+_PROBE = datetime.date(2026, 1, 31)
+"""The date an expected format is shown with."""
 
 
 class ColumnKind(enum.Enum):
@@ -54,7 +68,7 @@ class ColumnKind(enum.Enum):
     TEXT = "text"  # numpy unicode strings; empty cells are ""
     INTEGER = "integer"  # int64
     NUMBER = "number"  # float64; empty cells are NaN only when the column is nullable
-    DATE = "date"  # datetime64[D] from ISO dates; empty cells are NaT only when nullable
+    DATE = "date"  # datetime64[D] from ISO dates (or a map's format); empty cells are NaT only when nullable
     BOOLEAN = "boolean"  # bool from true/false, yes/no, 1/0 (case-insensitive)
 
 
@@ -63,7 +77,7 @@ class Column:
     """One expected CSV column.
 
     Args:
-        name: Header name.
+        name: Header name (matched ignoring case and surrounding space).
         kind: What the cells hold.
         required: Whether the header must be present (an absent optional column is left out).
         nullable: Whether empty cells are allowed (NUMBER gives NaN, DATE gives NaT, TEXT gives "").
@@ -75,88 +89,111 @@ class Column:
     nullable: bool = attrs.field(default=False, validator=v.flag())
 
 
-def _parse_integer(cell: str) -> int:
-    value = int(cell)
-    if not -(2**63) <= value < 2**63:
-        raise ValueError(cell)
-    return value
-
-
-def _parse_number(cell: str) -> float:
-    value = float(cell)
-    if not math.isfinite(value):
-        raise ValueError(cell)
-    return value
-
-
-def _parse_date(cell: str) -> datetime.date:
-    return datetime.date.fromisoformat(cell)
-
-
-def _parse_boolean(cell: str) -> bool:
-    lowered = cell.lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError(cell)
-
-
-_PARSERS: dict[ColumnKind, tuple[Callable[[str], Any], str, str]] = {
-    ColumnKind.INTEGER: (_parse_integer, "an integer", "int64"),
-    ColumnKind.NUMBER: (_parse_number, "a number", "float64"),
-    ColumnKind.DATE: (_parse_date, "an ISO date like 2026-01-31", "datetime64[D]"),
-    ColumnKind.BOOLEAN: (_parse_boolean, "true or false", "bool"),
-}
-_EMPTY: dict[ColumnKind, Any] = {
-    ColumnKind.NUMBER: math.nan,
-    ColumnKind.DATE: np.datetime64("NaT"),
-}
-
-
 _EXTRA = Column("extra", ColumnKind.TEXT, required=False, nullable=True)
-"""How a header cell outside the schema is read (its own name, empty or odd, is never checked)."""
+"""How a column beyond the schema is read when it is kept (its own name, empty or odd, is never checked)."""
+
+
+class _CountedError(ValidationError):
+    """A :class:`ValidationError` whose headline counts every problem found, not the issues listed.
+
+    A column of 92,405 bad dates is one summary issue (code ``cells``) and five located ones; the
+    headline says ``92,405 validation issues (5 located)``. Raised (through :func:`_refuse`) only
+    when the count differs from the issues listed.
+    """
+
+    def __init__(self, issues: Sequence[Issue], total: int | None = None) -> None:
+        listed = tuple(issues)
+        self.total = len(listed) if total is None else total
+        super().__init__(listed)
+
+    def _render(self) -> str:
+        count = getattr(self, "total", len(self.issues))
+        located = sum(issue.code != "cells" for issue in self.issues)
+        noun = "issue" if count == 1 else "issues"
+        shown = "" if located == count else f" ({located:,} located)"
+        return f"{count:,} validation {noun}{shown}: " + "; ".join(str(i) for i in self.issues)
+
+
+def _refuse(issues: Sequence[Issue], total: int) -> ValidationError:
+    """The error of ``issues``, whose headline says ``total`` when it is not the count of issues."""
+    plain = total == len(issues) and all(issue.code != "cells" for issue in issues)
+    return ValidationError(issues) if plain else _CountedError(issues, total)
 
 
 def read_csv(
     source: str | os.PathLike[str] | IO[str],
     columns: Sequence[Column],
     *,
+    mapping: TableMap | None = None,
     name: str | None = None,
     encoding: str | None = None,
+    extras: str = "drop",
+    engine: str = "auto",
 ) -> dict[str, npt.NDArray[Any]]:
-    """Read a CSV with a header row into typed numpy columns.
+    r"""Read a CSV with a header row into typed numpy columns.
 
-    Extra columns in the file are kept as TEXT, so extra dimensions (location, provider) pass
-    through as slice keys. The file is UTF-8 unless ``encoding`` says otherwise; a UTF-8 BOM is
-    skipped and a UTF-16 or UTF-32 BOM is detected. Lines are numbered as in the file: a row
-    whose quoted cell spans lines is located at the line it begins on.
+    A header matches a column ignoring case and surrounding space (``Claim_ID `` is
+    ``claim_id``), after the renames of ``mapping.columns``; two headers matching one column are
+    refused. Columns beyond ``columns`` are DROPPED (patient names and notes must not travel on)
+    unless ``mapping.keep`` names them or ``extras="keep"`` keeps every one, as text. Dates are
+    ISO ``YYYY-MM-DD`` unless the map gives a format; numbers are plain decimals unless it gives a
+    number format; then its value maps and case folding apply to text columns. A date cell with a
+    UTC offset is refused unless the map gives ``time_zone`` (then read as that zone's date), and
+    one with a time of day unless ``time_of_day``.
+
+    The file is UTF-8 unless ``encoding`` says otherwise; a UTF-8 BOM is skipped and a UTF-16 or
+    UTF-32 BOM is detected. Lines are numbered as in the file: a row whose quoted cell spans lines
+    is located at the line it begins on. With pyarrow installed (``pip install
+    comanaged-rcm[arrow]``) the file is parsed by ``pyarrow.csv``; any file it cannot read exactly
+    as the built-in reader would goes to the built-in reader, which locates every problem.
 
     Args:
         source: A path, or an open text file.
         columns: The expected columns.
+        mapping: How the export names and writes its columns (a table of a
+            :class:`~comanaged_rcm.mapping.ExportMap`); ``None`` reads the schema's own names.
         name: How to call the file in messages (defaults to the path's name, or ``<csv>``).
         encoding: The file's encoding when it is not UTF-8 (``cp1252``, ``latin-1``...).
+        extras: ``"drop"`` (columns beyond ``columns`` and ``mapping.keep`` are dropped) or
+            ``"keep"`` (each is kept as text under its header).
+        engine: ``"auto"`` (pyarrow when installed), ``"pyarrow"`` (required) or ``"builtin"``.
 
     Returns:
         A mapping of column name to a 1-D numpy array, all of the same length.
 
     Raises:
-        ValidationError: Listing missing required headers and every bad cell (up to 50) as
+        ValidationError: Every problem at once: missing required headers (listing the columns
+            found and the closest match), duplicate matches, and every bad cell, counted over the
+            whole file, summarised per column and located (the first few per column) as
             ``file:line:column``; nothing is returned when any is found. A file that is not text
-            in its encoding, holds a NUL byte, is empty, repeats a header, has rows of the wrong
-            width, or a quote that never closes is refused as ``file:line``.
+            in its encoding, holds a NUL byte, is empty, has rows of the wrong width, or a quote
+            that never closes is refused as ``file:line``.
+        RCMError: ``engine="pyarrow"`` without pyarrow installed.
+
+    >>> import io
+    >>> from comanaged_rcm.mapping import NumberFormat, TableMap
+    >>> export = io.StringIO('Claim #,DOS,Amt,Patient\nC1,03/15/2024,"$1,250.00",Ann Lee\n')
+    >>> table = TableMap(columns={"claim_id": "Claim #", "service_date": "DOS", "amount": "Amt"},
+    ...                  date_format="%m/%d/%Y", number_format=NumberFormat())
+    >>> cols = read_csv(export, [Column("claim_id"), Column("service_date", ColumnKind.DATE),
+    ...                          Column("amount", ColumnKind.NUMBER)], mapping=table)
+    >>> sorted(cols), str(cols["service_date"][0]), float(cols["amount"][0])
+    (['amount', 'claim_id', 'service_date'], '2024-03-15', 1250.0)
     """
     columns = tuple_of(columns, Column, "$.columns")
+    table_map = TableMap() if mapping is None else instance(mapping, TableMap, "$.mapping", "a TableMap")
     if name is not None:
         name = _text(name, "$.name", maximum=1_000)
     if encoding is not None:
         encoding = _io.check_encoding(encoding)
+    extras = one_of(extras, _EXTRAS, "$.extras")
+    engine = one_of(engine, _ENGINES, "$.engine")
+    options = _Options(columns, table_map, extras == "keep", engine)
     if isinstance(source, str | os.PathLike | bytes):
         raw = _io.check_path(source, "$.source")
         label = name or Path(raw).name
         content = _io.read_text(raw, encoding=encoding, where="$.source", label=label)
-        return _read(content, columns, label)
+        return _read(content, options, label)
     read = getattr(source, "read", None)
     if not callable(read):
         message = f"'source' must be a path or an open text file (got {type(source).__name__})"
@@ -173,7 +210,15 @@ def read_csv(
     if not isinstance(got, str):
         message = f"'source' must be a path or an open text file (read gave {type(got).__name__})"
         raise ValidationError.single("$.source", "type", message)
-    return _read(got.removeprefix("\ufeff"), columns, label)
+    return _read(got.removeprefix("\ufeff"), options, label)
+
+
+@attrs.frozen
+class _Options:
+    columns: tuple[Column, ...]
+    table_map: TableMap
+    keep_extras: bool
+    engine: str
 
 
 def narrowest(text: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
@@ -224,18 +269,43 @@ def data_lines(source: str | os.PathLike[str], *, encoding: str | None = None) -
         content = _io.decode(data, source=path.name, encoding=encoding)
     except ValidationError:
         content = data.decode(encoding or "utf-8", errors="replace").removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(content, newline=""))
+    return _rows(content)[1]
+
+
+def _rows(content: str) -> tuple[list[list[str]], list[int], list[int]]:
+    """The data rows that are not blank, the line each begins on and the line each ends on.
+
+    Rows after one the csv module cannot read are left out (the reader refuses such a file).
+    """
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    rows: list[list[str]] = []
     lines: list[int] = []
-    try:
-        next(reader, None)
-        start = reader.line_num + 1
-        for row in reader:
-            if "".join(row).strip():
-                lines.append(start)
+    ends: list[int] = []
+    with _quiet_gc():
+        try:
+            next(reader, None)
             start = reader.line_num + 1
-    except csv.Error:
-        pass  # read_csv refuses such a file; the rows before the error keep their lines
-    return lines
+            for row in reader:
+                if "".join(row).strip():  # blank lines and rows of blank cells are skipped
+                    rows.append(row)
+                    lines.append(start)
+                    ends.append(reader.line_num)
+                start = reader.line_num + 1
+        except csv.Error:
+            pass
+    return rows, lines, ends
+
+
+@contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a million row lists are built (none of them is a cycle)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _csv_error(exc: csv.Error, start: int, line: int, name: str) -> ValidationError:
@@ -261,18 +331,7 @@ def _csv_error(exc: csv.Error, start: int, line: int, name: str) -> ValidationEr
     return ValidationError.single(f"{name}:{start}", "csv", message)
 
 
-def _header(header: list[str], name: str) -> list[Issue]:
-    issues = []
-    seen: dict[str, int] = {}
-    for i, cell in enumerate(header):
-        if cell in seen and cell:
-            message = f"duplicate column {cell!r} (columns {seen[cell] + 1} and {i + 1} of the header)"
-            issues.append(Issue(f"{name}:1", "duplicate_column", message))
-        seen.setdefault(cell, i)
-    return issues
-
-
-def _read(content: str, columns: Sequence[Column], name: str) -> dict[str, npt.NDArray[Any]]:
+def _header_row(content: str, name: str) -> list[str]:
     if "\0" in content:
         at_line, at_column = _io.line_of(content, content.index("\0"))
         message = (
@@ -280,166 +339,499 @@ def _read(content: str, columns: Sequence[Column], name: str) -> dict[str, npt.N
             " or it is UTF-16 without a BOM (pass --encoding utf-16-le)"
         )
         raise ValidationError.single(f"{name}:{at_line}", "nul", message)
-    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
-    start = 1
+    first = content[: content.find("\n") + 1] if "\n" in content else content
+    reader = csv.reader(io.StringIO(content if '"' in first else first, newline=""), strict=True)
     try:
         header = next(reader, None)
     except csv.Error as exc:
-        raise _csv_error(exc, start, reader.line_num, name) from None
+        raise _csv_error(exc, 1, reader.line_num, name) from None
     if header is None:
         raise ValidationError.single(f"{name}:1", "empty", "the file is empty (expected a header row)")
-    header = [h.strip() for h in header]
-    issues: list[Issue] = _header(header, name)
-    position = {h: i for i, h in enumerate(header)}
-    issues.extend(
-        Issue(f"{name}:1", "missing_column", f"missing required column {column.name!r}")
-        for column in columns
-        if column.required and column.name not in position
-    )
+    return [h.strip() for h in header]
+
+
+_Plan = list[tuple[str, int, Column]]
+"""Each column read: its name in the result, its index in the header, how it is read."""
+
+
+def _plan(header: list[str], options: _Options, name: str) -> _Plan:
+    """The columns to read, matched by the map and by folded name; refused as ``file:1``."""
+    where = f"{name}:1"
+    found = options.table_map.match(header, options.columns, where=where)
+    declared = {c.name: c for c in options.columns}
+    plan = [(out, index, declared.get(out, _EXTRA)) for out, index in found.positions.items()]
+    if options.keep_extras:
+        taken = {index: out for out, index in found.positions.items()}
+        seen: dict[str, int] = {}
+        issues = []
+        for index, title in enumerate(header):
+            if index in taken or not title:
+                continue
+            if title in seen:
+                message = (
+                    f"duplicate column {title!r} (columns {seen[title] + 1} and {index + 1} of the header)"
+                )
+                issues.append(Issue(where, "duplicate_column", message))
+            elif title in found.positions:
+                source = header[found.positions[title]]
+                message = (
+                    f"column {index + 1} ({title!r}) of the header is not read as {title!r}: the map reads"
+                    f" that column from {source!r}; rename or drop one"
+                )
+                issues.append(Issue(where, "duplicate_column", message))
+            else:
+                seen[title] = index
+                plan.append((title, index, _EXTRA))
+        if issues:
+            raise ValidationError(issues)
+    return sorted(plan, key=itemgetter(1))
+
+
+def _read(content: str, options: _Options, name: str) -> dict[str, npt.NDArray[Any]]:
+    header = _header_row(content, name)
+    plan = _plan(header, options, name)
+    unnamed = [i for i, title in enumerate(header) if not title]
+    wanted = sorted({index for _, index, _ in plan} | set(unnamed))
+    if options.engine != "builtin":
+        fast = _read_arrow(content, header, plan, unnamed, options)
+        if fast is not None:
+            return fast
+    split = _split_plain(content, len(header), wanted) or _split_csv(content, len(header), wanted, name)
+    cells, lines = split
+    issues: list[Issue] = []
+    for index in unnamed:  # a header cell with no name (a trailing comma) may only head empty cells
+        filled = np.flatnonzero(cells[index] != "")
+        if len(filled):
+            message = f"column {index + 1} has no name in the header but holds values: name it or drop it"
+            issues.append(Issue(f"{name}:{lines()[filled[0]]}", "unnamed_column", message))
     if issues:
         raise ValidationError(issues)
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    ends: list[int] = []
-    start = reader.line_num + 1
-    try:
-        for row in reader:
-            if "".join(row).strip():  # blank lines and rows of blank cells are skipped
-                rows.append(row)
-                lines.append(start)
-                ends.append(reader.line_num)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise _csv_error(exc, start, reader.line_num, name) from None
-    width = len(header)
-    for line, end, row in zip(lines, ends, rows, strict=True):
-        if len(row) != width:
-            spans = ""
-            if end > line:
-                spans = f" in the row from line {line} to line {end} (a quoted cell spans them: stray quote?)"
-            issues.append(Issue(f"{name}:{line}", "width", f"expected {width} cells (got {len(row)}){spans}"))
-            if len(issues) >= _MAX_ISSUES:
-                break
-    for index, title in enumerate(header):
-        if not title:  # a header cell with no name (a trailing comma) may only head empty cells
-            filled = next((line for line, row in zip(lines, rows, strict=True) if row[index].strip()), None)
-            if filled is not None:
-                message = f"column {index + 1} has no name in the header but holds values: name it or drop it"
-                issues.append(Issue(f"{name}:{filled}", "unnamed_column", message))
-    if issues:
-        raise ValidationError(issues[:_MAX_ISSUES])
-    declared = {c.name: c for c in columns}
     result: dict[str, npt.NDArray[Any]] = {}
-    flat = list(itertools.chain.from_iterable(rows))  # row-major; every row has ``width`` cells
-    for header_name, index in position.items():
-        if not header_name:
-            continue  # an unnamed column of empty cells (a trailing comma), checked above
-        column = declared.get(header_name, _EXTRA)  # a column beyond the schema is read as text
-        cells = np.char.strip(np.array(flat[index::width], dtype=str))
-        fast = _convert_fast(column, cells)
-        if fast is None:  # a bad or unusual cell somewhere: parse cell by cell, naming each bad one
-            fast = _convert(column, zip(lines, cells.tolist(), strict=True), name, issues)
-        result[header_name] = fast
+    total = 0
+    for out, index, column in plan:
+        converted = _Converted.of(column, out, cells[index], options.table_map)
+        result[out] = converted.values
+        if converted.bad is not None and converted.bad.any():
+            located = converted.issues(out, lines, name)
+            issues.extend(located[1])
+            total += located[0]
     if issues:
-        raise ValidationError(issues[:_MAX_ISSUES])
+        raise _refuse(issues, total)
     return result
 
 
-def _convert_fast(column: Column, text: npt.NDArray[np.str_]) -> npt.NDArray[Any] | None:
-    """Convert a whole column with numpy, or return ``None`` when any cell needs a closer look.
+_Cells = dict[int, npt.NDArray[np.str_]]
+_Lines = Callable[[], npt.NDArray[np.int64]]
 
-    Only inputs that the cell-by-cell parsers read the same way take this path: plain decimal
-    numbers, ``YYYY-MM-DD`` dates, the listed boolean words. Anything else (an empty cell where
-    none is allowed, an unusual spelling, a bad value) goes back to :func:`_convert`, which
-    either accepts it exactly as before or reports it with its line.
+_SPACE = np.zeros(256, dtype=bool)
+_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.strip and numpy's strip remove
+_BLANK = _SPACE.copy()
+_BLANK[ord(",")] = True  # a row of nothing but these (and the line's end) is skipped
+
+
+def _split_plain(content: str, width: int, wanted: Sequence[int]) -> tuple[_Cells, _Lines] | None:
+    """The stripped cells of the ``wanted`` columns of an ASCII file without quotes, cut with numpy.
+
+    Such a file is lines of cells between commas, which numpy finds in its bytes at once. Any
+    other file (a quote, a character beyond ASCII, a lone carriage return, a row of the wrong
+    width) is ``None``: the csv module reads it, and reports what is wrong with it.
     """
-    if not len(text):
-        return np.array([], dtype=str if column.kind is ColumnKind.TEXT else _PARSERS[column.kind][2])
-    empty = text == ""
-    if empty.any() and not (column.nullable and (column.kind is ColumnKind.TEXT or column.kind in _EMPTY)):
+    if '"' in content or not content.isascii() or not width:
         return None
-    if column.kind is ColumnKind.TEXT:  # as wide as the longest stripped cell, as the parser makes it
-        return narrowest(text)
-    filled = text[~empty]
-    if not _PLAIN[column.kind](filled):
-        return None
-    dtype = _PARSERS[column.kind][2]
-    converted: npt.NDArray[Any]
-    if column.kind is ColumnKind.BOOLEAN:
-        converted = np.isin(np.char.lower(filled), list(_TRUE))
-    else:
-        try:
-            converted = filled.astype(dtype)
-        except (ValueError, OverflowError):
+    if "\r" in content:
+        if content.count("\r") != content.count("\r\n"):
             return None
-    if column.kind is ColumnKind.NUMBER and not np.isfinite(converted).all():
-        return None
-    if column.kind is ColumnKind.DATE and len(converted) and converted.min() < np.datetime64("0001-01-01"):
-        return None  # year 0 and before: numpy reads them, ISO dates do not
-    if not empty.any():
-        return converted
-    out = np.full(len(text), _EMPTY[column.kind], dtype=dtype)
-    out[~empty] = converted
-    return out
+        content = content.replace("\r\n", "\n")
+    raw = content.encode("ascii")
+    data = np.frombuffer(raw if raw.endswith(b"\n") else raw + b"\n", dtype=np.uint8)
+    separators = np.flatnonzero((data == ord(",")) | (data == ord("\n")))
+    breaks = np.flatnonzero(data[separators] == ord("\n"))  # the separators that end a line
+    commas = np.diff(breaks, prepend=-1) - 1
+    odd = np.flatnonzero(commas != width - 1)
+    odd = odd[odd > 0]  # the header, read by the csv module, is line 0
+    ends = separators[breaks]
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    keep = np.ones(len(breaks), dtype=bool)
+    keep[0] = False
+    for line in odd.tolist():  # rows of the wrong width are skipped when blank, else refused
+        if not _BLANK[data[starts[line] : ends[line]]].all():
+            return None
+        keep[line] = False
+    grid = separators[np.repeat(keep, commas + 1)] if len(odd) else separators[commas[0] + 1 :]
+    grid = grid.reshape(-1, width)
+    begins = starts[keep]
+    cells = {j: _cut(data, begins if j == 0 else grid[:, j - 1] + 1, grid[:, j]) for j in wanted}
+    lines = np.flatnonzero(keep) + 1
+    if wanted and len(lines):  # a row of blank cells is skipped too
+        blank = np.flatnonzero(np.logical_and.reduce([cells[j] == "" for j in wanted]))
+        dropped = [i for i in blank.tolist() if _BLANK[data[begins[i] : grid[i, -1]]].all()]
+        if dropped:
+            rest = np.ones(len(lines), dtype=bool)
+            rest[dropped] = False
+            cells = {j: text[rest] for j, text in cells.items()}
+            lines = lines[rest]
+    return cells, lambda: lines
 
 
-def _plain_numbers(text: npt.NDArray[np.str_]) -> bool:
-    # digits, one optional leading minus and one optional point: what numpy and float() agree on
-    if not len(text):  # np.char.replace fails on an empty array
-        return True
-    bare = np.char.replace(np.char.lstrip(text, "-"), ".", "", count=1)
-    return bool(np.char.isdigit(bare).all())
+def _cut(
+    data: npt.NDArray[np.uint8], begins: npt.NDArray[np.intp], ends: npt.NDArray[np.intp]
+) -> npt.NDArray[np.str_]:
+    """The ASCII cells ``data[begins[i]:ends[i]]``, stripped, as unicode text as wide as the longest."""
+    start, stop = begins.copy(), ends.copy()
+    while True:
+        lead = (start < stop) & _SPACE[data.take(start, mode="clip")]
+        if not lead.any():
+            break
+        start[lead] += 1
+    while True:
+        trail = (stop > start) & _SPACE[data.take(stop - 1, mode="clip")]
+        if not trail.any():
+            break
+        stop[trail] -= 1
+    lengths = stop - start
+    width = max(int(lengths.max()) if len(lengths) else 0, 1)
+    chars = np.empty((len(start), width), dtype=np.uint32)  # the code points of unicode text
+    offsets = np.arange(width)
+    step = max(1, (1 << 20) // width)  # rows at a time: a bounded index block
+    for first in range(0, len(start), step):
+        rows = slice(first, first + step)
+        block = data.take(start[rows, None] + offsets, mode="clip")
+        block[offsets >= lengths[rows, None]] = 0
+        chars[rows] = block
+    return chars.view(f"<U{width}").reshape(-1)
 
 
-def _plain_integers(text: npt.NDArray[np.str_]) -> bool:
-    return bool(np.char.isdigit(np.char.lstrip(text, "-")).all()) if len(text) else True
+def _split_csv(content: str, width: int, wanted: Sequence[int], name: str) -> tuple[_Cells, _Lines]:
+    """The stripped cells of the ``wanted`` columns, read by the csv module; a bad file is refused."""
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    rows: list[list[str]] | None
+    with _quiet_gc():
+        try:
+            next(reader, None)
+            rows = list(reader)
+        except csv.Error:
+            rows = None
+    lines: npt.NDArray[np.int64] | None = None
+    if rows is None or any(len(row) != width for row in rows if row):
+        rows, found, ends = _rows(content)
+        _check_shape(content, rows, found, ends, width=width, name=name)
+        lines = np.array(found, dtype=np.int64)
+    elif not all(rows):
+        rows = [row for row in rows if row]
+    with _quiet_gc():
+        cells = {
+            j: np.char.strip(np.array(list(map(itemgetter(j), rows)), dtype=str))
+            if rows
+            else np.array([], dtype="<U1")
+            for j in wanted
+        }
+    blank = np.logical_and.reduce([cells[j] == "" for j in wanted]) if wanted and rows else None
+    if blank is not None and blank.any():  # rows of blank cells are skipped, as blank lines are
+        skipped = [i for i in np.flatnonzero(blank).tolist() if not "".join(rows[i]).strip()]
+        if skipped:
+            keep = np.ones(len(rows), dtype=bool)
+            keep[skipped] = False
+            cells = {j: text[keep] for j, text in cells.items()}
+
+    def located() -> npt.NDArray[np.int64]:
+        nonlocal lines
+        if lines is None:
+            lines = np.array(_rows(content)[1], dtype=np.int64)
+        return lines
+
+    return cells, located
 
 
-def _plain_dates(text: npt.NDArray[np.str_]) -> bool:
-    if not len(text):
-        return True
-    shape = (np.char.str_len(text) == 10) & (np.char.count(text, "-") == 2)
-    return bool(shape.all() and np.char.isdigit(np.char.replace(text, "-", "")).all())
+def _check_shape(
+    content: str, rows: list[list[str]], lines: list[int], ends: list[int], *, width: int, name: str
+) -> None:
+    """Refuse a row the csv module cannot read, or rows of the wrong width, at their lines."""
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _csv_error(exc, start, reader.line_num, name) from None
+    issues: list[Issue] = []
+    total = 0
+    for line, end, row in zip(lines, ends, rows, strict=True):
+        if len(row) != width:
+            total += 1
+            if len(issues) < _MAX_ISSUES:
+                spans = ""
+                if end > line:
+                    spans = (
+                        f" in the row from line {line} to line {end} (a quoted cell spans them: stray quote?)"
+                    )
+                message = f"expected {width} cells (got {len(row)}){spans}"
+                issues.append(Issue(f"{name}:{line}", "width", message))
+    if issues:
+        raise _refuse(issues, total)
 
 
-def _plain_booleans(text: npt.NDArray[np.str_]) -> bool:
-    return bool(np.isin(np.char.lower(text), list(_TRUE | _FALSE)).all())
+def _integers(text: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Whole numbers as int64 (0 where empty or bad) and the mask of bad cells (empty ones are not)."""
+    empty = text == ""
+    if not empty.any() and len(text) and np.char.isdigit(np.char.lstrip(text, "-")).all():
+        try:
+            return text.astype(np.int64), np.zeros(len(text), dtype=bool)
+        except (ValueError, OverflowError):
+            pass  # "--1", or beyond int64: cell by cell
+    uniques, inverse = np.unique(text, return_inverse=True)
+    values = np.zeros(len(uniques), dtype=np.int64)
+    bad = np.zeros(len(uniques), dtype=bool)
+    for i, cell in enumerate(uniques.tolist()):
+        if not cell:
+            continue
+        try:
+            number = int(cell)
+        except ValueError:
+            number = 2**63
+        if -(2**63) <= number < 2**63:
+            values[i] = number
+        else:
+            bad[i] = True
+    return values[inverse.reshape(-1)], bad[inverse.reshape(-1)]
 
 
-_PLAIN: dict[ColumnKind, Callable[[npt.NDArray[np.str_]], bool]] = {
-    ColumnKind.NUMBER: _plain_numbers,
-    ColumnKind.INTEGER: _plain_integers,
-    ColumnKind.DATE: _plain_dates,
-    ColumnKind.BOOLEAN: _plain_booleans,
+def _booleans(text: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """``true``/``yes``/``1``... as booleans and the mask of bad cells (empty ones are not)."""
+    lowered = np.char.lower(text)
+    true = np.isin(lowered, list(_TRUE))
+    return true, ~(true | np.isin(lowered, list(_FALSE)) | (text == ""))
+
+
+_NOUNS = {
+    ColumnKind.INTEGER: ("an integer", "integers"),
+    ColumnKind.NUMBER: ("a number", "numbers"),
+    ColumnKind.BOOLEAN: ("true or false", "true or false"),
 }
 
 
-def _convert(
-    column: Column, cells: Iterable[tuple[int, str]], name: str, issues: list[Issue]
-) -> npt.NDArray[Any]:
-    values: list[Any] = []
-    if column.kind is ColumnKind.TEXT:
-        for line, cell in cells:
-            if not cell and not column.nullable:
-                where = f"{name}:{line}:{column.name}"
-                issues.append(Issue(where, "empty", "expected a value (got an empty cell)"))
-            values.append(cell)
-        return np.array(values, dtype=str)
-    parse, expected, dtype = _PARSERS[column.kind]
-    for line, cell in cells:
-        if not cell:
-            if column.nullable and column.kind in _EMPTY:
-                values.append(_EMPTY[column.kind])
+@attrs.frozen
+class _Converted:
+    """One column converted: its values, its bad cells (``None`` when none can be) and what was expected."""
+
+    column: Column
+    text: npt.NDArray[np.str_]
+    values: npt.NDArray[Any]
+    bad: npt.NDArray[np.bool_] | None
+    expected: str
+    noun: str
+    table_map: TableMap
+
+    @classmethod
+    def of(cls, column: Column, out: str, text: npt.NDArray[np.str_], table_map: TableMap) -> _Converted:
+        """Convert the stripped cells ``text`` of ``column`` (read as ``out``) by the map's formats."""
+        empty = text == ""
+        kind = column.kind
+        refused = None if column.nullable and kind in _MISSING else empty
+        values: npt.NDArray[Any]
+        if kind is ColumnKind.TEXT:
+            values = text
+            if out in table_map.values:
+                values = apply_values(values, table_map.values[out])
+            if out in table_map.fold_case:
+                values = fold(values, out)[0]
+            values = narrowest(values) if len(values) else np.array([], dtype="<U1")
+            return cls(column, text, values, refused, "a value", "empty", table_map)
+        if kind is ColumnKind.DATE:
+            fmt = table_map.format_of(out)
+            values, bad = parse_dates(
+                text, fmt, time_of_day=table_map.time_of_day, time_zone=table_map.time_zone
+            )
+            if fmt is None:
+                expected, noun = "an ISO date like 2026-01-31", "ISO dates"
             else:
-                issues.append(
-                    Issue(f"{name}:{line}:{column.name}", "empty", f"expected {expected} (got an empty cell)")
-                )
-                values.append(_EMPTY.get(column.kind, 0))
-            continue
-        try:
-            values.append(parse(cell))
-        except ValueError:
-            where = f"{name}:{line}:{column.name}"
-            issues.append(Issue(where, "type", f"expected {expected} (got {cell!r})"))
-            values.append(_EMPTY.get(column.kind, 0))
-    return np.array(values, dtype=dtype)
+                expected, noun = f"a date like {_PROBE.strftime(fmt)} ({fmt})", f"dates in {fmt}"
+        elif kind is ColumnKind.NUMBER:
+            values, bad = parse_numbers(text, table_map.number_format)
+            expected, noun = _NOUNS[kind]
+        elif kind is ColumnKind.INTEGER:
+            values, bad = _integers(text)
+            expected, noun = _NOUNS[kind]
+        else:
+            values, bad = _booleans(text)
+            expected, noun = _NOUNS[kind]
+        return cls(column, text, values, bad if refused is None else bad | refused, expected, noun, table_map)
+
+    def issues(self, out: str, lines: _Lines, name: str) -> tuple[int, list[Issue]]:
+        """The count of bad cells, and the issues: a summary when it helps, then the first few."""
+        assert self.bad is not None  # noqa: S101 - only called when there are bad cells
+        where = np.flatnonzero(self.bad)
+        empty = self.text[where] == ""
+        found = lines()[where[:_LOCATED]]
+        located = []
+        for row, line in zip(where[:_LOCATED].tolist(), found.tolist(), strict=True):
+            cell = str(self.text[row])
+            path = f"{name}:{line}:{out}"
+            if cell:
+                located.append(Issue(path, "type", f"expected {self.expected} (got {show(cell)})"))
+            else:
+                located.append(Issue(path, "empty", f"expected {self.expected} (got an empty cell)"))
+        count = len(where)
+        filled = self.text[where[~empty][:1_000]]
+        hint = _hint(self.column.kind, list(dict.fromkeys(filled.tolist()))[:200], out, self.table_map)
+        if count == 1 and not hint:
+            return count, located
+        blank = int(empty.sum())
+        what = (
+            "are empty"
+            if blank == count
+            else f"are not {self.noun}"
+            if not blank
+            else f"are empty or not {self.noun}"
+        )
+        first = str(self.text[where[0]])
+        shown = show(first) if first else "an empty cell"
+        line = int(found[0])
+        message = f"{out}: {count:,} of {len(self.text):,} cells {what} (first at line {line}: {shown}{hint})"
+        return count, [Issue(f"{name}:{out}", "cells", message), *located]
+
+
+_MISSING = frozenset({ColumnKind.TEXT, ColumnKind.NUMBER, ColumnKind.DATE})
+"""The kinds whose empty cells a nullable column holds ("", NaN, NaT)."""
+
+_DATE_SHAPES = (
+    ("%m/%d/%Y", "MM/DD/YYYY"),
+    ("%d/%m/%Y", "DD/MM/YYYY"),
+    ("%m/%d/%y", "MM/DD/YY"),
+    ("%d/%m/%y", "DD/MM/YY"),
+    ("%m-%d-%Y", "MM-DD-YYYY"),
+    ("%d-%m-%Y", "DD-MM-YYYY"),
+    ("%d.%m.%Y", "DD.MM.YYYY"),
+    ("%Y/%m/%d", "YYYY/MM/DD"),
+    ("%Y%m%d", "YYYYMMDD"),
+    ("%d-%b-%Y", "DD-Mon-YYYY"),
+    ("%b %d, %Y", "Mon DD, YYYY"),
+)
+_PLACEHOLDERS = frozenset(
+    {"n/a", "na", "#n/a", "null", "none", "nil", "-", "--", "?", "nan", "missing", "tbd"}
+)
+
+
+def _fits(sample: list[str], fmt: str | None, **options: Any) -> bool:  # noqa: ANN401
+    return not parse_dates(np.array(sample, dtype=str), fmt, **options)[1].any()
+
+
+def _hint(kind: ColumnKind, sample: list[str], out: str, table_map: TableMap) -> str:
+    """What the bad cells ``sample`` look like, and the map field that would read them."""
+    if not sample:
+        return ""
+    placeholder = next((cell for cell in sample if cell.casefold() in _PLACEHOLDERS), None)
+    if placeholder is not None and kind is not ColumnKind.TEXT:
+        return f"; {show(placeholder)} looks like a placeholder for a missing value: leave such cells empty"
+    if kind is ColumnKind.DATE:
+        fmt = table_map.format_of(out)
+        if table_map.time_zone is None and _fits(sample, fmt, time_zone="UTC"):
+            return "; they carry a UTC offset: set time_zone to read them as that zone's dates"
+        if not table_map.time_of_day and _fits(sample, fmt, time_of_day=True):
+            return "; they carry a time of day: set time_of_day to read them as their dates"
+        fits = [(f, label) for f, label in _DATE_SHAPES if f != fmt and _fits(sample, f)]
+        if not fits:
+            return ""
+        also = f" (also fits {fits[1][1]}: no day above 12 in the sample)" if len(fits) > 1 else ""
+        field = "date_format" if out not in table_map.date_formats else f"date_formats.{out}"
+        return f"; looks like {fits[0][1]}{also}: set {field} to {fits[0][0]}"
+    if (
+        kind in (ColumnKind.NUMBER, ColumnKind.INTEGER)
+        and parse_numbers(np.array(sample, dtype=str))[1].any()
+    ):
+        for written, looks in (
+            (NumberFormat(), "currency, thousands separators or parentheses"),
+            (NumberFormat(currency=("$", "€", "£"), thousands=".", decimal=","), "a decimal comma"),
+        ):
+            if (
+                written != table_map.number_format
+                and not parse_numbers(np.array(sample, dtype=str), written)[1].any()
+            ):
+                if kind is ColumnKind.INTEGER:
+                    return f"; looks like {looks}: this column takes whole numbers only"
+                return f"; looks like {looks}: set number_format"
+    return ""
+
+
+_QUOTED = re.compile(r'(?:\A|(?<=[,\r\n]))"(?:[^"]|"")*"(.?)', re.DOTALL)
+"""A quoted cell and the character after it (a comma, a line break or the end, when well formed)."""
+
+
+def _well_quoted(content: str) -> bool:
+    """Whether every quoted cell closes and is followed by a comma, a line break or the end."""
+    if '"' not in content:
+        return True
+    closed = 0
+    for found in _QUOTED.finditer(content):
+        if found.group(1) not in ("", ",", "\r", "\n"):
+            return False
+        closed += found.group(0).count('"')
+    return closed == content.count(
+        '"'
+    )  # a quote inside an unquoted cell is read as the built-in reader reads it
+
+
+def _read_arrow(
+    content: str, header: list[str], plan: _Plan, unnamed: list[int], options: _Options
+) -> dict[str, npt.NDArray[Any]] | None:
+    """The columns read by ``pyarrow.csv``, or ``None`` for the built-in reader to read (and judge).
+
+    Arrow cuts the file and codes each column as a dictionary of its distinct cells; those are
+    converted exactly as the built-in reader converts cells, and taken back to every row. A file
+    arrow cannot read, a bad cell, a row of blank cells or an odd quote is left to the built-in
+    reader, which gives the same result or locates the problem.
+    """
+    try:
+        pa: Any = importlib.import_module("pyarrow")  # optional, imported when a file is read
+        arrow_csv: Any = importlib.import_module("pyarrow.csv")
+    except ImportError:
+        if options.engine == "pyarrow":
+            message = "engine='pyarrow' needs pyarrow: pip install comanaged-rcm[arrow]"
+            raise RCMError(message) from None
+        return None
+    first = content[: content.find("\n")]
+    wanted = sorted({index for _, index, _ in plan} | set(unnamed))
+    if '"' in first or not wanted or not _well_quoted(content):
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = arrow_csv.read_csv(
+            io.BytesIO(content.encode("utf-8")),
+            read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+            parse_options=arrow_csv.ParseOptions(newlines_in_values='"' in content),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={names[i]: pa.dictionary(pa.int32(), pa.string()) for i in wanted},
+                include_columns=[names[i] for i in wanted],
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=False,
+            ),
+        )
+    except pa.ArrowException:
+        return None
+    batches = table.to_batches()  # each with its own dictionaries, converted one by one
+    parts: dict[int, list[tuple[npt.NDArray[np.str_], npt.NDArray[np.int32]]]] = {}
+    blank: npt.NDArray[np.bool_] | None = None
+    for i in wanted:
+        parts[i] = []
+        for batch in batches:
+            column = batch.column(names[i])
+            words = column.dictionary.to_pylist()
+            text = np.char.strip(np.array(words, dtype=str)) if words else np.array([], dtype="<U1")
+            parts[i].append((text, np.asarray(column.indices)))
+        empty = np.concatenate([(text == "")[indices] for text, indices in parts[i]] or [np.ones(0, bool)])
+        blank = empty if blank is None else blank & empty
+        if i in unnamed and not empty.all():
+            return None
+    if blank is not None and blank.any():
+        return None
+    result: dict[str, npt.NDArray[Any]] = {}
+    for out, index, column in plan:
+        values = []
+        for text, indices in parts[index] or [(np.array([], dtype="<U1"), np.zeros(0, dtype=np.int32))]:
+            converted = _Converted.of(column, out, text, options.table_map)
+            if converted.bad is not None and converted.bad.any():
+                return None
+            values.append(converted.values[indices])
+        result[out] = np.concatenate(values)
+    return result
