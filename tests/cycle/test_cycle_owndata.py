@@ -25,7 +25,7 @@ MAP = {"tables": {"transactions": {"date_format": "%m/%d/%Y"}}}
 
 
 def _document(**changes: Any) -> dict[str, Any]:
-    document = to_dict(default_engagement())
+    document: dict[str, Any] = to_dict(default_engagement())
     for key, value in changes.items():
         if value is None:
             document.pop(key, None)

@@ -22,6 +22,7 @@ from comanaged_rcm.cycle._render import render_json, render_markdown, render_tex
 from comanaged_rcm.cycle._report import GovernanceReport
 from comanaged_rcm.cycle._run import run_cycle
 from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.mapping import ExportMap
 from comanaged_rcm.serialize import to_json
 
 __all__ = ["register"]
@@ -59,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument("--submissions", metavar="CSV", help="claim submissions (required)")
     report.add_argument("--work-items", metavar="CSV", help="work-item log (required)")
     report.add_argument("--audits", metavar="CSV", help="QA results (item_id, workflow, error)")
+    add_map_option(report, " (default: the engagement's mapping section; giving both is refused)")
     for old, new in _ALIASES.items():
         report.add_argument(
             f"--{old}", metavar="CSV", help=f"deprecated alias of --{new}, accepted for one more release"
@@ -122,8 +124,14 @@ def _report(args: argparse.Namespace) -> int:
     files = {"transactions": args.transactions, "audits": args.audits}
     for old, new in _ALIASES.items():
         files.update(_flag_file(args, old, new))
+    mapping = engagement.mapping
+    if args.map is not None:
+        if mapping is not None:
+            message = f"give --map or a mapping section in --engagement {args.engagement}, not both"
+            raise ValidationError.single("--map", "usage", message)
+        mapping = load_map_option(args.map, args.encoding)
     try:
-        data = read_cycle_csv(**files, encoding=args.encoding)
+        data = read_cycle_csv(**files, encoding=args.encoding, mapping=mapping)
     except ValidationError as exc:  # an argument's issue names the flag that gave it
         flags = {f"$.{name}": f"--{name.replace('_', '-')}" for name in files}
         raise ValidationError(
@@ -144,6 +152,27 @@ def _report(args: argparse.Namespace) -> int:
     if args.out:
         _write(report, args.out)
     return 0
+
+
+def add_map_option(parser: argparse.ArgumentParser, note: str = "") -> None:
+    """Add ``--map FILE``: a mapping document (``comanaged-rcm map --suggest`` starts one)."""
+    parser.add_argument(
+        "--map",
+        metavar="JSON",
+        help=f"a mapping document: how the exports name and write their columns{note}",
+    )
+
+
+def load_map_option(path: str, encoding: str | None) -> ExportMap:
+    """The mapping document of ``--map``; a file that cannot be read is named by the flag."""
+    from comanaged_rcm.mapping import load_map  # noqa: PLC0415 - only with --map
+
+    try:
+        return load_map(path, encoding=encoding)
+    except ValidationError as exc:
+        raise ValidationError(
+            Issue("--map" if i.path == "$.source" else i.path, i.code, i.message) for i in exc.issues
+        ) from None
 
 
 def _flags(message: str) -> str:

@@ -23,6 +23,7 @@ from comanaged_rcm.periods import Period
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
 
 if TYPE_CHECKING:
+    from comanaged_rcm.mapping import ExportMap
     from comanaged_rcm.raci import ScopeSplit
     from comanaged_rcm.synthetic import SyntheticBook
 
@@ -204,13 +205,17 @@ def read_cycle_csv(
     work_items: str | os.PathLike[str] | None = None,
     audits: str | os.PathLike[str] | None = None,
     encoding: str | None = None,
+    mapping: ExportMap | None = None,
     claims: str | os.PathLike[str] | None = None,
     activity: str | os.PathLike[str] | None = None,
 ) -> CycleData:
     """Read the CSV exports of a cycle, reporting every bad cell as ``file:line:column``.
 
     The files are named by the tables they hold (the keys of :data:`CSV_COLUMNS`, which lists
-    their columns); dates are ISO (``2026-11-02``), booleans ``true``/``false``. Nothing is
+    their columns); dates are ISO (``2026-11-02``), booleans ``true``/``false``, unless a
+    mapping document says how the exports name and write them. Columns beyond the schema are
+    dropped as they are read (patient names, notes) unless the map's ``keep`` names them.
+    Nothing is
     returned when any cell of any file is bad. Files are read as
     :func:`~comanaged_rcm.tables.read_csv` reads them (UTF-8 unless ``encoding`` is given; a
     BOM is detected).
@@ -221,6 +226,8 @@ def read_cycle_csv(
         work_items: The work-item log.
         audits: QA results (:data:`AUDIT_COLUMNS`), or ``None``.
         encoding: The files' encoding (UTF-8 by default).
+        mapping: How the exports name and write their columns (each file is read with the map's
+            table of the same name), or ``None``.
         claims: Deprecated alias of ``submissions`` (accepted for one release).
         activity: Deprecated alias of ``work_items`` (accepted for one release).
 
@@ -239,6 +246,10 @@ def read_cycle_csv(
     """
     if encoding is not None:
         encoding = check_encoding(encoding)
+    if mapping is not None:
+        from comanaged_rcm.mapping import ExportMap  # noqa: PLC0415 - the mapping imports the tables
+
+        c.instance(mapping, ExportMap, "$.mapping", "an ExportMap")
     files = {
         "transactions": ("transactions", transactions),
         "submissions": _alias("submissions", submissions, "claims", claims),
@@ -247,15 +258,17 @@ def read_cycle_csv(
     if audits is not None:
         files["audits"] = ("audits", audits)
     tables: dict[str, Columns] = {}
+    paths: dict[str, str | os.PathLike[str]] = {}
     issues: list[Issue] = []
     for table, (name, path) in files.items():
         try:
-            tables[table] = _read_one(path, name, table, encoding)
+            tables[table] = _read_one(path, name, table, encoding, mapping)
+            paths[table] = path  # type: ignore[assignment] # _read_one checked it is a path
         except ValidationError as exc:
             issues.extend(exc.issues)
     if issues:
         raise ValidationError(issues)
-    shown = ", ".join(os.fspath(path) for _, path in files.values())  # type: ignore[arg-type]
+    shown = ", ".join(os.fspath(path) for path in paths.values())
     data = CycleData(
         transactions=tables["transactions"],
         submissions=tables["submissions"],
@@ -266,7 +279,7 @@ def read_cycle_csv(
     try:
         data.book()  # validate the tables together before anyone computes on them
     except ValidationError as exc:  # values the book refuses: point at the file's line, as for cells
-        raise locate_in_csv(exc, {table: path for table, (_, path) in files.items()}) from None
+        raise locate_in_csv(exc, paths) from None
     return data
 
 
@@ -280,13 +293,17 @@ def _alias(name: str, value: object, old: str, old_value: object) -> tuple[str, 
     return (name, value) if old_value is None else (old, old_value)
 
 
-def _read_one(path: object, name: str, table: str, encoding: str | None) -> Columns:
+def _read_one(
+    path: object, name: str, table: str, encoding: str | None, mapping: ExportMap | None
+) -> Columns:
     """One export, an unusable ``path`` argument named as the parameter (``$.submissions``)."""
     if isinstance(path, bytes) or not isinstance(path, str | os.PathLike):
         message = f"{name!r} must be a path to a CSV file (got {type(path).__name__})"
         raise ValidationError.single(f"$.{name}", "type", message)
     try:
-        return read_csv(path, CSV_COLUMNS[table], encoding=encoding)
+        if mapping is None:
+            return read_csv(path, CSV_COLUMNS[table], encoding=encoding)
+        return read_csv(path, CSV_COLUMNS[table], encoding=encoding, mapping=mapping.table(table))
     except ValidationError as exc:
         if all(issue.path != "$.source" for issue in exc.issues):
             raise
@@ -320,10 +337,13 @@ class DataDates:
         return f"{self.what} {self.first} .. {self.last}"
 
 
-def _span(values: npt.NDArray[Any]) -> tuple[np.datetime64, np.datetime64] | None:
+def _span(values: npt.NDArray[Any]) -> tuple[datetime.date, datetime.date] | None:
     days = np.asarray(values).astype("datetime64[D]")
     days = days[~np.isnat(days)]
-    return (days.min(), days.max()) if days.size else None
+    if not days.size:
+        return None
+    first, last = days.min().item(), days.max().item()
+    return (first, last) if isinstance(first, datetime.date) and isinstance(last, datetime.date) else None
 
 
 def data_dates(tables: Mapping[str, Mapping[str, Any]]) -> DataDates | None:
@@ -335,7 +355,7 @@ def data_dates(tables: Mapping[str, Mapping[str, Any]]) -> DataDates | None:
     ledger = tables.get("transactions") or {}
     posted = _span(ledger["posting_date"]) if "posting_date" in ledger else None
     if posted is not None:
-        return DataDates("transactions posted", posted[0].item(), posted[1].item())
+        return DataDates("transactions posted", *posted)
     spans = [
         span
         for table, names in _DATE_COLUMNS
@@ -345,7 +365,7 @@ def data_dates(tables: Mapping[str, Mapping[str, Any]]) -> DataDates | None:
     if not spans:
         return None
     first, last = min(s[0] for s in spans), max(s[1] for s in spans)
-    return DataDates("submissions and work items dated", first.item(), last.item())
+    return DataDates("submissions and work items dated", first, last)
 
 
 def days(period: Period) -> str:

@@ -25,7 +25,7 @@ import io
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy.typing as npt
 
@@ -45,6 +45,9 @@ from comanaged_rcm.escalation._ruletest import (
 from comanaged_rcm.escalation._state import State, step
 from comanaged_rcm.raci import ScopeSplit
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
+
+if TYPE_CHECKING:
+    from comanaged_rcm.mapping import TableMap
 
 __all__ = ["register"]
 
@@ -101,6 +104,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--now", help="evaluation time, ISO (default: now, UTC); a time with an offset is taken in UTC"
     )
     run.add_argument("--format", choices=["text", "json"], default="text", help="text lines or JSON events")
+    run.add_argument(
+        "--map",
+        metavar="JSON",
+        help="a mapping document of one table: how the records file names and writes its columns",
+    )
     _split_option(run)
     _io.add_encoding_option(run)
     run.set_defaults(handler=_escalate)
@@ -172,13 +180,15 @@ def _escalate(args: argparse.Namespace) -> int:
     compiled = compile_rules(rule_set)
     if args.kind:
         compiled = tuple(c for c in compiled if c.rule.applies_to.value == args.kind)
+    table = _records_map(args.map, args.encoding)
     name = Path(args.records).name
     text = _io.read_text(args.records, encoding=args.encoding, where="--records", label=name)
     try:
         header = next(csv.reader(io.StringIO(text, newline="")), [])
     except csv.Error:
         header = []  # read_csv reports the bad quoting with its line
-    present = {h.strip() for h in header}
+    renamed = {source.strip().casefold(): field for field, source in table.columns.items()} if table else {}
+    present = {renamed.get(h.strip().casefold(), h.strip()) for h in header}
     runnable = [c for c in compiled if set(c.schema) <= present]
     skipped = [c for c in compiled if c not in runnable]
     types: dict[str, FieldType] = {}
@@ -187,7 +197,15 @@ def _escalate(args: argparse.Namespace) -> int:
     columns = [
         Column(name, _KINDS[kind], required=True, nullable=True) for name, kind in sorted(types.items())
     ]
-    records = read_csv(io.StringIO(text, newline=""), columns, name=name)
+    labels = {name for c in runnable for name in (*c.rule.dedup_keys, *c.rule.group_by)} & present
+    # the fields alerts are keyed and grouped by, read as text; every other column is dropped
+    columns += [Column(name, required=False, nullable=True) for name in sorted(labels - set(types))]
+    source = io.StringIO(text, newline="")
+    records = (
+        read_csv(source, columns, name=name)
+        if table is None
+        else read_csv(source, columns, name=name, mapping=table)
+    )
     state, events = step(runnable, State(), records, now, directory=_directory(args))
     if args.format == "json":
         for event in events:
@@ -199,6 +217,20 @@ def _escalate(args: argparse.Namespace) -> int:
         if event.message:
             print(f"      {event.message}")
     return 0
+
+
+def _records_map(path: str | None, encoding: str | None) -> TableMap | None:
+    """The one table map of ``--map`` (a records file is one table), or ``None`` without it."""
+    if path is None:
+        return None
+    from comanaged_rcm.cycle._cli import load_map_option  # noqa: PLC0415 - the CLI layer sits on top
+
+    tables = load_map_option(path, encoding).tables
+    if len(tables) != 1:
+        names = ", ".join(tables) or "none"
+        message = f"--map must map exactly one table for a records file (it maps {names})"
+        raise ValidationError.single("--map", "usage", message)
+    return next(iter(tables.values()))
 
 
 def _now(text: str | None) -> datetime.datetime:

@@ -6,7 +6,7 @@ import argparse
 import datetime
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy.typing as npt
 
@@ -16,6 +16,9 @@ from comanaged_rcm.kpi._api import evaluate
 from comanaged_rcm.kpi._book import Book, csv_columns, locate_in_csv
 from comanaged_rcm.periods import Period
 from comanaged_rcm.tables import read_csv
+
+if TYPE_CHECKING:
+    from comanaged_rcm.mapping import ExportMap
 
 __all__ = ["register"]
 
@@ -42,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--metrics", default="", help="KPI ids, comma-separated (default: all)")
     parser.add_argument("--format", choices=("text", "markdown"), default="text")
     parser.add_argument(
+        "--map", metavar="JSON", help="a mapping document: how the exports name and write their columns"
+    )
+    parser.add_argument(
         "--allow-partial",
         action="store_true",
         help="report a period the data does not cover (past its last posting date, or before its first),"
@@ -55,11 +61,17 @@ def _date(text: str, flag: str) -> datetime.date:
     return _io.parse_date(text, flag)
 
 
-def _read(path: str, table: str, encoding: str | None) -> dict[str, npt.NDArray[Any]]:
+def _read(
+    path: str, table: str, encoding: str | None, mapping: ExportMap | None
+) -> dict[str, npt.NDArray[Any]]:
     flag = "--" + table.replace("_", "-")
     name = Path(path).name
     text = _io.read_text(path, encoding=encoding, where=flag, label=name)
-    return read_csv(io.StringIO(text, newline=""), csv_columns(table), name=name)
+    if mapping is None:
+        return read_csv(io.StringIO(text, newline=""), csv_columns(table), name=name)
+    return read_csv(
+        io.StringIO(text, newline=""), csv_columns(table), name=name, mapping=mapping.table(table)
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -76,7 +88,12 @@ def _run(args: argparse.Namespace) -> int:
     files = {"transactions": args.transactions}
     optional = (("submissions", args.submissions), ("work_items", args.work_items), ("ledger", args.ledger))
     files.update({table: path for table, path in optional if path})
-    tables = {table: _read(path, table, args.encoding) for table, path in files.items()}
+    mapping = None
+    if args.map is not None:
+        from comanaged_rcm.cycle._cli import load_map_option  # noqa: PLC0415 - the CLI layer sits on top
+
+        mapping = load_map_option(args.map, args.encoding)
+    tables = {table: _read(path, table, args.encoding, mapping) for table, path in files.items()}
     try:
         book = Book(**tables)
     except ValidationError as exc:  # values the book refuses: point at the file's line, as for cells
