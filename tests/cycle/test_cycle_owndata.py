@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,14 @@ from comanaged_rcm.cycle import (
     Engagement,
     default_engagement,
     load_engagement,
+    read_cycle_csv,
+    run_cycle,
 )
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.mapping import ExportMap, TableMap
 from comanaged_rcm.serialize import from_json, to_dict, to_json
 
+AS_OF = datetime.date(2026, 11, 2)
 MAP = {"tables": {"transactions": {"date_format": "%m/%d/%Y"}}}
 
 
@@ -127,4 +131,150 @@ class TestEngagementCommand:
         assert main(["engagement", "--check", str(path)]) == 2
         assert "written by a newer comanaged-rcm (this one reads schema versions 1 to 2): upgrade" in (
             capsys.readouterr().err
+        )
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    from comanaged_rcm.synthetic import generate_book, write_csv  # noqa: PLC0415
+
+    directory = tmp_path_factory.mktemp("owndata")
+    paths = {
+        name: str(path) for name, path in write_csv(generate_book(seed=5, claims=1500), directory).items()
+    }
+    (directory / "engagement.json").write_text(to_json(default_engagement()), encoding="utf-8")
+    return {**paths, "engagement": str(directory / "engagement.json")}
+
+
+def _argv(files: dict[str, str], *flags: str) -> list[str]:
+    return [
+        "report", "--engagement", files["engagement"], "--transactions", files["transactions"],
+        "--as-of", "2026-11-02", "--format", "json", *flags,
+    ]  # fmt: skip
+
+
+class TestAliases:
+    def test_python_aliases_read_the_same(self, exports: dict[str, str]) -> None:
+        """claims= and activity= are silently accepted aliases of submissions= and work_items=."""
+        new = read_cycle_csv(
+            transactions=exports["transactions"],
+            submissions=exports["submissions"],
+            work_items=exports["work_items"],
+        )
+        old = read_cycle_csv(
+            transactions=exports["transactions"],
+            claims=exports["submissions"],
+            activity=exports["work_items"],
+        )
+        assert to_json(run_cycle(default_engagement(), new, AS_OF)) == to_json(
+            run_cycle(default_engagement(), old, AS_OF)
+        )
+
+    @pytest.mark.parametrize(
+        ("kwargs", "path", "message"),
+        [
+            ({"submissions": "a.csv", "claims": "a.csv", "work_items": "b.csv"}, "$.claims",
+             "give 'submissions' or its deprecated alias 'claims', not both"),
+            ({"work_items": "b.csv"}, "$.submissions", "'submissions' is required (a path to a CSV file)"),
+            ({"submissions": "a.csv"}, "$.work_items", "'work_items' is required (a path to a CSV file)"),
+        ],
+    )  # fmt: skip
+    def test_python_alias_errors(self, kwargs: dict[str, str], path: str, message: str) -> None:
+        with pytest.raises(ValidationError) as caught:
+            read_cycle_csv(transactions="t.csv", **kwargs)
+        (issue,) = caught.value.issues
+        assert (issue.path, issue.message) == (path, message)
+
+    def test_cli_aliases_print_the_same(
+        self, exports: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        new = ["--submissions", exports["submissions"], "--work-items", exports["work_items"]]
+        old = ["--claims", exports["submissions"], "--activity", exports["work_items"]]
+        assert main(_argv(exports, *new)) == 0
+        first = capsys.readouterr().out
+        assert main(_argv(exports, *old)) == 0
+        assert capsys.readouterr().out == first
+
+    @pytest.mark.parametrize(
+        ("flags", "expected"),
+        [
+            (["--submissions", "a", "--claims", "a", "--work-items", "b"],
+             "give --submissions or its deprecated alias --claims, not both @ --claims"),
+            (["--work-items", "b"], "--submissions is required (a CSV file) @ --submissions"),
+            (["--claims", "a", "--activity", "b", "--work-items", "b"],
+             "give --work-items or its deprecated alias --activity, not both @ --activity"),
+        ],
+    )  # fmt: skip
+    def test_cli_alias_errors(
+        self, flags: list[str], expected: str, exports: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        assert main(_argv(exports, *flags)) == 2
+        assert capsys.readouterr().err == f"comanaged-rcm report: error: 1 validation issue: {expected}\n"
+
+    def test_help_names_the_aliases(self, capsys: pytest.CaptureFixture[str]) -> None:
+        with pytest.raises(SystemExit):
+            main(["report", "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        assert "--claims CSV deprecated alias of --submissions, accepted for one more release" in out
+        assert "--activity CSV deprecated alias of --work-items, accepted for one more release" in out
+
+
+class TestMapOption:
+    def test_map_and_an_engagement_mapping_are_refused(
+        self, exports: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        engagement = tmp_path / "engagement.json"
+        engagement.write_text(json.dumps(_document(mapping=MAP)), encoding="utf-8")
+        path = tmp_path / "map.json"
+        path.write_text(json.dumps(MAP), encoding="utf-8")
+        files = {**exports, "engagement": str(engagement)}
+        flags = [
+            "--submissions",
+            exports["submissions"],
+            "--work-items",
+            exports["work_items"],
+            "--map",
+            str(path),
+        ]
+        assert main(_argv(files, *flags)) == 2
+        assert capsys.readouterr().err == (
+            "comanaged-rcm report: error: 1 validation issue: give --map or a mapping section in"
+            f" --engagement {engagement}, not both @ --map\n"
+        )
+
+    def test_an_unreadable_map_names_the_flag(
+        self, exports: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        flags = ["--submissions", exports["submissions"], "--work-items", exports["work_items"]]
+        missing = str(tmp_path / "nope.json")
+        assert main(_argv(exports, *flags, "--map", missing)) == 2
+        assert capsys.readouterr().err.endswith("@ --map\n")
+        assert (
+            main(
+                [
+                    "kpi",
+                    "--transactions",
+                    exports["transactions"],
+                    "--from",
+                    "2026-10-01",
+                    "--to",
+                    "2026-11-02",
+                    "--map",
+                    missing,
+                ]
+            )
+            == 2
+        )
+        assert capsys.readouterr().err.endswith("@ --map\n")
+
+    def test_escalate_needs_a_map_of_one_table(
+        self, exports: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "map.json"
+        path.write_text(json.dumps({"tables": {"transactions": {}, "work_items": {}}}), encoding="utf-8")
+        argv = ["escalate", "run", "--default-rules", "--records", exports["work_items"], "--map", str(path)]
+        assert main(argv) == 2
+        assert capsys.readouterr().err == (
+            "comanaged-rcm escalate: error: 1 validation issue: --map must map exactly one table for a"
+            " records file (it maps transactions, work_items) @ --map\n"
         )
