@@ -16,6 +16,7 @@ import numpy as np
 
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.findings import Finding, Severity
+from comanaged_rcm.mapping import TableMap
 from comanaged_rcm.periods import Cadence, Frequency, Period, Weekday, relativedelta
 from comanaged_rcm.tables import Column, ColumnKind
 from tests.fuzz.probes import Call
@@ -77,7 +78,15 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     ),
     "comanaged_rcm.tables.narrowest": lambda: Call(kwargs={"text": np.array(["C1", "C22"], dtype="<U40")}),
     "comanaged_rcm.tables.read_csv": lambda: Call(
-        kwargs={"source": io.StringIO(_CSV), "columns": _COLUMNS, "name": "claims.csv", "encoding": None}
+        kwargs={
+            "source": io.StringIO(_CSV),
+            "columns": _COLUMNS,
+            "mapping": TableMap(time_of_day=True),
+            "name": "claims.csv",
+            "encoding": None,
+            "extras": "drop",
+            "engine": "auto",
+        }
     ),
     "comanaged_rcm.tables.data_lines": lambda: Call(kwargs={"source": _csv_file(), "encoding": "utf-8"}),
     # cli
