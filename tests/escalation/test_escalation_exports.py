@@ -11,6 +11,7 @@ class TestExports:
         """The package exports exactly these names, sorted."""
         assert escalation.__all__ == [
             "CALENDAR_NAMES",
+            "DEFAULT_GROUP_BY",
             "DEFAULT_GROUP_INTERVAL",
             "DEFAULT_GROUP_WAIT",
             "DEFAULT_HOURS",
@@ -38,6 +39,8 @@ class TestExports:
             "WORK_ITEM_SCHEMA",
             "Alert",
             "AlertCheck",
+            "AlertGroup",
+            "AlertGrouping",
             "AlertSeverity",
             "AlertStatus",
             "BusinessCalendar",
@@ -87,6 +90,7 @@ class TestExports:
             "State",
             "acknowledge",
             "add_silence",
+            "alert_groups",
             "business_hours",
             "calendar",
             "check_types",
@@ -94,6 +98,7 @@ class TestExports:
             "compile_rules",
             "custom_calendar",
             "dedup_key",
+            "default_route",
             "default_rule_tests",
             "default_rules",
             "federal_holidays",
@@ -132,9 +137,9 @@ class TestExports:
 
     def test_rule_files_routing_and_holidays_are_public(self) -> None:
         """The Prometheus-shaped names are the private modules' own objects, re-exported."""
-        from comanaged_rcm.escalation import _holidays, _routing, _rulefiles  # noqa: PLC0415
+        from comanaged_rcm.escalation import _grouping, _holidays, _hours, _routing, _rulefiles  # noqa: PLC0415
 
-        for module in (_holidays, _rulefiles, _routing):
+        for module in (_holidays, _rulefiles, _routing, _hours, _grouping):
             for name in module.__all__:
                 assert name in escalation.__all__
                 assert getattr(escalation, name) is getattr(module, name)

@@ -291,13 +291,13 @@ class TestArithmetic:
         """A deadline after the last representable day is a ValidationError, not an OverflowError."""
         hours = BusinessHours(zone="UTC")
         with pytest.raises(ValidationError, match="after 9999"):
-            hours.add_business_hours(datetime.datetime(9999, 12, 30, 9, tzinfo=UTC), 100)
+            hours.add_business_hours(datetime.datetime(9999, 12, 1, 9, tzinfo=UTC), 500)
 
     def test_span_bound(self) -> None:
         """A business-time span longer than 200 years is refused at both ends."""
         with pytest.raises(ValidationError) as caught:
             WEEKS.business_time(
-                datetime.datetime(1800, 1, 1, tzinfo=UTC), datetime.datetime(2026, 1, 1, tzinfo=UTC)
+                datetime.datetime(1901, 1, 1, tzinfo=UTC), datetime.datetime(2102, 1, 1, tzinfo=UTC)
             )
         assert [i.path for i in caught.value.issues] == ["$.start", "$.end"]
 
@@ -311,6 +311,18 @@ class TestArithmetic:
                 call()
             assert [i.path for i in caught.value.issues][1] == "$.zone"
             assert "naive but the business hours are in 'America/New_York'" in str(caught.value)
+
+    def test_years_outside_1900_to_9999_refused(self) -> None:
+        """Moments before 1900 or in 9999's last days are refused, not an OverflowError."""
+        for when in (
+            datetime.datetime(1899, 12, 31, tzinfo=UTC),
+            datetime.datetime(9999, 12, 31, tzinfo=UTC),
+        ):
+            with pytest.raises(ValidationError, match="from 1900 to 9999"):
+                WEEKS.local(when)
+        with pytest.raises(ValidationError):
+            WEEKS.closing(datetime.date(1, 1, 1))
+        assert WEEKS.local(datetime.datetime(1900, 1, 2, 12, tzinfo=UTC)).year == 1900
 
     def test_closing_on_a_closed_day(self) -> None:
         """There is no closing time on a weekend day or a holiday."""
@@ -549,7 +561,8 @@ class TestRuleFields:
     def test_hours_bounds(self) -> None:
         """Deadline hours from 0, climb hours from 1, both at most MAX_DEADLINE_HOURS."""
         assert hours_rule(deadline_hours=0).rungs[0].ack_within_hours == 0
-        assert hours_rule(deadline_hours=MAX_DEADLINE_HOURS, escalate_after_hours=MAX_DEADLINE_HOURS)
+        big = hours_rule(deadline_hours=MAX_DEADLINE_HOURS, escalate_after_hours=MAX_DEADLINE_HOURS)
+        assert big.rungs[0].escalate_after_hours == MAX_DEADLINE_HOURS
         for fields in (
             {"deadline_hours": -1},
             {"deadline_hours": MAX_DEADLINE_HOURS + 1},

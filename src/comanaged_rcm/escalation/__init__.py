@@ -15,6 +15,13 @@ from comanaged_rcm.escalation._expr import (
     check_types,
     parse_expression,
 )
+from comanaged_rcm.escalation._grouping import (
+    DEFAULT_GROUP_BY,
+    AlertGroup,
+    AlertGrouping,
+    alert_groups,
+    default_route,
+)
 from comanaged_rcm.escalation._holidays import (
     CALENDAR_NAMES,
     DEFAULT_YEARS,
@@ -110,6 +117,7 @@ from comanaged_rcm.escalation._state import (
 
 __all__ = [
     "CALENDAR_NAMES",
+    "DEFAULT_GROUP_BY",
     "DEFAULT_GROUP_INTERVAL",
     "DEFAULT_GROUP_WAIT",
     "DEFAULT_HOURS",
@@ -137,6 +145,8 @@ __all__ = [
     "WORK_ITEM_SCHEMA",
     "Alert",
     "AlertCheck",
+    "AlertGroup",
+    "AlertGrouping",
     "AlertSeverity",
     "AlertStatus",
     "BusinessCalendar",
@@ -186,6 +196,7 @@ __all__ = [
     "State",
     "acknowledge",
     "add_silence",
+    "alert_groups",
     "business_hours",
     "calendar",
     "check_types",
@@ -193,6 +204,7 @@ __all__ = [
     "compile_rules",
     "custom_calendar",
     "dedup_key",
+    "default_route",
     "default_rule_tests",
     "default_rules",
     "federal_holidays",

@@ -68,7 +68,7 @@ _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
 _MARGIN = 15 * _HOUR  # no zone's offset is larger: a day's wall times lie within it of UTC
 _SAMPLE = 6 * _HOUR  # offsets are sampled this far apart (no zone changes twice within it)
-_FIRST_DAY = datetime.date(1971, 1, 1)
+_FIRST_DAY = datetime.date(1900, 1, 1)
 _LAST_DAY = datetime.date(9999, 12, 30)
 _BATCH = 64
 
@@ -175,16 +175,21 @@ class BusinessHours(BusinessCalendar):
         return _zone(self.zone)
 
     # ------------------------------------------------------------------------------- moments
-    def local(self, when: datetime.datetime, path: str = "$.when") -> datetime.datetime:
+    def local(self, when: datetime.datetime) -> datetime.datetime:
         """``when`` in the zone.
 
         Raises:
-            ValidationError: ``when`` not a datetime, or naive (the issue names it and the zone).
+            ValidationError: ``when`` not a datetime, naive (the issue names it and the zone), or
+                outside the years 1900 to 9999.
 
         >>> hours = business_hours("Asia/Kolkata", calendar="weekends")
         >>> hours.local(datetime.datetime(2026, 3, 2, 12, tzinfo=datetime.timezone.utc)).isoformat()
         '2026-03-02T17:30:00+05:30'
         """
+        return self._local(when, "$.when")
+
+    def _local(self, when: datetime.datetime, path: str) -> datetime.datetime:
+        """:meth:`local`, naming ``path`` in its errors."""
         moment(when, path)
         if when.utcoffset() is None:
             message = (
@@ -193,9 +198,12 @@ class BusinessHours(BusinessCalendar):
             )
             raise ValidationError([Issue(path, "timezone", message), Issue("$.zone", "timezone", message)])
         try:
-            return when.astimezone(self.tz)
+            local = when.astimezone(self.tz)
         except (OverflowError, ValueError):
-            _check.fail(path, "range", f"{when.isoformat()} cannot be shown in {self.zone!r}")
+            local = None
+        if local is None or not _FIRST_DAY < local.date() < _LAST_DAY:
+            _check.fail(path, "range", f"business hours count from 1900 to 9999 (got {when.isoformat()})")
+        return local
 
     def is_open(self, when: datetime.datetime) -> bool:
         """Whether the office is open at ``when`` (aware).
@@ -204,7 +212,7 @@ class BusinessHours(BusinessCalendar):
         >>> hours.is_open(datetime.datetime(2026, 7, 3, 10, tzinfo=hours.tz))  # Independence Day observed
         False
         """
-        local = self.local(when, "$.when")
+        local = self._local(when, "$.when")
         t = _micros(local)
         days = (local.date() - datetime.timedelta(days=1), local.date())
         return any(a <= t < b for day in days if self._is_open_day(day) for a, b in self._intervals(day))
@@ -218,7 +226,7 @@ class BusinessHours(BusinessCalendar):
         >>> business_hours("America/New_York").closing(datetime.date(2026, 3, 9)).isoformat()
         '2026-03-09T17:00:00-04:00'
         """
-        day = _check.date(day, "$.day")
+        day = _check.date(day, "$.day", earliest=_FIRST_DAY, latest=_LAST_DAY)
         spans = self._intervals(day) if self._is_open_day(day) else ()
         if not spans:
             _check.fail(
@@ -248,7 +256,7 @@ class BusinessHours(BusinessCalendar):
         >>> hours.add_business_hours(datetime.datetime(2026, 3, 6, 13, tzinfo=hours.tz), 4).isoformat()
         '2026-03-06T17:00:00-05:00'
         """
-        local = self.local(start, "$.start")
+        local = self._local(start, "$.start")
         amount = whole(hours, "$.hours", minimum=0, maximum=MAX_DEADLINE_HOURS)
         return self._add(local, amount * _HOUR)
 
@@ -263,8 +271,8 @@ class BusinessHours(BusinessCalendar):
         ...                     datetime.datetime(2026, 3, 9, 11, tzinfo=hours.tz))
         datetime.timedelta(seconds=14400)
         """
-        first = self.local(start, "$.start")
-        last = self.local(end, "$.end")
+        first = self._local(start, "$.start")
+        last = self._local(end, "$.end")
         if abs((last - first).days) > _MAX_SPAN_DAYS:
             message = f"a business-time span must be at most 200 years (got {first} to {last})"
             raise ValidationError([Issue("$.start", "range", message), Issue("$.end", "range", message)])
@@ -337,9 +345,10 @@ class BusinessHours(BusinessCalendar):
         >>> hours.deadline_after(datetime.datetime(2026, 3, 10, 2, tzinfo=datetime.timezone.utc), days=1)
         (datetime.date(2026, 3, 10), None)
         """
-        local = self.local(when, "$.when")
+        local = self._local(when, "$.when")
         if (days is None) == (hours is None):
-            _check.fail("$.days", "value", "give either 'days' or 'hours'")
+            message = "give either 'days' or 'hours'"
+            raise ValidationError([Issue("$.days", "value", message), Issue("$.hours", "value", message)])
         if hours is not None:
             at = self.add_business_hours(local, hours)
             return at.date(), at
@@ -479,11 +488,17 @@ def overdue(
         _check.aware_or_naive(deadline, "$.deadline", now, "$.now")
         return now >= deadline
     day = _check.date(deadline, "$.deadline")
-    today = hours.local(now, "$.now").date() if isinstance(hours, BusinessHours) else now.date()
-    return today > day
+    return _local_date(hours, now, "$.now") > day
 
 
 # ------------------------------------------------------------------------------- for step()
+def _local_date(calendar: BusinessCalendar | None, when: datetime.datetime, path: str) -> datetime.date:
+    """The date of ``when`` in the calendar's zone when it has one, else on ``when``'s own clock."""
+    if isinstance(calendar, BusinessHours):
+        return calendar._local(when, path).date()  # noqa: SLF001 - the module's own checked helper
+    return when.date()
+
+
 def check_clock(calendar: BusinessCalendar, now: datetime.datetime) -> None:
     """``step()``'s clock against its calendar: an aware ``now`` when the calendar has a zone."""
     if isinstance(calendar, BusinessHours) and now.utcoffset() is None:
@@ -526,7 +541,7 @@ def rung_deadline(
             hours = _needs_hours(calendar, what)
             found = hours.deadline_after(now, hours=rung.ack_within_hours)
         else:
-            start = calendar.local(now, "$.now").date() if isinstance(calendar, BusinessHours) else now.date()
+            start = _local_date(calendar, now, "$.now")
             try:
                 found = (calendar.add_business_days(start, rung.ack_within), None)
             except ValidationError:
@@ -536,7 +551,7 @@ def rung_deadline(
                     f"the deadline {rung.ack_within} business days after {start} is after 9999-12-31",
                 )
         cache[key] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def climb_due(
@@ -564,10 +579,7 @@ def climb_due(
                 f"not acknowledged within {rung.escalate_after_hours} business hours at {rung.level.value}"
             )
     elif rung.escalate_after is not None:
-        if isinstance(calendar, BusinessHours):
-            first, last = calendar.local(since, "$.since").date(), calendar.local(now, "$.now").date()
-        else:
-            first, last = since.date(), now.date()
+        first, last = _local_date(calendar, since, "$.since"), _local_date(calendar, now, "$.now")
         if calendar.business_days_between(first, last) >= rung.escalate_after:
             reason = f"not acknowledged within {rung.escalate_after} business days at {rung.level.value}"
     cache[key] = reason
