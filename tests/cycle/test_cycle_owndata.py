@@ -181,7 +181,7 @@ class TestAliases:
     )  # fmt: skip
     def test_python_alias_errors(self, kwargs: dict[str, str], path: str, message: str) -> None:
         with pytest.raises(ValidationError) as caught:
-            read_cycle_csv(transactions="t.csv", **kwargs)
+            read_cycle_csv(transactions="t.csv", **kwargs)  # type: ignore[arg-type]
         (issue,) = caught.value.issues
         assert (issue.path, issue.message) == (path, message)
 
