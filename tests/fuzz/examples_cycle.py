@@ -25,6 +25,7 @@ from comanaged_rcm.cycle import (
     default_engagement,
     run_cycle,
 )
+from comanaged_rcm.mapping import ExportMap, TableMap
 from comanaged_rcm.periods import Period
 from comanaged_rcm.sampling import Method
 from comanaged_rcm.serialize import to_json
@@ -233,9 +234,16 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
     f"{_P}.check_engagement": lambda: Call(kwargs={"engagement": engagement()}),
     f"{_P}.default_engagement": Call,
     f"{_P}.load_engagement": lambda: Call(kwargs={"source": to_json(engagement())}),
-    f"{_P}.read_cycle_csv": lambda: Call(kwargs={**_csv_files(), "audits": _audits_file()}),
+    f"{_P}.read_cycle_csv": lambda: Call(
+        kwargs={**_csv_files(), "audits": _audits_file(), "mapping": ExportMap(tables={"audits": TableMap()})}
+    ),
     f"{_P}.run_cycle": lambda: Call(
-        kwargs={"engagement": engagement(), "data": data(), "as_of": small_book().period.end}
+        kwargs={
+            "engagement": engagement(),
+            "data": data(),
+            "as_of": small_book().period.end,
+            "allow_partial": True,
+        }
     ),
     f"{_P}.selection_seed": lambda: Call(kwargs={"base": 20260504, "workflow": "denials", "period": _WEEK}),
     f"{_P}.format_value": lambda: Call(kwargs={"value": 96.23, "unit": "percent"}),
@@ -260,4 +268,3 @@ METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
         Call(kwargs={"workflow": "denials", "item_ids": np.array(["W00000001", "W00000002"])}),
     ),
 }
-
