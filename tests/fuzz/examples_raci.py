@@ -127,6 +127,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "rights": _T.rights,
             "grants": _T.grants,
             "escalations": _T.escalations,
+            "delegation_caps": {"write_off": 10000.0, "appeal_strategy": 25000.0},
         }
     ),
     f"{_P}.SplitDiff": lambda: Call(kwargs={"old_version": 1, "new_version": 2, "changes": _DIFF.changes}),
@@ -158,7 +159,7 @@ METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
     f"{_P}.ScopeSplit.decision_holder": lambda: (
         _T,
         "decision_holder",
-        Call(kwargs={"decision": "write_off"}),
+        Call(kwargs={"decision": "write_off", "amount": 2500.0}),
     ),
     f"{_P}.ScopeSplit.matrix": lambda: (_T, "matrix", Call()),
     f"{_P}.Scheme.role": lambda: (RACI, "role", Call(kwargs={"letter": "A"})),

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from comanaged_rcm.raci import (
     CLIENT_RESERVED_DECISIONS,
+    MONEY_DECISIONS,
     WORKFLOWS,
     AccessGrant,
     Activity,
@@ -213,6 +214,13 @@ def valid_splits(draw: st.DrawFn) -> ScopeSplit:
         rights=tuple(rights),
         grants=tuple(grants),
         escalations=tuple(edges),
+        delegation_caps=draw(
+            st.dictionaries(
+                st.sampled_from(sorted(MONEY_DECISIONS)),
+                st.floats(min_value=0, max_value=1e12, allow_nan=False),
+                max_size=3,
+            )
+        ),
     )
 
 

@@ -12,6 +12,7 @@ class TestExports:
         assert raci.__all__ == [
             "CLIENT_RESERVED_DECISIONS",
             "DACI",
+            "MONEY_DECISIONS",
             "NON_DELEGABLE_DECISIONS",
             "RACI",
             "RASCI",

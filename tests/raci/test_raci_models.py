@@ -330,3 +330,141 @@ class TestSerialization:
             "$.grants[2].identity",
             "$.surprise",
         } <= paths
+
+
+def _write_off(
+    threshold: float | None, *, delegate: str | None = "onshore_lead", **caps: float
+) -> ScopeSplit:
+    """The template with its write-off right delegated up to ``threshold``, and the given caps."""
+    rights = tuple(
+        attrs.evolve(r, threshold=threshold, delegate=delegate) if r.decision == "write_off" else r
+        for r in T.rights
+    )
+    return attrs.evolve(T, rights=rights, delegation_caps=caps)
+
+
+class TestDecisionThresholds:
+    def test_at_or_below_the_threshold_the_delegate_decides(self) -> None:
+        """The delegate holds amounts up to and including the threshold; a cent more goes to the holder."""
+        split = _write_off(5000.0)
+        assert split.decision_holder("write_off", amount=0) == "onshore_lead"
+        assert split.decision_holder("write_off", amount=4999.99) == "onshore_lead"
+        assert split.decision_holder("write_off", amount=5000) == "onshore_lead"
+        assert split.decision_holder("write_off", amount=5000.01) == "client_rcm_director"
+        assert split.decision_holder("write_off", amount=10_000_000) == "client_rcm_director"
+
+    def test_an_unknown_amount_fails_closed(self) -> None:
+        """With no amount (the one-argument call, or None) the holder decides, delegate or not."""
+        split = _write_off(5000.0)
+        assert split.decision_holder("write_off") == "client_rcm_director"
+        assert split.decision_holder("write_off", None) == "client_rcm_director"
+        assert split.decision_holder("write_off", amount=None) == "client_rcm_director"
+
+    def test_no_threshold_or_no_delegate_means_the_holder(self) -> None:
+        """A delegate without a threshold never decides; a threshold without a delegate changes nothing."""
+        assert _write_off(None).decision_holder("write_off", amount=1) == "client_rcm_director"
+        assert (
+            _write_off(5000.0, delegate=None).decision_holder("write_off", amount=1) == "client_rcm_director"
+        )
+        assert _write_off(0.0).decision_holder("write_off", amount=0) == "onshore_lead"
+        assert _write_off(0.0).decision_holder("write_off", amount=0.01) == "client_rcm_director"
+
+    def test_the_cap_bounds_the_delegate_whatever_the_threshold(self) -> None:
+        """A threshold above the cap (which validate refuses) still delegates only up to the cap."""
+        split = _write_off(5000.0, write_off=1000.0)
+        assert split.decision_holder("write_off", amount=1000) == "onshore_lead"
+        assert split.decision_holder("write_off", amount=1000.01) == "client_rcm_director"
+        other = _write_off(5000.0, refund=1.0)  # another decision's cap does not apply
+        assert other.decision_holder("write_off", amount=5000) == "onshore_lead"
+        within = _write_off(5000.0, write_off=7500.0)  # a cap above the threshold leaves it
+        assert within.decision_holder("write_off", amount=5000.01) == "client_rcm_director"
+
+    def test_the_first_right_of_a_decision_is_used(self) -> None:
+        """A duplicate right (RACI-003) is not consulted."""
+        extra = DecisionRight(
+            decision="write_off", holder="client_cfo", threshold=1e9, delegate="client_staff"
+        )
+        split = attrs.evolve(_write_off(5000.0), rights=(*_write_off(5000.0).rights, extra))
+        assert split.decision_holder("write_off", amount=6000) == "client_rcm_director"
+        assert T.decision_holder("nothing", amount=5) is None
+
+    def test_amount_numeric_forms(self) -> None:
+        """numpy numbers and ints are amounts."""
+        import numpy as np  # noqa: PLC0415 - only this test needs it
+
+        split = _write_off(5000.0)
+        assert split.decision_holder("write_off", amount=np.float32(5000)) == "onshore_lead"
+        assert split.decision_holder("write_off", amount=np.int64(5001)) == "client_rcm_director"
+
+    @pytest.mark.parametrize(
+        ("amount", "code"),
+        [(-0.01, "range"), (float("nan"), "type"), (float("inf"), "range"), (True, "type"), ("5", "type")],
+    )
+    def test_bad_amounts_are_refused(self, amount: object, code: str) -> None:
+        """A negative, NaN, infinite, boolean or text amount is a ValidationError at $.amount."""
+        with pytest.raises(ValidationError) as info:
+            T.decision_holder("write_off", amount=amount)  # type: ignore[arg-type]
+        assert issue_of(info) == ("$.amount", code)
+
+    def test_still_an_owner_directory(self) -> None:
+        """Both call forms work through the escalation protocol's view of a split."""
+        assert isinstance(T, OwnerDirectory)
+        assert T.decision_holder("appeal_strategy", amount=10_000) == "onshore_lead"
+        assert T.decision_holder("appeal_strategy", amount=10_000.5) == "client_rcm_director"
+
+
+class TestDelegationCaps:
+    def test_normal_form(self) -> None:
+        """Caps are a read-only mapping sorted by decision, amounts as floats; excluded from the hash."""
+        split = attrs.evolve(T, delegation_caps={"write_off": 10_000, "refund": 500})
+        assert list(split.delegation_caps) == ["refund", "write_off"]
+        assert type(split.delegation_caps["write_off"]) is float
+        with pytest.raises(TypeError):
+            split.delegation_caps["refund"] = 1.0  # type: ignore[index]
+        assert hash(split) == hash(attrs.evolve(split, delegation_caps={}))
+        assert T.delegation_caps == {"appeal_strategy": 25000.0, "write_off": 10000.0}
+
+    @pytest.mark.parametrize(
+        ("caps", "path", "code"),
+        [
+            ([("write_off", 1.0)], "$.delegation_caps", "type"),
+            ({"write_off": -1}, "$.delegation_caps.write_off", "range"),
+            ({"write_off": float("nan")}, "$.delegation_caps.write_off", "type"),
+            ({"write_off": None}, "$.delegation_caps.write_off", "type"),
+            ({"write_off": "10"}, "$.delegation_caps.write_off", "type"),
+            ({"write_off": 10**400}, "$.delegation_caps.write_off", "range"),
+            ({"": 1.0}, "$.delegation_caps['']", "value"),
+            ({" write_off": 1.0}, "$.delegation_caps[' write_off']", "value"),
+            ({3: 1.0}, "$.delegation_caps[3]", "type"),
+        ],
+    )
+    def test_bad_caps_name_their_key(self, caps: object, path: str, code: str) -> None:
+        """A cap that is not a finite amount >= 0 under a decision id is refused at its key."""
+        with pytest.raises(ValidationError) as info:
+            attrs.evolve(T, delegation_caps=caps)
+        assert issue_of(info) == (path, code)
+
+    def test_a_mapping_that_cannot_be_read(self) -> None:
+        """A mapping whose items raise is refused at $.delegation_caps, not with its own error."""
+
+        class Broken(dict[str, float]):
+            def items(self) -> Any:
+                raise KeyError("boom")
+
+        with pytest.raises(ValidationError) as info:
+            attrs.evolve(T, delegation_caps=Broken())
+        assert issue_of(info) == ("$.delegation_caps", "type")
+
+    def test_round_trip_and_old_documents(self) -> None:
+        """Caps travel as a JSON object; a document without them loads with none."""
+        split = attrs.evolve(T, delegation_caps={"write_off": 10_000, "refund": 0})
+        text = serialize.to_json(split)
+        assert '"delegation_caps": {"refund": 0.0, "write_off": 10000.0}' in text
+        assert serialize.from_json(text, ScopeSplit) == split
+        data = serialize.to_dict(T)
+        del data["delegation_caps"]
+        assert serialize.from_dict(data, ScopeSplit).delegation_caps == {}
+        data["delegation_caps"] = {"write_off": "lots"}
+        with pytest.raises(ValidationError) as info:
+            serialize.from_dict(data, ScopeSplit)
+        assert [i.path for i in info.value.issues] == ["$.delegation_caps.write_off"]

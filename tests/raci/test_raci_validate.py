@@ -103,6 +103,8 @@ SINGLE: dict[str, Callable[[ScopeSplit], ScopeSplit]] = {
     "RACI-014": _three_responsible,
     "RACI-015": lambda s: add_party(s, "idle_clerk"),
     "RACI-016": lambda s: set_cell(s, "denials.work", "client_staff", ""),
+    "RACI-017": lambda s: set_right(s, "write_off", threshold=10000.01),
+    "RACI-018": lambda s: attrs.evolve(s, delegation_caps={"appeal_strategy": 25000.0}),
 }
 
 
@@ -112,9 +114,9 @@ class TestTemplate:
         assert validate(T) == []
 
     def test_every_rule_has_a_single_mutation(self) -> None:
-        """Each of the sixteen rules has its template mutation below."""
+        """Each of the eighteen rules has its template mutation below."""
         assert sorted(SINGLE) == sorted(RULES)
-        assert len(RULES) == 16
+        assert len(RULES) == 18
 
     @pytest.mark.parametrize("rule", sorted(SINGLE))
     def test_single_mutation_breaks_exactly_its_rule(self, rule: str) -> None:
@@ -122,10 +124,12 @@ class TestTemplate:
         only(SINGLE[rule](T), rule)
 
     def test_all_mutations_at_once_find_every_rule(self) -> None:
-        """The validator never stops at the first finding: all sixteen rules at once."""
+        """The validator never stops at the first finding: all eighteen rules at once."""
         split = T
         for rule in ("RACI-001", "RACI-002", "RACI-004", "RACI-006", "RACI-007", "RACI-011", "RACI-016"):
             split = SINGLE[rule](split)
+        split = set_right(split, "appeal_strategy", threshold=25000.01)  # RACI-017
+        split = attrs.evolve(split, delegation_caps={"appeal_strategy": 25000.0})  # RACI-018 (write_off)
         for rule in ("RACI-003", "RACI-005", "RACI-008", "RACI-009", "RACI-010", "RACI-012", "RACI-015"):
             split = SINGLE[rule](split)
         split = _three_responsible(_consult_many(split))
@@ -305,7 +309,9 @@ class TestHumansAndRights:
 
     def test_other_rights_are_unchecked(self) -> None:
         """A right for a decision outside the reserved list may be held and delegated by the partner."""
-        right = DecisionRight(decision="triage_order", holder="onshore_lead", delegate="offshore_pod")
+        right = DecisionRight(
+            decision="triage_order", holder="onshore_lead", delegate="offshore_pod", threshold=100.0
+        )
         assert validate(attrs.evolve(T, rights=(*T.rights, right))) == []
 
     def test_out_of_catalogue_decisions_are_free(self) -> None:
@@ -472,8 +478,9 @@ class TestValidatorEdges:
         assert rules(validate(bot)) == {"RACI-015"}
 
     def test_severity_table(self) -> None:
-        """RACI-001..011 are errors, RACI-012..016 warnings."""
-        assert [RULES[r][0] for r in sorted(RULES)] == [Severity.ERROR] * 11 + [Severity.WARNING] * 5
+        """RACI-001..011 and 017 are errors, RACI-012..016 and 018 warnings."""
+        errors, warnings = [Severity.ERROR], [Severity.WARNING]
+        assert [RULES[r][0] for r in sorted(RULES)] == errors * 11 + warnings * 5 + errors + warnings
 
 
 class TestValidateArguments:
@@ -485,3 +492,63 @@ class TestValidateArguments:
         with pytest.raises(ValidationError, match=r"'limits' must be a Limits") as info:
             validate(co_managed_template(), limits="x")  # type: ignore[arg-type]
         assert info.value.issues[0].path == "$.limits"
+
+
+class TestDelegationCaps:
+    def test_a_threshold_at_the_cap_is_clean(self) -> None:
+        """A delegation exactly at the cap passes; a cent above is RACI-017 at the right's threshold."""
+        assert validate(set_right(T, "write_off", threshold=10000.0)) == []
+        (found,) = only(set_right(T, "write_off", threshold=10000.01), "RACI-017")
+        assert str(found) == (
+            "RACI-017 error: 'write_off' is delegated to 'onshore_lead' up to $10,000.01, above the cap of "
+            "$10,000.00: lower the threshold or raise delegation_caps['write_off'] @ $.rights[0].threshold"
+        )
+
+    def test_the_issue_example_is_refused(self) -> None:
+        """A write-off right delegated to the onshore lead up to $10,000,000 no longer passes clean."""
+        (found,) = only(set_right(T, "write_off", threshold=10_000_000.0), "RACI-017")
+        assert found.path == "$.rights[0].threshold"
+        assert "up to $10,000,000.00, above the cap of $10,000.00" in found.message
+
+    def test_a_zero_cap_refuses_any_positive_threshold(self) -> None:
+        """A cap of 0 allows a threshold of 0 only."""
+        capped = attrs.evolve(T, delegation_caps={**T.delegation_caps, "write_off": 0.0})
+        assert rules(validate(capped)) == {"RACI-017"}
+        assert validate(set_right(capped, "write_off", threshold=0.0)) == []
+
+    def test_an_uncapped_money_delegation_warns(self) -> None:
+        """A delegated money decision with no cap is RACI-018 (a warning: it never raises)."""
+        split = attrs.evolve(T, delegation_caps={"appeal_strategy": 25000.0})
+        (found,) = only(split, "RACI-018")
+        assert str(found) == (
+            "RACI-018 warning: 'write_off' is delegated to 'onshore_lead' up to $5,000.00 with no cap: "
+            "set delegation_caps['write_off'] to the most any delegate may get @ $.rights[0].threshold"
+        )
+        raise_for_findings(validate(split))
+
+    def test_every_money_decision_is_covered_and_no_other(self) -> None:
+        """Refunds and agency placements are money decisions; payer escalations are not."""
+        client = "client_staff"
+        for decision in ("refund", "collection_agency_placement"):
+            split = set_right(T, decision, delegate=client, threshold=100.0)
+            (found,) = only(split, "RACI-018")
+            assert f"'{decision}' is delegated to 'client_staff'" in found.message
+        assert validate(set_right(T, "payer_escalation", delegate="onshore_lead", threshold=100.0)) == []
+
+    def test_caps_without_delegations_are_quiet(self) -> None:
+        """A cap for a decision nobody is delegated, or for one outside the reserved list, finds nothing."""
+        split = attrs.evolve(T, delegation_caps={**T.delegation_caps, "refund": 0.0, "triage_order": 5.0})
+        assert validate(split) == []
+
+    def test_a_delegate_without_a_threshold(self) -> None:
+        """Reserved: RACI-007 only (no double report); others: RACI-018, the delegate never decides."""
+        (found,) = only(set_right(T, "write_off", threshold=None), "RACI-007")
+        assert found.path == "$.rights[0].threshold"
+        right = DecisionRight(decision="triage_order", holder="onshore_lead", delegate="offshore_pod")
+        (found,) = only(attrs.evolve(T, rights=(*T.rights, right)), "RACI-018")
+        assert str(found) == (
+            "RACI-018 warning: 'triage_order' is delegated to 'offshore_pod' without a threshold: the "
+            "delegate never decides; state the largest amount it decides @ $.rights[8].threshold"
+        )
+        capped = attrs.evolve(T, rights=(*T.rights, right), delegation_caps={"triage_order": 5.0})
+        assert rules(validate(capped)) == {"RACI-018"}

@@ -108,6 +108,7 @@ class TestDiff:
             ),
             grants=new.grants[1:],
             escalations=(*T.escalations, EscalationEdge("client_staff", "client_cfo")),
+            delegation_caps={"write_off": 7500, "refund": 500},
         )
         d = diff(T, new)
         sections = {c.section for c in d.changes}
@@ -133,10 +134,16 @@ class TestDiff:
         assert "owners added: denials.work / client_ceo: I" in text
         assert (
             "rights changed: refund: held by client_cfo -> "
-            "held by client_cfo, delegated to client_staff below $250.00" in text
+            "held by client_cfo, delegated to client_staff up to $250.00" in text
         )
         assert "rights removed: collection_agency_placement: held by client_cfo" in text
         assert "rights added: policy_exception: held by client_cfo, threshold $10.00" in text
+        assert (
+            "rights changed: write_off cap: delegates decide at most $10,000.00 -> "
+            "delegates decide at most $7,500.00" in text
+        )
+        assert "rights removed: appeal_strategy cap: delegates decide at most $25,000.00" in text
+        assert "rights added: refund cap: delegates decide at most $500.00" in text
         assert any(t.startswith("grants removed: client_rcm_director @ pm_system") for t in text)
         assert any(
             t.startswith("grants changed: offshore_pod @ ehr") and "(denied export)" in t for t in text

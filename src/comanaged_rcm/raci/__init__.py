@@ -1,7 +1,7 @@
 """Scope and ownership splits: parties, activities, RACI cells, decision rights and access grants.
 
 A :class:`ScopeSplit` is the whole document of one co-managed engagement; :func:`validate`
-returns every broken rule (``RACI-001`` to ``RACI-016``, see :data:`RULES`) with its path;
+returns every broken rule (``RACI-001`` to ``RACI-018``, see :data:`RULES`) with its path;
 :func:`co_managed_template` is a complete, valid starting point; :func:`matrix` and :func:`diff`
 are the views an engagement reviews and keeps.
 
@@ -18,6 +18,7 @@ from comanaged_rcm.raci._matrix import Matrix, MatrixRow, matrix
 from comanaged_rcm.raci._models import (
     CLIENT_RESERVED_DECISIONS,
     DACI,
+    MONEY_DECISIONS,
     NON_DELEGABLE_DECISIONS,
     RACI,
     RASCI,
@@ -44,6 +45,7 @@ from comanaged_rcm.raci._validate import RULES, Limits, validate
 __all__ = [
     "CLIENT_RESERVED_DECISIONS",
     "DACI",
+    "MONEY_DECISIONS",
     "NON_DELEGABLE_DECISIONS",
     "RACI",
     "RASCI",

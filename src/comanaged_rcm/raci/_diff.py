@@ -205,10 +205,12 @@ def _sections(split: ScopeSplit) -> dict[str, dict[str, str]]:
     for r in split.rights:
         text = f"held by {r.holder}"
         if r.delegate is not None:
-            text += f", delegated to {r.delegate} below {_money(r.threshold)}"
+            text += f", delegated to {r.delegate} up to {_money(r.threshold)}"
         elif r.threshold is not None:
             text += f", threshold {_money(r.threshold)}"
         rights.setdefault(r.decision, text)
+    for decision, cap in split.delegation_caps.items():
+        rights[f"{decision} cap"] = f"delegates decide at most {_money(cap)}"
     grants: dict[str, str] = {}
     for g in split.grants:
         text = f"as {g.identity}: {', '.join(sorted(p.value for p in g.permissions)) or 'nothing'}"

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime
 import enum
+import re
 import reprlib
-from collections.abc import Iterable
+import types
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, SupportsFloat, SupportsIndex
 
 import attrs
@@ -33,6 +35,7 @@ from comanaged_rcm._check import (
     as_tuple,
     fail,
     instance,
+    real,
     sequence,
     show,
     suggest,
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CLIENT_RESERVED_DECISIONS",
     "DACI",
+    "MONEY_DECISIONS",
     "NON_DELEGABLE_DECISIONS",
     "RACI",
     "RASCI",
@@ -230,6 +234,13 @@ NON_DELEGABLE_DECISIONS: frozenset[str] = frozenset(
     {"policy_change", "coding_policy", "enrollment_signature"}
 )
 """Reserved decisions that cannot be delegated at any threshold."""
+
+MONEY_DECISIONS: frozenset[str] = frozenset(
+    {"write_off", "refund", "appeal_strategy", "collection_agency_placement"}
+)
+"""Reserved decisions that put an amount of money at stake (a balance written off, a refund
+paid, a denied claim appealed or not, a balance placed with an agency): a delegation of one
+should be bounded by a :attr:`ScopeSplit.delegation_caps` entry (``RACI-018`` warns otherwise)."""
 
 
 class ActivityKind(enum.Enum):
@@ -422,13 +433,16 @@ class Assignment:
 
 @attrs.frozen(kw_only=True)
 class DecisionRight:
-    """Who holds a decision, and whom it may be delegated to below a dollar threshold.
+    """Who holds a decision, and whom it may be delegated to up to a dollar threshold.
 
     Args:
         decision: The decision (``write_off``, ``refund``, ``appeal_strategy``...).
         holder: Party id of the client human who decides.
-        threshold: Amount below which ``delegate`` may decide (``None``: no delegation limit set).
-        delegate: Party id that decides below ``threshold``, if any.
+        threshold: The largest amount at stake that ``delegate`` decides (at or below it the
+            delegate decides, above it the holder). ``None``: no amount is delegated, so the
+            holder decides every amount (:func:`~comanaged_rcm.raci.validate` flags a delegate
+            without a threshold).
+        delegate: Party id that decides up to ``threshold``, if any.
 
     >>> DecisionRight(decision="write_off", holder="client_rcm_director", threshold=500,
     ...               delegate="onshore_lead").delegate
@@ -503,6 +517,48 @@ class EscalationEdge:
 
 
 # --------------------------------------------------------------------------------------- the split
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+def _key_path(key: object) -> str:
+    """``$.delegation_caps`` and the key, bare when it is a name, quoted otherwise."""
+    if isinstance(key, str) and _NAME.match(key):
+        return f"$.delegation_caps.{key}"
+    return f"$.delegation_caps[{show(key)}]"
+
+
+def _to_caps(value: Mapping[str, SupportsFloat] | object) -> Any:  # noqa: ANN401 - the value, maybe normalised
+    """A mapping as a read-only copy, keys in sorted order and amounts as floats; else as it is."""
+    if not isinstance(value, Mapping):
+        return value
+    try:
+        items = sorted(value.items(), key=lambda item: show(item[0]))
+    except Exception:  # noqa: BLE001 - a foreign mapping may raise anything: the validator says
+        return value
+    return types.MappingProxyType({key: as_optional_real(amount) for key, amount in items})
+
+
+def _check_caps(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, types.MappingProxyType):  # not a mapping, or one that could not be read
+        fail(
+            "$.delegation_caps",
+            "type",
+            f"'delegation_caps' must be a mapping of decision to amount (got {show(value)})",
+        )
+    for key, amount in value.items():
+        path = _key_path(key)
+        text(key, path)
+        if key != key.strip():
+            fail(path, "value", f"a decision has no surrounding space (got {show(key)})")
+        real(amount, path, minimum=0)
+        if type(amount) is not float:
+            fail(path, "type", f"{show(key)} must be an amount as a float (got {show(amount)})")
+
+
+def _show_caps(value: Mapping[str, float]) -> str:
+    return repr(dict(value))
+
+
 @attrs.frozen(kw_only=True)
 class ScopeSplit:
     """The whole scope-and-ownership document of one engagement.
@@ -522,13 +578,16 @@ class ScopeSplit:
         rights: Decision rights.
         grants: Access grants.
         escalations: The escalation graph's edges.
+        delegation_caps: Decision -> the largest :attr:`DecisionRight.threshold` any delegate may
+            get (``{"write_off": 10000.0}``): a right delegated above its cap is an error
+            (``RACI-017``), and :meth:`decision_holder` never lets a delegate decide above it.
 
     It is also an :class:`comanaged_rcm.escalation.OwnerDirectory`:
 
     >>> from comanaged_rcm.raci import co_managed_template
     >>> split = co_managed_template()
-    >>> split.accountable_for("denials"), split.decision_holder("write_off")
-    ('onshore_lead', 'client_rcm_director')
+    >>> split.accountable_for("denials"), split.decision_holder("write_off", amount=250.0)
+    ('onshore_lead', 'onshore_lead')
     >>> split.party("offshore_pod").kind
     <PartyKind.PARTNER_OFFSHORE: 'partner_offshore'>
     """
@@ -556,6 +615,9 @@ class ScopeSplit:
     )
     escalations: tuple[EscalationEdge, ...] = attrs.field(
         default=(), converter=_as_tuple, validator=v.tuple_of(EscalationEdge)
+    )
+    delegation_caps: Mapping[str, float] = attrs.field(
+        factory=dict, converter=_to_caps, validator=_check_caps, hash=False, repr=_show_caps
     )
 
     def __attrs_post_init__(self) -> None:
@@ -664,17 +726,39 @@ class ScopeSplit:
         owners = self.holders(main.id, Role.ACCOUNTABLE)
         return owners[0] if len(owners) == 1 else None
 
-    def decision_holder(self, decision: str) -> str | None:
-        """Party id holding ``decision`` (the first right declared for it), or ``None``.
+    def decision_holder(self, decision: str, amount: SupportsFloat | None = None) -> str | None:
+        """Party id that decides ``decision`` for ``amount`` at stake, or ``None`` when no right names it.
+
+        The first right declared for ``decision`` is used. Its delegate decides an amount at or
+        below the delegated threshold (and at or below the decision's
+        :attr:`delegation_caps` entry, when one is set, whatever the threshold says); an amount
+        above it, or an unknown amount (``None``, the default), goes to the holder: the check
+        fails closed.
+
+        Args:
+            decision: The decision (``write_off``...).
+            amount: The amount at stake (a finite number >= 0), or ``None`` when not known.
+
+        Raises:
+            ValidationError: When ``decision`` is not a string (``$.decision``) or ``amount`` is
+                not a finite number >= 0 (``$.amount``).
 
         >>> from comanaged_rcm.raci import co_managed_template
-        >>> co_managed_template().decision_holder("appeal_strategy")
-        'client_rcm_director'
+        >>> split = co_managed_template()
+        >>> split.decision_holder("write_off", amount=5000), split.decision_holder("write_off", 5000.01)
+        ('onshore_lead', 'client_rcm_director')
+        >>> split.decision_holder("write_off"), split.decision_holder("appeal_strategy")
+        ('client_rcm_director', 'client_rcm_director')
         """
         instance(decision, str, "$.decision", "a decision id (str)")
+        at_stake = None if amount is None else real(amount, "$.amount", minimum=0)
         for right in self.rights:
-            if right.decision == decision:
+            if right.decision != decision:
+                continue
+            if right.delegate is None or right.threshold is None or at_stake is None:
                 return right.holder
+            limit = min(right.threshold, self.delegation_caps.get(decision, right.threshold))
+            return right.delegate if at_stake <= limit else right.holder
         return None
 
     def matrix(self) -> Matrix:

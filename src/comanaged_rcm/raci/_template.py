@@ -128,6 +128,8 @@ _RIGHTS = (
     DecisionRight(decision="enrollment_signature", holder=_CFO),
     DecisionRight(decision="collection_agency_placement", holder=_CFO),
 )
+_CAPS = {"write_off": 10000.0, "appeal_strategy": 25000.0}
+"""The most any delegate may be given: the director may raise the lead's limits up to these."""
 
 _V_, _EDIT, _SUB, _POST = Permission.VIEW, Permission.EDIT, Permission.SUBMIT, Permission.POST
 # Each grant: party, system, permissions granted, permissions denied.
@@ -176,8 +178,9 @@ def co_managed_template(
     onshore lead is Accountable for day-to-day execution and owns escalations; the partner's
     offshore pod does the work; automation triages, submits and posts. All twelve catalogue
     workflows are in scope, with 26 activities, eight client-reserved decision rights (write-offs
-    and appeal strategy delegated to the onshore lead below $5,000 and $10,000), least-privilege
-    grants administered by the client, and an escalation chain that ends at the CFO.
+    and appeal strategy delegated to the onshore lead up to $5,000 and $10,000, within caps of
+    $10,000 and $25,000), least-privilege grants administered by the client, and an escalation
+    chain that ends at the CFO.
 
     Args:
         name: The document's name.
@@ -241,4 +244,5 @@ def co_managed_template(
         rights=_RIGHTS,
         grants=grants,
         escalations=_ESCALATIONS,
+        delegation_caps=_CAPS,
     )

@@ -19,6 +19,7 @@ from comanaged_rcm._check import instance, v
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.raci._models import (
     CLIENT_RESERVED_DECISIONS,
+    MONEY_DECISIONS,
     NON_DELEGABLE_DECISIONS,
     WORKFLOWS,
     Activity,
@@ -47,7 +48,7 @@ RULES: Mapping[str, tuple[Severity, str]] = types.MappingProxyType(
         "RACI-006": (E, "Accountables and deciders are humans; automation is only R or I"),
         "RACI-007": (
             E,
-            "client-reserved decisions are held by the client; delegation only below a threshold",
+            "client-reserved decisions are held by the client; delegation only up to a threshold",
         ),
         "RACI-008": (E, "separation of duties on financial controls; posters do not approve adjustments"),
         "RACI-009": (E, "the escalation graph is acyclic and every path ends at a client human"),
@@ -58,6 +59,11 @@ RULES: Mapping[str, tuple[Severity, str]] = types.MappingProxyType(
         "RACI-014": (W, "more Responsible parties than the limit on an activity"),
         "RACI-015": (W, "an idle or overloaded party"),
         "RACI-016": (W, "an activity with nobody Consulted or Informed"),
+        "RACI-017": (E, "a delegation threshold within the split's cap for its decision"),
+        "RACI-018": (
+            W,
+            "a delegation that is unbounded (a money decision with no cap) or inert (no threshold)",
+        ),
     }
 )
 """Every rule id with its severity and what it checks."""
@@ -373,8 +379,9 @@ class _Check:
                     "RACI-007",
                     f"{path}.threshold",
                     f"{right.decision!r} is delegated to {right.delegate!r} without a threshold: "
-                    "state the amount below which the delegate decides",
+                    "state the largest amount the delegate decides",
                 )
+        self.delegations()
         for c in self.cells:
             exercised = c.activity.decision
             if (
@@ -438,6 +445,38 @@ class _Check:
                         f"$.rights[{k}].{field}",
                         f"{value!r} posts payments and approves {right.decision!r}: separate them",
                     )
+
+    # -- RACI-017, 018: delegations against the caps ------------------------------------------------
+    def delegations(self) -> None:
+        caps = self.split.delegation_caps
+        for k, right in enumerate(self.split.rights):
+            if right.delegate is None:
+                continue
+            path = f"$.rights[{k}].threshold"
+            cap = caps.get(right.decision)
+            if right.threshold is None:
+                if right.decision not in CLIENT_RESERVED_DECISIONS:  # RACI-007 reports the reserved ones
+                    self.add(
+                        "RACI-018",
+                        path,
+                        f"{right.decision!r} is delegated to {right.delegate!r} without a threshold: "
+                        f"the delegate never decides; state the largest amount it decides",
+                    )
+            elif cap is not None and right.threshold > cap:
+                self.add(
+                    "RACI-017",
+                    path,
+                    f"{right.decision!r} is delegated to {right.delegate!r} up to {_money(right.threshold)}, "
+                    f"above the cap of {_money(cap)}: lower the threshold or raise delegation_caps"
+                    f"[{right.decision!r}]",
+                )
+            elif cap is None and right.decision in MONEY_DECISIONS:
+                self.add(
+                    "RACI-018",
+                    path,
+                    f"{right.decision!r} is delegated to {right.delegate!r} up to {_money(right.threshold)} "
+                    f"with no cap: set delegation_caps[{right.decision!r}] to the most any delegate may get",
+                )
 
     # -- RACI-009 ---------------------------------------------------------------------------------
     def escalation_graph(self) -> None:
@@ -575,6 +614,10 @@ class _Check:
                     f"{p.id!r} is Responsible or Accountable on {load} activities "
                     f"(limit {self.limits.max_load}): overloaded",
                 )
+
+
+def _money(amount: float) -> str:
+    return f"${amount:,.2f}"
 
 
 def _plural(kind: str) -> str:
