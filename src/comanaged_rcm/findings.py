@@ -3,7 +3,9 @@
 Rules that span a structure (exactly one Accountable per activity, an acyclic metric tree, an
 escalation path that ends at a human) are pure functions returning a list of :class:`Finding`.
 They never stop at the first problem. :func:`raise_for_findings` turns the error findings into
-one :class:`~comanaged_rcm.errors.ValidationError` when a caller wants an exception.
+one :class:`~comanaged_rcm.errors.ValidationError` when a caller wants an exception, and
+:func:`to_pandas`, :func:`to_polars` and :func:`to_arrow` give them as a data frame (columns
+``rule``, ``severity``, ``path``, ``message``; an empty list gives those columns and no rows).
 
 >>> found = [Finding("RACI-001", Severity.ERROR, "$.activities[0]", "no Accountable party")]
 >>> raise_for_findings(found)
@@ -16,14 +18,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import v
+from comanaged_rcm._frames import Column, Table, build
 from comanaged_rcm.errors import Issue, ValidationError
 
-__all__ = ["Finding", "Severity", "errors_only", "raise_for_findings"]
+__all__ = ["Finding", "Severity", "errors_only", "raise_for_findings", "to_arrow", "to_pandas", "to_polars"]
 
 
 class Severity(enum.Enum):
@@ -91,3 +95,60 @@ def raise_for_findings(findings: Iterable[Finding]) -> None:
     errors = errors_only(findings)
     if errors:
         raise ValidationError(Issue(f.path, f.rule, f.message) for f in errors)
+
+
+def table(findings: Iterable[Finding]) -> Table:
+    """The findings as a :class:`~comanaged_rcm._frames.Table`, one row each, in order.
+
+    Raises:
+        ValidationError: ``findings`` is not a collection of :class:`Finding` (``$.findings[i]``).
+    """
+    found = _findings(findings)
+    return build(
+        [
+            ("rule", Column.text([f.rule for f in found])),
+            ("severity", Column.text([f.severity.value for f in found])),
+            ("path", Column.text([f.path for f in found])),
+            ("message", Column.text([f.message for f in found])),
+        ],
+        "$.findings",
+    )
+
+
+def to_pandas(findings: Iterable[Finding]) -> Any:  # noqa: ANN401 - a pandas.DataFrame
+    """The findings as a ``pandas.DataFrame``: ``rule``, ``severity``, ``path``, ``message``.
+
+    Raises:
+        ValidationError: ``findings`` is not a collection of :class:`Finding` (``$.findings[i]``).
+        RCMError: pandas is not installed.
+
+    >>> to_pandas([Finding("R", Severity.WARNING, "$", "w")])["severity"].tolist()
+    ['warning']
+    """
+    return table(findings).to_pandas()
+
+
+def to_polars(findings: Iterable[Finding]) -> Any:  # noqa: ANN401 - a polars.DataFrame
+    """The findings as a ``polars.DataFrame`` (the columns of :func:`to_pandas`).
+
+    Raises:
+        ValidationError: ``findings`` is not a collection of :class:`Finding` (``$.findings[i]``).
+        RCMError: polars is not installed.
+
+    >>> to_polars([]).columns
+    ['rule', 'severity', 'path', 'message']
+    """
+    return table(findings).to_polars()
+
+
+def to_arrow(findings: Iterable[Finding]) -> Any:  # noqa: ANN401 - a pyarrow.Table
+    """The findings as a ``pyarrow.Table`` (the columns of :func:`to_pandas`).
+
+    Raises:
+        ValidationError: ``findings`` is not a collection of :class:`Finding` (``$.findings[i]``).
+        RCMError: pyarrow is not installed (``pip install 'comanaged-rcm[arrow]'``).
+
+    >>> to_arrow([Finding("R", Severity.ERROR, "$.a", "e")]).num_rows
+    1
+    """
+    return table(findings).to_arrow()

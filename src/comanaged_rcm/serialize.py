@@ -34,6 +34,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 import cattrs
+import numpy as np
 from cattrs.cols import is_any_set, is_sequence
 from cattrs.errors import (
     AttributeValidationNote,
@@ -49,7 +50,7 @@ from comanaged_rcm import _io
 from comanaged_rcm._check import count, fail, show
 from comanaged_rcm.errors import Issue, ValidationError
 
-__all__ = ["converter", "from_dict", "from_json", "to_dict", "to_json"]
+__all__ = ["converter", "from_dict", "from_json", "to_arrow", "to_dict", "to_json", "to_pandas", "to_polars"]
 
 T = TypeVar("T")
 
@@ -131,6 +132,45 @@ def _unstructure_set(value: AbstractSet[Any]) -> list[Any]:
 
 converter.register_unstructure_hook_factory(_is_set, lambda _: _unstructure_set)
 
+
+def _unstructure_array(array: np.ndarray[Any, Any]) -> Any:
+    """A numpy array as nested lists; a float NaN (a value that is unavailable) becomes ``None``."""
+    if array.dtype.kind == "f":
+        cells = array.astype(object)
+        cells[np.isnan(array)] = None
+        return cells.tolist()
+    return array.tolist()
+
+
+def _is_array(cls: Any) -> bool:
+    return cls is np.ndarray or typing.get_origin(cls) is np.ndarray
+
+
+def _array_hook(cls: Any) -> Any:
+    """Structure nested lists as an array of the annotation's dtype (``None`` is NaN in floats)."""
+    args = typing.get_args(cls)
+    scalar = typing.get_args(args[1])[0] if len(args) == 2 and typing.get_args(args[1]) else None
+    dtype = np.dtype(scalar) if isinstance(scalar, type) and issubclass(scalar, np.generic) else None
+
+    def hook(value: object, _: type[Any]) -> Any:
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list (got {show(value)})")
+        if dtype is not None and dtype.kind == "f":
+            try:
+                cells = np.array(value, dtype=object)
+            except ValueError:  # ragged nesting
+                cells = np.array([None, []], dtype=object)
+            if not all(c is None or type(c) in {int, float} for c in cells.ravel().tolist()):
+                raise TypeError("expected a list of numbers and nulls (lists of equal length)")
+            return cells.astype(dtype)  # None becomes NaN
+        return np.array(value, dtype=dtype)
+
+    return hook
+
+
+converter.register_unstructure_hook_factory(_is_array, lambda _: _unstructure_array)
+converter.register_structure_hook_factory(_is_array, _array_hook)
+
 _DEFAULT_LOOKUP = threading.local()
 
 
@@ -174,8 +214,10 @@ def _issues(exc: BaseException, path: str) -> list[Issue]:
     if isinstance(exc, ValidationError):
         return [issue.under(path) for issue in exc.issues]
     if isinstance(exc, ForbiddenExtraKeysError):
-        return [Issue(f"{path}.{key}", "unknown_key", f"unknown key {show(key)}")
-                for key in sorted(exc.extra_fields, key=str)]
+        return [
+            Issue(f"{path}.{key}", "unknown_key", f"unknown key {show(key)}")
+            for key in sorted(exc.extra_fields, key=str)
+        ]
     if isinstance(exc, (ClassValidationError, IterableValidationError)):
         with_notes, without = exc.group_exceptions()
         found: list[Issue] = []
@@ -293,3 +335,84 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     if not isinstance(text, str | bytes | bytearray):
         raise ValidationError.single("$.text", "type", f"expected JSON text (got {type(text).__name__})")
     return from_dict(_io.load_json(text), cls)
+
+
+def _table(obj: object) -> Any:
+    """The rows of a result, or of a sequence of findings or escalation events, as one table."""
+    from comanaged_rcm import _frames, findings  # noqa: PLC0415 - the result layer imports this module
+
+    if isinstance(obj, _frames.Tabular):
+        return obj._frame_table()  # noqa: SLF001 - the layer's own protocol
+    if isinstance(obj, str | bytes | Mapping) or not isinstance(obj, typing.Sequence):
+        fail(
+            "$.obj",
+            "type",
+            "expected a Scorecard, Trend, MeasureSet, Selection, or a list of findings or escalation"
+            f" events (got {type(obj).__name__})",
+        )
+    items = list(obj)
+    if not items:
+        fail(
+            "$.obj",
+            "value",
+            "an empty list does not say what it would hold: use comanaged_rcm.findings.to_pandas"
+            " (and to_polars, to_arrow) for findings",
+        )
+    if all(isinstance(item, findings.Finding) for item in items):
+        return findings.table(items)
+    from comanaged_rcm.escalation import Event  # noqa: PLC0415 - only for a list of events
+
+    if all(isinstance(item, Event) for item in items):
+        return _frames.events_table(items)
+    kinds = sorted({type(item).__name__ for item in items})
+    raise ValidationError.single(
+        "$.obj", "type", f"a list must hold only findings or only escalation events (got {', '.join(kinds)})"
+    )
+
+
+def to_pandas(obj: Any) -> Any:
+    """A result's rows as a ``pandas.DataFrame`` (nullable dtypes: ``pd.NA`` where undefined).
+
+    Args:
+        obj: A :class:`~comanaged_rcm.kpi.Scorecard`, :class:`~comanaged_rcm.kpi.Trend`,
+            :class:`~comanaged_rcm.kpi.MeasureSet` or :class:`~comanaged_rcm.sampling.Selection`
+            (as their own ``to_pandas()``), or a non-empty list of
+            :class:`~comanaged_rcm.findings.Finding` or of escalation ``Event`` records.
+
+    Raises:
+        ValidationError: ``obj`` is none of these, or an empty list (at ``$.obj``).
+        RCMError: pandas is not installed.
+
+    >>> from comanaged_rcm.findings import Finding, Severity
+    >>> to_pandas([Finding("R-1", Severity.ERROR, "$.a", "bad")])["rule"].tolist()
+    ['R-1']
+    """
+    return _table(obj).to_pandas()
+
+
+def to_polars(obj: Any) -> Any:
+    """A result's rows as a ``polars.DataFrame``; ``obj`` as for :func:`to_pandas`.
+
+    Raises:
+        ValidationError: ``obj`` is none of the results, or an empty list (at ``$.obj``).
+        RCMError: polars is not installed.
+
+    >>> from comanaged_rcm.sampling import select
+    >>> to_polars(select(population=5, n=2, seed=3)).columns[:2]
+    ['draw', 'item']
+    """
+    return _table(obj).to_polars()
+
+
+def to_arrow(obj: Any) -> Any:
+    """A result's rows as a ``pyarrow.Table``; ``obj`` as for :func:`to_pandas`.
+
+    Raises:
+        ValidationError: ``obj`` is none of the results, or an empty list (at ``$.obj``).
+        RCMError: pyarrow is not installed (``pip install 'comanaged-rcm[arrow]'``).
+
+    >>> from comanaged_rcm.findings import Finding, Severity
+    >>> to_arrow([Finding("R-1", Severity.WARNING, "$", "w")]).column_names
+    ['rule', 'severity', 'path', 'message']
+    """
+    return _table(obj).to_arrow()

@@ -19,7 +19,7 @@ import datetime
 import enum
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Protocol, cast
@@ -28,8 +28,9 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from comanaged_rcm import _check
+from comanaged_rcm import _check, _frames
 from comanaged_rcm._check import as_tuple, v
+from comanaged_rcm._frames import FrameColumn
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.tables import Column, ColumnKind, data_lines, narrowest
 
@@ -205,6 +206,8 @@ def _convert(
     if array.ndim != 1:
         issues.append(Issue(path, "shape", f"must be 1-D (got {array.ndim}-D)"))
         return None
+    if array.dtype.kind == "U" and isinstance(raw, list | tuple) and not all(isinstance(x, str) for x in raw):
+        array = np.array(raw, dtype=object)  # numpy would write a NaN or a number among strings as text
     if array.size == 0:  # an empty list has no dtype of its own
         return np.array([], dtype=_EMPTY_DTYPE[field.kind])
     kind = array.dtype.kind
@@ -707,39 +710,80 @@ def _as_text(values: object) -> object:
 
 
 class SupportsColumns(Protocol):
-    """A data frame (pandas, polars...): column names in ``columns``, each column by ``frame[name]``."""
+    """A data frame as a type checker sees it: pandas, polars (eager or lazy), pyarrow..."""
 
     @property
-    def columns(self) -> Iterable[Any]: ...
-
-    def __getitem__(self, name: Any, /) -> Any: ...  # noqa: ANN401 - any frame's column type
+    def columns(self) -> Any: ...  # noqa: ANN401 - each library's own type
 
 
-Table = Mapping[str, object] | SupportsColumns
-"""What a Book table may be: a mapping of column name to array-like, or a data frame."""
+class SupportsArrowStream(Protocol):
+    """Anything speaking the Arrow PyCapsule stream protocol."""
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...  # noqa: ANN401
+
+
+Table = Mapping[str, object] | SupportsColumns | SupportsArrowStream
+"""What a Book table may be: a mapping of column name to array-like, or a data frame (pandas,
+polars eager or lazy, pyarrow ``Table`` or ``RecordBatch``, any Arrow stream)."""
+
+
+def _read_frame(table: str, raw: object, issues: list[Issue]) -> dict[Any, FrameColumn] | None:
+    """A data frame's columns through :mod:`comanaged_rcm._frames`, or ``None`` with the issues recorded."""
+    try:
+        return _frames.open_frame(raw, f"$.{table}").read()
+    except ValidationError as exc:
+        issues.extend(exc.issues)
+        return None
+
+
+def _from_frame(path: str, field: Field, column: FrameColumn, issues: list[Issue]) -> object:
+    """A frame's column as :func:`_convert` reads it, or :data:`_UNREAD` with the issue recorded.
+
+    Missing cells are empty text or NaT where the column is nullable text or dates; anywhere
+    else they are refused with the first row. Time-zone aware datetimes are never dates.
+    """
+    if column.zone is not None and field.kind is FieldKind.DATE:
+        issues.append(
+            Issue(
+                path,
+                "type",
+                f"expected dates, not time-zone aware datetimes ({column.zone}); convert them to the"
+                " provider's local dates first",
+            )
+        )
+        return _UNREAD
+    values, missing = column.values, column.missing
+    if missing is None or field.kind is FieldKind.DATE:  # NaT marks a missing date already
+        return values
+    if field.kind is FieldKind.TEXT and values.dtype.kind in "US":
+        blanked = values.copy()
+        blanked[missing] = ""
+        return blanked
+    if field.kind is FieldKind.TEXT and values.dtype.kind == "O":
+        return values  # None, NaN and pd.NA are missing text to _as_str
+    if field.kind is FieldKind.TEXT:  # an extra dimension of numbers or flags, as text
+        text = values.astype(str)
+        text[missing] = ""
+        return text
+    rows = np.flatnonzero(missing)
+    issues.append(Issue(path, "missing", f"must not be empty (row {int(rows[0])}; {rows.size} rows)"))
+    return _UNREAD
+
+
+_UNREAD = object()
+"""What :func:`_from_frame` gives for a column it refused."""
 
 
 def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Codes]) -> Columns | None:
     if raw is None:
         return None
-    if not isinstance(raw, Mapping) and hasattr(raw, "columns") and hasattr(raw, "__getitem__"):
-        try:
-            raw = {str(name): raw[name] for name in raw.columns}  # a data frame: pandas, polars...
-        except Exception as exc:  # noqa: BLE001 - a foreign frame may raise anything
-            issues.append(
-                Issue(
-                    f"$.{table}",
-                    "type",
-                    f"cannot read the frame's columns ({type(exc).__name__}: {_brief(exc)})",
-                )
-            )
+    if _frames.is_frame(raw):
+        read = _read_frame(table, raw, issues)
+        if read is None:
             return None
+        raw = read
     if not isinstance(raw, Mapping):
-        issues.append(
-            Issue(
-                f"$.{table}", "type", f"expected a mapping of column name to array (got {type(raw).__name__})"
-            )
-        )
+        issues.extend(_frames.refuse(f"$.{table}", raw).issues)
         return None
     schema = {f.name: f for f in SCHEMAS[table]}
     before = len(issues)
@@ -767,6 +811,10 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
             )
             continue
         field = schema.get(name)
+        if isinstance(values, FrameColumn):
+            values = _from_frame(f"$.{table}.{name}", field or _DIMENSION, values, issues)  # noqa: PLW2901
+            if values is _UNREAD:
+                continue
         if field is None:  # an extra dimension (location, provider): kept as text, whatever it holds
             field = _DIMENSION
             values = _as_text(values)  # noqa: PLW2901 - the same column, as text
@@ -848,9 +896,14 @@ class Book:
         work_items: ``item_id, workflow, team, opened, closed, touches, escalated``.
         ledger: ``month, npsr?, cost_to_collect?`` (monthly general-ledger totals).
 
-    Each is a mapping of column name to anything ``numpy.asarray`` accepts, or a data frame
-    (anything with ``columns`` and ``frame[name]``). Columns not in the schema are kept as text
-    slice dimensions (location, provider).
+    Each is a mapping of column name to anything ``numpy.asarray`` accepts, or a data frame: a
+    pandas or polars ``DataFrame``, a polars ``LazyFrame`` (collected), a pyarrow ``Table`` or
+    ``RecordBatch``, or anything speaking the Arrow PyCapsule stream protocol. A data frame is read
+    through narwhals (``pip install 'comanaged-rcm[frames]'``), imported only when one arrives:
+    its missing cells (null, and in pandas NaN, ``pd.NA`` and ``NaT``) are allowed where the column
+    is nullable and refused with the first row where not; categorical columns are read as their
+    values; time-zone aware datetimes are never dates. Anything else is refused, naming its type.
+    Columns not in the schema are kept as text slice dimensions (location, provider).
 
     The book keeps its own read-only copy of every column (text only as wide as its longest
     value), so changing the arrays passed in changes nothing, and what the engine derives from the

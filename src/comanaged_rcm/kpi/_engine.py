@@ -32,6 +32,7 @@ from dateutil.relativedelta import relativedelta
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import v
+from comanaged_rcm._frames import Column, Table, Tabular, build
 from comanaged_rcm.errors import ConventionError, ValidationError
 from comanaged_rcm.kpi._book import OUTCOMES, TRANSACTION_TYPES, WRITE_OFF_REASONS, Book
 from comanaged_rcm.kpi._conventions import Convention
@@ -149,7 +150,7 @@ def measure_table(measure: str) -> str:
 
 
 @attrs.frozen(kw_only=True, eq=False)
-class MeasureSet:
+class MeasureSet(Tabular):
     """Base measures per period and slice: a partial result that merges exactly by addition.
 
     Args:
@@ -235,6 +236,58 @@ class MeasureSet:
 
     def __add__(self, other: MeasureSet) -> MeasureSet:
         return self.merge(other)
+
+    def _frame_table(self) -> Table:
+        """Long format, one row per (period, measure, slice), the total first in each.
+
+        Columns: ``period_start``, ``period_end`` (half-open), ``as_of``, one per ``by`` dimension
+        (null in the total rows), ``measure``, ``value`` (null where the book cannot supply the
+        measure, or supplies it only in total), ``reason`` (why the value is null; null where it
+        is not), ``conventions`` (the ids in force, joined by ``, ``).
+        """
+        order = {name: i for i, name in enumerate(MEASURES)}
+        names = sorted({*self.totals, *self.missing}, key=lambda m: (order.get(m, len(order)), m))
+        periods, rows = len(self.periods), 1 + len(self.slices)
+        values = np.full((periods, len(names), rows), np.nan)
+        reasons: list[str | None] = []
+        for j, name in enumerate(names):
+            if name in self.totals:
+                values[:, j, 0] = self.totals[name]
+            if name in self.sliced:
+                values[:, j, 1:] = self.sliced[name]
+            gap = self.missing.get(name)
+            flat = self.unsliced.get(name) if name not in self.sliced else None
+            reasons += [gap, *[gap or flat] * (rows - 1)]
+        size = values.size
+        total = np.tile(np.arange(rows) == 0, periods * len(names))
+
+        def dates(days: Sequence[datetime.date]) -> Column:
+            return Column("date", np.repeat(np.array(days, dtype="datetime64[D]"), len(names) * rows))
+
+        dimensions = [
+            (
+                d,
+                Column(
+                    "text",
+                    np.tile(np.array(["", *(k[i] for k in self.slices)], dtype=str), periods * len(names)),
+                    total if size else None,
+                ),
+            )
+            for i, d in enumerate(self.by)
+        ]
+        return build(
+            [
+                ("period_start", dates([p.start for p in self.periods])),
+                ("period_end", dates([p.end for p in self.periods])),
+                ("as_of", dates(self.as_of)),
+                *dimensions,
+                ("measure", Column("text", np.tile(np.repeat(np.array(names, dtype=str), rows), periods))),
+                ("value", Column.real(values.reshape(-1))),
+                ("reason", Column.text(reasons * periods)),
+                ("conventions", Column.repeat(", ".join(self.conventions), size)),
+            ],
+            "$.by",
+        )
 
     def __repr__(self) -> str:
         return (

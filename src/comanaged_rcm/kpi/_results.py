@@ -12,14 +12,17 @@ from typing import Any, cast
 import attrs
 import numpy as np
 import numpy.typing as npt
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import as_optional_real, as_real, v
+from comanaged_rcm._frames import Column, Table, Tabular, build, concat
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup, metric_ids
 from comanaged_rcm.kpi._conventions import count
 from comanaged_rcm.kpi._engine import TOTAL, MeasureSet
 from comanaged_rcm.periods import Period
+from comanaged_rcm.serialize import converter
 
 __all__ = ["KPIResult", "Scorecard", "Status", "Target", "Trend", "TrendPoint"]
 
@@ -183,7 +186,7 @@ def _terms(
 
 
 @attrs.frozen(kw_only=True, eq=False)
-class Scorecard:
+class Scorecard(Tabular):
     """Every requested KPI for one period, in total and per slice.
 
     Build one with :func:`~comanaged_rcm.kpi.evaluate` (or :meth:`from_measures` after merging
@@ -344,16 +347,11 @@ class Scorecard:
         values, defined = self._values()
         numerator = self.numerator[m, row]
         denominator = self.denominator[m, row]
-        reason = ""
-        if (m, row) in self.unavailable:
-            reason = self.unavailable[m, row]
-        elif not defined[m, row]:
-            reason = f"zero denominator ({' + '.join(kpi.denominator)} = 0)"
+        reason = self._reason(m, row, defined=bool(defined[m, row]))
         share = None
         total_den = self.denominator[m, 0]
         if row and kpi.denominator and np.isfinite(denominator) and abs(total_den) > ZERO_DENOMINATOR:
             share = float(denominator / total_den)
-        families = set(kpi.conventions)
         return KPIResult(
             metric=kpi.id,
             tier=kpi.tier,
@@ -363,10 +361,65 @@ class Scorecard:
             numerator=None if math.isnan(numerator) else float(numerator),
             denominator=None if math.isnan(denominator) else float(denominator),
             share=share,
-            convention=", ".join(c for c in self.conventions if c.split(":")[0] in families),
+            convention=self._convention(kpi),
             reason=reason,
             period=self.period,
             as_of=self.as_of,
+        )
+
+    def _reason(self, m: int, row: int, *, defined: bool) -> str:
+        """Why the value of metric ``m`` in ``row`` is undefined (``""`` when it is defined)."""
+        if (m, row) in self.unavailable:
+            return self.unavailable[m, row]
+        if not defined:
+            return f"zero denominator ({' + '.join(self.metrics[m].denominator)} = 0)"
+        return ""
+
+    def _convention(self, kpi: KPIDefinition) -> str:
+        """The convention ids in force that ``kpi`` uses, joined by ``, ``."""
+        families = set(kpi.conventions)
+        return ", ".join(c for c in self.conventions if c.split(":")[0] in families)
+
+    def _frame_table(self) -> Table:
+        """One row per (metric, slice), the total first: what :meth:`to_pandas` and the others give.
+
+        Columns: ``period_start``, ``period_end`` (the period is half-open: its end is the first
+        day after it), ``as_of``, ``metric``, ``tier``, ``unit`` (``percent``, ``days``, ``ratio``,
+        ``count``), one per ``by`` dimension (null in the total row), ``value``, ``numerator``,
+        ``denominator``, ``share`` (null where undefined, unavailable, or for count KPIs and the
+        total), ``reason`` (why the value is undefined; null where it is defined), ``convention``.
+        """
+        columns = self.to_columns()
+        _, defined = self._values()
+        rows = 1 + len(self.slices)
+        size = rows * len(self.metrics)
+        total = np.tile(np.arange(rows) == 0, len(self.metrics))
+
+        def per_metric(texts: Iterable[str]) -> Column:
+            return Column("text", np.repeat(np.array(list(texts), dtype=str), rows))
+
+        reasons = [
+            self._reason(m, row, defined=bool(defined[m, row])) or None
+            for m in range(len(self.metrics))
+            for row in range(rows)
+        ]
+        return build(
+            [
+                ("period_start", Column.repeat(self.period.start, size)),
+                ("period_end", Column.repeat(self.period.end, size)),
+                ("as_of", Column.repeat(self.as_of, size)),
+                ("metric", per_metric(k.id for k in self.metrics)),
+                ("tier", per_metric(k.tier.value for k in self.metrics)),
+                ("unit", per_metric(k.unit.value for k in self.metrics)),
+                *((d, Column("text", columns[d], total if size else None)) for d in self.by),
+                *(
+                    (name, Column.real(columns[name]))
+                    for name in ("value", "numerator", "denominator", "share")
+                ),
+                ("reason", Column.text(reasons)),
+                ("convention", per_metric(self._convention(k) for k in self.metrics)),
+            ],
+            "$.by",
         )
 
     def status(self, metric_id: str, targets: Iterable[Target] | Target, **slice_keys: str) -> Status:
@@ -514,7 +567,7 @@ class TrendPoint:
 
 
 @attrs.frozen(kw_only=True, eq=False)
-class Trend:
+class Trend(Tabular):
     """A KPI scorecard per period, plus the whole span recomputed from summed measures.
 
     Args:
@@ -554,6 +607,33 @@ class Trend:
     def values(self, metric_id: str, **slice_keys: str) -> list[float | None]:
         """The values alone, oldest first (``None`` where undefined)."""
         return [p.result.value for p in self.points(metric_id, **slice_keys)]
+
+    def _frame_table(self) -> Table:
+        """Each period's scorecard rows (as :meth:`Scorecard.to_pandas` gives them), oldest first.
+
+        ``change`` is the value less the same metric and slice's value in the period before
+        (null when either is undefined, and in the first period). The whole span is
+        ``trend.whole.to_pandas()``.
+        """
+        tables = [card._frame_table() for card in self.scorecards]  # noqa: SLF001 - the same module's rows
+        joined = concat(tables, "$.scorecards")
+        by = self.whole.by
+        previous: dict[tuple[object, ...], float | None] = {}
+        change: list[float | None] = []
+        for part in tables:
+            cols = part.columns
+            keys = zip(
+                cols["metric"].values.tolist(),
+                *(_cells(cols[d]) for d in by),
+                strict=True,
+            )
+            seen: dict[tuple[object, ...], float | None] = {}
+            for key, value in zip(keys, _cells(cols["value"]), strict=True):
+                before = previous.get(key)
+                change.append(None if value is None or before is None else value - before)
+                seen[key] = value
+            previous = seen
+        return build([*joined.columns.items(), ("change", Column.real(change))], "$.by")
 
     def _rows(self, targets: Iterable[Target] | None) -> list[tuple[str, list[list[str]]]]:
         pool = _targets(targets)
@@ -605,3 +685,50 @@ class Trend:
     def __repr__(self) -> str:
         span = f"{self.periods[0].start}/{self.periods[-1].end}"
         return f"Trend(periods={len(self.periods)}, span={span}, metrics={len(self.whole.metrics)})"
+
+
+def _cells(column: Column) -> list[Any]:
+    """A column's cells as Python values, ``None`` where null."""
+    cells: list[Any] = column.values.tolist()
+    if column.missing is not None:
+        for row in np.flatnonzero(column.missing).tolist():
+            cells[row] = None
+    return cells
+
+
+def _unstructure_unavailable(unavailable: Mapping[tuple[int, int], str]) -> list[list[object]]:
+    """``{(metric index, row): reason}`` as ``[[metric index, row, reason], ...]`` (JSON keys are text)."""
+    return [[m, row, reason] for (m, row), reason in sorted(unavailable.items())]
+
+
+def _structure_unavailable(data: object, _: object) -> dict[tuple[int, int], str]:
+    if not isinstance(data, list):
+        raise TypeError(f"expected a list of [metric index, row, reason] (got {_check.show(data)})")
+    found: dict[tuple[int, int], str] = {}
+    for i, item in enumerate(data):
+        if not (
+            isinstance(item, list)
+            and len(item) == 3
+            and all(type(x) is int for x in item[:2])
+            and isinstance(item[2], str)
+        ):
+            raise TypeError(f"item {i} must be [metric index, row, reason] (got {_check.show(item)})")
+        found[item[0], item[1]] = item[2]
+    return found
+
+
+converter.register_unstructure_hook(
+    Scorecard,
+    make_dict_unstructure_fn(
+        Scorecard, converter, unavailable=override(unstruct_hook=_unstructure_unavailable)
+    ),
+)
+converter.register_structure_hook(
+    Scorecard,
+    make_dict_structure_fn(
+        Scorecard,
+        converter,
+        _cattrs_forbid_extra_keys=True,
+        unavailable=override(struct_hook=_structure_unavailable),
+    ),
+)

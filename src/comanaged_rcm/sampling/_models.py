@@ -19,6 +19,7 @@ import numpy as np
 
 from comanaged_rcm import _check as c
 from comanaged_rcm._check import as_int, as_optional_real, to, v
+from comanaged_rcm._frames import Column, Table, Tabular, build
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.serialize import converter
 
@@ -293,8 +294,15 @@ class Interval:
 
 
 @attrs.frozen(kw_only=True)
-class Selection:
-    """Items drawn for review, in the order drawn and sorted, with everything needed to redraw them."""
+class Selection(Tabular):
+    """Items drawn for review, in the order drawn and sorted, with everything needed to redraw them.
+
+    ``to_pandas()``, ``to_polars()`` and ``to_arrow()`` give one row per item in the order drawn:
+    ``draw`` (1 for the first drawn), ``item``, ``population_size``, ``seed`` (text: a seed has
+    up to 128 bits), ``method``, ``algorithm``. ``item`` is an integer column when every id is an
+    integer of at most 63 bits and a text column when every id is text; otherwise it is text and
+    an ``item_kind`` column (``int`` or ``text``) tells ``1`` from ``"1"``.
+    """
 
     items: tuple[str | int, ...] = attrs.field(converter=_tuple, validator=_item_ids)
     sorted_items: tuple[str | int, ...] = attrs.field(converter=_tuple, validator=_item_ids)
@@ -303,6 +311,28 @@ class Selection:
     method: str = attrs.field(validator=_one_of(SELECT_METHODS))
     algorithm: str = attrs.field(validator=_CONVENTION)
     allocation: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_tuple, validator=_allocation)
+
+    def _frame_table(self) -> Table:
+        size = len(self.items)
+        whole = all(type(i) is int and -(2**63) <= i < 2**63 for i in self.items)
+        kinds = [("int" if type(i) is int else "text") for i in self.items]
+        if whole:
+            items = [("item", Column.integer(self.items))]  # type: ignore[arg-type]  # every item is an int
+        else:
+            items = [("item", Column.text([str(i) for i in self.items]))]
+            if len(set(kinds)) > 1 or kinds[0] == "int":
+                items.append(("item_kind", Column.text(kinds)))
+        return build(
+            [
+                ("draw", Column("int", np.arange(1, size + 1, dtype=np.int64))),
+                *items,
+                ("population_size", Column("int", np.full(size, self.population_size, dtype=np.int64))),
+                ("seed", Column.repeat(str(self.seed), size)),
+                ("method", Column.repeat(self.method, size)),
+                ("algorithm", Column.repeat(self.algorithm, size)),
+            ],
+            "$",
+        )
 
     def _repr_html_(self) -> str:
         rows: list[tuple[str, object]] = [
