@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
+import pickle
 import zoneinfo
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -644,3 +647,38 @@ class TestRuleFields:
         """A climb delay in hours has no place in a rule file: refused when writing, not dropped."""
         with pytest.raises(ValidationError, match="'escalate_after_hours' has no place"):
             RuleFile.from_rule_set(RuleSet(rules=[hours_rule(escalate_after_hours=3)]))
+
+
+class TestCalendarObjects:
+    def test_pickle_and_copy(self) -> None:
+        """Calendars and business hours pickle and copy after use (their numpy cache is rebuilt)."""
+        for cal in (calendar("us_federal"), WEEKS):
+            cal.add_business_days(datetime.date(2026, 7, 2), 1)
+            for other in (copy.deepcopy(cal), copy.copy(cal), pickle.loads(pickle.dumps(cal))):  # noqa: S301
+                assert other == cal
+                assert other.add_business_days(datetime.date(2026, 7, 2), 1) == datetime.date(2026, 7, 6)
+        back = pickle.loads(pickle.dumps(WEEKS))  # noqa: S301
+        assert back.add_business_hours(at(NY, 2026, 3, 6, 16), 4) == at(NY, 2026, 3, 9, 11)
+
+    def test_hashable(self) -> None:
+        """Equal business hours hash alike; different hours differ."""
+        same = business_hours("America/New_York", first_year=2025, last_year=2027)
+        assert hash(same) == hash(WEEKS)
+        assert {WEEKS: 1}[same] == 1
+        assert business_hours("America/Chicago", first_year=2025, last_year=2027) != WEEKS
+
+    def test_holiday_array_is_a_copy(self) -> None:
+        """Changing the returned holiday array does not change the calendar's counting."""
+        cal = calendar("us_federal")
+        days = cal.holiday_array
+        days[:] = np.datetime64("2000-01-01")
+        assert cal.add_business_days(datetime.date(2026, 7, 2), 1) == datetime.date(2026, 7, 6)
+        assert cal.holiday_array[0] == np.datetime64("2000-01-17")  # Birthday of Martin Luther King, Jr.
+
+    def test_rules_count_business_days_with_hours(self) -> None:
+        """A condition's business_days_between uses the hours' holidays and weekend."""
+        rule = hours_rule(when="business_days_between(opened, today) >= 2", deadline_hours=None)
+        facts = {"item_id": ["Q-1", "Q-2"], "opened": [datetime.date(2026, 7, 1), datetime.date(2026, 7, 2)]}
+        state, events = step([rule], State(), facts, at(NY, 2026, 7, 6, 10), WEEKS)
+        assert [e.labels["item_id"] for e in events] == ["Q-1"]  # July 3 is a holiday: Q-2 has 1
+        assert len(state.alerts) == 1

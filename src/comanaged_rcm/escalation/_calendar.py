@@ -73,6 +73,17 @@ class BusinessCalendar:
         converter=_weekdays,
         validator=[v.each(whole_field(minimum=0, maximum=6)), _not_every_day],
     )
+    _numpy: Any = attrs.field(init=False, default=None, repr=False, eq=False)
+    """The sorted holidays and the numpy busdaycalendar, built on first use (the model is frozen)."""
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields, for pickle and copy (numpy's busdaycalendar cannot be pickled: it is rebuilt)."""
+        return {f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.name != "_numpy"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "_numpy", None)
 
     @property
     def weekmask(self) -> str:
@@ -100,7 +111,7 @@ class BusinessCalendar:
         if abs((end - start).days) > _MAX_SPAN_DAYS:
             message = f"a business-day span must be at most 200 years (got {start} to {end})"
             raise ValidationError([Issue("$.start", "range", message), Issue("$.end", "range", message)])
-        return int(np.busday_count(start, end, weekmask=self.weekmask, holidays=self.holiday_array))
+        return int(np.busday_count(start, end, busdaycal=self._busdays()))
 
     def add_business_days(self, start: datetime.date, days: int) -> datetime.date:
         """The ``days``-th business day after ``start`` (``start`` itself when ``days`` is 0).
@@ -121,13 +132,7 @@ class BusinessCalendar:
             return start
         # Rolling a non-business start back to the business day before it leaves the days after
         # it unchanged, so the n-th business day after the rolled day is the n-th after start.
-        found = np.busday_offset(
-            np.datetime64(start, "D"),
-            days,
-            roll="backward",
-            weekmask=self.weekmask,
-            holidays=self.holiday_array,
-        )
+        found = np.busday_offset(np.datetime64(start, "D"), days, roll="backward", busdaycal=self._busdays())
         if found > _LAST_DAY:
             raise ValidationError.single(
                 "$.days", "range", f"{days} business days after {start} is after 9999-12-31"
@@ -162,13 +167,25 @@ class BusinessCalendar:
         self, start: npt.NDArray[np.datetime64], end: npt.NDArray[np.datetime64]
     ) -> npt.NDArray[np.int64]:
         """:meth:`count_array` for arrays already checked (the evaluator's own, without NaT)."""
-        counts = np.busday_count(start, end, weekmask=self.weekmask, holidays=self.holiday_array)
+        counts = np.busday_count(start, end, busdaycal=self._busdays())
         return counts.astype(np.int64)
 
     @property
     def holiday_array(self) -> npt.NDArray[np.datetime64]:
         """The holidays, sorted, as a ``datetime64[D]`` array (numpy's ``holidays`` argument)."""
-        return np.array(sorted(self.holidays), dtype="datetime64[D]")
+        return self._cached()[0].copy()
+
+    def _busdays(self) -> np.busdaycalendar:
+        """The :class:`numpy.busdaycalendar` of the weekmask and holidays (built once per calendar)."""
+        return self._cached()[1]
+
+    def _cached(self) -> tuple[npt.NDArray[np.datetime64], np.busdaycalendar]:
+        if self._numpy is None:
+            days = np.array(sorted(self.holidays), dtype="datetime64[D]")
+            object.__setattr__(
+                self, "_numpy", (days, np.busdaycalendar(weekmask=self.weekmask, holidays=days))
+            )
+        return self._numpy  # type: ignore[no-any-return]
 
 
 def business_days(calendar: BusinessCalendar, start: datetime.date, end: datetime.date) -> int:
@@ -177,7 +194,7 @@ def business_days(calendar: BusinessCalendar, start: datetime.date, end: datetim
     The rule evaluators read dates from facts, where a span beyond 200 years is a value like
     any other (the vectorized path counts it too), not a bad argument.
     """
-    return int(np.busday_count(start, end, weekmask=calendar.weekmask, holidays=calendar.holiday_array))
+    return int(np.busday_count(start, end, busdaycal=calendar._busdays()))  # noqa: SLF001 - the module's own
 
 
 def _days(value: object, path: str) -> npt.NDArray[np.datetime64]:

@@ -71,6 +71,7 @@ _SAMPLE = 6 * _HOUR  # offsets are sampled this far apart (no zone changes twice
 _FIRST_DAY = datetime.date(1900, 1, 1)
 _LAST_DAY = datetime.date(9999, 12, 30)
 _BATCH = 64
+_STEPS = np.arange(_BATCH)
 
 
 @functools.lru_cache(maxsize=64)
@@ -127,7 +128,7 @@ def _check_hours(_: object, attribute: attrs.Attribute[Any], value: object) -> N
         _window(window, f"{path}.{day}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, hash=False)
 class BusinessHours(BusinessCalendar):
     """A business calendar with opening hours in an IANA time zone.
 
@@ -157,7 +158,13 @@ class BusinessHours(BusinessCalendar):
     )
     weekend: frozenset[int] = attrs.field(init=False)
     _windows: tuple[tuple[int, int] | None, ...] = attrs.field(init=False, repr=False, eq=False)
-    _days: Any = attrs.field(init=False, repr=False, eq=False)  # a numpy busdaycalendar
+
+    __getstate__ = BusinessCalendar.__getstate__
+    __setstate__ = BusinessCalendar.__setstate__
+
+    def __hash__(self) -> int:
+        """Equal business hours hash alike (the hours mapping is hashed by its items)."""
+        return hash((self.holidays, self.zone, tuple(sorted(self.hours.items()))))
 
     def __attrs_post_init__(self) -> None:
         windows = tuple(
@@ -165,9 +172,6 @@ class BusinessHours(BusinessCalendar):
         )
         object.__setattr__(self, "_windows", windows)
         object.__setattr__(self, "weekend", frozenset(i for i, w in enumerate(windows) if w is None))
-        object.__setattr__(
-            self, "_days", np.busdaycalendar(weekmask=self.weekmask, holidays=self.holiday_array)
-        )
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -306,16 +310,18 @@ class BusinessHours(BusinessCalendar):
         return _check.fail("$.hours", "range", f"the deadline after {local.isoformat()} is after 9999")
 
     def _is_open_day(self, day: datetime.date) -> bool:
-        return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=self._days))
+        return bool(np.is_busday(np.datetime64(day, "D"), busdaycal=self._busdays()))
 
     def _open_days(self, first: datetime.date) -> Iterator[datetime.date]:
-        """The open days from ``first`` on (numpy's business days, a batch at a time), to 9999."""
+        """The open days from ``first`` on (numpy's business days, in growing batches), to 9999."""
         start = np.datetime64(max(first, _FIRST_DAY), "D")
         last = np.datetime64(_LAST_DAY, "D")
+        batch = 4  # most deadlines need a day or two: start small, then double
         while start <= last:
-            days = np.busday_offset(start, np.arange(_BATCH), roll="forward", busdaycal=self._days)
+            days = np.busday_offset(start, _STEPS[:batch], roll="forward", busdaycal=self._busdays())
             yield from days[days <= last].astype(object).tolist()
             start = days[-1] + 1
+            batch = min(2 * batch, _BATCH)
 
     def _intervals(self, day: datetime.date) -> tuple[tuple[int, int], ...]:
         window = self._windows[day.weekday()]
