@@ -1337,19 +1337,25 @@ def _sample(source: object, encoding: str | None, sample: int) -> tuple[str, lis
     path = _io.check_path(source, "$.source")
     label = Path(path).name
     content = _io.read_text(path, encoding=encoding, where="$.source", label=label)
-    reader = csv.reader(io.StringIO(content, newline=""))
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    header: list[str] | None = None
+    start = 1
     try:
         header = next(reader, None)
         if header is None:
             fail(f"{label}:1", "empty", "the file is empty (expected a header row)")
         rows = []
+        start = reader.line_num + 1
         for row in reader:
             if "".join(row).strip():
                 rows.append(row)
                 if len(rows) >= sample:
                     break
+            start = reader.line_num + 1
     except csv.Error as exc:
-        fail(f"{label}:{reader.line_num}", "csv", f"unreadable CSV on line {reader.line_num}: {exc}")
+        from comanaged_rcm.tables import _csv_error  # noqa: PLC0415 - tables imports this module
+
+        raise _csv_error(exc, start, reader.line_num, label) from None
     return label, [h.strip() for h in header], rows
 
 
@@ -1513,6 +1519,12 @@ def suggest_map(
     label, header, rows = _sample(source, encoding, size)
     schema = schema_columns(name)
     found, notes = _match_headers(header, schema)
+    if not found:
+        message = (
+            f"no header of {label} ({_listing(header)}) looks like a column of {name!r}: is it the"
+            f" {name} export? (write the map's columns by hand if its headers are codes)"
+        )
+        fail(f"{label}:1", "missing_column", message)
     width = len(header)
 
     def cells(index: int) -> npt.NDArray[np.str_]:
