@@ -1,7 +1,7 @@
 """``comanaged-rcm map``: suggest a mapping document for an export, or check one.
 
-* ``map --suggest FILE.csv --table transactions [--sample N] [--out MAP.json]``: a starting
-  mapping inferred from the header and the first rows, as JSON on stdout (or written to ``--out``
+* ``map --suggest FILE.csv --table transactions [--sample N] [--output MAP.json]``: a starting
+  mapping inferred from the header and the first rows, as JSON on stdout (or written to ``--output``
   all or nothing), with the notes (what to check or add by hand) on stderr.
 * ``map --check MAP.json``: validate a mapping document; exit 0 when it is good, 2 with every
   issue otherwise.
@@ -36,7 +36,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     what.add_argument("--check", metavar="JSON", help="validate this mapping document")
     parser.add_argument("--table", choices=TABLES, help="the table the export holds (with --suggest)")
     parser.add_argument("--sample", type=int, help="data rows read for --suggest (default 1000)")
-    parser.add_argument("--out", metavar="JSON", help="write the suggested mapping here instead of stdout")
+    parser.add_argument(
+        "--output", dest="out", metavar="FILE", help="write the suggested mapping here instead of stdout"
+    )
     _io.add_encoding_option(parser)
     parser.set_defaults(handler=_map)
 
@@ -49,7 +51,7 @@ def _map(args: argparse.Namespace) -> int:
     from comanaged_rcm.mapping import load_map, suggest_map  # noqa: PLC0415
 
     if args.check is not None:
-        for flag, given in (("--table", args.table), ("--sample", args.sample), ("--out", args.out)):
+        for flag, given in (("--table", args.table), ("--sample", args.sample), ("--output", args.out)):
             if given is not None:
                 raise _refuse(flag, f"{flag} applies to --suggest, not to --check")
         document = load_map(args.check, encoding=args.encoding)
@@ -68,8 +70,8 @@ def _map(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        target = Path(_io.check_path(args.out, "--out"))
-        with _io.staged(target.parent if str(target.parent) else ".", where="--out") as stage:
+        target = Path(_io.check_path(args.out, "--output"))
+        with _io.staged(target.parent if str(target.parent) else ".", where="--output") as stage:
             stage.write_text(target.name, text)
         sys.stderr.write(f"wrote {target}\n")
     for note in found.notes:

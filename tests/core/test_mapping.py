@@ -730,8 +730,9 @@ class TestSuggestMap:
         empty.write_text("", encoding="utf-8")
         _refused(lambda: suggest_map(empty, "transactions"), "empty.csv:1", "the file is empty")
         broken = tmp_path / "broken.csv"
-        broken.write_text('a,b\n"x\n', encoding="utf-8")
-        assert suggest_map(broken, "ledger").notes
+        broken.write_text('month,npsr\n"x\n', encoding="utf-8")
+        _refused(lambda: suggest_map(broken, "ledger"), "broken.csv:2", "is never closed")
+        _refused(lambda: suggest_map(path, "ledger"), "tx.csv:1", "looks like a column of 'ledger'")
 
     def test_model(self) -> None:
         """A suggestion's table must be known and its mapping an ExportMap."""

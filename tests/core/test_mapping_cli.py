@@ -42,11 +42,10 @@ class TestSuggest:
     def test_out_writes_the_file(
         self, export: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """--out writes the map (creating its folder) and prints nothing on stdout; --check reads it back."""
+        """--output writes the map (creating its folder), nothing on stdout; --check reads it back."""
         target = tmp_path / "maps" / "map.json"
-        assert (
-            cli.main(["map", "--suggest", str(export), "--table", "transactions", "--out", str(target)]) == 0
-        )
+        argv = ["map", "--suggest", str(export), "--table", "transactions", "--output", str(target)]
+        assert cli.main(argv) == 0
         out, err = capsys.readouterr()
         assert out == ""
         assert f"wrote {target}" in err
@@ -96,7 +95,7 @@ class TestSuggest:
     def test_missing_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """An unreadable export exits 2 with one line and writes nothing."""
         target = tmp_path / "out" / "map.json"
-        args = ["map", "--suggest", str(tmp_path / "none.csv"), "--table", "ledger", "--out", str(target)]
+        args = ["map", "--suggest", str(tmp_path / "none.csv"), "--table", "ledger", "--output", str(target)]
         assert cli.main(args) == 2
         err = capsys.readouterr().err
         assert err.startswith("comanaged-rcm map: error: ")
@@ -114,11 +113,11 @@ class TestCheck:
         assert "map.json: unknown table 'claims'" in err
         assert "the table is now named 'submissions' @ $.tables.claims" in err
 
-    @pytest.mark.parametrize("flag", [["--table", "ledger"], ["--sample", "5"], ["--out", "x.json"]])
+    @pytest.mark.parametrize("flag", [["--table", "ledger"], ["--sample", "5"], ["--output", "x.json"]])
     def test_options_that_do_not_apply(
         self, tmp_path: Path, flag: list[str], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """--table, --sample and --out are refused with --check."""
+        """--table, --sample and --output are refused with --check."""
         path = tmp_path / "map.json"
         path.write_text("{}", encoding="utf-8")
         assert cli.main(["map", "--check", str(path), *flag]) == 2
