@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from comanaged_rcm import _frames
 from comanaged_rcm.errors import RCMError, ValidationError
 from comanaged_rcm.kpi import TRANSACTION_TYPES, WRITE_OFF_REASONS, Book
+from comanaged_rcm.mapping import ExportMap, NumberFormat, TableMap
 
 D = datetime.date
 
@@ -382,3 +383,130 @@ class TestImportLightness:
             [sys.executable, "-c", script], capture_output=True, text=True, check=True
         )
         assert done.stdout.strip() == "[]"
+
+
+_EXPORT = {
+    "Claim #": ["C1", "C1", "C2"],
+    "Payer Name": ["Aetna", "aetna ", "Cigna"],
+    "DOS": ["03/15/2024", "03/15/2024", "03/16/2024"],
+    "Post Date": ["03/20/2024", "04/02/2024", "03/21/2024"],
+    "Trans Type": ["CHG", "PMT", "CHG"],
+    "Amount": ["$1,250.00", "50.00", "$300"],
+    "Location": ["north", "north", "south"],
+    "Patient Name": ["J. Doe", "J. Doe", "A. Roe"],
+}
+_MAP = ExportMap(
+    tables={
+        "transactions": TableMap(
+            columns={
+                "claim_id": "Claim #",
+                "payer": "Payer Name",
+                "service_date": "DOS",
+                "posting_date": "Post Date",
+                "type": "Trans Type",
+                "amount": "Amount",
+            },
+            date_format="%m/%d/%Y",
+            number_format=NumberFormat(),
+            values={"type": {"CHG": "charge", "PMT": "payment"}},
+            fold_case=("payer",),
+            keep=("Location",),
+        )
+    }
+)
+_PLAIN = {
+    "claim_id": ["C1", "C1", "C2"],
+    "payer": ["aetna", "aetna", "cigna"],
+    "service_date": ["2024-03-15", "2024-03-15", "2024-03-16"],
+    "posting_date": ["2024-03-20", "2024-04-02", "2024-03-21"],
+    "type": ["charge", "payment", "charge"],
+    "amount": [1250.0, 50.0, 300.0],
+    "Location": ["north", "north", "south"],
+}
+
+
+class TestFromTables:
+    def test_without_a_map_it_is_the_book(self) -> None:
+        """Without a map, from_tables is Book(**tables): extra columns are text dimensions."""
+        tables = {"transactions": pd.read_csv(io.StringIO(_CSV))}
+        assert_same_book(Book.from_tables(tables), Book(**tables))
+
+    @pytest.mark.parametrize(
+        "convert",
+        [dict, pd.DataFrame, pl.DataFrame, lambda d: pl.DataFrame(d).lazy(), pa.table],
+        ids=["mapping", "pandas", "polars", "lazy", "arrow"],
+    )
+    def test_a_messy_export_through_its_map(self, convert: Callable[[dict[str, list[str]]], Any]) -> None:
+        """Renamed, reformatted, coded and mixed-case columns read as the plain book, in any library.
+
+        The patient's name is dropped at the edge; the kept location is a dimension.
+        """
+        book = Book.from_tables({"transactions": convert(_EXPORT)}, mapping=_MAP)
+        expected = Book(transactions=_PLAIN)
+        assert book.transactions is not None
+        assert "Patient Name" not in book.transactions
+        assert sorted(book.transactions) == sorted(_PLAIN)
+        assert book.notes == ("payer: 'Aetna' and 'aetna ' were folded into 'aetna'",)
+        for name in _PLAIN:
+            np.testing.assert_array_equal(book.transactions[name], expected.transactions[name])  # type: ignore[index]
+
+    def test_lazy_frame_collects_only_what_is_read(self) -> None:
+        """A column outside the map is never computed: a lazy column that cannot be collected is dropped."""
+        lazy = pl.DataFrame(_EXPORT).lazy().with_columns(pl.col("Patient Name").str.to_integer())
+        book = Book.from_tables({"transactions": lazy}, mapping=_MAP)
+        assert book.rows("transactions") == 3
+
+    def test_bad_cells_are_counted_per_column(self) -> None:
+        """Every bad date and number is counted, the first located, per column, all at once."""
+        export = dict(_EXPORT, DOS=["2024-03-15", "03/15/2024", "02/30/2024"], Amount=["1,25", "$1", "x"])
+        with pytest.raises(ValidationError) as caught:
+            Book.from_tables({"transactions": export}, mapping=_MAP)
+        found = {i.path: i.message for i in caught.value.issues}
+        assert found["$.transactions.service_date"] == (
+            "2 of 3 cells are not dates written %m/%d/%Y (first at row 0: '2024-03-15')"
+        )
+        assert found["$.transactions.amount"].startswith("2 of 3 cells are not numbers")
+        assert "(first at row 0: '1,25')" in found["$.transactions.amount"]
+
+    def test_missing_column_names_the_closest(self) -> None:
+        """A column the map cannot find is listed with the columns found and the closest match."""
+        export = {k if k != "DOS" else "D.O.S.": v for k, v in _EXPORT.items()}
+        path, code, message = issue(lambda: Book.from_tables({"transactions": export}, mapping=_MAP))
+        assert (path, code) == ("$.transactions", "missing_column")
+        assert "'DOS'" in message
+        assert "'D.O.S.'" in message
+
+    def test_empty_numbers_are_missing(self) -> None:
+        """An empty amount is a missing cell, refused with its row; never a zero."""
+        export = dict(_EXPORT, Amount=["$1", "", "$2"])
+        path, code, message = issue(lambda: Book.from_tables({"transactions": export}, mapping=_MAP))
+        assert (path, code) == ("$.transactions.amount", "missing")
+        assert "(row 1; 1 rows)" in message
+
+    def test_datetimes_in_a_zone_and_times_of_day(self) -> None:
+        """Aware datetimes read as the map's zone's dates; naive times of day as their dates when asked."""
+        frame = (
+            pl.DataFrame(_PLAIN)
+            .with_columns(
+                pl.col("service_date").str.to_datetime().dt.replace_time_zone("UTC").dt.offset_by("2h"),
+                (pl.col("posting_date").str.to_datetime() + pl.duration(hours=10)),
+            )
+            .drop("Location")
+        )
+        zoned = ExportMap(tables={"transactions": TableMap(time_zone="America/New_York", time_of_day=True)})
+        book = Book.from_tables({"transactions": frame}, mapping=zoned)
+        assert book.transactions is not None
+        assert book.transactions["service_date"].astype(str).tolist() == [
+            "2024-03-14",
+            "2024-03-14",
+            "2024-03-15",
+        ]
+        assert book.transactions["posting_date"].astype(str).tolist()[0] == "2024-03-20"
+
+    def test_refusals(self) -> None:
+        """An unknown table or a map of the wrong type is refused at its argument."""
+        assert issue(lambda: Book.from_tables({"claims": {}}))[:2] == ("$.tables", "choice")
+        assert issue(lambda: Book.from_tables({}, mapping={}))[:2] == ("$.mapping", "type")  # type: ignore[arg-type]
+        assert issue(lambda: Book.from_tables([]))[:2] == ("$.tables", "type")  # type: ignore[arg-type]
+        path, code, _ = issue(lambda: Book.from_tables({"transactions": 5}, mapping=_MAP))  # type: ignore[dict-item]
+        assert (path, code) == ("$.transactions", "type")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi import Book, evaluate, measures, trend
+from comanaged_rcm.mapping import ExportMap, NumberFormat, TableMap
 from comanaged_rcm.periods import Period
 from comanaged_rcm.sampling import select
 from tests.fuzz.probes import Call
@@ -31,6 +32,24 @@ _CARD = evaluate(_BOOK, _JAN, by=["payer"], metrics=["net_collection_rate", "day
 _TREND = trend(_BOOK, [_JAN, _FEB], by=["payer"], metrics=["net_collection_rate"])
 _MEASURES = measures(_BOOK, _JAN, by=["payer"])
 _SELECTION = select(population=20, n=3, seed=7)
+_EXPORT = {  # readable with its map and without one (a map of None is valid)
+    "claim_id": ["C1", "C2"],
+    "payer": ["A", "a "],
+    "service_date": ["2026-01-05", "2026-01-10"],
+    "posting_date": ["2026-01-06", "2026-01-11"],
+    "type": ["charge", "charge"],
+    "amount": [1000.0, 20.0],
+}
+_MAP = ExportMap(
+    tables={
+        "transactions": TableMap(
+            columns={"claim_id": "claim_id"},
+            number_format=NumberFormat(),
+            values={"type": {"CHG": "charge"}},
+            fold_case=("payer",),
+        )
+    }
+)
 _FINDINGS = [Finding("RACI-001", Severity.ERROR, "$.activities[0]", "no Accountable party")]
 
 EXAMPLES: dict[str, Callable[[], Call]] = {
@@ -55,7 +74,14 @@ def _method(result: object, name: str) -> Callable[[], tuple[object, str, Call]]
 
 
 METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
-    f"{prefix}.{name}": _method(result, name)
-    for prefix, result in _RESULTS.items()
-    for name in ("to_arrow", "to_pandas", "to_polars")
+    **{
+        f"{prefix}.{name}": _method(result, name)
+        for prefix, result in _RESULTS.items()
+        for name in ("to_arrow", "to_pandas", "to_polars")
+    },
+    "comanaged_rcm.kpi.Book.from_tables": lambda: (
+        Book,
+        "from_tables",
+        Call(kwargs={"tables": {"transactions": _EXPORT}, "mapping": _MAP}),
+    ),
 }

@@ -32,6 +32,7 @@ from comanaged_rcm import _check, _frames
 from comanaged_rcm._check import as_tuple, v
 from comanaged_rcm._frames import FrameColumn
 from comanaged_rcm.errors import Issue, ValidationError
+from comanaged_rcm.mapping import ExportMap, TableMap, apply_values, fold, parse_dates, parse_numbers
 from comanaged_rcm.tables import Column, ColumnKind, data_lines, narrowest
 
 __all__ = [
@@ -918,6 +919,7 @@ class Book:
     work_items: BookTable | None
     ledger: BookTable | None
     _codes: dict[tuple[str, str], Codes] = attrs.field(repr=False, alias="_codes")
+    _notes: tuple[str, ...] = attrs.field(default=(), repr=False, alias="_notes")
 
     def __init__(
         self,
@@ -947,7 +949,13 @@ class Book:
         frozen = {
             name: None if columns is None else MappingProxyType(columns) for name, columns in tables.items()
         }
-        self.__attrs_init__(**frozen, _codes=codes)
+        self.__attrs_init__(
+            transactions=frozen["transactions"],
+            submissions=frozen["submissions"],
+            work_items=frozen["work_items"],
+            ledger=frozen["ledger"],
+            _codes=codes,
+        )
 
     def codes(self, table: str, column: str) -> Codes:
         """Sorted distinct values of a column and each row's index into them (computed once).
@@ -981,6 +989,73 @@ class Book:
             self._codes[key] = _frozen(*(_factorize(values) if values.dtype.kind == "U" else _exact(values)))
         return self._codes[key]
 
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, Table], *, mapping: ExportMap | None = None) -> Book:
+        """A Book from tables by name, each read through its table's map in ``mapping``.
+
+        Without a map this is ``Book(**tables)``: columns not in the schema are kept as text slice
+        dimensions. With one, each table (a mapping of arrays or any data frame) is read as
+        :meth:`comanaged_rcm.mapping.TableMap.match` finds its columns: the map's ``columns``
+        first, then the schema's names ignoring case and surrounding space. Only schema columns
+        and the map's ``keep`` columns are read; every other column is dropped at the edge (a
+        patient's name never reaches a report), and of a lazy frame only those are collected.
+        Text date and number columns are parsed with the map's formats (every bad cell counted,
+        the first named), coded columns mapped through ``values`` and ``fold_case`` columns
+        case-folded (what was merged is in :attr:`notes`); aware datetimes are read in the
+        map's ``time_zone`` and, with ``time_of_day``, datetimes as their dates. Map entries
+        for columns of the governance cycle's files that a Book does not hold are not used.
+
+        Args:
+            tables: Table name (``transactions``, ``submissions``, ``work_items``, ``ledger``) to
+                a mapping of column name to array, or a data frame.
+            mapping: The mapping document; ``None`` reads the tables as they are.
+
+        Raises:
+            ValidationError: Every problem at once: an unknown table name (``$.tables``), a
+                column the map cannot find (``$.transactions``, listing the columns found and the
+                closest match), cells that do not parse (``$.transactions.service_date``), and
+                everything :class:`Book` refuses.
+
+        >>> from comanaged_rcm.mapping import ExportMap, NumberFormat, TableMap
+        >>> export = {"Claim #": ["C1"], "Payer Name": ["Aetna "], "DOS": ["03/15/2024"],
+        ...     "Post Date": ["03/20/2024"], "Trans Type": ["CHG"], "Amount": ["$1,250.00"],
+        ...     "Patient Name": ["J. Doe"]}
+        >>> document = ExportMap(tables={"transactions": TableMap(
+        ...     columns={"claim_id": "Claim #", "payer": "Payer Name", "service_date": "DOS",
+        ...         "posting_date": "Post Date", "type": "Trans Type", "amount": "Amount"},
+        ...     date_format="%m/%d/%Y", number_format=NumberFormat(), values={"type": {"CHG": "charge"}},
+        ...     fold_case=("payer",))})
+        >>> book = Book.from_tables({"transactions": export}, mapping=document)
+        >>> columns = book.transactions
+        >>> sorted(columns), columns["amount"].tolist(), columns["payer"].tolist()
+        (['amount', 'claim_id', 'payer', 'posting_date', 'service_date', 'type'], [1250.0], ['aetna'])
+        """
+        _check.instance(tables, Mapping, "$.tables", "a mapping of table name to table")
+        for name in tables:
+            _check.one_of(name, tuple(SCHEMAS), "$.tables")
+        if mapping is None:
+            return cls(**tables)
+        _check.instance(mapping, ExportMap, "$.mapping", "an ExportMap or None")
+        issues: list[Issue] = []
+        notes: list[str] = []
+        mapped = {
+            name: _mapped(name, raw, mapping.table(name), issues, notes) for name, raw in tables.items()
+        }
+        if issues:
+            raise ValidationError(issues)
+        book = cls(**cast("dict[str, Any]", mapped))
+        object.__setattr__(book, "_notes", tuple(notes))  # set once, on the frozen book just built
+        return book
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What reading through a mapping merged, for the caller to report; empty otherwise.
+
+        Ids that differ only in case or surrounding space and were folded into one:
+        ``"payer: 'Aetna' and 'aetna ' were folded into 'aetna'"``.
+        """
+        return self._notes
+
     def table(self, name: str) -> BookTable | None:
         """The validated columns of one table, or ``None`` when it was not given.
 
@@ -1008,6 +1083,130 @@ class Book:
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={self.rows(name)}" for name in SCHEMAS if self.table(name) is not None)
         return f"Book({sizes})"
+
+
+# ------------------------------------------------------------------------------------- mapping
+
+
+def _mapped(table: str, raw: object, table_map: TableMap, issues: list[Issue], notes: list[str]) -> object:
+    """One table read through its map: schema and kept columns only, text parsed and mapped.
+
+    ``None`` with the issues recorded when the table cannot be read.
+    """
+    if raw is None:
+        return None
+    path = f"$.{table}"
+    schema = {f.name: f for f in SCHEMAS[table]}
+    try:
+        frame = _frames.open_frame(raw, path) if _frames.is_frame(raw) else None
+        if frame is None and not isinstance(raw, Mapping):
+            raise _frames.refuse(path, raw)
+    except ValidationError as exc:
+        issues.extend(exc.issues)
+        return None
+    header = list(frame.names if frame is not None else cast("Mapping[object, object]", raw))
+    odd = next((h for h in header if not isinstance(h, str)), None)
+    if odd is not None:
+        issues.append(Issue(path, "type", f"column names must be strings (got {_check.show(odd)})"))
+        return None
+    used = attrs.evolve(table_map, columns={k: c for k, c in table_map.columns.items() if k in schema})
+    try:
+        found = used.match(header, csv_columns(table), where=path)
+        columns: Mapping[str, object]
+        if frame is not None:
+            read = frame.read([header[i] for i in found.positions.values()], zone=table_map.time_zone)
+            columns = {name: read[header[i]] for name, i in found.positions.items()}
+        else:
+            given = cast("Mapping[str, object]", raw)
+            columns = {name: given[header[i]] for name, i in found.positions.items()}
+    except ValidationError as exc:
+        issues.extend(exc.issues)
+        return None
+    return {
+        name: _parsed(f"{path}.{name}", schema.get(name), values, table_map, issues=issues, notes=notes)
+        for name, values in columns.items()
+    }
+
+
+def _text(values: object) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.bool_] | None] | None:
+    """A column's cells as text with its missing cells, or ``None`` when it is not text."""
+    if isinstance(values, FrameColumn):
+        if values.values.dtype.kind != "U":
+            return None
+        return values.values, values.missing
+    try:
+        array = np.asarray(cast("Any", values))
+    except Exception:  # noqa: BLE001 - reported when the Book reads the column
+        return None
+    if array.ndim != 1:
+        return None
+    if array.dtype.kind == "U":
+        return array, None
+    if array.dtype.kind != "O":
+        return None
+    cells = array.tolist()
+    missing = np.array([_missing(c) for c in cells], dtype=bool)
+    if not all(isinstance(c, str) or gone for c, gone in zip(cells, missing.tolist(), strict=True)):
+        return None
+    return np.array(
+        ["" if gone else c for c, gone in zip(cells, missing.tolist(), strict=True)], dtype=str
+    ), (missing if missing.any() else None)
+
+
+def _bad(
+    path: str, what: str, cells: npt.NDArray[np.str_], bad: npt.NDArray[np.bool_], issues: list[Issue]
+) -> None:
+    rows = np.flatnonzero(bad)
+    issues.append(
+        Issue(
+            path,
+            "type",
+            f"{rows.size:,} of {len(cells):,} cells are not {what} (first at row {int(rows[0])}:"
+            f" {_check.show(str(cells[rows[0]]))})",
+        )
+    )
+
+
+def _parsed(
+    path: str,
+    field: Field | None,
+    values: object,
+    table_map: TableMap,
+    *,
+    issues: list[Issue],
+    notes: list[str],
+) -> object:
+    """A mapped column: dates and numbers in text parsed, codes mapped, ids folded; else as given."""
+    name = path.rsplit(".", 1)[1]
+    if field is not None and field.kind is FieldKind.DATE and isinstance(values, FrameColumn):
+        if table_map.time_of_day and values.values.dtype.kind == "M" and values.zone is None:
+            return FrameColumn(values.values.astype("datetime64[D]"), values.missing, values.dtype)
+        if values.values.dtype.kind != "U":
+            return values
+    text = _text(values)
+    if text is None or field is None:
+        return values
+    cells, missing = text
+    if field.kind is FieldKind.DATE:
+        fmt = table_map.format_of(name)
+        days, bad = parse_dates(cells, fmt, time_of_day=table_map.time_of_day, time_zone=table_map.time_zone)
+        if bad.any():
+            _bad(path, f"dates written {fmt}" if fmt else "ISO dates (YYYY-MM-DD)", cells, bad, issues)
+        return days
+    if field.kind in {FieldKind.NUMBER, FieldKind.COUNT}:
+        numbers, bad = parse_numbers(cells, table_map.number_format)
+        if bad.any():
+            _bad(path, "numbers as the map's number_format writes them", cells, bad, issues)
+        empty = np.isnan(numbers) & ~bad
+        return FrameColumn(np.where(empty, 0.0, numbers), empty if empty.any() else None, "String")
+    if field.kind is not FieldKind.TEXT:
+        return values
+    if name in table_map.values:
+        cells = apply_values(cells, table_map.values[name])
+    if name in table_map.fold_case:
+        cells, merged = fold(cells, name)
+        notes.extend(merged)
+    return FrameColumn(cells, missing, "String")
 
 
 _ROW = re.compile(r"\brow (\d+)\b")
