@@ -41,7 +41,7 @@ import pathlib
 import sqlite3
 import types
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol, Self, SupportsFloat, runtime_checkable
+from typing import Any, Protocol, Self, SupportsFloat, TypeVar, runtime_checkable
 
 import attrs
 
@@ -70,6 +70,9 @@ __all__ = [
     "Verdict",
     "open_history",
 ]
+
+
+T = TypeVar("T")
 
 
 # ------------------------------------------------------------------------------------ errors
@@ -712,9 +715,9 @@ class SQLiteHistory:
                     rows,
                 )
             for i, decision in enumerate(snapshot.decisions):
-                _append_decision(connection, decision, day, f"$.snapshot.decisions[{i}]")
+                _append(connection, decision, day, f"$.snapshot.decisions[{i}]")
             for i, ack in enumerate(snapshot.acks):
-                _append_ack(connection, ack, day, f"$.snapshot.acks[{i}]")
+                _append(connection, ack, day, f"$.snapshot.acks[{i}]")
 
     @staticmethod
     def _check_order(
@@ -748,11 +751,7 @@ class SQLiteHistory:
                 other content (``$.decision``: the trail is never changed, record a new id).
             HistoryBusyError: Another run is writing.
         """
-        _check.instance(decision, Decision, "$.decision")
-        week = _check.date(week, "$.week")
-        with self._write() as connection:
-            self._recorded(connection, week, "$.week")
-            return _append_decision(connection, decision, week.isoformat(), "$.decision")
+        return self._append(_check.instance(decision, Decision, "$.decision"), week, "$.decision")
 
     def record_ack(self, ack: Acknowledgement, *, week: datetime.date) -> bool:
         """Append an acknowledgement to the audit trail, filed under a recorded week.
@@ -769,11 +768,13 @@ class SQLiteHistory:
                 and moment recorded with another note (``$.ack``).
             HistoryBusyError: Another run is writing.
         """
-        _check.instance(ack, Acknowledgement, "$.ack")
+        return self._append(_check.instance(ack, Acknowledgement, "$.ack"), week, "$.ack")
+
+    def _append(self, record: Decision | Acknowledgement, week: datetime.date, path: str) -> bool:
         week = _check.date(week, "$.week")
         with self._write() as connection:
             self._recorded(connection, week, "$.week")
-            return _append_ack(connection, ack, week.isoformat(), "$.ack")
+            return _append(connection, record, week.isoformat(), path)
 
     def decisions(self, since: datetime.datetime | None = None) -> tuple[Decision, ...]:
         """Every decision taken at or after ``since`` (all without it), oldest first.
@@ -781,10 +782,7 @@ class SQLiteHistory:
         Raises:
             ValidationError: ``since`` is not a time-zone aware datetime (``$.since``).
         """
-        return tuple(
-            _structure(body, Decision, f"{self._path}:decisions[{seq}]")
-            for seq, body in self._log("decisions", since)
-        )
+        return self._log(Decision, "decisions", since)
 
     def acks(self, since: datetime.datetime | None = None) -> tuple[Acknowledgement, ...]:
         """Every acknowledgement made at or after ``since`` (all without it), oldest first.
@@ -792,72 +790,46 @@ class SQLiteHistory:
         Raises:
             ValidationError: ``since`` is not a time-zone aware datetime (``$.since``).
         """
-        return tuple(
-            _structure(body, Acknowledgement, f"{self._path}:acknowledgements[{seq}]")
-            for seq, body in self._log("acknowledgements", since)
-        )
+        return self._log(Acknowledgement, "acknowledgements", since)
 
-    def _log(self, table: str, since: datetime.datetime | None) -> list[tuple[int, str]]:
+    def _log(self, cls: type[T], table: str, since: datetime.datetime | None) -> tuple[T, ...]:
         start = "" if since is None else _utc(_aware(since, "$.since"))
         with self._read() as connection:
-            return _rows(
+            rows = _rows(
                 connection,
                 f"SELECT seq, body FROM {table} WHERE at_utc >= ? ORDER BY at_utc, seq",  # noqa: S608 - a fixed table name
                 start,
             )
+        return tuple(_structure(body, cls, f"{self._path}:{table}[{seq}]") for seq, body in rows)
 
 
-def _append_decision(connection: sqlite3.Connection, decision: Decision, day: str, path: str) -> bool:
-    body = serialize.to_json(decision)
-    found = _rows(connection, "SELECT week, body FROM decisions WHERE id = ?", decision.id)
+def _append(connection: sqlite3.Connection, record: Decision | Acknowledgement, day: str, path: str) -> bool:
+    """Append a decision or an acknowledgement; ``False`` when the same one is there already."""
+    body = serialize.to_json(record)
+    moment = _utc(record.at)
+    if isinstance(record, Decision):
+        table, identity = "decisions", {"id": record.id}
+        columns = {"decision": record.decision, "item": record.key, "verdict": record.verdict.value}
+        before = f"decision {show(record.id)} is already recorded (week "
+        after = ") with other content: the trail is never changed; record a new decision with a new id"
+    else:
+        table, identity, columns = "acknowledgements", {"alert": record.key, "at_utc": moment}, {}
+        before = (
+            f"{show(record.actor)} already acknowledged {show(record.key)} at {record.at.isoformat()} (week "
+        )
+        after = ") with another note: the trail is never changed"
+    identity["actor"] = record.actor
+    where = " AND ".join(f"{name} = ?" for name in identity)
+    found = _rows(connection, f"SELECT week, body FROM {table} WHERE {where}", *identity.values())  # noqa: S608 - fixed names
     if found:
         (week, stored), *_ = found
         if stored == body:
             return False
-        message = (
-            f"decision {show(decision.id)} is already recorded (week {week}) with other content: "
-            "the trail is never changed; record a new decision with a new id"
-        )
-        raise ValidationError.single(path, "append_only", message)
+        raise ValidationError.single(path, "append_only", f"{before}{week}{after}")
+    row = {"week": day, **identity, **columns, "at_utc": moment, "body": body}
     connection.execute(
-        "INSERT INTO decisions (id, week, decision, item, verdict, actor, at_utc, body)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            decision.id,
-            day,
-            decision.decision,
-            decision.key,
-            decision.verdict.value,
-            decision.actor,
-            _utc(decision.at),
-            body,
-        ),
-    )
-    return True
-
-
-def _append_ack(connection: sqlite3.Connection, ack: Acknowledgement, day: str, path: str) -> bool:
-    body = serialize.to_json(ack)
-    moment = _utc(ack.at)
-    found = _rows(
-        connection,
-        "SELECT week, body FROM acknowledgements WHERE alert = ? AND actor = ? AND at_utc = ?",
-        ack.key,
-        ack.actor,
-        moment,
-    )
-    if found:
-        (week, stored), *_ = found
-        if stored == body:
-            return False
-        message = (
-            f"{show(ack.actor)} already acknowledged {show(ack.key)} at {ack.at.isoformat()} (week "
-            f"{week}) with another note: the trail is never changed"
-        )
-        raise ValidationError.single(path, "append_only", message)
-    connection.execute(
-        "INSERT INTO acknowledgements (week, alert, actor, at_utc, body) VALUES (?, ?, ?, ?, ?)",
-        (day, ack.key, ack.actor, moment, body),
+        f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608 - fixed names
+        tuple(row.values()),
     )
     return True
 
