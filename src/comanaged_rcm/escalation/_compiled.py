@@ -33,9 +33,11 @@ from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._edge import whole_field
 from comanaged_rcm.escalation._eval import (
     BatchContext,
+    Env,
     EvalFailure,
     Explanation,
     Outcome,
+    ScalarFn,
     ScalarProgram,
     VectorProgram,
     explain,
@@ -193,6 +195,8 @@ class CompiledRule:
         root = self.condition.root
         if isinstance(root, BoolOp) and root.op == "and":
             parts = [part for _, part in self._clauses]
+            if len(parts) == 2:  # the common case, without a loop
+                return _run_and2(parts[0], parts[1], env)
 
             def run_and(record: Mapping[str, Any]) -> Outcome:
                 result = true
@@ -363,38 +367,44 @@ class CompiledRule:
                 path, "type", f"columns must be a mapping of name to array (got {type(columns).__name__})"
             )
         day, cal = _env(as_of, calendar)
-        batch = BatchContext(columns, self.schema, day, cal, path)
+        batch = BatchContext(columns, day, cal, path)
         return outcome_codes(fn(batch), batch.size)
 
 
-def batch_codes(
-    compiled: CompiledRule,
-    columns: Mapping[str, Any],
-    *,
-    as_of: datetime.date,
-    calendar: BusinessCalendar,
-    path: str,
-) -> npt.NDArray[np.int8]:
-    """:meth:`CompiledRule.evaluate_batch` naming ``path`` in its errors.
+def batch_codes(compiled: CompiledRule, batch: BatchContext) -> npt.NDArray[np.int8]:
+    """:meth:`CompiledRule.evaluate_batch` over a context shared by the rules of one step.
 
-    :func:`~comanaged_rcm.escalation.step` reads its ``facts`` argument with it.
+    :func:`~comanaged_rcm.escalation.step` reads its ``facts`` argument with it (the context
+    names the facts' path in its errors).
     """
-    return compiled._batch(compiled._vector, columns, as_of, calendar, path)  # noqa: SLF001 - same module
+    return outcome_codes(compiled._vector(batch), batch.size)  # noqa: SLF001 - same module
 
 
-def clear_codes(
-    compiled: CompiledRule,
-    columns: Mapping[str, Any],
-    *,
-    as_of: datetime.date,
-    calendar: BusinessCalendar,
-    path: str,
-) -> npt.NDArray[np.int8] | None:
-    """:meth:`CompiledRule.clear_batch` naming ``path`` in its errors."""
+def clear_codes(compiled: CompiledRule, batch: BatchContext) -> npt.NDArray[np.int8] | None:
+    """:meth:`CompiledRule.clear_batch` over a shared context (``None`` when the rule has none)."""
     fn = compiled._clear_vector  # noqa: SLF001 - same module
     if fn is None:
         return None
-    return compiled._batch(fn, columns, as_of, calendar, path)  # noqa: SLF001 - same module
+    return outcome_codes(fn(batch), batch.size)
+
+
+def _run_and2(first: ScalarFn, second: ScalarFn, env: Env) -> Callable[[Mapping[str, Any]], Outcome]:
+    """:meth:`CompiledRule.scalar` of a condition of two clauses joined by ``and``."""
+    true, false, unknown, error = Outcome.TRUE, Outcome.FALSE, Outcome.UNKNOWN, Outcome.ERROR
+
+    def run_and2(record: Mapping[str, Any]) -> Outcome:
+        try:
+            a = first(record, env)
+            if a is False:
+                return false
+            b = second(record, env)
+        except EvalFailure:
+            return error
+        if b is False:
+            return false
+        return unknown if a is None or b is None else true
+
+    return run_and2
 
 
 def _flatten(node: Node, op: str) -> list[Node]:

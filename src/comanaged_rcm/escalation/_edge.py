@@ -1,9 +1,15 @@
-"""Two checks the escalation models need before :mod:`comanaged_rcm._check`'s own.
+"""Two checks the escalation models need before :mod:`comanaged_rcm._check`'s own, and trusted building.
 
 * numpy's ``timedelta64`` is registered as a numpy integer, so it passes for a count until
   ``int()`` of it raises ``TypeError``: :func:`whole` refuses it (and ``datetime64``) first.
 * pandas' ``NaT`` is a ``datetime.datetime`` whose ``utcoffset()`` raises ``ValueError``:
   :func:`moment` refuses it (and any datetime whose offset cannot be read) first.
+
+:func:`step <comanaged_rcm.escalation.step>` makes thousands of alerts and events from values it
+has already checked (its arguments, a validated rule, labels it rendered as strings). It builds
+them with :func:`build`, :func:`replace` and :func:`amend`, which set an attrs class's slots
+without running its validators again, and leaves the parts of an event that explain it as a
+:class:`Deferred` until they are first read (:func:`defer_fields`).
 
 >>> whole(np.int64(3), "$.days")
 3
@@ -16,14 +22,27 @@ comanaged_rcm.errors.ValidationError: 1 validation issue: 'days' must be a whole
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 import attrs
 import numpy as np
 
 from comanaged_rcm import _check
 
-__all__ = ["moment", "moment_field", "whole", "whole_field"]
+__all__ = [
+    "Deferred",
+    "amend",
+    "build",
+    "defer_fields",
+    "moment",
+    "moment_field",
+    "replace",
+    "whole",
+    "whole_field",
+]
+
+T = TypeVar("T")
 
 
 def whole(value: object, path: str, *, minimum: int = 0, maximum: int = _check.MAX_COUNT) -> int:
@@ -74,3 +93,138 @@ def moment_field() -> _check.Validator:
         moment(value, f"$.{attribute.name}")
 
     return validate
+
+
+# ------------------------------------------------------------------------ trusted building
+
+_LAYOUTS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}
+
+
+def _layout(cls: type) -> tuple[tuple[str, Any, Any], ...]:
+    """Each field of an attrs slotted class: name, slot descriptor and default (``attrs.NOTHING``)."""
+    found = _LAYOUTS.get(cls)
+    if found is None:
+        found = tuple((f.name, cls.__dict__[f.name], f.default) for f in attrs.fields(cls))
+        _LAYOUTS[cls] = found
+    return found
+
+
+def build(cls: type[T], **values: Any) -> T:  # noqa: ANN401 - the fields of any attrs class
+    """An instance of a slotted attrs class from values already checked, without its validators.
+
+    Fields left out take their defaults (a factory is called). Only for values the caller built
+    itself from checked inputs: a model built from user input goes through its own ``__init__``.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Point:
+    ...     x: int = attrs.field(validator=attrs.validators.gt(0))
+    ...     tags: dict[str, str] = attrs.field(factory=dict)
+    >>> build(Point, x=1)
+    Point(x=1, tags={})
+    """
+    instance = object.__new__(cls)
+    for name, slot, default in _layout(cls):
+        if name in values:
+            slot.__set__(instance, values[name])
+        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            slot.__set__(instance, default.factory())
+        else:
+            slot.__set__(instance, default)
+    return instance
+
+
+def replace(instance: T, **changes: Any) -> T:  # noqa: ANN401 - the fields of any attrs class
+    """:func:`attrs.evolve` for values already checked, without the validators.
+
+    The slots are copied as they are: a :class:`Deferred` stays deferred.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Point:
+    ...     x: int
+    ...     y: int
+    >>> replace(Point(1, 2), y=5)
+    Point(x=1, y=5)
+    """
+    cls = type(instance)
+    copy = object.__new__(cls)
+    for name, slot, _ in _layout(cls):
+        slot.__set__(copy, changes[name] if name in changes else slot.__get__(instance, cls))
+    return copy
+
+
+def amend(instance: object, **changes: Any) -> None:  # noqa: ANN401 - the fields of any attrs class
+    """Set fields of an instance that :func:`build` has just made and nobody else holds yet.
+
+    A frozen instance must never change once another part of the program can see it: only the
+    code that built it, before handing it out, may amend it.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Point:
+    ...     x: int
+    >>> point = build(Point, x=1)
+    >>> amend(point, x=2)
+    >>> point
+    Point(x=2)
+    """
+    cls = type(instance)
+    for name, slot, _ in _layout(cls):
+        if name in changes:
+            slot.__set__(instance, changes[name])
+
+
+class Deferred:
+    """Values of some fields of one instance, computed together when one of them is first read.
+
+    Subclasses implement :meth:`compute`; :func:`defer_fields` makes the fields read through it.
+    """
+
+    __slots__ = ()
+
+    def compute(self) -> Mapping[str, Any]:
+        """The value of every deferred field (field name to value)."""
+        raise NotImplementedError
+
+
+def defer_fields(cls: type, names: tuple[str, ...]) -> None:
+    """Let the fields ``names`` of a slotted attrs class hold a :class:`Deferred` until first read.
+
+    Reading such a field (directly, or through ``==``, ``repr``, :func:`attrs.asdict` or the
+    converter) computes the deferred values once and stores them in place of the
+    :class:`Deferred`, so every reader sees the same values. Values set in ``__init__`` are
+    stored as given; only :func:`build` and :func:`replace` can store a :class:`Deferred`.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Note:
+    ...     text: str
+    >>> defer_fields(Note, ("text",))
+    >>> class Later(Deferred):
+    ...     def compute(self):
+    ...         return {"text": "computed"}
+    >>> build(Note, text=Later()).text
+    'computed'
+    """
+    slots = {name: cls.__dict__[name] for name in names}
+    _layout(cls)  # the slots as attrs made them, before the properties replace them on the class
+
+    def reader(name: str, slot: Any) -> property:  # noqa: ANN401 - a slot descriptor
+        def get(instance: object) -> Any:  # noqa: ANN401 - the field's value
+            value = slot.__get__(instance, cls)
+            if isinstance(value, Deferred):
+                computed = value.compute()
+                for other, other_slot in slots.items():
+                    if other_slot.__get__(instance, cls) is value:
+                        other_slot.__set__(instance, computed[other])
+                value = computed[name]
+            return value
+
+        def put(instance: object, value: object) -> None:
+            slot.__set__(instance, value)
+
+        return property(get, put, doc=f"The {name!r} field.")
+
+    for name, slot in slots.items():
+        setattr(cls, name, reader(name, slot))

@@ -167,6 +167,8 @@ def _finite(value: float, source: str) -> float:
     return value
 
 
+_ARITH: dict[str, Callable[[Any, Any], Any]] = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
 _ORDER = {
     "==": operator.eq,
     "!=": operator.ne,
@@ -254,7 +256,14 @@ class ScalarProgram:
                 return read(record)
 
             return date
-        return lambda record, _: read(record)
+
+        def boolean(record: Mapping[str, Any], _: Env) -> Value:
+            value = record.get(name)
+            if value.__class__ is bool:
+                return value
+            return read(record)
+
+        return boolean
 
     def _compare(self, node: Compare) -> ScalarFn:
         pairs: list[ScalarFn] = []
@@ -319,6 +328,8 @@ class ScalarProgram:
             if kind is FieldType.TEXT:
                 return text_literal
             return field_literal if kind is FieldType.NUMBER else other_literal
+        if isinstance(right, Literal):
+            return self._node_literal(left, lhs, compare, right.value)
         rhs = self.compile(right)
 
         def pair(record: Mapping[str, Any], env: Env) -> Value:
@@ -329,6 +340,31 @@ class ScalarProgram:
             return compare(a, b)
 
         return pair
+
+    @staticmethod
+    def _node_literal(
+        left: Node, lhs: ScalarFn, compare: Callable[[Any, Any], bool], constant: object
+    ) -> ScalarFn:
+        """A comparison of an expression with a constant; ``days_since(field)`` read inline."""
+        if isinstance(left, Call) and left.name == "days_since" and isinstance(left.args[0], Field):
+            name = left.args[0].name
+            read = _slow(name, FieldType.DATE)
+
+            def days_literal(record: Mapping[str, Any], env: Env) -> Value:
+                value = record.get(name)
+                if value.__class__ is not datetime.date:
+                    value = read(record)
+                    if value is None:
+                        return None
+                return compare(float((env[0] - value).days), constant)
+
+            return days_literal
+
+        def node_literal(record: Mapping[str, Any], env: Env) -> Value:
+            value = lhs(record, env)
+            return None if value is None else compare(value, constant)
+
+        return node_literal
 
     def _boolean(self, node: BoolOp) -> ScalarFn:
         parts = [self.compile(v) for v in node.values]
@@ -379,23 +415,44 @@ class ScalarProgram:
 
     def _arith(self, node: Arith) -> ScalarFn:
         lhs, rhs = self.compile(node.left), self.compile(node.right)
-        op = node.op
         source = node.source
+        apply = _ARITH.get(node.op)
+        if apply is None:  # division
+
+            def divide(record: Mapping[str, Any], env: Env) -> Value:
+                a = lhs(record, env)
+                b = rhs(record, env)
+                if a is None or b is None:
+                    return None
+                if b == 0:
+                    raise EvalFailure(f"division by zero in {source}")
+                return _finite(a / b, source)
+
+            return divide
+
+        if isinstance(node.right, Literal):  # ``balance * 0.1``: the constant read once
+            constant = node.right.value
+
+            def arith_literal(record: Mapping[str, Any], env: Env) -> Value:
+                a = lhs(record, env)
+                if a is None:
+                    return None
+                value = apply(a, constant)
+                if value - value == 0:  # finite: not NaN, not +-inf
+                    return value
+                raise EvalFailure(f"{source} is not finite")
+
+            return arith_literal
 
         def arith(record: Mapping[str, Any], env: Env) -> Value:
             a = lhs(record, env)
             b = rhs(record, env)
             if a is None or b is None:
                 return None
-            if op == "+":
-                return _finite(a + b, source)
-            if op == "-":
-                return _finite(a - b, source)
-            if op == "*":
-                return _finite(a * b, source)
-            if b == 0:
-                raise EvalFailure(f"division by zero in {source}")
-            return _finite(a / b, source)
+            value = apply(a, b)
+            if value - value == 0:  # finite: not NaN, not +-inf
+                return value
+            raise EvalFailure(f"{source} is not finite")
 
         return arith
 
@@ -410,22 +467,44 @@ class ScalarProgram:
                 return None if value is None else float((env[0] - value).days)
 
             return days_since
+        if name == "abs":
+            (operand,) = args
 
-        def call(record: Mapping[str, Any], env: Env) -> Value:
-            values = [a(record, env) for a in args]
-            if any(v is None for v in values):
+            def absolute(record: Mapping[str, Any], env: Env) -> Value:
+                value = operand(record, env)
+                return None if value is None else abs(value)
+
+            return absolute
+        if name in {"min", "max"}:
+            pick = min if name == "min" else max
+            if len(args) == 2:  # the common case, without a list
+                first, second = args
+
+                def pick2(record: Mapping[str, Any], env: Env) -> Value:
+                    a = first(record, env)
+                    b = second(record, env)
+                    return None if a is None or b is None else pick(a, b)
+
+                return pick2
+
+            def pick_all(record: Mapping[str, Any], env: Env) -> Value:
+                values = [a(record, env) for a in args]
+                return None if any(v is None for v in values) else pick(values)
+
+            return pick_all
+        start, end = args
+        business = name == "business_days_between"
+
+        def between(record: Mapping[str, Any], env: Env) -> Value:
+            a = start(record, env)
+            b = end(record, env)
+            if a is None or b is None:
                 return None
-            if name == "abs":
-                return abs(values[0])
-            if name == "min":
-                return min(values)
-            if name == "max":
-                return max(values)
-            if name == "days_between":
-                return float((values[1] - values[0]).days)
-            return float(business_days(env[1], values[0], values[1]))
+            if business:
+                return float(business_days(env[1], a, b))
+            return float((b - a).days)
 
-        return call
+        return between
 
 
 # ------------------------------------------------------------------------------ vector program
@@ -545,30 +624,32 @@ def _or(a: Mask, b: Mask) -> Mask:
 
 
 class BatchContext:
-    """The columns of one batch, normalized lazily once per field."""
+    """The columns of one batch, each normalized once per field type when first read.
+
+    Every rule evaluated on the same columns (the rules of one kind in a step) can share one
+    context, so a column is checked and converted once, not once per rule.
+    """
 
     def __init__(
         self,
         columns: Mapping[str, Any],
-        types: Mapping[str, FieldType],
         as_of: datetime.date,
         calendar: BusinessCalendar,
         path: str = "$.columns",
     ) -> None:
         self.columns = columns
-        self.types = types
         self.as_of = as_of
         self.calendar = calendar
         self.path = path
-        self.cache: dict[str, Vec] = {}
+        self.cache: dict[tuple[str, FieldType], Vec] = {}
         self.size = _batch_size(columns, path)
 
-    def field(self, name: str) -> Vec:
-        """The normalized column ``name`` as ``(values, unknown, error)``."""
-        found = self.cache.get(name)
+    def field(self, name: str, kind: FieldType) -> Vec:
+        """The column ``name`` read as ``kind``, as ``(values, unknown, error)``."""
+        found = self.cache.get((name, kind))
         if found is None:
-            found = _normalize(name, self.columns.get(name), self.types[name], self.size, self.path)
-            self.cache[name] = found
+            found = _normalize(name, self.columns.get(name), kind, self.size, self.path)
+            self.cache[name, kind] = found
         return found
 
 
@@ -620,8 +701,9 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
     if isinstance(column, Categorical):
         if kind is not FieldType.TEXT:
             return _all_error(size, kind)
-        missing = column.codes < 0
-        return column, (missing if missing.any() else None), _nul_categories(column)
+        codes = column.codes
+        missing = None if codes.size == 0 or codes.min() >= 0 else codes < 0
+        return column, missing, _nul_categories(column)
     where = f"{path}.{name}"
     try:
         array = np.asarray(column)
@@ -636,6 +718,10 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
         return array.astype(np.float64, copy=False), None, None
     if kind is FieldType.NUMBER and dtype.kind == "f":
         values = array.astype(np.float64, copy=False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = values.sum()  # finite only when every value is: one pass, no mask
+        if np.isfinite(total):
+            return values, None, None
         finite = np.isfinite(values)
         if finite.all():
             return values, None, None
@@ -648,7 +734,7 @@ def _normalize(name: str, column: object, kind: FieldType, size: int, path: str 
     if kind is FieldType.BOOLEAN and dtype.kind == "b":
         return array, None, None
     if kind is FieldType.DATE and dtype.kind == "M":
-        values = array.astype("datetime64[D]")
+        values = array.astype("datetime64[D]", copy=False)
         days = values.view(np.int64)  # NaT is the smallest int64, below the first day
         if days.size == 0 or (days.min() >= _FIRST_DAY_NUMBER and days.max() <= _LAST_DAY_NUMBER):
             return values, None, None  # the common case, in two reductions: no NaT, every day a date
@@ -726,8 +812,8 @@ class VectorProgram:
         if isinstance(node, Today):
             return lambda batch: (np.datetime64(batch.as_of, "D"), None, None)
         if isinstance(node, Field):
-            name = node.name
-            return lambda batch: batch.field(name)
+            name, kind = node.name, self.types[node.name]
+            return lambda batch: batch.field(name, kind)
         if isinstance(node, Compare):
             parts = [self._pair(node.operands[i], op, node.operands[i + 1]) for i, op in enumerate(node.ops)]
             return parts[0] if len(parts) == 1 else _vector_and(parts)
@@ -767,8 +853,11 @@ class VectorProgram:
             def member(batch: BatchContext) -> Vec:
                 values, unknown, error = lhs(batch)
                 if isinstance(values, Categorical):
-                    hit = _mapped(values, np.isin(values.categories, options))
-                elif np.ndim(values) == 0:
+                    hit = _category_rows(values, np.isin(values.categories, options) != negate)
+                    if unknown is not None:
+                        hit &= ~unknown
+                    return hit, unknown, error
+                if np.ndim(values) == 0:
                     hit = np.full(batch.size, values in options)
                 elif len(options) <= 8:
                     hit = values == options[0]
@@ -783,6 +872,15 @@ class VectorProgram:
                 return hit, unknown, error
 
             return member
+        if (
+            isinstance(right, Literal)
+            and isinstance(left, Call)
+            and left.name == "days_since"
+            and isinstance(left.args[0], Field)
+        ):
+            fused = _days_since_compare(left.args[0].name, op, right.value)
+            if fused is not None:
+                return fused
         rhs = self.compile(right)
         compare = _ORDER[op]
 
@@ -790,9 +888,9 @@ class VectorProgram:
             a, ua, ea = lhs(batch)
             b, ub, eb = rhs(batch)
             if isinstance(a, Categorical) and isinstance(b, str):
-                hit = _mapped(a, compare(a.categories, b))
+                hit = _category_rows(a, np.asarray(compare(a.categories, b)))
             elif isinstance(b, Categorical) and isinstance(a, str):
-                hit = _mapped(b, compare(a, b.categories))
+                hit = _category_rows(b, np.asarray(compare(a, b.categories)))
             else:
                 a = a.decode() if isinstance(a, Categorical) else a
                 b = b.decode() if isinstance(b, Categorical) else b
@@ -877,6 +975,65 @@ class VectorProgram:
         return call
 
 
+def _category_rows(column: Categorical, hit: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """The rows whose category ``hit`` marks, in one pass over the codes.
+
+    A missing row (code -1) may come out either way: the evaluator masks it as UNKNOWN.
+    """
+    codes = column.codes
+    chosen = np.flatnonzero(hit)
+    if chosen.size == 0:
+        return np.zeros(codes.shape, dtype=bool)
+    if chosen.size == 1:
+        return np.asarray(codes == chosen[0])
+    others = np.flatnonzero(~hit)
+    if others.size == 0:
+        return np.ones(codes.shape, dtype=bool)
+    if others.size == 1:
+        return np.asarray(codes != others[0])
+    return _mapped(column, hit)
+
+
+_MAX_DAYS = 10**9
+"""The largest constant ``days_since(field) OP constant`` compares as a date (beyond: in days)."""
+
+
+def _days_since_compare(name: str, op: str, constant: object) -> VectorFn | None:
+    """``days_since(name) OP constant`` as one comparison of the dates with a shifted day.
+
+    The days since a date ``d`` are a whole number ``n = as_of - d``, so ``n >= c`` is
+    ``d <= as_of - ceil(c)``, and likewise for the other operators. ``None`` when the constant
+    is not a number of at most :data:`_MAX_DAYS` (the general path counts the days).
+    """
+    if not isinstance(constant, float | int) or isinstance(constant, bool) or not abs(constant) <= _MAX_DAYS:
+        return None
+    low, high = math.floor(constant), math.ceil(constant)
+    fixed: bool | None = None  # the result on every known row, when the operator decides it alone
+    shift: dict[str, tuple[int, Callable[[Any, Any], Any]]] = {
+        ">=": (high, operator.le),
+        ">": (low + 1, operator.le),
+        "<=": (low, operator.ge),
+        "<": (high - 1, operator.ge),
+        "==": (low, operator.eq),
+        "!=": (low, operator.ne),
+    }
+    days, compare = shift[op]
+    if op in {"==", "!="} and low != high:
+        fixed = op == "!="  # a whole number of days never equals a fraction
+
+    def days_since(batch: BatchContext) -> Vec:
+        values, unknown, error = batch.field(name, FieldType.DATE)
+        if fixed is not None:
+            hit = np.full(batch.size, fixed)
+        else:
+            hit = np.asarray(compare(values, np.datetime64(batch.as_of, "D") - np.timedelta64(days, "D")))
+        if unknown is not None:
+            hit &= ~unknown
+        return hit, unknown, error
+
+    return days_since
+
+
 def _short_circuit(results: Sequence[Vec], size: int, *, stop_on: bool) -> Vec:
     """Left-to-right and/or over clauses when some may be ERROR (see the module docstring)."""
     alive = np.ones(size, dtype=bool)  # rows not yet decided by a clause or an error
@@ -904,8 +1061,8 @@ def _vector_and(parts: Sequence[VectorFn]) -> VectorFn:
         results = [part(batch) for part in parts]
         if any(e is not None for _, _, e in results):
             return _short_circuit(results, batch.size, stop_on=False)
-        truth = results[0][0].copy()
-        for value, _, _ in results[1:]:
+        truth = np.logical_and(results[0][0], results[1][0])  # a new array: the values may be columns
+        for value, _, _ in results[2:]:
             truth &= value
         unknown: Mask = None
         error: Mask = None
@@ -927,8 +1084,8 @@ def _vector_or(parts: Sequence[VectorFn]) -> VectorFn:
         results = [part(batch) for part in parts]
         if any(e is not None for _, _, e in results):
             return _short_circuit(results, batch.size, stop_on=True)
-        truth = results[0][0].copy()
-        for value, _, _ in results[1:]:
+        truth = np.logical_or(results[0][0], results[1][0])  # a new array: the values may be columns
+        for value, _, _ in results[2:]:
             truth |= value
         unknown: Mask = None
         error: Mask = None

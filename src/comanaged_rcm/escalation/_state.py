@@ -14,8 +14,9 @@ import datetime
 import enum
 import hashlib
 import json
+import json.encoder
 import string
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol, TypeAlias, cast, runtime_checkable
 
 import attrs
@@ -26,15 +27,25 @@ from comanaged_rcm import _check
 from comanaged_rcm._check import Validator, as_int, as_tuple, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
-from comanaged_rcm.escalation._compiled import (
-    CompiledRule,
-    Evaluation,
-    batch_codes,
-    clear_codes,
-    compile_rule,
+from comanaged_rcm.escalation._compiled import CompiledRule, batch_codes, clear_codes, compile_rule
+from comanaged_rcm.escalation._edge import (
+    Deferred,
+    amend,
+    build,
+    defer_fields,
+    moment,
+    moment_field,
+    replace,
+    whole_field,
 )
-from comanaged_rcm.escalation._edge import moment, moment_field, whole_field
-from comanaged_rcm.escalation._eval import Categorical, EvalFailure, Outcome, display, read_value
+from comanaged_rcm.escalation._eval import (
+    BatchContext,
+    Categorical,
+    EvalFailure,
+    Outcome,
+    display,
+    read_value,
+)
 from comanaged_rcm.escalation._hours import check_clock, climb_due, rung_deadline
 from comanaged_rcm.escalation._models import (
     AlertSeverity,
@@ -364,6 +375,11 @@ class Event:
         reason: Why, in one line.
         message: The rule's message, filled in.
         suppressed_by: The silence or inhibiting rule muting this event's notification.
+
+    In the events :func:`step` emits, ``inputs``, ``reason`` and ``message`` (which explain the
+    evaluation clause by clause) are computed when one of them is first read, by any means
+    (the attribute, ``==``, ``repr``, :mod:`comanaged_rcm.serialize`): a replay makes many
+    events and a report reads few. The values are those an eager explanation gives.
     """
 
     sequence: int = attrs.field(converter=as_int, validator=whole_field(minimum=1))
@@ -403,6 +419,9 @@ class Event:
         return f"{head}{who}{due}: {self.reason}{muted}"
 
 
+defer_fields(Event, ("inputs", "reason", "message"))
+
+
 def dedup_key(rule: str, labels: Mapping[str, str]) -> str:
     """The stable dedup key of an entity: the same rule and values always give the same key.
 
@@ -418,8 +437,22 @@ def dedup_key(rule: str, labels: Mapping[str, str]) -> str:
         where = f"$.labels[{_key(name)}]"
         _check.instance(name, str, where, "a string key")
         _check.instance(value, str, where, "a string")
-    material = json.dumps([rule, sorted(labels.items())], separators=(",", ":"))
+    return _dedup_key(rule, sorted(labels.items()))
+
+
+def _dedup_key(rule: str, pairs: Sequence[tuple[str, str]]) -> str:
+    """:func:`dedup_key` of checked labels, given as ``(name, value)`` pairs sorted by name.
+
+    The material hashed is the compact JSON of ``[rule, pairs]``, written string by string.
+    """
+    text = _json_text
+    items = ",".join(f"[{text(name)},{text(value)}]" for name, value in pairs)
+    material = f"[{text(rule)},[{items}]]"
     return f"{rule}:{hashlib.sha256(material.encode()).hexdigest()[:16]}"
+
+
+_json_text: Callable[[str], str] = json.encoder.encode_basestring_ascii
+"""A string as ``json.dumps`` writes it (quoted, escaped, ASCII)."""
 
 
 def _label(value: object) -> str:
@@ -475,23 +508,32 @@ class _Prepared:
     def __init__(
         self,
         compiled: CompiledRule,
+        batch: BatchContext,
         columns: Mapping[str, Any],
-        now: datetime.datetime,
-        calendar: BusinessCalendar,
         label_fields: Sequence[str],
-        *,
-        path: str,
     ) -> None:
         self.compiled = compiled
-        self.as_of = now.date()
-        self.calendar = calendar
-        self.codes = batch_codes(compiled, columns, as_of=self.as_of, calendar=calendar, path=path)
-        self.clear_codes = clear_codes(compiled, columns, as_of=self.as_of, calendar=calendar, path=path)
-        self.columns = _positional(columns)
+        self.as_of = batch.as_of
+        self.calendar = batch.calendar
+        self.codes = batch_codes(compiled, batch)
+        self.clear_codes = clear_codes(compiled, batch)
+        self.columns = columns
         self.size = len(self.codes)
         if self.size:
-            _check_keys(compiled.rule, self.columns, path)
+            _check_keys(compiled.rule, self.columns, batch.path)
         self.label_fields = [f for f in label_fields if f in self.columns]
+        self.record_fields = sorted(
+            name
+            for name in set(compiled.schema) | set(template_names(compiled.rule.message))
+            if name in self.columns
+        )
+        hold = compiled.rule.pending_for
+        self.fires_at_once = hold.evaluations <= 1 and hold.duration <= datetime.timedelta(0)
+        # each rung's owner as events describe it, and the routing an event's reason ends with
+        self.rungs = [
+            (rung.owner.describe(), f" -> {rung.owner.describe()} ({rung.level.value})")
+            for rung in compiled.rule.rungs
+        ]
         policy = compiled.rule.unknown_policy
         undecided = self.codes >= Outcome.UNKNOWN
         self.fire = self.codes == Outcome.TRUE
@@ -501,8 +543,9 @@ class _Prepared:
         elif policy is OnUnknown.HOLD:
             self.hold = undecided
 
-    def labels(self, row: int) -> dict[str, str]:
-        return {name: _label(_cell(self.columns[name], row)) for name in self.label_fields}
+    def labels(self, rows: npt.NDArray[np.intp]) -> dict[str, list[str]]:
+        """Each label field's value on ``rows``, as :func:`_label` renders it."""
+        return {name: _labels(self.columns[name], rows) for name in self.label_fields}
 
     def may_match(self, alerts: Iterable[Alert]) -> npt.NDArray[np.bool_]:
         """Rows that may belong to one of ``alerts`` (a vectorized superset filter on text keys)."""
@@ -517,19 +560,40 @@ class _Prepared:
             column = self.columns.get(name)
             if column is None:
                 continue
-            array = column.decode() if isinstance(column, Categorical) else np.asarray(column)
+            values = sorted({a.labels.get(name, "") for a in alerts})
+            if isinstance(column, Categorical):
+                wanted = set(values)
+                hit = np.array([_label(str(c)) in wanted for c in column.categories.tolist()], dtype=bool)
+                mask &= _mapped_hit(column, hit, missing="" in wanted)
+                continue
+            array = np.asarray(column)
             if array.dtype.kind != "U":
                 return np.ones(self.size, dtype=bool)
-            mask &= np.isin(array, sorted({a.labels.get(name, "") for a in alerts}))
+            mask &= np.isin(array, values)
         return mask
 
-    def key_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
-        dedup = self.compiled.rule.dedup_keys
-        return {name: labels.get(name, "") for name in dedup}
-
     def record(self, row: int) -> dict[str, Any]:
-        names = set(self.compiled.schema) | set(template_names(self.compiled.rule.message))
-        return {name: _cell(self.columns[name], row) for name in names if name in self.columns}
+        return {name: _cell(self.columns[name], row) for name in self.record_fields}
+
+
+def _mapped_hit(column: Categorical, hit: npt.NDArray[np.bool_], *, missing: bool) -> npt.NDArray[np.bool_]:
+    """A per-category mask on the rows of ``column`` (a missing row gets ``missing``)."""
+    mapped: npt.NDArray[np.bool_] = np.append(hit, missing)[column.codes]
+    return mapped
+
+
+def _labels(column: Any, rows: npt.NDArray[np.intp]) -> list[str]:  # noqa: ANN401 - a column of any type
+    """``_label(_cell(column, row))`` for each of ``rows``, a column at a time."""
+    if isinstance(column, Categorical):
+        table = [_label(str(c)) for c in column.categories.tolist()]
+        table.append("")  # code -1: missing
+        return [table[code] for code in column.codes[rows].tolist()]
+    if isinstance(column, np.ndarray):
+        if column.dtype.kind == "U":
+            texts: list[str] = column[rows].tolist()  # each a str, as _label gives it (missing is "")
+            return texts
+        return [_label(value) for value in column[rows]]
+    return [_label(column[row]) for row in rows.tolist()]
 
 
 def _check_keys(rule: Rule, columns: Mapping[str, Any], path: str) -> None:
@@ -630,6 +694,7 @@ class _Stepper:
         self.calendar = calendar
         self.directory = directory
         self.events: list[Event] = []
+        self.owners: dict[Owner, str | None] = {}  # the directory asked once per owner and step
         check_clock(calendar, now)
         self.deadlines: dict[tuple[object, ...], Any] = {}  # per rung (and climb start): one per step
 
@@ -638,6 +703,15 @@ class _Stepper:
             return owner.ref
         if self.directory is None:
             return None
+        if owner in self.owners:
+            return self.owners[owner]
+        found = self.ask(owner)
+        self.owners[owner] = found
+        return found
+
+    def ask(self, owner: Owner) -> str | None:
+        """The directory's party for a RACI owner (checked: a party id or ``None``)."""
+        assert self.directory is not None  # noqa: S101 - owner() asks only with a directory
         if owner.kind is OwnerKind.ACCOUNTABLE:
             found, asked = self.directory.accountable_for(owner.ref), "accountable_for"
         else:
@@ -652,8 +726,9 @@ class _Stepper:
         return found
 
     def emit(self, **fields: Any) -> Event:  # noqa: ANN401 - forwards Event's keyword fields
+        """Append an event of values step built from checked inputs (see :func:`_edge.build`)."""
         self.sequence += 1
-        event = Event(sequence=self.sequence, at=self.now, **fields)
+        event = build(Event, sequence=self.sequence, at=self.now, **fields)
         self.events.append(event)
         return event
 
@@ -672,19 +747,36 @@ class _Stepper:
         kind: EventKind,
         alert: Alert,
         prepared: _Prepared,
-        evaluation: Evaluation | None,
-        message: str,
+        row: int,
+        clear: bool = False,
+        message: bool = False,
         reason: str = "",
     ) -> None:
+        """Emit an event of ``alert`` explained by the evaluation of ``row`` (none when negative).
+
+        The outcome is the batch's; the inputs, the reason (unless given) and, with ``message``,
+        the rule's message come from the record's explanation, computed when first read. With
+        ``clear``, the clearing condition's evaluation explains the event.
+        """
         rule = prepared.compiled.rule
-        rung = rule.rungs[alert.rung]
+        owner_ref, routed = prepared.rungs[alert.rung]
         owner = alert.owner or None
-        explanation = evaluation.explanation if evaluation else None
-        base = reason or (explanation.reason if explanation else "")
-        if kind in {EventKind.FIRING, EventKind.ESCALATED, EventKind.PENDING}:
-            base = f"{base} -> {rung.owner.describe()} ({rung.level.value})"
+        suffix = routed if kind in _ROUTED else ""
         group = ",".join(f"{g}={alert.labels.get(g, '')}" for g in rule.group_by)
         labels = {**rule.labels, **alert.labels} if rule.labels else dict(alert.labels)
+        outcome: Outcome | None = None
+        inputs: Any = {}
+        shown: Any = f"{reason}{suffix}"
+        if row >= 0:
+            codes = prepared.clear_codes if clear and prepared.clear_codes is not None else prepared.codes
+            outcome = _OUTCOMES[codes[row]]
+            given = shown if reason else None
+            explained = _Explained(prepared, row, clear=clear, reason=given, suffix=suffix)
+            inputs = explained
+            shown = shown if reason else explained
+            message = explained if message else ""  # type: ignore[assignment]
+        else:
+            message = ""  # type: ignore[assignment]
         self.emit(
             kind=kind,
             rule=rule.id,
@@ -695,14 +787,14 @@ class _Stepper:
             group=f"{rule.id}[{group}]" if group else rule.id,
             labels=labels,
             annotations=dict(rule.annotations),
-            outcome=evaluation.outcome if evaluation else None,
-            inputs=dict(explanation.facts) if explanation else {},
+            outcome=outcome,
+            inputs=inputs,
             level=alert.level,
             owner=owner,
-            owner_ref=rung.owner.describe(),
+            owner_ref=owner_ref,
             deadline=alert.deadline,
             deadline_at=alert.deadline_at,
-            reason=base,
+            reason=shown,
             message=message,
             suppressed_by=self.silenced(rule.id, labels),
         )
@@ -735,74 +827,62 @@ class _Stepper:
         if existing:
             wanted = wanted | prepared.may_match(existing.values())
         rows = np.flatnonzero(wanted)
-        # per entity: (decision, row) with decision 2 = fire, 1 = hold, 0 = clear
-        entities: dict[str, tuple[int, int, dict[str, str]]] = {}
-        for row in rows.tolist():
-            decision = 2 if prepared.fire[row] else 1 if prepared.hold[row] else 0
-            labels = prepared.labels(row)
-            key = dedup_key(rule.id, prepared.key_labels(labels))
+        decisions = (prepared.fire[rows].astype(np.int8) * 2 + prepared.hold[rows]).tolist()
+        # per entity: (decision, row, position in rows) with decision 2 = fire, 1 = hold, 0 = clear
+        labels = prepared.labels(rows)
+        dedup = sorted(rule.dedup_keys)
+        keyed = [labels.get(name) or [""] * len(rows) for name in dedup]
+        entities: dict[str, tuple[int, int, int]] = {}
+        for at, (row, decision) in enumerate(zip(rows.tolist(), decisions, strict=True)):
+            key = _dedup_key(rule.id, [(name, values[at]) for name, values in zip(dedup, keyed, strict=True)])
             known = entities.get(key)
             if known is None or decision > known[0]:
-                entities[key] = (decision, row, labels)
+                entities[key] = (decision, row, at)
         for key in sorted(set(entities) | set(existing)):
-            decision, row, labels = entities.get(key, (0, -1, {}))
+            decision, row, at = entities.get(key, (0, -1, -1))
             alert = existing.get(key)
             if alert is None:
                 if decision == 2:
-                    self.start(prepared, key, row, labels)
+                    self.start(prepared, key, row, {name: values[at] for name, values in labels.items()})
                 continue
             self.advance(prepared, alert, decision, row)
 
-    def evaluation(self, prepared: _Prepared, row: int) -> tuple[Evaluation, dict[str, Any]]:
-        record = prepared.record(row)
-        evaluation = prepared.compiled.evaluate(record, as_of=prepared.as_of, calendar=prepared.calendar)
-        return evaluation, record
-
     def start(self, prepared: _Prepared, key: str, row: int, labels: dict[str, str]) -> None:
         rule = prepared.compiled.rule
-        evaluation, record = self.evaluation(prepared, row)
-        alert = Alert(
-            key=key,
-            rule=rule.id,
-            rule_version=rule.version,
-            rule_hash=prepared.compiled.content_hash,
-            labels=labels,
-            status=AlertStatus.PENDING,
-            since=self.now,
-            active_since=self.now,
-            true_count=1,
-        )
-        self.promote_or_keep(prepared, alert, evaluation, record, new=True)
+        fields = {
+            "key": key,
+            "rule": rule.id,
+            "rule_version": rule.version,
+            "rule_hash": prepared.compiled.content_hash,
+            "labels": labels,
+            "since": self.now,
+            "active_since": self.now,
+            "true_count": 1,
+        }
+        if prepared.fires_at_once:  # no hold: the new alert is firing (built once, not promoted)
+            fields.update(self.rung_fields(rule.rungs[0]))
+            alert = build(Alert, status=AlertStatus.FIRING, rung=0, rung_since=self.now, **fields)
+            self.alerts[key] = alert
+            self.alert_event(kind=EventKind.FIRING, alert=alert, prepared=prepared, row=row, message=True)
+            return
+        self.promote_or_keep(prepared, build(Alert, status=AlertStatus.PENDING, **fields), row, new=True)
 
-    def promote_or_keep(
-        self,
-        prepared: _Prepared,
-        alert: Alert,
-        evaluation: Evaluation,
-        record: Mapping[str, Any],
-        *,
-        new: bool,
-    ) -> None:
+    def promote_or_keep(self, prepared: _Prepared, alert: Alert, row: int, *, new: bool) -> None:
         rule = prepared.compiled.rule
         hold = rule.pending_for
         elapsed = self.now - alert.active_since
-        message = _render(rule.message, record, prepared.compiled)
         if alert.true_count >= hold.evaluations and elapsed >= hold.duration:
             first = rule.rungs[0]
             fields = self.rung_fields(first)
-            alert = attrs.evolve(
+            alert = replace(
                 alert, status=AlertStatus.FIRING, since=self.now, rung=0, rung_since=self.now, **fields
             )
             self.alerts[alert.key] = alert
-            self.alert_event(
-                kind=EventKind.FIRING, alert=alert, prepared=prepared, evaluation=evaluation, message=message
-            )
+            self.alert_event(kind=EventKind.FIRING, alert=alert, prepared=prepared, row=row, message=True)
             return
         self.alerts[alert.key] = alert
         if new:
-            self.alert_event(
-                kind=EventKind.PENDING, alert=alert, prepared=prepared, evaluation=evaluation, message=message
-            )
+            self.alert_event(kind=EventKind.PENDING, alert=alert, prepared=prepared, row=row, message=True)
 
     def advance(self, prepared: _Prepared, alert: Alert, decision: int, row: int) -> None:
         rule = prepared.compiled.rule
@@ -811,49 +891,37 @@ class _Stepper:
                 return
             if decision == 0:
                 del self.alerts[alert.key]
-                evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
-                reason = "" if evaluation else "the entity is no longer in the facts"
                 self.alert_event(
                     kind=EventKind.CANCELLED,
                     alert=alert,
                     prepared=prepared,
-                    evaluation=evaluation,
-                    message="",
-                    reason=reason,
+                    row=row,
+                    reason="" if row >= 0 else _GONE,
                 )
                 return
-            evaluation, record = self.evaluation(prepared, row)
-            alert = attrs.evolve(alert, true_count=alert.true_count + 1)
-            self.promote_or_keep(prepared, alert, evaluation, record, new=False)
+            alert = replace(alert, true_count=alert.true_count + 1)
+            self.promote_or_keep(prepared, alert, row, new=False)
             return
         cleared = self.cleared(prepared, decision, row)
         if cleared:
             clear_since = alert.clear_since or self.now
-            alert = attrs.evolve(alert, clear_count=alert.clear_count + 1, clear_since=clear_since)
+            alert = replace(alert, clear_count=alert.clear_count + 1, clear_since=clear_since)
             keep = rule.keep_firing_for
             if alert.clear_count > keep.evaluations and self.now - clear_since >= keep.duration:
                 del self.alerts[alert.key]
-                evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
-                reason = "" if evaluation else "the entity is no longer in the facts"
-                if evaluation is not None and prepared.compiled.clear is not None:
-                    clear_eval = prepared.compiled.evaluate_clear(
-                        prepared.record(row), as_of=prepared.as_of, calendar=prepared.calendar
-                    )
-                    reason = f"cleared: {clear_eval.explanation.reason}" if clear_eval else reason
-                    evaluation = clear_eval
-                resolved = attrs.evolve(alert, status=AlertStatus.RESOLVED, since=self.now)
+                resolved = replace(alert, status=AlertStatus.RESOLVED, since=self.now)
                 self.alert_event(
                     kind=EventKind.RESOLVED,
                     alert=resolved,
                     prepared=prepared,
-                    evaluation=evaluation,
-                    message="",
-                    reason=reason,
+                    row=row,
+                    clear=prepared.compiled.clear is not None,
+                    reason="" if row >= 0 else _GONE,
                 )
                 return
             self.alerts[alert.key] = alert
         elif alert.clear_count:
-            alert = attrs.evolve(alert, clear_count=0, clear_since=None)
+            alert = replace(alert, clear_count=0, clear_since=None)
             self.alerts[alert.key] = alert
         self.climb(prepared, alert, row)
 
@@ -882,22 +950,60 @@ class _Stepper:
         if reason is None:
             return
         nxt = rungs[alert.rung + 1]
-        alert = attrs.evolve(alert, rung=alert.rung + 1, rung_since=self.now, **self.rung_fields(nxt))
+        alert = replace(alert, rung=alert.rung + 1, rung_since=self.now, **self.rung_fields(nxt))
         self.alerts[alert.key] = alert
-        evaluation = self.evaluation(prepared, row)[0] if row >= 0 else None
-        self.alert_event(
-            kind=EventKind.ESCALATED,
-            alert=alert,
-            prepared=prepared,
-            evaluation=None,
-            message="",
-            reason=reason,
-        )
-        if evaluation is not None:
-            last = self.events[-1]
-            self.events[-1] = attrs.evolve(
-                last, outcome=evaluation.outcome, inputs=dict(evaluation.explanation.facts)
-            )
+        self.alert_event(kind=EventKind.ESCALATED, alert=alert, prepared=prepared, row=row, reason=reason)
+
+
+_ROUTED = (EventKind.FIRING, EventKind.ESCALATED, EventKind.PENDING)
+"""The events whose reason ends with the rung's owner and level (a tuple: compared by identity)."""
+
+_GONE = "the entity is no longer in the facts"
+"""The reason of an alert cancelled or resolved because no record of its entity is left."""
+
+_OUTCOMES = tuple(Outcome)
+"""Each outcome by its code (a batch result's ``int8``)."""
+
+
+class _Explained(Deferred):
+    """An event's inputs, reason and message: the explanation of one record's evaluation.
+
+    Explaining (reading the record again, clause by clause, and rendering the message) costs
+    far more than deciding, and a replay makes many events of which a report reads few, so
+    :func:`step` keeps the record and explains it when the event is first read. The record is
+    a copy of the row's cells, so an event does not keep the facts' columns alive.
+    """
+
+    __slots__ = ("as_of", "calendar", "clear", "compiled", "computed", "reason", "record", "suffix")
+
+    def __init__(
+        self, prepared: _Prepared, row: int, *, clear: bool, reason: str | None, suffix: str
+    ) -> None:
+        self.compiled = prepared.compiled
+        self.record = prepared.record(row)
+        self.as_of = prepared.as_of
+        self.calendar = prepared.calendar
+        self.clear = clear
+        self.reason = reason
+        self.suffix = suffix
+        self.computed: dict[str, Any] | None = None
+
+    def compute(self) -> Mapping[str, Any]:
+        """The event's ``inputs``, ``reason`` and ``message`` (computed once)."""
+        if self.computed is None:
+            compiled, record = self.compiled, self.record
+            evaluation = compiled.evaluate(record, as_of=self.as_of, calendar=self.calendar)
+            reason = f"{evaluation.explanation.reason}{self.suffix}"
+            if self.clear:
+                cleared = compiled.evaluate_clear(record, as_of=self.as_of, calendar=self.calendar)
+                if cleared is not None:
+                    evaluation, reason = cleared, f"cleared: {cleared.explanation.reason}"
+            self.computed = {
+                "inputs": dict(evaluation.explanation.facts),
+                "reason": reason if self.reason is None else self.reason,
+                "message": _render(compiled.rule.message, record, compiled),
+            }
+        return self.computed
 
 
 Facts: TypeAlias = Mapping[str, Any] | Mapping[FactKind, Any] | Sequence[Mapping[str, Any]]
@@ -1040,19 +1146,20 @@ def step(
     stepper = _Stepper(state, now, calendar, directory)
     stepper.expire_silences()
     first = stepper.sequence
-    read: dict[FactKind, tuple[Mapping[str, Any] | None, str]] = {}
+    # the rules of one kind read one batch: each column is checked and converted once
+    read: dict[FactKind, tuple[BatchContext, dict[str, Any]] | None] = {}
     for c in compiled:
         kind = c.rule.applies_to
         if kind not in read:
-            read[kind] = _facts_for(facts, kind)
-        columns, path = read[kind]
-        if columns is None:
-            continue
-        stepper.run_rule(_Prepared(c, columns, now, calendar, label_fields, path=path))
+            columns, path = _facts_for(facts, kind)
+            batch = None if columns is None else BatchContext(columns, now.date(), calendar, path)
+            read[kind] = None if batch is None or columns is None else (batch, _positional(columns))
+        found = read[kind]
+        if found is not None:
+            stepper.run_rule(_Prepared(c, found[0], found[1], label_fields))
     _inhibit(stepper, compiled, first)
-    new_state = State(
-        alerts=dict(sorted(stepper.alerts.items())), silences=stepper.silences, sequence=stepper.sequence
-    )
+    alerts = dict(sorted(stepper.alerts.items()))
+    new_state = build(State, alerts=alerts, silences=stepper.silences, sequence=stepper.sequence)
     return new_state, tuple(stepper.events)
 
 
@@ -1062,8 +1169,11 @@ def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) ->
     Live alerts are indexed once per (rule, equal labels), so the pass is linear in events plus
     alerts; the first live alert in key order inhibits, as a scan would find it.
     """
-    rules = {c.rule.id: c.rule for c in compiled}
-    live = [a for a in stepper.alerts.values() if a.status in {AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED}]
+    inhibited = {c.rule.id: c.rule.inhibited_by for c in compiled if c.rule.inhibited_by}
+    if not inhibited:
+        return
+    firing, acknowledged = AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED
+    live = [a for a in stepper.alerts.values() if a.status is firing or a.status is acknowledged]
     tables: dict[tuple[str, tuple[str, ...]], dict[tuple[str | None, ...], Alert]] = {}
 
     def sources(rule_id: str, equal: tuple[str, ...]) -> dict[tuple[str | None, ...], Alert]:
@@ -1075,21 +1185,16 @@ def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) ->
             tables[rule_id, equal] = table
         return tables[rule_id, equal]
 
-    for index, event in enumerate(stepper.events):
+    for event in stepper.events:
         if event.sequence <= first or event.rule is None or event.suppressed_by:
             continue
-        rule = rules.get(event.rule)
-        if rule is None:  # pragma: no cover - events of this step come from these rules
-            continue
-        for inhibition in rule.inhibited_by:
+        for inhibition in inhibited.get(event.rule, ()):
             equal = tuple(inhibition.equal)
             if not all(name in event.labels for name in equal):
                 continue
             source = sources(inhibition.rule, equal).get(tuple(event.labels[name] for name in equal))
-            if source is not None:
-                stepper.events[index] = attrs.evolve(
-                    event, suppressed_by=f"inhibited by {inhibition.rule} ({source.key})"
-                )
+            if source is not None:  # this step's own event, not handed out yet: amended in place
+                amend(event, suppressed_by=f"inhibited by {inhibition.rule} ({source.key})")
                 break
 
 
