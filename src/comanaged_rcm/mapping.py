@@ -832,6 +832,64 @@ def _factorize(text: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], npt.ND
     return np.array(list(index), dtype=text.dtype), inverse
 
 
+def _code_points(text: npt.NDArray[np.str_]) -> npt.NDArray[np.uint32]:
+    """The code points of each cell of ``text`` as a row (NUL past a cell's end)."""
+    width = text.dtype.itemsize // 4
+    return np.ascontiguousarray(text).view(np.uint32).reshape(len(text), width)
+
+
+def _padding_only(codes: npt.NDArray[np.uint32]) -> bool:
+    """Whether every NUL of ``codes`` pads its row (no NUL before a character)."""
+    return not (codes[:, :-1] == 0)[codes[:, 1:] != 0].any()
+
+
+_ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
+_FIRST_DAY = np.datetime64(datetime.date.min, "D")
+
+
+def _iso_days(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.datetime64] | None:
+    """The dates of cells that are all ``YYYY-MM-DD`` or empty (NaT), read by numpy at once; else ``None``.
+
+    Any other cell (a space, another shape, an impossible date, year 0) is ``None``: the caller
+    reads the cells one distinct value at a time and says which are bad.
+    """
+    codes = _code_points(cells)
+    if codes.shape[1] != len("2026-01-31") or not len(cells):
+        return None
+    empty = codes[:, 0] == 0
+    digits = (codes[:, _ISO_DIGITS] - ord("0")) < 10  # noqa: PLR2004 - the ten ASCII digits (unsigned)
+    shaped = digits.all(axis=1) & (codes[:, 4] == ord("-")) & (codes[:, 7] == ord("-"))
+    if not (shaped | (empty & ~codes.any(axis=1))).all():
+        return None
+    days = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[D]")
+    try:
+        days[~empty] = cells[~empty].astype("datetime64[D]")
+    except ValueError:  # a day or month out of range
+        return None
+    if (days < _FIRST_DAY).any():  # year 0, which numpy reads and Python's dates do not
+        return None
+    return days
+
+
+def _plain_decimals(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.float64] | None:
+    """The numbers of cells that are all plain ASCII decimals without an exponent, at once; else ``None``.
+
+    A plain decimal is an optional leading minus, digits and at most one point, with a digit
+    somewhere (``-12``, ``5.``, ``.5``); anything else (a space, an empty cell, an exponent, a
+    second sign) is ``None``, for the caller to read one distinct value at a time.
+    """
+    if not len(cells) or not cells.dtype.itemsize:
+        return None
+    codes = _code_points(cells)
+    digit = (codes - ord("0")) < 10  # noqa: PLR2004 - the ten ASCII digits (unsigned)
+    minus, point = codes == ord("-"), codes == ord(".")
+    if not (digit | minus | point | (codes == 0)).all() or not _padding_only(codes):
+        return None
+    if minus[:, 1:].any() or (point.sum(axis=1) > 1).any() or not digit.any(axis=1).all():
+        return None
+    return cells.astype(np.float64)
+
+
 # ----------------------------------------------------------------------------------------- dates
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH_NAMES = (
@@ -845,6 +903,10 @@ _WIDTH = {"Y": 4, "y": 2, "m": 2, "d": 2, "j": 3, "H": 2, "I": 2, "M": 2, "S": 2
 _ZONE = r"(?P<z>Z|[+-]\d{2}(?::?\d{2})?)"
 _TIME = r"(?:[T ](?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?)"
 _EPOCH = datetime.date(1970, 1, 1).toordinal()
+
+
+_FLAGS = re.IGNORECASE | re.ASCII
+"""Digits are ASCII digits (``\\d`` would read other scripts' digits as numbers), names English."""
 
 
 def _names_pattern(group: str, names: Sequence[str]) -> str:
@@ -861,7 +923,7 @@ def _date_pattern(fmt: str | None, suffix: bool) -> re.Pattern[str]:
     """
     tail = f"{_TIME}?{_ZONE}?" if suffix else ""
     if fmt is None:
-        return re.compile(rf"(?P<Y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){tail}", re.IGNORECASE)
+        return re.compile(rf"(?P<Y>\d{{4}})-(?P<m>\d{{2}})-(?P<d>\d{{2}}){tail}", _FLAGS)
     tokens: list[str] = []  # a directive letter, or a literal prefixed with "="
     i = 0
     while i < len(fmt):
@@ -902,7 +964,7 @@ def _date_pattern(fmt: str | None, suffix: bool) -> re.Pattern[str]:
     has_zone = "z" in tokens
     extra = "" if not suffix or has_time else f"{_TIME}?"
     extra += "" if not suffix or has_zone else f"{_ZONE}?"
-    return re.compile("".join(parts) + extra, re.IGNORECASE)
+    return re.compile("".join(parts) + extra, _FLAGS)
 
 
 def _offset(text: str) -> datetime.timezone:
@@ -1004,8 +1066,13 @@ def parse_dates(
         time_zone = _check_zone(time_zone, "$.time_zone")
     if fmt is not None:
         _check_format(fmt, "$.fmt", time_of_day=time_of_day, time_zone=time_zone)
+    suffix = time_of_day or time_zone is not None
+    if fmt is None and not suffix:
+        days = _iso_days(cells)
+        if days is not None:  # the common case, converted at once
+            return days, np.zeros(len(cells), dtype=bool)
     uniques, inverse = _factorize(cells)
-    pattern = _date_pattern(fmt, time_of_day or time_zone is not None)
+    pattern = _date_pattern(fmt, suffix)
     zone = zoneinfo.ZoneInfo(time_zone) if time_zone is not None else None
     missing = np.iinfo(np.int64).min
     days = np.empty(len(uniques), dtype=np.int64)
@@ -1024,7 +1091,7 @@ def parse_dates(
 
 
 # --------------------------------------------------------------------------------------- numbers
-_PLAIN = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_PLAIN = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
 
 
 @functools.cache
@@ -1038,7 +1105,7 @@ def _number_pattern(fmt: NumberFormat) -> re.Pattern[str]:
     after = rf"(?:\s?(?P<c2>{symbols}))?" if symbols else ""
     opened = r"(?P<open>\()?" if fmt.parentheses else ""
     closed = r"(?P<close>\))?" if fmt.parentheses else ""
-    return re.compile(rf"{opened}(?P<s1>-)?{before}(?P<s2>-)?{number}{after}{closed}")
+    return re.compile(rf"{opened}(?P<s1>-)?{before}(?P<s2>-)?{number}{after}{closed}", re.ASCII)
 
 
 def _read_number(cell: str, pattern: re.Pattern[str], fmt: NumberFormat) -> float | None:
@@ -1093,11 +1160,10 @@ def parse_numbers(
     cells = _text_array(text, "$.text")
     if fmt is not None:
         _check.instance(fmt, NumberFormat, "$.fmt", "a NumberFormat or None")
-    if fmt is None and len(cells):
-        bare = np.char.strip(cells)
-        plain = np.char.replace(np.char.lstrip(bare, "-"), ".", "", count=1)
-        if np.char.isdigit(plain).all():  # the common case, converted at once
-            return bare.astype(np.float64), np.zeros(len(cells), dtype=bool)
+    if fmt is None:
+        numbers = _plain_decimals(cells)
+        if numbers is not None:  # the common case, converted at once
+            return numbers, np.zeros(len(cells), dtype=bool)
     uniques, inverse = _factorize(cells)
     values = np.full(len(uniques), np.nan)
     bad = np.zeros(len(uniques), dtype=bool)

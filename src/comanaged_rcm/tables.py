@@ -33,6 +33,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
@@ -770,68 +771,239 @@ def _well_quoted(content: str) -> bool:
     )  # a quote inside an unquoted cell is read as the built-in reader reads it
 
 
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""The characters ``str.strip`` removes (those for which ``str.isspace`` holds)."""
+_EDGE = _SPACE.copy()
+_EDGE[0x80:] = True  # a byte of a character beyond ASCII, which may be a space (U+00A0...)
+_FIRST_DAY = np.datetime64(datetime.date.min, "D")
+_WORKERS = os.cpu_count() or 1
+
+
+def _arrow_modules(engine: str) -> tuple[Any, Any, Any] | None:
+    """pyarrow, pyarrow.csv and pyarrow.compute, or ``None`` when pyarrow is not installed."""
+    try:  # optional, imported when a file is read
+        return tuple(importlib.import_module(f"pyarrow{part}") for part in ("", ".csv", ".compute"))  # type: ignore[return-value]
+    except ImportError:
+        if engine == "pyarrow":
+            message = "engine='pyarrow' needs pyarrow: pip install comanaged-rcm[arrow]"
+            raise RCMError(message) from None
+        return None
+
+
 def _read_arrow(
     content: str, header: list[str], plan: _Plan, unnamed: list[int], options: _Options
 ) -> dict[str, npt.NDArray[Any]] | None:
     """The columns read by ``pyarrow.csv``, or ``None`` for the built-in reader to read (and judge).
 
-    Arrow cuts the file and codes each column as a dictionary of its distinct cells; those are
-    converted exactly as the built-in reader converts cells, and taken back to every row. A file
-    arrow cannot read, a bad cell, a row of blank cells or an odd quote is left to the built-in
-    reader, which gives the same result or locates the problem.
+    Arrow cuts the file and types what it reads exactly as the built-in reader would: ISO dates
+    as ``date32`` and plain decimals as ``float64`` (a ``+`` anywhere in the file, a value that
+    is not finite or year 0 sends the file back); text goes to numpy straight from arrow's
+    buffers; other columns (formatted dates and numbers, integers, booleans, value maps) are
+    converted once per distinct value by the built-in reader's own conversion. A file arrow
+    cannot read, a bad or missing cell, a row of blank cells or an odd quote is left to the
+    built-in reader, which gives the same result or locates the problem.
     """
-    try:
-        pa: Any = importlib.import_module("pyarrow")  # optional, imported when a file is read
-        arrow_csv: Any = importlib.import_module("pyarrow.csv")
-    except ImportError:
-        if options.engine == "pyarrow":
-            message = "engine='pyarrow' needs pyarrow: pip install comanaged-rcm[arrow]"
-            raise RCMError(message) from None
+    modules = _arrow_modules(options.engine)
+    if modules is None:
         return None
+    pa, arrow_csv, pc = modules
     first = content[: content.find("\n")]
     wanted = sorted({index for _, index, _ in plan} | set(unnamed))
-    if '"' in first or not wanted or not _well_quoted(content):
+    if '"' in first or not wanted or len(wanted) != len(plan) + len(unnamed) or not _well_quoted(content):
         return None
+    try:
+        data = content.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which arrow cannot hold
+        return None
+    plus = "+" in content
+    routes = {index: _route(column, out, options.table_map, plus=plus) for out, index, column in plan}
+    arrow_types = {"date": pa.date32(), "number": pa.float64()}
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = arrow_csv.read_csv(
-            io.BytesIO(content.encode("utf-8")),
+            io.BytesIO(data),
             read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
             parse_options=arrow_csv.ParseOptions(newlines_in_values='"' in content),
             convert_options=arrow_csv.ConvertOptions(
-                column_types={names[i]: pa.dictionary(pa.int32(), pa.string()) for i in wanted},
+                column_types={names[i]: arrow_types.get(routes.get(i, ""), pa.string()) for i in wanted},
                 include_columns=[names[i] for i in wanted],
-                null_values=[],
+                null_values=[""],  # an empty cell of a date or number column; text is never null
                 strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                quoted_strings_can_be_null=True,
                 check_utf8=False,
             ),
         )
     except pa.ArrowException:
         return None
-    batches = table.to_batches()  # each with its own dictionaries, converted one by one
-    parts: dict[int, list[tuple[npt.NDArray[np.str_], npt.NDArray[np.int32]]]] = {}
-    blank: npt.NDArray[np.bool_] | None = None
-    for i in wanted:
-        parts[i] = []
-        for batch in batches:
-            column = batch.column(names[i])
-            words = column.dictionary.to_pylist()
-            text = np.char.strip(np.array(words, dtype=str)) if words else np.array([], dtype="<U1")
-            parts[i].append((text, np.asarray(column.indices)))
-        empty = np.concatenate([(text == "")[indices] for text, indices in parts[i]] or [np.ones(0, bool)])
-        blank = empty if blank is None else blank & empty
-        if i in unnamed and not empty.all():
+    del data
+    for index in unnamed:  # a column with no name read only to see that it is empty
+        if (_arrow_text(pc, table.column(names[index])) != "").any():
             return None
-    if blank is not None and blank.any():
+    may_blank = all(column.nullable and column.kind in _MISSING for _, _, column in plan)
+
+    def convert(entry: tuple[str, int, Column]) -> _Read | None:
+        out, index, column = entry
+        chunked = table.column(names[index])
+        return _arrow_column(pc, chunked, out, column, route=routes[index], table_map=options.table_map)
+
+    with ThreadPoolExecutor(max_workers=min(len(plan), _WORKERS)) as pool:
+        read = list(pool.map(convert, plan))  # numpy and arrow let go of the GIL while they copy
+    if any(column is None for column in read):
         return None
-    result: dict[str, npt.NDArray[Any]] = {}
-    for out, index, column in plan:
-        values = []
-        for text, indices in parts[index] or [(np.array([], dtype="<U1"), np.zeros(0, dtype=np.int32))]:
-            converted = _Converted.of(column, out, text, options.table_map)
-            if converted.bad is not None and converted.bad.any():
-                return None
-            values.append(converted.values[indices])
-        result[out] = np.concatenate(values)
-    return result
+    columns = [column for column in read if column is not None]
+    if may_blank and np.logical_and.reduce([column.empty() for column in columns]).any():
+        return None  # a row of blank cells, which the built-in reader skips
+    return {out: column.values for (out, _, _), column in zip(plan, columns, strict=True)}
+
+
+@attrs.frozen
+class _Read:
+    """One column read through arrow: its values and how to tell its empty cells."""
+
+    values: npt.NDArray[Any]
+    empty: Callable[[], npt.NDArray[np.bool_]]
+
+
+def _arrow_column(
+    pc: Any,  # noqa: ANN401 - pyarrow.compute, imported when a file is read
+    chunked: Any,  # noqa: ANN401 - a pyarrow ChunkedArray
+    out: str,
+    column: Column,
+    *,
+    route: str,
+    table_map: TableMap,
+) -> _Read | None:
+    """A column of arrow's table as the built-in reader gives it; ``None`` if that reader refuses a cell."""
+    if route in ("date", "number"):
+        values = _arrow_values(chunked, column.nullable, dates=route == "date")
+        if values is None:
+            return None
+        return _Read(values, lambda: np.isnat(values) if route == "date" else np.isnan(values))
+    if route == "text" and not _repeats(pc, chunked):
+        converted = _Converted.of(column, out, _arrow_text(pc, chunked), table_map)
+        if converted.bad is not None and converted.bad.any():
+            return None
+        text = converted.text
+        return _Read(converted.values, lambda: text == "")
+    words, indices = _arrow_distinct(pc, chunked)  # each distinct cell converted once
+    converted = _Converted.of(column, out, words, table_map)
+    if converted.bad is not None and converted.bad.any():
+        return None
+    return _Read(converted.values[indices], lambda: (words == "")[indices])
+
+
+def _repeats(pc: Any, chunked: Any) -> bool:  # noqa: ANN401
+    """Whether the first chunk of a column repeats each cell 4 times on average (or more)."""
+    if not chunked.num_chunks:
+        return False
+    first = chunked.chunk(0)
+    return bool(pc.count_distinct(first).as_py() * 4 <= len(first))
+
+
+def _arrow_distinct(pc: Any, chunked: Any) -> tuple[npt.NDArray[np.str_], npt.NDArray[Any]]:  # noqa: ANN401
+    """The distinct cells of an arrow string column (stripped as :func:`_arrow_text` strips), each row's."""
+    encoded = pc.dictionary_encode(chunked)
+    if not encoded.num_chunks:
+        return np.zeros(0, dtype="<U1"), np.zeros(0, dtype=np.intp)
+    shared = {(len(chunk.dictionary), chunk.dictionary.buffers()[1].address) for chunk in encoded.chunks}
+    if len(shared) > 1:  # each chunk with its own dictionary: one for all
+        encoded = encoded.unify_dictionaries()
+    dictionary = encoded.chunk(0).dictionary
+    indices = np.concatenate([np.asarray(chunk.indices) for chunk in encoded.chunks])
+    return _arrow_text(pc, dictionary), indices
+
+
+def _route(column: Column, out: str, table_map: TableMap, *, plus: bool) -> str:
+    """How arrow reads a column: ``date`` (date32), ``number`` (float64), ``text`` or ``distinct`` values.
+
+    Arrow reads ISO dates and plain numbers as the built-in reader does, except that it takes a
+    leading ``+`` (so a file with a ``+`` has its numbers read as text and converted here).
+    """
+    kind = column.kind
+    if kind is ColumnKind.TEXT:
+        plain = out not in table_map.values and out not in table_map.fold_case
+        return "text" if plain else "distinct"
+    plain_dates = table_map.format_of(out) is None and not table_map.time_of_day
+    if kind is ColumnKind.DATE and plain_dates and table_map.time_zone is None:
+        return "date"
+    if kind is ColumnKind.NUMBER and table_map.number_format is None and not plus:
+        return "number"
+    return "distinct"
+
+
+def _arrow_values(chunked: Any, nullable: bool, *, dates: bool) -> npt.NDArray[Any] | None:  # noqa: ANN401
+    """A date32 or float64 column as numpy (NaT or NaN where empty), or ``None`` for the built-in reader.
+
+    ``None`` when that reader would refuse a cell or read it otherwise: an empty cell where none
+    is allowed, a value that is not finite, year 0.
+    """
+    if chunked.null_count and not nullable:
+        return None
+    values: npt.NDArray[Any] = np.asarray(chunked.to_numpy())
+    if dates:
+        values = values.astype("datetime64[D]", copy=False)
+        return None if (values < _FIRST_DAY).any() else values
+    values = values.astype(np.float64, copy=False)
+    return None if np.count_nonzero(~np.isfinite(values)) != chunked.null_count else values
+
+
+def _arrow_text(pc: Any, cells: Any) -> npt.NDArray[np.str_]:  # noqa: ANN401
+    """An arrow string array (or chunked array) stripped as ``str.strip`` strips, as narrowest numpy text.
+
+    The text is as wide as its longest cell. ASCII cells all of one length are one fixed-width
+    block of bytes already; other cells are padded with NUL to the longest by arrow first. ASCII
+    is widened to code points by numpy, other text decoded once.
+    """
+    if _edged(cells):
+        cells = pc.utf8_trim(cells, characters=_WHITESPACE)
+    lengths = pc.min_max(pc.utf8_length(cells))
+    shortest, width = lengths["min"].as_py(), lengths["max"].as_py()
+    if not width:
+        return np.zeros(len(cells), dtype="<U1")
+    if shortest != width or pc.sum(pc.binary_length(cells)).as_py() != len(cells) * width:
+        cells = pc.utf8_rpad(cells, width=width, padding="\0")  # not ASCII of one length
+    codes = np.empty((len(cells), width), dtype=np.uint32)
+    at = 0
+    for chunk in _chunks(cells):
+        count = len(chunk)
+        block = _chunk_bytes(chunk)[0]
+        if len(block) == count * width:  # ASCII: one byte a character
+            codes[at : at + count] = block.reshape(count, width)
+        else:
+            wide = block.tobytes().decode("utf-8").encode("utf-32-le")
+            codes[at : at + count] = np.frombuffer(wide, dtype=np.uint32).reshape(count, width)
+        at += count
+    return codes.view(f"<U{width}").reshape(-1)
+
+
+def _chunks(cells: Any) -> list[Any]:  # noqa: ANN401
+    """The non-empty arrays of an arrow array or chunked array."""
+    return [chunk for chunk in getattr(cells, "chunks", [cells]) if len(chunk)]
+
+
+def _chunk_bytes(chunk: Any) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int32]]:  # noqa: ANN401
+    """The bytes of an arrow string array's cells, and each cell's offset into them."""
+    buffers = chunk.buffers()
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+    start, stop = int(offsets[0]), int(offsets[-1])
+    data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, np.uint8)
+    return data[start:stop], offsets - np.int32(start)
+
+
+def _edged(chunked: Any) -> bool:  # noqa: ANN401
+    """Whether a cell of an arrow string column may begin or end with a space of any kind.
+
+    The byte at each cell's start and the byte before each cell's end are looked at: for an empty
+    cell these are bytes of its neighbours, which are looked at anyway.
+    """
+    for chunk in _chunks(chunked):
+        data, offsets = _chunk_bytes(chunk)
+        if len(data) and (
+            _EDGE[data.take(offsets[:-1], mode="clip")].any()
+            or _EDGE[data.take(offsets[1:] - 1, mode="clip")].any()
+        ):
+            return True
+    return False
