@@ -669,3 +669,11 @@ class TestProtocol:
         assert sqlite_store.last_week() == host.last_week() == W1
         assert sqlite_store.decisions(since=at(20)) == host.decisions(since=at(20)) == (decision(4, at(24)),)
         assert sqlite_store.load(W1).state == host.load(W1).state
+
+
+class TestSerialization:
+    def test_a_snapshot_round_trips_through_serialize(self) -> None:
+        """A host store may keep a whole snapshot as JSON: every selection and result kind comes back."""
+        kept = snapshot()
+        assert serialize.from_json(serialize.to_json(kept), Snapshot) == kept
+        assert serialize.from_json(serialize.to_json(kept.acks[0]), Acknowledgement) == kept.acks[0]
