@@ -238,8 +238,7 @@ def _column(nw: Any, series: Any, zone: str | None) -> FrameColumn:  # noqa: ANN
         values = series.cast(nw.Float64).to_numpy().astype(np.float64, copy=False)
         return FrameColumn(values, missing, name)
     if dtype == nw.String:
-        text = np.asarray((series.fill_null("") if nulls else series).to_numpy())
-        return FrameColumn(text.astype(str) if text.dtype.kind == "O" else text, missing, name)
+        return FrameColumn(_strings(series.fill_null("") if nulls else series), missing, name)
     if dtype == nw.Date:
         days = np.asarray(series.cast(nw.Int32).fill_null(0).to_numpy(), dtype=np.int64)
         dates = days.astype("datetime64[D]")
@@ -261,6 +260,26 @@ def _column(nw: Any, series: Any, zone: str | None) -> FrameColumn:  # noqa: ANN
     raise _Unread(
         f"a column of type {name} is not read (expected text, numbers, booleans, dates or datetimes)"
     )
+
+
+def _strings(series: Any) -> npt.NDArray[np.str_]:  # noqa: ANN401 - a narwhals Series
+    """A text column without nulls as numpy unicode.
+
+    With pyarrow the column is dictionary-encoded first, so only its distinct values are turned
+    into Python strings (exports repeat ids, payers and codes heavily); else cell by cell.
+    """
+    try:
+        compute = importlib.import_module("pyarrow.compute")
+    except ImportError:
+        return np.asarray(series.to_numpy()).astype(str)
+    arrow = series.to_arrow()
+    if hasattr(arrow, "combine_chunks"):
+        arrow = arrow.combine_chunks()
+    encoded = compute.dictionary_encode(arrow)
+    distinct = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False)).astype(str)
+    indices = np.asarray(encoded.indices.to_numpy(zero_copy_only=False))
+    found: npt.NDArray[np.str_] = distinct[indices]
+    return found
 
 
 def columns_of(obj: object, path: str) -> Mapping[str, Any]:

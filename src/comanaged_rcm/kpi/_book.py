@@ -190,12 +190,13 @@ _COARSE = frozenset({"Y", "M", "W", "D", "generic"})
 
 
 def _convert(
-    path: str, field: Field, raw: object, issues: list[Issue], codes: dict[str, Codes]
+    path: str, field: Field, raw: object, issues: list[Issue], codes: dict[str, Codes], *, fresh: bool = False
 ) -> npt.NDArray[Any] | None:
     """One column as an array the book owns, or ``None`` with the issue at ``path`` recorded.
 
     Dates, numbers and counts are converted into new arrays; text and flags are copied when the
-    result could share memory with ``raw``. Categorical text is coded on the way (into ``codes``).
+    result could share memory with ``raw``, unless ``fresh`` says text is the book's already (a
+    data frame's text, read into new arrays). Categorical text is coded on the way (into ``codes``).
     """
     try:
         array = np.asarray(raw)
@@ -216,7 +217,9 @@ def _convert(
         return _convert_date(path, field, array, issues)
     if field.kind is FieldKind.TEXT:
         text = _as_str(path, array, issues)
-        return None if text is None else _check_text(path, field, _own_text(text, array, raw), issues, codes)
+        if text is None:
+            return None
+        return _check_text(path, field, _own_text(text, array, [] if fresh else raw), issues, codes)
     if field.kind is FieldKind.FLAG:
         if kind != "b":
             issues.append(Issue(path, "type", f"expected booleans (got dtype {array.dtype})"))
@@ -812,6 +815,7 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
             )
             continue
         field = schema.get(name)
+        fresh = isinstance(values, FrameColumn)  # its text was read into new arrays
         if isinstance(values, FrameColumn):
             values = _from_frame(f"$.{table}.{name}", field or _DIMENSION, values, issues)  # noqa: PLW2901
             if values is _UNREAD:
@@ -819,7 +823,7 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
         if field is None:  # an extra dimension (location, provider): kept as text, whatever it holds
             field = _DIMENSION
             values = _as_text(values)  # noqa: PLW2901 - the same column, as text
-        converted = _convert(f"$.{table}.{name}", field, values, issues, codes)
+        converted = _convert(f"$.{table}.{name}", field, values, issues, codes, fresh=fresh)
         if converted is not None:
             converted.setflags(write=False)  # the book's own, so what is derived from it stays true
             columns[name] = converted
@@ -1201,12 +1205,14 @@ def _parsed(
         return FrameColumn(np.where(empty, 0.0, numbers), empty if empty.any() else None, "String")
     if field.kind is not FieldKind.TEXT:
         return values
+    if name not in table_map.values and name not in table_map.fold_case:
+        return values  # as given: the book copies what it does not own
     if name in table_map.values:
         cells = apply_values(cells, table_map.values[name])
     if name in table_map.fold_case:
         cells, merged = fold(cells, name)
         notes.extend(merged)
-    return FrameColumn(cells, missing, "String")
+    return FrameColumn(np.array(cells, copy=True), missing, "String")
 
 
 _ROW = re.compile(r"\brow (\d+)\b")
