@@ -381,6 +381,15 @@ def _busy(path: str, timeout: float) -> HistoryBusyError:
     )
 
 
+def _code(exc: sqlite3.Error) -> int:
+    """The primary SQLite result code of an error (``SQLITE_BUSY``...), without its extension."""
+    return int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+
+
+def _busy_code(exc: sqlite3.Error) -> bool:
+    return _code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 def _not_history(path: str, reason: str) -> ValidationError:
     return ValidationError.single("$.path", "file", f"{show(path)} is not a comanaged-rcm history: {reason}")
 
@@ -393,7 +402,7 @@ def _transaction(
     try:
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if _busy_code(exc):
             raise _busy(path, timeout) from None
         raise
     try:
@@ -405,7 +414,7 @@ def _transaction(
         connection.execute("COMMIT")
     except sqlite3.OperationalError as exc:  # readers kept the file past the busy timeout
         connection.execute("ROLLBACK")
-        if "locked" in str(exc) or "busy" in str(exc):
+        if _busy_code(exc):
             raise _busy(path, timeout) from None
         raise
 
@@ -448,6 +457,10 @@ def _structure(body: str, cls: type[Any], where: str) -> Any:  # noqa: ANN401 - 
         return serialize.from_json(body, cls)
     except ValidationError as exc:
         raise exc.under(where) from None
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+"""Weekday names for messages (``%A`` would follow the process's locale)."""
 
 
 def _day(text: str) -> datetime.date:
@@ -514,9 +527,9 @@ class SQLiteHistory:
         try:
             yield connection
         except sqlite3.DatabaseError as exc:
-            if "not a database" in str(exc) or "malformed" in str(exc):
+            if _code(exc) in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
                 raise _not_history(self._path, f"not a SQLite database ({exc})") from None
-            if "locked" in str(exc) or "busy" in str(exc):
+            if _busy_code(exc):
                 raise _busy(self._path, self._timeout) from None
             raise ValidationError.single(
                 "$.path", "file", f"cannot use the history {show(self._path)} ({exc})"
@@ -731,8 +744,8 @@ class SQLiteHistory:
             raise ValidationError.single("$.week", "order", message)
         if week.weekday() != first.weekday():
             message = (
-                f"the history's weeks start on a {first:%A} (first {first}, last {last}); "
-                f"week {week} is a {week:%A}: give the week's first day"
+                f"the history's weeks start on a {_WEEKDAYS[first.weekday()]} (first {first}, last {last}); "
+                f"week {week} is a {_WEEKDAYS[week.weekday()]}: give the week's first day"
             )
             raise ValidationError.single("$.week", "value", message)
 
