@@ -887,7 +887,8 @@ def _plain_decimals(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.float64] | No
         return None
     if minus[:, 1:].any() or (point.sum(axis=1) > 1).any() or not digit.any(axis=1).all():
         return None
-    return cells.astype(np.float64)
+    numbers = cells.astype(np.float64)
+    return numbers if np.isfinite(numbers).all() else None  # one too large for a float is bad
 
 
 # ----------------------------------------------------------------------------------------- dates

@@ -571,10 +571,16 @@ def _check_shape(
         raise _refuse(issues, total)
 
 
+_WHOLE = re.compile(r"-?[0-9]+")
+"""A whole number: no sign but a leading minus, no digit separator, ASCII digits only."""
+_INT64_DIGITS = len(str(2**63))
+
+
 def _integers(text: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     """Whole numbers as int64 (0 where empty or bad) and the mask of bad cells (empty ones are not)."""
     empty = text == ""
-    if not empty.any() and len(text) and np.char.isdigit(np.char.lstrip(text, "-")).all():
+    ascii_digits = len(text) and int(np.ascontiguousarray(text).view(np.uint32).max(initial=0)) < 0x80
+    if ascii_digits and not empty.any() and np.char.isdigit(np.char.lstrip(text, "-")).all():
         try:
             return text.astype(np.int64), np.zeros(len(text), dtype=bool)
         except (ValueError, OverflowError):
@@ -585,10 +591,8 @@ def _integers(text: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.int64], npt.ND
     for i, cell in enumerate(uniques.tolist()):
         if not cell:
             continue
-        try:
-            number = int(cell)
-        except ValueError:
-            number = 2**63
+        whole = _WHOLE.fullmatch(cell) and len(cell.lstrip("-").lstrip("0")) <= _INT64_DIGITS
+        number = int(cell) if whole else 2**63  # (Python's int refuses over 4,300 digits)
         if -(2**63) <= number < 2**63:
             values[i] = number
         else:
@@ -780,6 +784,9 @@ _EDGE = _SPACE.copy()
 _EDGE[0x80:] = True  # a byte of a character beyond ASCII, which may be a space (U+00A0...)
 _FIRST_DAY = np.datetime64(datetime.date.min, "D")
 _WORKERS = os.cpu_count() or 1
+"""The columns converted at once (numpy and arrow let go of the GIL while they copy)."""
+_BLOCK = 1 << 22
+"""The bytes of the file arrow parses at once (a chunk of each column)."""
 
 
 def _arrow_modules(engine: str) -> tuple[Any, Any, Any] | None:
@@ -825,7 +832,7 @@ def _read_arrow(
     try:
         table = arrow_csv.read_csv(
             io.BytesIO(data),
-            read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 22),
+            read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
             parse_options=arrow_csv.ParseOptions(newlines_in_values='"' in content),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={names[i]: arrow_types.get(routes.get(i, ""), pa.string()) for i in wanted},
@@ -850,7 +857,7 @@ def _read_arrow(
         return _arrow_column(pc, chunked, out, column, route=routes[index], table_map=options.table_map)
 
     with ThreadPoolExecutor(max_workers=min(len(plan), _WORKERS)) as pool:
-        read = list(pool.map(convert, plan))  # numpy and arrow let go of the GIL while they copy
+        read = list(pool.map(convert, plan))
     if any(column is None for column in read):
         return None
     columns = [column for column in read if column is not None]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -578,6 +580,81 @@ class TestParseNumbers:
         values, bad = parse_numbers([grouped], fmt)
         assert not bad[0], grouped
         assert values[0] == pytest.approx(value, abs=0)
+
+
+_PLAIN_CELLS = st.from_regex(r"\A-?(?:[0-9]{1,20}(?:\.[0-9]{0,8})?|\.[0-9]{1,8})(?:[eE][-+]?[0-9]{1,3})?\Z")
+_NOT_PLAIN = st.sampled_from(
+    ["", " 1", "+4", "--1", "-", ".", "1.2.3", "1_000", "1,000", "\u0661\u0662", "\u00b2", "0x1", "inf",
+     "nan", "1e", "9" * 400, "1\x002"]
+)  # fmt: skip
+
+
+class TestVectorizedParsers:
+    @given(st.lists(st.one_of(_PLAIN_CELLS, _NOT_PLAIN), min_size=1, max_size=8))
+    def test_plain_numbers_as_python_reads_them(self, cells: list[str]) -> None:
+        """Plain decimals (the fast path when every cell is one) read as Python's float reads them;
+        anything else is bad, never an error: a sign other than one leading minus, separators,
+        digits of other scripts, values too large for a float."""
+        values, bad = parse_numbers(np.array(cells))
+        for cell, value, refused in zip(cells, values.tolist(), bad.tolist(), strict=True):
+            text = cell.strip()
+            plain = text.isascii() and re.fullmatch(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?", text)
+            expected = float(text) if plain else None
+            if expected is not None and not math.isfinite(expected):
+                expected = None
+            if not text:
+                assert (math.isnan(value), refused) == (True, False), cell
+            elif expected is None:
+                assert refused, cell
+            else:
+                assert (value, refused) == (expected, False), cell
+
+    @given(
+        st.lists(
+            st.one_of(
+                st.dates().map(datetime.date.isoformat),
+                st.sampled_from(
+                    ["", "0000-01-01", "2026-02-29", "2024-02-29", "2026-13-01", "2026-1-05", "+2026-01-05",
+                     " 2026-01-05", "2026-01-05T00:00", "\u0662\u0660\u0662\u0666-01-05", "2026-01-0\u0665"]
+                ),
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )  # fmt: skip
+    def test_iso_dates_as_python_reads_them(self, cells: list[str]) -> None:
+        """ISO dates (the fast path when every cell is one) read as ``date.fromisoformat`` reads
+        ``YYYY-MM-DD`` in ASCII digits; year 0, impossible days, other shapes and scripts are bad."""
+        days, bad = parse_dates(np.array(cells))
+        for cell, day, refused in zip(cells, days.tolist(), bad.tolist(), strict=True):
+            text = cell.strip()
+            shaped = text.isascii() and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text)
+            try:
+                expected = datetime.date.fromisoformat(text) if shaped else None
+            except ValueError:
+                expected = None
+            if not text:
+                assert (day, refused) == (None, False), cell
+            else:
+                assert (day, refused) == (expected, expected is None), cell
+
+    def test_large_columns_agree_with_the_cell_by_cell_path(self) -> None:
+        """A long column of plain numbers or ISO dates (read at once) gives what the same cells give
+        with one odd cell appended (read once per distinct value)."""
+        rng = np.random.default_rng(7)
+        amounts = np.char.mod("%.2f", rng.normal(0, 1e4, 5_000))
+        days = (np.datetime64("2020-01-01") + rng.integers(0, 3_000, 5_000)).astype(str)
+        for cells, parse in ((amounts, parse_numbers), (days, parse_dates)):
+            fast, fast_bad = parse(cells)
+            slow, slow_bad = parse(np.append(cells, "x"))
+            np.testing.assert_array_equal(fast, slow[:-1])
+            assert not fast_bad.any()
+            assert slow_bad.tolist() == [False] * len(cells) + [True]
+
+    def test_formats_read_ascii_digits_only(self) -> None:
+        """Formatted dates and numbers take ASCII digits only, as plain ones do."""
+        assert _days("\u0660\u0663/15/2024", "03/15/2024", fmt="%m/%d/%Y")[1] == [True, False]
+        assert _numbers("$\u0661,250", "$1,250", fmt=NumberFormat())[1] == [True, False]
 
 
 class TestValuesAndFolding:
