@@ -216,7 +216,9 @@ def _distinct(names: Sequence[Any], path: str) -> None:
     repeated = sorted({str(n) for n in names if names.count(n) > 1})
     if repeated:
         raise ValidationError.single(
-            path, "duplicate", f"column names must be distinct (repeated: {', '.join(map(_check.show, repeated))})"
+            path,
+            "duplicate",
+            f"column names must be distinct (repeated: {', '.join(map(_check.show, repeated))})",
         )
 
 
@@ -457,6 +459,20 @@ class Table:
     def rows(self) -> int:
         """The number of rows."""
         return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def take(self, rows: npt.NDArray[np.intp]) -> Table:
+        """The rows at ``rows``, in that order."""
+        return Table(
+            {
+                name: Column(
+                    c.kind,
+                    c.values[rows],
+                    None if c.missing is None else _mask(c.missing[rows], len(rows)),
+                    c.zone,
+                )
+                for name, c in self.columns.items()
+            }
+        )
 
     def to_arrow(self) -> Any:  # noqa: ANN401 - a pyarrow.Table, typed by pyarrow
         """The table as a ``pyarrow.Table`` (nulls as Arrow nulls).

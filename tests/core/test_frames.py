@@ -4,6 +4,7 @@ numpy arrays give, with missing cells explicit, and everything else is refused a
 from __future__ import annotations
 
 import datetime
+import decimal
 import io
 import subprocess
 import sys
@@ -186,6 +187,21 @@ class TestRegressions:
         book = Book(transactions=table.set_column(7, "write_off_reason", reasons))
         assert book.transactions is not None
         assert book.transactions["write_off_reason"].tolist() == ["", "denial"]
+
+    def test_decimals_objects_and_enums(self) -> None:
+        """Decimal amounts are numbers, a pandas object column of dates is dates, an Enum its values."""
+        table = pa.Table.from_pandas(pd.read_csv(io.StringIO(_CSV)))
+        amounts = pa.array([decimal.Decimal("100.25"), decimal.Decimal("10.00")], type=pa.decimal128(18, 2))
+        book = Book(transactions=table.set_column(6, "amount", amounts))
+        assert book.transactions is not None
+        assert book.transactions["amount"].tolist() == [100.25, 10.0]
+        frame = _frame(service_date=[D(2026, 1, 5), D(2026, 1, 5)], team=["t1", None])
+        book = Book(transactions=pl.from_pandas(_frame()).with_columns(pl.col("team").cast(pl.Enum(["t1"]))))
+        assert book.transactions is not None
+        assert book.transactions["team"].tolist() == ["t1", "t1"]
+        path, code, _ = issue(lambda: Book(transactions=frame))
+        assert (path, code) == ("$.transactions.team", "missing")
+        assert Book(transactions=frame.assign(team="t")).rows("transactions") == 2
 
     def test_extra_frame_columns_are_text_dimensions(self) -> None:
         """Without a map, a frame's extra integer column is a text dimension; its nulls are empty."""

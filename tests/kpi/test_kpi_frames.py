@@ -166,10 +166,15 @@ class TestScorecard:
         assert caught.value.issues[0].path == "$.numerator"
         assert "numbers and nulls" in caught.value.issues[0].message
 
-    def test_empty_scorecard(self, book: Book) -> None:
-        """A scorecard of no slices still has its columns."""
-        card = evaluate(book, JANUARY, metrics=["backlog"])
-        assert card.to_polars().columns == [c for c in SCORECARD_COLUMNS if c != "payer"]
+    def test_unsliced_scorecard(self, book: Book) -> None:
+        """Without slices there is one row per metric: the total, not the total twice."""
+        card = evaluate(book, JANUARY, metrics=["backlog", "net_collection_rate"])
+        frame = card.to_polars()
+        assert frame.columns == [c for c in SCORECARD_COLUMNS if c != "payer"]
+        assert frame["metric"].to_list() == ["net_collection_rate", "backlog"]
+        assert frame["value"].to_list() == [card.result(m).value for m in frame["metric"].to_list()]
+        parts = measures(book, JANUARY)
+        assert parts.to_polars().height == len({*parts.totals, *parts.missing})
 
 
 class TestTrend:

@@ -240,6 +240,8 @@ class MeasureSet(Tabular):
     def _frame_table(self) -> Table:
         """Long format, one row per (period, measure, slice), the total first in each.
 
+        Without ``by`` the totals alone are rows.
+
         Columns: ``period_start``, ``period_end`` (half-open), ``as_of``, one per ``by`` dimension
         (null in the total rows), ``measure``, ``value`` (null where the book cannot supply the
         measure, or supplies it only in total), ``reason`` (why the value is null; null where it
@@ -247,13 +249,13 @@ class MeasureSet(Tabular):
         """
         order = {name: i for i, name in enumerate(MEASURES)}
         names = sorted({*self.totals, *self.missing}, key=lambda m: (order.get(m, len(order)), m))
-        periods, rows = len(self.periods), 1 + len(self.slices)
+        periods, rows = len(self.periods), 1 + len(self.slices) if self.by else 1  # unsliced: totals only
         values = np.full((periods, len(names), rows), np.nan)
         reasons: list[str | None] = []
         for j, name in enumerate(names):
             if name in self.totals:
                 values[:, j, 0] = self.totals[name]
-            if name in self.sliced:
+            if name in self.sliced and rows > 1:
                 values[:, j, 1:] = self.sliced[name]
             gap = self.missing.get(name)
             flat = self.unsliced.get(name) if name not in self.sliced else None

@@ -383,11 +383,12 @@ class Scorecard(Tabular):
     def _frame_table(self) -> Table:
         """One row per (metric, slice), the total first: what :meth:`to_pandas` and the others give.
 
-        Columns: ``period_start``, ``period_end`` (the period is half-open: its end is the first
-        day after it), ``as_of``, ``metric``, ``tier``, ``unit`` (``percent``, ``days``, ``ratio``,
-        ``count``), one per ``by`` dimension (null in the total row), ``value``, ``numerator``,
-        ``denominator``, ``share`` (null where undefined, unavailable, or for count KPIs and the
-        total), ``reason`` (why the value is undefined; null where it is defined), ``convention``.
+        Without ``by`` there is one row per metric. Columns: ``period_start``, ``period_end``
+        (the period is half-open: its end is the first day after it), ``as_of``, ``metric``,
+        ``tier``, ``unit`` (``percent``, ``days``, ``ratio``, ``count``), one per ``by``
+        dimension (null in the total row), ``value``, ``numerator``, ``denominator``, ``share``
+        (null where undefined, unavailable, or for count KPIs and the total), ``reason`` (why the
+        value is undefined; null where it is defined), ``convention``.
         """
         columns = self.to_columns()
         _, defined = self._values()
@@ -403,7 +404,7 @@ class Scorecard(Tabular):
             for m in range(len(self.metrics))
             for row in range(rows)
         ]
-        return build(
+        table = build(
             [
                 ("period_start", Column.repeat(self.period.start, size)),
                 ("period_end", Column.repeat(self.period.end, size)),
@@ -421,6 +422,8 @@ class Scorecard(Tabular):
             ],
             "$.by",
         )
+        # unsliced, the one slice is the total again: only the totals are rows
+        return table if self.by else table.take(np.flatnonzero(total))
 
     def status(self, metric_id: str, targets: Iterable[Target] | Target, **slice_keys: str) -> Status:
         """Status of one KPI (total or a slice) against its target among ``targets``.
