@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime
 import html
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 import numpy as np
@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import v
+from comanaged_rcm._frames import columns_of, is_frame
 from comanaged_rcm.errors import Issue, RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._edge import whole_field
@@ -55,7 +56,13 @@ from comanaged_rcm.escalation._expr import (
 )
 from comanaged_rcm.escalation._models import Rule, RuleSet, template_fields, template_specs
 
+if TYPE_CHECKING:
+    from comanaged_rcm.kpi._book import SupportsArrowStream, SupportsColumns
+
 __all__ = ["CompiledRule", "Evaluation", "compile_rule", "compile_rules"]
+
+Columns: TypeAlias = "Mapping[str, Any] | SupportsColumns | SupportsArrowStream"
+"""Columns of facts: a mapping of name to array, or a data frame (pandas, polars, pyarrow)."""
 
 _DEFAULT_CALENDAR = BusinessCalendar()
 
@@ -312,7 +319,7 @@ class CompiledRule:
 
     def evaluate_batch(
         self,
-        columns: Mapping[str, Any],
+        columns: Columns,
         *,
         as_of: datetime.date | None = None,
         calendar: BusinessCalendar | None = None,
@@ -323,7 +330,8 @@ class CompiledRule:
             columns: Field name to a 1-D array (numbers as int/float, NaN missing; text as numpy
                 strings, ``""`` missing, or a :class:`Categorical`; dates as ``datetime64``, NaT
                 missing; booleans as ``bool``; or object arrays holding Python values and ``None``).
-                A field with no column is missing on every row.
+                A field with no column is missing on every row. Or a data frame (pandas, polars,
+                pyarrow, an Arrow stream), whose null cells are missing.
             as_of: The evaluation date (default: today in UTC).
             calendar: The business-day calendar.
 
@@ -331,15 +339,17 @@ class CompiledRule:
             An ``int8`` array of :class:`Outcome` codes, one per row.
 
         Raises:
-            ValidationError: When ``columns`` is not a mapping, the columns differ in length or
-                one is not 1-D, ``as_of`` is not a date or ``calendar`` not a
+            ValidationError: When ``columns`` is not a mapping or a data frame, the columns
+                differ in length or one is not 1-D, ``as_of`` is not a date or ``calendar`` not a
                 :class:`BusinessCalendar`.
+            RCMError: A data frame arrives and narwhals is not installed
+                (``pip install comanaged-rcm[frames]``).
         """
         return self._batch(self._vector, columns, as_of, calendar, "$.columns")
 
     def clear_batch(
         self,
-        columns: Mapping[str, Any],
+        columns: Columns,
         *,
         as_of: datetime.date | None = None,
         calendar: BusinessCalendar | None = None,
@@ -357,14 +367,18 @@ class CompiledRule:
     def _batch(
         self,
         fn: Callable[[BatchContext], Any],
-        columns: Mapping[str, Any],
+        columns: Columns,
         as_of: datetime.date | None,
         calendar: BusinessCalendar | None,
         path: str,
     ) -> npt.NDArray[np.int8]:
+        if is_frame(columns):  # pandas, polars, pyarrow or an Arrow stream: read through the frame layer
+            columns = columns_of(columns, path)
         if not isinstance(columns, Mapping):
             raise ValidationError.single(
-                path, "type", f"columns must be a mapping of name to array (got {type(columns).__name__})"
+                path,
+                "type",
+                f"columns must be a mapping of name to array or a data frame (got {type(columns).__name__})",
             )
         day, cal = _env(as_of, calendar)
         batch = BatchContext(columns, day, cal, path)

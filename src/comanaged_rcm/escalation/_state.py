@@ -25,9 +25,10 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import Validator, as_int, as_tuple, v
+from comanaged_rcm._frames import columns_of, is_frame
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
-from comanaged_rcm.escalation._compiled import CompiledRule, batch_codes, clear_codes, compile_rule
+from comanaged_rcm.escalation._compiled import Columns, CompiledRule, batch_codes, clear_codes, compile_rule
 from comanaged_rcm.escalation._edge import (
     Deferred,
     amend,
@@ -1006,8 +1007,8 @@ class _Explained(Deferred):
         return self.computed
 
 
-Facts: TypeAlias = Mapping[str, Any] | Mapping[FactKind, Any] | Sequence[Mapping[str, Any]]
-"""Columns, a list of records, or either of them per :class:`FactKind`."""
+Facts: TypeAlias = "Columns | Mapping[FactKind, Any] | Sequence[Mapping[str, Any]]"
+"""Columns (or a data frame), a list of records, or either of them per :class:`FactKind`."""
 
 
 def _by_kind(facts: object) -> bool:
@@ -1026,6 +1027,8 @@ def _facts_for(facts: Facts, kind: FactKind) -> tuple[Mapping[str, Any] | None, 
 def _columns(facts: object, path: str) -> Mapping[str, Any]:
     if isinstance(facts, Mapping):
         return facts
+    if is_frame(facts):  # pandas, polars, pyarrow or an Arrow stream: read through the frame layer
+        return columns_of(facts, path)
     if isinstance(facts, Sequence) and not isinstance(facts, str | bytes | bytearray):
         names: dict[object, None] = {}
         for index, record in enumerate(facts):
@@ -1045,7 +1048,8 @@ def _columns(facts: object, path: str) -> Mapping[str, Any]:
     raise ValidationError.single(
         path,
         "type",
-        f"facts must be columns, a list of records, or a mapping by FactKind (got {type(facts).__name__})",
+        "facts must be columns, a data frame, a list of records, or a mapping by FactKind"
+        f" (got {type(facts).__name__})",
     )
 
 
@@ -1104,7 +1108,8 @@ def step(
     Args:
         rules: Rules (compiled on the fly with an inferred schema) or compiled rules, in order.
         state: The previous state (``State()`` to start).
-        facts: The snapshot: columns (name to array) or a list of records, read by every rule;
+        facts: The snapshot: columns (name to array), a data frame (pandas, polars, pyarrow)
+            or a list of records, read by every rule;
             or a mapping from :class:`FactKind` to such columns or records, each read by the
             rules of that kind (rules whose kind is absent are not evaluated and keep their state).
         now: The evaluation time (the injected clock). ``today`` in rules is ``now.date()``.
