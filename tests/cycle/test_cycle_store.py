@@ -28,6 +28,7 @@ from comanaged_rcm.cycle._store import (
     SQLiteHistory,
     Verdict,
     _migrate,
+    _transaction,
     open_history,
 )
 from comanaged_rcm.errors import RCMError, ValidationError
@@ -165,6 +166,24 @@ class TestRecords:
         assert (
             message == "'at' must be a time-zone aware datetime (got datetime.datetime(2026, 11, 17, 9, 0))"
         )
+
+    def test_a_mapping_that_cannot_be_read(self) -> None:
+        """Selections whose items raise are refused at $.selections, not with their own error."""
+
+        class Broken(dict[str, Any]):
+            def items(self) -> Any:
+                raise KeyError("boom")
+
+        assert "mapping of workflow" in refused(lambda: Snapshot(selections=Broken()), "$.selections")
+
+    def test_snapshot_repr(self) -> None:
+        """The repr counts what the week holds and names its workflows."""
+        assert repr(snapshot()) == (
+            "Snapshot(2 alerts, 2 silences, 1 decisions, 1 acks, selections ('denials', "
+            "'write_off_approval'), results ('coding', 'denials', 'payment_posting', 'write_off_approval'), "
+            "report of 57 characters)"
+        )
+        assert repr(Snapshot()).endswith("selections (), results (), no report)")
 
     def test_snapshot_checks_what_it_keeps(self) -> None:
         """Selections and results of the sampling kinds only; the report is strict JSON text."""
@@ -476,6 +495,83 @@ class TestFile:
         assert [i.path for i in info.value.issues] == [f"{db}:weeks[2026-11-16].state.alerts"]
 
 
+class TestLocks:
+    """Two connections of one process contend for the file exactly as two processes do."""
+
+    def test_a_reader_waits_out_an_exclusive_writer_then_is_refused(self, db: Path) -> None:
+        """While another connection holds the file exclusively, a read is refused after the timeout."""
+        history = open_history(db, timeout=0.05)
+        history.record_week(W1, Snapshot())
+        other = sqlite3.connect(db, isolation_level=None)
+        try:
+            other.execute("BEGIN EXCLUSIVE")
+            with pytest.raises(HistoryBusyError, match="another run holds the history"):
+                history.last_week()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert history.last_week() == W1
+
+    def test_a_commit_held_up_by_a_reader_is_refused_and_rolled_back(self, db: Path) -> None:
+        """A writer that cannot commit past a reader's lock writes nothing and says so."""
+        history = open_history(db, timeout=0.05)
+        history.record_week(W1, Snapshot())
+        reader = sqlite3.connect(db, isolation_level=None)
+        try:
+            reader.execute("BEGIN")
+            assert reader.execute("SELECT count(*) FROM weeks").fetchall() == [(1,)]  # holds a shared lock
+            with pytest.raises(HistoryBusyError):
+                history.record_decision(decision(1, at(17)), week=W1)
+        finally:
+            reader.execute("COMMIT")
+            reader.close()
+        assert history.decisions() == ()
+        assert history.record_decision(decision(1, at(17)), week=W1) is True
+
+    def test_other_database_errors_stay_errors(self) -> None:
+        """A failure that is not a lock is raised as it is, at BEGIN and at COMMIT."""
+
+        class Failing:
+            def __init__(self, failing: str) -> None:
+                self.failing = failing
+                self.run: list[str] = []
+
+            def execute(self, statement: str) -> None:
+                self.run.append(statement)
+                if statement.startswith(self.failing):
+                    raise sqlite3.OperationalError("disk I/O error")
+
+        for failing, expected in (
+            ("BEGIN", ["BEGIN IMMEDIATE"]),
+            ("COMMIT", ["BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"]),
+        ):
+            connection = Failing(failing)
+            with (
+                pytest.raises(sqlite3.OperationalError, match="disk I/O error"),
+                _transaction(connection, "h.db", 0.1, write=True),  # type: ignore[arg-type]
+            ):
+                pass
+            assert connection.run == expected
+
+    def test_the_schema_changed_under_an_open_store(self, db: Path) -> None:
+        """A file set back to an older schema, or stripped of its tables, is refused naming it."""
+        history = open_history(db)
+        assert history.path == str(db)
+        with sqlite3.connect(db) as connection:
+            connection.execute("DROP TABLE acknowledgements")
+        connection.close()
+        message = refused(history.acks, "$.path")
+        assert message == f"cannot use the history {str(db)!r} (no such table: acknowledgements)"
+        with sqlite3.connect(db) as connection:
+            connection.execute("PRAGMA user_version = 0")
+        connection.close()
+        message = refused(history.weeks, "$.path")
+        assert (
+            message
+            == f"{str(db)!r} is not a comanaged-rcm history: its schema is version 0 (reopen it to migrate)"
+        )
+
+
 class TestMigrations:
     STEPS = (
         ("CREATE TABLE a (x INTEGER)", "INSERT INTO a VALUES (1)"),
@@ -500,6 +596,29 @@ class TestMigrations:
             assert connection.execute("SELECT count(*) FROM a").fetchone() == (1,)
         finally:
             connection.close()
+
+    def test_a_newer_run_migrating_first_is_noticed(self, tmp_path: Path) -> None:
+        """The version is read again under the write lock: a newer run's migration is refused, not redone."""
+        path = tmp_path / "m.db"
+        real = self._open(path)
+
+        class Racing:
+            """Reports version 0, then (under the lock) the version a newer run just wrote."""
+
+            def __init__(self) -> None:
+                self.versions = [(0,), (3,)]
+
+            def execute(self, statement: str, parameters: tuple[object, ...] = ()) -> Any:
+                if statement == "PRAGMA user_version":
+                    return real.execute("SELECT ?", self.versions.pop(0))
+                return real.execute(statement, parameters)
+
+        try:
+            with pytest.raises(HistoryVersionError, match="history schema 3; this one reads up to 2"):
+                _migrate(Racing(), str(path), 0.1, self.STEPS)  # type: ignore[arg-type]
+            assert real.execute("SELECT count(*) FROM sqlite_master").fetchone() == (0,)
+        finally:
+            real.close()
 
     def test_a_failing_step_leaves_the_file_as_it_was(self, tmp_path: Path) -> None:
         """All pending steps are one transaction: a failure in the second undoes the first."""

@@ -247,8 +247,9 @@ class Snapshot:
             evaluation of :mod:`comanaged_rcm.sampling`).
         report: The week's report as JSON text (``render_json``), or ``None``.
 
-    >>> Snapshot().silences, Snapshot(report="{}").report
-    ((), '{}')
+    >>> Snapshot().silences, Snapshot(report="{}")
+    ((), Snapshot(0 alerts, 0 silences, 0 decisions, 0 acks, selections (), results (),
+    report of 2 characters))
     """
 
     state: State = attrs.field(factory=State, validator=v.instance(State))
@@ -270,6 +271,14 @@ class Snapshot:
     def silences(self) -> tuple[Silence, ...]:
         """The silences in force: those of :attr:`state`."""
         return self.state.silences
+
+    def __repr__(self) -> str:
+        report = "no report" if self.report is None else f"report of {len(self.report):,} characters"
+        return (
+            f"Snapshot({len(self.state.alerts)} alerts, {len(self.silences)} silences, "
+            f"{len(self.decisions)} decisions, {len(self.acks)} acks, "
+            f"selections {show(tuple(self.selections))}, results {show(tuple(self.results))}, {report})"
+        )
 
 
 # ----------------------------------------------------------------------------------- protocol
@@ -394,6 +403,11 @@ def _not_history(path: str, reason: str) -> ValidationError:
     return ValidationError.single("$.path", "file", f"{show(path)} is not a comanaged-rcm history: {reason}")
 
 
+def _refused(exc: sqlite3.OperationalError, path: str, timeout: float) -> Exception:
+    """:class:`HistoryBusyError` for a lock another connection holds; any other error as it is."""
+    return _busy(path, timeout) if _busy_code(exc) else exc
+
+
 @contextlib.contextmanager
 def _transaction(
     connection: sqlite3.Connection, path: str, timeout: float, *, write: bool
@@ -402,9 +416,7 @@ def _transaction(
     try:
         connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
     except sqlite3.OperationalError as exc:
-        if _busy_code(exc):
-            raise _busy(path, timeout) from None
-        raise
+        raise _refused(exc, path, timeout) from None
     try:
         yield connection
     except BaseException:
@@ -414,9 +426,7 @@ def _transaction(
         connection.execute("COMMIT")
     except sqlite3.OperationalError as exc:  # readers kept the file past the busy timeout
         connection.execute("ROLLBACK")
-        if _busy_code(exc):
-            raise _busy(path, timeout) from None
-        raise
+        raise _refused(exc, path, timeout) from None
 
 
 def _migrate(
