@@ -228,6 +228,13 @@ class _Unread(Exception):  # noqa: N818 - an internal signal, turned into an Iss
 
 def _column(nw: Any, series: Any, zone: str | None) -> FrameColumn:  # noqa: ANN401 - narwhals objects
     dtype = series.dtype
+    native = series.to_native() if dtype == nw.Unknown else None
+    aware = getattr(getattr(native, "dtype", None), "tz", None)
+    if aware is not None and hasattr(native, "dt"):
+        # a pandas zone narwhals does not parse (America/New_York is Unknown to narwhals 2.29):
+        # the same instants in UTC, which it does, under the column's own zone
+        column = _column(nw, nw.from_native(native.dt.tz_convert("UTC"), series_only=True), zone)
+        return attrs.evolve(column, zone=None if column.zone is None else str(aware))
     name = str(dtype)
     nulls = series.null_count()
     missing: Mask | None = series.is_null().to_numpy().astype(bool) if nulls else None

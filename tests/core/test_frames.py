@@ -257,7 +257,7 @@ class TestRefusals:
         for frame in (_frame(service_date=aware), pl.from_pandas(_frame(service_date=aware))):
             path, code, message = issue(lambda frame=frame: Book(transactions=frame))  # type: ignore[misc]
             assert (path, code) == ("$.transactions.service_date", "type")
-            assert "not time-zone aware datetimes" in message
+            assert "not time-zone aware datetimes (America/New_York)" in message
 
     def test_time_of_day_is_refused(self) -> None:
         """A naive datetime with a time of day is refused, never cut to its date."""
@@ -355,6 +355,15 @@ class TestColumnsOf:
         path, code, message = issue(lambda: _frames.columns_of(aware, "$.facts"))
         assert (path, code) == ("$.facts.at", "type")
         assert "time-zone aware datetimes (UTC)" in message
+
+    def test_pandas_zones_narwhals_does_not_parse(self) -> None:
+        """A pandas column in America/New_York is aware in its zone, and converts on request."""
+        local = pd.to_datetime(["2026-01-05 22:00", None]).tz_localize("America/New_York")
+        frame = _frames.open_frame(pd.DataFrame({"at": local}), "$")
+        assert frame.read()["at"].zone == "America/New_York"
+        read = frame.read(zone="Asia/Tokyo")["at"]
+        assert read.zone is None
+        assert read.values.astype(str).tolist() == ["2026-01-06T12:00:00.000000", "NaT"]  # noqa: PD011
 
     def test_zone_conversion_on_request(self) -> None:
         """Asked for a zone, aware datetimes are read as that zone's wall-clock times."""
