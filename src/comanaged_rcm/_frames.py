@@ -228,7 +228,7 @@ class _Unread(Exception):  # noqa: N818 - an internal signal, turned into an Iss
 
 def _column(nw: Any, series: Any, zone: str | None) -> FrameColumn:  # noqa: ANN401 - narwhals objects
     dtype = series.dtype
-    native = series.to_native() if dtype == nw.Unknown else None
+    native: Any = series.to_native() if dtype == nw.Unknown else None
     aware = getattr(getattr(native, "dtype", None), "tz", None)
     if aware is not None and hasattr(native, "dt"):
         # a pandas zone narwhals does not parse (America/New_York is Unknown to narwhals 2.29):
