@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,15 @@ from comanaged_rcm import _check as check
 from comanaged_rcm import _io
 from comanaged_rcm._check import as_int, as_real, as_tuple, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
-from comanaged_rcm.escalation import RuleSet, compile_rule, default_rules
+from comanaged_rcm.escalation import (
+    CALENDAR_NAMES,
+    DEFAULT_HOURS,
+    BusinessHours,
+    RuleSet,
+    business_hours,
+    compile_rule,
+    default_rules,
+)
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi import Target, Tier, catalogue, resolve_conventions
 from comanaged_rcm.mapping import ExportMap
@@ -28,6 +37,7 @@ __all__ = [
     "DEFAULT_OUTCOMES",
     "SCHEMA_SECTIONS",
     "SCHEMA_VERSION",
+    "BusinessHoursSection",
     "Engagement",
     "QaPolicy",
     "check_engagement",
@@ -56,14 +66,15 @@ DEFAULT_ACTIVITY = ("items_closed", "touches_per_closed_item", "backlog", "aged_
 MAX_PERIODS = 1000
 """The most periods a trend, a KPI window, a QA window or an escalation replay spans (19 years of weeks)."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The newest engagement document schema this library reads, and the one it writes.
 
 Version 1 is the document without sections added later (and without ``schema_version``);
-version 2 adds the optional ``mapping`` section (a :class:`~comanaged_rcm.mapping.ExportMap`).
+version 2 adds the optional ``mapping`` section (a :class:`~comanaged_rcm.mapping.ExportMap`);
+version 3 adds the optional ``business_hours`` section (a :class:`BusinessHoursSection`).
 Each later section bumps the version and is listed in :data:`SCHEMA_SECTIONS`."""
 
-SCHEMA_SECTIONS: dict[str, int] = {"mapping": 2}
+SCHEMA_SECTIONS: dict[str, int] = {"mapping": 2, "business_hours": 3}
 """Each optional engagement section and the schema version that introduced it: a document using
 a section must declare at least that version."""
 
@@ -123,6 +134,62 @@ class QaPolicy:
             )
 
 
+def _own_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
+    """A mapping as a new ``dict``, so a caller's later change cannot reach the built hours."""
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+@attrs.frozen(kw_only=True)
+class BusinessHoursSection:
+    """The provider's office: its time zone, opening hours, holiday calendar and closures.
+
+    The engagement's ``business_hours`` section (schema version 3). The weekly cycle steps the
+    escalation rules with it as their calendar, so deadlines given in business hours count the
+    hours this office is open, and the report shows deadlines and what is overdue in its zone.
+    It is built into one :class:`~comanaged_rcm.escalation.BusinessHours`
+    (:attr:`business_hours`) when the section is made.
+
+    Args:
+        zone: The IANA time zone (``America/New_York``).
+        calendar: The holiday calendar, one of
+            :data:`~comanaged_rcm.escalation.CALENDAR_NAMES` (``us_federal``, the default).
+        hours: Weekday name to its opening window, ``"08:00-17:00"``; days left out are closed.
+            Default :data:`~comanaged_rcm.escalation.DEFAULT_HOURS` (Monday to Friday, 08:00 to
+            17:00).
+        closures: Further days the office is closed (ISO dates in the document).
+
+    Raises:
+        ValidationError: An unknown zone, calendar or weekday (with a did-you-mean), a window
+            that is not ``HH:MM-HH:MM`` or closes before it opens, no open day, or a closure that
+            is not a date.
+
+    >>> section = BusinessHoursSection(zone="America/Chicago", closures=(datetime.date(2026, 12, 24),))
+    >>> hours = section.business_hours
+    >>> hours.zone, hours.is_business_day(datetime.date(2026, 12, 24)), sorted(hours.weekend)
+    ('America/Chicago', False, [5, 6])
+    """
+
+    zone: str = attrs.field()
+    calendar: str = attrs.field(default="us_federal", validator=v.one_of(CALENDAR_NAMES))
+    hours: dict[str, str] = attrs.field(factory=lambda: dict(DEFAULT_HOURS), converter=_own_dict)
+    closures: tuple[datetime.date, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.each(v.date())
+    )
+    _built: BusinessHours = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        # the zone and the hours are checked by BusinessHours itself, at the same paths
+        office = business_hours(self.zone, calendar=self.calendar, hours=self.hours)
+        if self.closures:
+            office = attrs.evolve(office, holidays=office.holidays | frozenset(self.closures))
+        object.__setattr__(self, "_built", office)
+
+    @property
+    def business_hours(self) -> BusinessHours:
+        """The section as the escalation engine's business hours (built once)."""
+        return self._built
+
+
 _periods = v.count(minimum=1, maximum=MAX_PERIODS)
 _names = v.tuple_of(str, "text")
 
@@ -173,6 +240,9 @@ class Engagement:
         escalation_slices: KPI slice dimensions the KPI rules see (``payer``).
         mapping: How the provider's CSV exports are read (a mapping document, schema version
             2), or ``None`` for exports in the library's own column names and ISO formats.
+        business_hours: The provider's time zone and opening hours (schema version 3): the
+            cycle counts deadlines in business hours there and shows deadlines and what is
+            overdue in that zone; ``None`` counts business days only, on UTC dates.
 
     >>> engagement = default_engagement()
     >>> engagement.cadence, engagement.trend_periods
@@ -200,6 +270,9 @@ class Engagement:
     escalation_periods: int = attrs.field(default=4, converter=as_int, validator=_periods)
     escalation_slices: tuple[str, ...] = attrs.field(default=("payer",), converter=as_tuple, validator=_names)
     mapping: ExportMap | None = attrs.field(default=None, validator=v.optional(v.instance(ExportMap)))
+    business_hours: BusinessHoursSection | None = attrs.field(
+        default=None, validator=v.optional(v.instance(BusinessHoursSection))
+    )
 
     def __attrs_post_init__(self) -> None:
         for section, introduced in SCHEMA_SECTIONS.items():
@@ -360,11 +433,11 @@ def load_engagement(source: str | os.PathLike[str]) -> Engagement:
     >>> from comanaged_rcm.serialize import to_json
     >>> load_engagement(to_json(default_engagement())).id
     'demo-health'
-    >>> load_engagement('{"schema_version": 3}')
+    >>> load_engagement('{"schema_version": 4}')
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'schema_version' 3: this engagement
-    document was written by a newer comanaged-rcm (this one reads schema versions 1 to 2): upgrade
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'schema_version' 4: this engagement
+    document was written by a newer comanaged-rcm (this one reads schema versions 1 to 3): upgrade
     comanaged-rcm @ $.schema_version
     """
     return engagement_from_document(_io.load_json(_engagement_text(source)))

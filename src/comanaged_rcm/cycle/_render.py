@@ -6,9 +6,11 @@ KPI's trend is a small inline SVG chart, so the page reads the same in a browser
 
 from __future__ import annotations
 
+import datetime
 import html
 import math
 import os
+import zoneinfo
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -150,6 +152,57 @@ def _escalation_note(report: GovernanceReport) -> str:
     return f"{hidden} more escalation(s), less urgent, are listed in the JSON report."
 
 
+ESCALATIONS = "5. Escalations"
+_ESCALATION_HEADERS = ("rule", "severity", "level", "owner", "entity", "since", "deadline", "why")
+_OVERDUE = "OVERDUE"
+
+
+def _escalation_section(report: GovernanceReport) -> tuple[str, list[str], list[list[str]], str]:
+    """The escalations as (title, headers, rows, note).
+
+    With business hours (a report ``zone``) the title names the zone, deadline moments show as
+    local date and time there, and an ``overdue`` column marks each deadline before the clock.
+    """
+    note = _escalation_note(report)
+    tz = zoneinfo.ZoneInfo(report.zone) if report.zone and report.now is not None else None
+    rows = []
+    for e in report.escalations[:MAX_ESCALATION_ROWS]:
+        row = [
+            e.rule,
+            e.severity,
+            e.level,
+            e.owner_name,
+            e.entity,
+            "-" if e.since is None else e.since.isoformat(),
+            _deadline(e.deadline, e.deadline_at, tz),
+        ]
+        if tz is not None:
+            row.append(_OVERDUE if e.overdue else "-")
+        rows.append([*row, e.reason])
+    if tz is None or report.now is None:
+        return ESCALATIONS, list(_ESCALATION_HEADERS), rows, note
+    headers = [*_ESCALATION_HEADERS[:-1], "overdue", _ESCALATION_HEADERS[-1]]
+    clock = f"Overdue: a deadline before {_local(report.now, tz)}, the close of {report.period_label}."
+    return (
+        f"{ESCALATIONS} (times in {report.zone})",
+        headers,
+        rows,
+        f"{clock} {note}" if note else clock,
+    )
+
+
+def _local(when: datetime.datetime, tz: zoneinfo.ZoneInfo) -> str:
+    """An aware moment as local ``YYYY-MM-DD HH:MM`` in ``tz``."""
+    return when.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _deadline(day: datetime.date | None, at: datetime.datetime | None, tz: zoneinfo.ZoneInfo | None) -> str:
+    """The deadline's local moment in ``tz`` when there is one, else its day."""
+    if at is not None and tz is not None:
+        return _local(at, tz)
+    return "-" if day is None else day.isoformat()
+
+
 def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[str]], str]]:
     """Each section as (title, headers, rows, note); shared by the text and Markdown renderers."""
     ops = report.operations
@@ -240,24 +293,7 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             ],
             "Sample sizes and upper limits follow the convention named in the JSON report.",
         ),
-        (
-            "5. Escalations",
-            ["rule", "severity", "level", "owner", "entity", "since", "deadline", "why"],
-            [
-                [
-                    e.rule,
-                    e.severity,
-                    e.level,
-                    e.owner_name,
-                    e.entity,
-                    "-" if e.since is None else e.since.isoformat(),
-                    "-" if e.deadline is None else e.deadline.isoformat(),
-                    e.reason,
-                ]
-                for e in report.escalations[:MAX_ESCALATION_ROWS]
-            ],
-            _escalation_note(report),
-        ),
+        _escalation_section(report),
         (
             "6. Scope findings",
             ["rule", "severity", "path", "message"],
@@ -303,7 +339,8 @@ def render_text(report: GovernanceReport) -> str:
     if report.partial_data:
         out.extend([f"!! {report.partial_data}", ""])
     for title, headers, rows, note in _sections(report):
-        out.append(title.upper())
+        zoned = bool(report.zone) and title.startswith(ESCALATIONS)
+        out.append(f"{ESCALATIONS.upper()}{title.removeprefix(ESCALATIONS)}" if zoned else title.upper())
         out.extend(_table(headers, rows) if rows else ["  (none)"])
         if note:
             out.append(f"  {note}")
@@ -412,6 +449,11 @@ def _html_table(
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
+def _html_overdue(cell: str) -> str:
+    """The overdue mark, in bold for a page that is read at a glance."""
+    return f'<strong class="overdue">{_OVERDUE}</strong>' if cell == _OVERDUE else html.escape(cell)
+
+
 def render_html(report: GovernanceReport) -> str:
     """Render a self-contained, printable HTML page with inline SVG trends (no JavaScript).
 
@@ -438,7 +480,11 @@ def render_html(report: GovernanceReport) -> str:
     for name, headers, rows, note in _sections(report):
         parts.append(f"<h2>{html.escape(name)}</h2>")
         lines = kpi_sections.get(name)
-        if lines is None:
+        if name.startswith(ESCALATIONS) and "overdue" in headers:
+            column = headers.index("overdue")
+            marked = [[*row[:column], _html_overdue(row[column]), *row[column + 1 :]] for row in rows]
+            parts.append(_html_table(headers, marked, raw=frozenset({column})))
+        elif lines is None:
             parts.append(_html_table(headers, rows))
         else:
             marked = [

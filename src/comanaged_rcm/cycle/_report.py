@@ -7,11 +7,17 @@ visibility (activity) in a section of its own, then QA, escalations and scope fi
 from __future__ import annotations
 
 import datetime
+import functools
+import zoneinfo
+from typing import Any
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
+from comanaged_rcm import _check as check
 from comanaged_rcm._check import as_int, as_tuple, v
 from comanaged_rcm.periods import Period
+from comanaged_rcm.serialize import converter
 
 __all__ = [
     "EscalationLine",
@@ -130,7 +136,13 @@ class QaLine:
 
 @attrs.frozen(kw_only=True)
 class EscalationLine:
-    """An open escalation: to whom, by when, and why; ``since`` is when it started firing."""
+    """An open escalation: to whom, by when, and why; ``since`` is when it started firing.
+
+    With the engagement's business hours, ``deadline_at`` is the deadline's moment (aware)
+    when the rung counts business hours, and ``overdue`` says whether the deadline (that
+    moment, or the close of the ``deadline`` day in the provider's zone) is before the
+    report's clock; both are ``None`` in a report without business hours.
+    """
 
     rule: str = attrs.field(validator=v.text())
     severity: str = attrs.field(validator=_NOTE)
@@ -142,6 +154,10 @@ class EscalationLine:
     reason: str = attrs.field(validator=_NOTE)
     dedup_key: str = attrs.field(validator=v.text())
     since: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
+    deadline_at: datetime.datetime | None = attrs.field(
+        default=None, validator=v.optional(v.datetime(aware=True))
+    )
+    overdue: bool | None = attrs.field(default=None, validator=v.optional(v.flag()))
 
 
 @attrs.frozen
@@ -162,6 +178,16 @@ class GovernanceReport:
     data does not cover; it then says which days have no data, and every renderer shows it
     first. ``data_findings`` are what the data holds that the engagement cannot place (work
     items of a team or workflow the scope split does not name, ids differing only in case).
+
+    ``zone`` and ``now`` are set when the engagement has business hours: the provider's IANA
+    zone, in which the escalations' deadlines are shown, and the report's clock (the close of
+    the period's last day there, aware) against which a deadline is overdue. Without them
+    (``""`` and ``None``) no escalation line has a deadline moment or an overdue mark.
+
+    Raises:
+        ValidationError: A field of the wrong type or range; ``zone`` not an IANA zone name;
+            ``zone`` without ``now`` or ``now`` without ``zone``; a deadline moment or overdue
+            mark in a report without a zone.
     """
 
     engagement: str = attrs.field(validator=v.text())
@@ -184,3 +210,53 @@ class GovernanceReport:
     data_findings: tuple[FindingLine, ...] = attrs.field(
         default=(), converter=as_tuple, validator=v.tuple_of(FindingLine)
     )
+    zone: str = attrs.field(default="", validator=lambda _, __, value: _check_zone(value))
+    now: datetime.datetime | None = attrs.field(default=None, validator=v.optional(v.datetime(aware=True)))
+
+    def __attrs_post_init__(self) -> None:
+        if bool(self.zone) != (self.now is not None):
+            given, missing = ("zone", "now") if self.zone else ("now", "zone")
+            check.fail(
+                f"$.{missing}",
+                "value",
+                f"a report with {given!r} needs {missing!r} too (both are set with business hours)",
+            )
+        if self.zone:
+            return
+        for i, line in enumerate(self.escalations):
+            for name in ("deadline_at", "overdue"):
+                if getattr(line, name) is not None:
+                    check.fail(
+                        f"$.escalations[{i}].{name}",
+                        "value",
+                        f"{name!r} is set but the report has no 'zone' (deadline moments and overdue"
+                        " marks come with business hours)",
+                    )
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    # ``localtime`` and ``Factory`` are no place: the first is whatever the machine is set to
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def _check_zone(value: object) -> None:
+    """``""`` (no business hours) or an IANA zone name."""
+    check.instance(value, str, "$.zone", "an IANA time zone name, or '' without business hours")
+    if value and value not in _zone_names():
+        check.fail(
+            "$.zone",
+            "value",
+            f"'zone' must be an IANA time zone name such as 'America/New_York', or '' (got"
+            f" {check.show(value)}){check.suggest(value, sorted(_zone_names()))}",
+        )
+
+
+def _omit_if_default(cls: type[Any], *names: str) -> None:
+    """Leave ``names`` out of ``cls``'s JSON while they hold their default (older reports stay byte-equal)."""
+    fields: dict[str, Any] = {name: override(omit_if_default=True) for name in names}
+    converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **fields))
+
+
+_omit_if_default(EscalationLine, "deadline_at", "overdue")
+_omit_if_default(GovernanceReport, "zone", "now")

@@ -32,7 +32,16 @@ from comanaged_rcm.cycle._report import (
     WorkflowQueue,
 )
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
-from comanaged_rcm.escalation import AlertStatus, Event, EventKind, FactKind, State, step
+from comanaged_rcm.escalation import (
+    Alert,
+    AlertStatus,
+    BusinessHours,
+    Event,
+    EventKind,
+    FactKind,
+    State,
+    step,
+)
 from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, trend
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import PartyKind, validate
@@ -459,22 +468,46 @@ class _Facts:
         }
 
 
+def _close(day: datetime.date, office: BusinessHours | None) -> datetime.datetime:
+    """The close of the day before ``day`` (``day``'s first moment): in the office's zone, else UTC.
+
+    Where the zone skips midnight, the first moment is the first one its clock shows that day.
+    """
+    if office is None:
+        return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=datetime.UTC)
+    wall = datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=office.tz)
+    return office.local(wall.astimezone(datetime.UTC))  # through UTC: a skipped wall time becomes real
+
+
+def _overdue(alert: Alert, now: datetime.datetime, office: BusinessHours) -> bool:
+    """Whether the alert's deadline is before ``now``: its moment, or the close of its day in the zone."""
+    if alert.deadline_at is not None:
+        return alert.deadline_at < now
+    if alert.deadline is None:
+        return False
+    return _close(alert.deadline + datetime.timedelta(days=1), office) < now
+
+
 def _escalations(
     engagement: Engagement, data: CycleData, book: Book, period: Period
-) -> tuple[EscalationLine, ...]:
-    """The open (firing or acknowledged) alerts at the period's end, most urgent first.
+) -> tuple[tuple[EscalationLine, ...], datetime.datetime]:
+    """The open (firing or acknowledged) alerts at the period's end, most urgent first, and that end.
 
     The rules are replayed over the last ``escalation_periods`` periods so pending holds,
     ``keep_firing_for`` and ladders see more than one evaluation; each alert's explanation is
-    that of the event that last fired or escalated it.
+    that of the event that last fired or escalated it. Each replay's clock is the close of its
+    period's last day: in the zone of the engagement's business hours, which are the rules'
+    calendar (deadlines in business hours count there), or at UTC midnight without them.
     """
+    office = None if engagement.business_hours is None else engagement.business_hours.business_hours
     facts = _Facts(engagement, data, book)
     state = State()
     fired: dict[str, Event] = {}
+    now = _close(period.end, office)
     for replayed in engagement.cadence.periods_ending(period.end, engagement.escalation_periods):
-        now = datetime.datetime.combine(replayed.end, datetime.time(0, 0), tzinfo=datetime.UTC)
+        now = _close(replayed.end, office)
         state, events = step(
-            engagement.rules.rules, state, facts.at(replayed), now, directory=engagement.split
+            engagement.rules.rules, state, facts.at(replayed), now, office, directory=engagement.split
         )
         fired.update((e.key, e) for e in events if e.kind in _FIRED and e.key is not None)
     lines = []
@@ -498,12 +531,14 @@ def _escalations(
                 reason=reason,
                 dedup_key=alert.key,
                 since=alert.since.date(),
+                deadline_at=None if office is None else alert.deadline_at,
+                overdue=None if office is None else _overdue(alert, now, office),
             )
         )
     lines.sort(
         key=lambda e: (_SEVERITY_ORDER.get(e.severity, 9), e.deadline or datetime.date.max, e.rule, e.entity)
     )
-    return tuple(lines)
+    return tuple(lines), now
 
 
 # ------------------------------------------------------------------------------------------ run
@@ -637,7 +672,7 @@ def run_cycle(
     populations = _Populations(engagement, data.work_items)
     qa = tuple(_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa)
     try:
-        escalations = _escalations(engagement, data, book, period)
+        escalations, now = _escalations(engagement, data, book, period)
     except ValidationError as exc:  # the rules' deadlines and durations, from the tables' dates to as_of
         message = f"replaying the escalation rules on these tables up to 'as_of' ({as_of}) failed"
         raise ValidationError([Issue("$.as_of", "range", message), *exc.issues]) from None
@@ -663,4 +698,6 @@ def run_cycle(
         scope_findings=findings,
         partial_data=banner,
         data_findings=data_findings,
+        zone="" if engagement.business_hours is None else engagement.business_hours.zone,
+        now=None if engagement.business_hours is None else now,
     )
