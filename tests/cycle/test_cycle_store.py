@@ -8,12 +8,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comanaged_rcm import sampling, serialize
 from comanaged_rcm.cycle._store import (
@@ -796,3 +799,45 @@ class TestSerialization:
         kept = snapshot()
         assert serialize.from_json(serialize.to_json(kept), Snapshot) == kept
         assert serialize.from_json(serialize.to_json(kept.acks[0]), Acknowledgement) == kept.acks[0]
+
+
+_TEXT = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Cf")), min_size=1, max_size=30
+).filter(str.strip)
+_ZONES = st.integers(-14 * 60, 14 * 60).map(lambda m: datetime.timezone(datetime.timedelta(minutes=m)))
+_MOMENTS = st.datetimes(  # the bounds are naive: hypothesis adds the zone
+    min_value=datetime.datetime(1900, 1, 1),  # noqa: DTZ001
+    max_value=datetime.datetime(2200, 1, 1),  # noqa: DTZ001
+    timezones=_ZONES,
+)
+_DECISIONS = st.builds(
+    Decision,
+    id=_TEXT,
+    decision=_TEXT,
+    key=_TEXT,
+    verdict=st.sampled_from(Verdict),
+    actor=_TEXT,
+    at=_MOMENTS,
+    note=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cc", "Cs", "Co", "Cn", "Cf")), max_size=40
+    ),
+    amount=st.none() | st.floats(min_value=0, max_value=1e15, allow_nan=False),
+)
+
+
+class TestProperties:
+    @settings(max_examples=30)  # each example writes a database file
+    @given(st.lists(_DECISIONS, min_size=1, max_size=6, unique_by=lambda d: d.id), _MOMENTS)
+    def test_any_decisions_round_trip_in_time_order(
+        self, made: list[Decision], since: datetime.datetime
+    ) -> None:
+        """Any decisions come back exactly, ordered by instant, ``since`` keeping those at or after it."""
+        with tempfile.TemporaryDirectory() as folder:
+            history = open_history(Path(folder) / "h.db")
+            history.record_week(W1, Snapshot())
+            for one in made:
+                assert history.record_decision(one, week=W1) is True
+            ordered = sorted(made, key=lambda d: d.at)  # stable: equal instants keep their order
+            assert history.decisions() == tuple(ordered)
+            assert history.decisions(since=since) == tuple(d for d in ordered if d.at >= since)
+            assert history.load(W1).decisions == tuple(made)
