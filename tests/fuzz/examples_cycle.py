@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 
 from comanaged_rcm.cycle import (
+    BusinessHoursSection,
     CycleData,
     Engagement,
     EscalationLine,
@@ -34,6 +35,7 @@ from tests.fuzz.probes import Call
 
 _P = "comanaged_rcm.cycle"
 _WEEK = Period(datetime.date(2026, 5, 11), datetime.date(2026, 5, 18))
+_NEW_YORK = datetime.timezone(datetime.timedelta(hours=-4))
 
 
 @functools.cache
@@ -157,6 +159,8 @@ def _escalation() -> dict[str, object]:
         "reason": "balance over the limit",
         "dedup_key": "write_off_over_limit:C0000001",
         "since": datetime.date(2026, 5, 18),
+        "deadline_at": datetime.datetime(2026, 5, 20, 12, 0, tzinfo=_NEW_YORK),
+        "overdue": False,
     }
 
 
@@ -183,12 +187,23 @@ def _report() -> dict[str, object]:
         "escalations": (EscalationLine(**_escalation()),),  # type: ignore[arg-type]
         "scope_findings": (FindingLine("RACI-013", "warning", "$.activities[3]", "too many Informed"),),
         "kpi_basis": "each KPI value covers its own week",
+        "zone": "America/New_York",
+        "now": datetime.datetime(2026, 5, 18, 0, 0, tzinfo=_NEW_YORK),
     }
 
 
 def _engagement() -> dict[str, object]:
-    base = engagement()
+    base = attrs.evolve(engagement(), business_hours=BusinessHoursSection(**_hours()))  # type: ignore[arg-type]
     return {field.name: getattr(base, field.name) for field in attrs.fields(Engagement)}
+
+
+def _hours() -> dict[str, object]:
+    return {
+        "zone": "America/New_York",
+        "calendar": "us_federal",
+        "hours": {"monday": "08:00-17:00", "saturday": "09:00-12:00"},
+        "closures": (datetime.date(2026, 12, 24),),
+    }
 
 
 def _tables() -> dict[str, object]:
@@ -218,6 +233,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "window": 4,
         }
     ),
+    f"{_P}.BusinessHoursSection": lambda: Call(kwargs=_hours()),
     f"{_P}.Engagement": lambda: Call(kwargs=_engagement()),
     f"{_P}.CycleData": lambda: Call(kwargs=_tables()),
     f"{_P}.TrendPoint": lambda: Call(kwargs={"label": "2026-W20", "period": _WEEK, "value": 96.1}),

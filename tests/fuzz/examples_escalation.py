@@ -211,8 +211,8 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "applies_to": FactKind.QUEUE_ITEM,
             "level": Level.ONSHORE_LEAD,
             "owner": Owner.accountable("denials"),
-            "deadline": 2,
-            "escalate_after": 3,
+            "deadline_hours": 4,
+            "escalate_after_hours": 8,
             "ladder": (Rung(level=Level.PROVIDER_DECISION_OWNER, owner=Owner.decision("write_off")),),
             "dedup_keys": ("item_id",),
             "group_by": ("payer",),
@@ -235,7 +235,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         kwargs={
             "level": Level.PROVIDER_DECISION_OWNER,
             "owner": Owner.decision("appeal_strategy"),
-            "ack_within": 2,
+            "ack_within_hours": 4,
             "escalate_after": 3,
         }
     ),
