@@ -825,7 +825,7 @@ def _read_arrow(
         data = content.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate, which arrow cannot hold
         return None
-    plus = "+" in content
+    plus, quoted = "+" in content, '"' in content
     routes = {index: _route(column, out, options.table_map, plus=plus) for out, index, column in plan}
     arrow_types = {"date": pa.date32(), "number": pa.float64()}
     names = [f"c{i}" for i in range(len(header))]
@@ -833,7 +833,9 @@ def _read_arrow(
         table = arrow_csv.read_csv(
             io.BytesIO(data),
             read_options=arrow_csv.ReadOptions(column_names=names, skip_rows=1, block_size=_BLOCK),
-            parse_options=arrow_csv.ParseOptions(newlines_in_values='"' in content),
+            parse_options=arrow_csv.ParseOptions(
+                quote_char='"' if quoted else False, newlines_in_values=quoted
+            ),
             convert_options=arrow_csv.ConvertOptions(
                 column_types={names[i]: arrow_types.get(routes.get(i, ""), pa.string()) for i in wanted},
                 include_columns=[names[i] for i in wanted],
@@ -966,11 +968,17 @@ def _arrow_text(pc: Any, cells: Any) -> npt.NDArray[np.str_]:  # noqa: ANN401
     """
     if _edged(cells):
         cells = pc.utf8_trim(cells, characters=_WHITESPACE)
-    lengths = pc.min_max(pc.utf8_length(cells))
-    shortest, width = lengths["min"].as_py(), lengths["max"].as_py()
+    blocks = [_chunk_bytes(chunk) for chunk in _chunks(cells)]
+    if all(int(data.max(initial=0)) < 0x80 for data, _ in blocks):  # ASCII: lengths are byte counts
+        counts = [np.diff(offsets) for _, offsets in blocks]
+        shortest = min((int(count.min()) for count in counts), default=0)
+        width = max((int(count.max()) for count in counts), default=0)
+    else:
+        lengths = pc.min_max(pc.utf8_length(cells))
+        shortest, width = lengths["min"].as_py(), lengths["max"].as_py()
     if not width:
         return np.zeros(len(cells), dtype="<U1")
-    if shortest != width or pc.sum(pc.binary_length(cells)).as_py() != len(cells) * width:
+    if shortest != width or sum(len(data) for data, _ in blocks) != len(cells) * width:
         cells = pc.utf8_rpad(cells, width=width, padding="\0")  # not ASCII of one length
     codes = np.empty((len(cells), width), dtype=np.uint32)
     at = 0

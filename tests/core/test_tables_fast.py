@@ -6,8 +6,6 @@ import datetime
 import io
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +14,9 @@ from comanaged_rcm import tables
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.mapping import NumberFormat, TableMap
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
+
+pa = pytest.importorskip("pyarrow")
+pc = pytest.importorskip("pyarrow.compute")
 
 COLUMNS = [
     Column("claim_id"),
