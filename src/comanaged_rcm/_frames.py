@@ -341,15 +341,10 @@ def _with_missing(column: FrameColumn) -> npt.NDArray[Any]:
 
 # ---------------------------------------------------------------------------------------- out
 
-_KINDS = ("text", "int", "float", "bool", "date", "datetime")
 
-
-def _mask(missing: Iterable[bool] | None, size: int) -> Mask | None:
-    if missing is None:
-        return None
-    mask = np.asarray(list(missing) if not isinstance(missing, np.ndarray) else missing, dtype=bool)
-    if mask.shape != (size,):  # pragma: no cover - the builders give one flag per row
-        raise ValueError(f"a null mask must have {size} flags (got shape {mask.shape})")
+def _mask(missing: Iterable[bool]) -> Mask | None:
+    """One flag per row as a mask, or ``None`` when no flag is set."""
+    mask = np.asarray(missing if isinstance(missing, np.ndarray) else list(missing), dtype=bool)
     return mask if mask.any() else None
 
 
@@ -379,7 +374,7 @@ class Column:
         """
         cells = list(items)
         values = np.array(["" if c is None else c for c in cells], dtype=str)
-        return cls("text", values, _mask((c is None for c in cells), len(cells)))
+        return cls("text", values, _mask(c is None for c in cells))
 
     @classmethod
     def real(cls, values: Iterable[float | None] | npt.NDArray[np.float64]) -> Column:
@@ -389,14 +384,14 @@ class Column:
         else:
             floats = np.array([np.nan if v is None else v for v in values], dtype=np.float64)
         nan = np.isnan(floats)
-        return cls("float", np.where(nan, 0.0, floats), _mask(nan, len(floats)))
+        return cls("float", np.where(nan, 0.0, floats), _mask(nan))
 
     @classmethod
     def integer(cls, values: Iterable[int | None]) -> Column:
         """64-bit integers; ``None`` is null."""
         cells = list(values)
         ints = np.array([0 if c is None else c for c in cells], dtype=np.int64)
-        return cls("int", ints, _mask((c is None for c in cells), len(cells)))
+        return cls("int", ints, _mask(c is None for c in cells))
 
     @classmethod
     def flag(cls, values: Iterable[bool]) -> Column:
@@ -408,7 +403,7 @@ class Column:
         """Dates; ``None`` is null."""
         cells = list(values)
         days = np.array([np.datetime64("NaT") if c is None else c for c in cells], dtype="datetime64[D]")
-        return cls("date", days, _mask((c is None for c in cells), len(cells)))
+        return cls("date", days, _mask(c is None for c in cells))
 
     @classmethod
     def moment(cls, values: Iterable[datetime.datetime | None], path: str) -> Column:
@@ -430,7 +425,7 @@ class Column:
             [np.datetime64("NaT") if c is None else np.datetime64(c, "us") for c in stamps],
             dtype="datetime64[us]",
         )
-        return cls("datetime", values_, _mask((c is None for c in cells), len(cells)), "UTC" if utc else None)
+        return cls("datetime", values_, _mask(c is None for c in cells), "UTC" if utc else None)
 
     @classmethod
     def repeat(cls, value: str | datetime.date, size: int) -> Column:
@@ -474,7 +469,7 @@ class Table:
                 name: Column(
                     c.kind,
                     c.values[rows],
-                    None if c.missing is None else _mask(c.missing[rows], len(rows)),
+                    None if c.missing is None else _mask(c.missing[rows]),
                     c.zone,
                 )
                 for name, c in self.columns.items()
@@ -608,9 +603,7 @@ def concat(tables: Sequence[Table], path: str) -> Table:
         parts = [t.columns[name] for t in tables]
         masks = [np.zeros(len(p), dtype=bool) if p.missing is None else p.missing for p in parts]
         values = np.concatenate([p.values for p in parts])
-        columns[name] = Column(
-            parts[0].kind, values, _mask(np.concatenate(masks), len(values)), parts[0].zone
-        )
+        columns[name] = Column(parts[0].kind, values, _mask(np.concatenate(masks)), parts[0].zone)
     return Table(columns)
 
 

@@ -24,6 +24,7 @@ from comanaged_rcm import _frames
 from comanaged_rcm.errors import RCMError, ValidationError
 from comanaged_rcm.kpi import TRANSACTION_TYPES, WRITE_OFF_REASONS, Book
 from comanaged_rcm.mapping import ExportMap, NumberFormat, TableMap
+from comanaged_rcm.serialize import converter
 
 D = datetime.date
 
@@ -528,6 +529,31 @@ class TestFromTables:
         ]
         assert book.transactions["posting_date"].astype(str).tolist()[0] == "2024-03-20"
 
+    def test_typed_columns_pass_through(self) -> None:
+        """Dates, numbers and flags already typed are read as they are; object text with gaps too."""
+        work_items = pd.DataFrame(
+            {
+                "item_id": ["a", "b"],
+                "workflow": pd.Series(["w", None], dtype=object),
+                "team": ["t", "t"],
+                "opened": pd.to_datetime(["2026-01-01", "2026-01-02"]),
+                "closed": [None, "2026-01-05"],
+                "touches": [1, 2],
+                "escalated": [False, True],
+            }
+        )
+        document = ExportMap(tables={"work_items": TableMap(values={"workflow": {"w": "ar"}})})
+        path, code, _ = issue(lambda: Book.from_tables({"work_items": work_items}, mapping=document))
+        assert (path, code) == ("$.work_items.workflow", "missing")
+        book = Book.from_tables(
+            {"work_items": work_items.assign(workflow="w"), "transactions": None}, mapping=document
+        )
+        assert book.work_items is not None
+        assert book.transactions is None
+        assert book.work_items["workflow"].tolist() == ["ar", "ar"]
+        assert book.work_items["closed"].astype(str).tolist() == ["NaT", "2026-01-05"]
+        assert book.work_items["touches"].tolist() == [1, 2]
+
     def test_refusals(self) -> None:
         """An unknown table or a map of the wrong type is refused at its argument."""
         assert issue(lambda: Book.from_tables({"claims": {}}))[:2] == ("$.tables", "choice")
@@ -535,3 +561,53 @@ class TestFromTables:
         assert issue(lambda: Book.from_tables([]))[:2] == ("$.tables", "type")  # type: ignore[arg-type]
         path, code, _ = issue(lambda: Book.from_tables({"transactions": 5}, mapping=_MAP))  # type: ignore[dict-item]
         assert (path, code) == ("$.transactions", "type")
+        numbered = pd.DataFrame({0: [1]})
+        path, code, message = issue(lambda: Book.from_tables({"transactions": numbered}, mapping=_MAP))
+        assert (path, code, message) == ("$.transactions", "type", "column names must be strings (got 0)")
+
+
+class TestTables:
+    def test_every_kind_in_every_library(self) -> None:
+        """Flags, integers, dates and aware datetimes keep their type and nulls in each library."""
+        at = datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)
+        table = _frames.build(
+            [
+                ("flag", _frames.Column.flag([True, False])),
+                ("count", _frames.Column.integer([1, None])),
+                ("day", _frames.Column.date([D(2026, 1, 5), None])),
+                ("at", _frames.Column.moment([at, None], "$.at")),
+            ],
+            "$",
+        )
+        assert table.to_polars().to_dicts() == [
+            {"flag": True, "count": 1, "day": D(2026, 1, 5), "at": at},
+            {"flag": False, "count": None, "day": None, "at": None},
+        ]
+        assert table.to_arrow().to_pylist() == table.to_polars().to_dicts()
+        frame = table.to_pandas()
+        assert [str(t) for t in frame.dtypes] == ["boolean", "Int64", "datetime64[s]", "datetime64[us, UTC]"]
+        assert frame["count"].isna().tolist() == [False, True]
+
+    def test_stacking(self) -> None:
+        """Tables stack when their columns agree; no tables stack to an empty one."""
+        one = _frames.Table({"a": _frames.Column.text(["x"])})
+        assert _frames.concat([], "$").rows == 0
+        assert _frames.concat([one, one], "$").to_polars()["a"].to_list() == ["x", "x"]
+        other = _frames.Table({"b": _frames.Column.text(["x"])})
+        assert issue(lambda: _frames.concat([one, other], "$.cards"))[:2] == ("$.cards", "value")
+
+    def test_text_without_pyarrow(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without pyarrow a frame's text is read cell by cell, to the same book."""
+        frame = pl.from_pandas(pd.read_csv(io.StringIO(_CSV)))
+        expected = Book(transactions=frame)
+        monkeypatch.setitem(sys.modules, "pyarrow.compute", None)
+        assert_same_book(Book(transactions=frame), expected)
+
+    def test_array_documents(self) -> None:
+        """An array field reads a list of numbers and nulls; anything else is refused."""
+        floats = np.ndarray[Any, np.dtype[np.float64]]
+        assert np.isnan(converter.structure([[1, None]], floats)).tolist() == [[False, True]]
+        assert converter.structure([1, 2], np.ndarray[Any, np.dtype[np.int64]]).dtype == np.int64
+        for bad in ("1", [[1], [2, 3]], [["1"]]):
+            with pytest.raises(TypeError):
+                converter.structure(bad, floats)

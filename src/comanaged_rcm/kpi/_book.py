@@ -994,7 +994,7 @@ class Book:
         return self._codes[key]
 
     @classmethod
-    def from_tables(cls, tables: Mapping[str, Table], *, mapping: ExportMap | None = None) -> Book:
+    def from_tables(cls, tables: Mapping[str, Table | None], *, mapping: ExportMap | None = None) -> Book:
         """A Book from tables by name, each read through its table's map in ``mapping``.
 
         Without a map this is ``Book(**tables)``: columns not in the schema are kept as text slice
