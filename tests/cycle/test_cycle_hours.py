@@ -6,11 +6,13 @@ import datetime
 import functools
 import json
 import zoneinfo
+from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
+from comanaged_rcm.cli import main
 from comanaged_rcm.cycle import (
     SCHEMA_SECTIONS,
     SCHEMA_VERSION,
@@ -480,3 +482,41 @@ class TestReportChecks:
         assert (line.deadline_at, line.overdue) == (None, None)
         with pytest.raises(ValidationError, match=r"\$\.overdue"):
             attrs.evolve(line, overdue=1)  # type: ignore[arg-type]
+
+
+class TestCommand:
+    def _run(
+        self, tmp_path: Path, section: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    ) -> tuple[int, str, str]:
+        folder = tmp_path / "export"
+        assert main(["synthetic", "export", "--claims", "600", str(folder)]) == 0
+        document = json.loads((folder / "engagement.json").read_text(encoding="utf-8"))
+        document["business_hours"] = section
+        (folder / "engagement.json").write_text(json.dumps(document), encoding="utf-8")
+        capsys.readouterr()
+        code = main(
+            [
+                "report",
+                "--engagement", str(folder / "engagement.json"),
+                "--transactions", str(folder / "transactions.csv"),
+                "--submissions", str(folder / "submissions.csv"),
+                "--work-items", str(folder / "work_items.csv"),
+                "--audits", str(folder / "audits.csv"),
+                "--as-of", "2026-11-02",
+            ]
+        )  # fmt: skip
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    def test_report_shows_the_zone(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out, _ = self._run(tmp_path, {"zone": "America/Chicago"}, capsys)
+        assert code == 0
+        assert "\n5. ESCALATIONS (times in America/Chicago)\n" in out
+        assert "Overdue: a deadline before 2026-11-02 00:00, the close of 2026-W44." in out
+
+    def test_a_bad_zone_exits_2_naming_it(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out, err = self._run(tmp_path, {"zone": "America/Chicgo"}, capsys)
+        assert (code, out) == (2, "")
+        assert "did you mean 'America/Chicago'?" in err
+        assert err.rstrip().endswith("@ $.business_hours.zone")
+        assert "Traceback" not in err
