@@ -205,10 +205,15 @@ class CompiledRule:
             if len(parts) == 2:  # the common case, without a loop
                 return _run_and2(parts[0], parts[1], env)
 
+            head, rest = parts[0], parts[1:]
+
             def run_and(record: Mapping[str, Any]) -> Outcome:
-                result = true
                 try:
-                    for part in parts:
+                    value = head(record, env)  # outside the loop: most records stop here
+                    if value is False:
+                        return false
+                    result = true if value else unknown
+                    for part in rest:
                         value = part(record, env)
                         if value is False:
                             return false

@@ -324,9 +324,19 @@ class ScalarProgram:
                 value = read(record)  # a boolean or date field: no float fast path
                 return None if value is None else compare(value, constant)
 
+            def text_equal(record: Mapping[str, Any], _: Env) -> Value:
+                value = record.get(name)
+                if value.__class__ is str:
+                    if value == constant:  # the constant is text without NUL: the value is too
+                        return True
+                    if value and "\x00" not in value:
+                        return False
+                value = read(record)
+                return None if value is None else value == constant
+
             kind = self.types[name]
             if kind is FieldType.TEXT:
-                return text_literal
+                return text_equal if op == "==" and isinstance(constant, str) and constant else text_literal
             return field_literal if kind is FieldType.NUMBER else other_literal
         if isinstance(right, Literal):
             return self._node_literal(left, lhs, compare, right.value)
