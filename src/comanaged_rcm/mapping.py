@@ -848,27 +848,42 @@ _FIRST_DAY = np.datetime64(datetime.date.min, "D")
 
 
 def _iso_days(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.datetime64] | None:
-    """The dates of cells that are all ``YYYY-MM-DD`` or empty (NaT), read by numpy at once; else ``None``.
+    """The dates of cells that are all ``YYYY-MM-DD`` or empty (NaT), computed at once; else ``None``.
 
-    Any other cell (a space, another shape, an impossible date, year 0) is ``None``: the caller
-    reads the cells one distinct value at a time and says which are bad.
+    The digits are read as numbers and the day counted from them (days from the civil date, as
+    in H. Hinnant's ``chrono`` algorithms). Any other cell (a space, another shape, an impossible
+    date, year 0) is ``None``: the caller reads the cells one distinct value at a time and says
+    which are bad.
     """
     codes = _code_points(cells)
     if codes.shape[1] != len("2026-01-31") or not len(cells):
         return None
     empty = codes[:, 0] == 0
-    digits = (codes[:, _ISO_DIGITS] - ord("0")) < 10  # noqa: PLR2004 - the ten ASCII digits (unsigned)
-    shaped = digits.all(axis=1) & (codes[:, 4] == ord("-")) & (codes[:, 7] == ord("-"))
+    digits = codes[:, _ISO_DIGITS].astype(np.int64) - ord("0")
+    shaped = (digits < 10).all(axis=1) & (digits >= 0).all(axis=1)
+    shaped &= (codes[:, 4] == ord("-")) & (codes[:, 7] == ord("-"))
     if not (shaped | (empty & ~codes.any(axis=1))).all():
         return None
-    days = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[D]")
-    try:
-        days[~empty] = cells[~empty].astype("datetime64[D]")
-    except ValueError:  # a day or month out of range
+    digits[empty] = [1, 9, 7, 0, 0, 1, 0, 1]  # any good date, NaT below
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 4] * 10 + digits[:, 5]
+    day = digits[:, 6] * 10 + digits[:, 7]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    good = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+    if not good.all() or (day > _MONTH_DAYS[np.where(good, month, 1)] + (leap & (month == 2))).any():
         return None
-    if (days < _FIRST_DAY).any():  # year 0, which numpy reads and Python's dates do not
-        return None
-    return days
+    shifted = year - (month <= 2)
+    era = shifted // 400
+    of_era = shifted - era * 400
+    of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    count = era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468
+    count[empty] = np.iinfo(np.int64).min
+    return count.view("datetime64[D]")
+
+
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_EXACT_DIGITS = 15
+"""Up to this many digits a decimal is an integer below 2**53 over an exact power of ten."""
 
 
 def _plain_decimals(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.float64] | None:
@@ -876,19 +891,32 @@ def _plain_decimals(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.float64] | No
 
     A plain decimal is an optional leading minus, digits and at most one point, with a digit
     somewhere (``-12``, ``5.``, ``.5``); anything else (a space, an empty cell, an exponent, a
-    second sign) is ``None``, for the caller to read one distinct value at a time.
+    second sign) is ``None``, for the caller to read one distinct value at a time. With at most
+    15 digits the number is its digits as an integer over a power of ten, one correctly rounded
+    division, so exactly what ``float`` reads (Clinger's fast path); longer ones are read by numpy.
     """
     if not len(cells) or not cells.dtype.itemsize:
         return None
     codes = _code_points(cells)
-    digit = (codes - ord("0")) < 10  # noqa: PLR2004 - the ten ASCII digits (unsigned)
+    digit = (codes - ord("0")) < 10  # the ten ASCII digits (unsigned)
     minus, point = codes == ord("-"), codes == ord(".")
     if not (digit | minus | point | (codes == 0)).all() or not _padding_only(codes):
         return None
     if minus[:, 1:].any() or (point.sum(axis=1) > 1).any() or not digit.any(axis=1).all():
         return None
-    numbers = cells.astype(np.float64)
-    return numbers if np.isfinite(numbers).all() else None  # one too large for a float is bad
+    if (digit.sum(axis=1) > _EXACT_DIGITS).any():
+        numbers = cells.astype(np.float64)
+        return numbers if np.isfinite(numbers).all() else None  # one too large for a float is bad
+    whole = np.zeros(len(cells), dtype=np.int64)
+    after = np.zeros(len(cells), dtype=np.int64)
+    seen = np.zeros(len(cells), dtype=bool)
+    for j in range(codes.shape[1]):
+        here = digit[:, j]
+        whole[here] = whole[here] * 10 + (codes[here, j].astype(np.int64) - ord("0"))
+        seen |= point[:, j]
+        after += here & seen
+    numbers = whole / 10.0**after
+    return np.negative(numbers, where=minus[:, 0], out=numbers)
 
 
 # ----------------------------------------------------------------------------------------- dates

@@ -409,8 +409,8 @@ def _read(content: str, options: _Options, name: str) -> dict[str, npt.NDArray[A
         raise ValidationError(issues)
     result: dict[str, npt.NDArray[Any]] = {}
     total = 0
-    for out, index, column in plan:
-        converted = _Converted.of(column, out, cells[index], options.table_map)
+    for out, index, column in plan:  # each column's text is let go once it is converted
+        converted = _Converted.of(column, out, cells.pop(index), options.table_map)
         result[out] = converted.values
         if converted.bad is not None and converted.bad.any():
             located = converted.issues(out, lines, name)
@@ -421,7 +421,6 @@ def _read(content: str, options: _Options, name: str) -> dict[str, npt.NDArray[A
     return result
 
 
-_Cells = dict[int, npt.NDArray[np.str_]]
 _Lines = Callable[[], npt.NDArray[np.int64]]
 
 _SPACE = np.zeros(256, dtype=bool)
@@ -446,6 +445,8 @@ def _split_plain(content: str, width: int, wanted: Sequence[int]) -> tuple[_Cell
     raw = content.encode("ascii")
     data = np.frombuffer(raw if raw.endswith(b"\n") else raw + b"\n", dtype=np.uint8)
     separators = np.flatnonzero((data == ord(",")) | (data == ord("\n")))
+    if len(data) < 2**31:  # half the memory
+        separators = separators.astype(np.int32)
     breaks = np.flatnonzero(data[separators] == ord("\n"))  # the separators that end a line
     commas = np.diff(breaks, prepend=-1) - 1
     odd = np.flatnonzero(commas != width - 1)
@@ -460,24 +461,48 @@ def _split_plain(content: str, width: int, wanted: Sequence[int]) -> tuple[_Cell
         keep[line] = False
     grid = separators[np.repeat(keep, commas + 1)] if len(odd) else separators[commas[0] + 1 :]
     grid = grid.reshape(-1, width)
-    begins = starts[keep]
-    cells = {j: _cut(data, begins if j == 0 else grid[:, j - 1] + 1, grid[:, j]) for j in wanted}
     lines = np.flatnonzero(keep) + 1
+    cutter = _Cutter(data, starts[keep], grid)
     if wanted and len(lines):  # a row of blank cells is skipped too
-        blank = np.flatnonzero(np.logical_and.reduce([cells[j] == "" for j in wanted]))
-        dropped = [i for i in blank.tolist() if _BLANK[data[begins[i] : grid[i, -1]]].all()]
+        blank = np.flatnonzero(np.logical_and.reduce([cutter.empty(j) for j in wanted]))
+        dropped = [i for i in blank.tolist() if _BLANK[data[cutter.begins[i] : grid[i, -1]]].all()]
         if dropped:
             rest = np.ones(len(lines), dtype=bool)
             rest[dropped] = False
-            cells = {j: text[rest] for j, text in cells.items()}
+            cutter = _Cutter(data, cutter.begins[rest], grid[rest])
             lines = lines[rest]
-    return cells, lambda: lines
+    return cutter, lambda: lines
 
 
-def _cut(
+class _Cutter:
+    """The cells of a plain file, each column cut from its bytes when it is taken (and then let go)."""
+
+    def __init__(self, data: npt.NDArray[np.uint8], begins: npt.NDArray[Any], grid: npt.NDArray[Any]) -> None:
+        self.data, self.begins, self.grid = data, begins, grid
+
+    def _bounds(self, j: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+        begins = self.begins if j == 0 else self.grid[:, j - 1] + 1
+        return _stripped(self.data, begins.astype(np.intp), self.grid[:, j].astype(np.intp))
+
+    def empty(self, j: int) -> npt.NDArray[np.bool_]:
+        """Which cells of column ``j`` are empty once stripped."""
+        start, stop = self._bounds(j)
+        return start == stop
+
+    def pop(self, j: int) -> npt.NDArray[np.str_]:
+        """The stripped cells of column ``j``."""
+        return _cut(self.data, *self._bounds(j))
+
+    __getitem__ = pop
+
+
+_Cells = dict[int, npt.NDArray[np.str_]] | _Cutter
+
+
+def _stripped(
     data: npt.NDArray[np.uint8], begins: npt.NDArray[np.intp], ends: npt.NDArray[np.intp]
-) -> npt.NDArray[np.str_]:
-    """The ASCII cells ``data[begins[i]:ends[i]]``, stripped, as unicode text as wide as the longest."""
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The bounds of the ASCII cells ``data[begins[i]:ends[i]]`` once stripped (new arrays)."""
     start, stop = begins.copy(), ends.copy()
     while True:
         lead = (start < stop) & _SPACE[data.take(start, mode="clip")]
@@ -489,6 +514,13 @@ def _cut(
         if not trail.any():
             break
         stop[trail] -= 1
+    return start, stop
+
+
+def _cut(
+    data: npt.NDArray[np.uint8], start: npt.NDArray[np.intp], stop: npt.NDArray[np.intp]
+) -> npt.NDArray[np.str_]:
+    """The ASCII cells ``data[start[i]:stop[i]]`` as unicode text as wide as the longest."""
     lengths = stop - start
     width = max(int(lengths.max()) if len(lengths) else 0, 1)
     chars = np.empty((len(start), width), dtype=np.uint32)  # the code points of unicode text

@@ -611,6 +611,27 @@ class TestVectorizedParsers:
 
     @given(
         st.lists(
+            st.from_regex(r"\A-?(?:[0-9]{1,20}(?:\.[0-9]{0,9})?|\.[0-9]{1,12})\Z"), min_size=1, max_size=20
+        )
+    )
+    def test_plain_decimals_at_once_as_python_reads_them(self, cells: list[str]) -> None:
+        """A column of nothing but plain decimals (read at once, as integers over powers of ten up to
+        15 digits) gives exactly what Python's float gives for each cell, sign of zero included."""
+        values, bad = parse_numbers(np.array(cells))
+        assert not bad.any()
+        assert [math.copysign(1, v) for v in values.tolist()] == [math.copysign(1, float(c)) for c in cells]
+        assert values.tolist() == [float(cell) for cell in cells]
+
+    @given(st.lists(st.dates(), min_size=1, max_size=20), st.booleans())
+    def test_iso_dates_at_once(self, days: list[datetime.date], gap: bool) -> None:
+        """A column of nothing but ISO dates, with or without empty cells, is each cell's date."""
+        cells = [day.isoformat() for day in days] + ([""] if gap else [])
+        read, bad = parse_dates(np.array(cells))
+        assert read.tolist() == days + ([None] if gap else [])
+        assert not bad.any()
+
+    @given(
+        st.lists(
             st.one_of(
                 st.dates().map(datetime.date.isoformat),
                 st.sampled_from(
