@@ -157,26 +157,31 @@ class TestFigures:
         assert (group.oldest_since, group.newest_since) == (T0, later)
 
     def test_overdue_edges(self) -> None:
-        """A deadline moment is overdue from that moment; a deadline day once it is over in the zone."""
+        """A deadline moment is overdue after that moment; a deadline day after its midnight in the zone."""
         state, _ = stepped()
         due = T0 + datetime.timedelta(hours=4)  # the 4bh deadline of stale_denial
         before = alert_groups(state, due - MINUTE, rules=[WRITE_OFF, STALE])
         at_due = alert_groups(state, due, rules=[WRITE_OFF, STALE])
+        after = alert_groups(state, due + MINUTE, rules=[WRITE_OFF, STALE])
         assert [g.overdue for g in before.groups] == [0, 0]
-        assert [g.overdue for g in at_due.groups] == [2, 0]
+        assert [g.overdue for g in at_due.groups] == [0, 0]
+        assert [g.overdue for g in after.groups] == [2, 0]
         end_of_day = datetime.datetime(2026, 3, 4, 0, 0, tzinfo=NY)  # write-offs are due 2026-03-03
         rules = [WRITE_OFF, STALE]
         assert [g.overdue for g in alert_groups(state, end_of_day - MINUTE, rules=rules).groups] == [2, 0]
         assert [g.overdue for g in alert_groups(state, end_of_day, rules=rules, calendar=HOURS).groups] == [
             2,
-            2,
+            0,
         ]
+        late = end_of_day + MINUTE
+        assert [g.overdue for g in alert_groups(state, late, rules=rules, calendar=HOURS).groups] == [2, 2]
         utc_midnight = datetime.datetime(2026, 3, 4, 0, 0, tzinfo=datetime.UTC)  # 19:00 on the 3rd, New York
         assert [g.overdue for g in alert_groups(state, utc_midnight, rules=rules, calendar=HOURS).groups] == [
             2,
             0,
         ]
-        assert [g.overdue for g in alert_groups(state, utc_midnight, rules=rules).groups] == [2, 2]
+        assert [g.overdue for g in alert_groups(state, utc_midnight, rules=rules).groups] == [2, 0]
+        assert [g.overdue for g in alert_groups(state, utc_midnight + MINUTE, rules=rules).groups] == [2, 2]
 
     def test_amount_from_labels(self) -> None:
         """An amount that is an alert label (a group_by field) is read from the alert itself."""

@@ -397,18 +397,22 @@ class TestDeadlineAfterAndOverdue:
                 WEEKS.deadline_after(at(NY, 2026, 3, 6, 16), **options)
 
     def test_overdue_moment_edges(self) -> None:
-        """A deadline moment is overdue from that moment on (equal is overdue), not a microsecond before."""
+        """A deadline moment is overdue after that moment (at it, it is due), not at it or before."""
         due = at(NY, 2026, 3, 9, 11)
-        assert overdue(due, due)
+        assert not overdue(due, due)
+        assert overdue(due, due + datetime.timedelta(microseconds=1))
         assert not overdue(due, due - datetime.timedelta(microseconds=1))
-        assert overdue(due, datetime.datetime(2026, 3, 9, 15, tzinfo=UTC))
+        assert not overdue(due, datetime.datetime(2026, 3, 9, 15, tzinfo=UTC))  # the same moment in UTC
 
     def test_overdue_day_in_the_zone(self) -> None:
         """A deadline day is overdue once it is over in the zone, not on the UTC clock."""
         day = datetime.date(2026, 3, 9)
         assert not overdue(day, datetime.datetime(2026, 3, 10, 3, 59, tzinfo=UTC), WEEKS)
-        assert overdue(day, datetime.datetime(2026, 3, 10, 4, 0, tzinfo=UTC), WEEKS)
-        assert overdue(day, datetime.datetime(2026, 3, 10, 0, 0), BusinessCalendar())  # noqa: DTZ001
+        assert not overdue(day, datetime.datetime(2026, 3, 10, 4, 0, tzinfo=UTC), WEEKS)  # midnight: due
+        assert overdue(day, datetime.datetime(2026, 3, 10, 4, 0, 1, tzinfo=UTC), WEEKS)
+        assert not overdue(day, datetime.datetime(2026, 3, 10, 0, 0), BusinessCalendar())  # noqa: DTZ001
+        assert overdue(day, datetime.datetime(2026, 3, 10, 0, 1), BusinessCalendar())  # noqa: DTZ001
+        assert not overdue(datetime.date.max, datetime.datetime(9999, 12, 31, 23, 59))  # noqa: DTZ001
         assert not overdue(day, datetime.datetime(2026, 3, 9, 23, 59))  # noqa: DTZ001
         assert not overdue(None, datetime.datetime(2026, 3, 9, 23, 59))  # noqa: DTZ001
 

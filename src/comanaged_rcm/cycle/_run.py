@@ -40,6 +40,7 @@ from comanaged_rcm.escalation import (
     EventKind,
     FactKind,
     State,
+    overdue,
     step,
 )
 from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, trend
@@ -480,12 +481,12 @@ def _close(day: datetime.date, office: BusinessHours | None) -> datetime.datetim
 
 
 def _overdue(alert: Alert, now: datetime.datetime, office: BusinessHours) -> bool:
-    """Whether the alert's deadline is before ``now``: its moment, or the close of its day in the zone."""
-    if alert.deadline_at is not None:
-        return alert.deadline_at < now
-    if alert.deadline is None:
-        return False
-    return _close(alert.deadline + datetime.timedelta(days=1), office) < now
+    """Whether the alert's deadline is before ``now``: its moment, or the close of its day in the zone.
+
+    The escalation package's rule (:func:`comanaged_rcm.escalation.overdue`), so the report's marks
+    and its groups' overdue counts agree.
+    """
+    return overdue(alert.deadline_at or alert.deadline, now, office)
 
 
 def _escalations(

@@ -471,9 +471,11 @@ def overdue(
 ) -> bool:
     """Whether a deadline has passed at ``now``.
 
-    A deadline moment (an hours deadline, :attr:`Alert.deadline_at`) has passed from that moment
-    on; a deadline day (:attr:`Alert.deadline`) once the day is over, in the zone of ``hours``
-    when it is a :class:`BusinessHours` (else on ``now``'s own clock). ``None`` is never overdue.
+    A deadline moment (an hours deadline, :attr:`Alert.deadline_at`) has passed after that moment
+    (at it, the item is due, not late); a deadline day (:attr:`Alert.deadline`) after the day is
+    over, i.e. after its local midnight, in the zone of ``hours`` when it is a
+    :class:`BusinessHours` (else on ``now``'s own clock). ``None`` is never overdue. The weekly
+    cycle marks its report's escalations with this rule.
 
     Raises:
         ValidationError: ``now`` not a datetime; naive against an aware deadline moment or
@@ -482,6 +484,8 @@ def overdue(
     >>> hours = business_hours("America/New_York")
     >>> late = datetime.datetime(2026, 3, 10, 2, tzinfo=datetime.timezone.utc)  # 22:00 on the 9th in New York
     >>> overdue(datetime.date(2026, 3, 9), late, hours), overdue(datetime.date(2026, 3, 9), late)
+    (False, True)
+    >>> overdue(late, late), overdue(late, late + datetime.timedelta(seconds=1))
     (False, True)
     """
     moment(now, "$.now")
@@ -492,9 +496,12 @@ def overdue(
     if isinstance(deadline, datetime.datetime):
         moment(deadline, "$.deadline")
         _check.aware_or_naive(deadline, "$.deadline", now, "$.now")
-        return now >= deadline
+        return now > deadline
     day = _check.date(deadline, "$.deadline")
-    return _local_date(hours, now, "$.now") > day
+    if day == datetime.date.max:
+        return False
+    wall = (hours._local(now, "$.now") if isinstance(hours, BusinessHours) else now).replace(tzinfo=None)  # noqa: SLF001
+    return wall > datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
 
 
 # ------------------------------------------------------------------------------- for step()
