@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import v
-from comanaged_rcm._frames import Column, Table, build
 from comanaged_rcm.errors import Issue, ValidationError
+
+if TYPE_CHECKING:
+    from comanaged_rcm._frames import Table
 
 __all__ = ["Finding", "Severity", "errors_only", "raise_for_findings", "to_arrow", "to_pandas", "to_polars"]
 
@@ -103,6 +105,8 @@ def table(findings: Iterable[Finding]) -> Table:
     Raises:
         ValidationError: ``findings`` is not a collection of :class:`Finding` (``$.findings[i]``).
     """
+    from comanaged_rcm._frames import Column, build  # noqa: PLC0415 - numpy only when a table is asked for
+
     found = _findings(findings)
     return build(
         [

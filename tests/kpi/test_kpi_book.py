@@ -178,9 +178,13 @@ class _Frame:
 
 class TestBookInputs:
     def test_data_frames_are_read_column_by_column(self) -> None:
-        """Anything with ``columns`` and ``[name]`` (a pandas or polars frame) is accepted."""
-        book = Book(transactions=_Frame(TRANSACTIONS))
+        """A pandas frame is read; an object that only looks like one (``columns``, ``[name]``) is refused."""
+        import pandas as pd  # noqa: PLC0415 - only this test needs pandas
+
+        book = Book(transactions=pd.DataFrame(TRANSACTIONS))
         assert book.rows("transactions") == len(TRANSACTIONS["claim_id"])
+        with pytest.raises(ValidationError, match=r"or a data frame .*\(got .*_Frame\) @ \$\.transactions"):
+            Book(transactions=_Frame(TRANSACTIONS))
 
     def test_extra_numeric_dimensions_become_text(self) -> None:
         """An extra provider column of integers is kept as text, so it can slice."""
