@@ -859,15 +859,20 @@ def _iso_days(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.datetime64] | None:
     if codes.shape[1] != len("2026-01-31") or not len(cells):
         return None
     empty = codes[:, 0] == 0
-    digits = codes[:, _ISO_DIGITS].astype(np.int64) - ord("0")
-    shaped = (digits < 10).all(axis=1) & (digits >= 0).all(axis=1)
-    shaped &= (codes[:, 4] == ord("-")) & (codes[:, 7] == ord("-"))
+    shaped = (codes[:, 4] == ord("-")) & (codes[:, 7] == ord("-"))
+    for k in _ISO_DIGITS:
+        shaped &= (codes[:, k] - ord("0")) < 10
     if not (shaped | (empty & ~codes.any(axis=1))).all():
         return None
-    digits[empty] = [1, 9, 7, 0, 0, 1, 0, 1]  # any good date, NaT below
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 4] * 10 + digits[:, 5]
-    day = digits[:, 6] * 10 + digits[:, 7]
+
+    def number(*places: int) -> npt.NDArray[np.int32]:
+        value = np.zeros(len(cells), dtype=np.int32)
+        for k in places:
+            value = value * 10 + (codes[:, k].astype(np.int32) - ord("0"))
+        return value
+
+    year, month, day = number(0, 1, 2, 3), number(5, 6), number(8, 9)
+    year[empty], month[empty], day[empty] = 1970, 1, 1  # any good date, NaT below
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     good = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
     if not good.all() or (day > _MONTH_DAYS[np.where(good, month, 1)] + (leap & (month == 2))).any():
@@ -876,7 +881,7 @@ def _iso_days(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.datetime64] | None:
     era = shifted // 400
     of_era = shifted - era * 400
     of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    count = era * 146_097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468
+    count = era.astype(np.int64) * 146_097 + (of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468)
     count[empty] = np.iinfo(np.int64).min
     return count.view("datetime64[D]")
 

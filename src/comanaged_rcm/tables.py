@@ -407,18 +407,20 @@ def _read(content: str, options: _Options, name: str) -> dict[str, npt.NDArray[A
             issues.append(Issue(f"{name}:{lines()[filled[0]]}", "unnamed_column", message))
     if issues:
         raise ValidationError(issues)
-    result: dict[str, npt.NDArray[Any]] = {}
-    total = 0
-    for out, index, column in plan:  # each column's text is let go once it is converted
+    values: dict[int, npt.NDArray[Any]] = {}
+    found: dict[int, tuple[int, list[Issue]]] = {}
+    # each column's text is let go once it is converted; text columns last, when no conversion's
+    # scratch arrays are left
+    for k in sorted(range(len(plan)), key=lambda k: plan[k][2].kind is ColumnKind.TEXT):
+        out, index, column = plan[k]
         converted = _Converted.of(column, out, cells.pop(index), options.table_map)
-        result[out] = converted.values
+        values[k] = converted.values
         if converted.bad is not None and converted.bad.any():
-            located = converted.issues(out, lines, name)
-            issues.extend(located[1])
-            total += located[0]
-    if issues:
-        raise _refuse(issues, total)
-    return result
+            found[k] = converted.issues(out, lines, name)
+    if found:
+        issues = [issue for k in sorted(found) for issue in found[k][1]]
+        raise _refuse(issues, sum(count for count, _ in found.values()))
+    return {out: values[k] for k, (out, _, _) in enumerate(plan)}
 
 
 _Lines = Callable[[], npt.NDArray[np.int64]]
