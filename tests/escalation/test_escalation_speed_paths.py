@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import json
 import operator
+import pickle
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -147,6 +148,10 @@ class TestDeferredExplanations:
         assert serialize.from_json(serialize.to_json(event), Event) == event
         _, again = step([claim_rule()], State(), claims([150.0]), MONDAY)
         assert serialize.to_dict(again[0]) == serialize.to_dict(event)  # read first through to_dict
+        _, fresh = step([claim_rule()], State(), claims([150.0]), MONDAY)
+        assert pickle.loads(pickle.dumps(fresh[0])) == event  # noqa: S301 - our own bytes
+        _, fresh = step([claim_rule()], State(), claims([150.0]), MONDAY)
+        assert attrs.evolve(fresh[0], actor="x").message == "claim C0 owes 150.00"
 
     def test_a_cleared_alert_is_explained_by_its_clearing_condition(self) -> None:
         """A resolved event's outcome, inputs and reason come from ``clear_when``."""

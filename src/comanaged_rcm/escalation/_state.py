@@ -528,6 +528,7 @@ class _Prepared:
             for name in set(compiled.schema) | set(template_names(compiled.rule.message))
             if name in self.columns
         )
+        self.record_columns = [(name, self.columns[name]) for name in self.record_fields]
         hold = compiled.rule.pending_for
         self.fires_at_once = hold.evaluations <= 1 and hold.duration <= datetime.timedelta(0)
         # each rung's owner as events describe it, and the routing an event's reason ends with
@@ -574,7 +575,11 @@ class _Prepared:
         return mask
 
     def record(self, row: int) -> dict[str, Any]:
-        return {name: _cell(self.columns[name], row) for name in self.record_fields}
+        """The cells of ``row`` the rule reads or its message shows (as :func:`_cell` gives them)."""
+        return {
+            name: column[row] if column.__class__ is np.ndarray else _cell(column, row)
+            for name, column in self.record_columns
+        }
 
 
 def _mapped_hit(column: Categorical, hit: npt.NDArray[np.bool_], *, missing: bool) -> npt.NDArray[np.bool_]:
