@@ -883,7 +883,8 @@ def _iso_days(cells: npt.NDArray[np.str_]) -> npt.NDArray[np.datetime64] | None:
     of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
     count = era.astype(np.int64) * 146_097 + (of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719_468)
     count[empty] = np.iinfo(np.int64).min
-    return count.view("datetime64[D]")
+    days: npt.NDArray[np.datetime64] = count.view("datetime64[D]")
+    return days
 
 
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)

@@ -489,7 +489,8 @@ class _Cutter:
     def empty(self, j: int) -> npt.NDArray[np.bool_]:
         """Which cells of column ``j`` are empty once stripped."""
         start, stop = self._bounds(j)
-        return start == stop
+        empty: npt.NDArray[np.bool_] = start == stop
+        return empty
 
     def pop(self, j: int) -> npt.NDArray[np.str_]:
         """The stripped cells of column ``j``."""
