@@ -268,7 +268,7 @@ class TestReadCsvEdges:
         assert _issue(info) == (
             "tx.csv:1",
             "duplicate_column",
-            "duplicate column 'claim_id' (columns 1 and 3 of the header)",
+            "columns 1 ('claim_id') and 3 ('claim_id') of the header both match 'claim_id'",
         )
 
     def test_nul_byte(self, tmp_path: Path) -> None:
