@@ -70,7 +70,8 @@ ALSO: dict[str, list[list[str]]] = {
 
 def _words(command: str, flag: str | None = None) -> list[str]:
     """The valid call of ``command`` that holds ``flag`` (VALID's call when it does)."""
-    for words in (VALID[command], *ALSO.get(command, ())):
+    calls: list[list[str]] = [VALID[command], *ALSO.get(command, [])]
+    for words in calls:
         if flag is None or not flag.startswith("-") or flag in words:
             return words
     return VALID[command]
