@@ -818,8 +818,9 @@ _WHITESPACE = (
 _EDGE = _SPACE.copy()
 _EDGE[0x80:] = True  # a byte of a character beyond ASCII, which may be a space (U+00A0...)
 _FIRST_DAY = np.datetime64(datetime.date.min, "D")
-_WORKERS = os.cpu_count() or 1
-"""The columns converted at once (numpy and arrow let go of the GIL while they copy)."""
+_WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+"""The columns converted at once, one per CPU this process may use (numpy and arrow let go of the
+GIL while they copy)."""
 _BLOCK = 1 << 22
 """The bytes of the file arrow parses at once (a chunk of each column)."""
 
