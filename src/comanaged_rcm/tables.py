@@ -842,10 +842,11 @@ def _read_arrow(
     """The columns read by ``pyarrow.csv``, or ``None`` for the built-in reader to read (and judge).
 
     Arrow cuts the file and types what it reads exactly as the built-in reader would: ISO dates
-    as ``date32`` and plain decimals as ``float64`` (a ``+`` anywhere in the file, a value that
-    is not finite or year 0 sends the file back); text goes to numpy straight from arrow's
-    buffers; other columns (formatted dates and numbers, integers, booleans, value maps) are
-    converted once per distinct value by the built-in reader's own conversion. A file arrow
+    as ``date32`` and plain decimals as ``float64`` (a value that is not finite or year 0 sends
+    the file back; with a ``+`` anywhere in the file numbers are converted as text, since arrow
+    takes a leading plus); text goes to numpy straight from arrow's buffers; other columns
+    (formatted dates and numbers, integers, booleans, value maps) are converted once per
+    distinct value by the built-in reader's own conversion. A file arrow
     cannot read, a bad or missing cell, a row of blank cells or an odd quote is left to the
     built-in reader, which gives the same result or locates the problem.
     """
