@@ -514,8 +514,11 @@ class TestReviewedEdges:
         assert caught.value.issues[0].path == "t.csv:3"
 
     def test_odd_extra_header_cells_are_read_as_text(self) -> None:
-        """Columns beyond the schema are read as text whatever their names hold (tab, zero-width space)."""
-        got = read_csv(io.StringIO("a,x\ty,z\u200b\n1,2,3\n"), [Column("a")], name="t.csv")
+        """Columns beyond the schema are dropped, or with extras="keep" read as text whatever their
+        names hold (tab, zero-width space)."""
+        text = "a,x\ty,z\u200b\n1,2,3\n"
+        assert list(read_csv(io.StringIO(text), [Column("a")], name="t.csv")) == ["a"]
+        got = read_csv(io.StringIO(text), [Column("a")], name="t.csv", extras="keep")
         assert got["x\ty"].tolist() == ["2"]
         assert got["z\u200b"].tolist() == ["3"]
 
