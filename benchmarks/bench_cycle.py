@@ -30,7 +30,7 @@ from comanaged_rcm.cycle import (
     run_cycle,
 )
 from comanaged_rcm.cycle._run import _escalations, _Facts, _Populations, _qa_line, _scorecards
-from comanaged_rcm.escalation import AlertStatus, Event, EventKind, State, step
+from comanaged_rcm.escalation import AlertStatus, Categorical, Event, EventKind, State, step
 from comanaged_rcm.serialize import to_dict
 from comanaged_rcm.synthetic import generate_book
 
@@ -50,8 +50,9 @@ def _floor(tables: list[dict[str, npt.NDArray[Any]]]) -> float:
 
 
 def _arrays(table: dict[str, Any]) -> dict[str, npt.NDArray[Any]]:
-    """The numpy columns of a facts table (text, numbers and dates; object columns left out)."""
-    return {k: v for k, v in table.items() if isinstance(v, np.ndarray) and v.dtype.kind in "UMfiub"}
+    """The numpy columns of a facts table (text, numbers, dates, and the codes of coded text)."""
+    columns = {k: v.codes if isinstance(v, Categorical) else v for k, v in table.items()}
+    return {k: v for k, v in columns.items() if isinstance(v, np.ndarray) and v.dtype.kind in "UMfiub"}
 
 
 def cases(quick: bool) -> list[Case]:

@@ -36,6 +36,7 @@ from comanaged_rcm.escalation import (
     Alert,
     AlertStatus,
     BusinessHours,
+    Categorical,
     Event,
     EventKind,
     FactKind,
@@ -44,6 +45,7 @@ from comanaged_rcm.escalation import (
     step,
 )
 from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, trend
+from comanaged_rcm.kpi._book import _factorize
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import PartyKind, validate
 from comanaged_rcm.sampling import Method, attribute_sample_size, attribute_upper_limit, select
@@ -342,8 +344,59 @@ def _qa_line(
 
 
 # ----------------------------------------------------------------------------------- escalation
+_NO_ROWS = np.zeros(0, dtype=np.intp)
+_OPEN_STATUS = np.array(["open"])
+
+
+def _position(uniques: npt.NDArray[np.str_], value: str) -> int:
+    """The index of ``value`` among sorted distinct ``uniques``; -1 when it is not one of them."""
+    at = int(np.searchsorted(uniques, value))
+    return at if at < len(uniques) and uniques[at] == value else -1
+
+
+def _claim_codes(
+    claims: npt.NDArray[np.str_], uniques: npt.NDArray[np.str_], inverse: npt.NDArray[np.intp]
+) -> npt.NDArray[np.intp]:
+    """Each row's code among the ledger's sorted distinct ``claims`` (-1: not in the ledger).
+
+    ``uniques`` and ``inverse`` code the rows' own claim ids (sorted distinct ids, as
+    :meth:`~comanaged_rcm.kpi.Book.codes` gives them). The two sorted arrays are merged by one
+    stable sort of the two end to end (which finds the two runs and merges them in one pass):
+    each of ``uniques`` lands after the ledger ids not greater than it, the last of which is
+    its match when it has one.
+    """
+    merged = np.concatenate([claims, uniques]).argsort(kind="stable")
+    ours = merged >= len(claims)
+    at = np.maximum(np.cumsum(~ours)[ours] - 1, 0)  # ours in order: the i-th is uniques[i]
+    found = np.where(claims[at] == uniques, at, -1)
+    codes: npt.NDArray[np.intp] = found[inverse]
+    return codes
+
+
+def _text(
+    codes: npt.NDArray[np.intp], categories: npt.NDArray[np.str_]
+) -> Categorical | npt.NDArray[np.str_]:
+    """A text fact as codes into its categories, or as its strings where a row has no value.
+
+    A row without a value (code -1, or the empty category) is missing to the rules either way,
+    but a message shows a missing cell of a :class:`~comanaged_rcm.escalation.Categorical` as
+    ``None`` and one of a text array as the empty string: such a column goes as strings.
+    """
+    blank = categories == ""
+    if len(codes) and (codes.min() < 0 or (blank.any() and blank[codes].any())):
+        strings: npt.NDArray[np.str_] = np.append(categories, "")[codes]
+        return strings
+    return Categorical(codes, categories)
+
+
 class _Facts:
-    """Claim, queue-item and KPI-row facts at the end of each replayed period (vectorized)."""
+    """Claim, queue-item and KPI-row facts at the end of each replayed period (vectorized).
+
+    Tables join on integer codes: the Book's codes of each table's claim ids, one table's
+    distinct ids found among the ledger's once, and each row's code read off its inverse. Text
+    facts go to the rules as :class:`~comanaged_rcm.escalation.Categorical` codes, so a rule
+    compares them by code.
+    """
 
     def __init__(self, engagement: Engagement, data: CycleData, book: Book) -> None:
         self.engagement, self.book = engagement, book
@@ -354,7 +407,7 @@ class _Facts:
         self.tx_code: npt.NDArray[np.intp] = np.array([], dtype=np.intp)
         self.tx_day: npt.NDArray[np.datetime64] = np.array([], dtype="datetime64[D]")
         self.tx_signed: npt.NDArray[np.float64] = np.array([], dtype=np.float64)
-        self.payer_names: npt.NDArray[np.str_] = np.array([""], dtype=str)
+        self.payer_names: npt.NDArray[np.str_] = np.array([], dtype=str)
         self.payer_code: npt.NDArray[np.intp] = np.array([], dtype=np.intp)
         if tx:
             self.claims, self.tx_code = book.codes("transactions", "claim_id")
@@ -367,21 +420,26 @@ class _Facts:
             self.payer_code[self.tx_code] = payer_code
         n = len(self.claims)
         self.subs = subs
-        if subs:
-            uniques, inverse = book.codes("submissions", "claim_id")
-            at = np.clip(np.searchsorted(self.claims, uniques), 0, max(n - 1, 0))
-            known = (self.claims[at] == uniques) if n else np.zeros(len(uniques), dtype=bool)
-            self.sub_known = known[inverse]
-            self.sub_code = at[inverse]
-            self.sub_order = np.lexsort((subs["seq"], self.sub_code))
-        self.item_code = None
-        if items and "claim_id" in items and n:
-            code = np.clip(np.searchsorted(self.claims, items["claim_id"]), 0, n - 1)
-            self.item_code = np.where(self.claims[code] == items["claim_id"], code, -1)
-
-    def payers(self, claims: npt.NDArray[np.intp]) -> npt.NDArray[np.str_]:
-        """The payer of each claim (by claim code), as the ledger names it."""
-        return self.payer_names[self.payer_code[claims]] if len(claims) else np.array([], dtype=str)
+        self.outcomes, self.denied = np.array(["denied"]), -1  # -1: no claim is denied
+        if subs and n:
+            self.sub_code = _claim_codes(self.claims, *book.codes("submissions", "claim_id"))
+            outcomes, outcome_code = book.codes("submissions", "outcome")
+            # each claim's submissions by seq, the ones of claims the ledger lacks left out
+            order = np.lexsort((subs["seq"], self.sub_code))
+            self.sub_order = order[self.sub_code[order] >= 0]
+            self.sub_day = subs["adjudicated_date"][self.sub_order]  # NaT (not adjudicated) sorts last
+            self.sub_outcome = outcome_code[self.sub_order]
+            self.outcomes, self.denied = outcomes, _position(outcomes, "denied")
+        self.item_code: npt.NDArray[np.intp] | None = None
+        if items:
+            workflows, workflow_code = book.codes("work_items", "workflow")
+            actions, action_code = np.unique(
+                np.where(workflows == "write_off_approval", "write_off", workflows), return_inverse=True
+            )
+            self.actions, self.action_code = actions, action_code.reshape(-1)[workflow_code]
+            self.worked = np.where(np.isnat(items["closed"]), items["opened"], items["closed"])
+            if "claim_id" in items and n:
+                self.item_code = _claim_codes(self.claims, *_factorize(np.asarray(items["claim_id"])))
 
     def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
         posted = self.tx_day < end
@@ -389,60 +447,62 @@ class _Facts:
         return sums.astype(np.float64, copy=False)
 
     def claim_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
+        """The denied claims with a balance at ``end``: each claim's highest adjudicated submission."""
         n = len(self.claims)
-        status = np.full(n, "", dtype=object)
+        status = np.full(n, -1, dtype=np.intp)
         touched = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         if self.subs and n:
-            subs = self.subs
-            order = self.sub_order
-            done = (~np.isnat(subs["adjudicated_date"][order])) & (subs["adjudicated_date"][order] < end)
-            order = order[done & self.sub_known[order]]
-            code = self.sub_code[order]
+            done = self.sub_day < end  # NaT compares False
+            code = self.sub_code[self.sub_order[done]]
             latest = np.append(code[1:] != code[:-1], True) if len(code) else np.zeros(0, dtype=bool)
-            order, code = order[latest], code[latest]  # each claim's highest adjudicated submission
-            status[code] = subs["outcome"][order]
-            touched[code] = subs["adjudicated_date"][order]
-        if self.item_code is not None:
-            items = self.items
-            worked = np.where(np.isnat(items["closed"]), items["opened"], items["closed"])
-            keep = (self.item_code >= 0) & (worked < end)
-            days = touched.astype(np.int64)
-            days = np.where(np.isnat(touched), np.iinfo(np.int64).min, days)
-            np.maximum.at(days, self.item_code[keep], worked[keep].astype(np.int64))
+            code = code[latest]
+            status[code] = self.sub_outcome[done][latest]
+            touched[code] = self.sub_day[done][latest]
+        rows = np.flatnonzero((status == self.denied) & (balance > 0)) if self.denied >= 0 else _NO_ROWS
+        touched = touched[rows]
+        if self.item_code is not None and len(rows):
+            # the latest day an item on one of these claims was worked before the end
+            slot = np.full(n, -1, dtype=np.intp)
+            slot[rows] = np.arange(len(rows))
+            at = np.where(self.item_code >= 0, slot[np.maximum(self.item_code, 0)], -1)
+            keep = (at >= 0) & (self.worked < end)
+            days = np.where(np.isnat(touched), np.iinfo(np.int64).min, touched.astype(np.int64))
+            np.maximum.at(days, at[keep], self.worked[keep].astype(np.int64))
             touched = np.where(
                 days == np.iinfo(np.int64).min, np.datetime64("NaT"), days.astype("datetime64[D]")
             )
-        mask = (status == "denied") & (balance > 0)
         return {
-            "claim_id": self.claims[mask],
-            "payer": self.payers(np.flatnonzero(mask)),
-            "status": status[mask].astype(str),
-            "balance": balance[mask],
-            "last_touched": touched[mask],
+            "claim_id": self.claims[rows],
+            "payer": _text(self.payer_code[rows], self.payer_names),
+            "status": _text(np.full(len(rows), self.denied, dtype=np.intp), self.outcomes),
+            "balance": balance[rows],
+            "last_touched": touched,
         }
 
     def queue_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
+        """The work items open at ``end``, with their claim's payer and balance where it is known."""
         items = self.items
         if not items:
             return {"item_id": np.array([], dtype=str)}
-        mask = _open_at(items, end)
-        workflow = items["workflow"][mask]
+        rows = np.flatnonzero(_open_at(items, end))
         facts: dict[str, Any] = {
-            "item_id": items["item_id"][mask],
-            "status": np.full(int(mask.sum()), "open"),
-            "action": np.where(workflow == "write_off_approval", "write_off", workflow),
-            "last_touched": items["opened"][mask],
+            "item_id": items["item_id"][rows],
+            "status": _text(np.zeros(len(rows), dtype=np.intp), _OPEN_STATUS),
+            "action": _text(self.action_code[rows], self.actions),
+            "last_touched": items["opened"][rows],
         }
-        code = None if self.item_code is None else self.item_code[mask]
+        code = None if self.item_code is None else self.item_code[rows]
         if code is not None:
             known = code >= 0
-            facts["claim_id"] = items["claim_id"][mask]
-            facts["payer"] = np.where(known, self.payers(np.maximum(code, 0)), "")
+            facts["claim_id"] = items["claim_id"][rows]
+            facts["payer"] = _text(
+                np.where(known, self.payer_code[np.maximum(code, 0)], -1), self.payer_names
+            )
         else:  # an activity export without claim ids: no item's claim or payer is known
-            facts["claim_id"] = np.full(int(mask.sum()), "")
-            facts["payer"] = np.full(int(mask.sum()), "")
+            facts["claim_id"] = np.full(len(rows), "")
+            facts["payer"] = np.full(len(rows), "")
         if "balance" in items:
-            facts["balance"] = items["balance"][mask]
+            facts["balance"] = items["balance"][rows]
         elif code is not None:
             facts["balance"] = np.where(code >= 0, balance[np.maximum(code, 0)], np.nan)
         return facts
