@@ -383,7 +383,7 @@ class TestFacts:
         ]
         queue = facts[FactKind.QUEUE_ITEM]
         assert sorted(queue["item_id"].tolist()) == sorted(still_open)
-        write_offs = queue["action"] == "write_off"
+        write_offs = queue["action"].decode() == "write_off"
         assert write_offs.any()
         opened_write_offs = {
             str(i)
