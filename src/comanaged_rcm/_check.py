@@ -37,6 +37,7 @@ import math
 import numbers
 import re
 import sys
+import types
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NoReturn, TypeVar
@@ -455,8 +456,10 @@ def datetime_(value: object, path: str, *, aware: bool | None = None) -> datetim
     comanaged_rcm.errors.ValidationError: 1 validation issue: 'now' must be a time-zone aware datetime
     (got datetime.datetime(2026, 3, 2, 9, 0)) @ $.now
     """
-    if type(value) is datetime.datetime and aware is None and (
-        value.tzinfo is None or type(value.tzinfo) is datetime.timezone
+    if (
+        type(value) is datetime.datetime
+        and aware is None
+        and (value.tzinfo is None or type(value.tzinfo) is datetime.timezone)
     ):  # the common case, checked fast
         return value
     name = name_of(path)
@@ -493,6 +496,7 @@ def aware_or_naive(
     first_aware = datetime_(first, first_path).utcoffset() is not None
     second_aware = datetime_(second, second_path).utcoffset() is not None
     if first_aware != second_aware:
+
         def kind(is_aware: bool) -> str:
             return "aware" if is_aware else "naive"
 
@@ -653,9 +657,13 @@ class _Validators:
         highest = math.inf if high is None else high
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-            if type(value) is float and -math.inf < value < math.inf and (
-                (lowest < value if low_open or low is None else lowest <= value)
-                and (value < highest if high_open or high is None else value <= highest)
+            if (
+                type(value) is float
+                and -math.inf < value < math.inf
+                and (
+                    (lowest < value if low_open or low is None else lowest <= value)
+                    and (value < highest if high_open or high is None else value <= highest)
+                )
             ):
                 return  # the common case, checked fast: a finite float within the bounds
             real(value, _path(attribute), **options)
@@ -732,8 +740,10 @@ class _Validators:
         """A datetime, aware or naive on request."""
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-            if type(value) is _DATETIME and aware is None and (
-                value.tzinfo is None or type(value.tzinfo) is datetime.timezone
+            if (
+                type(value) is _DATETIME
+                and aware is None
+                and (value.tzinfo is None or type(value.tzinfo) is datetime.timezone)
             ):  # the common case, checked fast
                 return
             datetime_(value, _path(attribute), aware=aware)
@@ -886,6 +896,24 @@ def as_frozenset(value: Any) -> Any:  # noqa: ANN401 - a converter takes whateve
         except TypeError:
             return value
     return value
+
+
+def as_sorted_mapping(value: Any, item: Callable[[Any], Any] | None = None) -> Any:  # noqa: ANN401 - a converter
+    """A mapping as a read-only copy in key order (each value through ``item``); else as it is.
+
+    Keys are ordered by how :func:`show` quotes them, so mixed or odd keys sort without raising;
+    a foreign mapping that raises while read is left for the field's validator to report.
+
+    >>> dict(as_sorted_mapping({"b": "2", "a": "1"}, int))
+    {'a': 1, 'b': 2}
+    """
+    if not isinstance(value, Mapping):
+        return value
+    try:
+        items = sorted(value.items(), key=lambda pair: show(pair[0]))
+    except Exception:  # noqa: BLE001 - a foreign mapping may raise anything: the validator says
+        return value
+    return types.MappingProxyType({key: inner if item is None else item(inner) for key, inner in items})
 
 
 class _Converters:

@@ -46,7 +46,7 @@ from typing import Any, Protocol, Self, SupportsFloat, TypeVar, runtime_checkabl
 import attrs
 
 from comanaged_rcm import _check, _io, serialize
-from comanaged_rcm._check import as_optional_real, as_tuple, show, v
+from comanaged_rcm._check import as_optional_real, as_sorted_mapping, as_tuple, show, v
 from comanaged_rcm.errors import RCMError, ValidationError
 from comanaged_rcm.escalation import Silence, State
 from comanaged_rcm.sampling import (
@@ -194,13 +194,7 @@ _RESULTS: Mapping[str, type[Any]] = types.MappingProxyType(
 
 def _by_workflow(value: Mapping[str, Any] | object) -> Any:  # noqa: ANN401 - the value, maybe normalised
     """A mapping as a read-only copy in workflow order; anything else stays for the validator."""
-    if not isinstance(value, Mapping):
-        return value
-    try:
-        items = sorted(value.items(), key=lambda item: show(item[0]))
-    except Exception:  # noqa: BLE001 - a foreign mapping may raise anything: the validator says
-        return value
-    return types.MappingProxyType(dict(items))
+    return as_sorted_mapping(value)
 
 
 def _workflows(kinds: Mapping[str, type[Any]]) -> _check.Validator:

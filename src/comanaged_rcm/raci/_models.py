@@ -32,6 +32,7 @@ from comanaged_rcm._check import (
     as_frozenset,
     as_int,
     as_optional_real,
+    as_sorted_mapping,
     as_tuple,
     fail,
     instance,
@@ -529,13 +530,7 @@ def _key_path(key: object) -> str:
 
 def _to_caps(value: Mapping[str, SupportsFloat] | object) -> Any:  # noqa: ANN401 - the value, maybe normalised
     """A mapping as a read-only copy, keys in sorted order and amounts as floats; else as it is."""
-    if not isinstance(value, Mapping):
-        return value
-    try:
-        items = sorted(value.items(), key=lambda item: show(item[0]))
-    except Exception:  # noqa: BLE001 - a foreign mapping may raise anything: the validator says
-        return value
-    return types.MappingProxyType({key: as_optional_real(amount) for key, amount in items})
+    return as_sorted_mapping(value, as_optional_real)
 
 
 def _check_caps(_: object, __: attrs.Attribute[Any], value: object) -> None:
