@@ -27,6 +27,7 @@ from comanaged_rcm import serialize
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation import (
     Alert,
+    AlertStatus,
     BusinessCalendar,
     Categorical,
     CompiledRule,
@@ -44,6 +45,7 @@ from comanaged_rcm.escalation import (
     compile_rule,
     step,
 )
+from comanaged_rcm.escalation._edge import build, replace
 from comanaged_rcm.escalation._state import _dedup_key
 
 MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
@@ -221,6 +223,51 @@ class TestTrustedBuilding:
             rebuilt = cls(**{f.alias: getattr(obj, f.name) for f in attrs.fields(cls)})
             assert rebuilt == obj
         assert all(type(a) is Alert for a in state.alerts.values())
+
+    def test_build_sets_each_field_and_calls_factories_per_instance(self) -> None:
+        """A field left out takes its default; a factory default is a fresh value for each instance."""
+
+        @attrs.frozen
+        class Point:
+            x: int = attrs.field(validator=attrs.validators.gt(0))
+            made: str = "default"
+            tags: dict[str, str] = attrs.field(factory=dict)
+
+        first, second = build(Point, x=-1), build(Point, x=2, made="given")
+        assert (first.x, first.made, first.tags) == (-1, "default", {})  # no validator ran
+        assert (second.x, second.made) == (2, "given")
+        assert first.tags is not second.tags
+        with pytest.raises(TypeError):
+            build(Point, y=1)
+
+    def test_replace_copies_every_other_slot_as_it_is(self) -> None:
+        """Changed fields take their new values; the others, a deferred explanation too, are copied."""
+        _, events = step([claim_rule()], State(), claims([150.0]), MONDAY)
+        (event,) = events
+        copy = replace(event, sequence=9, suppressed_by="muted")
+        assert (copy.sequence, copy.suppressed_by) == (9, "muted")
+        assert copy.message == "claim C0 owes 150.00"  # computed through the copy's own slot
+        assert attrs.evolve(copy, sequence=event.sequence, suppressed_by=None) == event
+        alert = Alert(
+            key="k",
+            rule="r",
+            rule_version=1,
+            rule_hash="h",
+            labels={},
+            status=AlertStatus.PENDING,
+            since=MONDAY,
+            active_since=MONDAY,
+        )
+        assert replace(alert) == alert
+        assert replace(alert, true_count=3) == attrs.evolve(alert, true_count=3)
+
+    def test_explanations_read_their_own_rows_of_the_copied_cells(self) -> None:
+        """Events of rows far apart, in one rule's run, each explain their own record."""
+        balances = [150.0 + n if n % 7 == 0 else 1.0 for n in range(50)]
+        facts = claims(balances)
+        _, events = step([claim_rule()], State(), facts, MONDAY)
+        shown = {e.labels["claim_id"]: e.message for e in events}
+        assert shown == {f"C{n}": f"claim C{n} owes {150.0 + n:,.2f}" for n in range(0, 50, 7)}
 
 
 class TestDaysSince:

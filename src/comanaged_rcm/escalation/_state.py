@@ -529,6 +529,8 @@ class _Prepared:
             if name in self.columns
         )
         self.record_columns = [(name, self.columns[name]) for name in self.record_fields]
+        self.explained: list[_Explained] = []
+        self.explained_rows: list[int] = []
         hold = compiled.rule.pending_for
         self.fires_at_once = hold.evaluations <= 1 and hold.duration <= datetime.timedelta(0)
         # each rung's owner as events describe it, and the routing an event's reason ends with
@@ -574,12 +576,30 @@ class _Prepared:
             mask &= np.isin(array, values)
         return mask
 
-    def record(self, row: int) -> dict[str, Any]:
-        """The cells of ``row`` the rule reads or its message shows (as :func:`_cell` gives them)."""
-        return {
-            name: column[row] if column.__class__ is np.ndarray else _cell(column, row)
+    def explain(self, explained: _Explained, row: int) -> int:
+        """File ``explained`` as the explanation of ``row``; its position among this rule's."""
+        self.explained.append(explained)
+        self.explained_rows.append(row)
+        return len(self.explained_rows) - 1
+
+    def keep_records(self) -> None:
+        """Copy the cells the filed explanations read, for all their rows at once.
+
+        The cells are those the rule reads or its message shows; each explanation gets the copy.
+        Row ``i`` of the copy is what :func:`_cell` gives for the ``i``-th filed row.
+        """
+        if not self.explained:
+            return
+        rows = np.array(self.explained_rows, dtype=np.intp)
+        cells = {
+            name: column[rows]
+            if column.__class__ is np.ndarray
+            else [_cell(column, row) for row in rows.tolist()]
             for name, column in self.record_columns
         }
+        for explained in self.explained:
+            explained.cells = cells
+        self.explained, self.explained_rows = [], []
 
 
 def _mapped_hit(column: Categorical, hit: npt.NDArray[np.bool_], *, missing: bool) -> npt.NDArray[np.bool_]:
@@ -852,6 +872,7 @@ class _Stepper:
                     self.start(prepared, key, row, {name: values[at] for name, values in labels.items()})
                 continue
             self.advance(prepared, alert, decision, row)
+        prepared.keep_records()
 
     def start(self, prepared: _Prepared, key: str, row: int, labels: dict[str, str]) -> None:
         rule = prepared.compiled.rule
@@ -977,16 +998,19 @@ class _Explained(Deferred):
     Explaining (reading the record again, clause by clause, and rendering the message) costs
     far more than deciding, and a replay makes many events of which a report reads few, so
     :func:`step` keeps the record and explains it when the event is first read. The record is
-    a copy of the row's cells, so an event does not keep the facts' columns alive.
+    a copy of the row's cells, so an event does not keep the facts' columns alive: the cells of
+    every row a rule's events explain are copied together once the rule has run
+    (:meth:`_Prepared.keep_records`), and each event reads its own row of that copy.
     """
 
-    __slots__ = ("as_of", "calendar", "clear", "compiled", "computed", "reason", "record", "suffix")
+    __slots__ = ("as_of", "calendar", "cells", "clear", "compiled", "computed", "index", "reason", "suffix")
 
     def __init__(
         self, prepared: _Prepared, row: int, *, clear: bool, reason: str | None, suffix: str
     ) -> None:
         self.compiled = prepared.compiled
-        self.record = prepared.record(row)
+        self.cells: dict[str, Any] = {}
+        self.index = prepared.explain(self, row)
         self.as_of = prepared.as_of
         self.calendar = prepared.calendar
         self.clear = clear
@@ -997,7 +1021,8 @@ class _Explained(Deferred):
     def compute(self) -> Mapping[str, Any]:
         """The event's ``inputs``, ``reason`` and ``message`` (computed once)."""
         if self.computed is None:
-            compiled, record = self.compiled, self.record
+            compiled, index = self.compiled, self.index
+            record = {name: values[index] for name, values in self.cells.items()}
             evaluation = compiled.evaluate(record, as_of=self.as_of, calendar=self.calendar)
             reason = f"{evaluation.explanation.reason}{self.suffix}"
             if self.clear:
