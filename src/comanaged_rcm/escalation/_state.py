@@ -490,6 +490,17 @@ def _cell(column: Any, row: int) -> Any:  # noqa: ANN401 - a fact of any type
     return column[row]
 
 
+def _cells(column: Any, rows: npt.NDArray[np.intp]) -> Any:  # noqa: ANN401 - a column of any type
+    """The cells of ``rows``: row ``i`` of the result is ``_cell(column, rows[i])``."""
+    if column.__class__ is np.ndarray:
+        return column[rows]
+    if isinstance(column, Categorical):
+        decoded: list[str | None] = [str(c) for c in column.categories.tolist()]
+        decoded.append(None)  # code -1: missing
+        return [decoded[code] for code in column.codes[rows].tolist()]
+    return [column[row] for row in rows.tolist()]
+
+
 def _positional(columns: Mapping[str, Any]) -> dict[str, Any]:
     """Columns indexable by row position: arrays, lists and categoricals as given, others as arrays.
 
@@ -538,6 +549,16 @@ class _Prepared:
             (rung.owner.describe(), f" -> {rung.owner.describe()} ({rung.level.value})")
             for rung in compiled.rule.rungs
         ]
+        rule = compiled.rule
+        self.event_fields = {  # what every event of the rule says of it
+            "rule": rule.id,
+            "rule_version": rule.version,
+            "rule_hash": compiled.content_hash,
+            "severity": rule.severity,
+        }
+        self.group_by = rule.group_by
+        self.rule_labels = rule.labels
+        self.annotations = rule.annotations
         policy = compiled.rule.unknown_policy
         undecided = self.codes >= Outcome.UNKNOWN
         self.fire = self.codes == Outcome.TRUE
@@ -591,12 +612,7 @@ class _Prepared:
         if not self.explained:
             return
         rows = np.array(self.explained_rows, dtype=np.intp)
-        cells = {
-            name: column[rows]
-            if column.__class__ is np.ndarray
-            else [_cell(column, row) for row in rows.tolist()]
-            for name, column in self.record_columns
-        }
+        cells = {name: _cells(column, rows) for name, column in self.record_columns}
         for explained in self.explained:
             explained.cells = cells
         self.explained, self.explained_rows = [], []
@@ -784,12 +800,16 @@ class _Stepper:
         the rule's message come from the record's explanation, computed when first read. With
         ``clear``, the clearing condition's evaluation explains the event.
         """
-        rule = prepared.compiled.rule
         owner_ref, routed = prepared.rungs[alert.rung]
         owner = alert.owner or None
         suffix = routed if kind in _ROUTED else ""
-        group = ",".join(f"{g}={alert.labels.get(g, '')}" for g in rule.group_by)
-        labels = {**rule.labels, **alert.labels} if rule.labels else dict(alert.labels)
+        rule_id = prepared.event_fields["rule"]
+        group = rule_id
+        if prepared.group_by:
+            found = alert.labels.get
+            values = ",".join(f"{g}={found(g, '')}" for g in prepared.group_by)
+            group = f"{rule_id}[{values}]"
+        labels = {**prepared.rule_labels, **alert.labels} if prepared.rule_labels else dict(alert.labels)
         outcome: Outcome | None = None
         inputs: Any = {}
         shown: Any = f"{reason}{suffix}"
@@ -805,14 +825,11 @@ class _Stepper:
             message = ""  # type: ignore[assignment]
         self.emit(
             kind=kind,
-            rule=rule.id,
-            rule_version=rule.version,
-            rule_hash=prepared.compiled.content_hash,
-            severity=rule.severity,
+            **prepared.event_fields,
             key=alert.key,
-            group=f"{rule.id}[{group}]" if group else rule.id,
+            group=group,
             labels=labels,
-            annotations=dict(rule.annotations),
+            annotations=dict(prepared.annotations),
             outcome=outcome,
             inputs=inputs,
             level=alert.level,
@@ -822,7 +839,7 @@ class _Stepper:
             deadline_at=alert.deadline_at,
             reason=shown,
             message=message,
-            suppressed_by=self.silenced(rule.id, labels),
+            suppressed_by=self.silenced(rule_id, labels) if self.silences else None,
         )
 
     def silenced(self, rule: str, labels: Mapping[str, str]) -> str | None:
