@@ -556,6 +556,7 @@ class _Prepared:
             "rule_hash": compiled.content_hash,
             "severity": rule.severity,
         }
+        self.rule_id = rule.id
         self.group_by = rule.group_by
         self.rule_labels = rule.labels
         self.annotations = rule.annotations
@@ -803,7 +804,7 @@ class _Stepper:
         owner_ref, routed = prepared.rungs[alert.rung]
         owner = alert.owner or None
         suffix = routed if kind in _ROUTED else ""
-        rule_id = prepared.event_fields["rule"]
+        rule_id = prepared.rule_id
         group = rule_id
         if prepared.group_by:
             found = alert.labels.get
