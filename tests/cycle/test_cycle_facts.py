@@ -15,7 +15,17 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from comanaged_rcm.cycle import CycleData, Engagement, _run, default_engagement, render_json, run_cycle
+from comanaged_rcm.cycle import (
+    CycleData,
+    Engagement,
+    EscalationLine,
+    _run,
+    default_engagement,
+    render_json,
+    render_text,
+    run_cycle,
+)
+from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation import Categorical, Event, FactKind, State, step
 from comanaged_rcm.kpi import Book
 from comanaged_rcm.periods import Period
@@ -323,3 +333,86 @@ def test_no_denial_outcome_gives_no_claim_facts() -> None:
     assert len(claim["claim_id"]) == 0
     assert len(claim["status"]) == 0
     assert facts.at(_replayed(book)[-1])[FactKind.CLAIM]["balance"].size == 0
+
+
+def _reference_lines(engagement: Engagement, data: CycleData, period: Period) -> tuple[EscalationLine, ...]:
+    """The report's lines built and validated one by one, then sorted on their own fields."""
+    facts, state, fired = _run._Facts(engagement, data, data.book()), State(), dict[str, Event]()
+    for replayed in engagement.cadence.periods_ending(period.end, engagement.escalation_periods):
+        now = datetime.datetime.combine(replayed.end, datetime.time(0, 0), tzinfo=datetime.UTC)
+        state, events = step(
+            engagement.rules.rules, state, facts.at(replayed), now, directory=engagement.split
+        )
+        fired.update((e.key, e) for e in events if e.kind in _run._FIRED and e.key is not None)
+    lines = []
+    for alert in state.alerts.values():
+        if alert.status not in _run._OPEN:
+            continue
+        event, owner = fired.get(alert.key), alert.owner or ""
+        reason = (
+            "" if event is None else (f"{event.message} ({event.reason})" if event.message else event.reason)
+        )
+        lines.append(
+            EscalationLine(
+                rule=alert.rule,
+                severity="" if event is None or event.severity is None else event.severity.value,
+                level="" if alert.level is None else alert.level.value,
+                owner=owner,
+                owner_name=_run._party(engagement, owner)[0] if owner else "(no owner found)",
+                entity=", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items())),
+                deadline=alert.deadline,
+                reason=reason,
+                dedup_key=alert.key,
+                since=alert.since.date(),
+            )
+        )
+    order = {"critical": 0, "warning": 1, "info": 2}
+    lines.sort(key=lambda e: (order.get(e.severity, 9), e.deadline or datetime.date.max, e.rule, e.entity))
+    return tuple(lines)
+
+
+def test_report_lines_match_lines_built_one_by_one(book: SyntheticBook) -> None:
+    data, engagement = CycleData.from_synthetic(book), _engagement()
+    period = engagement.cadence.periods_ending(book.period.end, engagement.trend_periods)[-1]
+    reference = _reference_lines(engagement, data, period)
+    report = run_cycle(engagement, data, book.period.end)
+    assert len(reference) > 100
+    assert {line.severity for line in reference} >= {"critical", "warning"}
+    assert report.escalations == reference
+    assert render_text(report) == render_text(attrs.evolve(report, escalations=reference))
+    assert render_json(report) == render_json(attrs.evolve(report, escalations=reference))
+
+
+def test_a_line_text_the_validators_refuse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    book = generate_book(seed=5, claims=3000)
+    engagement = _engagement()
+    split = engagement.split
+    parties = split.parties
+    bad = attrs.evolve(parties[0], name="x")
+    object.__setattr__(bad, "name", "pod\u202e")  # past the party's own check: the line's catches it
+    monkeypatch.setattr(type(split), "parties", property(lambda _: (bad, *parties[1:])))
+    with pytest.raises(ValidationError, match=r"owner_name"):
+        run_cycle(engagement, CycleData.from_synthetic(book), book.period.end)
+
+
+def test_packed_codes_at_every_edge() -> None:
+    claims = np.array(["b", "bb", "d", "f"])
+    packed = _run._Packed.make(claims, np.array(["a", "bbb"]))
+    assert packed is not None
+    values = np.array(["g", "a", "b", "c", "d", "f", "bb", "bbb", "b"])  # after, before, equal, between
+    assert packed.codes(values).tolist() == [-1, -1, 0, -1, 2, 3, 1, -1, 0]
+    assert packed.codes(np.array(["a", "b", "bb", "z"]), ordered=True).tolist() == [-1, 0, 1, -1]
+    assert packed.codes(values).dtype == np.intp
+    assert _run._Packed.make(np.array(["x" * 10])) is None  # 10 characters of 7 bits: over 64
+    assert _run._Packed.make(np.array(["a" * 9]), np.array(["\u0100"])) is None  # wider code points
+    assert _run._Packed.make(np.array([], dtype=str)) is None
+    assert _run._Packed.make(claims, np.array([1, 2])) is None  # not text
+
+
+def test_claim_and_seq_order_is_the_lexsort() -> None:
+    code = np.array([2, -1, 0, 2, 0, 1, 2], dtype=np.intp)
+    seq = np.array([1, 3, 2, 1, 1, 5, 0], dtype=np.int64)
+    assert _run._by_claim_and_seq(code, seq, 3).tolist() == np.lexsort((seq, code)).tolist()
+    wide = np.array([0, 2**61], dtype=np.int64)  # the key would not fit in 64 bits: lexsort itself
+    assert _run._by_claim_and_seq(np.array([1, 0], dtype=np.intp), wide, 2).tolist() == [1, 0]
+    assert _run._by_claim_and_seq(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64), 0).size == 0

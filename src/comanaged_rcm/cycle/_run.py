@@ -44,6 +44,7 @@ from comanaged_rcm.escalation import (
     overdue,
     step,
 )
+from comanaged_rcm.escalation._edge import build
 from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, trend
 from comanaged_rcm.kpi._book import _factorize
 from comanaged_rcm.periods import Period
@@ -373,6 +374,81 @@ def _claim_codes(
     return codes
 
 
+class _Packed:
+    """Text ids as 64-bit keys in string order, when their characters fit (else ``None``).
+
+    Each string's code points are packed first-most-significant at the bits of the largest
+    code point of ``claims`` and the rows looked up, so distinct strings get distinct keys and
+    sorted strings sorted keys. Looking rows up among the ledger's ids then compares integers.
+    """
+
+    def __init__(self, claims: npt.NDArray[np.str_], width: int, bits: int) -> None:
+        self.width, self.bits = width, np.uint64(bits)
+        self.keys = self.of(claims)
+
+    @classmethod
+    def make(cls, claims: npt.NDArray[np.str_], *others: npt.NDArray[np.str_]) -> _Packed | None:
+        """Keys for ``claims`` able to hold ``others`` too; ``None`` when they need over 64 bits."""
+        arrays = (claims, *others)
+        if not len(claims) or any(a.dtype.kind != "U" for a in arrays):
+            return None
+        width = max(1, *(a.dtype.itemsize // 4 for a in arrays))
+        bits = max(1, *(int(_grid(a, width).max()).bit_length() for a in arrays if a.size))
+        return cls(claims, width, bits) if width * bits <= 64 else None
+
+    def of(self, values: npt.NDArray[np.str_]) -> npt.NDArray[np.uint64]:
+        """Each string's key (its code points must fit the packing's width and bits)."""
+        grid = _grid(values, self.width)
+        keys = grid[:, 0].astype(np.uint64)
+        for column in grid.T[1:]:
+            keys <<= self.bits
+            keys |= column
+        return keys
+
+    def codes(self, values: npt.NDArray[np.str_], *, ordered: bool = False) -> npt.NDArray[np.intp]:
+        """Each row's index among the ledger's ids, -1 where the ledger lacks it.
+
+        The rows are looked up in key order (a stable sort of rows mostly in order already is
+        one pass), unless ``ordered`` says they are sorted.
+        """
+        keys = self.of(values)
+        order = None if ordered else np.argsort(keys, kind="stable")
+        wanted = keys if order is None else keys[order]
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        found = np.where(self.keys[at] == wanted, at, -1)
+        if order is None:
+            return found
+        codes = np.empty(len(keys), dtype=np.intp)
+        codes[order] = found
+        return codes
+
+
+def _by_claim_and_seq(
+    code: npt.NDArray[np.intp], seq: npt.NDArray[np.int64], claims: int
+) -> npt.NDArray[np.intp]:
+    """``np.lexsort((seq, code))``: rows by claim code, then seq, ties in row order.
+
+    When every ``code * span + seq`` fits in 64 bits, one stable sort of that key (rows mostly
+    in order already make it one pass); else the lexsort itself.
+    """
+    if not len(code):
+        return np.zeros(0, dtype=np.intp)
+    low, high = int(seq.min()), int(seq.max())
+    span = high - low + 1
+    if (claims + 1) * span >= 2**62:
+        return np.lexsort((seq, code))
+    key = code.astype(np.int64) * span + (seq.astype(np.int64) - low)
+    order: npt.NDArray[np.intp] = np.argsort(key, kind="stable")
+    return order
+
+
+def _grid(values: npt.NDArray[np.str_], width: int) -> npt.NDArray[np.uint32]:
+    """The strings' code points, one row of ``width`` per string (shorter ones padded with 0)."""
+    values = np.ascontiguousarray(values, dtype=f"=U{width}")
+    grid: npt.NDArray[np.uint32] = values.view(np.uint32).reshape(values.size, width)
+    return grid
+
+
 def _text(
     codes: npt.NDArray[np.intp], categories: npt.NDArray[np.str_]
 ) -> Categorical | npt.NDArray[np.str_]:
@@ -421,11 +497,20 @@ class _Facts:
         n = len(self.claims)
         self.subs = subs
         self.outcomes, self.denied = np.array(["denied"]), -1  # -1: no claim is denied
-        if subs and n:
-            self.sub_code = _claim_codes(self.claims, *book.codes("submissions", "claim_id"))
+        sub_claims = book.codes("submissions", "claim_id") if subs and n else None
+        item_claims = np.asarray(items["claim_id"]) if items and "claim_id" in items and n else None
+        looked_up = [] if sub_claims is None else [sub_claims[0]]
+        looked_up += [] if item_claims is None else [item_claims]
+        packed = _Packed.make(self.claims, *looked_up) if looked_up else None
+        if sub_claims is not None:
+            uniques, inverse = sub_claims
+            if packed is None:
+                self.sub_code = _claim_codes(self.claims, uniques, inverse)
+            else:
+                self.sub_code = packed.codes(uniques, ordered=True)[inverse]
             outcomes, outcome_code = book.codes("submissions", "outcome")
             # each claim's submissions by seq, the ones of claims the ledger lacks left out
-            order = np.lexsort((subs["seq"], self.sub_code))
+            order = _by_claim_and_seq(self.sub_code, subs["seq"], n)
             self.sub_order = order[self.sub_code[order] >= 0]
             self.sub_day = subs["adjudicated_date"][self.sub_order]  # NaT (not adjudicated) sorts last
             self.sub_outcome = outcome_code[self.sub_order]
@@ -438,8 +523,12 @@ class _Facts:
             )
             self.actions, self.action_code = actions, action_code.reshape(-1)[workflow_code]
             self.worked = np.where(np.isnat(items["closed"]), items["opened"], items["closed"])
-            if "claim_id" in items and n:
-                self.item_code = _claim_codes(self.claims, *_factorize(np.asarray(items["claim_id"])))
+            if item_claims is not None:
+                self.item_code = (
+                    _claim_codes(self.claims, *_factorize(item_claims))
+                    if packed is None
+                    else packed.codes(item_claims)
+                )
 
     def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
         posted = self.tx_day < end
@@ -571,35 +660,70 @@ def _escalations(
             engagement.rules.rules, state, facts.at(replayed), now, office, directory=engagement.split
         )
         fired.update((e.key, e) for e in events if e.kind in _FIRED and e.key is not None)
-    lines = []
+    return _lines(engagement, state, fired, now, office), now
+
+
+_LINE_TEXT = {
+    "rule": False,
+    "owner_name": False,
+    "dedup_key": False,
+    **dict.fromkeys(("severity", "level", "owner", "entity", "reason"), True),
+}
+"""The text fields of an :class:`EscalationLine`, and whether each may be empty (a note)."""
+
+
+def _lines(
+    engagement: Engagement,
+    state: State,
+    fired: dict[str, Event],
+    now: datetime.datetime,
+    office: BusinessHours | None,
+) -> tuple[EscalationLine, ...]:
+    """The report's line of each open alert, most urgent first: severity, deadline, rule, entity.
+
+    Every field comes from the replay's checked alerts and events, or the scope split's
+    parties; the lines are built without running their validators for each line, and the text
+    fields' distinct values are checked as the validators would check them, once each.
+    """
+    names: dict[str, str] = {}
+    for party in engagement.split.parties:
+        names.setdefault(party.id, party.name)
+    fields: list[dict[str, Any]] = []
+    keys: list[tuple[int, datetime.date, str, str]] = []
     for alert in state.alerts.values():
         if alert.status not in _OPEN:
             continue
         event = fired.get(alert.key)
         owner = alert.owner or ""
-        reason = ""
+        reason = severity = ""
         if event is not None:
             reason = f"{event.message} ({event.reason})" if event.message else event.reason
-        lines.append(
-            EscalationLine(
-                rule=alert.rule,
-                severity="" if event is None or event.severity is None else event.severity.value,
-                level="" if alert.level is None else alert.level.value,
-                owner=owner,
-                owner_name=_party(engagement, owner)[0] if owner else "(no owner found)",
-                entity=", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items())),
-                deadline=alert.deadline,
-                reason=reason,
-                dedup_key=alert.key,
-                since=alert.since.date(),
-                deadline_at=None if office is None else alert.deadline_at,
-                overdue=None if office is None else _overdue(alert, now, office),
-            )
+            severity = "" if event.severity is None else event.severity.value
+        entity = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
+        fields.append(
+            {
+                "rule": alert.rule,
+                "severity": severity,
+                "level": "" if alert.level is None else alert.level.value,
+                "owner": owner,
+                "owner_name": names.get(owner, owner) if owner else "(no owner found)",
+                "entity": entity,
+                "deadline": alert.deadline,
+                "reason": reason,
+                "dedup_key": alert.key,
+                "since": alert.since.date(),
+                "deadline_at": None if office is None else alert.deadline_at,
+                "overdue": None if office is None else _overdue(alert, now, office),
+            }
         )
-    lines.sort(
-        key=lambda e: (_SEVERITY_ORDER.get(e.severity, 9), e.deadline or datetime.date.max, e.rule, e.entity)
-    )
-    return tuple(lines), now
+        keys.append(
+            (_SEVERITY_ORDER.get(severity, 9), alert.deadline or datetime.date.max, alert.rule, entity)
+        )
+    for name, note in _LINE_TEXT.items():
+        for value in {line[name] for line in fields}:
+            check.text(value, f"$.{name}", empty=note, multiline=note)
+    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: ties keep the replay's order
+    return tuple(build(EscalationLine, **fields[i]) for i in order)
 
 
 # ------------------------------------------------------------------------------------------ run
