@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import enum
+import functools
 import math
 import numbers
 import re
@@ -549,6 +550,43 @@ def one_of(value: object, options: Sequence[str], path: str) -> str:
     return value
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """Every IANA zone zoneinfo knows, listed once (it walks the tz database).
+
+    ``localtime`` and ``Factory`` are no place.
+    """
+    import zoneinfo  # noqa: PLC0415 - only time zones need it
+
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def time_zone(value: object, path: str, *, empty: bool = False) -> str:
+    """An IANA time zone name (``America/New_York``), with a did-you-mean for near misses.
+
+    ``localtime`` and ``Factory`` are refused: the first is whatever the machine is set to. With
+    ``empty``, ``""`` (no zone) is accepted too.
+
+    >>> time_zone("Asia/Kolkata", "$.zone")
+    'Asia/Kolkata'
+    >>> time_zone("America/New_Yrok", "$.zone")
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'zone' must be an IANA time zone name
+    such as 'America/New_York' (got 'America/New_Yrok') (did you mean 'America/New_York'?) @ $.zone
+    """
+    other = ", or '' for none" if empty else ""
+    zone = instance(value, str, path, f"an IANA time zone name such as 'America/New_York'{other}")
+    if zone in _zone_names() or (empty and not zone):
+        return zone
+    fail(
+        path,
+        "value",
+        f"{name_of(path)!r} must be an IANA time zone name such as 'America/New_York'{other}"
+        f" (got {show(zone)}){suggest(zone, sorted(_zone_names()))}",
+    )
+
+
 def instance(value: object, cls: type[T] | tuple[type[Any], ...], path: str, label: str | None = None) -> T:
     """``value`` if it is an instance of ``cls``; for an enum, a string gets a did-you-mean.
 
@@ -715,6 +753,15 @@ class _Validators:
 
         def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
             one_of(value, choices, _path(attribute))
+
+        return validate
+
+    @staticmethod
+    def time_zone(*, empty: bool = False) -> Validator:
+        """An IANA time zone name (see :func:`time_zone`)."""
+
+        def validate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            time_zone(value, _path(attribute), empty=empty)
 
         return validate
 

@@ -235,26 +235,6 @@ def _check_format(value: object, path: str, *, time_of_day: bool, time_zone: str
     return fmt
 
 
-def _check_zone(value: object, path: str) -> str:
-    zone = _check.text(value, path, maximum=200)
-    try:
-        zoneinfo.ZoneInfo(zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = suggest(zone, _zones())
-        fail(
-            path,
-            "value",
-            f"{_check.name_of(path)!r} must be an IANA time zone like 'America/New_York'"
-            f" (got {show(zone)}){hint}",
-        )
-    return zone
-
-
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 # ------------------------------------------------------------------------------------------ models
 _SEPARATORS = frozenset({"", ",", ".", " ", "'", "\u00a0", "\u202f", "_"})
 _DECIMALS = frozenset({".", ","})
@@ -372,7 +352,7 @@ def _check_keep(_: object, attribute: attrs.Attribute[Any], value: object) -> No
 
 def _check_time_zone(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None:
-        _check_zone(value, f"$.{attribute.name}")
+        _check.time_zone(value, f"$.{attribute.name}")
 
 
 @attrs.frozen(kw_only=True)
@@ -1098,7 +1078,7 @@ def parse_dates(
     cells = _text_array(text, "$.text")
     time_of_day = _check.flag(time_of_day, "$.time_of_day")
     if time_zone is not None:
-        time_zone = _check_zone(time_zone, "$.time_zone")
+        time_zone = _check.time_zone(time_zone, "$.time_zone")
     if fmt is not None:
         _check_format(fmt, "$.fmt", time_of_day=time_of_day, time_zone=time_zone)
     suffix = time_of_day or time_zone is not None

@@ -7,8 +7,6 @@ visibility (activity) in a section of its own, then QA, escalations and scope fi
 from __future__ import annotations
 
 import datetime
-import functools
-import zoneinfo
 from typing import Any
 
 import attrs
@@ -210,7 +208,7 @@ class GovernanceReport:
     data_findings: tuple[FindingLine, ...] = attrs.field(
         default=(), converter=as_tuple, validator=v.tuple_of(FindingLine)
     )
-    zone: str = attrs.field(default="", validator=lambda _, __, value: _check_zone(value))
+    zone: str = attrs.field(default="", validator=v.time_zone(empty=True))
     now: datetime.datetime | None = attrs.field(default=None, validator=v.optional(v.datetime(aware=True)))
 
     def __attrs_post_init__(self) -> None:
@@ -232,24 +230,6 @@ class GovernanceReport:
                         f"{name!r} is set but the report has no 'zone' (deadline moments and overdue"
                         " marks come with business hours)",
                     )
-
-
-@functools.cache
-def _zone_names() -> frozenset[str]:
-    # ``localtime`` and ``Factory`` are no place: the first is whatever the machine is set to
-    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
-
-
-def _check_zone(value: object) -> None:
-    """``""`` (no business hours) or an IANA zone name."""
-    check.instance(value, str, "$.zone", "an IANA time zone name, or '' without business hours")
-    if value and value not in _zone_names():
-        check.fail(
-            "$.zone",
-            "value",
-            f"'zone' must be an IANA time zone name such as 'America/New_York', or '' (got"
-            f" {check.show(value)}){check.suggest(value, sorted(_zone_names()))}",
-        )
 
 
 def _omit_if_default(cls: type[Any], *names: str) -> None:

@@ -74,27 +74,9 @@ _BATCH = 64
 _STEPS = np.arange(_BATCH)
 
 
-@functools.lru_cache(maxsize=64)
-def _zone_names() -> frozenset[str]:
-    # ``localtime`` and ``Factory`` are no place: the first is whatever the machine is set to
-    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
-
-
 @functools.lru_cache(maxsize=256)
 def _zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
-
-
-def _check_zone(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    path = f"$.{attribute.name}"
-    _check.instance(value, str, path, "an IANA time zone name such as 'America/New_York'")
-    if value not in _zone_names():
-        _check.fail(
-            path,
-            "value",
-            f"'zone' must be an IANA time zone name such as 'America/New_York' (got {_check.show(value)})"
-            f"{_check.suggest(value, sorted(_zone_names()))}",
-        )
 
 
 def _window(text: object, path: str) -> tuple[int, int]:
@@ -152,7 +134,7 @@ class BusinessHours(BusinessCalendar):
     ([1, 2, 3, 4, 5, 6], '1000000')
     """
 
-    zone: str = attrs.field(validator=_check_zone)
+    zone: str = attrs.field(validator=_check.v.time_zone())
     hours: dict[str, str] = attrs.field(
         factory=lambda: dict(DEFAULT_HOURS), converter=_copy, validator=_check_hours
     )
