@@ -785,31 +785,11 @@ def _factorize(text: npt.NDArray[np.str_]) -> tuple[npt.NDArray[np.str_], npt.ND
     """The distinct values of ``text`` and each cell's index into them (``text == uniques[inverse]``).
 
     Exports repeat their dates and codes heavily, so every parser reads each distinct value once.
-    Short text over a small alphabet (dates, amounts, codes) is packed exactly into one integer
-    per cell and the integers are sorted; other text goes through a dictionary.
+    The Book's factorizer does it (exactly ``np.unique``'s result, without sorting the strings).
     """
-    size = len(text)
-    if not size:
-        return text, np.zeros(0, dtype=np.intp)
-    width = text.dtype.itemsize // 4
-    codes = np.ascontiguousarray(text).view(np.uint32).reshape(size, width)
-    top = int(codes.max())
-    if top < 1 << 16:
-        present = np.flatnonzero(np.bincount(codes.ravel(), minlength=1))
-        lookup = np.zeros(top + 1, dtype=np.uint64)
-        offset = 0 if present[0] == 0 else 1  # the NUL padding is digit 0, every character above it
-        lookup[present] = np.arange(offset, len(present) + offset, dtype=np.uint64)
-        bits = (len(present) + offset).bit_length()
-        if bits * width <= 64:
-            key = np.zeros(size, dtype=np.uint64)
-            shift = np.uint64(bits)
-            for j in range(width):
-                key = (key << shift) | lookup[codes[:, j]]
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-            return text[first], inverse.reshape(-1).astype(np.intp, copy=False)
-    index: dict[str, int] = {}
-    inverse = np.fromiter((index.setdefault(cell, len(index)) for cell in text.tolist()), np.intp, size)
-    return np.array(list(index), dtype=text.dtype), inverse
+    from comanaged_rcm.kpi._book import _factorize as factorize  # noqa: PLC0415 - kpi imports this module
+
+    return factorize(text)
 
 
 def _code_points(text: npt.NDArray[np.str_]) -> npt.NDArray[np.uint32]:
