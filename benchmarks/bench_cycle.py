@@ -29,7 +29,9 @@ from comanaged_rcm.cycle import (
     render_text,
     run_cycle,
 )
-from comanaged_rcm.cycle._run import _escalations, _Facts, _Populations, _qa_line, _scorecards
+from comanaged_rcm.cycle._escalate import _escalations
+from comanaged_rcm.cycle._facts import _Facts
+from comanaged_rcm.cycle._run import _Populations, _qa_line, _scorecards
 from comanaged_rcm.escalation import AlertStatus, Categorical, Event, EventKind, State, step
 from comanaged_rcm.serialize import to_dict
 from comanaged_rcm.synthetic import generate_book

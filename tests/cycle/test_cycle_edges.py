@@ -15,7 +15,7 @@ from comanaged_rcm.cycle import (
     Engagement,
     GovernanceReport,
     QaPolicy,
-    _run,
+    _escalate,
     check_engagement,
     default_engagement,
     format_value,
@@ -76,7 +76,7 @@ class TestRunCycle:
         def refuse(*_: object, **__: object) -> None:
             raise ValidationError.single("$", "range", "a business-day span must be at most 200 years")
 
-        monkeypatch.setattr(_run, "step", refuse)
+        monkeypatch.setattr(_escalate, "step", refuse)
         with pytest.raises(ValidationError) as caught:
             run_cycle(engagement, data, book.period.end)
         first, second = caught.value.issues

@@ -19,6 +19,8 @@ from comanaged_rcm.cycle import (
     CycleData,
     Engagement,
     EscalationLine,
+    _escalate,
+    _facts,
     _run,
     default_engagement,
     render_json,
@@ -33,7 +35,7 @@ from comanaged_rcm.serialize import to_dict
 from comanaged_rcm.synthetic import SyntheticBook, generate_book
 
 
-class _Reference(_run._Facts):
+class _Reference(_facts._Facts):
     """The facts by string joins: each claim's latest adjudicated submission, found row by row."""
 
     def __init__(self, engagement: Engagement, data: CycleData, book: Book) -> None:
@@ -95,7 +97,7 @@ class _Reference(_run._Facts):
 
     def queue_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
         items = self.data.work_items
-        rows = np.flatnonzero(_run._open_at(items, end))
+        rows = np.flatnonzero(_facts._open_at(items, end))
         workflow = items["workflow"][rows]
         claims = items["claim_id"][rows]
         codes = [self.index.get(str(c), -1) for c in claims]
@@ -154,7 +156,7 @@ def _replayed(book: SyntheticBook) -> tuple[Period, ...]:
     return engagement.cadence.periods_ending(period.end, engagement.escalation_periods)
 
 
-def _events(facts: _run._Facts, periods: tuple[Period, ...]) -> list[dict[str, Any]]:
+def _events(facts: _facts._Facts, periods: tuple[Period, ...]) -> list[dict[str, Any]]:
     engagement = _engagement()
     state, found = State(), list[Event]()
     for period in periods:
@@ -195,11 +197,11 @@ def test_facts_match_the_string_join(book: SyntheticBook) -> None:
     data = CycleData.from_synthetic(book)
     kpi_book = data.book()
     ours, reference = (
-        _run._Facts(default_engagement(), data, kpi_book),
+        _facts._Facts(default_engagement(), data, kpi_book),
         _Reference(default_engagement(), data, kpi_book),
     )
     for period in _replayed(book):
-        end = _run._day(period.end)
+        end = _facts._day(period.end)
         balance = ours.balances(end)
         np.testing.assert_array_equal(balance, reference.balances(end))
         claim = ours.claim_facts(end, balance)
@@ -220,13 +222,13 @@ def test_events_and_report_match_the_string_join(
     kpi_book = data.book()
     engagement = _engagement()
     periods = _replayed(book)
-    ours = _events(_run._Facts(engagement, data, kpi_book), periods)
+    ours = _events(_facts._Facts(engagement, data, kpi_book), periods)
     assert len(ours) > 100
     assert {e["kind"] for e in ours} >= {"firing", "escalated"}
     assert {e["rule"] for e in ours} >= {"write_off_any", "denial_any", "denial_untouched"}
     assert ours == _events(_Reference(engagement, data, kpi_book), periods)
     report = render_json(run_cycle(engagement, data, book.period.end))
-    monkeypatch.setattr(_run, "_Facts", _Reference)
+    monkeypatch.setattr(_escalate, "_Facts", _Reference)
     assert report == render_json(run_cycle(engagement, data, book.period.end))
     for rule in ("write_off_any", "denial_any", "denial_untouched"):  # queue and claim facts
         assert f'"rule": "{rule}"' in report
@@ -237,8 +239,8 @@ def test_ids_the_ledger_lacks_join_as_the_string_join(monkeypatch: pytest.Monkey
     data = _unjoined(book)
     kpi_book = data.book()
     engagement = _engagement()
-    ours, reference = _run._Facts(engagement, data, kpi_book), _Reference(engagement, data, kpi_book)
-    end = _run._day(_replayed(book)[-1].end)
+    ours, reference = _facts._Facts(engagement, data, kpi_book), _Reference(engagement, data, kpi_book)
+    end = _facts._day(_replayed(book)[-1].end)
     balance = ours.balances(end)
     queue = ours.queue_facts(end, balance)
     assert not isinstance(queue["payer"], Categorical)  # some items' payer is unknown: text, as ever
@@ -249,19 +251,19 @@ def test_ids_the_ledger_lacks_join_as_the_string_join(monkeypatch: pytest.Monkey
     periods = _replayed(book)
     assert _events(ours, periods) == _events(reference, periods)
     report = render_json(run_cycle(engagement, data, book.period.end))
-    monkeypatch.setattr(_run, "_Facts", _Reference)
+    monkeypatch.setattr(_escalate, "_Facts", _Reference)
     assert report == render_json(run_cycle(engagement, data, book.period.end))
 
 
 def test_an_unknown_payer_reads_as_empty_text_in_a_message() -> None:
     """A message shows a text column's missing cell as "" and a Categorical's as "missing"."""
     engagement = default_engagement()
-    payer = _run._text(np.array([-1], dtype=np.intp), np.array(["aetna"]))
+    payer = _facts._text(np.array([-1], dtype=np.intp), np.array(["aetna"]))
     facts = {
         FactKind.QUEUE_ITEM: {
             "item_id": np.array(["W1"]),
-            "status": _run._text(np.zeros(1, dtype=np.intp), np.array(["open"])),
-            "action": _run._text(np.zeros(1, dtype=np.intp), np.array(["write_off"])),
+            "status": _facts._text(np.zeros(1, dtype=np.intp), np.array(["open"])),
+            "action": _facts._text(np.zeros(1, dtype=np.intp), np.array(["write_off"])),
             "last_touched": np.array(["2026-01-05"], dtype="datetime64[D]"),
             "claim_id": np.array(["X1"]),
             "payer": payer,
@@ -282,38 +284,38 @@ def test_claim_codes_merge_at_every_edge() -> None:
     claims = np.array(["b", "d", "f"])
     uniques = np.array(["a", "b", "c", "d", "f", "g"])  # before, equal, between, equal, last, after
     inverse = np.array([5, 0, 1, 2, 3, 4, 1], dtype=np.intp)
-    codes = _run._claim_codes(claims, uniques, inverse)
+    codes = _facts._claim_codes(claims, uniques, inverse)
     assert codes.tolist() == [-1, -1, 0, -1, 1, 2, 0]
     assert codes.dtype == np.intp
-    wider = _run._claim_codes(claims, np.array(["b", "bb", "f"]), np.arange(3, dtype=np.intp))
+    wider = _facts._claim_codes(claims, np.array(["b", "bb", "f"]), np.arange(3, dtype=np.intp))
     assert wider.tolist() == [0, -1, 2]  # a prefix of an id is not the id
 
 
 def test_text_facts_are_codes_unless_a_row_has_no_value() -> None:
     categories = np.array(["AETNA", "CIGNA"])
-    coded = _run._text(np.array([1, 0, 1], dtype=np.intp), categories)
+    coded = _facts._text(np.array([1, 0, 1], dtype=np.intp), categories)
     assert isinstance(coded, Categorical)
     assert coded.decode().tolist() == ["CIGNA", "AETNA", "CIGNA"]
-    missing = _run._text(np.array([1, -1], dtype=np.intp), categories)
+    missing = _facts._text(np.array([1, -1], dtype=np.intp), categories)
     assert isinstance(missing, np.ndarray)
     assert missing.tolist() == ["CIGNA", ""]
     blank = np.array(["", "AETNA"])
-    assert isinstance(_run._text(np.array([1, 1], dtype=np.intp), blank), Categorical)  # "" not used
-    shown = _run._text(np.array([1, 0], dtype=np.intp), blank)
+    assert isinstance(_facts._text(np.array([1, 1], dtype=np.intp), blank), Categorical)  # "" not used
+    shown = _facts._text(np.array([1, 0], dtype=np.intp), blank)
     assert isinstance(shown, np.ndarray)
     assert shown.tolist() == ["AETNA", ""]
-    empty = _run._text(np.zeros(0, dtype=np.intp), categories)
+    empty = _facts._text(np.zeros(0, dtype=np.intp), categories)
     assert isinstance(empty, Categorical)
     assert len(empty) == 0
 
 
 def test_position_of_a_category() -> None:
     uniques = np.array(["denied", "paid"])
-    assert _run._position(uniques, "denied") == 0
-    assert _run._position(uniques, "paid") == 1
-    assert _run._position(uniques, "partial") == -1  # between
-    assert _run._position(uniques, "zzz") == -1  # after the last
-    assert _run._position(np.array([], dtype=str), "denied") == -1
+    assert _facts._position(uniques, "denied") == 0
+    assert _facts._position(uniques, "paid") == 1
+    assert _facts._position(uniques, "partial") == -1  # between
+    assert _facts._position(uniques, "zzz") == -1  # after the last
+    assert _facts._position(np.array([], dtype=str), "denied") == -1
 
 
 def test_no_denial_outcome_gives_no_claim_facts() -> None:
@@ -327,8 +329,8 @@ def test_no_denial_outcome_gives_no_claim_facts() -> None:
         auditor=CycleData.from_synthetic(book).auditor,
         source="no denials",
     )
-    facts = _run._Facts(default_engagement(), data, data.book())
-    end = _run._day(_replayed(book)[-1].end)
+    facts = _facts._Facts(default_engagement(), data, data.book())
+    end = _facts._day(_replayed(book)[-1].end)
     claim = facts.claim_facts(end, facts.balances(end))
     assert len(claim["claim_id"]) == 0
     assert len(claim["status"]) == 0
@@ -337,16 +339,16 @@ def test_no_denial_outcome_gives_no_claim_facts() -> None:
 
 def _reference_lines(engagement: Engagement, data: CycleData, period: Period) -> tuple[EscalationLine, ...]:
     """The report's lines built and validated one by one, then sorted on their own fields."""
-    facts, state, fired = _run._Facts(engagement, data, data.book()), State(), dict[str, Event]()
+    facts, state, fired = _facts._Facts(engagement, data, data.book()), State(), dict[str, Event]()
     for replayed in engagement.cadence.periods_ending(period.end, engagement.escalation_periods):
         now = datetime.datetime.combine(replayed.end, datetime.time(0, 0), tzinfo=datetime.UTC)
         state, events = step(
             engagement.rules.rules, state, facts.at(replayed), now, directory=engagement.split
         )
-        fired.update((e.key, e) for e in events if e.kind in _run._FIRED and e.key is not None)
+        fired.update((e.key, e) for e in events if e.kind in _escalate._FIRED and e.key is not None)
     lines = []
     for alert in state.alerts.values():
-        if alert.status not in _run._OPEN:
+        if alert.status not in _escalate._OPEN:
             continue
         event, owner = fired.get(alert.key), alert.owner or ""
         reason = (
@@ -397,22 +399,22 @@ def test_a_line_text_the_validators_refuse_is_refused(monkeypatch: pytest.Monkey
 
 def test_packed_codes_at_every_edge() -> None:
     claims = np.array(["b", "bb", "d", "f"])
-    packed = _run._Packed.make(claims, np.array(["a", "bbb"]))
+    packed = _facts._Packed.make(claims, np.array(["a", "bbb"]))
     assert packed is not None
     values = np.array(["g", "a", "b", "c", "d", "f", "bb", "bbb", "b"])  # after, before, equal, between
     assert packed.codes(values).tolist() == [-1, -1, 0, -1, 2, 3, 1, -1, 0]
     assert packed.codes(np.array(["a", "b", "bb", "z"]), ordered=True).tolist() == [-1, 0, 1, -1]
     assert packed.codes(values).dtype == np.intp
-    assert _run._Packed.make(np.array(["x" * 10])) is None  # 10 characters of 7 bits: over 64
-    assert _run._Packed.make(np.array(["a" * 9]), np.array(["\u0100"])) is None  # wider code points
-    assert _run._Packed.make(np.array([], dtype=str)) is None
-    assert _run._Packed.make(claims, np.array([1, 2])) is None  # not text
+    assert _facts._Packed.make(np.array(["x" * 10])) is None  # 10 characters of 7 bits: over 64
+    assert _facts._Packed.make(np.array(["a" * 9]), np.array(["\u0100"])) is None  # wider code points
+    assert _facts._Packed.make(np.array([], dtype=str)) is None
+    assert _facts._Packed.make(claims, np.array([1, 2])) is None  # not text
 
 
 def test_claim_and_seq_order_is_the_lexsort() -> None:
     code = np.array([2, -1, 0, 2, 0, 1, 2], dtype=np.intp)
     seq = np.array([1, 3, 2, 1, 1, 5, 0], dtype=np.int64)
-    assert _run._by_claim_and_seq(code, seq, 3).tolist() == np.lexsort((seq, code)).tolist()
+    assert _facts._by_claim_and_seq(code, seq, 3).tolist() == np.lexsort((seq, code)).tolist()
     wide = np.array([0, 2**61], dtype=np.int64)  # the key would not fit in 64 bits: lexsort itself
-    assert _run._by_claim_and_seq(np.array([1, 0], dtype=np.intp), wide, 2).tolist() == [1, 0]
-    assert _run._by_claim_and_seq(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64), 0).size == 0
+    assert _facts._by_claim_and_seq(np.array([1, 0], dtype=np.intp), wide, 2).tolist() == [1, 0]
+    assert _facts._by_claim_and_seq(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64), 0).size == 0

@@ -29,7 +29,7 @@ from comanaged_rcm.cycle import (
     render_text,
     run_cycle,
 )
-from comanaged_rcm.cycle._run import _close, _overdue
+from comanaged_rcm.cycle._escalate import _close, _overdue
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation import (
     DEFAULT_HOURS,

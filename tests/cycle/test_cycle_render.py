@@ -19,7 +19,7 @@ from comanaged_rcm.cycle import (
     render_text,
     run_cycle,
 )
-from comanaged_rcm.cycle._render import svg_trend
+from comanaged_rcm.cycle._charts import svg_trend
 from comanaged_rcm.serialize import from_json
 from comanaged_rcm.synthetic import generate_book
 

@@ -342,7 +342,7 @@ class TestEdges:
 class TestFacts:
     def test_claim_and_queue_facts_match_a_row_by_row_reference(self, engagement: Engagement) -> None:
         """The vectorized facts the rules see equal a plain-Python walk over the same rows."""
-        from comanaged_rcm.cycle._run import _Facts  # noqa: PLC0415 - the private stage under test
+        from comanaged_rcm.cycle._facts import _Facts  # noqa: PLC0415 - the private stage under test
 
         small = generate_book(seed=13, claims=1500)
         data = CycleData.from_synthetic(small)

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import datetime
 import html
-import math
 import os
 import zoneinfo
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from comanaged_rcm import _check as check
 from comanaged_rcm import _io
-from comanaged_rcm.cycle._report import GovernanceReport, KpiLine, TrendPoint
+from comanaged_rcm.cycle._charts import CSS, kpi_section
+from comanaged_rcm.cycle._format import format_figure, format_value
+from comanaged_rcm.cycle._report import GovernanceReport
+from comanaged_rcm.cycle._section import (
+    Section,
+    md_cell,
+    section,
+    section_html,
+    section_markdown,
+    section_text,
+)
 from comanaged_rcm.serialize import to_json
 
 __all__ = [
@@ -28,118 +36,6 @@ __all__ = [
     "render_text",
     "write_report",
 ]
-
-_SPARKS = "▁▂▃▄▅▆▇█"
-_STATUS = {"on_track": "on track", "watch": "watch", "breach": "BREACH", "no_target": "-"}
-_MONEY_UNITS = frozenset({"usd", "dollars", "$", "currency"})
-
-
-def format_value(value: float | None, unit: str) -> str:
-    """Format a value for people, by the KPI engine's units.
-
-    ``percent`` values are already on a 0-100 scale (as the KPI engine reports them);
-    ``fraction`` values are on 0-1 (QA rates) and print as percentages; ``ratio`` is a plain
-    number (touches per item).
-
-    >>> format_value(96.23, "percent"), format_value(0.0752, "fraction"), format_value(1.604, "ratio")
-    ('96.2%', '7.5%', '1.60')
-    >>> format_value(41.26, "days"), format_value(None, "percent")
-    ('41.3 d', 'n/a')
-    >>> format_value(1234567.891, "usd"), format_value(12.0, "count")
-    ('$1,234,568', '12')
-
-    Raises:
-        ValidationError: ``value`` is not ``None`` or a finite number (NaN prints ``n/a``)
-            (``$.value``), or ``unit`` is not text (``$.unit``).
-    """
-    if value is not None:
-        value = check.real(value, "$.value", nan=True)
-    return _format(value, check.text(unit, "$.unit"))
-
-
-def _format(value: float | None, unit: str) -> str:
-    """:func:`format_value` without its checks, for the renderers' own figures."""
-    if value is None or math.isnan(value):
-        return "n/a"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "fraction":
-        return f"{value * 100:.1f}%"
-    if unit == "days":
-        return f"{value:.1f} d"
-    if unit in _MONEY_UNITS:
-        return f"${value:,.0f}"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
-
-
-def _format_change(line: KpiLine) -> str:
-    if line.change is None:
-        return "-"
-    if line.unit == "percent":
-        return f"{line.change:+.1f} pp"
-    if line.unit == "ratio":
-        return f"{line.change:+,.2f}"
-    return f"{line.change:+,.1f}"
-
-
-def _format_target(line: KpiLine) -> str:
-    if line.target is None:
-        return "-"
-    sign = ">=" if line.direction == "higher" else "<="
-    return f"{sign} {_format(line.target, line.unit)}"
-
-
-def sparkline(points: Sequence[TrendPoint]) -> str:
-    """A one-line trend of unicode blocks; undefined periods are blank.
-
-    >>> import datetime
-    >>> from comanaged_rcm.periods import Period
-    >>> p = Period(datetime.date(2026, 1, 5), datetime.date(2026, 1, 12))
-    >>> sparkline([TrendPoint("a", p, 1.0), TrendPoint("b", p, None), TrendPoint("c", p, 3.0)])
-    '▁ █'
-    """
-    values = [p.value for p in points if p.value is not None]
-    if not values:
-        return ""
-    low, high = min(values), max(values)
-    span = high - low
-    chars = []
-    for p in points:
-        if p.value is None:
-            chars.append(" ")
-        else:
-            level = 0 if span == 0 else round((p.value - low) / span * (len(_SPARKS) - 1))
-            chars.append(_SPARKS[level])
-    return "".join(chars)
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
-    out = [f"  {line.rstrip()}", "  " + "  ".join("-" * w for w in widths)]
-    out.extend("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
-    return out
-
-
-def _kpi_rows(lines: Sequence[KpiLine], *, spark: Callable[[Sequence[TrendPoint]], str]) -> list[list[str]]:
-    return [
-        [
-            line.name,
-            _format(line.value, line.unit),
-            _format_target(line),
-            _STATUS.get(line.status, line.status),
-            _format_change(line),
-            spark(line.trend),
-            f"undefined: {line.reason}" if line.value is None and line.reason else line.convention,
-        ]
-        for line in lines
-    ]
-
-
-_KPI_HEADERS = ("metric", "value", "target", "status", "change", "trend", "convention")
-
 
 MAX_ESCALATION_ROWS = 25
 """Escalations listed in the text, Markdown and HTML reports (most urgent first); JSON lists all."""
@@ -157,8 +53,8 @@ _ESCALATION_HEADERS = ("rule", "severity", "level", "owner", "entity", "since", 
 _OVERDUE = "OVERDUE"
 
 
-def _escalation_section(report: GovernanceReport) -> tuple[str, list[str], list[list[str]], str]:
-    """The escalations as (title, headers, rows, note).
+def _escalation_section(report: GovernanceReport) -> Section:
+    """The escalations section.
 
     With business hours (a report ``zone``) the title names the zone, deadline moments show as
     local date and time there, and an ``overdue`` column marks each deadline before the clock.
@@ -180,14 +76,19 @@ def _escalation_section(report: GovernanceReport) -> tuple[str, list[str], list[
             row.append(_OVERDUE if e.overdue else "-")
         rows.append([*row, e.reason])
     if tz is None or report.now is None:
-        return ESCALATIONS, list(_ESCALATION_HEADERS), rows, note
+        return section(ESCALATIONS, _ESCALATION_HEADERS, rows, note)
     headers = [*_ESCALATION_HEADERS[:-1], "overdue", _ESCALATION_HEADERS[-1]]
     clock = f"Overdue: a deadline before {_local(report.now, tz)}, the close of {report.period_label}."
-    return (
+    column = headers.index("overdue")
+    marked = [
+        [_html_overdue(c) if i == column else html.escape(c) for i, c in enumerate(row)] for row in rows
+    ]
+    return section(
         f"{ESCALATIONS} (times in {report.zone})",
         headers,
         rows,
         f"{clock} {note}" if note else clock,
+        html_rows=marked,
     )
 
 
@@ -203,31 +104,24 @@ def _deadline(day: datetime.date | None, at: datetime.datetime | None, tz: zonei
     return "-" if day is None else day.isoformat()
 
 
-def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[str]], str]]:
-    """Each section as (title, headers, rows, note); shared by the text and Markdown renderers."""
+def _sections(report: GovernanceReport) -> list[Section]:
+    """Every section in the report's order; each renderer lays them out its own way."""
     ops = report.operations
-    sections: list[tuple[str, list[str], list[list[str]], str]] = [
-        (
+    sections: list[Section] = [
+        kpi_section(
             "1. Outcomes",
-            list(_KPI_HEADERS),
-            _kpi_rows(report.outcomes, spark=sparkline),
+            report.outcomes,
             "Money results"
             + (f"; {report.kpi_basis}" if report.kpi_basis else "")
             + ". Trends cover the last periods of the cadence; status is against target.",
         ),
-        (
-            "2. Drivers",
-            list(_KPI_HEADERS),
-            _kpi_rows(report.drivers, spark=sparkline),
-            "What moves the outcomes above.",
-        ),
-        (
+        kpi_section("2. Drivers", report.drivers, "What moves the outcomes above."),
+        kpi_section(
             "3. Operations (activity, not outcomes)",
-            list(_KPI_HEADERS),
-            _kpi_rows(ops.activity_kpis, spark=sparkline),
+            ops.activity_kpis,
             f"Open escalations: {ops.open_escalations}. Activity explains outcomes; it never replaces them.",
         ),
-        (
+        section(
             "3a. Who worked what",
             ["party", "kind", "workflow", "closed", "touches", "escalated", "open"],
             [
@@ -244,7 +138,7 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             ],
             f"Items closed in {report.period_label}; open items at the as-of date.",
         ),
-        (
+        section(
             "3b. Queues at the as-of date",
             ["workflow", "open", "aged > 30 d", "median age", "oldest"],
             [
@@ -259,7 +153,7 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             ],
             "",
         ),
-        (
+        section(
             "4. QA",
             [
                 "workflow",
@@ -285,8 +179,8 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
                     f"seed {q.selection_seed} ({q.selection_algorithm.split(':', 1)[0]})",
                     f"{q.audited_sample} in {q.audited_period}",
                     str(q.deviations),
-                    _format(q.observed_rate, "fraction"),
-                    _format(q.upper_limit, "fraction"),
+                    format_figure(q.observed_rate, "fraction"),
+                    format_figure(q.upper_limit, "fraction"),
                     {True: "pass", False: "FAIL", None: "-"}[q.passed],
                 ]
                 for q in report.qa
@@ -294,13 +188,13 @@ def _sections(report: GovernanceReport) -> list[tuple[str, list[str], list[list[
             "Sample sizes and upper limits follow the convention named in the JSON report.",
         ),
         _escalation_section(report),
-        (
+        section(
             "6. Scope findings",
             ["rule", "severity", "path", "message"],
             [[f.rule, f.severity, f.path, f.message] for f in report.scope_findings],
             "The RACI validator's findings on the engagement's scope split.",
         ),
-        (
+        section(
             "7. Data findings",
             ["rule", "severity", "path", "message"],
             [[f.rule, f.severity, f.path, f.message] for f in report.data_findings],
@@ -338,18 +232,13 @@ def render_text(report: GovernanceReport) -> str:
     out = [*_heading(report), ""]
     if report.partial_data:
         out.extend([f"!! {report.partial_data}", ""])
-    for title, headers, rows, note in _sections(report):
-        zoned = bool(report.zone) and title.startswith(ESCALATIONS)
-        out.append(f"{ESCALATIONS.upper()}{title.removeprefix(ESCALATIONS)}" if zoned else title.upper())
-        out.extend(_table(headers, rows) if rows else ["  (none)"])
-        if note:
-            out.append(f"  {note}")
-        out.append("")
+    for part in _sections(report):
+        zoned = bool(report.zone) and part.title.startswith(ESCALATIONS)
+        lines = section_text(part)
+        if zoned:  # the zone keeps its case: America/New_York
+            lines[0] = f"{ESCALATIONS.upper()}{part.title.removeprefix(ESCALATIONS)}"
+        out.extend(lines)
     return "\n".join(out)
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def render_markdown(report: GovernanceReport) -> str:
@@ -363,18 +252,9 @@ def render_markdown(report: GovernanceReport) -> str:
     title, subtitle = _heading(report)
     out = [f"# {title}", "", subtitle, ""]
     if report.partial_data:
-        out.extend([f"> **{_md_cell(report.partial_data)}**", ""])
-    for name, headers, rows, note in _sections(report):
-        out.extend([f"## {name}", ""])
-        if rows:
-            out.append("| " + " | ".join(headers) + " |")
-            out.append("|" + "---|" * len(headers))
-            out.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
-        else:
-            out.append("_None._")
-        if note:
-            out.extend(["", f"_{note}_"])
-        out.append("")
+        out.extend([f"> **{md_cell(report.partial_data)}**", ""])
+    for part in _sections(report):
+        out.extend(section_markdown(part))
     return "\n".join(out)
 
 
@@ -387,66 +267,6 @@ def render_json(report: GovernanceReport) -> str:
     """
     _report(report)
     return to_json(report, indent=2) + "\n"
-
-
-def svg_trend(points: Sequence[TrendPoint], *, width: int = 160, height: int = 36) -> str:
-    """A small inline SVG line chart of a trend, broken at undefined periods, a dot on the latest."""
-    defined = [(i, p.value) for i, p in enumerate(points) if p.value is not None]
-    label = html.escape(", ".join(f"{p.label}: {p.value if p.value is not None else 'n/a'}" for p in points))
-    if not defined:
-        return f'<svg width="{width}" height="{height}" role="img" aria-label="no data"></svg>'
-    values = [v for _, v in defined]
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    step = (width - 8) / max(len(points) - 1, 1)
-
-    def xy(i: int, v: float) -> tuple[float, float]:
-        return 4 + i * step, height - 4 - (v - low) / span * (height - 8)
-
-    runs: list[list[tuple[float, float]]] = [[]]
-    for i, p in enumerate(points):
-        if p.value is None:
-            runs.append([])
-        else:
-            runs[-1].append(xy(i, p.value))
-    lines = "".join(
-        f'<polyline fill="none" stroke="#3949ab" stroke-width="1.5" '
-        f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in run)}"/>'
-        for run in runs
-        if run
-    )
-    last_x, last_y = xy(*defined[-1])
-    return (
-        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{label}">{lines}<circle cx="{last_x:.1f}" cy="{last_y:.1f}" r="2.5" '
-        f'fill="#3949ab"/></svg>'
-    )
-
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1a1a1a}
-h1{font-size:1.4rem;margin-bottom:.2rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid #ccc}
-table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}
-th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:middle}
-th{background:#f3f4f8}.note{color:#555;font-size:.8rem}
-.partial{border:2px solid #b71c1c;color:#b71c1c;padding:.5rem;font-weight:bold}
-.s-on_track{color:#1b5e20}.s-watch{color:#e65100}.s-breach{color:#b71c1c;font-weight:bold}
-@media print{body{margin:0}h2{break-after:avoid}}
-"""
-
-
-def _html_table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], *, raw: frozenset[int] = frozenset()
-) -> str:
-    """An HTML table; cells are escaped except in the ``raw`` columns (markup built here)."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = []
-    for row in rows:
-        cells = "".join(f"<td>{cell if i in raw else html.escape(cell)}</td>" for i, cell in enumerate(row))
-        body.append(f"<tr>{cells}</tr>")
-    if not body:
-        body.append(f'<tr><td colspan="{len(headers)}">None.</td></tr>')
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def _html_overdue(cell: str) -> str:
@@ -467,39 +287,12 @@ def render_html(report: GovernanceReport) -> str:
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p>",
     ]
     if report.partial_data:
         parts.append(f'<p class="partial" role="alert">{html.escape(report.partial_data)}</p>')
-    kpi_sections = {
-        "1. Outcomes": report.outcomes,
-        "2. Drivers": report.drivers,
-        "3. Operations (activity, not outcomes)": report.operations.activity_kpis,
-    }
-    for name, headers, rows, note in _sections(report):
-        parts.append(f"<h2>{html.escape(name)}</h2>")
-        lines = kpi_sections.get(name)
-        if name.startswith(ESCALATIONS) and "overdue" in headers:
-            column = headers.index("overdue")
-            marked = [[*row[:column], _html_overdue(row[column]), *row[column + 1 :]] for row in rows]
-            parts.append(_html_table(headers, marked, raw=frozenset({column})))
-        elif lines is None:
-            parts.append(_html_table(headers, rows))
-        else:
-            marked = [
-                [
-                    *row[:3],
-                    f'<span class="s-{html.escape(line.status)}">{html.escape(row[3])}</span>',
-                    row[4],
-                    svg_trend(line.trend),
-                    row[6],
-                ]
-                for row, line in zip(rows, lines, strict=True)
-            ]
-            parts.append(_html_table(headers, marked, raw=frozenset({3, 5})))
-        if note:
-            parts.append(f'<p class="note">{html.escape(note)}</p>')
+    parts.extend(section_html(part) for part in _sections(report))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 

@@ -20,8 +20,9 @@ from comanaged_rcm.cycle._data import (
     scope_findings,
 )
 from comanaged_rcm.cycle._engagement import _SEED, Engagement, QaPolicy, check_engagement
+from comanaged_rcm.cycle._escalate import _escalations
+from comanaged_rcm.cycle._facts import _day, _open_at, _window
 from comanaged_rcm.cycle._report import (
-    EscalationLine,
     FindingLine,
     GovernanceReport,
     KpiLine,
@@ -32,32 +33,13 @@ from comanaged_rcm.cycle._report import (
     WorkflowQueue,
 )
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
-from comanaged_rcm.escalation import (
-    Alert,
-    AlertStatus,
-    BusinessHours,
-    Categorical,
-    Event,
-    EventKind,
-    FactKind,
-    State,
-    overdue,
-    step,
-)
-from comanaged_rcm.escalation._edge import build
-from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, evaluate, trend
-from comanaged_rcm.kpi._book import _factorize
+from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, trend
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import PartyKind, validate
 from comanaged_rcm.sampling import Method, attribute_sample_size, attribute_upper_limit, select
 from comanaged_rcm.sampling._select import ALGORITHM
 
 __all__ = ["run_cycle", "selection_seed"]
-
-_SIGN = {"charge": 1.0, "refund": 1.0, "payment": -1.0, "contractual_adjustment": -1.0, "write_off": -1.0}
-_FIRED = (EventKind.FIRING, EventKind.ESCALATED)
-_OPEN = (AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED)
-_SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
 def selection_seed(base: int, workflow: str, period: Period) -> int:
@@ -79,10 +61,6 @@ def selection_seed(base: int, workflow: str, period: Period) -> int:
     check.instance(period, Period, "$.period")
     text = f"{base}:{workflow}:{period.start.isoformat()}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
-
-
-def _day(value: datetime.date) -> np.datetime64:
-    return np.datetime64(value, "D")
 
 
 # ----------------------------------------------------------------------------------------- KPIs
@@ -124,11 +102,6 @@ def _kpi_lines(
     return tuple(lines)
 
 
-def _window(engagement: Engagement, period: Period) -> Period:
-    """The ``kpi_window`` periods ending with ``period``, as one period."""
-    return Period(engagement.cadence.periods_ending(period.end, engagement.kpi_window)[0].start, period.end)
-
-
 def _scorecards(
     engagement: Engagement, book: Book, periods: Sequence[Period], metrics: Sequence[str]
 ) -> tuple[Scorecard, ...]:
@@ -166,11 +139,6 @@ def _party(engagement: Engagement, party_id: str) -> tuple[str, str]:
     except RCMError:
         return party_id, "unknown"
     return party.name, party.kind.value
-
-
-def _open_at(items: Columns, end: np.datetime64) -> npt.NDArray[np.bool_]:
-    closed = items["closed"]
-    return (items["opened"] < end) & (np.isnat(closed) | (closed >= end))
 
 
 def _operations(
@@ -342,388 +310,6 @@ def _qa_line(
         passed=passed,
         conclusion=conclusion,
     )
-
-
-# ----------------------------------------------------------------------------------- escalation
-_NO_ROWS = np.zeros(0, dtype=np.intp)
-_OPEN_STATUS = np.array(["open"])
-
-
-def _position(uniques: npt.NDArray[np.str_], value: str) -> int:
-    """The index of ``value`` among sorted distinct ``uniques``; -1 when it is not one of them."""
-    at = int(np.searchsorted(uniques, value))
-    return at if at < len(uniques) and uniques[at] == value else -1
-
-
-def _claim_codes(
-    claims: npt.NDArray[np.str_], uniques: npt.NDArray[np.str_], inverse: npt.NDArray[np.intp]
-) -> npt.NDArray[np.intp]:
-    """Each row's code among the ledger's sorted distinct ``claims`` (-1: not in the ledger).
-
-    ``uniques`` and ``inverse`` code the rows' own claim ids (sorted distinct ids, as
-    :meth:`~comanaged_rcm.kpi.Book.codes` gives them). The two sorted arrays are merged by one
-    stable sort of the two end to end (which finds the two runs and merges them in one pass):
-    each of ``uniques`` lands after the ledger ids not greater than it, the last of which is
-    its match when it has one.
-    """
-    merged = np.concatenate([claims, uniques]).argsort(kind="stable")
-    ours = merged >= len(claims)
-    at = np.maximum(np.cumsum(~ours)[ours] - 1, 0)  # ours in order: the i-th is uniques[i]
-    found = np.where(claims[at] == uniques, at, -1)
-    codes: npt.NDArray[np.intp] = found[inverse]
-    return codes
-
-
-class _Packed:
-    """Text ids as 64-bit keys in string order, when their characters fit (else ``None``).
-
-    Each string's code points are packed first-most-significant at the bits of the largest
-    code point of ``claims`` and the rows looked up, so distinct strings get distinct keys and
-    sorted strings sorted keys. Looking rows up among the ledger's ids then compares integers.
-    """
-
-    def __init__(self, claims: npt.NDArray[np.str_], width: int, bits: int) -> None:
-        self.width, self.bits = width, np.uint64(bits)
-        self.keys = self.of(claims)
-
-    @classmethod
-    def make(cls, claims: npt.NDArray[np.str_], *others: npt.NDArray[np.str_]) -> _Packed | None:
-        """Keys for ``claims`` able to hold ``others`` too; ``None`` when they need over 64 bits."""
-        arrays = (claims, *others)
-        if not len(claims) or any(a.dtype.kind != "U" for a in arrays):
-            return None
-        width = max(1, *(a.dtype.itemsize // 4 for a in arrays))
-        bits = max(1, *(int(_grid(a, width).max()).bit_length() for a in arrays if a.size))
-        return cls(claims, width, bits) if width * bits <= 64 else None
-
-    def of(self, values: npt.NDArray[np.str_]) -> npt.NDArray[np.uint64]:
-        """Each string's key (its code points must fit the packing's width and bits)."""
-        grid = _grid(values, self.width)
-        keys = grid[:, 0].astype(np.uint64)
-        for column in grid.T[1:]:
-            keys <<= self.bits
-            keys |= column
-        return keys
-
-    def codes(self, values: npt.NDArray[np.str_], *, ordered: bool = False) -> npt.NDArray[np.intp]:
-        """Each row's index among the ledger's ids, -1 where the ledger lacks it.
-
-        The rows are looked up in key order (a stable sort of rows mostly in order already is
-        one pass), unless ``ordered`` says they are sorted.
-        """
-        keys = self.of(values)
-        order = None if ordered else np.argsort(keys, kind="stable")
-        wanted = keys if order is None else keys[order]
-        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
-        found = np.where(self.keys[at] == wanted, at, -1)
-        if order is None:
-            return found
-        codes = np.empty(len(keys), dtype=np.intp)
-        codes[order] = found
-        return codes
-
-
-def _by_claim_and_seq(
-    code: npt.NDArray[np.intp], seq: npt.NDArray[np.int64], claims: int
-) -> npt.NDArray[np.intp]:
-    """``np.lexsort((seq, code))``: rows by claim code, then seq, ties in row order.
-
-    When every ``code * span + seq`` fits in 64 bits, one stable sort of that key (rows mostly
-    in order already make it one pass); else the lexsort itself.
-    """
-    if not len(code):
-        return np.zeros(0, dtype=np.intp)
-    low, high = int(seq.min()), int(seq.max())
-    span = high - low + 1
-    if (claims + 1) * span >= 2**62:
-        return np.lexsort((seq, code))
-    key = code.astype(np.int64) * span + (seq.astype(np.int64) - low)
-    order: npt.NDArray[np.intp] = np.argsort(key, kind="stable")
-    return order
-
-
-def _grid(values: npt.NDArray[np.str_], width: int) -> npt.NDArray[np.uint32]:
-    """The strings' code points, one row of ``width`` per string (shorter ones padded with 0)."""
-    values = np.ascontiguousarray(values, dtype=f"=U{width}")
-    grid: npt.NDArray[np.uint32] = values.view(np.uint32).reshape(values.size, width)
-    return grid
-
-
-def _text(
-    codes: npt.NDArray[np.intp], categories: npt.NDArray[np.str_]
-) -> Categorical | npt.NDArray[np.str_]:
-    """A text fact as codes into its categories, or as its strings where a row has no value.
-
-    A row without a value (code -1, or the empty category) is missing to the rules either way,
-    but a message shows a missing cell of a :class:`~comanaged_rcm.escalation.Categorical` as
-    ``None`` and one of a text array as the empty string: such a column goes as strings.
-    """
-    blank = categories == ""
-    if len(codes) and (codes.min() < 0 or (blank.any() and blank[codes].any())):
-        strings: npt.NDArray[np.str_] = np.append(categories, "")[codes]
-        return strings
-    return Categorical(codes, categories)
-
-
-class _Facts:
-    """Claim, queue-item and KPI-row facts at the end of each replayed period (vectorized).
-
-    Tables join on integer codes: the Book's codes of each table's claim ids, one table's
-    distinct ids found among the ledger's once, and each row's code read off its inverse. Text
-    facts go to the rules as :class:`~comanaged_rcm.escalation.Categorical` codes, so a rule
-    compares them by code.
-    """
-
-    def __init__(self, engagement: Engagement, data: CycleData, book: Book) -> None:
-        self.engagement, self.book = engagement, book
-        tx, subs, items = data.transactions, data.submissions, data.work_items
-        self.items = items
-        # the KPI engine has coded the text columns already (Book.codes caches them)
-        self.claims: npt.NDArray[np.str_] = np.array([], dtype=str)
-        self.tx_code: npt.NDArray[np.intp] = np.array([], dtype=np.intp)
-        self.tx_day: npt.NDArray[np.datetime64] = np.array([], dtype="datetime64[D]")
-        self.tx_signed: npt.NDArray[np.float64] = np.array([], dtype=np.float64)
-        self.payer_names: npt.NDArray[np.str_] = np.array([], dtype=str)
-        self.payer_code: npt.NDArray[np.intp] = np.array([], dtype=np.intp)
-        if tx:
-            self.claims, self.tx_code = book.codes("transactions", "claim_id")
-            kinds, kind_code = book.codes("transactions", "type")
-            signs = np.array([_SIGN.get(str(k), 0.0) for k in kinds])
-            self.tx_day = tx["posting_date"]
-            self.tx_signed = np.asarray(tx["amount"], dtype=np.float64) * signs[kind_code]
-            self.payer_names, payer_code = book.codes("transactions", "payer")
-            self.payer_code = np.zeros(len(self.claims), dtype=np.intp)
-            self.payer_code[self.tx_code] = payer_code
-        n = len(self.claims)
-        self.subs = subs
-        self.outcomes, self.denied = np.array(["denied"]), -1  # -1: no claim is denied
-        sub_claims = book.codes("submissions", "claim_id") if subs and n else None
-        item_claims = np.asarray(items["claim_id"]) if items and "claim_id" in items and n else None
-        looked_up = [] if sub_claims is None else [sub_claims[0]]
-        looked_up += [] if item_claims is None else [item_claims]
-        packed = _Packed.make(self.claims, *looked_up) if looked_up else None
-        if sub_claims is not None:
-            uniques, inverse = sub_claims
-            if packed is None:
-                self.sub_code = _claim_codes(self.claims, uniques, inverse)
-            else:
-                self.sub_code = packed.codes(uniques, ordered=True)[inverse]
-            outcomes, outcome_code = book.codes("submissions", "outcome")
-            # each claim's submissions by seq, the ones of claims the ledger lacks left out
-            order = _by_claim_and_seq(self.sub_code, subs["seq"], n)
-            self.sub_order = order[self.sub_code[order] >= 0]
-            self.sub_day = subs["adjudicated_date"][self.sub_order]  # NaT (not adjudicated) sorts last
-            self.sub_outcome = outcome_code[self.sub_order]
-            self.outcomes, self.denied = outcomes, _position(outcomes, "denied")
-        self.item_code: npt.NDArray[np.intp] | None = None
-        if items:
-            workflows, workflow_code = book.codes("work_items", "workflow")
-            actions, action_code = np.unique(
-                np.where(workflows == "write_off_approval", "write_off", workflows), return_inverse=True
-            )
-            self.actions, self.action_code = actions, action_code.reshape(-1)[workflow_code]
-            self.worked = np.where(np.isnat(items["closed"]), items["opened"], items["closed"])
-            if item_claims is not None:
-                self.item_code = (
-                    _claim_codes(self.claims, *_factorize(item_claims))
-                    if packed is None
-                    else packed.codes(item_claims)
-                )
-
-    def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
-        posted = self.tx_day < end
-        sums = np.bincount(self.tx_code[posted], weights=self.tx_signed[posted], minlength=len(self.claims))
-        return sums.astype(np.float64, copy=False)
-
-    def claim_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
-        """The denied claims with a balance at ``end``: each claim's highest adjudicated submission."""
-        n = len(self.claims)
-        status = np.full(n, -1, dtype=np.intp)
-        touched = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-        if self.subs and n:
-            done = self.sub_day < end  # NaT compares False
-            code = self.sub_code[self.sub_order[done]]
-            latest = np.append(code[1:] != code[:-1], True) if len(code) else np.zeros(0, dtype=bool)
-            code = code[latest]
-            status[code] = self.sub_outcome[done][latest]
-            touched[code] = self.sub_day[done][latest]
-        rows = np.flatnonzero((status == self.denied) & (balance > 0)) if self.denied >= 0 else _NO_ROWS
-        touched = touched[rows]
-        if self.item_code is not None and len(rows):
-            # the latest day an item on one of these claims was worked before the end
-            slot = np.full(n, -1, dtype=np.intp)
-            slot[rows] = np.arange(len(rows))
-            at = np.where(self.item_code >= 0, slot[np.maximum(self.item_code, 0)], -1)
-            keep = (at >= 0) & (self.worked < end)
-            days = np.where(np.isnat(touched), np.iinfo(np.int64).min, touched.astype(np.int64))
-            np.maximum.at(days, at[keep], self.worked[keep].astype(np.int64))
-            touched = np.where(
-                days == np.iinfo(np.int64).min, np.datetime64("NaT"), days.astype("datetime64[D]")
-            )
-        return {
-            "claim_id": self.claims[rows],
-            "payer": _text(self.payer_code[rows], self.payer_names),
-            "status": _text(np.full(len(rows), self.denied, dtype=np.intp), self.outcomes),
-            "balance": balance[rows],
-            "last_touched": touched,
-        }
-
-    def queue_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
-        """The work items open at ``end``, with their claim's payer and balance where it is known."""
-        items = self.items
-        if not items:
-            return {"item_id": np.array([], dtype=str)}
-        rows = np.flatnonzero(_open_at(items, end))
-        facts: dict[str, Any] = {
-            "item_id": items["item_id"][rows],
-            "status": _text(np.zeros(len(rows), dtype=np.intp), _OPEN_STATUS),
-            "action": _text(self.action_code[rows], self.actions),
-            "last_touched": items["opened"][rows],
-        }
-        code = None if self.item_code is None else self.item_code[rows]
-        if code is not None:
-            known = code >= 0
-            facts["claim_id"] = items["claim_id"][rows]
-            facts["payer"] = _text(
-                np.where(known, self.payer_code[np.maximum(code, 0)], -1), self.payer_names
-            )
-        else:  # an activity export without claim ids: no item's claim or payer is known
-            facts["claim_id"] = np.full(len(rows), "")
-            facts["payer"] = np.full(len(rows), "")
-        if "balance" in items:
-            facts["balance"] = items["balance"][rows]
-        elif code is not None:
-            facts["balance"] = np.where(code >= 0, balance[np.maximum(code, 0)], np.nan)
-        return facts
-
-    def kpi_facts(self, period: Period) -> dict[str, Any]:
-        engagement = self.engagement
-        metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
-        card = evaluate(
-            self.book,
-            _window(engagement, period),
-            by=engagement.escalation_slices,
-            conventions=engagement.conventions,
-            metrics=metrics,
-        )
-        return card.to_columns()
-
-    def at(self, period: Period) -> dict[FactKind, Any]:
-        end = _day(period.end)
-        balance = self.balances(end)
-        return {
-            FactKind.CLAIM: self.claim_facts(end, balance),
-            FactKind.QUEUE_ITEM: self.queue_facts(end, balance),
-            FactKind.KPI_ROW: self.kpi_facts(period),
-        }
-
-
-def _close(day: datetime.date, office: BusinessHours | None) -> datetime.datetime:
-    """The close of the day before ``day`` (``day``'s first moment): in the office's zone, else UTC.
-
-    Where the zone skips midnight, the first moment is the first one its clock shows that day.
-    """
-    if office is None:
-        return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=datetime.UTC)
-    wall = datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=office.tz)
-    return office.local(wall.astimezone(datetime.UTC))  # through UTC: a skipped wall time becomes real
-
-
-def _overdue(alert: Alert, now: datetime.datetime, office: BusinessHours) -> bool:
-    """Whether the alert's deadline is before ``now``: its moment, or the close of its day in the zone.
-
-    The escalation package's rule (:func:`comanaged_rcm.escalation.overdue`), so the report's marks
-    and its groups' overdue counts agree.
-    """
-    return overdue(alert.deadline_at or alert.deadline, now, office)
-
-
-def _escalations(
-    engagement: Engagement, data: CycleData, book: Book, period: Period
-) -> tuple[tuple[EscalationLine, ...], datetime.datetime]:
-    """The open (firing or acknowledged) alerts at the period's end, most urgent first, and that end.
-
-    The rules are replayed over the last ``escalation_periods`` periods so pending holds,
-    ``keep_firing_for`` and ladders see more than one evaluation; each alert's explanation is
-    that of the event that last fired or escalated it. Each replay's clock is the close of its
-    period's last day: in the zone of the engagement's business hours, which are the rules'
-    calendar (deadlines in business hours count there), or at UTC midnight without them.
-    """
-    office = None if engagement.business_hours is None else engagement.business_hours.business_hours
-    facts = _Facts(engagement, data, book)
-    state = State()
-    fired: dict[str, Event] = {}
-    now = _close(period.end, office)
-    for replayed in engagement.cadence.periods_ending(period.end, engagement.escalation_periods):
-        now = _close(replayed.end, office)
-        state, events = step(
-            engagement.rules.rules, state, facts.at(replayed), now, office, directory=engagement.split
-        )
-        fired.update((e.key, e) for e in events if e.kind in _FIRED and e.key is not None)
-    return _lines(engagement, state, fired, now, office), now
-
-
-_LINE_TEXT = {
-    "rule": False,
-    "owner_name": False,
-    "dedup_key": False,
-    **dict.fromkeys(("severity", "level", "owner", "entity", "reason"), True),
-}
-"""The text fields of an :class:`EscalationLine`, and whether each may be empty (a note)."""
-
-
-def _lines(
-    engagement: Engagement,
-    state: State,
-    fired: dict[str, Event],
-    now: datetime.datetime,
-    office: BusinessHours | None,
-) -> tuple[EscalationLine, ...]:
-    """The report's line of each open alert, most urgent first: severity, deadline, rule, entity.
-
-    Every field comes from the replay's checked alerts and events, or the scope split's
-    parties; the lines are built without running their validators for each line, and the text
-    fields' distinct values are checked as the validators would check them, once each.
-    """
-    names: dict[str, str] = {}
-    for party in engagement.split.parties:
-        names.setdefault(party.id, party.name)
-    fields: list[dict[str, Any]] = []
-    keys: list[tuple[int, datetime.date, str, str]] = []
-    for alert in state.alerts.values():
-        if alert.status not in _OPEN:
-            continue
-        event = fired.get(alert.key)
-        owner = alert.owner or ""
-        reason = severity = ""
-        if event is not None:
-            reason = f"{event.message} ({event.reason})" if event.message else event.reason
-            severity = "" if event.severity is None else event.severity.value
-        entity = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
-        fields.append(
-            {
-                "rule": alert.rule,
-                "severity": severity,
-                "level": "" if alert.level is None else alert.level.value,
-                "owner": owner,
-                "owner_name": names.get(owner, owner) if owner else "(no owner found)",
-                "entity": entity,
-                "deadline": alert.deadline,
-                "reason": reason,
-                "dedup_key": alert.key,
-                "since": alert.since.date(),
-                "deadline_at": None if office is None else alert.deadline_at,
-                "overdue": None if office is None else _overdue(alert, now, office),
-            }
-        )
-        keys.append(
-            (_SEVERITY_ORDER.get(severity, 9), alert.deadline or datetime.date.max, alert.rule, entity)
-        )
-    for name, note in _LINE_TEXT.items():
-        for value in {line[name] for line in fields}:
-            check.text(value, f"$.{name}", empty=note, multiline=note)
-    order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: ties keep the replay's order
-    return tuple(build(EscalationLine, **fields[i]) for i in order)
 
 
 # ------------------------------------------------------------------------------------------ run
