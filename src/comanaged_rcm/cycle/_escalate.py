@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
+
+import attrs
 
 from comanaged_rcm import _check as check
 from comanaged_rcm.cycle._data import CycleData
@@ -42,29 +45,62 @@ def _overdue(alert: Alert, now: datetime.datetime, office: BusinessHours) -> boo
     return overdue(alert.deadline_at or alert.deadline, now, office)
 
 
-def _escalations(
-    engagement: Engagement, data: CycleData, book: Book, period: Period
-) -> tuple[tuple[EscalationLine, ...], datetime.datetime]:
-    """The open (firing or acknowledged) alerts at the period's end, most urgent first, and that end.
+@attrs.frozen(kw_only=True)
+class EscalationStage:
+    """What the escalation stage hands on: the state to keep, the clock, and the report's lines.
 
-    The rules are replayed over the last ``escalation_periods`` periods so pending holds,
-    ``keep_firing_for`` and ladders see more than one evaluation; each alert's explanation is
-    that of the event that last fired or escalated it. Each replay's clock is the close of its
-    period's last day: in the zone of the engagement's business hours, which are the rules'
-    calendar (deadlines in business hours count there), or at UTC midnight without them.
+    ``state`` is the escalation state at the report period's end (what a history keeps for the
+    next week); ``now`` is that end's clock; :meth:`report_fields` are the
+    :class:`~comanaged_rcm.cycle.GovernanceReport` fields the stage fills.
+    """
+
+    state: State
+    now: datetime.datetime
+    lines: tuple[EscalationLine, ...]
+
+    def report_fields(self) -> dict[str, Any]:
+        """The report's fields this stage fills, by name."""
+        return {"escalations": self.lines}
+
+
+def escalation_stage(
+    engagement: Engagement,
+    data: CycleData,
+    book: Book,
+    periods: Sequence[Period],
+    *,
+    start: State | None = None,
+) -> EscalationStage:
+    """Step the rules over ``periods`` (oldest first) from ``start`` and report the open alerts.
+
+    Without ``start`` the rules start from an empty state, so a replay over the last
+    ``escalation_periods`` periods lets pending holds, ``keep_firing_for`` and ladders see more
+    than one evaluation; each alert's explanation is that of the event that last fired or
+    escalated it. Each step's clock is the close of its period's last day: in the zone of the
+    engagement's business hours, which are the rules' calendar (deadlines in business hours
+    count there), or at UTC midnight without them.
     """
     office = None if engagement.business_hours is None else engagement.business_hours.business_hours
     facts = _Facts(engagement, data, book)
-    state = State()
+    state = State() if start is None else start
     fired: dict[str, Event] = {}
-    now = _close(period.end, office)
-    for replayed in engagement.cadence.periods_ending(period.end, engagement.escalation_periods):
+    now = _close(periods[-1].end, office)
+    for replayed in periods:
         now = _close(replayed.end, office)
         state, events = step(
             engagement.rules.rules, state, facts.at(replayed), now, office, directory=engagement.split
         )
         fired.update((e.key, e) for e in events if e.kind in _FIRED and e.key is not None)
-    return _lines(engagement, state, fired, now, office), now
+    return EscalationStage(state=state, now=now, lines=_lines(engagement, state, fired, now, office))
+
+
+def _escalations(
+    engagement: Engagement, data: CycleData, book: Book, period: Period
+) -> tuple[tuple[EscalationLine, ...], datetime.datetime]:
+    """The open alerts at the period's end after replaying the last ``escalation_periods`` periods."""
+    periods = engagement.cadence.periods_ending(period.end, engagement.escalation_periods)
+    stage = escalation_stage(engagement, data, book, periods)
+    return stage.lines, stage.now
 
 
 _LINE_TEXT = {

@@ -20,7 +20,7 @@ from comanaged_rcm.cycle._data import (
     scope_findings,
 )
 from comanaged_rcm.cycle._engagement import _SEED, Engagement, QaPolicy, check_engagement
-from comanaged_rcm.cycle._escalate import _escalations
+from comanaged_rcm.cycle._escalate import escalation_stage
 from comanaged_rcm.cycle._facts import _day, _open_at, _window
 from comanaged_rcm.cycle._report import (
     FindingLine,
@@ -443,7 +443,8 @@ def run_cycle(
     populations = _Populations(engagement, data.work_items)
     qa = tuple(_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa)
     try:
-        escalations, now = _escalations(engagement, data, book, period)
+        replayed = engagement.cadence.periods_ending(period.end, engagement.escalation_periods)
+        stage = escalation_stage(engagement, data, book, replayed)
     except ValidationError as exc:  # the rules' deadlines and durations, from the tables' dates to as_of
         message = f"replaying the escalation rules on these tables up to 'as_of' ({as_of}) failed"
         raise ValidationError([Issue("$.as_of", "range", message), *exc.issues]) from None
@@ -463,12 +464,12 @@ def run_cycle(
         data_source=data.source,
         outcomes=outcomes,
         drivers=drivers,
-        operations=_operations(engagement, data.work_items, period, activity, len(escalations)),
+        operations=_operations(engagement, data.work_items, period, activity, len(stage.lines)),
         qa=qa,
-        escalations=escalations,
         scope_findings=findings,
         partial_data=banner,
         data_findings=data_findings,
         zone="" if engagement.business_hours is None else engagement.business_hours.zone,
-        now=None if engagement.business_hours is None else now,
+        now=None if engagement.business_hours is None else stage.now,
+        **stage.report_fields(),
     )
