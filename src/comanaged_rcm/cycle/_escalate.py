@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -13,6 +13,7 @@ from comanaged_rcm.cycle._data import CycleData
 from comanaged_rcm.cycle._engagement import Engagement
 from comanaged_rcm.cycle._facts import _Facts
 from comanaged_rcm.cycle._report import EscalationLine
+from comanaged_rcm.cycle._store import Acknowledgement, Decision
 from comanaged_rcm.escalation import Alert, AlertStatus, BusinessHours, Event, EventKind, State, overdue, step
 from comanaged_rcm.escalation._edge import build
 from comanaged_rcm.kpi import Book
@@ -70,6 +71,8 @@ def escalation_stage(
     periods: Sequence[Period],
     *,
     start: State | None = None,
+    decisions: Iterable[Decision] = (),
+    acks: Iterable[Acknowledgement] = (),
 ) -> EscalationStage:
     """Step the rules over ``periods`` (oldest first) from ``start`` and report the open alerts.
 
@@ -79,7 +82,17 @@ def escalation_stage(
     escalated it. Each step's clock is the close of its period's last day: in the zone of the
     engagement's business hours, which are the rules' calendar (deadlines in business hours
     count there), or at UTC midnight without them.
+
+    ``decisions`` and ``acks`` are the provider's decision log and the acknowledgements
+    recorded so far (a history store's :class:`~comanaged_rcm.cycle.Decision` and
+    :class:`~comanaged_rcm.cycle.Acknowledgement` records); the report reads those taken by its
+    clock.
+
+    Raises:
+        ValidationError: ``decisions`` or ``acks`` not a sequence of those records.
     """
+    decisions = check.tuple_of(decisions, Decision, "$.decisions")
+    acks = check.tuple_of(acks, Acknowledgement, "$.acks")
     office = None if engagement.business_hours is None else engagement.business_hours.business_hours
     facts = _Facts(engagement, data, book)
     state = State() if start is None else start
