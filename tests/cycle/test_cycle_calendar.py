@@ -1,0 +1,98 @@
+"""The cycle's calendar: every window worked out once equals what each stage read on its own."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from comanaged_rcm.cycle import default_engagement
+from comanaged_rcm.cycle._calendar import CycleCalendar
+from comanaged_rcm.errors import ValidationError
+from comanaged_rcm.periods import Cadence, Period
+
+
+@given(
+    cadence=st.sampled_from([Cadence.weekly(), Cadence.monthly()]),
+    trend=st.integers(1, 14),
+    kpi_window=st.integers(1, 5),
+    escalation=st.integers(1, 6),
+    qa_window=st.integers(1, 5),
+    as_of=st.dates(datetime.date(2000, 1, 1), datetime.date(2099, 12, 31)),
+)
+def test_each_window_is_the_one_the_cadence_gives(  # noqa: PLR0917 - one argument per drawn value
+    cadence: Cadence, trend: int, kpi_window: int, escalation: int, qa_window: int, as_of: datetime.date
+) -> None:
+    base = default_engagement()
+    qa = tuple(attrs.evolve(p, window=qa_window) for p in base.qa)
+    engagement = attrs.evolve(
+        base,
+        cadence=cadence,
+        trend_periods=trend,
+        kpi_window=kpi_window,
+        escalation_periods=escalation,
+        qa=qa,
+    )
+    calendar = CycleCalendar.of(engagement, as_of)
+    periods = cadence.periods_ending(as_of, trend)
+    assert calendar.trend == periods
+    assert calendar.period == periods[-1]
+    assert calendar.period.end <= as_of < cadence.period_containing(as_of).end
+    for period, window in zip(periods, calendar.kpi_windows, strict=True):
+        first = cadence.periods_ending(period.end, kpi_window)[0]
+        assert window == Period(first.start, period.end)
+    assert calendar.kpi_window == calendar.kpi_windows[-1]
+    assert set(calendar.qa_windows) == {p.workflow for p in qa}
+    for policy in qa:
+        window = calendar.qa_windows[policy.workflow]
+        assert len(window) == qa_window
+        assert window[-1].end == calendar.period.start  # the periods before the report's, back to back
+        assert all(a.end == b.start for a, b in itertools.pairwise(window))
+    assert calendar.escalation == cadence.periods_ending(calendar.period.end, escalation)
+    assert calendar.escalation[-1] == calendar.period
+
+
+def test_the_report_period_ends_on_as_of_when_as_of_starts_a_period() -> None:
+    calendar = CycleCalendar.of(default_engagement(), datetime.date(2026, 11, 30))  # a Monday
+    assert calendar.period == Period(datetime.date(2026, 11, 23), datetime.date(2026, 11, 30))
+    mid_week = CycleCalendar.of(default_engagement(), datetime.date(2026, 12, 2))
+    assert mid_week.period == calendar.period  # the last complete week ending on or before as_of
+
+
+def test_qa_windows_are_read_only() -> None:
+    calendar = CycleCalendar.of(default_engagement(), datetime.date(2026, 11, 30))
+    with pytest.raises(TypeError):
+        calendar.qa_windows["denials"] = ()  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("qa_window", "kpi_window", "escalation"),
+    [(3, 1, 1), (1, 3, 1), (1, 1, 3)],
+    ids=["qa", "kpi", "escalation"],
+)
+def test_room_counts_the_longest_window(qa_window: int, kpi_window: int, escalation: int) -> None:
+    """Room for exactly trend + the longest window passes; one period less is refused at ``$.as_of``.
+
+    The first whole week of the calendar starts Monday 0001-01-01; with 2 trend periods and a
+    longest window of 3, ``as_of`` must leave 5 weeks before it: 0001-02-05 passes, 0001-01-29 not.
+    """
+    base = default_engagement()
+    engagement = attrs.evolve(
+        base,
+        trend_periods=2,
+        kpi_window=kpi_window,
+        escalation_periods=escalation,
+        qa=tuple(attrs.evolve(p, window=qa_window) for p in base.qa),
+    )
+    calendar = CycleCalendar.of(engagement, datetime.date(1, 2, 5))
+    assert calendar.period == Period(datetime.date(1, 1, 29), datetime.date(1, 2, 5))
+    with pytest.raises(ValidationError) as caught:
+        CycleCalendar.of(engagement, datetime.date(1, 1, 29))
+    (issue,) = caught.value.issues
+    assert issue.path == "$.as_of"
+    assert "leaves no room in the calendar for the 5 weekly periods" in issue.message
+    assert "trend, KPI, QA and escalation windows" in issue.message
