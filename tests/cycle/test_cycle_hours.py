@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from comanaged_rcm.cycle import (
     run_cycle,
 )
 from comanaged_rcm.cycle._escalate import _close, _overdue
+from comanaged_rcm.cycle._report import EscalationGroupLine
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation import (
     DEFAULT_HOURS,
@@ -67,11 +69,11 @@ def _refused(document: dict[str, Any]) -> tuple[str, str, str]:
 
 class TestSection:
     def test_schema_version_3_introduces_it(self) -> None:
-        """Schema version 3 adds the section; the default engagement writes version 3 without it."""
-        assert SCHEMA_VERSION == 3
+        """Schema version 3 adds the section; the default engagement writes the current version without it."""
+        assert SCHEMA_VERSION >= 3
         assert SCHEMA_SECTIONS["business_hours"] == 3
         assert default_engagement().business_hours is None
-        assert to_dict(default_engagement())["schema_version"] == 3
+        assert to_dict(default_engagement())["schema_version"] == SCHEMA_VERSION
 
     def test_defaults(self) -> None:
         """Only the zone is required: US federal holidays, Monday to Friday 08:00 to 17:00, no closures."""
@@ -277,11 +279,11 @@ class TestOverdueEdge:
             assert line.deadline_at is not None
             assert line.deadline_at == report.now - datetime.timedelta(hours=168 - hours)
             assert line.overdue is late
-        mark = "OVERDUE"
         count = len(carried) if late else 0
-        assert render_text(report).count(mark) == count
-        assert render_markdown(report).count(f"| {mark} |") == count
-        assert render_html(report).count(f'<strong class="overdue">{mark}</strong>') == count
+        assert sum(group.overdue or 0 for group in report.groups) == count
+        assert report.headline is not None
+        assert (report.headline.overdue or 0) == sum(d.overdue or 0 for d in report.decisions)
+        assert render_html(report).count("<td>OVERDUE</td>") == count  # each alert, in its group's details
         assert [
             e["overdue"]
             for e in json.loads(render_json(report))["escalations"]
@@ -349,44 +351,93 @@ def _zoned(report: GovernanceReport) -> GovernanceReport:
     return attrs.evolve(report, escalations=lines, zone="America/New_York", now=_NOW)
 
 
+def _grouped(report: GovernanceReport) -> GovernanceReport:
+    """The zoned report with its lines in two groups: one with an overdue deadline moment, one without."""
+    zoned = _zoned(report)
+    first, second, third = (attrs.evolve(e, dedup_key=f"k{i}") for i, e in enumerate(zoned.escalations))
+    groups = (
+        EscalationGroupLine(
+            key="late",
+            rule=first.rule,
+            owner=first.owner,
+            owner_name=first.owner_name,
+            decision="",
+            severity="high",
+            status="open",
+            count=1,
+            alerts=("k0",),
+            amount=None,
+            amount_items=0,
+            since=datetime.date(2026, 11, 16),
+            deadline=first.deadline,
+            deadline_at=first.deadline_at,
+            overdue=1,
+        ),
+        EscalationGroupLine(
+            key="calm",
+            rule="day_rule",
+            owner=first.owner,
+            owner_name=first.owner_name,
+            decision="",
+            severity="high",
+            status="open",
+            count=2,
+            alerts=("k1", "k2"),
+            amount=None,
+            amount_items=0,
+            since=datetime.date(2026, 11, 16),
+            deadline=second.deadline,
+            overdue=0,
+        ),
+    )
+    return attrs.evolve(zoned, escalations=(first, second, third), groups=groups)
+
+
 class TestRendering:
     def test_text(self, report: GovernanceReport) -> None:
-        text = render_text(_zoned(report))
+        """The zone is in the title, deadline moments are local, each group counts its overdue alerts."""
+        text = render_text(_grouped(report))
         section = text[text.index("5. ESCALATIONS") : text.index("6. SCOPE")]
         lines = section.splitlines()
         assert lines[0] == "5. ESCALATIONS (times in America/New_York)"
         assert lines[1].split() == [
+            "status",
             "rule",
-            "severity",
-            "level",
             "owner",
-            "entity",
-            "since",
+            "decision",
+            "alerts",
+            "at",
+            "stake",
+            "oldest",
             "deadline",
             "overdue",
-            "why",
+            "acked",
+            "now",
         ]
-        assert "2026-11-20 14:30  OVERDUE" in lines[3]
-        assert "2026-11-24        -" in lines[4]
-        assert lines[-2] == "  Overdue: a deadline before 2026-11-23 00:00, the close of 2026-W47."
+        assert re.search(r"2026-11-20 14:30\s+1\s+0", section)
+        assert re.search(r"2026-11-24\s+0\s+0", section)
+        assert lines[-3].startswith("  Overdue: a deadline before 2026-11-23 00:00, the close of 2026-W47.")
         assert text.count("America/New_York") == 1
 
     def test_markdown(self, report: GovernanceReport) -> None:
-        markdown = render_markdown(_zoned(report))
+        markdown = render_markdown(_grouped(report))
         assert "## 5. Escalations (times in America/New_York)" in markdown
-        assert "| rule | severity | level | owner | entity | since | deadline | overdue | why |" in markdown
-        assert "| 2026-11-20 14:30 | OVERDUE |" in markdown
-        assert "| 2026-11-24 | - |" in markdown
-        assert "| - | - |" in markdown
-        assert "_Overdue: a deadline before 2026-11-23 00:00, the close of 2026-W47._" in markdown
+        assert (
+            "| status | rule | owner | decision | alerts | at stake | oldest | deadline | overdue | acked"
+            " | now |" in (markdown)
+        )
+        assert "| 2026-11-20 14:30 | 1 | 0 |" in markdown
+        assert "| 2026-11-24 | 0 | 0 |" in markdown
+        assert "_Overdue: a deadline before 2026-11-23 00:00, the close of 2026-W47." in markdown
         assert markdown.count("America/New_York") == 1
 
     def test_html(self, report: GovernanceReport) -> None:
-        page = render_html(_zoned(report))
+        page = render_html(_grouped(report))
         assert "<h2>5. Escalations (times in America/New_York)</h2>" in page
-        assert "<th>deadline</th><th>overdue</th><th>why</th>" in page
-        assert '<td>2026-11-20 14:30</td><td><strong class="overdue">OVERDUE</strong></td>' in page
-        assert "<td>2026-11-24</td><td>-</td>" in page
+        assert "<th>deadline</th><th>overdue</th><th>acked</th><th>now</th>" in page
+        assert '<td>2026-11-20 14:30</td><td><strong class="overdue">1 OVERDUE</strong></td>' in page
+        assert "<td>2026-11-24</td><td>0</td>" in page
+        assert "<td>2026-11-20 14:30</td><td>OVERDUE</td>" in page  # the alert, in the group's details
         assert page.count("America/New_York") == 1
 
     def test_json_round_trips(self, report: GovernanceReport) -> None:
@@ -405,12 +456,12 @@ class TestRendering:
         assert render_text(back) == render_text(zoned)
 
     def test_without_a_zone_nothing_changes(self, report: GovernanceReport) -> None:
-        """A report without business hours renders as before: no zone, no overdue column, no new JSON keys."""
+        """A report without business hours has no zone, no overdue column and no new JSON keys."""
         text = render_text(report)
         assert "5. ESCALATIONS\n" in text
         assert "overdue" not in text.lower()
         assert "overdue" not in render_markdown(report).lower()
-        assert "overdue" not in render_html(report).lower()
+        assert "overdue" not in render_html(report).lower().replace(".overdue", "")
         document = json.loads(render_json(report))
         assert "zone" not in document
         assert "now" not in document
@@ -435,7 +486,9 @@ class TestDefaultReportUnchanged:
         report = run_cycle(engagement, _data(), _book().period.end)
         assert (report.zone, report.now) == ("", None)
         document = json.loads(render_json(report))
-        assert list(document)[-3:] == ["kpi_basis", "partial_data", "data_findings"]
+        keys = list(document)
+        assert keys[keys.index("kpi_basis") :][:3] == ["kpi_basis", "partial_data", "data_findings"]
+        assert set(keys[keys.index("data_findings") + 1 :]) <= {"headline", "decisions", "decided", "groups"}
         assert all("overdue" not in e and "deadline_at" not in e for e in document["escalations"])
         assert "5. ESCALATIONS" in render_text(report).splitlines()
         assert render_text(report) == render_text(from_json(render_json(report), GovernanceReport))

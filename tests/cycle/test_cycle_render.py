@@ -22,18 +22,28 @@ from comanaged_rcm.cycle import (
 from comanaged_rcm.cycle._charts import svg_trend
 from comanaged_rcm.serialize import from_json
 from comanaged_rcm.synthetic import generate_book
+from tests.cycle.test_cycle_monday import with_groups
 
 
 class TestText:
     def test_outcomes_come_first_and_activity_apart(self, report: GovernanceReport) -> None:
         """Outcomes, then drivers, then operations in its own section; QA, escalations, findings after."""
         text = render_text(report)
-        order = [text.index(h) for h in ("1. OUTCOMES", "2. DRIVERS", "3. OPERATIONS", "4. QA",
-                                          "5. ESCALATIONS", "6. SCOPE FINDINGS")]
+        order = [
+            text.index(h)
+            for h in (
+                "1. OUTCOMES",
+                "2. DRIVERS",
+                "3. OPERATIONS",
+                "4. QA",
+                "5. ESCALATIONS",
+                "6. SCOPE FINDINGS",
+            )
+        ]
         assert order == sorted(order)
-        outcomes = text[text.index("1. OUTCOMES"):text.index("2. DRIVERS")]
+        outcomes = text[text.index("1. OUTCOMES") : text.index("2. DRIVERS")]
         assert "Items closed" not in outcomes
-        assert "Items closed" in text[text.index("3. OPERATIONS"):]
+        assert "Items closed" in text[text.index("3. OPERATIONS") :]
 
     def test_values_targets_status(self, report: GovernanceReport) -> None:
         """Rates as percentages, days with a unit, targets with their direction, breaches loud."""
@@ -43,7 +53,7 @@ class TestText:
         assert "n/a" in text  # the undefined denial rate, with the reason where the convention goes
         assert "undefined: no claims adjudicated in the period" in text
         assert "FAIL" in text
-        assert "Client RCM director" in text
+        assert "Client RCM director" in render_text(with_groups(report))
 
 
 class TestMarkdown:
@@ -110,13 +120,24 @@ def _render_in_chromium(html_page: str, tmp_path: Path) -> str:
     page.write_text(html_page, encoding="utf-8")
     shot = tmp_path / "report.png"
     flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0",
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
     ]
     run = subprocess.run(  # noqa: S603  (a fixed browser binary on a file we wrote)
         [browser, *flags, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert run.returncode == 0, run.stderr[-2000:]
     console = [line for line in run.stderr.splitlines() if ":CONSOLE" in line]
@@ -124,5 +145,8 @@ def _render_in_chromium(html_page: str, tmp_path: Path) -> str:
     assert shot.stat().st_size > 10_000
     return subprocess.run(  # noqa: S603  (same)
         [browser, *flags, "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     ).stdout

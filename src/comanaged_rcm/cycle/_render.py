@@ -15,8 +15,8 @@ from pathlib import Path
 from comanaged_rcm import _check as check
 from comanaged_rcm import _io
 from comanaged_rcm.cycle._charts import CSS, kpi_section
-from comanaged_rcm.cycle._format import format_figure, format_value
-from comanaged_rcm.cycle._report import GovernanceReport
+from comanaged_rcm.cycle._format import STATUS, format_figure, format_target, format_value
+from comanaged_rcm.cycle._report import EscalationLine, GovernanceReport
 from comanaged_rcm.cycle._section import (
     Section,
     md_cell,
@@ -24,6 +24,7 @@ from comanaged_rcm.cycle._section import (
     section_html,
     section_markdown,
     section_text,
+    wrap,
 )
 from comanaged_rcm.serialize import to_json
 
@@ -38,57 +39,196 @@ __all__ = [
 ]
 
 MAX_ESCALATION_ROWS = 25
-"""Escalations listed in the text, Markdown and HTML reports (most urgent first); JSON lists all."""
+"""Escalation groups listed in the text, Markdown and HTML reports (most urgent first); JSON lists all."""
+
+HEADLINE = "Headline"
+DECISIONS = "Decisions waiting for the provider"
+DECIDED = "Decided this week"
+ESCALATIONS = "5. Escalations"
+_OVERDUE = "OVERDUE"
+_STATUS = {"new": "NEW", "open": "open", "resolved": "resolved"}
+
+
+def _money(amount: float | None, items: int, count: int) -> str:
+    """Dollars at stake, saying over how many items when not every one carries an amount."""
+    if amount is None:
+        return "-"
+    figure = format_figure(amount, "usd")
+    return figure if items == count else f"{figure} ({items} of {count})"
+
+
+def _zone(report: GovernanceReport) -> zoneinfo.ZoneInfo | None:
+    return zoneinfo.ZoneInfo(report.zone) if report.zone and report.now is not None else None
+
+
+def _headline(report: GovernanceReport) -> Section | None:
+    """The headline: decisions waiting, escalation groups, and the outcome KPIs off target."""
+    top = report.headline
+    if top is None:
+        return None
+    at_stake = "" if top.amount is None else f", {format_figure(top.amount, 'usd')} at stake"
+    late = "" if top.overdue is None else f", {top.overdue} overdue"
+    lines = [
+        (
+            f"Decisions waiting for the provider: {top.decisions}{at_stake}{late}; {top.decided} decided"
+            " this week."
+        ),
+        (
+            f"Escalation groups: {top.groups_open} open ({top.groups_new} new this week), "
+            f"{top.groups_resolved} resolved this week."
+        ),
+    ]
+    off = [
+        f"{line.name} {format_figure(line.value, line.unit)} (target {format_target(line)},"
+        f" {STATUS[line.status]})"
+        for line in report.outcomes
+        if line.status in {"breach", "watch"}
+    ]
+    lines.append(f"Outcomes off target: {'; '.join(off)}." if off else "Outcomes off target: none.")
+    return section(HEADLINE, (), (), lines=lines)
+
+
+def _decisions_section(report: GovernanceReport) -> Section:
+    """The items waiting for a client-reserved decision, by decision type."""
+    tz = _zone(report)
+    headers = ["decision", "items", "at stake", "oldest", "deadline"]
+    if tz is not None:
+        headers.append("overdue")
+    headers.extend(["deferred", "recommendation"])
+    rows = []
+    for d in report.decisions:
+        row = [
+            d.decision,
+            str(d.count),
+            _money(d.amount, d.amount_items, d.count),
+            d.since.isoformat(),
+            _deadline(d.deadline, d.deadline_at, tz),
+        ]
+        if tz is not None:
+            row.append(str(d.overdue or 0))
+        rows.append([*row, str(d.deferred), d.recommendation or "-"])
+    note = (
+        "Open items whose decision the provider keeps (RACI client-reserved decisions held by client"
+        " staff) and that no approval or denial in the decision log covers; record one with"
+        " 'comanaged-rcm decide'."
+    )
+    return section(DECISIONS, headers, rows, note)
+
+
+def _decided_section(report: GovernanceReport) -> Section:
+    """The decisions of the log taken this week."""
+    tz = _zone(report)
+    rows = [
+        [
+            d.decision,
+            d.verdict,
+            d.key,
+            d.actor,
+            _local(d.at, tz) if tz is not None else d.at.isoformat(timespec="minutes"),
+            str(d.items),
+            "-" if d.amount is None else format_figure(d.amount, "usd"),
+            d.note or "-",
+        ]
+        for d in report.decided
+    ]
+    return section(
+        DECIDED,
+        ["decision", "verdict", "key", "by", "at", "open items", "amount", "note"],
+        rows,
+        "Decisions recorded during the report's period; 'open items' are the escalations each still covers.",
+    )
 
 
 def _escalation_note(report: GovernanceReport) -> str:
-    hidden = len(report.escalations) - MAX_ESCALATION_ROWS
-    if hidden <= 0:
-        return ""
-    return f"{hidden} more escalation(s), less urgent, are listed in the JSON report."
-
-
-ESCALATIONS = "5. Escalations"
-_ESCALATION_HEADERS = ("rule", "severity", "level", "owner", "entity", "since", "deadline", "why")
-_OVERDUE = "OVERDUE"
+    parts = []
+    hidden = len(report.groups) - MAX_ESCALATION_ROWS
+    if hidden > 0:
+        parts.append(f"{hidden} more group(s), less urgent, are listed in the JSON report.")
+    muted = sum(1 for e in report.escalations if e.muted)
+    if muted:
+        parts.append(
+            f"{muted} open alert(s) muted by an inhibiting alert or a silence are not grouped;"
+            " the JSON report lists them with why."
+        )
+    if report.escalations and not report.groups:
+        parts.append(
+            f"{len(report.escalations)} open escalation(s), not grouped, are listed in the JSON report."
+        )
+    parts.append("Every alert and its full explanation are in the JSON report and the HTML page's details.")
+    return " ".join(parts)
 
 
 def _escalation_section(report: GovernanceReport) -> Section:
-    """The escalations section.
+    """The escalation groups: rule x owner x decision type, with their status this week.
 
     With business hours (a report ``zone``) the title names the zone, deadline moments show as
-    local date and time there, and an ``overdue`` column marks each deadline before the clock.
+    local date and time there, and an ``overdue`` column counts each group's deadlines before
+    the clock. Each group's alerts and their full explanations are the HTML row's details.
     """
-    note = _escalation_note(report)
-    tz = zoneinfo.ZoneInfo(report.zone) if report.zone and report.now is not None else None
-    rows = []
-    for e in report.escalations[:MAX_ESCALATION_ROWS]:
+    tz = _zone(report)
+    headers = ["status", "rule", "owner", "decision", "alerts", "at stake", "oldest", "deadline"]
+    if tz is not None:
+        headers.append("overdue")
+    headers.extend(["acked", "now"])
+    by_key = {line.dedup_key: line for line in report.escalations}
+    rows, marked, details = [], [], []
+    for g in report.groups[:MAX_ESCALATION_ROWS]:
+        resolved = g.status == "resolved"
+        more = f" (+{g.count - 1} more)" if g.count > 1 and g.message else ""
         row = [
-            e.rule,
-            e.severity,
-            e.level,
-            e.owner_name,
-            e.entity,
-            "-" if e.since is None else e.since.isoformat(),
-            _deadline(e.deadline, e.deadline_at, tz),
+            _STATUS[g.status],
+            g.rule,
+            g.owner_name,
+            g.decision or "-",
+            str(g.count),
+            _money(g.amount, g.amount_items, g.count),
+            g.since.isoformat(),
+            "-" if resolved else _deadline(g.deadline, g.deadline_at, tz),
         ]
         if tz is not None:
-            row.append(_OVERDUE if e.overdue else "-")
-        rows.append([*row, e.reason])
-    if tz is None or report.now is None:
-        return section(ESCALATIONS, _ESCALATION_HEADERS, rows, note)
-    headers = [*_ESCALATION_HEADERS[:-1], "overdue", _ESCALATION_HEADERS[-1]]
-    clock = f"Overdue: a deadline before {_local(report.now, tz)}, the close of {report.period_label}."
-    column = headers.index("overdue")
-    marked = [
-        [_html_overdue(c) if i == column else html.escape(c) for i, c in enumerate(row)] for row in rows
-    ]
-    return section(
-        f"{ESCALATIONS} (times in {report.zone})",
-        headers,
-        rows,
-        f"{clock} {note}" if note else clock,
-        html_rows=marked,
+            row.append("-" if resolved else str(g.overdue or 0))
+        row.extend(
+            [
+                "-" if resolved else str(g.acknowledged),
+                "resolved this week" if resolved else f"{g.message}{more}" or "-",
+            ]
+        )
+        rows.append(row)
+        cells = [html.escape(c) for c in row]
+        if tz is not None and g.overdue:
+            cells[headers.index("overdue")] = f'<strong class="overdue">{g.overdue} {_OVERDUE}</strong>'
+        marked.append(cells)
+        details.append("" if resolved else _group_detail([by_key[k] for k in g.alerts if k in by_key], tz))
+    title = ESCALATIONS if tz is None else f"{ESCALATIONS} (times in {report.zone})"
+    note = _escalation_note(report)
+    if tz is not None and report.now is not None:
+        note = (
+            f"Overdue: a deadline before {_local(report.now, tz)}, the close of {report.period_label}. {note}"
+        )
+    return section(title, headers, rows, note, html_rows=marked, details=details)
+
+
+def _group_detail(lines: list[EscalationLine], tz: zoneinfo.ZoneInfo | None) -> str:
+    """A group's alerts, each with its full explanation, in an expandable ``<details>``."""
+    if not lines:
+        return ""
+    head = ["entity", "since", "deadline", *(["overdue"] if tz is not None else []), "at stake", "now", "why"]
+    body = []
+    for e in lines:
+        cells = [
+            e.entity or "-",
+            "-" if e.since is None else e.since.isoformat(),
+            _deadline(e.deadline, e.deadline_at, tz),
+            *([_OVERDUE if e.overdue else "-"] if tz is not None else []),
+            "-" if e.amount is None else format_figure(e.amount, "usd"),
+            e.message or "-",
+            e.reason or "-",
+        ]
+        body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    return (
+        f"<details><summary>{len(lines)} alert(s): entities and why</summary>"
+        f"<table><thead><tr>{''.join(f'<th>{h}</th>' for h in head)}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></details>"
     )
 
 
@@ -107,7 +247,9 @@ def _deadline(day: datetime.date | None, at: datetime.datetime | None, tz: zonei
 def _sections(report: GovernanceReport) -> list[Section]:
     """Every section in the report's order; each renderer lays them out its own way."""
     ops = report.operations
+    top = _headline(report)
     sections: list[Section] = [
+        *([] if top is None else [top, _decisions_section(report), _decided_section(report)]),
         kpi_section(
             "1. Outcomes",
             report.outcomes,
@@ -229,9 +371,10 @@ def render_text(report: GovernanceReport) -> str:
             (``$.report``).
     """
     _report(report)
-    out = [*_heading(report), ""]
+    out = [line for part in _heading(report) for line in wrap(part)]
+    out.append("")
     if report.partial_data:
-        out.extend([f"!! {report.partial_data}", ""])
+        out.extend([*wrap(f"!! {report.partial_data}"), ""])
     for part in _sections(report):
         zoned = bool(report.zone) and part.title.startswith(ESCALATIONS)
         lines = section_text(part)

@@ -7,6 +7,7 @@ visibility (activity) in a section of its own, then QA, escalations and scope fi
 from __future__ import annotations
 
 import datetime
+import math
 from typing import Any
 
 import attrs
@@ -18,9 +19,14 @@ from comanaged_rcm.periods import Period
 from comanaged_rcm.serialize import converter
 
 __all__ = [
+    "GROUP_STATUSES",
+    "DecidedLine",
+    "DecisionLine",
+    "EscalationGroupLine",
     "EscalationLine",
     "FindingLine",
     "GovernanceReport",
+    "Headline",
     "KpiLine",
     "OperationsSection",
     "PartyWork",
@@ -37,6 +43,14 @@ _REAL = v.real()
 _OPTIONAL_REAL = v.optional(v.real())
 _OPTIONAL_FRACTION = v.optional(v.real(minimum=0, maximum=1))
 _NOTE = v.text(empty=True, multiline=True)
+_OPTIONAL_DAY = v.optional(v.date())
+_OPTIONAL_MOMENT = v.optional(v.datetime(aware=True))
+_OPTIONAL_COUNT = v.optional(v.count())
+_OPTIONAL_AMOUNT = v.optional(v.real(minimum=0))
+_KEYS = v.tuple_of(str, "text")
+
+GROUP_STATUSES = ("new", "open", "resolved")
+"""An escalation group's status this week: opened during it, open before and still, or closed in it."""
 
 
 @attrs.frozen
@@ -136,6 +150,11 @@ class QaLine:
 class EscalationLine:
     """An open escalation: to whom, by when, and why; ``since`` is when it started firing.
 
+    ``reason`` is the full explanation of the evaluation that fired it; ``message`` the rule's
+    message with the latest evaluation's values, ``amount`` the dollars at stake (``None``:
+    unknown), ``group`` the key of its :class:`EscalationGroupLine` (empty when muted), and
+    ``muted`` why its notification is muted (an inhibiting alert or a silence; empty when not).
+
     With the engagement's business hours, ``deadline_at`` is the deadline's moment (aware)
     when the rung counts business hours, and ``overdue`` says whether the deadline (that
     moment, or the close of the ``deadline`` day in the provider's zone) is before the
@@ -156,6 +175,156 @@ class EscalationLine:
         default=None, validator=v.optional(v.datetime(aware=True))
     )
     overdue: bool | None = attrs.field(default=None, validator=v.optional(v.flag()))
+    group: str = attrs.field(default="", validator=_NOTE)
+    message: str = attrs.field(default="", validator=_NOTE)
+    amount: float | None = attrs.field(default=None, validator=_OPTIONAL_REAL)
+    muted: str = attrs.field(default="", validator=_NOTE)
+
+
+def _at_most_count(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:  # noqa: ANN401 - any line with a count
+    """A part of the line's ``count`` (overdue, deferred, acknowledged...) is at most the count."""
+    if value is not None and value > instance.count:
+        check.fail(
+            f"$.{attribute.name}",
+            "range",
+            f"{attribute.name!r} must be at most 'count' ({instance.count}, got {value})",
+        )
+
+
+def _keys_counted(instance: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:  # noqa: ANN401 - any line with a count
+    """The line's alert keys are distinct and as many as its ``count``."""
+    if len(set(value)) != len(value) or len(value) != instance.count:
+        check.fail(
+            f"$.{attribute.name}",
+            "value",
+            f"{attribute.name!r} must hold 'count' ({instance.count}) distinct keys (got {len(value)}"
+            f", {len(set(value))} distinct)",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class EscalationGroupLine:
+    """A group of escalations (rule x owner x decision type by default) and its status this week.
+
+    ``status`` is ``new`` (no such group was open at the week's start), ``open`` (it was, and
+    still is) or ``resolved`` (it was open at the week's start and no alert of it is now); a
+    report without a start state calls every group ``open``. ``alerts`` are the dedup keys of
+    its open alerts (the report's :class:`EscalationLine` of each), or, for a resolved group,
+    those it had at the week's start. ``amount`` sums the dollars at stake over the
+    ``amount_items`` alerts that carry an amount (``None``: none does). ``since`` is when the
+    oldest alert's condition began to hold; ``message`` is the rule's message for the most
+    urgent alert with the latest evaluation's values. ``overdue`` counts alerts past their
+    deadline (``None`` without business hours); ``acknowledged`` those acknowledged.
+
+    Raises:
+        ValidationError: A field of the wrong type or range; ``alerts`` not ``count`` distinct
+            keys; ``overdue``, ``acknowledged`` or ``amount_items`` above ``count``.
+    """
+
+    key: str = attrs.field(validator=v.text())
+    rule: str = attrs.field(validator=v.text())
+    owner: str = attrs.field(validator=_NOTE)
+    owner_name: str = attrs.field(validator=v.text())
+    decision: str = attrs.field(validator=_NOTE)
+    severity: str = attrs.field(validator=_NOTE)
+    status: str = attrs.field(validator=v.one_of(GROUP_STATUSES))
+    count: int = attrs.field(converter=as_int, validator=v.count())
+    alerts: tuple[str, ...] = attrs.field(converter=as_tuple, validator=[_KEYS, _keys_counted])
+    amount: float | None = attrs.field(validator=_OPTIONAL_REAL)
+    amount_items: int = attrs.field(converter=as_int, validator=[v.count(), _at_most_count])
+    since: datetime.date = attrs.field(validator=v.date())
+    deadline: datetime.date | None = attrs.field(validator=_OPTIONAL_DAY)
+    deadline_at: datetime.datetime | None = attrs.field(default=None, validator=_OPTIONAL_MOMENT)
+    overdue: int | None = attrs.field(
+        default=None, converter=as_int, validator=[_OPTIONAL_COUNT, _at_most_count]
+    )
+    acknowledged: int = attrs.field(default=0, converter=as_int, validator=[v.count(), _at_most_count])
+    message: str = attrs.field(default="", validator=_NOTE)
+
+
+@attrs.frozen(kw_only=True)
+class DecisionLine:
+    """The items waiting for one client-reserved decision type (``write_off``, ``appeal_strategy``...).
+
+    An item waits when its alert is open, its current owner is a decision holder for a decision
+    of :data:`comanaged_rcm.raci.CLIENT_RESERVED_DECISIONS`, that holder is a client party, and
+    no approve or deny decision of the log covers it; ``deferred`` counts those whose latest
+    decision is a deferral. ``amount`` sums the dollars at stake over the ``amount_items`` items
+    that carry an amount (``None``: none does); ``since`` is when the oldest item began,
+    ``deadline`` the earliest deadline; ``overdue`` counts items past their deadline (``None``
+    without business hours). ``recommendation`` is the partner's, from the rule's
+    ``recommendation`` annotation (empty when the rule gives none). ``alerts`` are the items'
+    dedup keys.
+
+    Raises:
+        ValidationError: A field of the wrong type or range; ``alerts`` not ``count`` distinct
+            keys; ``overdue``, ``deferred`` or ``amount_items`` above ``count``.
+    """
+
+    decision: str = attrs.field(validator=v.text())
+    count: int = attrs.field(converter=as_int, validator=v.count(minimum=1))
+    alerts: tuple[str, ...] = attrs.field(converter=as_tuple, validator=[_KEYS, _keys_counted])
+    amount: float | None = attrs.field(validator=_OPTIONAL_REAL)
+    amount_items: int = attrs.field(converter=as_int, validator=[v.count(), _at_most_count])
+    since: datetime.date = attrs.field(validator=v.date())
+    deadline: datetime.date | None = attrs.field(validator=_OPTIONAL_DAY)
+    deadline_at: datetime.datetime | None = attrs.field(default=None, validator=_OPTIONAL_MOMENT)
+    overdue: int | None = attrs.field(
+        default=None, converter=as_int, validator=[_OPTIONAL_COUNT, _at_most_count]
+    )
+    deferred: int = attrs.field(default=0, converter=as_int, validator=[v.count(), _at_most_count])
+    recommendation: str = attrs.field(default="", validator=_NOTE)
+
+
+@attrs.frozen(kw_only=True)
+class DecidedLine:
+    """A decision of the log taken this week, and how many open items it covers (``items``).
+
+    A decision covers the open alert whose dedup key is its ``key``, or every open alert of the
+    escalation group whose key (:attr:`EscalationGroupLine.key`) it is.
+    """
+
+    id: str = attrs.field(validator=v.text())
+    decision: str = attrs.field(validator=v.text())
+    key: str = attrs.field(validator=v.text())
+    verdict: str = attrs.field(validator=v.one_of(("approve", "deny", "defer")))
+    actor: str = attrs.field(validator=v.text())
+    at: datetime.datetime = attrs.field(validator=v.datetime(aware=True))
+    note: str = attrs.field(default="", validator=_NOTE)
+    amount: float | None = attrs.field(default=None, validator=_OPTIONAL_AMOUNT)
+    items: int = attrs.field(default=0, converter=as_int, validator=v.count())
+
+
+@attrs.frozen(kw_only=True)
+class Headline:
+    """What a revenue-cycle director reads first: decisions waiting, and the escalation groups.
+
+    ``decisions`` items wait for the provider (``amount`` at stake over those carrying one;
+    ``overdue`` past their deadline, ``None`` without business hours), ``decided`` decisions
+    were taken this week; of the escalation groups, ``groups_open`` are open now (``groups_new``
+    of them opened this week) and ``groups_resolved`` closed this week. The outcome KPIs in
+    breach or watch are read from the report's outcomes.
+
+    Raises:
+        ValidationError: A field of the wrong type or range, or ``groups_new`` above
+            ``groups_open``.
+    """
+
+    decisions: int = attrs.field(converter=as_int, validator=v.count())
+    amount: float | None = attrs.field(validator=_OPTIONAL_REAL)
+    overdue: int | None = attrs.field(converter=as_int, validator=_OPTIONAL_COUNT)
+    decided: int = attrs.field(converter=as_int, validator=v.count())
+    groups_open: int = attrs.field(converter=as_int, validator=v.count())
+    groups_new: int = attrs.field(converter=as_int, validator=v.count())
+    groups_resolved: int = attrs.field(converter=as_int, validator=v.count())
+
+    def __attrs_post_init__(self) -> None:
+        if self.groups_new > self.groups_open:
+            check.fail(
+                "$.groups_new",
+                "range",
+                f"'groups_new' must be at most 'groups_open' ({self.groups_open}, got {self.groups_new})",
+            )
 
 
 @attrs.frozen
@@ -210,6 +379,16 @@ class GovernanceReport:
     )
     zone: str = attrs.field(default="", validator=v.time_zone(empty=True))
     now: datetime.datetime | None = attrs.field(default=None, validator=v.optional(v.datetime(aware=True)))
+    headline: Headline | None = attrs.field(default=None, validator=v.optional(v.instance(Headline)))
+    decisions: tuple[DecisionLine, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(DecisionLine)
+    )
+    decided: tuple[DecidedLine, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(DecidedLine)
+    )
+    groups: tuple[EscalationGroupLine, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(EscalationGroupLine)
+    )
 
     def __attrs_post_init__(self) -> None:
         if bool(self.zone) != (self.now is not None):
@@ -219,17 +398,75 @@ class GovernanceReport:
                 "value",
                 f"a report with {given!r} needs {missing!r} too (both are set with business hours)",
             )
+        self._check_keys()
+        if self.headline is not None and self.headline != headline_of(
+            self.decisions, self.decided, self.groups
+        ):
+            check.fail(
+                "$.headline",
+                "value",
+                "the headline must sum up the report's 'decisions', 'decided' and 'groups'"
+                f" (they give {headline_of(self.decisions, self.decided, self.groups)!r})",
+            )
         if self.zone:
             return
-        for i, line in enumerate(self.escalations):
-            for name in ("deadline_at", "overdue"):
-                if getattr(line, name) is not None:
-                    check.fail(
-                        f"$.escalations[{i}].{name}",
-                        "value",
-                        f"{name!r} is set but the report has no 'zone' (deadline moments and overdue"
-                        " marks come with business hours)",
-                    )
+        for field, lines in (
+            ("escalations", self.escalations),
+            ("decisions", self.decisions),
+            ("groups", self.groups),
+        ):
+            for i, line in enumerate(lines):
+                for name in ("deadline_at", "overdue"):
+                    if getattr(line, name) is not None:
+                        check.fail(
+                            f"$.{field}[{i}].{name}",
+                            "value",
+                            f"{name!r} is set but the report has no 'zone' (deadline moments and overdue"
+                            " marks come with business hours)",
+                        )
+
+    def _check_keys(self) -> None:
+        """Every open group's and waiting decision's alert is one of the report's escalation lines."""
+        if not (self.groups or self.decisions):
+            return
+        known = {line.dedup_key for line in self.escalations}
+        parts: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
+            ("groups", tuple(() if g.status == "resolved" else g.alerts for g in self.groups)),
+            ("decisions", tuple(d.alerts for d in self.decisions)),
+        )
+        for field, keys in parts:
+            for i, alerts in enumerate(keys):
+                for j, key in enumerate(alerts):
+                    if key not in known:
+                        check.fail(
+                            f"$.{field}[{i}].alerts[{j}]",
+                            "reference",
+                            f"alert {check.show(key)} is not among the report's 'escalations'",
+                        )
+
+
+def headline_of(
+    decisions: tuple[DecisionLine, ...],
+    decided: tuple[DecidedLine, ...],
+    groups: tuple[EscalationGroupLine, ...],
+) -> Headline:
+    """The headline of a report with these decisions waiting, decisions taken and groups.
+
+    >>> headline_of((), (), ()).decisions
+    0
+    """
+    amounts = [line.amount for line in decisions if line.amount is not None]
+    marks = [line.overdue for line in decisions if line.overdue is not None]
+    statuses = [group.status for group in groups]
+    return Headline(
+        decisions=sum(line.count for line in decisions),
+        amount=math.fsum(amounts) if amounts else None,
+        overdue=sum(marks) if marks else None,
+        decided=len(decided),
+        groups_open=len(statuses) - statuses.count("resolved"),
+        groups_new=statuses.count("new"),
+        groups_resolved=statuses.count("resolved"),
+    )
 
 
 def _omit_if_default(cls: type[Any], *names: str) -> None:
@@ -238,5 +475,7 @@ def _omit_if_default(cls: type[Any], *names: str) -> None:
     converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **fields))
 
 
-_omit_if_default(EscalationLine, "deadline_at", "overdue")
-_omit_if_default(GovernanceReport, "zone", "now")
+_omit_if_default(EscalationLine, "deadline_at", "overdue", "group", "message", "amount", "muted")
+_omit_if_default(EscalationGroupLine, "deadline_at", "overdue", "acknowledged", "message")
+_omit_if_default(DecisionLine, "deadline_at", "overdue", "deferred", "recommendation")
+_omit_if_default(GovernanceReport, "zone", "now", "headline", "decisions", "decided", "groups")
