@@ -749,6 +749,9 @@ class _HostStore:
         self.log: list[tuple[datetime.date, Decision]] = []
         self.acked: list[tuple[datetime.date, Acknowledgement]] = []
 
+    def weeks(self) -> tuple[datetime.date, ...]:
+        return tuple(sorted(self.snapshots))
+
     def last_week(self) -> datetime.date | None:
         return max(self.snapshots, default=None)
 
@@ -789,6 +792,7 @@ class TestProtocol:
             store.record_decision(decision(4, at(24)), week=W1)
         sqlite_store, host = stores
         assert sqlite_store.last_week() == host.last_week() == W1
+        assert sqlite_store.weeks() == host.weeks() == (W1,)
         assert sqlite_store.decisions(since=at(20)) == host.decisions(since=at(20)) == (decision(4, at(24)),)
         assert sqlite_store.load(W1).state == host.load(W1).state
 

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check as check
+from comanaged_rcm.cycle import _history
 from comanaged_rcm.cycle._data import (
     Columns,
     CycleData,
@@ -32,6 +33,7 @@ from comanaged_rcm.cycle._report import (
     TrendPoint,
     WorkflowQueue,
 )
+from comanaged_rcm.cycle._store import HistoryStore
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, trend
 from comanaged_rcm.periods import Period
@@ -375,7 +377,12 @@ _UNITS = {"weekly": "week", "monthly": "month", "quarterly": "quarter"}
 
 
 def run_cycle(
-    engagement: Engagement, data: CycleData, as_of: datetime.date, *, allow_partial: bool = False
+    engagement: Engagement,
+    data: CycleData,
+    as_of: datetime.date,
+    *,
+    allow_partial: bool = False,
+    history: HistoryStore | None = None,
 ) -> GovernanceReport:
     """Run one governance cycle and return its report.
 
@@ -393,6 +400,21 @@ def run_cycle(
         as_of: The first day not reported on.
         allow_partial: Report on a period the data does not cover, with a banner saying which
             days have no data, instead of refusing it.
+        history: Where the engagement's weeks are kept (:func:`~comanaged_rcm.cycle.open_history`
+            or a host's :class:`~comanaged_rcm.cycle.HistoryStore`; weekly cadences only). The
+            cycle then continues from the last recorded week: after the week before the
+            report's, the rules step over the report's week only, from that week's end state;
+            with weeks missing in between, over each missing week in order, then the report's;
+            on the last recorded week itself, that week is run again from the week before it
+            (or replayed from an empty state when it is the first) and recorded again. An
+            empty history replays ``escalation_periods`` periods as without one. The
+            acknowledgements recorded since the starting week are applied at their moments
+            (one of an alert not firing then stays in the log and is named in
+            ``data_findings``, as are a week run again and weeks missing), the escalation stage
+            reads the whole decision and acknowledgement log, and the week is recorded in one
+            transaction: its end state with its silences, its QA selections and audit results,
+            and the report's JSON. An alert's ``since`` is then its first firing, however many
+            weeks ago.
 
     The data's range is the span of the transactions' posting dates (the dates every outcome
     reads), or, for a ledger without one, of the submissions' and work items' dates. The
@@ -412,7 +434,10 @@ def run_cycle(
             the report's period or KPI window and ``allow_partial`` is false (``$.as_of``, with
             the data's range in the message), or the escalation rules
             cannot be replayed on the tables up to ``as_of`` (a first issue at ``$.as_of``, then
-            the escalation engine's own).
+            the escalation engine's own), or the report's week is before the history's last
+            recorded week (``$.as_of``, naming it), or ``history`` is not a history store, the
+            cadence is not weekly or the history's weeks are not its weeks (``$.history``).
+        HistoryBusyError: Another run is writing the history (nothing is recorded).
 
     Examples:
         >>> from comanaged_rcm.cycle import default_engagement
@@ -430,8 +455,10 @@ def run_cycle(
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
     periods = _trend_periods(engagement, as_of)
-    book = data.book()
     period = periods[-1]
+    replayed = engagement.cadence.periods_ending(period.end, engagement.escalation_periods)
+    week = None if history is None else _history.plan(engagement, history, period, replayed)
+    book = data.book()
     refusal, banner = _coverage(engagement, data, period, as_of)
     if refusal and not allow_partial:
         raise ValidationError.single("$.as_of", "coverage", refusal)
@@ -442,9 +469,12 @@ def run_cycle(
     activity = _kpi_lines(engagement, cards, periods, engagement.activity)
     populations = _Populations(engagement, data.work_items)
     qa = tuple(_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa)
+    notes: tuple[FindingLine, ...] = ()
     try:
-        replayed = engagement.cadence.periods_ending(period.end, engagement.escalation_periods)
-        stage = escalation_stage(engagement, data, book, replayed)
+        if week is None:
+            stage = escalation_stage(engagement, data, book, replayed)
+        else:
+            stage, notes = _history.escalate(engagement, data, book, week)
     except ValidationError as exc:  # the rules' deadlines and durations, from the tables' dates to as_of
         message = f"replaying the escalation rules on these tables up to 'as_of' ({as_of}) failed"
         raise ValidationError([Issue("$.as_of", "range", message), *exc.issues]) from None
@@ -455,7 +485,7 @@ def run_cycle(
         FindingLine(f.rule, f.severity.value, f.path, f.message)
         for f in (*scope_findings(engagement.split, data.work_items), *case_findings(data, book))
     )
-    return GovernanceReport(
+    report = GovernanceReport(
         engagement=engagement.name,
         as_of=as_of,
         period=period,
@@ -468,8 +498,11 @@ def run_cycle(
         qa=qa,
         scope_findings=findings,
         partial_data=banner,
-        data_findings=data_findings,
+        data_findings=(*data_findings, *(() if week is None else week.notes), *notes),
         zone="" if engagement.business_hours is None else engagement.business_hours.zone,
         now=None if engagement.business_hours is None else stage.now,
         **stage.report_fields(),
     )
+    if week is not None:
+        _history.record(engagement, week, report, stage.state, populations)
+    return report

@@ -286,6 +286,9 @@ class HistoryStore(Protocol):
     time-zone aware.
     """
 
+    def weeks(self) -> tuple[datetime.date, ...]:
+        """The first day of every recorded week, oldest first."""
+
     def last_week(self) -> datetime.date | None:
         """The first day of the last recorded week, or ``None`` for an empty history."""
 
