@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
 
-from comanaged_rcm.cycle import Engagement, QaPolicy, check_engagement, default_engagement, load_engagement
+from comanaged_rcm.cycle import (
+    SCHEMA_SECTIONS,
+    SCHEMA_VERSION,
+    Engagement,
+    QaPolicy,
+    check_engagement,
+    default_engagement,
+    load_engagement,
+)
+from comanaged_rcm.cycle._engagement import Baseline, EconomicsSection, Fee, OwnCost
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi import Target
 from comanaged_rcm.serialize import from_json, to_dict, to_json
+
+D = datetime.date
+_LAST = datetime.date.max - datetime.timedelta(days=1)
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +196,254 @@ class TestCheckEngagement:
     def test_eng_007_unknown_convention(self, engagement: Engagement) -> None:
         found = check_engagement(attrs.evolve(engagement, conventions={"denial_unit": "vibes"}))
         assert [(f.rule, f.path) for f in found] == [("ENG-007", "$.conventions")]
+
+
+def _economics(**fields: Any) -> EconomicsSection:
+    section: dict[str, Any] = {
+        "fees": (
+            Fee(from_=D(2026, 1, 5), through=D(2026, 6, 28), fixed=4_500.0),
+            Fee(from_=D(2026, 6, 29), through=D(2026, 12, 27), fixed=4_000.0, percent_of_collections=1.5),
+        ),
+        "own_costs": (OwnCost(from_=D(2025, 7, 7), through=D(2026, 12, 27), per_period=9_000.0),),
+        "baseline": Baseline(from_=D(2025, 7, 7), through=D(2026, 1, 4), cost=234_000.0),
+        **fields,
+    }
+    return EconomicsSection(**section)
+
+
+def _with(engagement: Engagement, **fields: Any) -> Engagement:
+    return attrs.evolve(engagement, economics=_economics(**fields))
+
+
+class TestEconomics:
+    def test_json_round_trip(self, engagement: Engagement) -> None:
+        """The section round-trips; ``from_`` is ``from`` in the document; a baseline omits what it lacks."""
+        full = _with(engagement)
+        assert load_engagement(to_json(full)) == full
+        document = to_dict(full)["economics"]
+        assert document["fees"][1] == {
+            "from": "2026-06-29",
+            "through": "2026-12-27",
+            "fixed": 4000.0,
+            "percent_of_collections": 1.5,
+        }
+        assert document["baseline"] == {"from": "2025-07-07", "through": "2026-01-04", "cost": 234000.0}
+        given = _with(engagement, baseline=Baseline(net_collections=9e6, net_charges=9.6e6, source="FY2025"))
+        assert to_dict(given)["economics"]["baseline"] == {
+            "net_collections": 9e6,
+            "net_charges": 9.6e6,
+            "source": "FY2025",
+        }
+        assert load_engagement(to_json(given)) == given
+
+    def test_schema_version_4(self, engagement: Engagement) -> None:
+        """The section came with version 4: a version 3 document using it is refused at the section."""
+        data = to_dict(_with(engagement))
+        data["schema_version"] = 3
+        with pytest.raises(ValidationError) as caught:
+            load_engagement(json.dumps(data))
+        assert [(i.path, i.code, i.message) for i in caught.value.issues] == [
+            (
+                "$.economics",
+                "version",
+                (
+                    "the 'economics' section needs engagement schema version 4 (it was introduced in"
+                    ' version 4); this document declares version 3: set "schema_version": 4'
+                ),
+            )
+        ]
+        assert SCHEMA_VERSION == 4
+        assert SCHEMA_SECTIONS["economics"] == 4
+        with pytest.raises(ValidationError, match=r"needs engagement schema version 4.*@ \$\.economics"):
+            attrs.evolve(engagement, schema_version=3, economics=_economics())
+
+    def test_structural_problems_with_their_paths(self, engagement: Engagement) -> None:
+        """Bad values anywhere in the section are reported at once, at ``from`` (not ``from_``)."""
+        data = to_dict(_with(engagement))
+        fees = data["economics"]["fees"]
+        fees[0]["from"] = 5
+        del fees[1]["from"]
+        fees[1]["from_"] = "2026-06-29"
+        fees[1]["fixed"] = "4000"
+        data["economics"]["own_costs"][0]["per_period"] = -1
+        data["economics"]["baseline"]["through"] = "2025-07-06"
+        with pytest.raises(ValidationError) as caught:
+            load_engagement(json.dumps(data))
+        assert [(i.path, i.code) for i in caught.value.issues] == [
+            ("$.economics.fees[0].from", "type"),
+            ("$.economics.fees[1].from", "missing"),
+            ("$.economics.fees[1].fixed", "type"),
+            ("$.economics.fees[1].from_", "unknown_key"),
+            ("$.economics.own_costs[0].per_period", "range"),
+            ("$.economics.baseline.through", "range"),
+        ]
+        assert "'through' (2025-07-06) must be on or after 'from' (2025-07-07)" in str(caught.value)
+
+    def test_at_least_one_fee(self) -> None:
+        with pytest.raises(ValidationError, match=r"'fees' must hold at least one fee .*@ \$\.fees"):
+            EconomicsSection(fees=())
+        with pytest.raises(ValidationError, match=r"@ \$\.fees\[0\]"):
+            EconomicsSection(fees=[{"from": "2026-01-05"}])
+
+    @pytest.mark.parametrize(
+        ("fields", "path"),
+        [
+            ({"fixed": -0.01}, "$.fixed"),
+            ({"fixed": math.inf}, "$.fixed"),
+            ({"percent_of_collections": 100.01}, "$.percent_of_collections"),
+            ({"percent_of_collections": -1}, "$.percent_of_collections"),
+            ({"percent_of_collections": True}, "$.percent_of_collections"),
+            ({"through": D(2026, 1, 4)}, "$.through"),
+            ({"through": datetime.date.max}, "$.through"),
+            ({"from_": datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)}, "$.from"),
+            ({"from_": "2026-01-05"}, "$.from"),
+        ],
+    )
+    def test_fee_fields(self, fields: dict[str, Any], path: str) -> None:
+        given = {"from_": D(2026, 1, 5), "through": D(2026, 1, 11), **fields}
+        with pytest.raises(ValidationError) as caught:
+            Fee(**given)
+        assert [i.path for i in caught.value.issues] == [path]
+
+    def test_fee_edges(self) -> None:
+        """A one-day term, no charge at all, and every percentage from 0 to 100 are fees."""
+        day = Fee(from_=D(2026, 1, 5), through=D(2026, 1, 5), percent_of_collections=100)
+        assert (day.period.days, day.fixed, day.percent_of_collections) == (1, 0.0, 100.0)
+        assert Fee(from_=D(2026, 1, 5), through=_LAST).period.end == datetime.date.max
+
+    @pytest.mark.parametrize(
+        ("fields", "path", "message"),
+        [
+            ({}, "$", "a baseline is either a period of the data"),
+            ({"from_": D(2025, 7, 7)}, "$.through", "a baseline period needs 'through' too"),
+            ({"through": D(2025, 7, 7)}, "$.from", "a baseline period needs 'from' too"),
+            ({"net_collections": 1.0}, "$.net_charges", "given baseline figures need 'net_charges' too"),
+            ({"net_charges": 1.0}, "$.net_collections", "given baseline figures need 'net_collections' too"),
+            (
+                {"from_": D(2025, 7, 7), "through": D(2025, 7, 8), "net_charges": 1.0},
+                "$.net_collections",
+                "not both",
+            ),
+            ({"net_collections": 1.0, "net_charges": 0.0}, "$.net_charges", "must be > 0"),
+            ({"net_collections": -1.0, "net_charges": 1.0}, "$.net_collections", "must be >= 0"),
+            ({"net_collections": 1.0, "net_charges": 1.0, "cost": -1.0}, "$.cost", "must be >= 0"),
+            ({"from_": D(2025, 7, 7), "through": D(2025, 7, 8), "source": "ledger"}, "$.source", "read from"),
+            ({"net_collections": 1.0, "net_charges": 1.0, "source": "a\u202eb"}, "$.source", "invisible"),
+        ],
+    )
+    def test_baseline_forms(self, fields: dict[str, Any], path: str, message: str) -> None:
+        with pytest.raises(ValidationError) as caught:
+            Baseline(**fields)
+        assert [i.path for i in caught.value.issues] == [path]
+        assert message in str(caught.value)
+
+    def test_baseline_kinds(self) -> None:
+        dated = Baseline(from_=D(2025, 7, 7), through=D(2025, 7, 7))
+        assert (dated.kind, str(dated.period)) == ("period", "2025-07-07/2025-07-08")
+        given = Baseline(net_collections=0.0, net_charges=1e-9)
+        assert (given.kind, given.period) == ("figures", None)
+
+    def test_checks_clean(self, engagement: Engagement) -> None:
+        assert check_engagement(_with(engagement)) == []
+
+    def test_eng_008_fee_terms_overlapping(self, engagement: Engagement) -> None:
+        """Terms sharing one day overlap (listed out of order, the later-starting one is named)."""
+        fees = (
+            Fee(from_=D(2026, 6, 28), through=D(2026, 12, 27), fixed=1.0),
+            Fee(from_=D(2026, 1, 5), through=D(2026, 6, 28), fixed=1.0),
+        )
+        found = check_engagement(_with(engagement, fees=fees))
+        assert [(f.rule, f.severity.value, f.path, f.message) for f in found] == [
+            (
+                "ENG-008",
+                "error",
+                "$.economics.fees[0]",
+                "fees[0] (2026-06-28..2026-12-27) overlaps fees[1] (to 2026-06-28): each day takes one fee",
+            )
+        ]
+
+    def test_eng_008_inside_a_longer_term(self, engagement: Engagement) -> None:
+        """A term inside a longer one overlaps it, and so does the next term that the longer one reaches."""
+        fees = (
+            Fee(from_=D(2026, 1, 5), through=D(2026, 12, 27)),
+            Fee(from_=D(2026, 2, 2), through=D(2026, 3, 1)),
+            Fee(from_=D(2026, 3, 2), through=D(2026, 3, 29)),
+        )
+        found = check_engagement(_with(engagement, fees=fees))
+        assert [(f.rule, f.path) for f in found] == [
+            ("ENG-008", "$.economics.fees[1]"),
+            ("ENG-008", "$.economics.fees[2]"),
+        ]
+        assert "overlaps fees[0] (to 2026-12-27)" in found[1].message
+
+    def test_eng_009_baseline_overlapping_the_engagement(self, engagement: Engagement) -> None:
+        """A baseline ending on the first fee's first day overlaps; the day before does not."""
+        touching = Baseline(from_=D(2025, 7, 7), through=D(2026, 1, 5))
+        found = check_engagement(_with(engagement, baseline=touching))
+        assert [(f.rule, f.path, f.message) for f in found] == [
+            (
+                "ENG-009",
+                "$.economics.baseline",
+                (
+                    "the baseline 2025-07-07..2026-01-05 overlaps the engagement's fees"
+                    " (2026-01-05..2026-12-27): a pre-engagement baseline ends before the first fee's 'from'"
+                ),
+            )
+        ]
+        after = Baseline(from_=D(2026, 12, 27), through=D(2027, 1, 3))
+        assert [f.rule for f in check_engagement(_with(engagement, baseline=after))] == ["ENG-009"]
+        later = Baseline(from_=D(2026, 12, 28), through=D(2027, 1, 3))
+        assert check_engagement(_with(engagement, baseline=later)) == []
+        given = Baseline(net_collections=1.0, net_charges=1.0)
+        assert check_engagement(_with(engagement, baseline=given)) == []
+
+    def test_eng_010_own_costs_overlapping(self, engagement: Engagement) -> None:
+        own = (
+            OwnCost(from_=D(2025, 7, 7), through=D(2026, 1, 4), per_period=1.0),
+            OwnCost(from_=D(2026, 1, 4), through=D(2026, 12, 27), per_period=2.0),
+        )
+        found = check_engagement(_with(engagement, own_costs=own))
+        assert [(f.rule, f.path) for f in found] == [("ENG-010", "$.economics.own_costs[1]")]
+        assert found[0].message.endswith("each day takes one own cost")
+
+    def test_eng_011_days_between_terms(self, engagement: Engagement) -> None:
+        """One day between terms is a gap (a warning: the margin of a period touching it is undefined)."""
+        fees = (
+            Fee(from_=D(2026, 1, 5), through=D(2026, 6, 27)),
+            Fee(from_=D(2026, 6, 29), through=D(2026, 12, 27)),
+        )
+        own = (
+            OwnCost(from_=D(2025, 7, 7), through=D(2026, 1, 4), per_period=1.0),
+            OwnCost(from_=D(2026, 2, 1), through=D(2026, 12, 27), per_period=2.0),
+        )
+        found = check_engagement(_with(engagement, fees=fees, own_costs=own))
+        assert [(f.rule, f.severity.value, f.path, f.message) for f in found] == [
+            (
+                "ENG-011",
+                "warning",
+                "$.economics.fees[1].from",
+                (
+                    "no fee covers 2026-06-28..2026-06-28 (between fees[0] and fees[1]): a period touching"
+                    " those days has no fee figure"
+                ),
+            ),
+            (
+                "ENG-011",
+                "warning",
+                "$.economics.own_costs[1].from",
+                (
+                    "no own cost covers 2026-01-05..2026-01-31 (between own_costs[0] and own_costs[1]): a"
+                    " period touching those days has no own cost figure"
+                ),
+            ),
+        ]
+        assert load_engagement(to_json(_with(engagement, fees=fees))).economics is not None
+
+    def test_errors_refuse_the_document(self, engagement: Engagement) -> None:
+        fees = (
+            Fee(from_=D(2026, 1, 5), through=D(2026, 12, 27)),
+            Fee(from_=D(2026, 3, 2), through=D(2026, 3, 8)),
+        )
+        with pytest.raises(ValidationError) as caught:
+            load_engagement(to_json(_with(engagement, fees=fees)))
+        assert [(i.code, i.path) for i in caught.value.issues] == [("ENG-008", "$.economics.fees[1]")]

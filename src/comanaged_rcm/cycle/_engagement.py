@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from cattrs.errors import AttributeValidationNote, ClassValidationError
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from comanaged_rcm import _check as check
 from comanaged_rcm import _io
-from comanaged_rcm._check import as_int, as_real, as_tuple, v
+from comanaged_rcm._check import as_int, as_optional_real, as_real, as_tuple, v
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
 from comanaged_rcm.escalation import (
     CALENDAR_NAMES,
@@ -26,10 +28,10 @@ from comanaged_rcm.escalation import (
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi import Target, Tier, catalogue, resolve_conventions
 from comanaged_rcm.mapping import ExportMap
-from comanaged_rcm.periods import Cadence, Weekday
+from comanaged_rcm.periods import Cadence, Period, Weekday
 from comanaged_rcm.raci import ScopeSplit, co_managed_template
 from comanaged_rcm.sampling import Method
-from comanaged_rcm.serialize import from_dict
+from comanaged_rcm.serialize import converter, from_dict
 
 __all__ = [
     "DEFAULT_ACTIVITY",
@@ -37,8 +39,12 @@ __all__ = [
     "DEFAULT_OUTCOMES",
     "SCHEMA_SECTIONS",
     "SCHEMA_VERSION",
+    "Baseline",
     "BusinessHoursSection",
+    "EconomicsSection",
     "Engagement",
+    "Fee",
+    "OwnCost",
     "QaPolicy",
     "check_engagement",
     "default_engagement",
@@ -66,15 +72,16 @@ DEFAULT_ACTIVITY = ("items_closed", "touches_per_closed_item", "backlog", "aged_
 MAX_PERIODS = 1000
 """The most periods a trend, a KPI window, a QA window or an escalation replay spans (19 years of weeks)."""
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """The newest engagement document schema this library reads, and the one it writes.
 
 Version 1 is the document without sections added later (and without ``schema_version``);
 version 2 adds the optional ``mapping`` section (a :class:`~comanaged_rcm.mapping.ExportMap`);
-version 3 adds the optional ``business_hours`` section (a :class:`BusinessHoursSection`).
+version 3 adds the optional ``business_hours`` section (a :class:`BusinessHoursSection`);
+version 4 adds the optional ``economics`` section (an :class:`EconomicsSection`).
 Each later section bumps the version and is listed in :data:`SCHEMA_SECTIONS`."""
 
-SCHEMA_SECTIONS: dict[str, int] = {"mapping": 2, "business_hours": 3}
+SCHEMA_SECTIONS: dict[str, int] = {"mapping": 2, "business_hours": 3, "economics": 4}
 """Each optional engagement section and the schema version that introduced it: a document using
 a section must declare at least that version."""
 
@@ -190,6 +197,267 @@ class BusinessHoursSection:
         return self._built
 
 
+# ------------------------------------------------------------------------------------- economics
+_DAY = datetime.timedelta(days=1)
+_LAST_THROUGH = datetime.date.max - _DAY
+"""The latest ``through`` a date range takes: the day after it must still be a date."""
+
+_MONEY = v.real(minimum=0)
+
+
+def _from(_: object, __: attrs.Attribute[Any], value: object) -> None:
+    """``from``: the first day of a date range (``from_`` in Python, a keyword there)."""
+    check.date(value, "$.from")
+
+
+def _through(instance: object, _: attrs.Attribute[Any], value: object) -> None:
+    """``through``: the last day of a date range, on or after its ``from``."""
+    last = check.date(value, "$.through", latest=_LAST_THROUGH)
+    first = getattr(instance, "from_", None)
+    if isinstance(first, datetime.date) and last < first:
+        check.fail("$.through", "range", f"'through' ({last}) must be on or after 'from' ({first})")
+
+
+def _days(first: datetime.date, last: datetime.date) -> str:
+    return f"{first}..{last}"
+
+
+@attrs.frozen(kw_only=True)
+class Fee:
+    """What the partner charges while one term of the contract is in effect.
+
+    In the document ``{"from": "2026-01-05", "through": "2026-12-27", "fixed": 18000,
+    "percent_of_collections": 2.5}``: ``from`` and ``through`` are the term's first and last
+    days, both included (``from_`` in Python, where ``from`` is a keyword).
+
+    Args:
+        from_: The first day the fee is in effect.
+        through: The last day it is in effect (on or after ``from_``).
+        fixed: The fixed fee per period of the engagement's cadence (per week, with a weekly
+            cadence), in dollars; a period the term covers in part pays its share by days.
+        percent_of_collections: The percentage of net collections the partner takes, 0 to
+            100 (``2.5`` is 2.5%); net collections are the cash posted on the days the term
+            covers (payments less refunds under the engagement's ``refunds`` convention).
+
+    Raises:
+        ValidationError: A date that is not a date, ``through`` before ``from``, a negative
+            fee or a percentage outside 0 to 100, each at its field (``$.from``, ``$.through``).
+
+    >>> fee = Fee(from_=datetime.date(2026, 1, 5), through=datetime.date(2026, 12, 27), fixed=4500)
+    >>> str(fee.period), fee.percent_of_collections
+    ('2026-01-05/2026-12-28', 0.0)
+    """
+
+    from_: datetime.date = attrs.field(validator=_from)
+    through: datetime.date = attrs.field(validator=_through)
+    fixed: float = attrs.field(default=0.0, converter=as_real, validator=_MONEY)
+    percent_of_collections: float = attrs.field(
+        default=0.0, converter=as_real, validator=v.real(minimum=0, maximum=100)
+    )
+
+    @property
+    def period(self) -> Period:
+        """The term as a half-open :class:`~comanaged_rcm.periods.Period` (``through`` included)."""
+        return Period(self.from_, self.through + _DAY)
+
+
+@attrs.frozen(kw_only=True)
+class OwnCost:
+    """The provider's own revenue-cycle cost per cadence period while it holds.
+
+    Its in-house staff, systems and overhead on the revenue cycle, the numerator of HFMA's
+    cost to collect besides the partner's fees. ``from`` and ``through`` as for :class:`Fee`.
+
+    Args:
+        from_: The first day the cost holds.
+        through: The last day it holds (on or after ``from_``).
+        per_period: Dollars per period of the engagement's cadence; a period covered in part
+            counts its share by days.
+
+    Raises:
+        ValidationError: Bad dates or a negative cost, at the field.
+
+    >>> cost = OwnCost(from_=datetime.date(2026, 1, 5), through=datetime.date(2026, 6, 28), per_period=9000)
+    >>> cost.per_period, cost.period.days
+    (9000.0, 175)
+    """
+
+    from_: datetime.date = attrs.field(validator=_from)
+    through: datetime.date = attrs.field(validator=_through)
+    per_period: float = attrs.field(converter=as_real, validator=_MONEY)
+
+    @property
+    def period(self) -> Period:
+        """The range as a half-open :class:`~comanaged_rcm.periods.Period` (``through`` included)."""
+        return Period(self.from_, self.through + _DAY)
+
+
+_BASELINE_FORMS = (
+    "a baseline is either a period of the data ('from' and 'through') or given figures"
+    " ('net_collections' and 'net_charges')"
+)
+
+
+def _optional_through(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        _through(instance, attribute, value)
+
+
+@attrs.frozen(kw_only=True)
+class Baseline:
+    """The revenue cycle before the partner: a period of the data, or figures given.
+
+    Either ``from`` and ``through`` (a period of the provider's own data before the engagement,
+    both days included, measured on the engagement's KPI conventions), or ``net_collections``
+    and ``net_charges`` (figures from elsewhere: last year's financials, say, named in
+    ``source``). :attr:`kind` says which. ``cost`` is the provider's total revenue-cycle cost
+    over the baseline, for HFMA's cost to collect without the partner.
+
+    Args:
+        from_: The baseline period's first day.
+        through: Its last day.
+        net_collections: Given net collections (dollars, also taken as the cash collected).
+        net_charges: Given net charges (charges less contractual adjustments, above 0).
+        cost: The total revenue-cycle cost over the baseline (dollars), or ``None``.
+        source: Where given figures come from; only with given figures.
+
+    Raises:
+        ValidationError: Both forms or neither, half of one (a ``from`` without ``through``),
+            ``source`` with a period, or a bad value, each at its field.
+
+    >>> Baseline(from_=datetime.date(2025, 7, 7), through=datetime.date(2025, 12, 28)).kind
+    'period'
+    >>> Baseline(net_collections=9.1e6, net_charges=9.6e6, cost=4.1e5, source="FY2025 financials").kind
+    'figures'
+    >>> Baseline(net_collections=9.1e6)
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: given baseline figures need 'net_charges'
+    too @ $.net_charges
+    """
+
+    from_: datetime.date | None = attrs.field(default=None, validator=v.optional(_from))
+    through: datetime.date | None = attrs.field(default=None, validator=_optional_through)
+    net_collections: float | None = attrs.field(
+        default=None, converter=as_optional_real, validator=v.optional(_MONEY)
+    )
+    net_charges: float | None = attrs.field(
+        default=None, converter=as_optional_real, validator=v.optional(v.real(minimum=0, low_open=True))
+    )
+    cost: float | None = attrs.field(default=None, converter=as_optional_real, validator=v.optional(_MONEY))
+    source: str = attrs.field(default="", validator=v.text(empty=True))
+
+    def __attrs_post_init__(self) -> None:
+        dated = self.from_ is not None or self.through is not None
+        given = self.net_collections is not None or self.net_charges is not None
+        if dated and given:
+            check.fail("$.net_collections", "value", f"{_BASELINE_FORMS}, not both")
+        if not dated and not given:
+            check.fail("$", "missing", f"{_BASELINE_FORMS}: give one")
+        pairs = (
+            (("from", self.from_), ("through", self.through))
+            if dated
+            else (
+                ("net_collections", self.net_collections),
+                ("net_charges", self.net_charges),
+            )
+        )
+        what = "a baseline period" if dated else "given baseline figures"
+        for name, value in pairs:
+            if value is None:
+                check.fail(f"$.{name}", "missing", f"{what} need{'s' if dated else ''} {name!r} too")
+        if dated and self.source:
+            check.fail(
+                "$.source",
+                "value",
+                "'source' names where given baseline figures come from; a baseline period is read"
+                " from the data",
+            )
+
+    @property
+    def kind(self) -> str:
+        """``"period"`` (a period of the data) or ``"figures"`` (figures given)."""
+        return "figures" if self.from_ is None else "period"
+
+    @property
+    def period(self) -> Period | None:
+        """The baseline period (``through`` included), or ``None`` for given figures."""
+        if self.from_ is None or self.through is None:
+            return None
+        return Period(self.from_, self.through + _DAY)
+
+
+def _fees(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    v.tuple_of(Fee)(instance, attribute, value)
+    if not value:
+        check.fail(
+            "$.fees",
+            "value",
+            "'fees' must hold at least one fee (a term the partner does not charge for is a fee of 0)",
+        )
+
+
+@attrs.frozen(kw_only=True)
+class EconomicsSection:
+    """What the partner costs and what the revenue cycle did before it (schema version 4).
+
+    The engagement's ``economics`` section. The margin of a period
+    (:func:`~comanaged_rcm.cycle.margin`) reads it: the partner's cost from ``fees``, the
+    provider's own cost from ``own_costs``, and the net collection rate and cost to collect
+    without the partner from ``baseline``. Fee terms must not overlap, nor own-cost ranges,
+    and a baseline period must end before the first fee's ``from``
+    (:func:`check_engagement`: ENG-008 to ENG-011).
+
+    Args:
+        fees: The partner's fee terms, at least one.
+        own_costs: The provider's own revenue-cycle cost per period, by date range; empty
+            when not known (cost to collect is then undefined).
+        baseline: The pre-engagement baseline, or ``None`` (the figures against it are then
+            undefined).
+
+    Raises:
+        ValidationError: No fee, or an item that is not a :class:`Fee`, :class:`OwnCost` or
+            :class:`Baseline`.
+
+    >>> term = Fee(from_=datetime.date(2026, 1, 5), through=datetime.date(2026, 12, 27), fixed=4500)
+    >>> EconomicsSection(fees=[term]).baseline is None
+    True
+    """
+
+    fees: tuple[Fee, ...] = attrs.field(converter=as_tuple, validator=_fees)
+    own_costs: tuple[OwnCost, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(OwnCost)
+    )
+    baseline: Baseline | None = attrs.field(default=None, validator=v.optional(v.instance(Baseline)))
+
+
+def _renamed_from(cls: type[Any], *, omit_defaults: bool = False) -> None:
+    """``cls``'s ``from_`` is ``from`` in documents, and in the paths of their errors."""
+    structure = make_dict_structure_fn(cls, converter, from_=override(rename="from"))
+
+    def hook(value: Any, type_: type[Any]) -> Any:  # noqa: ANN401 - a document's value in, the model out
+        try:
+            return structure(value, type_)
+        except ClassValidationError as exc:
+            for inner in exc.exceptions:
+                notes = getattr(inner, "__notes__", [])
+                for i, note in enumerate(notes):
+                    if isinstance(note, AttributeValidationNote) and note.name == "from_":
+                        notes[i] = AttributeValidationNote(str(note), "from", note.type)
+            raise
+
+    converter.register_structure_hook(cls, hook)
+    unstructure = make_dict_unstructure_fn(
+        cls, converter, _cattrs_omit_if_default=omit_defaults, from_=override(rename="from")
+    )
+    converter.register_unstructure_hook(cls, unstructure)
+
+
+_renamed_from(Fee)
+_renamed_from(OwnCost)
+_renamed_from(Baseline, omit_defaults=True)
+
+
 _periods = v.count(minimum=1, maximum=MAX_PERIODS)
 _names = v.tuple_of(str, "text")
 
@@ -243,6 +511,9 @@ class Engagement:
         business_hours: The provider's time zone and opening hours (schema version 3): the
             cycle counts deadlines in business hours there and shows deadlines and what is
             overdue in that zone; ``None`` counts business days only, on UTC dates.
+        economics: The partner's fees, the provider's own cost and the pre-engagement baseline
+            (schema version 4), read by :func:`~comanaged_rcm.cycle.margin`; ``None`` leaves
+            the margin undefined.
 
     >>> engagement = default_engagement()
     >>> engagement.cadence, engagement.trend_periods
@@ -272,6 +543,9 @@ class Engagement:
     mapping: ExportMap | None = attrs.field(default=None, validator=v.optional(v.instance(ExportMap)))
     business_hours: BusinessHoursSection | None = attrs.field(
         default=None, validator=v.optional(v.instance(BusinessHoursSection))
+    )
+    economics: EconomicsSection | None = attrs.field(
+        default=None, validator=v.optional(v.instance(EconomicsSection))
     )
 
     def __attrs_post_init__(self) -> None:
@@ -379,6 +653,55 @@ def _rule_findings(engagement: Engagement) -> list[Finding]:
     return found
 
 
+def _ranges(
+    items: tuple[Fee, ...] | tuple[OwnCost, ...], name: str, what: str, *, overlap: str
+) -> list[Finding]:
+    """Date ranges that overlap (an error, rule ``overlap``) or leave days between them (ENG-011)."""
+    found: list[Finding] = []
+    order = sorted(range(len(items)), key=lambda i: (items[i].from_, items[i].through))
+    if not order:
+        return found
+    last, holder = items[order[0]].through, order[0]
+    for i in order[1:]:
+        item, path = items[i], f"$.economics.{name}[{i}]"
+        if item.from_ <= last:
+            message = (
+                f"{name}[{i}] ({_days(item.from_, item.through)}) overlaps {name}[{holder}] (to {last}):"
+                f" each day takes one {what}"
+            )
+            found.append(_error(overlap, path, message))
+        elif item.from_ > last + _DAY:
+            message = (
+                f"no {what} covers {_days(last + _DAY, item.from_ - _DAY)} (between {name}[{holder}]"
+                f" and {name}[{i}]): a period touching those days has no {what} figure"
+            )
+            found.append(Finding("ENG-011", Severity.WARNING, f"{path}.from", message))
+        if item.through > last:
+            last, holder = item.through, i
+    return found
+
+
+def economics_findings(engagement: Engagement) -> list[Finding]:
+    """The problems of the ``economics`` section: ENG-008 to ENG-011 (see :func:`check_engagement`)."""
+    section = engagement.economics
+    if section is None:
+        return []
+    found = [
+        *_ranges(section.fees, "fees", "fee", overlap="ENG-008"),
+        *_ranges(section.own_costs, "own_costs", "own cost", overlap="ENG-010"),
+    ]
+    baseline = section.baseline.period if section.baseline is not None else None
+    first = min(fee.from_ for fee in section.fees)
+    last = max(fee.through for fee in section.fees)
+    if baseline is not None and baseline.start <= last and first < baseline.end:
+        message = (
+            f"the baseline {_days(baseline.start, baseline.last_day)} overlaps the engagement's fees"
+            f" ({_days(first, last)}): a pre-engagement baseline ends before the first fee's 'from'"
+        )
+        found.append(_error("ENG-009", "$.economics.baseline", message))
+    return found
+
+
 def check_engagement(engagement: Engagement) -> list[Finding]:
     """Every cross-reference problem of an engagement, all at once.
 
@@ -387,7 +710,11 @@ def check_engagement(engagement: Engagement) -> list[Finding]:
     level sits on the better side of its target; ENG-005 a QA policy for a workflow that is not
     in scope; ENG-006 an escalation rule that does not compile against the rule set's schema,
     or whose dedup keys, grouping or message read a field the schema does not have;
-    ENG-007 an unknown KPI convention. The scope split's own findings come from
+    ENG-007 an unknown KPI convention; ENG-008 two fee terms of the ``economics`` section
+    covering the same day; ENG-009 a baseline period overlapping the engagement (from the first
+    fee's ``from`` to the last fee's ``through``); ENG-010 two own-cost ranges covering the same
+    day; ENG-011 (a warning) days between fee terms, or between own-cost ranges, that none
+    covers. The scope split's own findings come from
     :func:`comanaged_rcm.raci.validate` and are reported, not raised, by the cycle.
 
     Raises:
@@ -406,6 +733,7 @@ def check_engagement(engagement: Engagement) -> list[Finding]:
         *_target_findings(engagement),
         *_qa_findings(engagement),
         *_rule_findings(engagement),
+        *economics_findings(engagement),
     ]
     try:
         resolve_conventions(engagement.conventions)
@@ -433,11 +761,11 @@ def load_engagement(source: str | os.PathLike[str]) -> Engagement:
     >>> from comanaged_rcm.serialize import to_json
     >>> load_engagement(to_json(default_engagement())).id
     'demo-health'
-    >>> load_engagement('{"schema_version": 4}')
+    >>> load_engagement('{"schema_version": 5}')
     Traceback (most recent call last):
     ...
-    comanaged_rcm.errors.ValidationError: 1 validation issue: 'schema_version' 4: this engagement
-    document was written by a newer comanaged-rcm (this one reads schema versions 1 to 3): upgrade
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'schema_version' 5: this engagement
+    document was written by a newer comanaged-rcm (this one reads schema versions 1 to 4): upgrade
     comanaged-rcm @ $.schema_version
     """
     return engagement_from_document(_io.load_json(_engagement_text(source)))
