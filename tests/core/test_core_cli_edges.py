@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import datetime
 import json
 import os
 import subprocess
@@ -21,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from comanaged_rcm.cli import build_parser, main
-from comanaged_rcm.cycle import default_engagement
+from comanaged_rcm.cycle import Snapshot, default_engagement, open_history
 from comanaged_rcm.escalation import default_rules
 from comanaged_rcm.raci import co_managed_template
 from comanaged_rcm.serialize import to_json
@@ -59,6 +60,11 @@ VALID: dict[str, list[str]] = {
         "--as-of", "{as_of}",
     ],
     "engagement": ["engagement", "--check", "{engagement}"],
+    "decide": [
+        "decide", "--history", "{history}", "--decision", "write_off", "--key", "CLM-1", "--verdict",
+        "approve", "--actor", "client_rcm_director", "--amount", "120", "--at", "2026-11-03T09:30-05:00",
+    ],
+    "ack": ["ack", "--history", "{history}", "--key", "K-1", "--actor", "onshore_lead", "--note", "on it"],
     "map": ["map", "--check", "{map}"],
     "synthetic export": ["synthetic", "export", "{out}", "--claims", "300"],
 }  # fmt: skip
@@ -185,6 +191,9 @@ def files(tmp_path_factory: pytest.TempPathFactory, book: SyntheticBook) -> dict
     drawn += ["--workpaper", str(workpaper)]
     assert main(drawn) == 0
     paths["workpaper"] = str(workpaper / "workpaper.json")
+    with open_history(root / "history.db") as history:  # decide and ack file under a recorded week
+        history.record_week(datetime.date(2026, 10, 26), Snapshot())
+    paths["history"] = str(root / "history.db")
     return paths
 
 

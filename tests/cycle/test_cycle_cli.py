@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import os
+import sqlite3
 from pathlib import Path
 from typing import IO
 
@@ -16,6 +18,7 @@ from comanaged_rcm.cycle import (
     CycleData,
     GovernanceReport,
     default_engagement,
+    open_history,
     read_cycle_csv,
     render_text,
     run_cycle,
@@ -313,3 +316,342 @@ class TestWriteReport:
         finally:
             os.umask(previous)
         assert {p.stat().st_mode & 0o777 for p in paths.values()} == {0o644}
+
+
+# ----------------------------------------------------------------- report --history, decide, ack
+W44 = "2026-10-26"  # the week report --as-of 2026-11-02 reports on
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse's usage errors
+        status = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def _error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run a call that must fail as bad input: exit 2, one line on stderr, nothing on stdout."""
+    status, out, err = _run(argv, capsys)
+    assert (status, out) == (2, ""), err
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err
+    return err.strip()
+
+
+@pytest.fixture
+def db(exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A history with week 2026-10-26 recorded by report --history."""
+    path = tmp_path / "engagement.db"
+    assert main(_report_args(exports, "--history", str(path), "--format", "json")) == 0
+    capsys.readouterr()
+    return path
+
+
+def _decide(db: Path, *extra: str) -> list[str]:
+    return [
+        "decide", "--history", str(db), "--decision", "write_off", "--key", "CLM-1042", "--verdict",
+        "approve", "--actor", "client_rcm_director", "--at", "2026-11-03T09:30-05:00", *extra,
+    ]  # fmt: skip
+
+
+def _ack(db: Path, *extra: str) -> list[str]:
+    return [
+        "ack",
+        "--history",
+        str(db),
+        "--key",
+        "K-1",
+        "--actor",
+        "onshore_lead",
+        "--at",
+        "2026-11-03T10:00Z",
+        *extra,
+    ]
+
+
+class TestReportHistory:
+    def test_the_week_is_recorded_and_said_so(
+        self, exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path = tmp_path / "new" / "engagement.db"
+        path.parent.mkdir()
+        status, out, err = _run(_report_args(exports, "--history", str(path), "--format", "json"), capsys)
+        assert status == 0, err
+        assert err.splitlines()[-1] == f"recorded week {W44} in {path}"
+        with open_history(path, create=False) as history:
+            assert [str(w) for w in history.weeks()] == [W44]
+            assert f"{history.load(history.weeks()[0]).report}\n" == out
+
+    def test_the_same_week_again_is_run_again(
+        self, exports: dict[str, Path], db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        status, _, err = _run(_report_args(exports, "--history", str(db)), capsys)
+        assert status == 0, err
+        assert err.splitlines() == [
+            (
+                f"comanaged-rcm report: info: week {W44} was recorded already: run again from an empty state"
+                " and recorded again @ history"
+            ),
+            f"recorded week {W44} in {db}",
+        ]
+
+    def test_an_earlier_week_is_refused(
+        self, exports: dict[str, Path], db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        err = _error(_report_args(exports, "--history", str(db), "--as-of", "2026-10-26"), capsys)
+        assert err == (
+            "comanaged-rcm report: error: 1 validation issue: the report's week 2026-10-19 is before the last"
+            f" recorded week {W44}: the history continues forward (report on week {W44} or later, or run"
+            " without the history) @ --as-of"
+        )
+
+    def test_a_busy_history_is_refused_and_nothing_recorded(
+        self, exports: dict[str, Path], db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Another writer holds the file: exit 2 with one line, the history as it was."""
+        writer = sqlite3.connect(db, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            err = _error(_report_args(exports, "--history", str(db)), capsys)
+            assert _error(_decide(db), capsys) == err.replace("report", "decide", 1)
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert err == (
+            f"comanaged-rcm report: error: another run holds the history {str(db)!r}: it is writing now"
+            " (waited 0.5 s); run again when it has finished"
+        )
+        with open_history(db, create=False) as history:
+            assert [str(w) for w in history.weeks()] == [W44]
+            assert "was recorded already" not in (history.load(history.weeks()[0]).report or "")
+
+    def test_a_newer_file_is_refused(
+        self, exports: dict[str, Path], db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        connection = sqlite3.connect(db)
+        connection.execute("PRAGMA user_version = 99")
+        connection.close()
+        for argv in (_report_args(exports, "--history", str(db)), _decide(db), _ack(db)):
+            err = _error(argv, capsys)
+            assert err.endswith(
+                f"the history {str(db)!r} was written by a newer comanaged-rcm (history schema 99; this one"
+                " reads up to 1): upgrade comanaged-rcm to read it"
+            )
+
+    @pytest.mark.parametrize(
+        ("content", "reason"),
+        [
+            (b"week,state\n", "not a SQLite database (file is not a database)"),
+            (None, "a SQLite database of other tables (claims)"),
+        ],
+    )
+    def test_a_foreign_file_is_refused_at_the_flag(
+        self,
+        exports: dict[str, Path],
+        tmp_path: Path,
+        content: bytes | None,
+        reason: str,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        path = tmp_path / "other.db"
+        if content is None:
+            connection = sqlite3.connect(path)
+            connection.execute("CREATE TABLE claims (id TEXT)")
+            connection.close()
+        else:
+            path.write_bytes(content)
+        before = path.read_bytes()
+        for argv in (_report_args(exports, "--history", str(path)), _decide(path), _ack(path)):
+            err = _error(argv, capsys)
+            assert err.endswith(f"{str(path)!r} is not a comanaged-rcm history: {reason} @ --history"), err
+        assert path.read_bytes() == before
+
+    def test_a_monthly_engagement_is_refused_at_the_flag(
+        self, exports: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        document = json.loads(exports["engagement"].read_text(encoding="utf-8"))
+        document["cadence"] = {"frequency": "monthly", "week_start": "monday"}
+        monthly = tmp_path / "monthly.json"
+        monthly.write_text(json.dumps(document), encoding="utf-8")
+        argv = _report_args({**exports, "engagement": monthly}, "--history", str(tmp_path / "h.db"))
+        err = _error(argv, capsys)
+        assert err.endswith(
+            "a history keeps engagement weeks: the engagement's cadence is monthly (run it without a"
+            " history) @ --history"
+        ), err
+
+
+class TestDecide:
+    def test_recorded_then_already_there(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """The default id is made from the content: the same call twice is one decision."""
+        argv = _decide(db, "--amount", "1200", "--note", "small balance")
+        status, out, err = _run(argv, capsys)
+        assert (status, err) == (0, "")
+        ((decision,),) = [open_history(db, create=False).decisions()]
+        assert out == (
+            f"recorded decision {decision.id}: approve write_off of 'CLM-1042' by 'client_rcm_director' at"
+            f" 2026-11-03T09:30:00-05:00, 1,200.00 at stake (week {W44})\n"
+        )
+        assert decision.id.startswith("d-")
+        assert len(decision.id) == 18
+        assert (decision.note, decision.amount) == ("small balance", 1200.0)
+        status, again, _ = _run(argv, capsys)
+        assert status == 0
+        assert again == out.replace("recorded decision", "already recorded, nothing changed: decision")
+        status, other, _ = _run(_decide(db, "--amount", "1201"), capsys)
+        assert status == 0
+        assert other.split()[2] != out.split()[2]  # other content, another id
+        assert len(open_history(db, create=False).decisions()) == 2
+
+    def test_an_id_given_twice_with_other_content(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        assert _run(_decide(db, "--id", "d-7"), capsys)[0] == 0
+        argv = _decide(db, "--id", "d-7")
+        argv[argv.index("approve")] = "deny"
+        err = _error(argv, capsys)
+        assert err == (
+            "comanaged-rcm decide: error: 1 validation issue: decision 'd-7' is already recorded"
+            f" (week {W44}) with other content: the trail is never changed; record a new decision with a"
+            " new id @ --id"
+        )
+
+    def test_at_defaults_to_now_in_utc(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        argv = _decide(db)
+        del argv[argv.index("--at") : argv.index("--at") + 2]
+        before = datetime.datetime.now(datetime.UTC)
+        assert _run(argv, capsys)[0] == 0
+        (decision,) = open_history(db, create=False).decisions()
+        assert decision.at.utcoffset() == datetime.timedelta(0)
+        assert before <= decision.at <= datetime.datetime.now(datetime.UTC)
+
+    @pytest.mark.parametrize(
+        ("change", "flag", "message"),
+        [
+            (("--decision", "write_of"), "--decision", "(got 'write_of') (did you mean 'write_off'?)"),
+            (("--at", "2026-11-03T09:30"), "--at", "--at must say its UTC offset"),
+            (("--at", "2026-11-03"), "--at", "--at must say its UTC offset"),
+            (("--at", "Tuesday"), "--at", "--at must be an ISO datetime like 2026-11-24T09:30-05:00"),
+            (("--at", "1800-01-01T00:00Z"), "--at", "--at must be between 1900-01-01 and 2999-12-31"),
+            (("--amount", "-1"), "--amount", "'--amount' must be >= 0"),
+            (("--amount", "nan"), "--amount", "--amount"),
+            (("--amount", "1e400"), "--amount", "--amount"),
+            (("--amount", "12x"), "--amount", "--amount must be a number like 1200"),
+            (("--key", " "), "--key", "'key'"),
+            (("--actor", "a\nb"), "--actor", "'actor'"),
+            (("--id", ""), "--id", "'id'"),
+        ],
+    )
+    def test_every_flag_is_checked(
+        self, db: Path, change: tuple[str, str], flag: str, message: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        argv = _decide(db)
+        name, value = change
+        if name in argv:
+            argv[argv.index(name) + 1] = value
+        else:
+            argv += [name, value]
+        err = _error(argv, capsys)
+        assert err.startswith("comanaged-rcm decide: error: "), err
+        assert err.endswith(f"@ {flag}"), err
+        assert message in err, err
+        assert open_history(db, create=False).decisions() == ()
+
+    def test_a_verdict_outside_the_three(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        argv = _decide(db)
+        argv[argv.index("approve")] = "maybe"
+        status, _, err = _run(argv, capsys)
+        assert status == 2
+        assert "argument --verdict: invalid choice: 'maybe'" in err
+
+    def test_no_history_yet(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        missing = tmp_path / "engagement.db"
+        for argv in (_decide(missing), _ack(missing)):
+            err = _error(argv, capsys)
+            assert err.endswith(
+                f"no history at {str(missing)!r}: run report --history {str(missing)!r} first @ --history"
+            )
+        assert not missing.exists()
+        open_history(missing).close()  # a history without a recorded week
+        for argv in (_decide(missing), _ack(missing)):
+            err = _error(argv, capsys)
+            assert err.endswith(
+                f"the history {str(missing)!r} has no recorded week yet: run report --history first"
+                " @ --history"
+            )
+
+    def test_help_names_the_rules(self, capsys: pytest.CaptureFixture[str]) -> None:
+        for command in ("decide", "ack"):
+            with pytest.raises(SystemExit):
+                main([command, "--help"])
+            text = " ".join(capsys.readouterr().out.split())
+            for rule in (
+                "run report --history first",
+                "filed under the last one",
+                "UTC offset",
+                "without it, now in UTC",
+                "append-only",
+            ):
+                assert rule in text, (command, rule)
+        with pytest.raises(SystemExit):
+            main(["decide", "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "--id defaults to an id made from the decision's content" in text
+        assert "write_off" in text
+        with pytest.raises(SystemExit):
+            main(["report", "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "a week before the last recorded one is refused" in text
+
+
+class TestAck:
+    def test_recorded_then_already_there(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        with open_history(db, create=False) as history:
+            state = history.load(history.weeks()[0]).state
+        firing = sorted(k for k, a in state.alerts.items() if a.status.value == "firing")
+        argv = _ack(db, "--note", "on it")
+        argv[argv.index("K-1")] = firing[0]
+        status, out, err = _run(argv, capsys)
+        assert (status, err) == (0, "")
+        assert out == (
+            f"recorded acknowledgement of {firing[0]!r} by 'onshore_lead' at 2026-11-03T10:00:00+00:00"
+            f" (week {W44})\n"
+        )
+        status, again, _ = _run(argv, capsys)
+        assert status == 0
+        assert again == out.replace("recorded", "already recorded, nothing changed:", 1)
+        argv[argv.index("on it")] = "another note"
+        err = _error(argv, capsys)
+        assert err.endswith("with another note: the trail is never changed @ --note"), err
+        (ack,) = open_history(db, create=False).acks()
+        assert (ack.key, ack.note) == (firing[0], "on it")
+
+    def test_a_key_not_firing_is_recorded_with_a_warning(
+        self, db: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        with open_history(db, create=False) as history:
+            state = history.load(history.weeks()[0]).state
+        firing = sorted(k for k, a in state.alerts.items() if a.status.value == "firing")
+        typo = firing[0][:-1]
+        argv = _ack(db)
+        argv[argv.index("K-1")] = typo
+        status, out, err = _run(argv, capsys)
+        assert status == 0
+        assert out.startswith("recorded acknowledgement")
+        assert err == (
+            f"comanaged-rcm ack: warning: no alert with the key {typo!r} was firing at the end of week {W44}"
+            f" (did you mean {firing[0]!r}?); the next report --history says whether it applied\n"
+        )
+        assert len(open_history(db, create=False).acks()) == 1
+
+    @pytest.mark.parametrize(
+        ("change", "flag"),
+        [(("--key", ""), "--key"), (("--actor", " "), "--actor"), (("--at", "2026-11-03T10:00"), "--at")],
+    )
+    def test_every_flag_is_checked(
+        self, db: Path, change: tuple[str, str], flag: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        argv = _ack(db)
+        argv[argv.index(change[0]) + 1] = change[1]
+        assert _error(argv, capsys).endswith(f"@ {flag}")
+        assert open_history(db, create=False).acks() == ()
