@@ -784,17 +784,27 @@ def muted(
             if silence._mutes(alert.labels, now):  # noqa: SLF001 - checked above
                 reasons[alert.key] = f"silenced by {silence.id}"
                 break
-    sources = items
+    # Each rule's sources by their values of its ``equal`` labels, the first two in alert order
+    # (the first other than the target is its inhibitor): one pass per rule, not one per pair.
+    indexes: list[dict[tuple[str, ...], list[str]]] = []
+    for rule in inhibits:
+        index: dict[tuple[str, ...], list[str]] = {}
+        for source in items:
+            if _all(rule.source_matchers, source.labels):
+                bucket = index.setdefault(tuple(source.labels.get(n, "") for n in rule.equal), [])
+                if len(bucket) < 2:  # the target itself may be the first
+                    bucket.append(source.key)
+        indexes.append(index)
     for alert in items:
         if alert.key in reasons:
             continue
-        for rule in inhibits:
-            source = next(
-                (s for s in sources if s.key != alert.key and rule._inhibits(s.labels, alert.labels)),  # noqa: SLF001
-                None,
-            )
-            if source is not None:
-                reasons[alert.key] = f"inhibited by {source.key}"
+        for rule, index in zip(inhibits, indexes, strict=True):
+            if not index or not _all(rule.target_matchers, alert.labels):
+                continue
+            bucket = index.get(tuple(alert.labels.get(n, "") for n in rule.equal), [])
+            inhibitor = next((key for key in bucket if key != alert.key), None)
+            if inhibitor is not None:
+                reasons[alert.key] = f"inhibited by {inhibitor}"
                 break
     return reasons
 
