@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import comanaged_rcm.cli  # registers the ASCII fallback the CLI prints through
 from comanaged_rcm.cycle import (
@@ -131,6 +133,22 @@ class TestChartScale:
         scale = chart_scale([11_900_000.0, 12_345_678.0, 15_000_000.0], "usd")
         assert scale == Scale(11_500_000.0, 15_500_000.0)
         assert format_figure(scale.low, "usd") == "$11,500,000"
+
+    @given(
+        st.lists(st.floats(-1e7, 1e7, allow_nan=False), min_size=1, max_size=12),
+        st.sampled_from(["percent", "days", "usd", "count", "ratio", "fraction"]),
+    )
+    def test_holds_every_value_and_prints_exactly(self, values: list[float], unit: str) -> None:
+        """Every value lies inside the scale; its ends are whole finest steps, so the labels are exact."""
+        scale = chart_scale(values, unit)
+        assert scale.low < scale.high
+        assert scale.low <= min(values)
+        assert scale.high >= max(values)
+        finest = {"percent": 0.1, "days": 0.1, "fraction": 0.001, "usd": 1.0, "count": 1.0}.get(unit, 0.01)
+        for end in (scale.low, scale.high):
+            assert abs(end / finest - round(end / finest)) < 1e-6
+        if min(values) >= 0:
+            assert scale.low >= 0
 
     def test_one_scale_per_unit_over_trends_and_targets(self) -> None:
         """A section's scales: per unit, over the trends and targets of lines that draw anything."""
@@ -387,6 +405,9 @@ _OVERFLOW = """
 """
 
 
+_PRINTED_WIDTH = round(186 / 25.4 * 96 * 4 / 3)  # A4 less 2 x 12 mm, in CSS px, as Chromium lays it out
+
+
 def _png_size(png: bytes) -> tuple[int, int]:
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert png[12:16] == b"IHDR"
@@ -461,10 +482,14 @@ class TestInChromium:
     def test_prints_on_a_page(
         self, chromium: Chromium, page_report: GovernanceReport, tmp_path: Path
     ) -> None:
-        """In print (A4 less margins: 186 mm, 703 px) tables are whole tables that fit the page."""
+        """In print tables are whole tables that fit the page, words kept whole.
+
+        The page is A4 less the stylesheet's margins: 186 mm, 703 CSS px; Chromium lays a printed
+        page out at 4/3 of its width and scales it down to fit (its minimum shrink factor).
+        """
         page = tmp_path / "report.html"
         page.write_text(render_html(page_report), encoding="utf-8")
-        chromium.open(page, 703, media="print")
+        chromium.open(page, _PRINTED_WIDTH, media="print")
         assert chromium.evaluate("matchMedia('print').matches") is True
         assert chromium.evaluate(_OVERFLOW) == []
         styles = chromium.evaluate(

@@ -41,8 +41,8 @@ _FINEST = {
 _DEFAULT_FINEST = 0.01
 # Units with a natural ceiling: a scale never rises past it when the values stay within it.
 _CEILING = {"percent": 100.0, "fraction": 1.0}
-_PAD = 0.1  # of the values' span, each side of a chart's scale
-_FLAT_PAD = 0.05  # of a flat series' value, each side (one finest step x 10 when the value is 0)
+_PAD = 0.1  # of the values' span, each side of a chart's scale (at least one finest step)
+_FLAT_PAD = 0.05  # of a flat series' value, each side (at least ten finest steps)
 _STEPS = 10  # a chart's scale is rounded outward to about a tenth of its span
 
 # Chart geometry, in CSS pixels.
@@ -78,7 +78,11 @@ def _nice_step(raw: float, finest: float) -> float:
 
 
 def text_scale(values: Sequence[float]) -> Scale:
-    """The values' own range: a sparkline's lowest block is the least value, its highest the most."""
+    """The values' own range: a sparkline's lowest block is the least value, its highest the most.
+
+    >>> text_scale([95.5, 94.1, 96.3])
+    Scale(low=94.1, high=96.3)
+    """
     return Scale(min(values), max(values))
 
 
@@ -96,10 +100,10 @@ def chart_scale(values: Sequence[float], unit: str) -> Scale:
     low, high = min(values), max(values)
     finest = _FINEST.get(unit, _DEFAULT_FINEST)
     span = high - low
-    pad = span * _PAD if span else (abs(low) * _FLAT_PAD or finest * 10)
+    pad = max(span * _PAD, finest) if span else max(abs(low) * _FLAT_PAD, finest * 10)
     step = _nice_step((span + 2 * pad) / _STEPS, finest)
-    bottom = math.floor((low - pad) / step + 1e-9) * step
-    top = math.ceil((high + pad) / step - 1e-9) * step
+    bottom = math.floor((low - pad) / step + 1e-9) * step  # a hair of slack for float noise,
+    top = math.ceil((high + pad) / step - 1e-9) * step  # never more than the pad (a step at most)
     if low >= 0:
         bottom = max(bottom, 0.0)
     ceiling = _CEILING.get(unit)
@@ -244,6 +248,15 @@ def svg_trend(
     breaks at undefined periods (one polyline per run of defined periods; a period alone
     between gaps is a dot), and the latest defined
     period has a larger dot. The ``aria-label`` reads the values, the target and the range.
+
+    >>> import datetime
+    >>> from comanaged_rcm.periods import Period
+    >>> p = Period(datetime.date(2026, 1, 5), datetime.date(2026, 1, 12))
+    >>> chart = svg_trend([TrendPoint("W02", p, 44.0), TrendPoint("W03", p, 47.5)], unit="days", target=40.0)
+    >>> chart.count("<polyline"), 'class="target"' in chart, ">target 40.0 d<" in chart
+    (1, True, True)
+    >>> chart[chart.index("aria-label"):].split('"')[1]
+    'Trend: W02 44.0 d, W03 47.5 d; target 40.0 d; scale 39.0 d to 49.0 d'
     """
     defined = [(i, p.value) for i, p in enumerate(points) if p.value is not None]
     subject = f"{name} trend" if name else "Trend"
@@ -317,7 +330,7 @@ table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem;display:block;max
 .table-wrap{max-width:100%;overflow-x:auto}
 th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:middle}
 th{background:#f3f4f8}.note{color:#555;font-size:.8rem}
-td svg{display:block}.fig{white-space:nowrap}
+td svg{display:block}.fig,[class^="s-"]{white-space:nowrap}
 .partial{border:2px solid #b71c1c;color:#b71c1c;padding:.5rem;font-weight:bold}
 .s-on_track{color:#1b5e20}.s-watch{color:#e65100}.s-breach{color:#b71c1c;font-weight:bold}
 summary{cursor:pointer}
@@ -330,7 +343,7 @@ table{display:table;overflow:visible;font-size:8pt;width:100%}
 .table-wrap{overflow:visible}
 thead{display:table-header-group}
 tr,svg,figure{break-inside:avoid}
-th,td{border-color:#999;overflow-wrap:anywhere}
+th,td{border-color:#999;overflow-wrap:break-word}
 th{background:none;border-bottom:2px solid #000}
 a{color:#000;text-decoration:underline}
 a[href^="http"]::after{content:" (" attr(href) ")"}
