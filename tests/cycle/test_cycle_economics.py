@@ -484,10 +484,10 @@ class TestModels:
 
     def test_a_figure_without_a_value_needs_a_reason(self) -> None:
         with pytest.raises(
-            ValidationError, match=r"'own_cost' has no value: 'reason' must say why @ \$\.reason"
+            ValidationError, match=r"'own_cost' has no value and no 'reason' saying why @ \$\.value"
         ):
             MarginFigure(name="own_cost", label="Own cost", unit="usd", value=None)
-        with pytest.raises(ValidationError, match=r"'reason' must say why"):
+        with pytest.raises(ValidationError, match=r"no 'reason' saying why"):
             MarginFigure(name="own_cost", label="Own cost", unit="usd", value=None, reason="  ")
         with pytest.raises(ValidationError, match=r"'own_cost' has a value: 'reason' must be empty"):
             MarginFigure(name="own_cost", label="Own cost", unit="usd", value=1.0, reason="no own cost given")

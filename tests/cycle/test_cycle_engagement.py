@@ -277,7 +277,19 @@ class TestEconomics:
             ("$.economics.own_costs[0].per_period", "range"),
             ("$.economics.baseline.through", "range"),
         ]
-        assert "'through' (2025-07-06) must be on or after 'from' (2025-07-07)" in str(caught.value)
+        assert "'through' (2025-07-06) must be on or after the first day (2025-07-07)" in str(caught.value)
+        data = to_dict(_with(engagement))
+        del data["economics"]["baseline"]["from"]
+        data["economics"]["fees"][0]["from"] = "2026-01-05T09:00:00"
+        with pytest.raises(ValidationError) as caught:
+            load_engagement(json.dumps(data))
+        assert [(i.path, i.message) for i in caught.value.issues] == [
+            (
+                "$.economics.fees[0].from",
+                "expected an ISO date like '2026-01-31' (got '2026-01-05T09:00:00')",
+            ),
+            ("$.economics.baseline.from", "a baseline period needs 'from' too"),
+        ]
 
     def test_at_least_one_fee(self) -> None:
         with pytest.raises(ValidationError, match=r"'fees' must hold at least one fee .*@ \$\.fees"):
@@ -295,8 +307,8 @@ class TestEconomics:
             ({"percent_of_collections": True}, "$.percent_of_collections"),
             ({"through": D(2026, 1, 4)}, "$.through"),
             ({"through": datetime.date.max}, "$.through"),
-            ({"from_": datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)}, "$.from"),
-            ({"from_": "2026-01-05"}, "$.from"),
+            ({"from_": datetime.datetime(2026, 1, 5, 9, tzinfo=datetime.UTC)}, "$.from_"),
+            ({"from_": "2026-01-05"}, "$.from_"),
         ],
     )
     def test_fee_fields(self, fields: dict[str, Any], path: str) -> None:
@@ -316,7 +328,7 @@ class TestEconomics:
         [
             ({}, "$", "a baseline is either a period of the data"),
             ({"from_": D(2025, 7, 7)}, "$.through", "a baseline period needs 'through' too"),
-            ({"through": D(2025, 7, 7)}, "$.from", "a baseline period needs 'from' too"),
+            ({"through": D(2025, 7, 7)}, "$.from_", "a baseline period needs 'from_' too"),
             ({"net_collections": 1.0}, "$.net_charges", "given baseline figures need 'net_charges' too"),
             ({"net_charges": 1.0}, "$.net_collections", "given baseline figures need 'net_collections' too"),
             (

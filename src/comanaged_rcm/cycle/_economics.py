@@ -102,7 +102,7 @@ class MarginFigure:
 
     def __attrs_post_init__(self) -> None:
         if self.value is None and not self.reason.strip():
-            check.fail("$.reason", "missing", f"{self.name!r} has no value: 'reason' must say why")
+            check.fail("$.value", "missing", f"{self.name!r} has no value and no 'reason' saying why")
         if self.value is not None and self.reason:
             check.fail("$.reason", "value", f"{self.name!r} has a value: 'reason' must be empty")
 

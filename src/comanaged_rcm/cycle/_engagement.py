@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from cattrs.errors import AttributeValidationNote, ClassValidationError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from comanaged_rcm import _check as check
@@ -31,6 +30,7 @@ from comanaged_rcm.mapping import ExportMap
 from comanaged_rcm.periods import Cadence, Period, Weekday
 from comanaged_rcm.raci import ScopeSplit, co_managed_template
 from comanaged_rcm.sampling import Method
+from comanaged_rcm.serialize import _issues as structure_issues
 from comanaged_rcm.serialize import converter, from_dict
 
 __all__ = [
@@ -206,8 +206,8 @@ _MONEY = v.real(minimum=0)
 
 
 def _from(_: object, __: attrs.Attribute[Any], value: object) -> None:
-    """``from``: the first day of a date range (``from_`` in Python, a keyword there)."""
-    check.date(value, "$.from")
+    """``from_``: the first day of a date range (``from`` in documents)."""
+    check.date(value, "$.from_")
 
 
 def _through(instance: object, _: attrs.Attribute[Any], value: object) -> None:
@@ -215,7 +215,7 @@ def _through(instance: object, _: attrs.Attribute[Any], value: object) -> None:
     last = check.date(value, "$.through", latest=_LAST_THROUGH)
     first = getattr(instance, "from_", None)
     if isinstance(first, datetime.date) and last < first:
-        check.fail("$.through", "range", f"'through' ({last}) must be on or after 'from' ({first})")
+        check.fail("$.through", "range", f"'through' ({last}) must be on or after the first day ({first})")
 
 
 def _days(first: datetime.date, last: datetime.date) -> str:
@@ -228,7 +228,8 @@ class Fee:
 
     In the document ``{"from": "2026-01-05", "through": "2026-12-27", "fixed": 18000,
     "percent_of_collections": 2.5}``: ``from`` and ``through`` are the term's first and last
-    days, both included (``from_`` in Python, where ``from`` is a keyword).
+    days, both included. In Python the first is ``from_`` (``from`` is a keyword), and so are
+    the paths of its errors (``$.from_``); a document's errors say ``from``.
 
     Args:
         from_: The first day the fee is in effect.
@@ -355,7 +356,7 @@ class Baseline:
         if not dated and not given:
             check.fail("$", "missing", f"{_BASELINE_FORMS}: give one")
         pairs = (
-            (("from", self.from_), ("through", self.through))
+            (("from_", self.from_), ("through", self.through))
             if dated
             else (
                 ("net_collections", self.net_collections),
@@ -431,20 +432,28 @@ class EconomicsSection:
     baseline: Baseline | None = attrs.field(default=None, validator=v.optional(v.instance(Baseline)))
 
 
+def _in_document(issue: Issue) -> Issue:
+    """An issue of a model's ``from_`` as a document names it: ``from`` (its path and its quote)."""
+    path = issue.path
+    if issue.code == "unknown_key" or not (path == "$.from_" or path.startswith(("$.from_.", "$.from_["))):
+        return issue
+    return attrs.evolve(
+        issue,
+        path="$.from" + path.removeprefix("$.from_"),
+        message=issue.message.replace("'from_'", "'from'"),
+    )
+
+
 def _renamed_from(cls: type[Any], *, omit_defaults: bool = False) -> None:
-    """``cls``'s ``from_`` is ``from`` in documents, and in the paths of their errors."""
+    """``cls``'s ``from_`` (``from`` is a Python keyword) is ``from`` in documents and their errors."""
     structure = make_dict_structure_fn(cls, converter, from_=override(rename="from"))
 
     def hook(value: Any, type_: type[Any]) -> Any:  # noqa: ANN401 - a document's value in, the model out
         try:
             return structure(value, type_)
-        except ClassValidationError as exc:
-            for inner in exc.exceptions:
-                notes = getattr(inner, "__notes__", [])
-                for i, note in enumerate(notes):
-                    if isinstance(note, AttributeValidationNote) and note.name == "from_":
-                        notes[i] = AttributeValidationNote(str(note), "from", note.type)
-            raise
+        except Exception as exc:  # noqa: BLE001 - whatever structuring raised, as issues at their paths
+            issues = [_in_document(issue) for issue in structure_issues(exc, "$")]
+        raise ValidationError(issues)
 
     converter.register_structure_hook(cls, hook)
     unstructure = make_dict_unstructure_fn(
