@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from comanaged_rcm.cycle._format import STATUS, format_change, format_figure, format_target
+from comanaged_rcm.cycle._format import _MONEY_UNITS, STATUS, format_change, format_figure, format_target
 from comanaged_rcm.cycle._report import KpiLine, TrendPoint
 from comanaged_rcm.cycle._section import Section, section
 
@@ -28,16 +28,7 @@ _DASH = "\u2013"  # the CLI's ASCII fallback spells it "-"
 KPI_HEADERS = ("metric", "value", "target", "status", "change", "trend", "convention")
 
 # The finest step a unit's figures print (format_figure's decimals), the floor of a scale's step.
-_FINEST = {
-    "percent": 0.1,
-    "days": 0.1,
-    "fraction": 0.001,
-    "count": 1.0,
-    "usd": 1.0,
-    "dollars": 1.0,
-    "$": 1.0,
-    "currency": 1.0,
-}
+_FINEST = {"percent": 0.1, "days": 0.1, "fraction": 0.001, "count": 1.0, **dict.fromkeys(_MONEY_UNITS, 1.0)}
 _DEFAULT_FINEST = 0.01
 # Units with a natural ceiling: a scale never rises past it when the values stay within it.
 _CEILING = {"percent": 100.0, "fraction": 1.0}
