@@ -28,10 +28,12 @@ from comanaged_rcm.cycle import (
     default_engagement,
     open_history,
     render_json,
+    render_text,
     run_cycle,
 )
 from comanaged_rcm.cycle import _history as history_module
 from comanaged_rcm.cycle._escalate import escalation_stage
+from comanaged_rcm.cycle._report import EscalationGroupLine
 from comanaged_rcm.escalation import AlertStatus, State
 from comanaged_rcm.periods import Cadence
 from comanaged_rcm.sampling import AttributeEvaluation, Selection
@@ -454,6 +456,8 @@ class TestFourWeeks:
         """
         weeks = [datetime.date(2026, 10, 5) + k * WEEK for k in range(4)]
         previous: dict[str, Any] = {}
+        previous_groups: set[str] = set()
+        statuses: set[str] = set()
         acked: list[str] = []
         decided: list[str] = []
         for number, week in enumerate(weeks, start=1):
@@ -485,6 +489,39 @@ class TestFourWeeks:
                     assert now[key].status is AlertStatus.ACKNOWLEDGED
                     assert now[key].acknowledged_by == "onshore_lead"
             assert [d.id for d in log] == decided
+            groups: dict[str, list[EscalationGroupLine]] = {}
+            for group in report.groups:
+                groups.setdefault(group.status, []).append(group)
+                if group.status == "resolved":
+                    assert not set(group.alerts) & set(now)
+                    assert set(group.alerts) <= set(previous)
+                else:
+                    assert set(group.alerts) <= set(now)
+                    assert group.acknowledged == sum(
+                        now[k].status is AlertStatus.ACKNOWLEDGED for k in group.alerts
+                    )
+                if number > 1:  # a group is new, open or resolved against last week's groups
+                    assert (group.key in previous_groups) == (group.status != "new")
+            if number == 1:
+                assert set(groups) == {"open"}  # no start state: every group is open
+            placed = {k for g in report.groups if g.status != "resolved" for k in g.alerts}
+            muted = {line.dedup_key for line in report.escalations if line.muted}
+            assert placed | muted == set(now)
+            headline = report.headline
+            assert headline is not None
+            assert (headline.groups_new, headline.groups_resolved) == (
+                len(groups.get("new", [])),
+                len(groups.get("resolved", [])),
+            )
+            assert [d.id for d in report.decided] == decided[-1:]  # the one taken since last week
+            statuses.update(groups)
+            if number > 1:  # the decision shows in the text report, with its key and verdict
+                (line,) = [row for row in render_text(report).splitlines() if f"CLM-{number - 1}" in row]
+                assert line.split()[:3] == [
+                    "write_off",
+                    ("approve", "deny", "defer")[number - 2],
+                    f"CLM-{number - 1}",
+                ]
             assert [f for f in report.data_findings if f.path == "history"] == []
             if number == len(weeks):
                 break
@@ -515,6 +552,8 @@ class TestFourWeeks:
             )
             acked.append(firing[0])
             previous = now
+            previous_groups = {g.key for g in report.groups if g.status != "resolved"}
+        assert {"new", "open"} <= statuses  # groups start and carry on over the four weeks
         with open_history(db, create=False) as history:
             assert [a.key for a in history.acks()] == acked
             assert [d.verdict for d in history.decisions()] == [Verdict.APPROVE, Verdict.DENY, Verdict.DEFER]
