@@ -396,6 +396,31 @@ class TestEscalations:
         assert ops.at(D(2026, 3, 9)).open_escalations == 0
         assert (ops.at(D(2026, 3, 10)).escalations or ())[0].oldest == D(2026, 3, 10)
 
+    def test_the_calendars_last_day(self) -> None:
+        """Data on 9999-12-31 answers that day, alerts of that day included."""
+        rows: list[Row] = [("automation", "coding", D(9999, 12, 30), D(9999, 12, 31), 1, False)]
+        late = alert(
+            "z",
+            "payer_denial_rate",
+            "client_cfo",
+            datetime.datetime(9999, 12, 31, 5, tzinfo=UTC),
+            AlertStatus.FIRING,
+        )
+        ops = ops_of(rows, State(alerts={"z": late}))
+        snapshot = ops.at(D.max)
+        assert snapshot.open_escalations == 1
+        assert snapshot.by_party[0].closed == 1
+        assert ops.at(D(9999, 12, 30)).open_escalations == 0
+
+    def test_an_alert_at_the_calendars_first_moment_is_refused(self) -> None:
+        """An alert begun at 0001-01-01 00:00 has no day before it to close: refused by its key."""
+        first = alert(
+            "a", "payer_denial_rate", "client_cfo", datetime.datetime(1, 1, 1, tzinfo=UTC), AlertStatus.FIRING
+        )
+        with pytest.raises(ValidationError) as info:
+            ops_of(list(self.ROWS), State(alerts={"a": first}))
+        assert info.value.issues[0].path == "$.state.alerts['a'].active_since"
+
     def test_an_empty_state_and_no_state_differ(self) -> None:
         """An empty state has no open escalations (0); no state leaves them out (``None``)."""
         assert ops_of(list(self.ROWS), State()).at(D(2026, 3, 5)).open_escalations == 0

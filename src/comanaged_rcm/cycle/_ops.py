@@ -38,6 +38,7 @@ __all__ = ["EscalationCount", "Operations", "OperationsSnapshot", "operations_se
 _AGED = 30
 """A queue item is aged when it is more than this many days old (the report's ``aged_over_30``)."""
 _DAY = datetime.timedelta(days=1)
+_EPOCH = datetime.date(1970, 1, 1)
 _NO_OWNER = "(no owner found)"
 _OPEN = (AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED)
 
@@ -152,7 +153,7 @@ class _Alerts:
         self.names = [names.get(owner, owner) if owner else _NO_OWNER for owner, _ in self.keys]
         first = np.full(len(groups), len(alerts), dtype=np.intp)
         np.minimum.at(first, self.group, np.arange(len(alerts)))
-        self.oldest = [_first_day(alerts[i].active_since, office) for i in first.tolist()]
+        self.oldest = [_first_day(alerts[i], office) for i in first.tolist()]
         self.order = sorted(range(len(groups)), key=self.keys.__getitem__)
 
     def at(self, close: datetime.datetime | None) -> tuple[EscalationCount, ...]:
@@ -181,18 +182,24 @@ def _began(alert: Alert) -> datetime.datetime:
     return alert.active_since
 
 
-def _first_day(began: datetime.datetime, office: BusinessHours | None) -> datetime.date:
-    """The first day by whose close ``began`` had come: its day, or the day before at its first moment.
+def _first_day(alert: Alert, office: BusinessHours | None) -> datetime.date:
+    """The first day by whose close the alert had begun: its day, or the day before at its first moment.
 
     Days are those of the business hours' zone (UTC without them); a naive moment is its own
-    wall clock.
+    wall clock. A moment within a day of the calendar's ends is refused: it has no such day.
     """
-    if began.tzinfo is None:
-        local, start = began, datetime.datetime.combine(began.date(), datetime.time(0))
-    else:
-        local = began.astimezone(datetime.UTC if office is None else office.tz)
-        start = _close(local.date(), office)
-    return local.date() - _DAY if began <= start else local.date()
+    began = alert.active_since
+    try:
+        if began.tzinfo is None:
+            local, start = began, datetime.datetime.combine(began.date(), datetime.time(0))
+        else:
+            local = began.astimezone(datetime.UTC if office is None else office.tz)
+            start = _close(local.date(), office)
+        return local.date() - _DAY if began <= start else local.date()
+    except OverflowError:
+        path = f"$.state.alerts[{check.show(alert.key)}].active_since"
+        message = f"the alert's start ({began}) is too close to the ends of the calendar to fall on a day"
+        raise ValidationError.single(path, "range", message) from None
 
 
 def _group(alert: Alert) -> tuple[str, str]:
@@ -234,8 +241,9 @@ class Operations:
         >>> from comanaged_rcm.synthetic import generate_book
         >>> book = generate_book(seed=1, claims=3000)
         >>> ops = Operations(default_engagement(), CycleData.from_synthetic(book))
-        >>> ops.first, ops.last
-        (datetime.date(2026, 2, 2), datetime.date(2026, 11, 1))
+        >>> ops
+        Operations(engagement='Demo Health System x co-managed RCM partner', work_items=7,453,
+        range=transactions posted 2026-02-02 .. 2026-11-01, no state)
         >>> queue = ops.at(datetime.date(2026, 10, 28)).queues[0]
         >>> queue.workflow, queue.open_items, queue.aged_over_30
         ('appeals', 13, 2)
@@ -263,6 +271,13 @@ class Operations:
         self._alerts = None if state is None else _Alerts(engagement, state, self._office)
         self._index(book)
 
+    def __repr__(self) -> str:
+        alerts = "no state" if self._alerts is None else f"{len(self._alerts.began):,} open alerts"
+        return (
+            f"Operations(engagement={self.engagement.name!r}, work_items={self._rows:,},"
+            f" range={self.dates}, {alerts})"
+        )
+
     @property
     def first(self) -> datetime.date | None:
         """The first day of the data's range (``None`` when the data holds no date)."""
@@ -275,9 +290,10 @@ class Operations:
 
     def _index(self, book: Book) -> None:
         """Sorted integer keys of the work items by (party and workflow, day), and running sums."""
-        items = book.work_items
+        items, dates = book.work_items, self.dates
+        self._rows = 0 if items is None else len(items["item_id"])
         kinds = {p.id: (p.name, p.kind.value) for p in reversed(self.engagement.split.parties)}
-        if items is None or not len(items["item_id"]):
+        if items is None or not self._rows or dates is None:  # work items have dates: both or neither
             empty = np.zeros(0, dtype=np.int64)
             self._base, self._stride, self._workflows = 0, 1, np.zeros(0, dtype=str)
             self._pairs: list[tuple[str, str, str, str]] = []
@@ -289,15 +305,11 @@ class Operations:
         teams, team = _codes(book, "team")
         workflows, workflow = _codes(book, "workflow")
         raw_opened = items["opened"].astype("datetime64[D]").view(np.int64)
-        base = int(raw_opened.min())
-        if self.dates is not None:
-            base = min(base, (self.dates.first - datetime.date(1970, 1, 1)).days)
+        base = min(int(raw_opened.min()), (dates.first - _EPOCH).days)
         opened = raw_opened - base
         closed = _days(items["closed"], base)
         never = np.iinfo(np.int64).min
-        latest = int(max(int(opened.max()), int(closed.max()), 0))
-        if self.dates is not None:
-            latest = max(latest, (self.dates.last - datetime.date(1970, 1, 1)).days - base)
+        latest = max(int(opened.max()), int(closed.max()), (dates.last - _EPOCH).days - base)
         stride = latest + 2  # days 0..latest, and latest + 1 for items never closed
         closed = np.where(closed == never, latest + 1, closed)
         pair = team.astype(np.int64) * len(workflows) + workflow
@@ -359,8 +371,7 @@ class Operations:
                 "range",
                 f"'since' ({since}) must be from the data's first day ({self.dates.first}) to 'day' ({day})",
             )
-        epoch = datetime.date(1970, 1, 1)
-        today, start = (day - epoch).days - self._base, (since - epoch).days - self._base
+        today, start = (day - _EPOCH).days - self._base, (since - _EPOCH).days - self._base
         escalations = None
         if self._alerts is not None:
             close = None if day == datetime.date.max else _close(day + _DAY, self._office)
