@@ -34,13 +34,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import as_optional_real, as_tuple, v
-from comanaged_rcm.cycle._data import DataDates, data_dates
+from comanaged_rcm.cycle._data import DataDates
 from comanaged_rcm.cycle._engagement import EconomicsSection, Engagement, Fee, OwnCost, economics_findings
-from comanaged_rcm.cycle._format import format_figure
-from comanaged_rcm.cycle._section import Section, section
+from comanaged_rcm.cycle._section import Section
+from comanaged_rcm.cycle._section import section as make_section
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.kpi import Book, Scorecard, measures, resolve_conventions
 from comanaged_rcm.periods import Period
@@ -158,8 +159,16 @@ def _days(period: Period) -> str:
     return f"{period.start}..{period.last_day}"
 
 
+def _figure_text(value: float | None, unit: str) -> str:
+    """:func:`~comanaged_rcm.cycle._format.format_figure`: money as ``$1,234,568``, rates as ``96.2%``."""
+    # imported here: the report's models hold a MarginSection, and the formats read the report's models
+    from comanaged_rcm.cycle._format import format_figure  # noqa: PLC0415
+
+    return format_figure(value, unit)
+
+
 def _money(value: float) -> str:
-    return format_figure(value, "usd")
+    return _figure_text(value, "usd")
 
 
 @attrs.frozen
@@ -172,6 +181,17 @@ class _Flows:
     rate: float | None = None
     rate_reason: str = ""
     gap: str = ""
+
+
+def _posted(book: Book) -> DataDates | None:
+    """The first and last posting dates of the book's transactions (the book's sorted codes, kept)."""
+    if book.transactions is None:
+        return None
+    days = book.codes("transactions", "posting_date")[0]
+    days = days[~np.isnat(days)]
+    if not days.size:
+        return None
+    return DataDates("transactions posted", days[0].item(), days[-1].item())
 
 
 def _covered(period: Period, dates: DataDates | None, noun: str) -> str:
@@ -475,7 +495,7 @@ def margin(engagement: Engagement, book: Book, period: Period) -> MarginSection:
             figures=sheet.figures(),
             note=note,
         )
-    work = _Margin(engagement, section, book, period, data_dates({"transactions": book.transactions or {}}))
+    work = _Margin(engagement, section, book, period, _posted(book))
     now = work.flows(period, "the period")
     work.put_flows(now, ("net_collections", "net_charges", "net_collection_rate"), _days(period))
     baseline_cash, described = work.baseline()
@@ -496,7 +516,7 @@ def margin(engagement: Engagement, book: Book, period: Period) -> MarginSection:
 MARGIN_HEADERS = ("figure", "value", "basis")
 
 
-def margin_section(part: MarginSection) -> Section:
+def margin_section(section: MarginSection) -> Section:
     """The margin as a report :class:`~comanaged_rcm.cycle._section.Section`: figure, value, basis.
 
     Money prints as ``$1,234,568`` and rates as ``96.2%`` (:func:`format_figure`); an undefined
@@ -504,17 +524,17 @@ def margin_section(part: MarginSection) -> Section:
     the sources.
     """
     rows = []
-    for figure in () if part.note else part.figures:
-        value = format_figure(figure.value, figure.unit)
+    for figure in () if section.note else section.figures:
+        value = _figure_text(figure.value, figure.unit)
         if figure.value is None:
             value = f"n/a ({figure.reason})"
         rows.append((figure.label, value, figure.basis))
-    baseline = f"baseline {part.baseline}" if part.baseline else "no baseline"
+    baseline = f"baseline {section.baseline}" if section.baseline else "no baseline"
     note = (
-        f"{_days(part.period)} against {baseline}, on {part.convention}. Net collection rate as the KPI"
+        f"{_days(section.period)} against {baseline}, on {section.convention}. Net collection rate as the KPI"
         " catalogue's (MGMA adjusted collection rate); cost to collect: HFMA MAP Key Cost to Collect"
         " (revenue-cycle cost / cash collected)."
     )
-    if part.note:
-        note = f"{part.note}. {note}"
-    return section("Margin", MARGIN_HEADERS, rows, note)
+    if section.note:
+        note = f"{section.note}. {note}"
+    return make_section("Margin", MARGIN_HEADERS, rows, note)
