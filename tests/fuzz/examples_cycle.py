@@ -21,9 +21,11 @@ from comanaged_rcm.cycle import (
     OperationsSection,
     PartyWork,
     QaLine,
+    SQLiteHistory,
     TrendPoint,
     WorkflowQueue,
     default_engagement,
+    open_history,
     run_cycle,
 )
 from comanaged_rcm.mapping import ExportMap, TableMap
@@ -60,6 +62,14 @@ def data() -> CycleData:
 def report() -> GovernanceReport:
     """The governance report of :func:`small_book` (run once)."""
     return run_cycle(engagement(), data(), small_book().period.end)
+
+
+_HISTORIES = iter(range(10**9))
+
+
+def _history() -> SQLiteHistory:
+    """A new history in the working directory (the fuzz test gives each test its own)."""
+    return open_history(Path(f"history-{next(_HISTORIES)}.db"))
 
 
 def _csv_files() -> dict[str, str]:
@@ -259,6 +269,7 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
             "data": data(),
             "as_of": small_book().period.end,
             "allow_partial": True,
+            "history": _history(),
         }
     ),
     f"{_P}.selection_seed": lambda: Call(kwargs={"base": 20260504, "workflow": "denials", "period": _WEEK}),
