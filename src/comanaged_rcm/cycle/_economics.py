@@ -29,7 +29,6 @@ hold. Money is in the book's one currency, never rounded here.
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,11 +38,12 @@ import numpy as np
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import as_optional_real, as_tuple, v
 from comanaged_rcm.cycle._data import DataDates
-from comanaged_rcm.cycle._engagement import EconomicsSection, Engagement, Fee, OwnCost, economics_findings
+from comanaged_rcm.cycle._engagement import EconomicsSection, Engagement, economics_findings
 from comanaged_rcm.cycle._section import Section
 from comanaged_rcm.cycle._section import section as make_section
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.kpi import Book, Scorecard, measures, resolve_conventions
+from comanaged_rcm.kpi._results import ZERO_DENOMINATOR
 from comanaged_rcm.periods import Period
 
 __all__ = ["FIGURES", "MarginFigure", "MarginSection", "margin", "margin_section"]
@@ -69,9 +69,8 @@ undefined figure's basis is its formula."""
 _NAMES = tuple(name for name, _, _, _ in FIGURES)
 _FORMULAS = {name: formula for name, _, _, formula in FIGURES}
 _NOTE = v.text(empty=True, multiline=True)
-_DAY = datetime.timedelta(days=1)
-_ZERO = 1e-6
-"""Net charges or cash within a millionth of a dollar of zero are zero (as the KPI engine's denominators)."""
+_ZERO = ZERO_DENOMINATOR
+"""Net charges or cash within a millionth of a dollar of zero are zero, as the KPI engine's denominators."""
 
 NO_SECTION = "the engagement has no economics section"
 
@@ -179,7 +178,6 @@ class _Flows:
     charges: float = 0.0
     cash: float = 0.0
     rate: float | None = None
-    rate_reason: str = ""
     gap: str = ""
 
 
@@ -217,24 +215,22 @@ def _flows(engagement: Engagement, book: Book, period: Period, gap: str) -> _Flo
         charges=charges,
         cash=float(found.totals["cash"][0]),
         rate=result.value,
-        rate_reason=result.reason,
     )
 
 
 def _prorated(
-    items: Sequence[Fee] | Sequence[OwnCost], amount: str, engagement: Engagement, period: Period
+    terms: Sequence[tuple[Period, float]], engagement: Engagement, period: Period
 ) -> tuple[float, list[Period]]:
-    """Each item's per-period ``amount`` over ``period``, a partly covered cadence period by days.
+    """Each term's amount per cadence period over ``period``, a cadence period covered in part by days.
 
-    Returns the sum and the parts of ``period`` the items cover, sorted.
+    Returns the sum and the parts of ``period`` the terms cover, sorted.
     """
     total, covered = 0.0, []
-    for item in items:
-        part = period.intersection(item.period)
+    for term, per_period in terms:
+        part = period.intersection(term)
         if part is None:
             continue
         covered.append(part)
-        per_period = float(getattr(item, amount))
         for cadence in engagement.cadence.periods_between(part.start, part.end):
             shared = min(cadence.end, part.end) - max(cadence.start, part.start)
             total += per_period * shared.days / cadence.days
@@ -358,7 +354,8 @@ class _Margin:
         return then.cash, f"{_days(period)} of the data"
 
     def partner_cost(self, now: _Flows) -> None:
-        fixed, covered = _prorated(self.section.fees, "fixed", self.engagement, self.period)
+        terms = [(fee.period, fee.fixed) for fee in self.section.fees]
+        fixed, covered = _prorated(terms, self.engagement, self.period)
         gaps = _uncovered(self.period, covered)
         if gaps:
             self.sheet.undefined("partner_cost", _gap_reason("fee", gaps))
@@ -381,7 +378,8 @@ class _Margin:
         if not section.own_costs:
             sheet.undefined("own_cost", "no own cost given")
         else:
-            own, covered = _prorated(section.own_costs, "per_period", self.engagement, self.period)
+            terms = [(cost.period, cost.per_period) for cost in section.own_costs]
+            own, covered = _prorated(terms, self.engagement, self.period)
             gaps = _uncovered(self.period, covered)
             if gaps:
                 sheet.undefined("own_cost", _gap_reason("own cost", gaps))
