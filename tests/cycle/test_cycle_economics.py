@@ -564,3 +564,43 @@ class TestSection:
         assert "the engagement has no economics section (engagement schema version 4)" in " ".join(
             text.split()
         )
+
+
+class TestCollectionBasis:
+    def test_dos_cohort_collections_and_posted_cash(self) -> None:
+        """Under collection_basis:dos_cohort net collections follow the period's claims; cash stays posted.
+
+        Claim C1 is served 2026-01-05, C2 2026-02-02; a 50,000 payment on C1 posts on 2026-02-10.
+        The period's cohort is C2: 600,000 + 920,000 - 20,000 = 1,500,000 collected (before
+        as-of 2026-03-02) of 1,600,000. The cash posted in the period is 1,550,000 (C1's late
+        payment too), under either basis. The partner's 1% reads the cash posted from
+        2026-02-16 (900,000, the late payment posts before), so its cost is 12,400 as before,
+        and cost to collect is (10,000 + 12,400) / 1,550,000.
+        """
+        rows = [
+            ("C1", "2026-01-05", "2026-01-05", "charge", 1_000_000.0),
+            ("C1", "2026-01-05", "2026-01-06", "contractual_adjustment", 200_000.0),
+            ("C1", "2026-01-05", "2026-01-20", "payment", 750_000.0),
+            ("C1", "2026-01-05", "2026-01-22", "refund", 10_000.0),
+            ("C2", "2026-02-02", "2026-02-02", "charge", 2_000_000.0),
+            ("C2", "2026-02-02", "2026-02-03", "contractual_adjustment", 400_000.0),
+            ("C1", "2026-01-05", "2026-02-10", "payment", 50_000.0),
+            ("C2", "2026-02-02", "2026-02-10", "payment", 600_000.0),
+            ("C2", "2026-02-02", "2026-02-18", "payment", 920_000.0),
+            ("C2", "2026-02-02", "2026-02-25", "refund", 20_000.0),
+            ("C2", "2026-02-02", "2026-03-05", "payment", 500.0),
+        ]
+        columns = ("claim_id", "service_date", "posting_date", "type", "amount")
+        book = Book(
+            transactions={**{c: [r[i] for r in rows] for i, c in enumerate(columns)}, "payer": ["A"] * 11}
+        )
+        cohort = margin(
+            attrs.evolve(_engagement(), conventions={"collection_basis": "dos_cohort"}), book, PERIOD
+        )
+        posted = margin(_engagement(), book, PERIOD)
+        assert cohort.figure("net_collections").value == 1_500_000.0
+        assert posted.figure("net_collections").value == 1_550_000.0
+        for found in (cohort, posted):
+            assert found.figure("partner_cost").value == pytest.approx(12_400.0)
+            assert found.figure("cost_to_collect").value == pytest.approx(22_400 / 1_550_000 * 100)
+        assert cohort.convention == "refunds:netted@1, collection_basis:dos_cohort@1"
