@@ -26,6 +26,8 @@ def format_value(value: float | None, unit: str) -> str:
     ('96.2%', '7.5%', '1.60')
     >>> format_value(41.26, "days"), format_value(None, "percent")
     ('41.3 d', 'n/a')
+    >>> format_value(-12599.2, "usd"), format_value(-0.4, "usd")
+    ('-$12,599', '$0')
     >>> format_value(1234567.891, "usd"), format_value(12.0, "count")
     ('$1,234,568', '12')
 
@@ -49,7 +51,8 @@ def format_figure(value: float | None, unit: str) -> str:
     if unit == "days":
         return f"{value:.1f} d"
     if unit in _MONEY_UNITS:
-        return f"${value:,.0f}"
+        money = f"${abs(value):,.0f}"
+        return f"-{money}" if value < 0 and money != "$0" else money  # -$12,599; never "-$0"
     if unit == "count":
         return f"{value:,.0f}"
     return f"{value:,.2f}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from comanaged_rcm import _check as check
 from comanaged_rcm import _io
 from comanaged_rcm.cycle._charts import CSS, kpi_section
+from comanaged_rcm.cycle._economics import margin_section
 from comanaged_rcm.cycle._format import STATUS, format_figure, format_target, format_value
 from comanaged_rcm.cycle._report import EscalationLine, GovernanceReport
 from comanaged_rcm.cycle._section import (
@@ -330,6 +331,7 @@ def _sections(report: GovernanceReport) -> list[Section]:
             "Sample sizes and upper limits follow the convention named in the JSON report.",
         ),
         _escalation_section(report),
+        *([] if report.margin is None else [margin_section(report.margin)]),
         section(
             "6. Scope findings",
             ["rule", "severity", "path", "message"],

@@ -15,6 +15,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import as_int, as_tuple, v
+from comanaged_rcm.cycle._economics import MarginSection
 from comanaged_rcm.periods import Period
 from comanaged_rcm.serialize import converter
 
@@ -389,6 +390,7 @@ class GovernanceReport:
     groups: tuple[EscalationGroupLine, ...] = attrs.field(
         default=(), converter=as_tuple, validator=v.tuple_of(EscalationGroupLine)
     )
+    margin: MarginSection | None = attrs.field(default=None, validator=v.optional(v.instance(MarginSection)))
 
     def __attrs_post_init__(self) -> None:
         if bool(self.zone) != (self.now is not None):
@@ -478,4 +480,4 @@ def _omit_if_default(cls: type[Any], *names: str) -> None:
 _omit_if_default(EscalationLine, "deadline_at", "overdue", "group", "message", "amount", "muted")
 _omit_if_default(EscalationGroupLine, "deadline_at", "overdue", "acknowledged", "message")
 _omit_if_default(DecisionLine, "deadline_at", "overdue", "deferred", "recommendation")
-_omit_if_default(GovernanceReport, "zone", "now", "headline", "decisions", "decided", "groups")
+_omit_if_default(GovernanceReport, "zone", "now", "headline", "decisions", "decided", "groups", "margin")
