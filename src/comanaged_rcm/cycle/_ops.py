@@ -259,7 +259,7 @@ class Operations:
             raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
         book = data.book()
         self.engagement = engagement
-        self.dates: DataDates | None = data_dates(
+        self._dates: DataDates | None = data_dates(
             {
                 "transactions": book.transactions or {},
                 "submissions": book.submissions or {},
@@ -275,22 +275,22 @@ class Operations:
         alerts = "no state" if self._alerts is None else f"{len(self._alerts.began):,} open alerts"
         return (
             f"Operations(engagement={self.engagement.name!r}, work_items={self._rows:,},"
-            f" range={self.dates}, {alerts})"
+            f" range={self._dates}, {alerts})"
         )
 
     @property
     def first(self) -> datetime.date | None:
         """The first day of the data's range (``None`` when the data holds no date)."""
-        return None if self.dates is None else self.dates.first
+        return None if self._dates is None else self._dates.first
 
     @property
     def last(self) -> datetime.date | None:
         """The last day of the data's range (``None`` when the data holds no date)."""
-        return None if self.dates is None else self.dates.last
+        return None if self._dates is None else self._dates.last
 
     def _index(self, book: Book) -> None:
         """Sorted integer keys of the work items by (party and workflow, day), and running sums."""
-        items, dates = book.work_items, self.dates
+        items, dates = book.work_items, self._dates
         self._rows = 0 if items is None else len(items["item_id"])
         kinds = {p.id: (p.name, p.kind.value) for p in reversed(self.engagement.split.parties)}
         if items is None or not self._rows or dates is None:  # work items have dates: both or neither
@@ -360,16 +360,16 @@ class Operations:
         range (transactions posted 2026-02-02 .. 2026-11-01) @ $.day
         """
         day = check.date(day, "$.day")
-        if self.dates is None:
+        if self._dates is None:
             check.fail("$.day", "range", f"'day' ({day}) has no data: the tables hold no date")
-        if not self.dates.first <= day <= self.dates.last:
-            check.fail("$.day", "range", f"'day' ({day}) is outside the data's range ({self.dates})")
+        if not self._dates.first <= day <= self._dates.last:
+            check.fail("$.day", "range", f"'day' ({day}) is outside the data's range ({self._dates})")
         since = day if since is None else check.date(since, "$.since")
-        if not self.dates.first <= since <= day:
+        if not self._dates.first <= since <= day:
             check.fail(
                 "$.since",
                 "range",
-                f"'since' ({since}) must be from the data's first day ({self.dates.first}) to 'day' ({day})",
+                f"'since' ({since}) must be from the data's first day ({self._dates.first}) to 'day' ({day})",
             )
         today, start = (day - _EPOCH).days - self._base, (since - _EPOCH).days - self._base
         escalations = None
