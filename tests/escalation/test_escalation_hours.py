@@ -585,7 +585,7 @@ class TestRuleFields:
             deadline_hours=None, ladder=(Rung(level=Level.ONSHORE_LEAD, owner=Owner.party("x")),)
         )
         data = serialize.to_dict(rule)
-        for name in ("deadline_hours", "escalate_after_hours", "labels", "annotations"):
+        for name in ("deadline_hours", "escalate_after_hours", "labels", "annotations", "amount"):
             del data[name]
         for name in ("ack_within_hours", "escalate_after_hours"):
             del data["ladder"][0][name]

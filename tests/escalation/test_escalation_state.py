@@ -75,7 +75,7 @@ def run(
     snapshots: list[Any],
     *,
     state: State | None = None,
-    directory: OwnerDirectory | None = DIRECTORY,
+    directory: Any = DIRECTORY,  # an OwnerDirectory, or an older one without amounts
     start: int = 0,
 ) -> tuple[State, list[Event]]:
     state = state or State()

@@ -459,9 +459,10 @@ def compile_rule(
             whose type cannot be inferred.
         ValidationError: When ``rule`` is not a :class:`Rule`, ``schema`` not a mapping of field
             name to :class:`FieldType` or ``infer`` not a bool or ``None``; with a schema and
-            no inference, when its dedup keys, grouping, message or ``min_count`` read fields the
-            schema lacks; or when a message placeholder with a format spec names a field that is
-            not a number (``$.rule.message``).
+            no inference, when its dedup keys, grouping, message, ``min_count`` or ``amount``
+            read fields the schema lacks; when a message placeholder with a format spec names a
+            field that is not a number (``$.rule.message``); or when ``amount`` names a field
+            that is not a number (``$.rule.amount``).
     """
     if not isinstance(rule, Rule):
         raise ValidationError.single("$.rule", "type", f"expected a Rule (got {type(rule).__name__})")
@@ -486,6 +487,7 @@ def compile_rule(
         _, clear_types = check_types(clear, seed, infer=infer)
         types = {**types, **clear_types}
     _check_specs(rule, {**(schema or {}), **types})
+    _check_amount(rule, {**(schema or {}), **types})
     return CompiledRule(rule, condition, clear, dict(sorted(types.items())))
 
 
@@ -504,6 +506,17 @@ def _check_specs(rule: Rule, types: Mapping[str, FieldType]) -> None:
         raise ValidationError(issues)
 
 
+def _check_amount(rule: Rule, types: Mapping[str, FieldType]) -> None:
+    """A rule's ``amount`` field, when its type is known, must be a number."""
+    kind = None if rule.amount is None else types.get(rule.amount)
+    if kind is not None and kind is not FieldType.NUMBER:
+        _check.fail(
+            "$.rule.amount",
+            "type",
+            f"the amount at stake must be a number field ({rule.amount!r} is {kind.value})",
+        )
+
+
 def _check_label_fields(rule: Rule, schema: Mapping[str, FieldType]) -> None:
     """Dedup keys, grouping fields and message placeholders must be fields of the schema."""
     named = [
@@ -511,6 +524,7 @@ def _check_label_fields(rule: Rule, schema: Mapping[str, FieldType]) -> None:
         *((f"$.rule.group_by[{i}]", name) for i, name in enumerate(rule.group_by)),
         *(("$.rule.message", name) for name in template_fields(rule.message)),
         *(() if rule.min_count is None else (("$.rule.min_count.field", rule.min_count.field),)),
+        *(() if rule.amount is None else (("$.rule.amount", rule.amount),)),
     ]
     issues = [
         Issue(path, "unknown_field", f"field {name!r} is not in the fact schema")
@@ -527,7 +541,7 @@ def compile_rules(
     """Compile every rule of a set, reporting every broken rule at once.
 
     With a schema (the set's own, and ``schema`` over it), every field a rule reads, and every
-    dedup key, ``group_by`` field, message placeholder and ``min_count`` field, must be in it: a
+    dedup key, ``group_by`` field, message placeholder, ``min_count`` and ``amount`` field, must be in it: a
     misspelled field is refused, never inferred. With no schema at all, each rule's field types
     are inferred from how it uses them.
 

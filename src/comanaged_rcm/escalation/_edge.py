@@ -34,10 +34,12 @@ __all__ = [
     "Deferred",
     "amend",
     "build",
+    "builder",
     "defer_fields",
     "moment",
     "moment_field",
     "replace",
+    "slot_setter",
     "whole",
     "whole_field",
 ]
@@ -128,6 +130,44 @@ def build(cls: type[T], **values: Any) -> T:  # noqa: ANN401 - the fields of any
         maker = _BUILDERS[cls] = _builder(cls)
     instance: T = maker(**values)
     return instance
+
+
+def builder(cls: type[T]) -> Callable[..., T]:
+    """:func:`build` of ``cls`` as a function to call directly (no lookup per instance).
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Point:
+    ...     x: int
+    ...     y: int = 0
+    >>> builder(Point)(x=3)
+    Point(x=3, y=0)
+    """
+    maker = _BUILDERS.get(cls)
+    if maker is None:
+        maker = _BUILDERS[cls] = _builder(cls)
+    return maker
+
+
+def slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The setter of one field's slot: :func:`amend` of that field alone, without a loop over fields.
+
+    Only for instances :func:`build` has just made and nobody else holds yet.
+
+    >>> import attrs
+    >>> @attrs.frozen
+    ... class Point:
+    ...     x: int
+    >>> point = build(Point, x=1)
+    >>> slot_setter(Point, "x")(point, 4)
+    >>> point
+    Point(x=4)
+    """
+    slots = {field: slot for field, slot, _ in _layout(cls)}
+    if name not in slots:
+        _check.fail("$.name", "value", f"{cls.__qualname__} has no field {name!r}")
+    setter: Callable[[Any, Any], None] = slots[name].__set__
+    return setter
 
 
 def replace(instance: T, **changes: Any) -> T:  # noqa: ANN401 - the fields of any attrs class

@@ -542,6 +542,11 @@ class Rule:
             label of the same name.
         annotations: Free annotations (``summary``, ``runbook_url``...), values of text with
             lines allowed, carried into every event as :attr:`Event.annotations`.
+        amount: The number field holding the amount at stake (``balance``): a decision owner is
+            resolved with each record's amount (at or below the delegated threshold the
+            delegate, above it or when the amount is missing, NaN or negative the client
+            holder), and each alert keeps its latest amount (:attr:`Alert.amount`). ``None``:
+            decision owners are resolved without an amount (the holder).
 
     Ladders hold at most :data:`MAX_LADDER` further rungs; dedup keys, ``group_by`` fields and
     inhibitions at most :data:`MAX_KEYS` each; messages at most :data:`MAX_MESSAGE` characters.
@@ -587,6 +592,7 @@ class Rule:
         converter=_as_dict,
         validator=_label_map("annotation", multiline=True, maximum=_check.MAX_TEXT),
     )
+    amount: str | None = attrs.field(default=None, validator=v.optional(_fact_field))
 
     def __attrs_post_init__(self) -> None:
         _one_unit(self, "deadline", "deadline_hours", "escalate_after", "escalate_after_hours")
@@ -621,10 +627,13 @@ class Rule:
         """SHA-256 (hex, first 16 digits) of the rule's canonical JSON: changes when anything changes.
 
         Empty ``labels`` and ``annotations``, deadlines in hours that are not given (here and in
-        the ladder), and holds' zero ``minutes`` and ``seconds``, are left out of the hashed
-        JSON, so a rule that does not use them keeps the hash it had before those fields existed.
+        the ladder), no ``amount``, and holds' zero ``minutes`` and ``seconds``, are left out of
+        the hashed JSON, so a rule that does not use them keeps the hash it had before those
+        fields existed.
         """
         data = serialize.to_dict(self)
+        if data["amount"] is None:
+            del data["amount"]
         for name in ("labels", "annotations"):
             if not data[name]:
                 del data[name]

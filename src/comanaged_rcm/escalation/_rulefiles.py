@@ -12,11 +12,12 @@ A vendor who knows Prometheus writes::
          "annotations": {"runbook_url": "https://wiki.example/write-offs"}}]}]}
 
 ``alert`` is the rule's id, ``expr`` its condition (the rule language, not PromQL), ``for`` and
-``keep_firing_for`` its holds. Six labels map onto :class:`Rule` fields: ``severity``, ``level``,
-``owner`` (``accountable:<workflow>``, ``decision:<decision type>`` or ``party:<id>``),
-``applies_to``, ``deadline`` (business days, ``3bd``, or business hours in the provider's time
-zone, ``4bh``) and ``dedup_keys`` (field names, comma
-separated). The other labels and every annotation are kept in :class:`RuleExtras`, returned
+``keep_firing_for`` its holds, and ``amount`` (a key Prometheus lacks) the field holding the amount
+at stake that decision owners are resolved with (:attr:`Rule.amount`). Six labels map onto
+:class:`Rule` fields: ``severity``, ``level``, ``owner`` (``accountable:<workflow>``,
+``decision:<decision type>`` or ``party:<id>``), ``applies_to``, ``deadline`` (business days,
+``3bd``, or business hours in the provider's time zone, ``4bh``) and ``dedup_keys`` (field names,
+comma separated). The other labels and every annotation are kept in :class:`RuleExtras`, returned
 alongside the rules in a :class:`RuleFile`, because a :class:`Rule` does not carry them.
 
 Durations are :class:`Duration` strings: ``30s``, ``10m``, ``4h``, ``2d``, ``1w``, combinations
@@ -108,7 +109,7 @@ _REQUIRED_LABELS = ("level", "owner", "applies_to")
 _RESERVED_LABELS = ("alertname",)
 _TOP_KEYS = ("groups",)
 _GROUP_KEYS = ("name", "rules")
-_RULE_KEYS = ("alert", "expr", "for", "keep_firing_for", "labels", "annotations")
+_RULE_KEYS = ("alert", "expr", "for", "keep_firing_for", "labels", "annotations", "amount")
 _UNITS = (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 _CLOCK = re.compile(r"(?:(\d{1,12})w)?(?:(\d{1,12})d)?(?:(\d{1,12})h)?(?:(\d{1,12})m)?(?:(\d{1,12})s)?\Z")
 _BUSINESS = re.compile(r"(\d{1,12})bd\Z")
@@ -519,7 +520,8 @@ class RuleFile:
 
         Keys come in Prometheus's order; the six mapped labels are always written except
         ``dedup_keys`` when there are none; ``for`` and ``keep_firing_for`` only when not zero,
-        ``annotations`` only when there are some.
+        ``annotations`` only when there are some, and last ``amount`` (the field holding the
+        amount at stake, :attr:`Rule.amount`) when the rule names one.
 
         >>> doc = {"groups": [{"name": "g", "rules": [{"alert": "big", "expr": "balance > 5000",
         ...     "labels": {"level": "onshore_lead", "owner": "accountable:denials",
@@ -545,6 +547,8 @@ class RuleFile:
                 item["labels"] = dict(sorted({**_mapped_labels(rule), **extra.labels}.items()))
                 if extra.annotations:
                     item["annotations"] = dict(sorted(extra.annotations.items()))
+                if rule.amount is not None:
+                    item["amount"] = rule.amount
                 written.append(item)
             groups.append({"name": group.name, "rules": written})
         return {"groups": groups}
@@ -771,6 +775,10 @@ def _read_rule(value: object, path: str, issues: list[Issue]) -> tuple[Rule, Rul
     free: dict[str, str] = {}
     if labels is not None:
         fields, free = _label_fields(labels, f"{path}.labels", issues)
+    if "amount" in item:
+        fields["amount"] = _attempt(
+            issues, _check.instance, item["amount"], str, f"{path}.amount", "a field name (text)"
+        )
     if len(issues) > before or alert is None or expr is None or pending is None or keep is None:
         return None
     try:

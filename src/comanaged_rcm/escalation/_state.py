@@ -13,6 +13,7 @@ import contextlib
 import datetime
 import enum
 import hashlib
+import inspect
 import json
 import json.encoder
 import string
@@ -24,19 +25,20 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check
-from comanaged_rcm._check import Validator, as_int, as_tuple, v
+from comanaged_rcm._check import Validator, as_int, as_optional_real, as_tuple, v
 from comanaged_rcm._frames import columns_of, is_frame
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._compiled import Columns, CompiledRule, batch_codes, clear_codes, compile_rule
 from comanaged_rcm.escalation._edge import (
     Deferred,
-    amend,
     build,
+    builder,
     defer_fields,
     moment,
     moment_field,
     replace,
+    slot_setter,
     whole_field,
 )
 from comanaged_rcm.escalation._eval import (
@@ -45,8 +47,10 @@ from comanaged_rcm.escalation._eval import (
     EvalFailure,
     Outcome,
     display,
+    json_value,
     read_value,
 )
+from comanaged_rcm.escalation._expr import FieldType
 from comanaged_rcm.escalation._hours import check_clock, climb_due, rung_deadline
 from comanaged_rcm.escalation._models import (
     AlertSeverity,
@@ -80,14 +84,30 @@ __all__ = [
 class OwnerDirectory(Protocol):
     """Where owners are looked up; ``raci.ScopeSplit`` implements it.
 
-    Both methods return a party id, or ``None`` when nobody holds the role.
+    Both methods return a party id, or ``None`` when nobody holds the role. A directory whose
+    ``decision_holder`` takes no ``amount`` still serves rules without :attr:`Rule.amount`;
+    :func:`step` refuses it for a rule that routes by amount.
     """
 
     def accountable_for(self, workflow: str) -> str | None:
         """The Accountable party of ``workflow`` (``"denials"``, ``"ar_follow_up"``...)."""
 
+    def decision_holder(self, decision: str, amount: float | None = None) -> str | None:
+        """The party that holds ``decision`` (``"write_off"``...) for ``amount`` at stake.
+
+        ``amount`` is a finite number >= 0, or ``None`` when not known (the check fails closed:
+        the holder, not a delegate).
+        """
+
+
+class _PlainDirectory(Protocol):
+    """An :class:`OwnerDirectory` whose ``decision_holder`` takes no amount (a host's older one)."""
+
+    def accountable_for(self, workflow: str) -> str | None:
+        """The Accountable party of ``workflow``."""
+
     def decision_holder(self, decision: str) -> str | None:
-        """The party that holds ``decision`` (``"write_off"``, ``"appeal_strategy"``...)."""
+        """The party that holds ``decision``, whatever the amount."""
 
 
 def _as_dict(value: Any) -> Any:  # noqa: ANN401 - a converter takes whatever a caller passed
@@ -168,8 +188,15 @@ class MappingDirectory:
         """The party accountable for ``workflow``, if listed."""
         return self.accountable.get(_check.instance(workflow, str, "$.workflow", "a string"))
 
-    def decision_holder(self, decision: str) -> str | None:
-        """The party holding ``decision``, if listed."""
+    def decision_holder(self, decision: str, amount: float | None = None) -> str | None:
+        """The party holding ``decision``, if listed (one party per decision, whatever ``amount``).
+
+        Raises:
+            ValidationError: When ``decision`` is not a string, or ``amount`` not ``None`` or a
+                finite number >= 0.
+        """
+        if amount is not None:
+            _check.real(amount, "$.amount", minimum=0)
         return self.decisions.get(_check.instance(decision, str, "$.decision", "a string"))
 
 
@@ -219,6 +246,9 @@ class Alert:
         deadline: The acknowledgement deadline (a business day, in the business hours' zone).
         deadline_at: The deadline's moment, for a deadline in business hours (aware, in the zone).
         acknowledged_by: Who acknowledged.
+        amount: The amount at stake (the rule's :attr:`Rule.amount` field) at the alert's latest
+            evaluation where its condition held (``None``: the rule names no amount, or the
+            record had none).
     """
 
     key: str = attrs.field(validator=v.text())
@@ -239,6 +269,9 @@ class Alert:
     deadline: datetime.date | None = attrs.field(default=None, validator=v.optional(v.date()))
     deadline_at: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
     acknowledged_by: str | None = attrs.field(default=None, validator=_OPTIONAL_TEXT)
+    amount: float | None = attrs.field(
+        default=None, converter=as_optional_real, validator=v.optional(v.real(minimum=0))
+    )
 
     def __attrs_post_init__(self) -> None:
         _same_awareness(self.moments("$"))
@@ -422,6 +455,10 @@ class Event:
 
 defer_fields(Event, ("inputs", "reason", "message"))
 
+_make_event = builder(Event)
+_make_alert = builder(Alert)
+_set_suppressed = slot_setter(Event, "suppressed_by")
+
 
 def dedup_key(rule: str, labels: Mapping[str, str]) -> str:
     """The stable dedup key of an entity: the same rule and values always give the same key.
@@ -450,6 +487,27 @@ def _dedup_key(rule: str, pairs: Sequence[tuple[str, str]]) -> str:
     items = ",".join(f"[{text(name)},{text(value)}]" for name, value in pairs)
     material = f"[{text(rule)},[{items}]]"
     return f"{rule}:{hashlib.sha256(material.encode()).hexdigest()[:16]}"
+
+
+def _key_maker(rule: str, names: Sequence[str]) -> Callable[[Sequence[str]], str]:
+    """:func:`_dedup_key` of ``rule`` for the values of ``names`` (sorted), with the fixed text made once."""
+    text = _json_text
+    heads = [f"[{text(name)}," for name in names]
+    start, prefix = f"[{text(rule)},[", f"{rule}:"
+    sha = hashlib.sha256
+    if len(names) == 1:
+        opening = f"{start}{heads[0]}"
+
+        def one(values: Sequence[str]) -> str:
+            return prefix + sha(f"{opening}{text(values[0])}]]]".encode()).hexdigest()[:16]
+
+        return one
+
+    def many(values: Sequence[str]) -> str:
+        items = ",".join(f"{head}{text(value)}]" for head, value in zip(heads, values, strict=True))
+        return prefix + sha(f"{start}{items}]]".encode()).hexdigest()[:16]
+
+    return many
 
 
 _json_text: Callable[[str], str] = json.encoder.encode_basestring_ascii
@@ -534,14 +592,21 @@ class _Prepared:
         if self.size:
             _check_keys(compiled.rule, self.columns, batch.path)
         self.label_fields = [f for f in label_fields if f in self.columns]
+        amount = compiled.rule.amount
+        self.amounts = None if amount is None or not self.size else _amounts(compiled.rule, batch)
         self.record_fields = sorted(
             name
-            for name in set(compiled.schema) | set(template_names(compiled.rule.message))
+            for name in {
+                *compiled.schema,
+                *template_names(compiled.rule.message),
+                *([amount] if amount else []),
+            }
             if name in self.columns
         )
         self.record_columns = [(name, self.columns[name]) for name in self.record_fields]
-        self.explained: list[_Explained] = []
+        self.records = _Records(compiled, batch.as_of, batch.calendar)
         self.explained_rows: list[int] = []
+        self.groups: dict[object, str] = {}  # each group_by values' notification group
         hold = compiled.rule.pending_for
         self.fires_at_once = hold.evaluations <= 1 and hold.duration <= datetime.timedelta(0)
         # each rung's owner as events describe it, and the routing an event's reason ends with
@@ -549,14 +614,14 @@ class _Prepared:
             (rung.owner.describe(), f" -> {rung.owner.describe()} ({rung.level.value})")
             for rung in compiled.rule.rungs
         ]
+        # the rungs whose owner is resolved with the amount at stake: their routing names it
+        self.by_amount = [
+            amount is not None and rung.owner.kind is OwnerKind.DECISION for rung in compiled.rule.rungs
+        ]
         rule = compiled.rule
-        self.event_fields = {  # what every event of the rule says of it
-            "rule": rule.id,
-            "rule_version": rule.version,
-            "rule_hash": compiled.content_hash,
-            "severity": rule.severity,
-        }
-        self.rule_id = rule.id
+        self.first_rung = rule.rungs[0]
+        self.rule_id, self.rule_version = rule.id, rule.version  # what every event of the rule says
+        self.rule_hash, self.severity = compiled.content_hash, rule.severity
         self.group_by = rule.group_by
         self.rule_labels = rule.labels
         self.annotations = rule.annotations
@@ -568,6 +633,20 @@ class _Prepared:
             self.fire |= undecided
         elif policy is OnUnknown.HOLD:
             self.hold = undecided
+
+    def amount_at(self, row: int) -> float | None:
+        """The amount at stake on ``row`` (``None``: the rule names none, or the row has none)."""
+        if self.amounts is None or row < 0:
+            return None
+        value = float(self.amounts[row])
+        return None if value != value else value  # noqa: PLR0124 - NaN: not known
+
+    def routed(self, rung: int, amount: float | None) -> str:
+        """The end of a routed event's reason: the rung's owner (with the amount it was resolved by)."""
+        if not self.by_amount[rung]:
+            return self.rungs[rung][1]
+        level = self.compiled.rule.rungs[rung].level.value
+        return f" -> {self.rungs[rung][0]} at {self.compiled.rule.amount} = {display(amount)} ({level})"
 
     def labels(self, rows: npt.NDArray[np.intp]) -> dict[str, list[str]]:
         """Each label field's value on ``rows``, as :func:`_label` renders it."""
@@ -598,25 +677,68 @@ class _Prepared:
             mask &= np.isin(array, values)
         return mask
 
-    def explain(self, explained: _Explained, row: int) -> int:
-        """File ``explained`` as the explanation of ``row``; its position among this rule's."""
-        self.explained.append(explained)
+    def explain(self, row: int) -> int:
+        """File ``row`` as one an event explains; its position among this rule's filed rows."""
         self.explained_rows.append(row)
         return len(self.explained_rows) - 1
+
+    def group(self, labels: Mapping[str, str]) -> str:
+        """The notification group of an alert with ``labels``: the rule id and its ``group_by`` values."""
+        group_by = self.group_by
+        if not group_by:
+            return self.rule_id
+        if len(group_by) == 1:  # the common case: the one value is the cache's key
+            value = labels.get(group_by[0], "")
+            found = self.groups.get(value)
+            if found is None:
+                found = self.groups[value] = f"{self.rule_id}[{group_by[0]}={value}]"
+            return found
+        values = tuple([labels.get(name, "") for name in group_by])
+        found = self.groups.get(values)
+        if found is None:
+            shown = ",".join(f"{name}={value}" for name, value in zip(group_by, values, strict=True))
+            found = self.groups[values] = f"{self.rule_id}[{shown}]"
+        return found
 
     def keep_records(self) -> None:
         """Copy the cells the filed explanations read, for all their rows at once.
 
-        The cells are those the rule reads or its message shows; each explanation gets the copy.
-        Row ``i`` of the copy is what :func:`_cell` gives for the ``i``-th filed row.
+        The cells are those the rule reads or its message shows; every explanation of the rule
+        reads the copy through the rule's :class:`_Records`. Row ``i`` of the copy is what
+        :func:`_cell` gives for the ``i``-th filed row.
         """
-        if not self.explained:
+        if not self.explained_rows:
             return
         rows = np.array(self.explained_rows, dtype=np.intp)
-        cells = {name: _cells(column, rows) for name, column in self.record_columns}
-        for explained in self.explained:
-            explained.cells = cells
-        self.explained, self.explained_rows = [], []
+        self.records.cells = {name: _cells(column, rows) for name, column in self.record_columns}
+        self.explained_rows = []
+
+
+def _amounts(rule: Rule, batch: BatchContext) -> npt.NDArray[np.float64]:
+    """The amount at stake of each row (NaN where missing, not a number, infinite or negative).
+
+    Raises:
+        ValidationError: When the amount column is text, dates or flags (``$.facts.balance``).
+    """
+    name = cast("str", rule.amount)
+    column = batch.columns.get(name)
+    kind = "text" if isinstance(column, Categorical) else None
+    if isinstance(column, np.ndarray) and column.dtype.kind in "USMmb":
+        kind = {"U": "text", "S": "bytes", "M": "dates", "m": "durations", "b": "flags"}[column.dtype.kind]
+    if kind is not None:
+        _check.fail(
+            f"{batch.path}.{name}",
+            "type",
+            f"rule {rule.id!r} reads the amount at stake from {name!r}, which holds {kind}, not numbers",
+        )
+    values, unknown, error = batch.field(name, FieldType.NUMBER)
+    amounts = np.array(values, dtype=np.float64)
+    bad = ~(np.isfinite(amounts) & (amounts >= 0))
+    for mask in (unknown, error):
+        if mask is not None:
+            bad |= mask
+    amounts[bad] = np.nan
+    return amounts
 
 
 def _mapped_hit(column: Categorical, hit: npt.NDArray[np.bool_], *, missing: bool) -> npt.NDArray[np.bool_]:
@@ -640,7 +762,7 @@ def _labels(column: Any, rows: npt.NDArray[np.intp]) -> list[str]:  # noqa: ANN4
 
 
 def _check_keys(rule: Rule, columns: Mapping[str, Any], path: str) -> None:
-    """Every dedup key and ``group_by`` field of ``rule`` must be a column of a non-empty snapshot.
+    """Every dedup key, ``group_by`` and amount field of ``rule`` must be a column of a non-empty snapshot.
 
     A key no record holds would give every alert the same (empty) value: all of them would merge
     into one alert, and the later ones would never reach their owner.
@@ -652,7 +774,11 @@ def _check_keys(rule: Rule, columns: Mapping[str, Any], path: str) -> None:
             f"rule {rule.id!r} reads {what} {name!r}, which the facts do not hold"
             f"{_check.suggest(name, [str(c) for c in columns])}",
         )
-        for what, names in (("dedup key", rule.dedup_keys), ("group_by field", rule.group_by))
+        for what, names in (
+            ("dedup key", rule.dedup_keys),
+            ("group_by field", rule.group_by),
+            ("amount field", () if rule.amount is None else (rule.amount,)),
+        )
         for name in names
         if name not in columns
     ]
@@ -728,35 +854,51 @@ class _Stepper:
         state: State,
         now: datetime.datetime,
         calendar: BusinessCalendar,
-        directory: OwnerDirectory | None,
+        directory: OwnerDirectory | _PlainDirectory | None,
     ) -> None:
         self.alerts = dict(state.alerts)
+        self.by_rule: dict[
+            str, dict[str, Alert]
+        ] = {}  # the state's alerts by rule, for each rule's first run
+        for key, alert in self.alerts.items():
+            self.by_rule.setdefault(alert.rule, {})[key] = alert
+        self.ran: set[str] = set()
         self.silences = state.silences
         self.sequence = state.sequence
         self.now = now
         self.calendar = calendar
         self.directory = directory
         self.events: list[Event] = []
-        self.owners: dict[Owner, str | None] = {}  # the directory asked once per owner and step
+        # the directory asked once per owner (and amount, for rules that route by it) and step
+        self.owners: dict[tuple[Owner, float | None, bool], str | None] = {}
         check_clock(calendar, now)
         self.deadlines: dict[tuple[object, ...], Any] = {}  # per rung (and climb start): one per step
+        self.rung_cache: dict[tuple[int, float | None], dict[str, Any]] = {}
 
-    def owner(self, owner: Owner) -> str | None:
+    def owner(self, owner: Owner, amount: float | None = None, *, by_amount: bool = False) -> str | None:
+        """The party of ``owner``; a decision holder ``by_amount`` is asked with ``amount``."""
         if owner.kind is OwnerKind.PARTY:
             return owner.ref
         if self.directory is None:
             return None
-        if owner in self.owners:
-            return self.owners[owner]
-        found = self.ask(owner)
-        self.owners[owner] = found
+        by_amount = by_amount and owner.kind is OwnerKind.DECISION
+        asked = (owner, amount if by_amount else None, by_amount)
+        if asked in self.owners:
+            return self.owners[asked]
+        found = self.ask(owner, amount, by_amount=by_amount)
+        self.owners[asked] = found
         return found
 
-    def ask(self, owner: Owner) -> str | None:
+    def ask(self, owner: Owner, amount: float | None, *, by_amount: bool) -> str | None:
         """The directory's party for a RACI owner (checked: a party id or ``None``)."""
         assert self.directory is not None  # noqa: S101 - owner() asks only with a directory
         if owner.kind is OwnerKind.ACCOUNTABLE:
             found, asked = self.directory.accountable_for(owner.ref), "accountable_for"
+        elif by_amount:
+            found, asked = (
+                cast("OwnerDirectory", self.directory).decision_holder(owner.ref, amount=amount),
+                "decision_holder",
+            )
         else:
             found, asked = self.directory.decision_holder(owner.ref), "decision_holder"
         if found is not None and not isinstance(found, str):
@@ -775,14 +917,21 @@ class _Stepper:
         self.events.append(event)
         return event
 
-    def rung_fields(self, rung: Rung) -> dict[str, Any]:
-        deadline, deadline_at = rung_deadline(self.calendar, self.now, rung, cache=self.deadlines)
-        return {
-            "level": rung.level,
-            "owner": self.owner(rung.owner),
-            "deadline": deadline,
-            "deadline_at": deadline_at,
-        }
+    def rung_fields(
+        self, rung: Rung, amount: float | None = None, *, by_amount: bool = False
+    ) -> dict[str, Any]:
+        """A rung's level, owner and deadline from now (made once per rung and owner in a step: read only)."""
+        key = (id(rung), amount if by_amount else None)
+        found = self.rung_cache.get(key)
+        if found is None:
+            deadline, deadline_at = rung_deadline(self.calendar, self.now, rung, cache=self.deadlines)
+            found = self.rung_cache[key] = {
+                "level": rung.level,
+                "owner": self.owner(rung.owner, amount, by_amount=by_amount),
+                "deadline": deadline,
+                "deadline_at": deadline_at,
+            }
+        return found
 
     def alert_event(
         self,
@@ -801,46 +950,53 @@ class _Stepper:
         the rule's message come from the record's explanation, computed when first read. With
         ``clear``, the clearing condition's evaluation explains the event.
         """
-        owner_ref, routed = prepared.rungs[alert.rung]
-        owner = alert.owner or None
-        suffix = routed if kind in _ROUTED else ""
-        rule_id = prepared.rule_id
-        group = rule_id
-        if prepared.group_by:
-            found = alert.labels.get
-            values = ",".join(f"{g}={found(g, '')}" for g in prepared.group_by)
-            group = f"{rule_id}[{values}]"
+        owner_ref = prepared.rungs[alert.rung][0]
+        suffix = prepared.routed(alert.rung, alert.amount) if kind in _ROUTED else ""
         labels = {**prepared.rule_labels, **alert.labels} if prepared.rule_labels else dict(alert.labels)
         outcome: Outcome | None = None
         inputs: Any = {}
         shown: Any = f"{reason}{suffix}"
+        text: Any = ""
         if row >= 0:
             codes = prepared.clear_codes if clear and prepared.clear_codes is not None else prepared.codes
             outcome = _OUTCOMES[codes[row]]
-            given = shown if reason else None
-            explained = _Explained(prepared, row, clear=clear, reason=given, suffix=suffix)
+            explained = _Explained(
+                prepared.records,
+                prepared.explain(row),
+                clear=clear,
+                reason=shown if reason else None,
+                suffix=suffix,
+            )
             inputs = explained
-            shown = shown if reason else explained
-            message = explained if message else ""  # type: ignore[assignment]
-        else:
-            message = ""  # type: ignore[assignment]
-        self.emit(
-            kind=kind,
-            **prepared.event_fields,
-            key=alert.key,
-            group=group,
-            labels=labels,
-            annotations=dict(prepared.annotations),
-            outcome=outcome,
-            inputs=inputs,
-            level=alert.level,
-            owner=owner,
-            owner_ref=owner_ref,
-            deadline=alert.deadline,
-            deadline_at=alert.deadline_at,
-            reason=shown,
-            message=message,
-            suppressed_by=self.silenced(rule_id, labels) if self.silences else None,
+            if not reason:
+                shown = explained
+            if message:
+                text = explained
+        self.sequence += 1
+        self.events.append(
+            _make_event(
+                sequence=self.sequence,
+                at=self.now,
+                kind=kind,
+                rule=prepared.rule_id,
+                rule_version=prepared.rule_version,
+                rule_hash=prepared.rule_hash,
+                severity=prepared.severity,
+                key=alert.key,
+                group=prepared.group(alert.labels),
+                labels=labels,
+                annotations=prepared.annotations.copy() if prepared.annotations else {},
+                outcome=outcome,
+                inputs=inputs,
+                level=alert.level,
+                owner=alert.owner or None,
+                owner_ref=owner_ref,
+                deadline=alert.deadline,
+                deadline_at=alert.deadline_at,
+                reason=shown,
+                message=text,
+                suppressed_by=self.silenced(prepared.rule_id, labels) if self.silences else None,
+            )
         )
 
     def silenced(self, rule: str, labels: Mapping[str, str]) -> str | None:
@@ -866,7 +1022,11 @@ class _Stepper:
 
     def run_rule(self, prepared: _Prepared) -> None:
         rule = prepared.compiled.rule
-        existing = {k: a for k, a in self.alerts.items() if a.rule == rule.id}
+        if rule.id in self.ran:  # the rule runs again in this step: its alerts as they are now
+            existing = {k: a for k, a in self.alerts.items() if a.rule == rule.id}
+        else:
+            existing = self.by_rule.pop(rule.id, {})
+            self.ran.add(rule.id)
         wanted = prepared.fire | prepared.hold
         if existing:
             wanted = wanted | prepared.may_match(existing.values())
@@ -876,9 +1036,10 @@ class _Stepper:
         labels = prepared.labels(rows)
         dedup = sorted(rule.dedup_keys)
         keyed = [labels.get(name) or [""] * len(rows) for name in dedup]
+        make_key = _key_maker(rule.id, dedup)
         entities: dict[str, tuple[int, int, int]] = {}
-        for at, (row, decision) in enumerate(zip(rows.tolist(), decisions, strict=True)):
-            key = _dedup_key(rule.id, [(name, values[at]) for name, values in zip(dedup, keyed, strict=True)])
+        for at, (row, decision, *values) in enumerate(zip(rows.tolist(), decisions, *keyed, strict=True)):
+            key = make_key(values)
             known = entities.get(key)
             if known is None or decision > known[0]:
                 entities[key] = (decision, row, at)
@@ -893,24 +1054,30 @@ class _Stepper:
         prepared.keep_records()
 
     def start(self, prepared: _Prepared, key: str, row: int, labels: dict[str, str]) -> None:
-        rule = prepared.compiled.rule
-        fields = {
-            "key": key,
-            "rule": rule.id,
-            "rule_version": rule.version,
-            "rule_hash": prepared.compiled.content_hash,
-            "labels": labels,
-            "since": self.now,
-            "active_since": self.now,
-            "true_count": 1,
-        }
-        if prepared.fires_at_once:  # no hold: the new alert is firing (built once, not promoted)
-            fields.update(self.rung_fields(rule.rungs[0]))
-            alert = build(Alert, status=AlertStatus.FIRING, rung=0, rung_since=self.now, **fields)
+        now, amount = self.now, prepared.amount_at(row)
+        firing = prepared.fires_at_once  # no hold: the new alert is firing (built once, not promoted)
+        routed = (
+            self.rung_fields(prepared.first_rung, amount, by_amount=prepared.by_amount[0]) if firing else {}
+        )
+        alert = _make_alert(
+            key=key,
+            rule=prepared.rule_id,
+            rule_version=prepared.rule_version,
+            rule_hash=prepared.rule_hash,
+            labels=labels,
+            status=AlertStatus.FIRING if firing else AlertStatus.PENDING,
+            since=now,
+            active_since=now,
+            true_count=1,
+            rung_since=now if firing else None,
+            amount=amount,
+            **routed,
+        )
+        if firing:
             self.alerts[key] = alert
             self.alert_event(kind=EventKind.FIRING, alert=alert, prepared=prepared, row=row, message=True)
             return
-        self.promote_or_keep(prepared, build(Alert, status=AlertStatus.PENDING, **fields), row, new=True)
+        self.promote_or_keep(prepared, alert, row, new=True)
 
     def promote_or_keep(self, prepared: _Prepared, alert: Alert, row: int, *, new: bool) -> None:
         rule = prepared.compiled.rule
@@ -918,7 +1085,7 @@ class _Stepper:
         elapsed = self.now - alert.active_since
         if alert.true_count >= hold.evaluations and elapsed >= hold.duration:
             first = rule.rungs[0]
-            fields = self.rung_fields(first)
+            fields = self.rung_fields(first, alert.amount, by_amount=prepared.by_amount[0])
             alert = replace(
                 alert, status=AlertStatus.FIRING, since=self.now, rung=0, rung_since=self.now, **fields
             )
@@ -931,6 +1098,11 @@ class _Stepper:
 
     def advance(self, prepared: _Prepared, alert: Alert, decision: int, row: int) -> None:
         rule = prepared.compiled.rule
+        if decision == 2 and prepared.amounts is not None:  # the condition held: its amount is current
+            amount = prepared.amount_at(row)
+            if amount != alert.amount:
+                alert = replace(alert, amount=amount)
+                self.alerts[alert.key] = alert
         if alert.status is AlertStatus.PENDING:
             if decision == 1:
                 return
@@ -995,7 +1167,8 @@ class _Stepper:
         if reason is None:
             return
         nxt = rungs[alert.rung + 1]
-        alert = replace(alert, rung=alert.rung + 1, rung_since=self.now, **self.rung_fields(nxt))
+        fields = self.rung_fields(nxt, alert.amount, by_amount=prepared.by_amount[alert.rung + 1])
+        alert = replace(alert, rung=alert.rung + 1, rung_since=self.now, **fields)
         self.alerts[alert.key] = alert
         self.alert_event(kind=EventKind.ESCALATED, alert=alert, prepared=prepared, row=row, reason=reason)
 
@@ -1010,6 +1183,16 @@ _OUTCOMES = tuple(Outcome)
 """Each outcome by its code (a batch result's ``int8``)."""
 
 
+class _Records:
+    """What the explanations of one rule's events in a step share: the rule, the clock and the cells."""
+
+    __slots__ = ("as_of", "calendar", "cells", "compiled")
+
+    def __init__(self, compiled: CompiledRule, as_of: datetime.date, calendar: BusinessCalendar) -> None:
+        self.compiled, self.as_of, self.calendar = compiled, as_of, calendar
+        self.cells: dict[str, Any] = {}
+
+
 class _Explained(Deferred):
     """An event's inputs, reason and message: the explanation of one record's evaluation.
 
@@ -1018,19 +1201,17 @@ class _Explained(Deferred):
     :func:`step` keeps the record and explains it when the event is first read. The record is
     a copy of the row's cells, so an event does not keep the facts' columns alive: the cells of
     every row a rule's events explain are copied together once the rule has run
-    (:meth:`_Prepared.keep_records`), and each event reads its own row of that copy.
+    (:meth:`_Prepared.keep_records`, into the rule's :class:`_Records`), and each event reads its
+    own row of that copy.
     """
 
-    __slots__ = ("as_of", "calendar", "cells", "clear", "compiled", "computed", "index", "reason", "suffix")
+    __slots__ = ("clear", "computed", "index", "reason", "records", "suffix")
 
     def __init__(
-        self, prepared: _Prepared, row: int, *, clear: bool, reason: str | None, suffix: str
+        self, records: _Records, index: int, *, clear: bool, reason: str | None, suffix: str
     ) -> None:
-        self.compiled = prepared.compiled
-        self.cells: dict[str, Any] = {}
-        self.index = prepared.explain(self, row)
-        self.as_of = prepared.as_of
-        self.calendar = prepared.calendar
+        self.records = records
+        self.index = index
         self.clear = clear
         self.reason = reason
         self.suffix = suffix
@@ -1039,16 +1220,24 @@ class _Explained(Deferred):
     def compute(self) -> Mapping[str, Any]:
         """The event's ``inputs``, ``reason`` and ``message`` (computed once)."""
         if self.computed is None:
-            compiled, index = self.compiled, self.index
-            record = {name: values[index] for name, values in self.cells.items()}
-            evaluation = compiled.evaluate(record, as_of=self.as_of, calendar=self.calendar)
+            records, index = self.records, self.index
+            compiled, as_of, calendar = records.compiled, records.as_of, records.calendar
+            record = {name: values[index] for name, values in records.cells.items()}
+            evaluation = compiled.evaluate(record, as_of=as_of, calendar=calendar)
             reason = f"{evaluation.explanation.reason}{self.suffix}"
             if self.clear:
-                cleared = compiled.evaluate_clear(record, as_of=self.as_of, calendar=self.calendar)
+                cleared = compiled.evaluate_clear(record, as_of=as_of, calendar=calendar)
                 if cleared is not None:
                     evaluation, reason = cleared, f"cleared: {cleared.explanation.reason}"
+            inputs = dict(evaluation.explanation.facts)
+            amount = compiled.rule.amount
+            if amount is not None and amount not in inputs:  # the amount the owner was resolved by
+                try:
+                    inputs[amount] = json_value(read_value(amount, record.get(amount), FieldType.NUMBER))
+                except EvalFailure:
+                    inputs[amount] = "null"
             self.computed = {
-                "inputs": dict(evaluation.explanation.facts),
+                "inputs": inputs,
                 "reason": reason if self.reason is None else self.reason,
                 "message": _render(compiled.rule.message, record, compiled),
             }
@@ -1113,6 +1302,36 @@ def _compiled(rules: object) -> list[CompiledRule]:
     return compiled
 
 
+def _takes_amount(directory: OwnerDirectory | _PlainDirectory) -> bool:
+    """Whether ``directory.decision_holder`` takes an ``amount`` keyword (an older one may not)."""
+    try:
+        signature = inspect.signature(directory.decision_holder)
+    except (TypeError, ValueError):  # no signature to read: it cannot be shown to take one
+        return False
+    try:
+        signature.bind("decision", amount=None)
+    except TypeError:
+        return False
+    return True
+
+
+def _check_directory(compiled: Sequence[CompiledRule], directory: OwnerDirectory | _PlainDirectory) -> None:
+    """A rule routing decisions by amount needs a directory that takes the amount (never routed without)."""
+    routing = [
+        c.rule.id
+        for c in compiled
+        if c.rule.amount is not None and any(r.owner.kind is OwnerKind.DECISION for r in c.rule.rungs)
+    ]
+    if routing and not _takes_amount(directory):
+        _check.fail(
+            "$.directory",
+            "type",
+            f"rule {routing[0]!r} resolves decision owners by the amount at stake, but"
+            f" {type(directory).__name__}.decision_holder() takes no 'amount' argument"
+            " (add 'amount: float | None = None' to it)",
+        )
+
+
 def _reference(state: State) -> tuple[datetime.datetime, str] | None:
     """The first time the state holds (all of them are aware, or all naive), and its path."""
     for when, path in state.moments():
@@ -1149,7 +1368,7 @@ def step(
     now: datetime.datetime,
     calendar: BusinessCalendar | None = None,
     *,
-    directory: OwnerDirectory | None = None,
+    directory: OwnerDirectory | _PlainDirectory | None = None,
 ) -> tuple[State, tuple[Event, ...]]:
     """Evaluate every rule on one snapshot of facts and advance the alerts.
 
@@ -1163,7 +1382,9 @@ def step(
         now: The evaluation time (the injected clock). ``today`` in rules is ``now.date()``.
             It is time-zone aware if the state's times are, naive if they are naive.
         calendar: The business-day calendar for deadlines, climbs and ``business_days_between``.
-        directory: Resolves RACI owners (``raci.ScopeSplit`` or :class:`MappingDirectory`).
+        directory: Resolves RACI owners (``raci.ScopeSplit`` or :class:`MappingDirectory`); one
+            whose ``decision_holder`` takes no ``amount`` serves only rules without
+            :attr:`Rule.amount <comanaged_rcm.escalation.Rule.amount>` decision owners.
 
     Returns:
         The new state, and the events of every change, in order (rule order, then dedup key).
@@ -1186,6 +1407,8 @@ def step(
             "type",
             f"'directory' must have accountable_for() and decision_holder() (got {type(directory).__name__})",
         )
+    if directory is not None:
+        _check_directory(compiled, directory)
     latest = max((a.since for a in state.alerts.values()), default=None)
     if latest is not None and now < latest:
         raise ValidationError.single(
@@ -1228,26 +1451,32 @@ def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) ->
     firing, acknowledged = AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED
     live = [a for a in stepper.alerts.values() if a.status is firing or a.status is acknowledged]
     tables: dict[tuple[str, tuple[str, ...]], dict[tuple[str | None, ...], Alert]] = {}
-
-    def sources(rule_id: str, equal: tuple[str, ...]) -> dict[tuple[str | None, ...], Alert]:
-        if (rule_id, equal) not in tables:
-            table: dict[tuple[str | None, ...], Alert] = {}
-            for alert in live:
-                if alert.rule == rule_id:
-                    table.setdefault(tuple(alert.labels.get(name) for name in equal), alert)
-            tables[rule_id, equal] = table
-        return tables[rule_id, equal]
-
-    for event in stepper.events:
-        if event.sequence <= first or event.rule is None or event.suppressed_by:
-            continue
-        for inhibition in inhibited.get(event.rule, ()):
+    checks: dict[str, list[tuple[str, tuple[str, ...], dict[tuple[str | None, ...], Alert]]]] = {}
+    for rule_id, inhibitions in inhibited.items():
+        for inhibition in inhibitions:
             equal = tuple(inhibition.equal)
-            if not all(name in event.labels for name in equal):
+            if (inhibition.rule, equal) not in tables:
+                table: dict[tuple[str | None, ...], Alert] = {}
+                for alert in live:
+                    if alert.rule == inhibition.rule:
+                        table.setdefault(tuple(alert.labels.get(name) for name in equal), alert)
+                tables[inhibition.rule, equal] = table
+            checks.setdefault(rule_id, []).append((inhibition.rule, equal, tables[inhibition.rule, equal]))
+    if not any(table for table in tables.values()):
+        return  # no live alert of an inhibiting rule: nothing is muted
+    for event in stepper.events:
+        if event.sequence <= first:
+            continue
+        found = checks.get(event.rule) if event.rule is not None else None
+        if found is None or event.suppressed_by:
+            continue
+        labels = event.labels
+        for source_rule, equal, table in found:
+            if not table or not all(name in labels for name in equal):
                 continue
-            source = sources(inhibition.rule, equal).get(tuple(event.labels[name] for name in equal))
+            source = table.get(tuple([labels[name] for name in equal]))
             if source is not None:  # this step's own event, not handed out yet: amended in place
-                amend(event, suppressed_by=f"inhibited by {inhibition.rule} ({source.key})")
+                _set_suppressed(event, f"inhibited by {source_rule} ({source.key})")
                 break
 
 
