@@ -49,7 +49,6 @@ class Plan:
         history: The store.
         week: The reported week's first day (the report period's start).
         start: The state stepped from (``None``: an empty one, replaying ``periods``).
-        start_week: The recorded week ``start`` is the end of (``None`` with no start).
         periods: The periods the rules step over, oldest first (the reported one last).
         replace: Whether ``week`` is recorded already and is recorded again.
         acks: The acknowledgements to apply during the run, oldest first.
@@ -59,7 +58,6 @@ class Plan:
     history: HistoryStore
     week: datetime.date
     start: State | None
-    start_week: datetime.date | None
     periods: tuple[Period, ...]
     replace: bool
     acks: tuple[Acknowledgement, ...]
@@ -123,7 +121,7 @@ def plan(engagement: Engagement, history: object, period: Period, replay: Sequen
         notes.append(_note(_RERUN, message))
     if start_week is None:  # an empty history, or its first week again: the replay of a first week
         return Plan(
-            history=history, week=week, start=None, start_week=None, periods=tuple(replay),
+            history=history, week=week, start=None, periods=tuple(replay),
             replace=replace, acks=_sorted(history.acks()), notes=tuple(notes),
         )  # fmt: skip
     start_period = cadence.period_containing(start_week)
@@ -136,10 +134,10 @@ def plan(engagement: Engagement, history: object, period: Period, replay: Sequen
         )
         notes.append(_note(_GAP, message))
     clock = _close(start_period.end, _office(engagement))
+    kept = history.load(start_week)
     return Plan(
-        history=history, week=week, start=history.load(start_week).state, start_week=start_week,
-        periods=(*missing, period), replace=replace, acks=_since(history, start_week, clock, replace=replace),
-        notes=tuple(notes),
+        history=history, week=week, start=kept.state, periods=(*missing, period),
+        replace=replace, acks=_since(history, kept.acks, clock), notes=tuple(notes),
     )  # fmt: skip
 
 
@@ -153,18 +151,14 @@ def _sorted(acks: Sequence[Acknowledgement]) -> tuple[Acknowledgement, ...]:
 
 
 def _since(
-    history: HistoryStore, start_week: datetime.date, clock: datetime.datetime, *, replace: bool
+    history: HistoryStore, filed: Sequence[Acknowledgement], clock: datetime.datetime
 ) -> tuple[Acknowledgement, ...]:
-    """The acknowledgements a run from the end of ``start_week`` (its ``clock``) applies, oldest first.
+    """The acknowledgements a run from a week's end (its ``clock``) applies, oldest first.
 
-    Those filed under ``start_week``, or under the last week when it is run again (recorded after
-    its report, whatever their moment), and every one made after ``clock`` (so one made after a
-    report's clock waits for the week it falls in, whatever week it is filed under).
+    Those ``filed`` under that week (recorded after its report, whatever their moment), and every
+    one made after ``clock``, whatever week it is filed under (so one made after a report's clock
+    waits for the week it falls in, and a week run again applies those made during it).
     """
-    filed = [*history.load(start_week).acks]
-    last = history.last_week()
-    if replace and last is not None:
-        filed.extend(history.load(last).acks)
     found = {(a.key, a.actor, a.at): a for a in filed}
     for ack in history.acks(since=clock):
         if ack.at > clock:
