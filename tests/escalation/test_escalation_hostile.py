@@ -440,7 +440,7 @@ class TestLabelsAndAnnotations:
         assert serialize.from_dict(data, Rule) == rule()
         hashes = {r.id: r.content_hash() for r in default_rules().rules}
         assert hashes == {
-            "write_off_over_limit": "2a81fa23c24251a6",
+            "write_off_over_limit": "1a465a87fc7d93a7",  # names its amount at stake (balance)
             "high_dollar_denial": "299e10509bbfcdf8",
             "denial_untouched": "668eb2588e7554de",
             "payer_denial_rate": "044735ca84b14ef9",

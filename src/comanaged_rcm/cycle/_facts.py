@@ -287,6 +287,8 @@ class _Facts:
             facts["balance"] = items["balance"][rows]
         elif code is not None:
             facts["balance"] = np.where(code >= 0, balance[np.maximum(code, 0)], np.nan)
+        else:  # no balance known: missing on every item (the amount at stake is not known)
+            facts["balance"] = np.full(len(rows), np.nan)
         return facts
 
     def kpi_facts(self, period: Period) -> dict[str, Any]:

@@ -72,8 +72,9 @@ def default_rules(
     """The default co-managed rule set (percent KPIs are on the 0-100 scale, as ``kpi`` reports them).
 
     * ``write_off_over_limit`` (queue item): a proposed write-off above ``write_off_limit`` goes to
-      the provider's ``write_off`` decision owner; UNKNOWN escalates (a missing balance never skips
-      an approval).
+      the ``write_off`` decision owner for its balance (``amount="balance"``: a scope split's
+      delegate up to its threshold, the provider above it); UNKNOWN escalates to the provider (a
+      missing balance never skips an approval).
     * ``high_dollar_denial`` (claim): a denied claim at or above ``appeal_limit`` goes to the
       provider's ``appeal_strategy`` decision owner.
     * ``denial_untouched`` (claim): a denial untouched for more than ``untouched_business_days``
@@ -125,6 +126,7 @@ def default_rules(
             dedup_keys=("item_id",),
             group_by=("payer",),
             message="write-off of {balance} on claim {claim_id} ({payer}) needs approval",
+            amount="balance",
         ),
         Rule(
             id="high_dollar_denial",

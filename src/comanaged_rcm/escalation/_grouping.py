@@ -321,6 +321,22 @@ def _amounts(alerts: Iterable[Alert], events: tuple[Event, ...], name: str) -> d
     return found
 
 
+def _rule_amounts(
+    alerts: Iterable[Alert], rules: Mapping[str, Rule]
+) -> tuple[str | None, dict[str, float | None]]:
+    """The amount at stake of each alert whose rule names one (:attr:`Alert.amount`), and its field.
+
+    The field is the rules' one ``amount`` field, or ``amount`` when they name different ones;
+    ``None`` (and no amounts) when no rule of the alerts names one.
+    """
+    named = {rule.id: rule.amount for rule in rules.values() if rule.amount is not None}
+    found = {alert.key: alert.amount for alert in alerts if alert.rule in named}
+    fields = {named[alert.rule] for alert in alerts if alert.rule in named}
+    if not fields:
+        return None, {}
+    return (fields.pop() if len(fields) == 1 else "amount"), found
+
+
 def _state_silences(silences: Iterable[Silence]) -> list[SilenceRule]:
     """The state's silences as routing silences (a silence of every alert matches ``alertname=~".+"``)."""
     made = []
@@ -379,6 +395,9 @@ def alert_groups(
         tree: The routing tree (``None``: :func:`default_route`).
         events: Events of the step(s), read for the amount of alerts whose labels lack it.
         amount: A label or fact field summed per group (``balance``: the dollars at stake).
+            ``None``: each alert's :attr:`Alert.amount` where its rule names an amount field
+            (:attr:`Rule.amount`); the grouping's ``amount`` is that field (``amount`` when the
+            rules name different ones), or ``None`` when no rule among ``rules`` names one.
         calendar: For overdue deadline days: a :class:`BusinessHours` reads them in its zone.
         sent: The last notification of each group (:meth:`AlertGrouping.sent` of the last call).
         silences: Further silences.
@@ -418,7 +437,10 @@ def alert_groups(
         silences=[*_state_silences(state_silences), *_check.tuple_of(silences, SilenceRule, "$.silences")],
         inhibitions=[*_rule_inhibitions(known), *_check.tuple_of(inhibitions, InhibitRule, "$.inhibitions")],
     )
-    amounts = _amounts(alerts, given_events, amount) if amount is not None else {}
+    if amount is not None:
+        amounts = _amounts(alerts, given_events, amount)
+    else:
+        amount, amounts = _rule_amounts(alerts, known)
     groups = []
     for group in plan.groups:
         members = [by_key[key] for key in group.alerts]
