@@ -5,17 +5,22 @@ from __future__ import annotations
 import datetime
 import functools
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from comanaged_rcm.cycle import (
     CycleData,
     Engagement,
     GovernanceReport,
     QaPolicy,
+    _data,
     _escalate,
+    _run,
     check_engagement,
     default_engagement,
     format_value,
@@ -279,3 +284,222 @@ class TestQaMethods:
         assert report.qa
         assert {line.method for line in report.qa} == {method}
         assert any(line.sample_size >= 1 for line in report.qa)
+
+
+# ------------------------------------------------------------ stages on codes, against references
+def _reference_operations(engagement: Engagement, items: dict[str, np.ndarray], period: Period) -> Any:
+    """The operations section by string keys: np.unique over "team\\x1fworkflow", row masks per workflow.
+
+    As plain tuples: (team, name, kind, workflow, closed, touches, escalated, open) per party and
+    workflow worked, then (workflow, open, aged over 30, median age, oldest age) per queue.
+    """
+    start, end = np.datetime64(period.start, "D"), np.datetime64(period.end, "D")
+    closed, opened = items["closed"], items["opened"]
+    done = (closed >= start) & (closed < end)
+    still_open = (opened < end) & (np.isnat(closed) | (closed >= end))
+    keys = np.char.add(np.char.add(items["team"].astype(str), "\x1f"), items["workflow"].astype(str))
+    parties = []
+    for key in np.unique(keys):
+        worked, waiting = done & (keys == key), still_open & (keys == key)
+        if worked.any() or waiting.any():
+            team, workflow = str(key).split("\x1f")
+            counts = (
+                worked.sum(),
+                items["touches"][worked].sum(),
+                (worked & items["escalated"]).sum(),
+                waiting.sum(),
+            )
+            parties.append((team, *_run._party(engagement, team), workflow, *(int(n) for n in counts)))
+    queues = []
+    for workflow in np.unique(items["workflow"]):
+        ages = (end - opened[still_open & (items["workflow"] == workflow)]).astype(np.int64)
+        median, oldest = (float(np.median(ages)), int(ages.max())) if len(ages) else (None, None)
+        queues.append((str(workflow), len(ages), int((ages > 30).sum()), median, oldest))
+    return parties, queues
+
+
+def _operations_tuples(section: Any) -> Any:
+    """An operations section as :func:`_reference_operations` gives it."""
+    parties = [
+        (p.party, p.party_name, p.kind, p.workflow, p.closed, p.touches, p.escalated, p.open_items)
+        for p in section.by_party
+    ]
+    queues = [
+        (q.workflow, q.open_items, q.aged_over_30, q.median_age_days, q.oldest_age_days)
+        for q in section.queues
+    ]
+    return parties, queues
+
+
+def _reference_population(
+    engagement: Engagement, items: dict[str, np.ndarray], workflow: str, period: Period
+) -> list[str]:
+    """The item ids a period's QA population holds, row by row."""
+    client = {p.id for p in engagement.split.parties if p.kind.value == "client_staff"}
+    start, end = np.datetime64(period.start, "D"), np.datetime64(period.end, "D")
+    return sorted(
+        str(item)
+        for item, flow, team, closed in zip(
+            items["item_id"], items["workflow"], items["team"], items["closed"], strict=True
+        )
+        if flow == workflow and str(team) not in client and not np.isnat(closed) and start <= closed < end
+    )
+
+
+def _reference_findings(engagement: Engagement, data: CycleData) -> list[tuple[str, str, str]]:
+    """Scope findings by np.unique over the text, case findings from case_variants on every id column.
+
+    The messages' head: the rows counted and the values quoted (by the report's own formatter).
+    """
+    from comanaged_rcm.mapping import case_variants  # noqa: PLC0415
+
+    found = []
+    items = data.work_items
+    for column, known, rule in (
+        ("team", sorted(p.id for p in engagement.split.parties), "DATA-001"),
+        ("workflow", sorted(engagement.split.in_scope | engagement.split.out_of_scope), "DATA-002"),
+    ):
+        values, counts = np.unique(items[column].astype(str), return_counts=True)
+        unknown = ~np.isin(values, known)
+        if unknown.any():
+            quoted = _data._rows(values[unknown], counts[unknown], known)
+            head = f"{int(counts[unknown].sum()):,} of {int(counts.sum()):,} work items"
+            found.append((rule, f"work_items.{column}", f"{head} {quoted}"))
+    for table, column in _data._ID_COLUMNS:
+        columns = getattr(data, table)
+        if column in columns:
+            values = np.unique(columns[column].astype(str))
+            notes = case_variants(values[values != ""], column)
+            if notes:
+                shown = "; ".join(_data._group(note) for note in notes[: _data.MAX_EXAMPLES])
+                more = (
+                    f" and {len(notes) - _data.MAX_EXAMPLES:,} more group(s)"
+                    if len(notes) > _data.MAX_EXAMPLES
+                    else ""
+                )
+                what = f"{column} values differ only in case or surrounding space ({shown}{more})"
+                found.append(("DATA-003", f"{table}.{column}", f"{len(notes):,} group(s) of {what}"))
+    return found
+
+
+def _head(finding: Any) -> tuple[str, str, str]:
+    """A finding as :func:`_reference_findings` gives it."""
+    message = finding.message
+    if finding.rule == "DATA-003":
+        return finding.rule, finding.path, message.split("), so each", 1)[0] + ")"
+    head = " ".join(message.split(" ", 5)[:5])
+    quoted = message.split(": ", 1)[1].rsplit("; ", 1)[0]
+    return finding.rule, finding.path, f"{head} {quoted}"
+
+
+def _perturbed(seed: int) -> tuple[Engagement, CycleData, SyntheticBook]:
+    """A small book whose work items carry unknown teams and workflows and ids differing in case or space."""
+    book = generate_book(seed=seed, claims=400 + 50 * seed, weeks=6)
+    rng = np.random.default_rng(seed)
+    items = {name: np.array(column, copy=True) for name, column in book.work_items.items()}
+    n = len(items["item_id"])
+    teams = np.array(["offshore_pod", "Offshore_Pod", "client_staff", "vendor_x", "automation"])
+    workflows = np.array(["denials", "coding", "Denials ", "triage", "write_off_approval"])
+    chosen = rng.random(n) < 0.3
+    items["team"] = items["team"].astype("<U20")
+    items["team"][chosen] = rng.choice(teams, int(chosen.sum()))
+    chosen = rng.random(n) < 0.3
+    items["workflow"] = items["workflow"].astype("<U20")
+    items["workflow"][chosen] = rng.choice(workflows, int(chosen.sum()))
+    if seed % 2:  # ids that differ only in case or surrounding space
+        items["item_id"] = items["item_id"].astype("<U12")
+        items["item_id"][:3] = [" w1", "W1", "w1"]
+        items["claim_id"] = np.char.lower(items["claim_id"]) if seed % 3 else items["claim_id"]
+    transactions = dict(book.transactions)
+    if seed % 4 == 1:
+        transactions["payer"] = np.char.upper(transactions["payer"])
+        transactions["payer"][::7] = np.char.lower(transactions["payer"][::7])
+    engagement = attrs.evolve(default_engagement(), trend_periods=2, kpi_window=1, escalation_periods=1)
+    data = CycleData(
+        transactions=transactions,
+        submissions=book.submissions,
+        work_items=items,
+        auditor=CycleData.from_synthetic(book).auditor,
+        source="perturbed",
+    )
+    return engagement, data, book
+
+
+class TestStagesOnCodes:
+    """Operations, QA populations and data findings read the Book's codes; a string reading agrees."""
+
+    @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+    def test_operations_populations_and_findings(self, seed: int) -> None:
+        engagement, data, book = _perturbed(seed)
+        kpi_book = data.book()
+        items = dict(kpi_book.work_items or {})
+        periods = engagement.cadence.periods_ending(book.period.end, 5)
+        for period in periods:
+            expected = _reference_operations(engagement, items, period)
+            for source in (kpi_book, data.work_items):
+                assert _operations_tuples(_run._operations(engagement, source, period, (), 0)) == expected
+        for source in (kpi_book, data.work_items):
+            populations = _run._Populations(engagement, source)
+            for period in periods:
+                for workflow in (*np.unique(items["workflow"]).tolist(), "none"):
+                    found = populations(workflow, period)
+                    assert found.tolist() == _reference_population(engagement, items, workflow, period)
+        findings = (*_data.scope_findings(engagement.split, kpi_book), *_data.case_findings(data, kpi_book))
+        assert [_head(f) for f in findings] == _reference_findings(engagement, data)
+        raw = _data.scope_findings(engagement.split, data.work_items)
+        assert raw == _data.scope_findings(engagement.split, kpi_book)
+
+    def test_perturbations_reach_every_finding(self) -> None:
+        """The perturbed books do find unknown teams, workflows and case variants (the test above bites)."""
+        rules = set()
+        for seed in (1, 2, 3, 5):
+            engagement, data, _ = _perturbed(seed)
+            rules |= {(r, p) for r, p, _ in _reference_findings(engagement, data)}
+        assert {("DATA-001", "work_items.team"), ("DATA-002", "work_items.workflow")} <= rules
+        assert {("DATA-003", "work_items.item_id"), ("DATA-003", "transactions.payer")} <= rules
+
+    def test_empty_work_items(self) -> None:
+        engagement, data, _ = tiny()
+        empty = attrs.evolve(data, work_items={})
+        operations = _run._operations(engagement, empty.book(), WEEK, (), 2)
+        assert (operations.by_party, operations.queues, operations.open_escalations) == ((), (), 2)
+        assert _run._Populations(engagement, empty.book())("denials", WEEK).tolist() == []
+        assert _data.scope_findings(engagement.split, empty.book()) == []
+
+
+class TestCaseTest:
+    """The cheap test before case_variants never says no when case_variants finds a group."""
+
+    @pytest.mark.parametrize(
+        ("values", "expected"),
+        [
+            (["C01", "C02"], False),  # no position holds both cases
+            (["Ab", "ac"], False),  # both cases at a position, yet no two fold together
+            (["Ab", "ab"], True),
+            (["Ab", "aB"], True),
+            (["a", "a "], True),
+            (["a", "\x1fa"], True),  # str.strip removes the unit separator too
+            (["é", "É"], True),  # beyond ASCII: case_variants decides
+            (["a"], False),
+            ([], False),
+        ],
+    )
+    def test_examples(self, values: list[str], expected: bool) -> None:
+        assert _data._may_differ_in_case(np.array(values, dtype=str)) is expected
+
+    @pytest.mark.parametrize("size", [1, 255, 256, 257, 1000])
+    def test_column_range_at_the_fold(self, size: int) -> None:
+        codes = np.random.default_rng(size).integers(0, 200, (size, 3)).astype(np.uint32)
+        low, high = _data._column_range(codes)
+        assert low.tolist() == codes.min(axis=0).tolist()
+        assert high.tolist() == codes.max(axis=0).tolist()
+
+    @settings(max_examples=200)
+    @given(st.lists(st.text(st.sampled_from("aAbB \t\x1fé0"), max_size=4), unique=True, max_size=8))
+    def test_never_misses_a_group(self, values: list[str]) -> None:
+        from comanaged_rcm.mapping import case_variants  # noqa: PLC0415
+
+        array = np.unique(np.array(values, dtype=str))
+        array = array[array != ""]
+        if case_variants(array, "x") if array.size else ():
+            assert _data._may_differ_in_case(array)

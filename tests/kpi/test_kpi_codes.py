@@ -301,6 +301,97 @@ class TestBookOwnsItsColumns:
         assert book.transactions["location"].tolist() == ["", "north"] * (n // 2)
 
 
+def _frozen(values: np.ndarray) -> np.ndarray:
+    values.setflags(write=False)
+    return values
+
+
+class TestReadOnlyInput:
+    def test_read_only_columns_are_kept_not_copied(self) -> None:
+        """Read-only arrays of the book's own dtype, text as narrow as it is, are the book's columns."""
+        tables = numpy_tables()
+        kept = {
+            "claim_id": _frozen(np.array(TRANSACTIONS["claim_id"])),
+            "amount": _frozen(np.array(TRANSACTIONS["amount"], dtype=np.float64)),
+            "posting_date": _frozen(np.array(TRANSACTIONS["posting_date"], dtype="datetime64[D]")),
+        }
+        flags = _frozen(np.array(SUBMISSIONS["clean"], dtype=bool))
+        counts = _frozen(np.array(SUBMISSIONS["lines"], dtype=np.int64))
+        book = Book(
+            transactions={**tables["transactions"], **kept},
+            submissions={**tables["submissions"], "clean": flags, "lines": counts},
+        )
+        assert book.transactions is not None
+        assert book.submissions is not None
+        for name, values in kept.items():
+            assert book.transactions[name] is values, name
+        assert book.submissions["clean"] is flags
+        assert book.submissions["lines"] is counts
+
+    def test_writable_memory_underneath_is_copied(self) -> None:
+        """A read-only view of a writable array, or of memory numpy does not own, is copied."""
+        base = np.array(TRANSACTIONS["amount"], dtype=np.float64)
+        view = _frozen(base[:])
+        text = np.array(TRANSACTIONS["claim_id"])
+        text_view = _frozen(text.view())
+        book = Book(transactions={**TRANSACTIONS, "amount": view, "claim_id": text_view})
+        base[:] = 7.0
+        text[:] = "x"
+        assert book.transactions is not None
+        assert book.transactions["amount"].tolist() == [float(a) for a in TRANSACTIONS["amount"]]
+        assert book.transactions["claim_id"].tolist() == TRANSACTIONS["claim_id"]
+        assert not np.shares_memory(book.transactions["amount"], base)
+
+    @pytest.mark.parametrize(
+        ("make", "expected"),
+        [
+            (lambda: _frozen(np.arange(4)), True),
+            (lambda: _frozen(_frozen(np.arange(4))[1:]), True),
+            (lambda: np.frombuffer(b"abcd", np.uint8), True),
+            (lambda: np.arange(4), False),
+            (lambda: _frozen(np.arange(4)[1:]), False),  # the array it views can be written
+            (lambda: _frozen(np.frombuffer(bytearray(b"abcd"), np.uint8)), False),
+        ],
+    )
+    def test_read_only_all_the_way_down(self, make: Any, expected: bool) -> None:
+        assert _book._read_only(make()) is expected
+
+
+class TestUniquesAndDistinct:
+    @settings(max_examples=150, deadline=None)
+    @given(values=text_arrays(), swap=st.booleans())
+    def test_uniques_are_np_unique(self, values: np.ndarray, swap: bool) -> None:
+        """The distinct strings alone, packed keys unpacked or hashed ones coded, are np.unique's."""
+        given_values = values.astype(values.dtype.newbyteorder(">")) if swap else values
+        found = _book._uniques(given_values)
+        assert found.dtype.kind == "U"
+        assert found.tolist() == np.unique(values).tolist()
+
+    @settings(max_examples=150, deadline=None)
+    @given(values=text_arrays(), collide=st.booleans())
+    def test_distinct_is_the_count_of_np_unique(self, values: np.ndarray, collide: bool) -> None:
+        """Whether all rows differ, also when every hashed key collides (a multiplier of 0)."""
+        multiplier = np.uint64(0) if collide else _book._MULTIPLIER
+        with mock.patch.object(_book, "_MULTIPLIER", multiplier):
+            found = _book._distinct(values)
+        assert found is (len(np.unique(values)) == len(values))
+
+    def test_distinct_of_distinct_long_strings(self) -> None:
+        """Long strings (hashed keys) that differ, and two equal ones."""
+        values = np.array([f"{'x' * 20}{i}" for i in range(50)])
+        assert _book._distinct(values)
+        assert not _book._distinct(np.append(values, values[3]))
+
+    @settings(max_examples=150, deadline=None)
+    @given(values=text_arrays())
+    def test_first_empty_row(self, values: np.ndarray) -> None:
+        empty = np.flatnonzero(values == "")
+        assert _book._first_empty(values) == (int(empty[0]) if empty.size else None)
+
+    def test_first_empty_of_no_rows(self) -> None:
+        assert _book._first_empty(np.zeros(0, dtype="<U3")) is None
+
+
 def text_issue(values: list[str], allowed: tuple[str, ...], *, nullable: bool) -> str | None:
     """The message a Book gave for a categorical column before codes: np.isin over the strings."""
     array = np.array(values, dtype=str)

@@ -18,7 +18,15 @@ from comanaged_rcm._io import check_encoding
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi import Book
-from comanaged_rcm.kpi._book import SCHEMAS, csv_columns, locate_in_csv
+from comanaged_rcm.kpi._book import (
+    SCHEMAS,
+    Codes,
+    _distinct,
+    _factorize,
+    _uniques,
+    csv_columns,
+    locate_in_csv,
+)
 from comanaged_rcm.periods import Period
 from comanaged_rcm.tables import Column, ColumnKind, read_csv
 
@@ -436,8 +444,36 @@ def _rows(values: npt.NDArray[np.str_], counts: npt.NDArray[np.intp], known: Seq
     return ", ".join(shown) + (f" and {more:,} more value(s)" if more > 0 else "")
 
 
-def scope_findings(split: ScopeSplit, items: Columns) -> list[Finding]:
-    """Work items whose team or workflow the scope split does not name (DATA-001, DATA-002)."""
+def item_columns(
+    items: Book | Mapping[str, Any],
+) -> tuple[Mapping[str, npt.NDArray[Any]], Callable[[str], Codes]]:
+    """The work items' columns, and the codes of a text column (as ``np.unique`` gives them).
+
+    ``items`` is the cycle's :class:`~comanaged_rcm.kpi.Book`, whose codes are computed once and
+    shared by every stage, or the work items' columns, each coded here once when asked for.
+
+    >>> columns, codes = item_columns({"team": np.array(["b", "a", "b"])})
+    >>> [part.tolist() for part in codes("team")]
+    [['a', 'b'], [1, 0, 1]]
+    """
+    if isinstance(items, Book):
+        return items.work_items or {}, functools.partial(items.codes, "work_items")
+    coded: dict[str, Codes] = {}
+
+    def codes(column: str) -> Codes:
+        if column not in coded:
+            coded[column] = _factorize(np.asarray(items[column], dtype=str))
+        return coded[column]
+
+    return items, codes
+
+
+def scope_findings(split: ScopeSplit, items: Book | Columns) -> list[Finding]:
+    """Work items whose team or workflow the scope split does not name (DATA-001, DATA-002).
+
+    ``items`` is the cycle's Book or the work items' columns (:func:`item_columns`).
+    """
+    columns, codes = item_columns(items)
     found = []
     checks = (
         (
@@ -459,9 +495,10 @@ def scope_findings(split: ScopeSplit, items: Columns) -> list[Finding]:
         ),
     )
     for column, known, rule, what, effect in checks:
-        if column not in items or not len(items[column]):
+        if column not in columns or not len(columns[column]):
             continue
-        values, counts = np.unique(np.asarray(items[column], dtype=str), return_counts=True)
+        values, inverse = codes(column)
+        counts = np.bincount(inverse, minlength=len(values))
         unknown = ~np.isin(values, known)
         if unknown.any():
             rows = int(counts[unknown].sum())
@@ -473,24 +510,66 @@ def scope_findings(split: ScopeSplit, items: Columns) -> list[Finding]:
     return found
 
 
-def _folded(values: npt.NDArray[np.str_]) -> npt.NDArray[np.str_] | None:
-    """Distinct ``values`` with ASCII letters lower-cased, or ``None`` when any needs more.
+def _may_differ_in_case(values: npt.NDArray[np.str_]) -> bool:
+    """Whether two of the distinct ``values`` may differ only in case or surrounding space.
 
-    A character beyond ASCII or a space at either end needs more; this is a cheap first test
-    for values differing in case.
+    A cheap first test, never wrong when it says no. Values all ASCII, with no space at either
+    end, differ only in case only if at some position one holds a capital letter and the other
+    the small one: when no position's characters range from at most ``Z`` to at least ``a``
+    (ids like ``C0001``) none can; else the values are lower-cased and compared.
+
+    >>> _may_differ_in_case(np.array(["C01", "C02"])), _may_differ_in_case(np.array(["Ab", "ab"]))
+    (False, True)
+    >>> _may_differ_in_case(np.array(["Ab", "aB"])), _may_differ_in_case(np.array(["a ", "b"]))
+    (True, True)
+    >>> _may_differ_in_case(np.array(["Ab", "ac"]))
+    False
     """
-    if not values.size or values.dtype.itemsize == 0:
-        return values
-    codes = np.ascontiguousarray(values).view(np.uint32).reshape(values.size, -1)
-    lengths = (codes != 0).sum(axis=1)
-    ends = codes[np.arange(values.size), np.maximum(lengths - 1, 0)]
-    if (codes > 127).any() or np.isin(codes[:, 0], _SPACES).any() or np.isin(ends, _SPACES).any():
-        return None
-    lowered = np.where((codes >= 65) & (codes <= 90), codes + 32, codes).astype(np.uint32)
-    return lowered.view(values.dtype).reshape(-1)
+    values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    if values.size < 2 or values.dtype.itemsize == 0:
+        return False
+    codes = values.view(np.uint32).reshape(values.size, -1)
+    low, high = _column_range(codes)
+    if high.max() > _ASCII:
+        return True
+    ends = codes[np.arange(values.size), np.maximum(np.char.str_len(values) - 1, 0)]
+    if np.isin(codes[:, 0], _SPACES).any() or np.isin(ends, _SPACES).any():
+        return True
+    if not ((low <= _Z) & (high >= _SMALL_A)).any():
+        return False
+    upper = (codes - _A) < _LETTERS  # wraps around below "A"
+    lowered = codes + upper.astype(np.uint32) * _CASE
+    return not _distinct(lowered.view(values.dtype).reshape(-1))
 
 
-_SPACES = np.array([ord(ch) for ch in " \t\r\n\v\f"], dtype=np.uint32)
+_ASCII, _LETTERS, _CASE = np.uint32(127), np.uint32(26), np.uint32(32)
+_A, _Z, _SMALL_A = np.uint32(ord("A")), np.uint32(ord("Z")), np.uint32(ord("a"))
+_FOLD = 256
+"""Rows laid side by side before a column-wise reduction, so that its inner loop is long."""
+
+
+def _column_range(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """The least and greatest value of each column of a 2-D array (``min(axis=0)``, ``max(axis=0)``).
+
+    A few columns reduce slowly down many rows; ``_FOLD`` rows side by side reduce fast, and
+    their partial results once more.
+
+    >>> [part.tolist() for part in _column_range(np.array([[1, 9], [5, 2], [3, 4]], dtype=np.uint32))]
+    [[1, 2], [5, 9]]
+    """
+    rows, width = codes.shape
+    body = rows // _FOLD * _FOLD
+    folded = codes[:body].reshape(-1, _FOLD * width)
+    low = [folded.min(axis=0).reshape(_FOLD, width).min(axis=0)] if body else []
+    high = [folded.max(axis=0).reshape(_FOLD, width).max(axis=0)] if body else []
+    if body < rows:
+        low.append(codes[body:].min(axis=0))
+        high.append(codes[body:].max(axis=0))
+    return np.minimum.reduce(low), np.maximum.reduce(high)
+
+
+_SPACES = np.array([c for c in range(128) if chr(c).isspace()], dtype=np.uint32)
+"""The ASCII characters ``str.strip`` removes, as case_variants strips values before comparing."""
 
 
 def _group(note: str) -> str:
@@ -513,10 +592,10 @@ def case_findings(data: CycleData, book: Book) -> list[Finding]:
         if column in {f.name for f in SCHEMAS[table]}:
             values = book.codes(table, column)[0]
         else:
-            values = np.unique(np.asarray(columns[column], dtype=str))
-        values = values[values != ""]
-        cheap = _folded(values)
-        if cheap is not None and len(np.unique(cheap)) == len(cheap):
+            values = _uniques(np.asarray(columns[column], dtype=str))
+        if values.size and values[0] == "":  # sorted: the empty value comes first
+            values = values[1:]
+        if not _may_differ_in_case(values):
             continue
         notes = case_variants(values, column)
         if notes:

@@ -18,6 +18,7 @@ from comanaged_rcm.cycle._data import (
     case_findings,
     coverage,
     data_dates,
+    item_columns,
     scope_findings,
 )
 from comanaged_rcm.cycle._engagement import _SEED, Engagement, QaPolicy, check_engagement
@@ -144,28 +145,40 @@ def _party(engagement: Engagement, party_id: str) -> tuple[str, str]:
 
 
 def _operations(
-    engagement: Engagement, items: Columns, period: Period, activity: tuple[KpiLine, ...], open_alerts: int
+    engagement: Engagement,
+    items: Book | Columns,
+    period: Period,
+    activity: tuple[KpiLine, ...],
+    open_alerts: int,
 ) -> OperationsSection:
-    if not items:
+    """Who worked what in ``period`` and the queues at its end, from the work items.
+
+    ``items`` is the cycle's Book (its codes of team and workflow are shared) or the work items'
+    columns. Rows are counted by the integer codes of (team, workflow); the few pairs found are
+    listed in the order of their team and workflow joined by a unit separator (U+001F).
+    """
+    columns, codes = item_columns(items)
+    if not columns:
         return OperationsSection(by_party=(), queues=(), activity_kpis=activity, open_escalations=open_alerts)
     start, end = _day(period.start), _day(period.end)
-    closed = items["closed"]
+    closed = columns["closed"]
     done = (closed >= start) & (closed < end)
-    still_open = _open_at(items, end)
-    keys = np.char.add(np.char.add(items["team"].astype(str), "\x1f"), items["workflow"].astype(str))
-    uniq, code = np.unique(keys, return_inverse=True)
-    n = len(uniq)
+    still_open = _open_at(dict(columns), end)
+    teams, team_code = codes("team")
+    workflows, workflow_code = codes("workflow")
+    pair = team_code * len(workflows) + workflow_code
+    n = len(teams) * len(workflows)
     counts = {
-        "closed": np.bincount(code, weights=done, minlength=n),
-        "touches": np.bincount(code, weights=np.where(done, items["touches"], 0), minlength=n),
-        "escalated": np.bincount(code, weights=done & items["escalated"], minlength=n),
-        "open": np.bincount(code, weights=still_open, minlength=n),
+        "closed": np.bincount(pair[done], minlength=n),
+        "touches": np.bincount(pair[done], weights=columns["touches"][done], minlength=n),
+        "escalated": np.bincount(pair[done & columns["escalated"]], minlength=n),
+        "open": np.bincount(pair[still_open], minlength=n),
     }
+    found = np.flatnonzero(counts["closed"] + counts["open"])
+    named = sorted((f"{teams[i // len(workflows)]}\x1f{workflows[i % len(workflows)]}", i) for i in found)
     by_party = []
-    for i, key in enumerate(uniq):
-        if not counts["closed"][i] and not counts["open"][i]:
-            continue
-        team, workflow = str(key).split("\x1f")
+    for _, i in named:
+        team, workflow = str(teams[i // len(workflows)]), str(workflows[i % len(workflows)])
         name, kind = _party(engagement, team)
         by_party.append(
             PartyWork(
@@ -179,15 +192,15 @@ def _operations(
                 open_items=int(counts["open"][i]),
             )
         )
+    age = (end - columns["opened"][still_open]).astype(np.int64)
+    open_code = workflow_code[still_open]
     queues = []
-    age = (end - items["opened"]).astype(np.int64)
-    for workflow in np.unique(items["workflow"]):
-        mask = still_open & (items["workflow"] == workflow)
-        ages = age[mask]
+    for code, workflow in enumerate(workflows):
+        ages = age[open_code == code]
         queues.append(
             WorkflowQueue(
                 workflow=str(workflow),
-                open_items=int(mask.sum()),
+                open_items=len(ages),
                 aged_over_30=int((ages > 30).sum()),
                 median_age_days=float(np.median(ages)) if len(ages) else None,
                 oldest_age_days=int(ages.max()) if len(ages) else None,
@@ -203,13 +216,18 @@ class _Populations:
     """Item ids closed in a period by the partner or automation, by workflow, sorted.
 
     Client staff's own work is not the partner's QA. Each period is scanned once, for every
-    workflow at the same time, however many policies and windows ask for it.
+    workflow at the same time, however many policies and windows ask for it. ``items`` is the
+    cycle's Book (its codes are shared) or the work items' columns; rows are grouped by their
+    workflow's code and sorted by their item id's.
     """
 
-    def __init__(self, engagement: Engagement, items: Columns) -> None:
-        self.items = items
+    def __init__(self, engagement: Engagement, items: Book | Columns) -> None:
+        self.items, self.codes = item_columns(items)
         client = [p.id for p in engagement.split.parties if p.kind is PartyKind.CLIENT_STAFF]
-        self.partner = ~np.isin(items["team"], client) if items and client else None
+        self.partner: npt.NDArray[np.bool_] | None = None
+        if self.items and client:
+            teams, team_code = self.codes("team")
+            self.partner = ~np.isin(teams, client)[team_code]
         self.scanned: dict[Period, dict[str, npt.NDArray[np.str_]]] = {}
 
     def __call__(self, workflow: str, period: Period) -> npt.NDArray[np.str_]:
@@ -224,8 +242,12 @@ class _Populations:
         rows = (closed >= _day(period.start)) & (closed < _day(period.end))
         if self.partner is not None:
             rows &= self.partner
-        ids, workflows = self.items["item_id"][rows], self.items["workflow"][rows]
-        return {str(w): np.sort(ids[workflows == w]) for w in np.unique(workflows)}
+        workflows, workflow_code = self.codes("workflow")
+        ids, id_code = self.codes("item_id")
+        found, id_code = workflow_code[rows], id_code[rows]
+        return {
+            str(workflows[code]): ids[np.sort(id_code[found == code])] for code in np.unique(found).tolist()
+        }
 
 
 def _sample(

@@ -194,9 +194,10 @@ def _convert(
 ) -> npt.NDArray[Any] | None:
     """One column as an array the book owns, or ``None`` with the issue at ``path`` recorded.
 
-    Dates, numbers and counts are converted into new arrays; text and flags are copied when the
-    result could share memory with ``raw``, unless ``fresh`` says text is the book's already (a
-    data frame's text, read into new arrays). Categorical text is coded on the way (into ``codes``).
+    A column is copied when the result could share memory with ``raw`` that someone may still
+    write (:func:`_owned`), unless ``fresh`` says text is the book's already (a data frame's text,
+    read into new arrays); read-only input of the right dtype is kept as it is. Categorical text
+    is coded on the way (into ``codes``).
     """
     try:
         array = np.asarray(raw)
@@ -214,7 +215,8 @@ def _convert(
         return np.array([], dtype=_EMPTY_DTYPE[field.kind])
     kind = array.dtype.kind
     if field.kind is FieldKind.DATE:
-        return _convert_date(path, field, array, issues)
+        days = _convert_date(path, field, array, issues)
+        return None if days is None else _owned(days, array, raw)
     if field.kind is FieldKind.TEXT:
         text = _as_str(path, array, issues)
         if text is None:
@@ -230,8 +232,9 @@ def _convert(
         issues.append(Issue(path, "type", f"expected {expected} (got dtype {array.dtype})"))
         return None
     if field.kind is FieldKind.COUNT:
-        return _convert_count(path, array, issues)
-    converted = array.astype(np.float64)
+        counts = _convert_count(path, array, issues)
+        return None if counts is None else _owned(counts, array, raw)
+    converted = array.astype(np.float64, copy=False)
     bound = np.finfo(np.float64).max / (converted.size * _HEADROOM)
     if not (converted.min() >= 0 and converted.max() <= bound):  # NaN propagates, and compares false
         rows = np.flatnonzero(~((converted >= 0) & (converted <= bound)))
@@ -246,7 +249,7 @@ def _convert(
             )
         )
         return None
-    return converted
+    return _owned(converted, array, raw)
 
 
 def _as_str(path: str, array: npt.NDArray[Any], issues: list[Issue]) -> npt.NDArray[Any] | None:
@@ -298,7 +301,7 @@ def _convert_count(path: str, array: npt.NDArray[Any], issues: list[Issue]) -> n
             )
         )
         return None
-    return array.astype(np.int64)
+    return array.astype(np.int64, copy=False)
 
 
 def _odd_date(array: npt.NDArray[Any]) -> int | None:
@@ -420,7 +423,7 @@ def _whole_days(
     if unit in _COARSE:
         if unit != "D" and not _in_range(path, array, issues):  # before the days could overflow
             return None
-        return array.astype("datetime64[D]")
+        return array.astype("datetime64[D]", copy=False)
     converted = array.astype("datetime64[D]")
     timed = np.flatnonzero((converted != array) & ~np.isnat(array))
     if timed.size:
@@ -462,10 +465,33 @@ def _in_range(path: str, dates: npt.NDArray[np.datetime64], issues: list[Issue])
 
 
 def _owned(converted: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> npt.NDArray[Any]:
-    """``converted``, copied when it may share memory with ``raw`` (``array`` is ``np.asarray(raw)``)."""
+    """``converted``, copied when it may share memory with ``raw`` that can still be written.
+
+    ``array`` is ``np.asarray(raw)``. Read-only input (:func:`_read_only`) is kept as it is.
+    """
     if isinstance(raw, list | tuple) or not np.may_share_memory(converted, array):
         return converted  # np.asarray copied the Python sequence, or converting made a new array
-    return converted.copy()
+    return converted if _read_only(array) else converted.copy()
+
+
+def _read_only(array: npt.NDArray[Any]) -> bool:
+    """Whether ``array`` and every array it is a view of are read-only, down to memory they own.
+
+    Such an array's cells cannot be changed through numpy without first making it writeable
+    again, which its owner promised not to do by making it read-only; memory the arrays do not
+    own (a memory map, a buffer) could be written elsewhere, so it does not count.
+
+    >>> frozen = np.arange(3)
+    >>> frozen.setflags(write=False)
+    >>> _read_only(frozen[1:]), _read_only(np.arange(3)), _read_only(np.frombuffer(b"abcd", np.uint8))
+    (True, False, True)
+    """
+    base: object = array
+    while isinstance(base, np.ndarray):
+        if base.flags.writeable:
+            return False
+        base = base.base
+    return base is None or isinstance(base, bytes)
 
 
 def _own_text(text: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> npt.NDArray[np.str_]:
@@ -500,11 +526,28 @@ def _check_text(
             issues.append(Issue(path, "missing", f"must not be empty (row {int(np.argmax(inverse == 0))})"))
             return None
     elif not field.nullable:
-        empty = array == ""
-        if empty.any():
-            issues.append(Issue(path, "missing", f"must not be empty (row {int(np.argmax(empty))})"))
+        empty = _first_empty(array)
+        if empty is not None:
+            issues.append(Issue(path, "missing", f"must not be empty (row {empty})"))
             return None
     return array
+
+
+def _first_empty(array: npt.NDArray[np.str_]) -> int | None:
+    r"""The first row of native unicode ``array`` holding ``""``, or ``None``.
+
+    Read off each row's first character: only a row starting with NUL can be empty.
+
+    >>> _first_empty(np.array(["a", "\0b", "", "c"])), _first_empty(np.array(["a"]))
+    (2, None)
+    """
+    if not array.size:
+        return None
+    words = np.ascontiguousarray(array).view(np.uint32).reshape(array.size, -1)
+    rows = np.flatnonzero(words[:, 0] == 0)
+    if rows.size and words.shape[1] > 1:
+        rows = rows[~words[rows, 1:].any(axis=1)]
+    return int(rows[0]) if rows.size else None
 
 
 _BLOCK = 1 << 14
@@ -600,6 +643,50 @@ def _factorize(values: npt.NDArray[np.str_]) -> Codes:
     if not _matches(keys.words, uniques, inverse):
         return _exact(values)  # two strings share a hash
     return uniques, inverse
+
+
+def _uniques(values: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
+    """``np.unique(values)`` for 1-D unicode: the sorted distinct strings alone, without codes.
+
+    Packed keys (:class:`_Keys`) are sorted as numbers and unpacked back into strings, so no row's
+    string is compared; hashed ones are coded by :func:`_factorize`.
+
+    >>> _uniques(np.array(["b", "a", "", "b"])).tolist()
+    ['', 'a', 'b']
+    """
+    values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    if values.size == 0 or values.dtype.itemsize == 0:
+        return _exact(values)[0]
+    keys = _Keys.of(values)
+    if not keys.packed:
+        return _factorize(values)[0]
+    found = np.sort(keys(keys.words))  # np.unique hashes, slower on many distinct keys
+    found = found[np.append(True, found[1:] != found[:-1])]
+    width = values.dtype.itemsize // 4
+    shifts = keys.step * np.arange(width - 1, -1, -1, dtype=np.uint64)
+    mask = (np.uint64(1) << keys.step) - np.uint64(1)
+    grid = ((found[:, np.newaxis] >> shifts) & mask).astype(np.uint32)
+    strings: npt.NDArray[np.str_] = grid.view(values.dtype).reshape(-1)
+    return strings
+
+
+def _distinct(values: npt.NDArray[np.str_]) -> bool:
+    """Whether no two of 1-D unicode ``values`` are equal, as ``len(np.unique(values)) == len(values)``.
+
+    Read off the rows' keys (:class:`_Keys`): distinct keys are distinct strings; packed keys are
+    equal only for equal strings, and hashed ones that repeat are settled by ``np.unique``.
+
+    >>> _distinct(np.array(["ab", "b", "a"])), _distinct(np.array(["a", "b", "a"]))
+    (True, False)
+    """
+    values = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("="))
+    if values.size < 2 or values.dtype.itemsize == 0:
+        return values.size < 2
+    keys = _Keys.of(values)
+    found = np.sort(keys(keys.words))
+    if not (found[1:] == found[:-1]).any():
+        return True
+    return False if keys.packed else len(np.unique(values)) == values.size
 
 
 def _look_up(
