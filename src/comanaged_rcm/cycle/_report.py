@@ -16,6 +16,7 @@ from cattrs.gen import make_dict_unstructure_fn, override
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import as_int, as_tuple, v
 from comanaged_rcm.cycle._economics import MarginSection
+from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.periods import Period
 from comanaged_rcm.serialize import converter
 
@@ -195,12 +196,12 @@ def _at_most_count(instance: Any, attribute: attrs.Attribute[Any], value: int | 
 def _keys_counted(instance: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:  # noqa: ANN401 - any line with a count
     """The line's alert keys are distinct and as many as its ``count``."""
     if len(set(value)) != len(value) or len(value) != instance.count:
-        check.fail(
-            f"$.{attribute.name}",
-            "value",
+        message = (
             f"{attribute.name!r} must hold 'count' ({instance.count}) distinct keys (got {len(value)}"
-            f", {len(set(value))} distinct)",
+            f", {len(set(value))} distinct)"
         )
+        paths = [f"$.{attribute.name}"] + (["$.count"] if len(value) != instance.count else [])
+        raise ValidationError([Issue(path, "value", message) for path in paths])
 
 
 @attrs.frozen(kw_only=True)
