@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from collections.abc import Mapping
 
 import numpy as np
 import pytest
@@ -337,3 +338,114 @@ class TestRepresentations:
 
 if __name__ == "__main__":
     print(digest(generate_book(seed=11, claims=400, weeks=8)))  # noqa: T201 - the value to pin
+
+
+# Each column's sha256 (first 16 hex digits) of the book of seed 3, 400 claims and 8 weeks, taken
+# before the per-workflow tables became one: the same seed still gives the same bytes.
+COLUMN_SHA256 = {
+    "transactions.claim_id": "fd1a84f6ff7a8096",
+    "transactions.payer": "dfc0a36bb35906cf",
+    "transactions.team": "0a1ded9fd848b3f0",
+    "transactions.service_date": "2cfdcfe7eb8e6499",
+    "transactions.posting_date": "9094380702d598da",
+    "transactions.type": "19fed204b5a47db2",
+    "transactions.amount": "e28638e3c0e42933",
+    "transactions.write_off_reason": "c1619e375445e38e",
+    "transactions.billed_date": "f28586692039fd71",
+    "submissions.claim_id": "b5c29b3f55c7bdbd",
+    "submissions.payer": "52fefc2e99605d12",
+    "submissions.team": "177c67012226b7c9",
+    "submissions.seq": "3977ca2ad888fb6a",
+    "submissions.submitted_date": "5e7251fd60d6a00b",
+    "submissions.lines": "0dd95a1c36e04309",
+    "submissions.charges": "89fbd414c323491f",
+    "submissions.clean": "9cfb985b938ec0c8",
+    "submissions.adjudicated_date": "e671b6fae0e2d719",
+    "submissions.outcome": "4666789db0f5dcbb",
+    "submissions.denied_lines": "71e102c9277371a1",
+    "submissions.denied_charges": "2f006f2c688d442d",
+    "submissions.carc": "b6d1ddb9a92502c3",
+    "work_items.item_id": "1d49d3fed2440a0c",
+    "work_items.workflow": "9fbb1f1acdea6112",
+    "work_items.team": "7163a914aec67c16",
+    "work_items.opened": "fa365983b6efb743",
+    "work_items.closed": "deb749f30a5362fc",
+    "work_items.touches": "13938df89cce086d",
+    "work_items.escalated": "60e4277ce04c7664",
+    "work_items.claim_id": "f42f4972c18f2fc7",
+    "work_items.balance": "5d622336c5df0d64",
+}
+
+OLD_QA_ERROR_RATES = {
+    "eligibility": 0.006,
+    "prior_auth": 0.010,
+    "charge_entry": 0.005,
+    "coding": 0.012,
+    "claim_submission": 0.008,
+    "payment_posting": 0.008,
+    "ar_follow_up": 0.020,
+    "denials": 0.070,
+    "appeals": 0.012,
+    "write_off_approval": 0.004,
+    "patient_statements": 0.006,
+    "credit_balances": 0.010,
+}
+
+
+class TestOneWorkflowTable:
+    def test_every_column_keeps_its_bytes(self) -> None:
+        book = generate_book(seed=3, claims=400, weeks=8)
+        found = {
+            f"{name}.{column}": hashlib.sha256(values.tobytes()).hexdigest()[:16]
+            for name, table in book.tables().items()
+            for column, values in table.items()
+        }
+        assert found == COLUMN_SHA256
+
+    def test_qa_error_rates_is_a_read_only_view_of_the_table(self) -> None:
+        """Same workflows, order and values as before; a mapping that cannot be changed."""
+        from comanaged_rcm.synthetic import _models  # noqa: PLC0415
+
+        assert isinstance(QA_ERROR_RATES, Mapping)
+        assert list(QA_ERROR_RATES.items()) == list(OLD_QA_ERROR_RATES.items())
+        assert dict(QA_ERROR_RATES) == {w: row.error_rate for w, row in _models._BY_WORKFLOW.items()}
+        with pytest.raises(TypeError):
+            QA_ERROR_RATES["denials"] = 0.5  # type: ignore[index]
+        assert QATruth(error_rates=QA_ERROR_RATES).error_rates == OLD_QA_ERROR_RATES
+
+    def test_every_workflow_is_listed(self) -> None:
+        """The table names every workflow of the catalogue itself, in its order (none falls back)."""
+        from comanaged_rcm.synthetic import _models  # noqa: PLC0415
+
+        assert tuple(_models._BY_WORKFLOW) == WORKFLOWS
+        assert set(_models._LISTED) == set(WORKFLOWS)
+        assert all(sum(row.teams) == pytest.approx(1.0) for row in _models._BY_WORKFLOW.values())
+
+    def test_a_new_workflow_generates_without_a_row(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A workflow the table does not list gets the generic row instead of a KeyError."""
+        from comanaged_rcm.synthetic import _engine, _models  # noqa: PLC0415
+
+        workflows = (*WORKFLOWS, "new_workflow")
+        monkeypatch.setattr(_engine, "WORKFLOWS", workflows)
+        monkeypatch.setattr(_engine, "_BY_WORKFLOW", _models._table(workflows))
+        assert _models._table(workflows)["new_workflow"] is _models._OTHER
+        book = generate_book(seed=3, claims=400, weeks=8)
+        assert (
+            hashlib.sha256(book.work_items["team"].tobytes()).hexdigest()[:16]
+            == COLUMN_SHA256["work_items.team"]
+        )
+
+    def test_the_tables_are_read_only_and_a_book_keeps_them(self, small_book: SyntheticBook) -> None:
+        """No cell of a generated book can be written; the KPI book reads the same arrays, uncopied.
+
+        (Text wider than its longest value is narrowed into a new array: write_off_reason here.)
+        """
+        kpi_book = Book(**small_book.tables())
+        for name, table in small_book.tables().items():
+            for column, values in table.items():
+                assert not values.flags.writeable, (name, column)
+                kept = (kpi_book.table(name) or {}).get(column)
+                if kept is not None and kept.dtype == values.dtype:  # else text narrowed to its longest
+                    assert np.shares_memory(kept, values), (name, column)
+        with pytest.raises(ValueError, match="read-only"):
+            small_book.work_items["team"][0] = "x"

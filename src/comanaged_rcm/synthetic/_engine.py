@@ -28,6 +28,7 @@ import numpy.typing as npt
 from comanaged_rcm.kpi._book import OUTCOMES as KPI_OUTCOMES
 from comanaged_rcm.kpi._book import TRANSACTION_TYPES, WRITE_OFF_REASONS
 from comanaged_rcm.synthetic._models import (
+    _BY_WORKFLOW,
     CARC_GROUPS,
     PARTIES,
     QA_ERROR_RATES,
@@ -80,32 +81,6 @@ SMALL_BALANCE_CENTS = 1000  # unpaid patient balances under $10 are written off 
 ADMIN_SHARE = 0.10  # of unpaid patient balances of $10 or more, written off as administrative
 CHARITY_RATE = 0.10  # of self-pay claims, qualifying for charity care
 APPROVAL_THRESHOLD_CENTS = 10_000  # write-offs of $100 or more need an approval work item
-
-# Work-item behaviour by workflow: party weights (in PARTIES order), mean extra touches, escalation.
-ITEM_TEAMS: dict[str, tuple[float, float, float, float]] = {
-    "eligibility": (0.05, 0.20, 0.0, 0.75),
-    "prior_auth": (0.30, 0.60, 0.10, 0.0),
-    "charge_entry": (0.60, 0.40, 0.0, 0.0),
-    "coding": (0.25, 0.65, 0.10, 0.0),
-    "claim_submission": (0.10, 0.50, 0.0, 0.40),
-    "payment_posting": (0.10, 0.60, 0.0, 0.30),
-    "ar_follow_up": (0.15, 0.75, 0.10, 0.0),
-    "denials": (0.05, 0.80, 0.15, 0.0),
-    "appeals": (0.05, 0.45, 0.50, 0.0),
-    "write_off_approval": (0.70, 0.0, 0.30, 0.0),
-    "patient_statements": (0.20, 0.30, 0.0, 0.50),
-    "credit_balances": (0.40, 0.40, 0.20, 0.0),
-}
-ITEM_TOUCHES = {
-    "eligibility": 0.3, "prior_auth": 1.2, "charge_entry": 0.8, "coding": 0.7, "claim_submission": 0.6,
-    "payment_posting": 0.4, "ar_follow_up": 2.2, "denials": 1.6, "appeals": 2.5, "write_off_approval": 0.5,
-    "patient_statements": 1.0, "credit_balances": 1.2,
-}  # fmt: skip
-ITEM_ESCALATION = {
-    "eligibility": 0.005, "prior_auth": 0.03, "charge_entry": 0.02, "coding": 0.02, "claim_submission": 0.01,
-    "payment_posting": 0.01, "ar_follow_up": 0.05, "denials": 0.06, "appeals": 0.10,
-    "write_off_approval": 0.03, "patient_statements": 0.01, "credit_balances": 0.05,
-}  # fmt: skip
 
 
 def generate_book(
@@ -175,6 +150,17 @@ def _fixed_width_ids(prefix: str, numbers: Ints, width: int) -> npt.NDArray[np.s
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     codes[:, len(prefix) :] = (numbers[:, None] // powers) % 10 + ord("0")
     return codes.view(f"<U{len(prefix) + width}").reshape(n)
+
+
+def _freeze(array: npt.NDArray[Any]) -> None:
+    """Make ``array`` read-only, and every array it is a view of: no one can change the book's cells.
+
+    A Book then reads the columns without copying them.
+    """
+    base: object = array
+    while isinstance(base, np.ndarray):
+        base.setflags(write=False)
+        base = base.base
 
 
 def _days(x: Floats) -> Ints:
@@ -344,6 +330,9 @@ class _Generator:
         transactions = self._transactions(ledger, claims)
         submissions = self._submissions(claims, live)
         work_items = self._work_items(items, ledger, live)
+        for table in (transactions, submissions, work_items):
+            for column in table.values():
+                _freeze(column)
         return SyntheticBook(
             parameters=self.p,
             transactions=transactions,
@@ -613,13 +602,14 @@ class _Generator:
         workflow, claim, opened, closed = workflow[order], claim[order], opened[order], closed[order]
         m = workflow.size
         d = self.draws
-        weights = np.array([ITEM_TEAMS[w] for w in WORKFLOWS])
+        rows = [_BY_WORKFLOW[w] for w in WORKFLOWS]
+        weights = np.array([row.teams for row in rows])
         cumulative = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
         u = d.uniform("item_team", m)
         team = (u[:, None] >= cumulative[workflow, :-1]).sum(axis=1)
-        touches_mean = np.array([ITEM_TOUCHES[w] for w in WORKFLOWS])[workflow]
+        touches_mean = np.array([row.touches for row in rows])[workflow]
         touches = 1 + _days(d.exponential("item_touches", m, 1.0) * touches_mean)
-        escalation = np.array([ITEM_ESCALATION[w] for w in WORKFLOWS])
+        escalation = np.array([row.escalation for row in rows])
         escalated = d.uniform("item_escalated", m) < escalation[workflow]
         is_closed = closed < self.end
         return {

@@ -12,6 +12,7 @@ import datetime
 import enum
 import html
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -47,22 +48,57 @@ PARTIES = ("client_staff", "offshore_pod", "onshore_lead", "automation")
 """Party ids of the ``team`` columns: the provider's staff, the partner's offshore pod and onshore
 lead, and automation (bots and rules)."""
 
-QA_ERROR_RATES: Mapping[str, float] = {
-    "eligibility": 0.006,
-    "prior_auth": 0.010,
-    "charge_entry": 0.005,
-    "coding": 0.012,
-    "claim_submission": 0.008,
-    "payment_posting": 0.008,
-    "ar_follow_up": 0.020,
-    "denials": 0.070,
-    "appeals": 0.012,
-    "write_off_approval": 0.004,
-    "patient_statements": 0.006,
-    "credit_balances": 0.010,
+
+@attrs.frozen
+class _Workflow:
+    """How the generator works one workflow's items, and how often they are worked wrong."""
+
+    teams: tuple[float, float, float, float]  # weights of the parties in PARTIES order
+    touches: float  # mean touches beyond the first
+    escalation: float  # share of items escalated
+    error_rate: float  # true QA error rate, what audit() draws against
+
+
+_OTHER = _Workflow((0.20, 0.60, 0.20, 0.0), 1.0, 0.02, 0.01)
+"""The row of a workflow the table does not list: mostly the partner's, middling in every figure."""
+
+# fmt: off
+_LISTED = {
+    #                     client  offshore onshore automation  touches escalation error rate
+    "eligibility":        _Workflow((0.05, 0.20, 0.0, 0.75),   0.3,    0.005,     0.006),
+    "prior_auth":         _Workflow((0.30, 0.60, 0.10, 0.0),   1.2,    0.03,      0.010),
+    "charge_entry":       _Workflow((0.60, 0.40, 0.0, 0.0),    0.8,    0.02,      0.005),
+    "coding":             _Workflow((0.25, 0.65, 0.10, 0.0),   0.7,    0.02,      0.012),
+    "claim_submission":   _Workflow((0.10, 0.50, 0.0, 0.40),   0.6,    0.01,      0.008),
+    "payment_posting":    _Workflow((0.10, 0.60, 0.0, 0.30),   0.4,    0.01,      0.008),
+    "ar_follow_up":       _Workflow((0.15, 0.75, 0.10, 0.0),   2.2,    0.05,      0.020),
+    "denials":            _Workflow((0.05, 0.80, 0.15, 0.0),   1.6,    0.06,      0.070),
+    "appeals":            _Workflow((0.05, 0.45, 0.50, 0.0),   2.5,    0.10,      0.012),
+    "write_off_approval": _Workflow((0.70, 0.0, 0.30, 0.0),    0.5,    0.03,      0.004),
+    "patient_statements": _Workflow((0.20, 0.30, 0.0, 0.50),   1.0,    0.01,      0.006),
+    "credit_balances":    _Workflow((0.40, 0.40, 0.20, 0.0),   1.2,    0.05,      0.010),
 }
-"""True QA error rate of each workflow: ``denials`` is above a 5% tolerable rate, every other
-workflow is at 2% or below."""
+# fmt: on
+
+
+def _table(workflows: tuple[str, ...]) -> Mapping[str, _Workflow]:
+    """Each workflow's row, in the order given; one the table does not list gets :data:`_OTHER`.
+
+    >>> _table(("denials", "new_workflow"))["new_workflow"] is _OTHER
+    True
+    """
+    return MappingProxyType({w: _LISTED.get(w, _OTHER) for w in workflows})
+
+
+_BY_WORKFLOW = _table(WORKFLOWS)
+"""Every workflow's row, in :data:`WORKFLOWS` order: party weights, touches, escalation, error rate.
+
+A workflow of the RACI catalogue the table does not list gets :data:`_OTHER`, so a new workflow
+generates items instead of failing."""
+
+QA_ERROR_RATES: Mapping[str, float] = MappingProxyType({w: row.error_rate for w, row in _BY_WORKFLOW.items()})
+"""True QA error rate of each workflow (a read-only mapping, from :data:`_BY_WORKFLOW`):
+``denials`` is above a 5% tolerable rate, every other workflow is at 2% or below."""
 
 
 _MAX_REAL = 1e12
@@ -377,7 +413,8 @@ class SyntheticBook:
 
     The tables are mappings of column name to a 1-D numpy array (the schema is documented in the
     guide); they are the KPI engine's input tables plus the ``carc`` column on submissions and
-    ``claim_id``/``balance`` on work items. Treat the arrays as read-only.
+    ``claim_id``/``balance`` on work items. The arrays are read-only (so a
+    :class:`~comanaged_rcm.kpi.Book` of them keeps them instead of a copy).
 
     Args:
         parameters: What the book was generated from.
