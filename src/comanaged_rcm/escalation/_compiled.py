@@ -31,7 +31,7 @@ from comanaged_rcm._check import v
 from comanaged_rcm._frames import columns_of, is_frame
 from comanaged_rcm.errors import Issue, RuleSyntaxError, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
-from comanaged_rcm.escalation._edge import whole_field
+from comanaged_rcm.escalation._edge import builder, whole_field
 from comanaged_rcm.escalation._eval import (
     BatchContext,
     Env,
@@ -48,6 +48,7 @@ from comanaged_rcm.escalation._eval import (
 from comanaged_rcm.escalation._expr import (
     BoolOp,
     Expression,
+    Field,
     FieldType,
     Node,
     check_types,
@@ -128,6 +129,9 @@ class Evaluation:
         return f"<p>{head}</p><table><tr><th>clause</th><th>outcome</th><th>facts</th></tr>{rows}</table>"
 
 
+_make_evaluation = builder(Evaluation)
+
+
 class CompiledRule:
     """A rule parsed, type-checked and compiled to a scalar and a vectorized evaluator.
 
@@ -178,6 +182,13 @@ class CompiledRule:
         root = condition.root
         clause_nodes = _flatten(root, root.op) if isinstance(root, BoolOp) else [root]
         self._clauses = [(node, scalar.compile(node)) for node in clause_nodes]
+        # the fields each expression and clause reads, for explanations (found once, not per record)
+        self._fields = {id(condition): sorted(condition.fields())}
+        if clear is not None:
+            self._fields[id(clear)] = sorted(clear.fields())
+        self._clause_fields = {
+            id(node): _node_fields(node) for node in (*clause_nodes, *([clear.root] if clear else []))
+        }
         self._clear_scalar = scalar.compile(clear.root) if clear else None
         self._clear_vector = vector.compile(clear.root) if clear else None
 
@@ -302,7 +313,7 @@ class CompiledRule:
     ) -> Evaluation:
         env = _env(as_of, calendar)
         values: dict[str, Any] = {}
-        for name in sorted(expr.fields()):
+        for name in self._fields[id(expr)]:
             try:
                 values[name] = read_value(name, record.get(name), self.schema[name])
             except EvalFailure:
@@ -313,12 +324,20 @@ class CompiledRule:
             outcome = Outcome.UNKNOWN if value is None else Outcome.TRUE if value else Outcome.FALSE
         except EvalFailure as exc:
             outcome, failure = Outcome.ERROR, str(exc)
-        return Evaluation(
+        return _make_evaluation(  # from the compiled rule's checked fields
             rule=self.rule.id,
             rule_version=self.rule.version,
             rule_hash=self.content_hash,
             outcome=outcome,
-            explanation=explain(expr, clauses, outcome, values, env, record, failure),
+            explanation=explain(
+                expr,
+                [(node, fn, self._clause_fields[id(node)]) for node, fn in clauses],
+                outcome,
+                values,
+                env,
+                record,
+                failure,
+            ),
             as_of=env[0],
         )
 
@@ -504,6 +523,11 @@ def _check_specs(rule: Rule, types: Mapping[str, FieldType]) -> None:
     ]
     if issues:
         raise ValidationError(issues)
+
+
+def _node_fields(node: Node) -> tuple[str, ...]:
+    """The fields a clause reads, sorted."""
+    return tuple(sorted({n.name for n in node.walk() if isinstance(n, Field)}))
 
 
 def _check_amount(rule: Rule, types: Mapping[str, FieldType]) -> None:

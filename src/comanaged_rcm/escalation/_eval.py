@@ -33,6 +33,7 @@ from comanaged_rcm import _check
 from comanaged_rcm._check import as_tuple, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar, business_days
+from comanaged_rcm.escalation._edge import builder
 from comanaged_rcm.escalation._expr import (
     Arith,
     BoolOp,
@@ -511,10 +512,28 @@ class ScalarProgram:
             if a is None or b is None:
                 return None
             if business:
-                return float(business_days(env[1], a, b))
+                return float(_business_days(env[1], a, b))
             return float((b - a).days)
 
         return between
+
+
+_BUSINESS_DAYS: dict[tuple[int, datetime.date, datetime.date], tuple[BusinessCalendar, int]] = {}
+_BUSINESS_DAYS_KEPT = 100_000
+"""The most business-day counts remembered (explanations re-read the same dates again and again)."""
+
+
+def _business_days(calendar: BusinessCalendar, start: datetime.date, end: datetime.date) -> int:
+    """:func:`business_days`, remembered per calendar (the one it was counted in) and pair of dates."""
+    key = (id(calendar), start, end)
+    found = _BUSINESS_DAYS.get(key)
+    if found is not None and found[0] is calendar:
+        return found[1]
+    count = business_days(calendar, start, end)
+    if len(_BUSINESS_DAYS) >= _BUSINESS_DAYS_KEPT:
+        _BUSINESS_DAYS.clear()
+    _BUSINESS_DAYS[key] = (calendar, count)
+    return count
 
 
 # ------------------------------------------------------------------------------ vector program
@@ -1181,32 +1200,38 @@ def json_value(value: object) -> str:
 
 def explain(  # noqa: PLR0917 - internal, called once with every piece of one evaluation
     expr: Expression,
-    clauses: Sequence[tuple[Node, ScalarFn]],
+    clauses: Sequence[tuple[Node, ScalarFn, Sequence[str]]],
     outcome: Outcome,
     values: Mapping[str, Any],
     env: Env,
     record: Mapping[str, Any],
     failure: str,
 ) -> Explanation:
-    """Build the explanation of a scalar evaluation (``values`` are the normalized facts)."""
+    """Build the explanation of a scalar evaluation (``values`` are the normalized facts).
+
+    Each clause comes with the fields it reads, sorted.
+    """
     rendered: list[Clause] = []
-    for node, fn in clauses:
-        fields = sorted({n.name for n in node.walk() if isinstance(n, Field)})
+    for node, fn, fields in clauses:
         facts = tuple(f"{name} = {display(values.get(name))}" for name in fields)
         try:
             clause_outcome = _to_outcome(fn(record, env))
             error = ""
         except EvalFailure as exc:
             clause_outcome, error = Outcome.ERROR, str(exc)
-        rendered.append(Clause(node.source, clause_outcome, facts, error))
+        rendered.append(_make_clause(text=node.source, outcome=clause_outcome, facts=facts, error=error))
     joiner = expr.root.op if isinstance(expr.root, BoolOp) else "and"
     deciding = _deciding(rendered, outcome, joiner)
-    return Explanation(
+    return _make_explanation(  # built from checked parts: each fact is json_value's JSON text
         facts={name: json_value(values.get(name)) for name in sorted(values)},
         clauses=tuple(rendered),
         deciding=deciding.text if deciding else None,
         reason=_reason(rendered, deciding, outcome, joiner, failure),
     )
+
+
+_make_clause = builder(Clause)
+_make_explanation = builder(Explanation)
 
 
 def _to_outcome(value: object) -> Outcome:
