@@ -29,7 +29,7 @@ from comanaged_rcm.cycle import (
 )
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation import Categorical, Event, FactKind, State, step
-from comanaged_rcm.kpi import Book
+from comanaged_rcm.kpi import Book, evaluate
 from comanaged_rcm.periods import Period
 from comanaged_rcm.serialize import to_dict
 from comanaged_rcm.synthetic import SyntheticBook, generate_book
@@ -418,3 +418,28 @@ def test_claim_and_seq_order_is_the_lexsort() -> None:
     wide = np.array([0, 2**61], dtype=np.int64)  # the key would not fit in 64 bits: lexsort itself
     assert _facts._by_claim_and_seq(np.array([1, 0], dtype=np.intp), wide, 2).tolist() == [1, 0]
     assert _facts._by_claim_and_seq(np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int64), 0).size == 0
+
+
+def test_given_scorecards_stand_in_for_the_kpi_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scorecard of the window, slices, KPIs and conventions the rules read is used as it is."""
+    book = generate_book(seed=5, claims=3000)
+    data, engagement = CycleData.from_synthetic(book), _engagement()
+    kpi_book = data.book()
+    period = engagement.cadence.periods_ending(book.period.end, 1)[0]
+    window = _facts._window(engagement, period)
+    options: dict[str, Any] = {"conventions": engagement.conventions, "metrics": _facts._metrics(engagement)}
+    card = evaluate(kpi_book, window, by=engagement.escalation_slices, **options)
+    fresh = _facts._Facts(engagement, data, kpi_book).kpi_facts(period)
+    unsliced = evaluate(kpi_book, window, **options)
+    other_window = evaluate(kpi_book, period, by=engagement.escalation_slices, **options)
+    other_kpis = evaluate(kpi_book, window, by=engagement.escalation_slices, metrics=options["metrics"][:1])
+    ignored = _facts._Facts(engagement, data, kpi_book, [unsliced, other_window, other_kpis])
+    assert period != window  # a scorecard of the period alone is not the window's
+    assert ignored.cards == {period: other_window}  # kept for its own window, if one is ever asked
+    given = _facts._Facts(engagement, data, kpi_book, [card])
+    assert given.cards == {window: card}
+    monkeypatch.setattr(_facts, "evaluate", lambda *_, **__: pytest.fail("the KPI engine ran"))
+    reused = given.kpi_facts(period)
+    assert list(reused) == list(fresh)
+    for name, column in fresh.items():
+        np.testing.assert_array_equal(np.asarray(reused[name]), np.asarray(column))

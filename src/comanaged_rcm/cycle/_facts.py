@@ -7,6 +7,8 @@ rules as :class:`~comanaged_rcm.escalation.Categorical` codes.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -15,8 +17,9 @@ import numpy.typing as npt
 from comanaged_rcm.cycle._data import Columns, CycleData
 from comanaged_rcm.cycle._engagement import Engagement
 from comanaged_rcm.escalation import Categorical, FactKind
-from comanaged_rcm.kpi import Book, evaluate
+from comanaged_rcm.kpi import Book, Scorecard, evaluate
 from comanaged_rcm.kpi._book import _factorize
+from comanaged_rcm.kpi._conventions import resolve
 from comanaged_rcm.periods import Period
 
 __all__: list[str] = []
@@ -31,6 +34,24 @@ def _day(value: datetime.date) -> np.datetime64:
 def _window(engagement: Engagement, period: Period) -> Period:
     """The ``kpi_window`` periods ending with ``period``, as one period."""
     return Period(engagement.cadence.periods_ending(period.end, engagement.kpi_window)[0].start, period.end)
+
+
+def _metrics(engagement: Engagement) -> tuple[str, ...]:
+    """The KPIs the escalation rules see."""
+    return (*engagement.outcomes, *engagement.drivers, *engagement.activity)
+
+
+def _reusable(engagement: Engagement, card: Scorecard) -> bool:
+    """Whether ``card`` is what :meth:`_Facts.kpi_facts` evaluates for its window.
+
+    The same slices, the same KPIs and the book's conventions as the engagement resolves them;
+    another scorecard is not used (the window is evaluated instead).
+    """
+    return (
+        card.by == tuple(engagement.escalation_slices)
+        and sorted(m.id for m in card.metrics) == sorted(_metrics(engagement))
+        and card.conventions == tuple(c.id for c in resolve(engagement.conventions, "$.conventions").values())
+    )
 
 
 def _open_at(items: Columns, end: np.datetime64) -> npt.NDArray[np.bool_]:
@@ -167,8 +188,15 @@ class _Facts:
     compares them by code.
     """
 
-    def __init__(self, engagement: Engagement, data: CycleData, book: Book) -> None:
+    cards: Mapping[Period, Scorecard] = MappingProxyType({})
+    """Scorecards given for some KPI windows (none unless given)."""
+
+    def __init__(
+        self, engagement: Engagement, data: CycleData, book: Book, scorecards: Iterable[Scorecard] = ()
+    ) -> None:
         self.engagement, self.book = engagement, book
+        # scorecards already computed for some KPI windows: used where they are what kpi_facts computes
+        self.cards = MappingProxyType({c.period: c for c in scorecards if _reusable(engagement, c)})
         tx, subs, items = data.transactions, data.submissions, data.work_items
         self.items = items
         # the KPI engine has coded the text columns already (Book.codes caches them)
@@ -292,14 +320,17 @@ class _Facts:
         return facts
 
     def kpi_facts(self, period: Period) -> dict[str, Any]:
+        """The KPI rows of the window ending with ``period``: a given scorecard of it, else evaluated."""
         engagement = self.engagement
-        metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
+        given = self.cards.get(_window(engagement, period))
+        if given is not None:
+            return given.to_columns()
         card = evaluate(
             self.book,
             _window(engagement, period),
             by=engagement.escalation_slices,
             conventions=engagement.conventions,
-            metrics=metrics,
+            metrics=_metrics(engagement),
         )
         return card.to_columns()
 
