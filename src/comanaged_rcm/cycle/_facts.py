@@ -252,8 +252,13 @@ class _Facts:
                 )
 
     def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
-        posted = self.tx_day < end
-        sums = np.bincount(self.tx_code[posted], weights=self.tx_signed[posted], minlength=len(self.claims))
+        """Each claim's balance from the transactions posted before ``end``.
+
+        A transaction posted later adds zero in its place, which leaves every sum as the posted
+        ones alone make it (no copy of the posted rows).
+        """
+        weights = np.where(self.tx_day < end, self.tx_signed, 0.0)
+        sums = np.bincount(self.tx_code, weights=weights, minlength=len(self.claims))
         return sums.astype(np.float64, copy=False)
 
     def claim_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
@@ -272,9 +277,9 @@ class _Facts:
         touched = touched[rows]
         if self.item_code is not None and len(rows):
             # the latest day an item on one of these claims was worked before the end
-            slot = np.full(n, -1, dtype=np.intp)
+            slot = np.full(n + 1, -1, dtype=np.intp)  # the last slot is that of code -1 (no claim)
             slot[rows] = np.arange(len(rows))
-            at = np.where(self.item_code >= 0, slot[np.maximum(self.item_code, 0)], -1)
+            at = slot[self.item_code]
             keep = (at >= 0) & (self.worked < end)
             days = np.where(np.isnat(touched), np.iinfo(np.int64).min, touched.astype(np.int64))
             np.maximum.at(days, at[keep], self.worked[keep].astype(np.int64))
