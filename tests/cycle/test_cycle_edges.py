@@ -25,6 +25,7 @@ from comanaged_rcm.cycle import (
     default_engagement,
     format_value,
     load_engagement,
+    read_cycle_csv,
     render_html,
     render_json,
     render_markdown,
@@ -272,6 +273,46 @@ class TestCycleDataEdges:
         assert refusal(data.audit_results, "denials", "W1").path == "$.item_ids"
         assert data.audit_results("denials", ["W2", "W1", "W9"]).tolist() == [0, 1, -1]
         assert data.audit_results("denials", []).tolist() == []
+
+    def test_the_book_is_kept_while_its_arrays_cannot_change(self) -> None:
+        """Read-only arrays give one Book (and its codes) however often asked; anything else a new one."""
+        _, data, book = tiny()
+        kept = data.book()
+        assert data.book() is kept
+        assert kept.work_items is not None
+        assert kept.work_items["team"] is book.work_items["team"]  # not copied either
+        same = CycleData.from_synthetic(book)
+        assert same.book() is not kept  # another CycleData validates its own
+        items = dict(book.work_items)
+        items["team"] = items["team"].copy()  # a writable column
+        writable = attrs.evolve(data, work_items=items)
+        assert writable.book() is not writable.book()
+        items["team"].setflags(write=False)
+        frozen = attrs.evolve(data, work_items=items)
+        first = frozen.book()
+        assert frozen.book() is first
+        frozen.work_items["team"] = book.work_items["team"]  # a column replaced by another array
+        assert frozen.book() is not first
+        del frozen.work_items["escalated"]
+        with pytest.raises(ValidationError):
+            frozen.book()
+
+    def test_csv_tables_are_read_only_and_validated_once(self, tmp_path: Path) -> None:
+        """What read_cycle_csv reads cannot be written; its validation's Book is the one run_cycle gets."""
+        from comanaged_rcm.synthetic import write_csv  # noqa: PLC0415
+
+        _, _, book = tiny()
+        paths = write_csv(book, tmp_path)
+        data = read_cycle_csv(
+            transactions=paths["transactions"],
+            submissions=paths["submissions"],
+            work_items=paths["work_items"],
+            audits=paths["audits"],
+        )
+        for table in (data.transactions, data.submissions, data.work_items, data.audits or {}):
+            for values in table.values():
+                assert not values.flags.writeable
+        assert data.book() is data.book()
 
 
 class TestQaMethods:

@@ -23,6 +23,8 @@ from comanaged_rcm.kpi._book import (
     Codes,
     _distinct,
     _factorize,
+    _freeze,
+    _read_only,
     _uniques,
     csv_columns,
     locate_in_csv,
@@ -126,6 +128,9 @@ class CycleData:
     audits: Columns | None = attrs.field(default=None, validator=_columns)
     auditor: Auditor | None = attrs.field(default=None, validator=_auditor)
     source: str = attrs.field(default="user data", validator=v.text())
+    _kept: list[tuple[tuple[object, ...], Book]] = attrs.field(
+        factory=list, init=False, repr=False, alias="_kept"
+    )
 
     @classmethod
     def from_synthetic(cls, book: SyntheticBook) -> CycleData:
@@ -150,6 +155,15 @@ class CycleData:
         """The KPI engine's :class:`~comanaged_rcm.kpi.Book` of these tables (validated).
 
         Only the engine's own columns go in; extra columns (``carc``, ``balance``) stay here.
+        When every column is a read-only array (as :func:`read_cycle_csv` and a synthetic book
+        give them), the Book is kept, with the codes it computes: the next call on the same
+        arrays returns it instead of validating them again. Replacing a column, or a writable
+        array anywhere, gives a new Book.
+
+        >>> from comanaged_rcm.synthetic import generate_book
+        >>> data = CycleData.from_synthetic(generate_book(seed=3, claims=200))
+        >>> data.book() is data.book()
+        True
         """
         tables = {}
         for name, columns in (
@@ -159,7 +173,16 @@ class CycleData:
         ):
             known = {f.name for f in SCHEMAS[name]}
             tables[name] = {k: v for k, v in columns.items() if k in known} or None
-        return Book(**tables)
+        key = tuple(item for name, table in tables.items() for item in (name, *(table or {}).items()))
+        arrays = [item[1] for item in key if isinstance(item, tuple)]
+        frozen = all(isinstance(a, np.ndarray) and _read_only(a) for a in arrays)
+        for kept, book in self._kept:
+            if frozen and len(kept) == len(key) and all(_same(a, b) for a, b in zip(kept, key, strict=True)):
+                return book
+        book = Book(**tables)
+        if frozen:
+            self._kept[:] = [(key, book)]
+        return book
 
     def audit_results(
         self, workflow: str, item_ids: Sequence[str] | npt.NDArray[np.str_]
@@ -189,6 +212,16 @@ class CycleData:
         found = (ids[at] == item_ids) if len(ids) else np.zeros(len(item_ids), dtype=bool)
         result[found] = errors[at[found]].astype(np.int8)
         return result
+
+
+def _same(kept: object, now: object) -> bool:
+    """Whether an item of :meth:`CycleData.book`'s key is the one kept.
+
+    A table's name, or a column's name and the very same array.
+    """
+    if isinstance(kept, tuple) and isinstance(now, tuple):
+        return bool(kept[0] == now[0] and kept[1] is now[1])
+    return kept == now
 
 
 def _item_ids(value: object) -> npt.NDArray[np.str_]:
@@ -224,7 +257,8 @@ def read_cycle_csv(
     mapping document says how the exports name and write them. Columns beyond the schema are
     dropped as they are read (patient names, notes) unless the map's ``keep`` names them.
     Nothing is
-    returned when any cell of any file is bad. Files are read as
+    returned when any cell of any file is bad. The arrays are read-only, so the tables are
+    validated once however many times they are read (:meth:`CycleData.book`). Files are read as
     :func:`~comanaged_rcm.tables.read_csv` reads them (UTF-8 unless ``encoding`` is given; a
     BOM is detected).
 
@@ -276,6 +310,12 @@ def read_cycle_csv(
             issues.extend(exc.issues)
     if issues:
         raise ValidationError(issues)
+    for columns in tables.values():  # the arrays were read here: no one else can change them
+        for name, column in columns.items():
+            _freeze(column)
+            if not _read_only(column):  # a view of memory numpy does not own (the CSV reader's)
+                columns[name] = column.copy()
+                _freeze(columns[name])
     shown = ", ".join(os.fspath(path) for path in paths.values())
     data = CycleData(
         transactions=tables["transactions"],

@@ -494,6 +494,22 @@ def _read_only(array: npt.NDArray[Any]) -> bool:
     return base is None or isinstance(base, bytes)
 
 
+def _freeze(array: npt.NDArray[Any]) -> None:
+    """Make ``array`` read-only, and every array it is a view of (:func:`_read_only` then holds).
+
+    For arrays their maker owns and hands on: a Book then keeps them instead of a copy.
+
+    >>> column = np.arange(4)[1:]
+    >>> _freeze(column)
+    >>> _read_only(column)
+    True
+    """
+    base: object = array
+    while isinstance(base, np.ndarray):
+        base.setflags(write=False)
+        base = base.base
+
+
 def _own_text(text: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> npt.NDArray[np.str_]:
     """Non-empty text as native unicode only as wide as its longest string, in an array the book owns.
 

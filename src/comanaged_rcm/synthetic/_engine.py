@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm.kpi._book import OUTCOMES as KPI_OUTCOMES
-from comanaged_rcm.kpi._book import TRANSACTION_TYPES, WRITE_OFF_REASONS
+from comanaged_rcm.kpi._book import TRANSACTION_TYPES, WRITE_OFF_REASONS, _freeze
 from comanaged_rcm.synthetic._models import (
     _BY_WORKFLOW,
     CARC_GROUPS,
@@ -150,17 +150,6 @@ def _fixed_width_ids(prefix: str, numbers: Ints, width: int) -> npt.NDArray[np.s
     powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
     codes[:, len(prefix) :] = (numbers[:, None] // powers) % 10 + ord("0")
     return codes.view(f"<U{len(prefix) + width}").reshape(n)
-
-
-def _freeze(array: npt.NDArray[Any]) -> None:
-    """Make ``array`` read-only, and every array it is a view of: no one can change the book's cells.
-
-    A Book then reads the columns without copying them.
-    """
-    base: object = array
-    while isinstance(base, np.ndarray):
-        base.setflags(write=False)
-        base = base.base
 
 
 def _days(x: Floats) -> Ints:
@@ -330,7 +319,7 @@ class _Generator:
         transactions = self._transactions(ledger, claims)
         submissions = self._submissions(claims, live)
         work_items = self._work_items(items, ledger, live)
-        for table in (transactions, submissions, work_items):
+        for table in (transactions, submissions, work_items):  # a Book of them keeps them uncopied
             for column in table.values():
                 _freeze(column)
         return SyntheticBook(
