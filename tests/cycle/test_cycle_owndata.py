@@ -47,10 +47,10 @@ def _issue(document: dict[str, Any]) -> tuple[str, str, str]:
 
 class TestSchemaVersion:
     def test_current_version(self) -> None:
-        """This release writes version 3: 2 introduced the mapping section, 3 business hours."""
-        assert SCHEMA_VERSION == 3
-        assert SCHEMA_SECTIONS == {"mapping": 2, "business_hours": 3}
-        assert to_dict(default_engagement())["schema_version"] == 3
+        """This release writes version 4: 2 introduced the mapping section, 3 business hours, 4 economics."""
+        assert SCHEMA_VERSION == 4
+        assert SCHEMA_SECTIONS == {"mapping": 2, "business_hours": 3, "economics": 4}
+        assert to_dict(default_engagement())["schema_version"] == 4
         assert next(iter(to_dict(default_engagement()))) == "schema_version"
 
     def test_missing_is_version_1_and_loads_unchanged(self) -> None:
@@ -58,7 +58,7 @@ class TestSchemaVersion:
         document = _document(schema_version=None, mapping=None)
         engagement = load_engagement(json.dumps(document))
         assert engagement.schema_version == 1
-        assert attrs.evolve(engagement, schema_version=3) == default_engagement()
+        assert attrs.evolve(engagement, schema_version=SCHEMA_VERSION) == default_engagement()
 
     def test_version_1_loads(self) -> None:
         assert load_engagement(json.dumps(_document(schema_version=1))).schema_version == 1
@@ -82,21 +82,21 @@ class TestSchemaVersion:
         )
 
     def test_a_newer_version_is_refused_first(self) -> None:
-        """Version 3 is refused as too new, before its unknown sections are looked at."""
+        """The next version is refused as too new, before its unknown sections are looked at."""
         document = _document(schema_version=SCHEMA_VERSION + 1, unknown_section={"zone": "UTC"})
         assert _issue(document) == (
             "$.schema_version",
             "version",
             (
-                "'schema_version' 4: this engagement document was written by a newer comanaged-rcm (this one"
-                " reads schema versions 1 to 3): upgrade comanaged-rcm"
+                "'schema_version' 5: this engagement document was written by a newer comanaged-rcm (this one"
+                " reads schema versions 1 to 4): upgrade comanaged-rcm"
             ),
         )
 
     def test_in_python_too(self) -> None:
         """The model refuses what the loader refuses."""
         with pytest.raises(ValidationError, match=r"written by a newer comanaged-rcm.*@ \$\.schema_version"):
-            attrs.evolve(default_engagement(), schema_version=4)
+            attrs.evolve(default_engagement(), schema_version=SCHEMA_VERSION + 1)
         with pytest.raises(ValidationError, match=r"must be >= 1 .*@ \$\.schema_version"):
             attrs.evolve(default_engagement(), schema_version=0)
         with pytest.raises(ValidationError, match=r"needs engagement schema version 2.*@ \$\.mapping"):
@@ -114,8 +114,8 @@ class TestEngagementCommand:
         """``engagement`` prints the document on stdout and the schema version on stderr."""
         assert main(["engagement"]) == 0
         out, err = capsys.readouterr()
-        assert json.loads(out)["schema_version"] == 3
-        assert err == "engagement schema version 3\n"
+        assert json.loads(out)["schema_version"] == 4
+        assert err == "engagement schema version 4\n"
 
     def test_check_names_the_version(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         path = tmp_path / "e.json"
@@ -129,7 +129,7 @@ class TestEngagementCommand:
         path = tmp_path / "e.json"
         path.write_text(json.dumps(_document(schema_version=9)), encoding="utf-8")
         assert main(["engagement", "--check", str(path)]) == 2
-        assert "written by a newer comanaged-rcm (this one reads schema versions 1 to 3): upgrade" in (
+        assert "written by a newer comanaged-rcm (this one reads schema versions 1 to 4): upgrade" in (
             capsys.readouterr().err
         )
 
