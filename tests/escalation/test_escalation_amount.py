@@ -332,3 +332,31 @@ def test_default_write_off_rule_routes_by_balance() -> None:
         ("Q1", CLIENT),
     ]
     assert isinstance(SPLIT, ScopeSplit)
+
+
+class CallRecorder:
+    """A directory that says how it was asked: with an amount, or without one."""
+
+    def accountable_for(self, workflow: str) -> str | None:
+        return f"acc:{workflow}"
+
+    def decision_holder(self, decision: str, *args: Any, **options: Any) -> str | None:
+        return f"{decision}:{'asked' if args or options else 'plain'}"
+
+
+def test_a_rung_shared_by_two_rules_is_asked_as_each_rule_routes() -> None:
+    """One Rung object in two ladders: the rule with an amount asks with it, the other without."""
+    rung = Rung(level=Level.PROVIDER_DECISION_OWNER, owner=Owner.decision("write_off"))
+    first = Rung(level=Level.ONSHORE_LEAD, owner=Owner.party("x"), escalate_after=1)
+    by_amount = write_off(ladder=(rung,), level=first.level, owner=first.owner, escalate_after=1)
+    plain = write_off(
+        id="plain", amount=None, ladder=(rung,), level=first.level, owner=first.owner, escalate_after=1
+    )
+    facts = items([math.nan])
+    state, _ = step([by_amount, plain], State(), facts, NOW, directory=CallRecorder())
+    later = NOW + datetime.timedelta(days=3)
+    state, _ = step([by_amount, plain], state, facts, later, directory=CallRecorder())
+    assert sorted((a.rule, a.owner) for a in state.alerts.values()) == [
+        ("plain", "write_off:plain"),
+        ("write_off_review", "write_off:asked"),
+    ]

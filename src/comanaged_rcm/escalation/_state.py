@@ -873,7 +873,7 @@ class _Stepper:
         self.owners: dict[tuple[Owner, float | None, bool], str | None] = {}
         check_clock(calendar, now)
         self.deadlines: dict[tuple[object, ...], Any] = {}  # per rung (and climb start): one per step
-        self.rung_cache: dict[tuple[int, float | None], dict[str, Any]] = {}
+        self.rung_cache: dict[tuple[int, float | None, bool], dict[str, Any]] = {}
 
     def owner(self, owner: Owner, amount: float | None = None, *, by_amount: bool = False) -> str | None:
         """The party of ``owner``; a decision holder ``by_amount`` is asked with ``amount``."""
@@ -921,7 +921,7 @@ class _Stepper:
         self, rung: Rung, amount: float | None = None, *, by_amount: bool = False
     ) -> dict[str, Any]:
         """A rung's level, owner and deadline from now (made once per rung and owner in a step: read only)."""
-        key = (id(rung), amount if by_amount else None)
+        key = (id(rung), amount if by_amount else None, by_amount)
         found = self.rung_cache.get(key)
         if found is None:
             deadline, deadline_at = rung_deadline(self.calendar, self.now, rung, cache=self.deadlines)
