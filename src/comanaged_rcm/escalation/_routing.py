@@ -788,20 +788,20 @@ def muted(
     # (the first other than the target is its inhibitor): one pass per rule, not one per pair.
     indexes: list[dict[tuple[str, ...], list[str]]] = []
     for rule in inhibits:
-        index: dict[tuple[str, ...], list[str]] = {}
+        by_equal: dict[tuple[str, ...], list[str]] = {}
         for source in items:
             if _all(rule.source_matchers, source.labels):
-                bucket = index.setdefault(tuple(source.labels.get(n, "") for n in rule.equal), [])
+                bucket = by_equal.setdefault(tuple(source.labels.get(n, "") for n in rule.equal), [])
                 if len(bucket) < 2:  # the target itself may be the first
                     bucket.append(source.key)
-        indexes.append(index)
+        indexes.append(by_equal)
     for alert in items:
         if alert.key in reasons:
             continue
-        for rule, index in zip(inhibits, indexes, strict=True):
-            if not index or not _all(rule.target_matchers, alert.labels):
+        for rule, sources in zip(inhibits, indexes, strict=True):
+            if not sources or not _all(rule.target_matchers, alert.labels):
                 continue
-            bucket = index.get(tuple(alert.labels.get(n, "") for n in rule.equal), [])
+            bucket = sources.get(tuple(alert.labels.get(n, "") for n in rule.equal), [])
             inhibitor = next((key for key in bucket if key != alert.key), None)
             if inhibitor is not None:
                 reasons[alert.key] = f"inhibited by {inhibitor}"
