@@ -71,14 +71,11 @@ def _open(state: State) -> dict[str, Any]:
 
 
 def _history_notes(report: GovernanceReport) -> list[tuple[str, str, str]]:
-    return [(f.rule, f.severity, f.message) for f in report.data_findings if f.path == "history"]
+    return [(f.rule, f.severity, f.message) for f in report.history]
 
 
 def _same_but_notes(one: GovernanceReport, other: GovernanceReport) -> bool:
-    strip = [
-        attrs.evolve(r, data_findings=[f for f in r.data_findings if f.path != "history"])
-        for r in (one, other)
-    ]
+    strip = [attrs.evolve(r, history=()) for r in (one, other)]
     return strip[0] == strip[1]
 
 
@@ -522,7 +519,7 @@ class TestFourWeeks:
                     ("approve", "deny", "defer")[number - 2],
                     f"CLM-{number - 1}",
                 ]
-            assert [f for f in report.data_findings if f.path == "history"] == []
+            assert report.history == ()
             if number == len(weeks):
                 break
             # between weeks: the director decides, the onshore lead acknowledges one firing alert

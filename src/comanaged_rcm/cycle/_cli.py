@@ -164,7 +164,7 @@ def _report(args: argparse.Namespace) -> int:
         raise ValidationError(
             Issue(flags[i.path], i.code, _flags(i.message)) if i.path in flags else i for i in exc.issues
         ) from None
-    for finding in report.data_findings:
+    for finding in (*report.data_findings, *report.history):
         print(
             f"comanaged-rcm report: {finding.severity}: {finding.message} @ {finding.path}", file=sys.stderr
         )

@@ -348,6 +348,15 @@ def _sections(report: GovernanceReport) -> list[Section]:
             ),
         ),
     ]
+    if report.history:
+        sections.append(
+            section(
+                "8. History",
+                ["rule", "severity", "message"],
+                [[f.rule, f.severity, f.message] for f in report.history],
+                "How this week continues from the weeks the engagement's history recorded.",
+            )
+        )
     return sections
 
 

@@ -347,6 +347,9 @@ class GovernanceReport:
     data does not cover; it then says which days have no data, and every renderer shows it
     first. ``data_findings`` are what the data holds that the engagement cannot place (work
     items of a team or workflow the scope split does not name, ids differing only in case).
+    ``history`` says how a run with a history continued from the recorded weeks (a week run
+    again, weeks missing in between, acknowledgements that could not be applied); ``margin`` is
+    the engagement's economics for the period, when it has an ``economics`` section.
 
     ``zone`` and ``now`` are set when the engagement has business hours: the provider's IANA
     zone, in which the escalations' deadlines are shown, and the report's clock (the close of
@@ -392,6 +395,9 @@ class GovernanceReport:
         default=(), converter=as_tuple, validator=v.tuple_of(EscalationGroupLine)
     )
     margin: MarginSection | None = attrs.field(default=None, validator=v.optional(v.instance(MarginSection)))
+    history: tuple[FindingLine, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=v.tuple_of(FindingLine)
+    )
 
     def __attrs_post_init__(self) -> None:
         if bool(self.zone) != (self.now is not None):
@@ -481,4 +487,6 @@ def _omit_if_default(cls: type[Any], *names: str) -> None:
 _omit_if_default(EscalationLine, "deadline_at", "overdue", "group", "message", "amount", "muted")
 _omit_if_default(EscalationGroupLine, "deadline_at", "overdue", "acknowledged", "message")
 _omit_if_default(DecisionLine, "deadline_at", "overdue", "deferred", "recommendation")
-_omit_if_default(GovernanceReport, "zone", "now", "headline", "decisions", "decided", "groups", "margin")
+_omit_if_default(
+    GovernanceReport, "zone", "now", "headline", "decisions", "decided", "groups", "margin", "history"
+)

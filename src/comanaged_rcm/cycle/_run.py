@@ -21,6 +21,7 @@ from comanaged_rcm.cycle._data import (
     item_columns,
     scope_findings,
 )
+from comanaged_rcm.cycle._economics import margin
 from comanaged_rcm.cycle._engagement import _SEED, Engagement, QaPolicy, check_engagement
 from comanaged_rcm.cycle._escalate import escalation_stage
 from comanaged_rcm.cycle._facts import _day, _open_at, _window
@@ -520,7 +521,11 @@ def run_cycle(
         qa=qa,
         scope_findings=findings,
         partial_data=banner,
-        data_findings=(*data_findings, *(() if week is None else week.notes), *notes),
+        data_findings=data_findings,
+        history=(*(() if week is None else week.notes), *notes),
+        margin=None
+        if engagement.economics is None
+        else margin(engagement, book, _window(engagement, period)),
         zone="" if engagement.business_hours is None else engagement.business_hours.zone,
         now=None if engagement.business_hours is None else stage.now,
         **stage.report_fields(),
