@@ -528,13 +528,6 @@ class TestCaseTest:
     def test_examples(self, values: list[str], expected: bool) -> None:
         assert _data._may_differ_in_case(np.array(values, dtype=str)) is expected
 
-    @pytest.mark.parametrize("size", [1, 255, 256, 257, 1000])
-    def test_column_range_at_the_fold(self, size: int) -> None:
-        codes = np.random.default_rng(size).integers(0, 200, (size, 3)).astype(np.uint32)
-        low, high = _data._column_range(codes)
-        assert low.tolist() == codes.min(axis=0).tolist()
-        assert high.tolist() == codes.max(axis=0).tolist()
-
     @settings(max_examples=200)
     @given(st.lists(st.text(st.sampled_from("aAbB \t\x1fé0"), max_size=4), unique=True, max_size=8))
     def test_never_misses_a_group(self, values: list[str]) -> None:

@@ -104,7 +104,7 @@ class TestFactorize:
         words = np.array([[1, 0], [0, int(_book._MULTIPLIER)]] * 3, dtype=np.uint64)
         values = words.view(np.uint32).view("<U4").reshape(-1)
         assert values[0] != values[1]
-        with spy("_exact") as exact:
+        with spy("_exact") as exact, mock.patch.object(_book, "_KEYS", 0):  # hashed, never packed
             found = _book._factorize(values)
         assert len(exact) == 1
         same_as_unique(found, values)
@@ -112,7 +112,7 @@ class TestFactorize:
     def test_many_hashed_strings_are_checked_row_by_row(self) -> None:
         """Many strings too long to pack are sorted by hash, and every row compared with its string."""
         values = np.array([f"contractual_adjustment{i}" for i in range(3 * _book._FEW)] * 2)
-        with spy("_look_up") as look_ups, spy("_matches") as matches:
+        with spy("_look_up") as look_ups, spy("_matches") as matches, mock.patch.object(_book, "_KEYS", 0):
             found = _book._factorize(values)
         assert look_ups == []
         assert matches == [True]
@@ -136,6 +136,33 @@ class TestFactorize:
             found = _book._factorize(values)
         assert look_ups == [None]
         same_as_unique(found, values)
+
+    @pytest.mark.parametrize("keys", [None, 0])
+    def test_padded_ids_are_counted_in_a_table(self, keys: int | None) -> None:
+        """Zero-padded ids pack into few keys (digits of a mixed radix): a table, not a sort, codes them.
+
+        Forced to hash instead (no key space), they are sorted and give the same codes.
+        """
+        rng = np.random.default_rng(3)
+        values = np.char.add("C", np.char.zfill(rng.integers(0, 3000, 5000).astype(str), 7))
+        patch = mock.patch.object(_book, "_KEYS", keys if keys is not None else _book._KEYS)
+        with spy("_dense") as dense, spy("_look_up") as look_ups, patch:
+            found = _book._factorize(values)
+            uniques = _book._uniques(values)
+        assert len(dense) == (1 if keys is None else 0)
+        assert look_ups == []
+        same_as_unique(found, values)
+        assert uniques.tolist() == np.unique(values).tolist()
+        packed = _book._Keys.of(values)
+        assert packed.span == 3 * 10**3  # C000 constant, then 0..2 and three digits
+        assert [position for position, _ in packed.digits] == [4, 5, 6, 7]
+
+    @pytest.mark.parametrize("size", [1, 255, 256, 257, 1000])
+    def test_column_range_at_the_fold(self, size: int) -> None:
+        codes = np.random.default_rng(size).integers(0, 200, (size, 3)).astype(np.uint32)
+        low, high = _book._column_range(codes)
+        assert low.tolist() == codes.min(axis=0).tolist()
+        assert high.tolist() == codes.max(axis=0).tolist()
 
     def test_many_values_in_the_sample_sort_the_rows(self) -> None:
         """A column of many values (claim ids) skips the look-up and sorts the keys of every row."""

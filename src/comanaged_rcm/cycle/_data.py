@@ -21,6 +21,7 @@ from comanaged_rcm.kpi import Book
 from comanaged_rcm.kpi._book import (
     SCHEMAS,
     Codes,
+    _column_range,
     _distinct,
     _factorize,
     _freeze,
@@ -584,30 +585,6 @@ def _may_differ_in_case(values: npt.NDArray[np.str_]) -> bool:
 
 _ASCII, _LETTERS, _CASE = np.uint32(127), np.uint32(26), np.uint32(32)
 _A, _Z, _SMALL_A = np.uint32(ord("A")), np.uint32(ord("Z")), np.uint32(ord("a"))
-_FOLD = 256
-"""Rows laid side by side before a column-wise reduction, so that its inner loop is long."""
-
-
-def _column_range(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
-    """The least and greatest value of each column of a 2-D array (``min(axis=0)``, ``max(axis=0)``).
-
-    A few columns reduce slowly down many rows; ``_FOLD`` rows side by side reduce fast, and
-    their partial results once more.
-
-    >>> [part.tolist() for part in _column_range(np.array([[1, 9], [5, 2], [3, 4]], dtype=np.uint32))]
-    [[1, 2], [5, 9]]
-    """
-    rows, width = codes.shape
-    body = rows // _FOLD * _FOLD
-    folded = codes[:body].reshape(-1, _FOLD * width)
-    low = [folded.min(axis=0).reshape(_FOLD, width).min(axis=0)] if body else []
-    high = [folded.max(axis=0).reshape(_FOLD, width).max(axis=0)] if body else []
-    if body < rows:
-        low.append(codes[body:].min(axis=0))
-        high.append(codes[body:].max(axis=0))
-    return np.minimum.reduce(low), np.maximum.reduce(high)
-
-
 _SPACES = np.array([c for c in range(128) if chr(c).isspace()], dtype=np.uint32)
 """The ASCII characters ``str.strip`` removes, as case_variants strips values before comparing."""
 

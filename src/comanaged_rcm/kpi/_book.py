@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -589,20 +590,31 @@ def _exact(values: npt.NDArray[Any]) -> Codes:
 
 @attrs.frozen
 class _Keys:
-    """How a text column's rows become 64-bit keys: its characters packed, or hashed."""
+    """How a text column's rows become 64-bit keys: its characters packed, or hashed.
+
+    Packed, each position holding more than one character is a digit of a mixed-radix number
+    (its radix the span of its code points), so distinct strings get distinct keys, in string
+    order, and ids like ``C0001234`` have keys below their count's next power of ten.
+    """
 
     words: npt.NDArray[np.unsignedinteger[Any]]  # one row per string: its characters, or pairs of them
-    step: np.uint64  # bits a character when packed, else the hash multiplier
+    step: np.uint64  # the hash multiplier (hashed)
     packed: bool  # distinct strings get distinct keys, in string order
+    low: npt.NDArray[np.uint32] | None = None  # each position's least code point (packed)
+    digits: tuple[tuple[int, np.uint64], ...] = ()  # (position, radix) of each varying position
+    span: int = 0  # how many keys there can be: the radices' product (packed)
 
     @classmethod
     def of(cls, values: npt.NDArray[np.str_]) -> _Keys:
-        """Packed when the width's characters, at the bits of the largest, fit in 64; else hashed."""
+        """Packed when the radices' product fits in 64 bits; else hashed."""
         width = values.dtype.itemsize // 4
         grid = values.view(np.uint32).reshape(values.size, width)
-        bits = int(grid.max()).bit_length()
-        if bits * width <= 64:
-            return cls(grid, np.uint64(bits), packed=True)
+        low, high = _column_range(grid)
+        radix = (high.astype(np.int64) - low + 1).tolist()
+        digits = tuple((position, np.uint64(r)) for position, r in enumerate(radix) if r > 1)
+        span = math.prod(int(r) for _, r in digits)
+        if span <= _KEYS:
+            return cls(grid, np.uint64(0), packed=True, low=low, digits=digits, span=span)
         return cls(grid.view(np.uint64) if width % 2 == 0 else grid, _MULTIPLIER, packed=False)
 
     def __call__(self, words: npt.NDArray[np.unsignedinteger[Any]]) -> npt.NDArray[np.uint64]:
@@ -610,15 +622,65 @@ class _Keys:
         keys = np.empty(len(words), dtype=np.uint64)
         for start in range(0, len(words), _BLOCK):
             block, key = words[start : start + _BLOCK], keys[start : start + _BLOCK]
+            if self.packed and self.low is not None:
+                key[:] = 0
+                for position, radix in self.digits:
+                    key *= radix
+                    key += block[:, position] - self.low[position]
+                continue
             key[:] = block[:, 0]
             for column in block.T[1:]:
-                if self.packed:
-                    key <<= self.step
-                    key |= column
-                else:
-                    key *= self.step
-                    key += column
+                key *= self.step
+                key += column
         return keys
+
+
+_KEYS = 2**64
+"""How many distinct keys 64 bits hold."""
+_DENSE = 2
+"""Packed keys are counted in a table, not sorted, when there can be at most this many per row."""
+
+
+def _column_range(codes: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32]]:
+    """The least and greatest value of each column of a 2-D array (``min(axis=0)``, ``max(axis=0)``).
+
+    A few columns reduce slowly down many rows; ``_FOLD`` rows side by side reduce fast, and
+    their partial results once more.
+
+    >>> [part.tolist() for part in _column_range(np.array([[1, 9], [5, 2], [3, 4]], dtype=np.uint32))]
+    [[1, 2], [5, 9]]
+    """
+    rows, width = codes.shape
+    body = rows // _FOLD * _FOLD
+    folded = codes[:body].reshape(-1, _FOLD * width)
+    low = [folded.min(axis=0).reshape(_FOLD, width).min(axis=0)] if body else []
+    high = [folded.max(axis=0).reshape(_FOLD, width).max(axis=0)] if body else []
+    if body < rows:
+        low.append(codes[body:].min(axis=0))
+        high.append(codes[body:].max(axis=0))
+    return np.minimum.reduce(low), np.maximum.reduce(high)
+
+
+_FOLD = 256
+"""Rows laid side by side before a column-wise reduction, so that its inner loop is long."""
+
+
+def _dense(values: npt.NDArray[np.str_], keys: _Keys) -> Codes:
+    """``np.unique`` of packed keys of at most :data:`_DENSE` per row: a table marks the keys seen.
+
+    >>> values = np.array(["C02", "C01", "C02"])
+    >>> [part.tolist() for part in _dense(values, _Keys.of(values))]
+    [['C01', 'C02'], [1, 0, 1]]
+    """
+    found = keys(keys.words)
+    seen = np.zeros(keys.span, dtype=bool)
+    seen[found] = True
+    rank = np.cumsum(seen, dtype=np.intp)
+    rank -= 1
+    inverse: npt.NDArray[np.intp] = rank[found]
+    first = np.empty(int(rank[-1]) + 1, dtype=np.intp)
+    first[inverse] = np.arange(values.size)  # any row of each key will do
+    return values[first], inverse
 
 
 def _factorize(values: npt.NDArray[np.str_]) -> Codes:
@@ -643,6 +705,8 @@ def _factorize(values: npt.NDArray[np.str_]) -> Codes:
     if values.size == 0:
         return _exact(values)
     keys = _Keys.of(values)
+    if keys.packed and keys.span <= _DENSE * values.size:
+        return _dense(values, keys)
     every = max(1, values.size // _SAMPLE)
     distinct, first = np.unique(keys(keys.words[::every]), return_index=True)
     if len(distinct) <= _FEW:
@@ -664,8 +728,8 @@ def _factorize(values: npt.NDArray[np.str_]) -> Codes:
 def _uniques(values: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
     """``np.unique(values)`` for 1-D unicode: the sorted distinct strings alone, without codes.
 
-    Packed keys (:class:`_Keys`) are sorted as numbers and unpacked back into strings, so no row's
-    string is compared; hashed ones are coded by :func:`_factorize`.
+    Packed keys (:class:`_Keys`) are marked in a table or sorted as numbers, and a row of each
+    read, so no row's string is compared; hashed ones are coded by :func:`_factorize`.
 
     >>> _uniques(np.array(["b", "a", "", "b"])).tolist()
     ['', 'a', 'b']
@@ -676,14 +740,13 @@ def _uniques(values: npt.NDArray[np.str_]) -> npt.NDArray[np.str_]:
     keys = _Keys.of(values)
     if not keys.packed:
         return _factorize(values)[0]
-    found = np.sort(keys(keys.words))  # np.unique hashes, slower on many distinct keys
-    found = found[np.append(True, found[1:] != found[:-1])]
-    width = values.dtype.itemsize // 4
-    shifts = keys.step * np.arange(width - 1, -1, -1, dtype=np.uint64)
-    mask = (np.uint64(1) << keys.step) - np.uint64(1)
-    grid = ((found[:, np.newaxis] >> shifts) & mask).astype(np.uint32)
-    strings: npt.NDArray[np.str_] = grid.view(values.dtype).reshape(-1)
-    return strings
+    found = keys(keys.words)
+    if keys.span <= _DENSE * values.size:
+        row = np.full(keys.span, -1, dtype=np.intp)
+        row[found] = np.arange(values.size)  # a row of each key seen
+        return values[row[row >= 0]]
+    _, first = np.unique(found, return_index=True)
+    return values[first]
 
 
 def _distinct(values: npt.NDArray[np.str_]) -> bool:
