@@ -1078,7 +1078,10 @@ class Book:
 
     The book keeps its own read-only copy of every column (text only as wide as its longest
     value), so changing the arrays passed in changes nothing, and what the engine derives from the
-    book once (text codes, rollups per slicing) stays true for the book's life.
+    book once (text codes, rollups per slicing) stays true for the book's life. A column already
+    read-only, down to memory numpy owns, and of the book's dtype is kept instead of copied: it
+    cannot change either (a synthetic book's columns, those of
+    :func:`~comanaged_rcm.cycle.read_cycle_csv`).
 
     Raises:
         ValidationError: Every problem found, each naming ``$.table.column``.
