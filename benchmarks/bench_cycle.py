@@ -40,6 +40,7 @@ from comanaged_rcm.cycle import (
     render_text,
     run_cycle,
 )
+from comanaged_rcm.cycle._calendar import CycleCalendar
 from comanaged_rcm.cycle._data import _ID_COLUMNS, case_findings, scope_findings
 from comanaged_rcm.cycle._escalate import _escalations
 from comanaged_rcm.cycle._facts import _Facts
@@ -76,8 +77,8 @@ def cases(quick: bool) -> list[Case]:
     data = CycleData.from_synthetic(book)
     engagement = default_engagement()
     as_of = book.period.end
-    periods = engagement.cadence.periods_ending(as_of, engagement.trend_periods)
-    period = periods[-1]
+    calendar = CycleCalendar.of(engagement, as_of)
+    period = calendar.period
     metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
     kpi_book = data.book()
     tracemalloc.start()
@@ -101,7 +102,12 @@ def cases(quick: bool) -> list[Case]:
 
     def qa_stage() -> list[object]:
         populations = _Populations(engagement, kpi_book)
-        return [_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa]
+        return [
+            _qa_line(
+                engagement, p, populations, period, data.audit_results, window=calendar.qa_windows[p.workflow]
+            )
+            for p in engagement.qa
+        ]
 
     def pairs() -> object:
         return np.unique(np.char.add(np.char.add(items["team"], "\x1f"), items["workflow"]))
@@ -134,7 +140,7 @@ def cases(quick: bool) -> list[Case]:
         Case(
             "cycle: KPIs (13 rolling 4-week scorecards, fresh book)",
             sizes,
-            lambda: _scorecards(engagement, fresh().book(), periods, metrics),
+            lambda: _scorecards(engagement, fresh().book(), calendar.kpi_windows, metrics),
             floor,
             repeat,
         ),

@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check as check
 from comanaged_rcm.cycle import _history
+from comanaged_rcm.cycle._calendar import EARLIEST_AS_OF, CycleCalendar
 from comanaged_rcm.cycle._data import (
     Columns,
     CycleData,
@@ -24,7 +25,7 @@ from comanaged_rcm.cycle._data import (
 from comanaged_rcm.cycle._economics import margin
 from comanaged_rcm.cycle._engagement import _SEED, Engagement, QaPolicy, check_engagement
 from comanaged_rcm.cycle._escalate import escalation_stage
-from comanaged_rcm.cycle._facts import _day, _open_at, _window
+from comanaged_rcm.cycle._facts import _day, _open_at
 from comanaged_rcm.cycle._report import (
     FindingLine,
     GovernanceReport,
@@ -107,7 +108,7 @@ def _kpi_lines(
 
 
 def _scorecards(
-    engagement: Engagement, book: Book, periods: Sequence[Period], metrics: Sequence[str]
+    engagement: Engagement, book: Book, windows: Sequence[Period], metrics: Sequence[str]
 ) -> tuple[Scorecard, ...]:
     """One scorecard per trend period; each covers ``kpi_window`` periods ending with its own.
 
@@ -116,7 +117,6 @@ def _scorecards(
     one pass of :func:`~comanaged_rcm.kpi.trend` over the book.
     """
     step = engagement.kpi_window
-    windows = [_window(engagement, period) for period in periods]
     cards: list[Scorecard | None] = [None] * len(windows)
     for offset in range(min(step, len(windows))):
         run = windows[offset::step]
@@ -278,10 +278,11 @@ def _qa_line(
     populations: _Populations,
     period: Period,
     audit: Callable[[str, npt.NDArray[np.str_]], npt.NDArray[np.int8]],
+    *,
+    window: Sequence[Period],
 ) -> QaLine:
     population = populations(policy.workflow, period)
     plan, selected, seed = _sample(engagement, policy, population, period)
-    window = engagement.cadence.periods_ending(period.start, policy.window)
     audited, errors, window_population = 0, 0, 0
     for past in window:
         past_population = populations(policy.workflow, past)
@@ -338,40 +339,10 @@ def _qa_line(
 
 
 # ------------------------------------------------------------------------------------------ run
-EARLIEST_AS_OF = datetime.date(1900, 1, 1)
-"""The earliest ``as_of`` a cycle reports on (the KPI engine looks months back from each period)."""
-
-
-def _trend_periods(engagement: Engagement, as_of: datetime.date) -> tuple[Period, ...]:
-    """The trend periods ending with ``as_of``, once the calendar is known to hold every period read.
-
-    The earliest period any section reads is ``trend_periods`` periods back, less the longest
-    of the KPI window, the QA windows and the escalation replay; the latest ends one period
-    after ``as_of``'s. Dates outside that room are refused at ``$.as_of``, not deep in a section.
-    """
-    back = engagement.trend_periods + max(
-        engagement.kpi_window, engagement.escalation_periods, *(p.window for p in engagement.qa), 1
-    )
-    try:
-        engagement.cadence.periods_ending(as_of, back)
-        engagement.cadence.period_containing(as_of)
-    except ValidationError:
-        unit = engagement.cadence.frequency.value
-        check.fail(
-            "$.as_of",
-            "range",
-            f"'as_of' ({as_of}) leaves no room in the calendar for the {back:,} {unit} periods the"
-            " report reads (trend, KPI, QA and escalation windows)",
-        )
-    return engagement.cadence.periods_ending(as_of, engagement.trend_periods)
-
-
-def _coverage(
-    engagement: Engagement, data: CycleData, period: Period, as_of: datetime.date
-) -> tuple[str, str]:
+def _coverage(engagement: Engagement, data: CycleData, calendar: CycleCalendar) -> tuple[str, str]:
     """Why the data does not cover the period or its KPI window ("" when it does), and the banner."""
     unit = _UNITS[engagement.cadence.frequency.value]
-    window = _window(engagement, period)
+    period, window, as_of = calendar.period, calendar.kpi_window, calendar.as_of
     reported = f"the report's {unit}"
     window_name = reported
     if engagement.kpi_window > 1:
@@ -477,25 +448,29 @@ def run_cycle(
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
         raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
-    periods = _trend_periods(engagement, as_of)
-    period = periods[-1]
-    replayed = engagement.cadence.periods_ending(period.end, engagement.escalation_periods)
-    week = None if history is None else _history.plan(engagement, history, period, replayed)
+    calendar = CycleCalendar.of(engagement, as_of)
+    periods, period = calendar.trend, calendar.period
+    week = None if history is None else _history.plan(engagement, history, period, calendar.escalation)
     book = data.book()
-    refusal, banner = _coverage(engagement, data, period, as_of)
+    refusal, banner = _coverage(engagement, data, calendar)
     if refusal and not allow_partial:
         raise ValidationError.single("$.as_of", "coverage", refusal)
     metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
-    cards = _scorecards(engagement, book, periods, metrics)
+    cards = _scorecards(engagement, book, calendar.kpi_windows, metrics)
     outcomes = _kpi_lines(engagement, cards, periods, engagement.outcomes)
     drivers = _kpi_lines(engagement, cards, periods, engagement.drivers)
     activity = _kpi_lines(engagement, cards, periods, engagement.activity)
-    populations = _Populations(engagement, data.work_items)
-    qa = tuple(_qa_line(engagement, p, populations, period, data.audit_results) for p in engagement.qa)
+    populations = _Populations(engagement, book)
+    qa = tuple(
+        _qa_line(
+            engagement, p, populations, period, data.audit_results, window=calendar.qa_windows[p.workflow]
+        )
+        for p in engagement.qa
+    )
     notes: tuple[FindingLine, ...] = ()
     try:
         if week is None:
-            stage = escalation_stage(engagement, data, book, replayed)
+            stage = escalation_stage(engagement, data, book, calendar.escalation)
         else:
             stage, notes = _history.escalate(engagement, data, book, week)
     except ValidationError as exc:  # the rules' deadlines and durations, from the tables' dates to as_of
@@ -506,7 +481,7 @@ def run_cycle(
     )
     data_findings = tuple(
         FindingLine(f.rule, f.severity.value, f.path, f.message)
-        for f in (*scope_findings(engagement.split, data.work_items), *case_findings(data, book))
+        for f in (*scope_findings(engagement.split, book), *case_findings(data, book))
     )
     report = GovernanceReport(
         engagement=engagement.name,
@@ -517,15 +492,13 @@ def run_cycle(
         data_source=data.source,
         outcomes=outcomes,
         drivers=drivers,
-        operations=_operations(engagement, data.work_items, period, activity, len(stage.lines)),
+        operations=_operations(engagement, book, period, activity, len(stage.lines)),
         qa=qa,
         scope_findings=findings,
         partial_data=banner,
         data_findings=data_findings,
         history=(*(() if week is None else week.notes), *notes),
-        margin=None
-        if engagement.economics is None
-        else margin(engagement, book, _window(engagement, period)),
+        margin=None if engagement.economics is None else margin(engagement, book, calendar.kpi_window),
         zone="" if engagement.business_hours is None else engagement.business_hours.zone,
         now=None if engagement.business_hours is None else stage.now,
         **stage.report_fields(),
