@@ -24,7 +24,6 @@ from comanaged_rcm.cycle import (
     _run,
     default_engagement,
     render_json,
-    render_text,
     run_cycle,
 )
 from comanaged_rcm.errors import ValidationError
@@ -380,9 +379,11 @@ def test_report_lines_match_lines_built_one_by_one(book: SyntheticBook) -> None:
     report = run_cycle(engagement, data, book.period.end)
     assert len(reference) > 100
     assert {line.severity for line in reference} >= {"critical", "warning"}
-    assert report.escalations == reference
-    assert render_text(report) == render_text(attrs.evolve(report, escalations=reference))
-    assert render_json(report) == render_json(attrs.evolve(report, escalations=reference))
+    # the fields the one-by-one build knows; the group, current message and amount come from the
+    # week's grouping and last evaluation (tests/cycle/test_cycle_monday.py)
+    known = tuple(attrs.evolve(e, group="", muted="", message="", amount=None) for e in report.escalations)
+    assert known == reference
+    assert {e.group for e in report.escalations if not e.muted} <= {g.key for g in report.groups}
 
 
 def test_a_line_text_the_validators_refuse_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
