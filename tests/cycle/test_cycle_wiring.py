@@ -78,3 +78,23 @@ def test_history_notes_are_the_reports_own_section(book: SyntheticBook, tmp_path
     assert "<h2>8. History</h2>" in render_html(again)
     assert from_json(render_json(again), GovernanceReport) == again
     assert '"history"' not in render_json(first)
+
+
+def test_decisions_waiting_say_how_many_items_no_group_lists() -> None:
+    """Items whose escalation an inhibiting alert mutes still wait; the note counts them, once."""
+    book = generate_book(seed=7, claims=20_000)
+    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+    muted = {e.dedup_key for e in report.escalations if e.muted}
+    waiting = [key for d in report.decisions for key in d.alerts]
+    hidden = sum(key in muted for key in waiting)
+    assert 0 < hidden < len(waiting)
+    grouped = {key for g in report.groups for key in g.alerts}
+    assert not any(key in grouped for key in waiting if key in muted)
+    text = " ".join(render_text(report).split())
+    assert f"{hidden:,} of these items' escalations are muted by an inhibiting alert" in text
+    unmuted = attrs.evolve(
+        report,
+        decisions=[d for d in report.decisions if not any(k in muted for k in d.alerts)],
+        headline=None,
+    )
+    assert "muted by an inhibiting alert, so no group" not in render_text(unmuted)

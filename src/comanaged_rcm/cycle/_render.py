@@ -113,6 +113,13 @@ def _decisions_section(report: GovernanceReport) -> Section:
         " staff) and that no approval or denial in the decision log covers; record one with"
         " 'comanaged-rcm decide'."
     )
+    muted = {e.dedup_key for e in report.escalations if e.muted}
+    hidden = sum(key in muted for d in report.decisions for key in d.alerts)
+    if hidden:
+        note += (
+            f" {hidden:,} of these items' escalations are muted by an inhibiting alert, so no group"
+            " below lists them; the decision is still the provider's (the JSON report lists each)."
+        )
     return section(DECISIONS, headers, rows, note)
 
 
