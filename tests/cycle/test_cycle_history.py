@@ -457,6 +457,7 @@ class TestFourWeeks:
         statuses: set[str] = set()
         acked: list[str] = []
         decided: list[str] = []
+        shown_acked = 0
         for number, week in enumerate(weeks, start=1):
             status, out, err = _cli(_report_argv(exports, db, week + WEEK), capsys)
             assert status == 0, err
@@ -476,15 +477,24 @@ class TestFourWeeks:
             if number > 1:
                 assert still, "some alerts stay open from one week to the next"
                 assert new or resolved
-            for key in still - set(acked):
-                assert now[key].since == previous[key].since  # the first firing, however long ago
+            for key in still:  # the first firing, however long ago, acknowledged or not
+                assert now[key].fired_at == previous[key].fired_at
+                if key not in acked:
+                    assert now[key].since == previous[key].since
             since = {line.dedup_key: line.since for line in report.escalations}
             for key, alert in now.items():
-                assert since[key] == alert.since.date()
+                assert alert.fired_at is not None
+                assert since[key] == alert.fired_at.date()
             for key in acked:
                 if key in now:
                     assert now[key].status is AlertStatus.ACKNOWLEDGED
                     assert now[key].acknowledged_by == "onshore_lead"
+                    assert now[key].since > now[key].fired_at  # the ack moves since, not the first firing
+                    assert since[key] == now[key].fired_at.date() < now[key].since.date()
+                    shown_acked += 1
+            for group in report.groups:  # a group's since is its oldest alert's first firing
+                if group.status != "resolved":
+                    assert group.since == min(alert_day for key in group.alerts if (alert_day := since[key]))
             assert [d.id for d in log] == decided
             groups: dict[str, list[EscalationGroupLine]] = {}
             for group in report.groups:
@@ -551,6 +561,7 @@ class TestFourWeeks:
             previous = now
             previous_groups = {g.key for g in report.groups if g.status != "resolved"}
         assert {"new", "open"} <= statuses  # groups start and carry on over the four weeks
+        assert shown_acked  # an acknowledged alert was reported with its first firing as since
         with open_history(db, create=False) as history:
             assert [a.key for a in history.acks()] == acked
             assert [d.verdict for d in history.decisions()] == [Verdict.APPROVE, Verdict.DENY, Verdict.DEFER]

@@ -10,7 +10,6 @@ from typing import Any
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 
 from comanaged_rcm import _check as check
 from comanaged_rcm.cycle._data import CycleData
@@ -31,10 +30,8 @@ from comanaged_rcm.escalation import (
     AlertGrouping,
     AlertStatus,
     BusinessHours,
-    Categorical,
     Event,
     EventKind,
-    FactKind,
     OwnerKind,
     Rule,
     State,
@@ -43,6 +40,7 @@ from comanaged_rcm.escalation import (
     step,
 )
 from comanaged_rcm.escalation._edge import build
+from comanaged_rcm.escalation._state import LatestEvaluation
 from comanaged_rcm.kpi import Book
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import CLIENT_RESERVED_DECISIONS
@@ -119,17 +117,23 @@ def escalation_stage(
 
     Without ``start`` the rules start from an empty state, so a replay over the last
     ``escalation_periods`` periods lets pending holds, ``keep_firing_for`` and ladders see more
-    than one evaluation; each alert's explanation is that of the event that last fired or
-    escalated it, and its message is the rule's message with the values of the last period's
-    evaluation (the one that fired it when the condition no longer holds). Each step's clock is
-    the close of its period's last day: in the zone of the engagement's business hours, which are
-    the rules' calendar (deadlines in business hours count there), or at UTC midnight without them.
+    than one evaluation. Each alert's explanation is that of the event that last fired or
+    escalated it in these periods; an alert carried from ``start`` that did neither is explained
+    by its evaluation at the last period, and every alert's severity is its rule's. Its message
+    is the rule's message with the values of the last period's evaluation where the condition
+    held (else those it fired on in these periods), and its "since" is the moment it first
+    fired (:attr:`~comanaged_rcm.escalation.Alert.fired_at`, kept through acknowledgements).
+    Each step's clock is the close of its period's last day: in the zone of the engagement's
+    business hours, which are the rules' calendar (deadlines in business hours count there), or
+    at UTC midnight without them.
 
     The open alerts are grouped by :func:`comanaged_rcm.escalation.alert_groups` (rule x owner x
     decision type); a group is ``new`` when no group of its key was open in ``start``,
-    ``resolved`` when one was and none is now (without ``start`` every group is ``open``). The
-    dollars at stake are each alert's ``balance`` (:data:`AMOUNT`): the value its rule read, or
-    the one its entity's row of the last period's facts holds.
+    ``resolved`` when one was and none is now (without ``start`` every group is ``open``), and
+    its "since" is its oldest alert's first firing. The dollars at stake of an alert are its
+    :attr:`~comanaged_rcm.escalation.Alert.amount` for a rule that names an amount field, else
+    the ``balance`` (:data:`AMOUNT`) of the record its entity was last evaluated on (or that it
+    fired on, when no record of it is left), rounded to cents; sums add the rounded amounts.
 
     ``decisions`` and ``acks`` are the provider's decision log and the acknowledgements
     recorded so far (a history store's :class:`~comanaged_rcm.cycle.Decision` and
@@ -152,19 +156,22 @@ def escalation_stage(
     state = State() if start is None else start
     fired: dict[str, Event] = {}
     now = _close(periods[-1].end, office)
-    last: dict[FactKind, Any] = {}
-    for replayed in periods:
+    latest: dict[str, LatestEvaluation] = {}
+    for index, replayed in enumerate(periods):
         now = _close(replayed.end, office)
-        last = facts.at(replayed)
-        state, events = step(rules, state, last, now, office, directory=engagement.split)
+        snapshot = facts.at(replayed)
+        if index < len(periods) - 1:
+            state, events = step(rules, state, snapshot, now, office, directory=engagement.split)
+        else:  # the last step also hands back each open alert's evaluation: its current values
+            state, events = step(
+                rules, state, snapshot, now, office, directory=engagement.split, latest=latest, read=(AMOUNT,)
+            )
         fired.update((e.key, e) for e in events if e.kind in _FIRED and e.key is not None)
     week = _Week(engagement, rules, state, now, office)
-    current = week.current(last, fired)
+    current = week.current(latest, fired)
     grouping = alert_groups(state, now, rules=rules, calendar=office)
     placed = {key: group.key for group in grouping.groups for key in group.alerts}
-    lines = _lines(
-        engagement, state, fired, now, office, current=current, groups=placed, muted=grouping.plan.muted
-    )
+    lines = _lines(engagement, state, now, office, current=current, groups=placed, muted=grouping.plan.muted)
     groups = week.groups(grouping, lines, start, acks)
     waiting, decided = week.decisions(lines, groups, decisions, _close(periods[-1].start, office))
     return EscalationStage(
@@ -203,59 +210,54 @@ _LINE_TEXT = {
 def _lines(
     engagement: Engagement,
     state: State,
-    fired: dict[str, Event],
     now: datetime.datetime,
     office: BusinessHours | None,
     *,
-    current: Mapping[str, _Current] | None = None,
+    current: Mapping[str, _Current],
     groups: Mapping[str, str] | None = None,
     muted: Mapping[str, str] | None = None,
 ) -> tuple[EscalationLine, ...]:
     """The report's line of each open alert, most urgent first: severity, deadline, rule, entity.
 
-    Every field comes from the replay's checked alerts and events, or the scope split's
-    parties; the lines are built without running their validators for each line, and the text
-    fields' distinct values are checked as the validators would check them, once each.
+    Every field comes from the replay's checked alerts and evaluations (``current``: each open
+    alert's), or the scope split's parties; the lines are built without running their
+    validators for each line, and the text fields' distinct values are checked as the
+    validators would check them, once each.
     """
     names: dict[str, str] = {}
     for party in engagement.split.parties:
         names.setdefault(party.id, party.name)
-    now_of, group_of, muted_of = current or {}, groups or {}, muted or {}
+    group_of, muted_of = groups or {}, muted or {}
     fields: list[dict[str, Any]] = []
     keys: list[tuple[int, datetime.date, str, str]] = []
     for alert in state.alerts.values():
         if alert.status not in _OPEN:
             continue
-        event = fired.get(alert.key)
         owner = alert.owner or ""
-        reason = severity = ""
-        if event is not None:
-            reason = f"{event.message} ({event.reason})" if event.message else event.reason
-            severity = "" if event.severity is None else event.severity.value
         entity = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
-        latest = now_of.get(alert.key)
+        latest = current[alert.key]
         fields.append(
             {
                 "rule": alert.rule,
-                "severity": severity,
+                "severity": latest.severity,
                 "level": "" if alert.level is None else alert.level.value,
                 "owner": owner,
                 "owner_name": names.get(owner, owner) if owner else "(no owner found)",
                 "entity": entity,
                 "deadline": alert.deadline,
-                "reason": reason,
+                "reason": latest.reason,
                 "dedup_key": alert.key,
-                "since": alert.since.date(),
+                "since": _fired(alert).date(),
                 "deadline_at": None if office is None else alert.deadline_at,
                 "overdue": None if office is None else _overdue(alert, now, office),
                 "group": group_of.get(alert.key, ""),
                 "muted": muted_of.get(alert.key, ""),
-                "message": "" if latest is None else latest.message,
-                "amount": None if latest is None else latest.amount,
+                "message": latest.message,
+                "amount": latest.amount,
             }
         )
         keys.append(
-            (_SEVERITY_ORDER.get(severity, 9), alert.deadline or datetime.date.max, alert.rule, entity)
+            (_SEVERITY_ORDER.get(latest.severity, 9), alert.deadline or datetime.date.max, alert.rule, entity)
         )
     for name, note in _LINE_TEXT.items():
         for value in {line[name] for line in fields}:
@@ -264,30 +266,41 @@ def _lines(
     return tuple(build(EscalationLine, **fields[i]) for i in order)
 
 
+def _fired(alert: Alert) -> datetime.datetime:
+    """When an open alert first fired (its ``since`` for an alert built without ``fired_at``)."""
+    return alert.since if alert.fired_at is None else alert.fired_at
+
+
 @attrs.frozen
 class _Current:
-    """An open alert's latest evaluation: the rule's message with its values, and the amount at stake."""
+    """An open alert's line values: severity, why, the message with current values, the amount."""
 
+    severity: str
+    reason: str
     message: str
     amount: float | None
 
 
-def _number(text: str) -> float | None:
-    """A fact's JSON text as a finite number, else ``None`` (no amount rather than a guess)."""
+def _cents(value: object) -> float | None:
+    """A fact as a finite amount rounded to cents, else ``None`` (no amount rather than a guess).
+
+    JSON text (an event's input) is read as JSON; a flag, text or a non-finite number is none.
+    ``-0.0`` becomes ``0.0``.
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
     try:
-        value = json.loads(text)
-    except ValueError:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float: not an amount
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _text_column(column: object) -> npt.NDArray[np.str_]:
-    """A fact column as text, as an alert's labels hold its values."""
-    if isinstance(column, Categorical):
-        return column.decode()
-    return np.asarray(column).astype(str)
+    return round(number, 2) + 0.0 if math.isfinite(number) else None
 
 
 def _when(line: EscalationLine) -> tuple[datetime.datetime, datetime.date]:
@@ -310,8 +323,19 @@ def _earliest(members: Sequence[EscalationLine]) -> dict[str, Any]:
 
 
 def _amounts(members: Sequence[EscalationLine]) -> dict[str, Any]:
-    values = [line.amount for line in members if line.amount is not None]
-    return {"amount": math.fsum(values) if values else None, "amount_items": len(values)}
+    """The sum of some lines' amounts (each in cents already) and how many carry one."""
+    return _sum([line.amount for line in members])
+
+
+def _sum(amounts: Iterable[float | None]) -> dict[str, Any]:
+    """``amount`` (the sum of the amounts known, each rounded to cents) and ``amount_items``.
+
+    The cents are added exactly (:func:`math.fsum`) and the total shown to the cent, so float
+    residue (``1.4e-14``) never reaches a report.
+    """
+    values = [round(value, 2) for value in amounts if value is not None]
+    total = round(math.fsum(values), 2) + 0.0 if values else None  # the exact sum, to the nearest cent
+    return {"amount": total, "amount_items": len(values)}
 
 
 _STATUS_ORDER = {"new": 0, "open": 1, "resolved": 2}
@@ -338,59 +362,43 @@ class _Week:
                 self.client.add(party.id)
         self.open = {key: a for key, a in state.alerts.items() if a.status in _OPEN}
 
-    def current(self, last: Mapping[FactKind, Any], fired: Mapping[str, Event]) -> dict[str, _Current]:
-        """Each open alert's message and amount at the last evaluation.
+    def current(
+        self, latest: Mapping[str, LatestEvaluation], fired: Mapping[str, Event]
+    ) -> dict[str, _Current]:
+        """Each open alert's severity, reason, message and amount, from the last step's evaluations.
 
-        The rules with open alerts are stepped once more, from an empty state, over the last
-        period's facts: the event each entity whose condition holds gets there has the rule's
-        message with today's values. Where the condition no longer holds (a ``keep_firing_for``
-        hold), the message is the one that fired the alert.
+        ``latest`` are the open alerts' evaluations at the last step, ``fired`` the events that
+        last fired or escalated an alert in this run. The reason is the fired event's (with the
+        message it fired with), else the latest evaluation's; the message is the latest
+        evaluation's where the condition held, else the fired event's.
         """
-        wanted = sorted({a.rule for a in self.open.values()})
-        rules = [self.rules[name] for name in wanted if name in self.rules]
-        latest: dict[str, Event] = {}
-        if rules:
-            _, events = step(rules, State(), last, self.now, self.office, directory=self.engagement.split)
-            latest = {e.key: e for e in events if e.key in self.open}
         found: dict[str, _Current] = {}
-        missing: dict[str, list[Alert]] = {}
         for key, alert in self.open.items():
-            event = latest.get(key) or fired.get(key)
-            message = "" if event is None else event.message
-            amount = None
-            for source in (latest.get(key), fired.get(key)):
-                if source is not None and AMOUNT in source.inputs:
-                    amount = _number(source.inputs[AMOUNT])
-                    break
+            event, reading = fired.get(key), latest.get(key)
+            rule = self.rules.get(alert.rule)
+            severity = rule.severity if rule is not None else None if event is None else event.severity
+            if event is not None:
+                reason = f"{event.message} ({event.reason})" if event.message else event.reason
+            elif reading is not None:
+                reason = f"{reading.message} ({reading.reason})" if reading.message else reading.reason
             else:
-                missing.setdefault(alert.rule, []).append(alert)
-            found[key] = _Current(message=message, amount=amount)
-        for name, alerts in missing.items():
-            for key, amount in self._looked_up(name, alerts, last).items():
-                found[key] = attrs.evolve(found[key], amount=amount)
-        return found
-
-    def _looked_up(
-        self, name: str, alerts: Sequence[Alert], last: Mapping[FactKind, Any]
-    ) -> dict[str, float]:
-        """The amounts of alerts whose rule does not read one: their entity's row of the last facts."""
-        rule = self.rules.get(name)
-        table = None if rule is None else last.get(rule.applies_to)
-        if rule is None or not isinstance(table, Mapping) or AMOUNT not in table or not rule.dedup_keys:
-            return {}
-        fields = rule.dedup_keys
-        if not all(field in table for field in fields):
-            return {}
-        wanted = {tuple(a.labels.get(field, "") for field in fields): a.key for a in alerts}
-        first = _text_column(table[fields[0]])
-        rows = np.flatnonzero(np.isin(first, sorted({k[0] for k in wanted})))
-        columns = [first[rows], *(_text_column(table[f])[rows] for f in fields[1:])]
-        amounts = np.asarray(table[AMOUNT], dtype=np.float64)[rows]
-        found: dict[str, float] = {}
-        for i, values in enumerate(zip(*(c.tolist() for c in columns), strict=True)):
-            key = wanted.get(values)
-            if key is not None and math.isfinite(amounts[i]):
-                found[key] = float(amounts[i])
+                reason = ""
+            if reading is not None and reading.held:
+                message = reading.message
+            else:
+                message = "" if event is None else event.message
+            if rule is not None and rule.amount is not None:
+                amount = None if alert.amount is None else _cents(alert.amount)
+            elif reading is not None:
+                amount = _cents(reading.value(AMOUNT))
+            else:
+                amount = None if event is None else _cents(event.inputs.get(AMOUNT))
+            found[key] = _Current(
+                severity="" if severity is None else severity.value,
+                reason=reason,
+                message=message,
+                amount=amount,
+            )
         return found
 
     def decision_of(self, alert: Alert) -> str:
@@ -434,7 +442,7 @@ class _Week:
                     group.labels,
                     status="open" if start is None or group.key in before else "new",
                     alerts=group.alerts,
-                    since=group.oldest_since.date(),
+                    since=min(_fired(self.open[key]) for key in group.alerts).date(),
                     severity="" if group.severity is None else group.severity.value,
                     acknowledged=acknowledged,
                     message=rows[0].message if rows else "",
@@ -443,19 +451,21 @@ class _Week:
                 )
             )
         current = {group.key for group in grouping.groups}
+        earlier = {} if start is None else start.alerts
         for key, group in before.items():
             if key in current:
                 continue
+            amounts = _sum(earlier[k].amount for k in group.alerts) if group.amount is not None else {}
             made.append(
                 self._group(
                     key,
                     group.labels,
                     status="resolved",
                     alerts=group.alerts,
-                    since=group.oldest_since.date(),
+                    since=min(_fired(earlier[k]) for k in group.alerts).date(),
                     severity="" if group.severity is None else group.severity.value,
-                    amount=group.amount,
-                    amount_items=group.amount_alerts,
+                    amount=amounts.get("amount"),
+                    amount_items=amounts.get("amount_items", group.amount_alerts),
                     deadline=None,
                 )
             )

@@ -68,6 +68,7 @@ __all__ = [
     "AlertStatus",
     "Event",
     "EventKind",
+    "LatestEvaluation",
     "MappingDirectory",
     "OwnerDirectory",
     "Silence",
@@ -223,6 +224,10 @@ class EventKind(enum.Enum):
     SILENCE_EXPIRED = "silence_expired"
 
 
+_FIRED_STATUSES = frozenset({AlertStatus.FIRING, AlertStatus.ACKNOWLEDGED})
+"""The statuses of an alert that has fired (and so has a ``fired_at``)."""
+
+
 @attrs.frozen(kw_only=True)
 class Alert:
     """The state of one (rule, entity) alert.
@@ -249,6 +254,18 @@ class Alert:
         amount: The amount at stake (the rule's :attr:`Rule.amount` field) at the alert's latest
             evaluation where its condition held (``None``: the rule names no amount, or the
             record had none).
+        fired_at: When the alert first fired (``None`` while pending); kept through
+            acknowledgements and ladder climbs, which move ``since``. Left out for a firing or
+            acknowledged alert (a state stored before it was kept), it is the earlier of
+            ``since`` and ``rung_since``: the firing moment for a firing alert, and for an
+            acknowledged one on its first rung.
+
+    >>> import datetime
+    >>> at = datetime.datetime(2026, 3, 2, 9, tzinfo=datetime.UTC)
+    >>> alert = Alert(key="k", rule="r", rule_version=1, rule_hash="h", labels={},
+    ...               status=AlertStatus.FIRING, since=at, active_since=at)
+    >>> alert.fired_at == at
+    True
     """
 
     key: str = attrs.field(validator=v.text())
@@ -272,9 +289,19 @@ class Alert:
     amount: float | None = attrs.field(
         default=None, converter=as_optional_real, validator=v.optional(v.real(minimum=0))
     )
+    fired_at: datetime.datetime | None = attrs.field(default=None, validator=v.optional(moment_field()))
 
     def __attrs_post_init__(self) -> None:
         _same_awareness(self.moments("$"))
+        if self.fired_at is None and self.status in _FIRED_STATUSES:
+            fired = self.since if self.rung_since is None else min(self.since, self.rung_since)
+            object.__setattr__(self, "fired_at", fired)  # a state stored before the field was kept
+        elif self.fired_at is not None and self.status not in _FIRED_STATUSES:
+            _check.fail(
+                "$.fired_at",
+                "value",
+                f"only a firing or acknowledged alert has fired (this one is {self.status.value})",
+            )
 
     def moments(self, path: str) -> Iterator[tuple[datetime.datetime | None, str]]:
         """Every time the alert holds, with its path below ``path`` (for the awareness check)."""
@@ -283,6 +310,7 @@ class Alert:
         yield self.clear_since, f"{path}.clear_since"
         yield self.rung_since, f"{path}.rung_since"
         yield self.deadline_at, f"{path}.deadline_at"
+        yield self.fired_at, f"{path}.fired_at"
 
 
 @attrs.frozen(kw_only=True)
@@ -581,6 +609,8 @@ class _Prepared:
         batch: BatchContext,
         columns: Mapping[str, Any],
         label_fields: Sequence[str],
+        *,
+        read: Sequence[str] = (),
     ) -> None:
         self.compiled = compiled
         self.as_of = batch.as_of
@@ -600,6 +630,7 @@ class _Prepared:
                 *compiled.schema,
                 *template_names(compiled.rule.message),
                 *([amount] if amount else []),
+                *read,
             }
             if name in self.columns
         )
@@ -799,8 +830,20 @@ def _render(template: str, record: Mapping[str, Any], compiled: CompiledRule) ->
     unless it holds a control or invisible character (a line feed, a direction override), which
     is shown escaped, so a fact cannot forge a line of the audit trail; long values are cut.
     """
+    return _filled(_parsed(template), record, compiled)
+
+
+def _parsed(template: str) -> list[tuple[str, str | None, str | None]]:
+    """A validated message template as (text, placeholder name, format spec) parts."""
+    return [(text, name, spec) for text, name, spec, _ in string.Formatter().parse(template)]
+
+
+def _filled(
+    template: Sequence[tuple[str, str | None, str | None]], record: Mapping[str, Any], compiled: CompiledRule
+) -> str:
+    """:func:`_render` of a template parsed by :func:`_parsed`."""
     parts: list[str] = []
-    for text, name, spec, _ in string.Formatter().parse(template):
+    for text, name, spec in template:
         parts.append(text)
         if not name:
             continue
@@ -855,8 +898,12 @@ class _Stepper:
         now: datetime.datetime,
         calendar: BusinessCalendar,
         directory: OwnerDirectory | _PlainDirectory | None,
+        *,
+        latest: bool = False,
     ) -> None:
         self.alerts = dict(state.alerts)
+        # with ``latest``: each open alert's evaluation at this step, by key
+        self.latest: dict[str, LatestEvaluation] | None = {} if latest else None
         self.by_rule: dict[
             str, dict[str, Alert]
         ] = {}  # the state's alerts by rule, for each rule's first run
@@ -1043,14 +1090,24 @@ class _Stepper:
             known = entities.get(key)
             if known is None or decision > known[0]:
                 entities[key] = (decision, row, at)
+        latest = self.latest
         for key in sorted(set(entities) | set(existing)):
             decision, row, at = entities.get(key, (0, -1, -1))
             alert = existing.get(key)
             if alert is None:
                 if decision == 2:
                     self.start(prepared, key, row, {name: values[at] for name, values in labels.items()})
-                continue
-            self.advance(prepared, alert, decision, row)
+            else:
+                self.advance(prepared, alert, decision, row)
+            if latest is not None and row >= 0:
+                now = self.alerts.get(key)
+                if now is not None and now.status in _FIRED_STATUSES:
+                    latest[key] = LatestEvaluation(
+                        prepared.records,
+                        prepared.explain(row),
+                        held=decision == 2,
+                        suffix=prepared.routed(now.rung, now.amount),
+                    )
         prepared.keep_records()
 
     def start(self, prepared: _Prepared, key: str, row: int, labels: dict[str, str]) -> None:
@@ -1071,6 +1128,7 @@ class _Stepper:
             true_count=1,
             rung_since=now if firing else None,
             amount=amount,
+            fired_at=now if firing else None,
             **routed,
         )
         if firing:
@@ -1087,7 +1145,13 @@ class _Stepper:
             first = rule.rungs[0]
             fields = self.rung_fields(first, alert.amount, by_amount=prepared.by_amount[0])
             alert = replace(
-                alert, status=AlertStatus.FIRING, since=self.now, rung=0, rung_since=self.now, **fields
+                alert,
+                status=AlertStatus.FIRING,
+                since=self.now,
+                fired_at=self.now,
+                rung=0,
+                rung_since=self.now,
+                **fields,
             )
             self.alerts[alert.key] = alert
             self.alert_event(kind=EventKind.FIRING, alert=alert, prepared=prepared, row=row, message=True)
@@ -1184,13 +1248,86 @@ _OUTCOMES = tuple(Outcome)
 
 
 class _Records:
-    """What the explanations of one rule's events in a step share: the rule, the clock and the cells."""
+    """What the explanations of one rule's events in a step share: the rule, the clock and the cells.
 
-    __slots__ = ("as_of", "calendar", "cells", "compiled")
+    Explanations depend only on the cells the rule reads (its schema's fields and its amount
+    field), so records that agree on those share one: each is computed once per rule and step.
+    """
+
+    __slots__ = ("as_of", "calendar", "cells", "compiled", "explained", "keyed", "template")
 
     def __init__(self, compiled: CompiledRule, as_of: datetime.date, calendar: BusinessCalendar) -> None:
         self.compiled, self.as_of, self.calendar = compiled, as_of, calendar
         self.cells: dict[str, Any] = {}
+        self.explained: dict[tuple[object, ...], tuple[dict[str, str], str, bool]] = {}
+        amount = compiled.rule.amount
+        self.keyed = sorted({*compiled.schema, *([amount] if amount else [])})
+        self.template = _parsed(compiled.rule.message)
+
+    def record(self, index: int) -> dict[str, Any]:
+        """The cells of the ``index``-th filed row, by field name."""
+        return {name: values[index] for name, values in self.cells.items()}
+
+    def message(self, record: Mapping[str, Any]) -> str:
+        """The rule's message filled from ``record``."""
+        return _filled(self.template, record, self.compiled)
+
+    def explanation(self, record: Mapping[str, Any], *, clear: bool) -> tuple[dict[str, str], str, bool]:
+        """The inputs and reason of ``record``'s evaluation, and whether the reason is the condition's.
+
+        With ``clear``, the clearing condition's evaluation explains it when the rule has one
+        (its reason starts with ``cleared:`` and takes no routing).
+        """
+        key = _memo_key(record, self.keyed, clear=clear)
+        found = None if key is None else self.explained.get(key)
+        if found is None:
+            found = self._explain(record, clear=clear)
+            if key is not None:
+                self.explained[key] = found
+        return found
+
+    def _explain(self, record: Mapping[str, Any], *, clear: bool) -> tuple[dict[str, str], str, bool]:
+        compiled, as_of, calendar = self.compiled, self.as_of, self.calendar
+        evaluation = compiled.evaluate(record, as_of=as_of, calendar=calendar)
+        reason, plain = evaluation.explanation.reason, True
+        if clear:
+            cleared = compiled.evaluate_clear(record, as_of=as_of, calendar=calendar)
+            if cleared is not None:
+                evaluation, reason, plain = cleared, f"cleared: {cleared.explanation.reason}", False
+        inputs = dict(evaluation.explanation.facts)
+        amount = compiled.rule.amount
+        if amount is not None and amount not in inputs:  # the amount the owner was resolved by
+            try:
+                inputs[amount] = json_value(read_value(amount, record.get(amount), FieldType.NUMBER))
+            except EvalFailure:
+                inputs[amount] = "null"
+        return inputs, reason, plain
+
+
+_PLAIN = (str, np.str_, bool, np.bool_, int, type(None), datetime.date)
+"""Cell types compared by value alone when explanations are shared (a float by its ``repr``)."""
+
+
+def _memo_key(record: Mapping[str, Any], names: Sequence[str], *, clear: bool) -> tuple[object, ...] | None:
+    """What decides a record's explanation: each cell's type and value, told apart as shown.
+
+    Values that compare equal but read or show differently (``1`` and ``True``, ``0.0`` and
+    ``-0.0``, dates of two units) get different keys; a cell of any other type gets none (the
+    record is explained on its own).
+    """
+    parts: list[object] = [clear]
+    for name in names:
+        value = record.get(name)
+        kind = value.__class__
+        if kind in _PLAIN:
+            parts.append((kind, value))
+        elif isinstance(value, float | np.floating):
+            parts.append((kind, repr(value)))
+        elif isinstance(value, np.generic):
+            parts.append((kind, value.dtype.str, value.tobytes()))
+        else:
+            return None
+    return tuple(parts)
 
 
 class _Explained(Deferred):
@@ -1220,28 +1357,61 @@ class _Explained(Deferred):
     def compute(self) -> Mapping[str, Any]:
         """The event's ``inputs``, ``reason`` and ``message`` (computed once)."""
         if self.computed is None:
-            records, index = self.records, self.index
-            compiled, as_of, calendar = records.compiled, records.as_of, records.calendar
-            record = {name: values[index] for name, values in records.cells.items()}
-            evaluation = compiled.evaluate(record, as_of=as_of, calendar=calendar)
-            reason = f"{evaluation.explanation.reason}{self.suffix}"
-            if self.clear:
-                cleared = compiled.evaluate_clear(record, as_of=as_of, calendar=calendar)
-                if cleared is not None:
-                    evaluation, reason = cleared, f"cleared: {cleared.explanation.reason}"
-            inputs = dict(evaluation.explanation.facts)
-            amount = compiled.rule.amount
-            if amount is not None and amount not in inputs:  # the amount the owner was resolved by
-                try:
-                    inputs[amount] = json_value(read_value(amount, record.get(amount), FieldType.NUMBER))
-                except EvalFailure:
-                    inputs[amount] = "null"
-            self.computed = {
-                "inputs": inputs,
-                "reason": reason if self.reason is None else self.reason,
-                "message": _render(compiled.rule.message, record, compiled),
-            }
+            records = self.records
+            record = records.record(self.index)
+            inputs, reason, plain = records.explanation(record, clear=self.clear)
+            if self.reason is not None:
+                reason = self.reason
+            elif plain:
+                reason = f"{reason}{self.suffix}"
+            self.computed = {"inputs": dict(inputs), "reason": reason, "message": records.message(record)}
         return self.computed
+
+
+class LatestEvaluation:
+    """An open alert's evaluation at a step (``step(..., latest={})``): its record, explained when read.
+
+    ``held`` says whether the alert's condition held on the record (its message then has the
+    values the alert fires on today); :attr:`message`, :attr:`reason` and :attr:`inputs` are
+    those an event explained by the record would have (the reason ends with the alert's
+    current owner and level, as a firing event's does), and :meth:`value` is any cell kept.
+    """
+
+    __slots__ = ("_computed", "held", "index", "records", "suffix")
+
+    def __init__(self, records: _Records, index: int, *, held: bool, suffix: str) -> None:
+        self.records, self.index, self.held, self.suffix = records, index, held, suffix
+        self._computed: tuple[dict[str, str], str, str] | None = None
+
+    def _explained(self) -> tuple[dict[str, str], str, str]:
+        if self._computed is None:
+            record = self.records.record(self.index)
+            inputs, reason, _ = self.records.explanation(record, clear=False)
+            self._computed = (inputs, f"{reason}{self.suffix}", self.records.message(record))
+        return self._computed
+
+    @property
+    def message(self) -> str:
+        """The rule's message with the record's values."""
+        return self._explained()[2]
+
+    @property
+    def reason(self) -> str:
+        """Why the condition reads as it does on the record, and the alert's routing."""
+        return self._explained()[1]
+
+    @property
+    def inputs(self) -> dict[str, str]:
+        """The facts the condition read (JSON text of each value)."""
+        return dict(self._explained()[0])
+
+    def value(self, name: str) -> Any:  # noqa: ANN401 - a fact of any type
+        """The record's cell of ``name`` (``None`` when the facts have no such column)."""
+        column = self.records.cells.get(name)
+        return None if column is None else column[self.index]
+
+    def __repr__(self) -> str:
+        return f"LatestEvaluation(held={self.held!r}, message={self.message!r})"
 
 
 Facts: TypeAlias = "Columns | Mapping[FactKind, Any] | Sequence[Mapping[str, Any]]"
@@ -1369,6 +1539,8 @@ def step(
     calendar: BusinessCalendar | None = None,
     *,
     directory: OwnerDirectory | _PlainDirectory | None = None,
+    latest: dict[str, LatestEvaluation] | None = None,
+    read: Iterable[str] = (),
 ) -> tuple[State, tuple[Event, ...]]:
     """Evaluate every rule on one snapshot of facts and advance the alerts.
 
@@ -1385,6 +1557,14 @@ def step(
         directory: Resolves RACI owners (``raci.ScopeSplit`` or :class:`MappingDirectory`); one
             whose ``decision_holder`` takes no ``amount`` serves only rules without
             :attr:`Rule.amount <comanaged_rcm.escalation.Rule.amount>` decision owners.
+        latest: A dict the step fills, by dedup key, with the :class:`LatestEvaluation` of each
+            alert open after it (firing or acknowledged) whose entity has a record in
+            ``facts``: the record the step decided it by (its first record where the condition
+            held, else its first record), explained when read. A report reads each open alert's
+            current message and explanation there, whether or not the alert changed, without
+            stepping again. Other keys are left as they are; filled only when the step succeeds.
+        read: With ``latest``, more fields whose values the evaluations keep (one the report
+            shows that the rule does not read, such as ``balance``).
 
     Returns:
         The new state, and the events of every change, in order (rule order, then dedup key).
@@ -1392,9 +1572,35 @@ def step(
     Raises:
         ValidationError: Bad rules, state or facts; ``now`` not a datetime, going back before
             an alert's last change, or naive where the state is aware (or the other way round);
-            an alert on a rung its rule's ladder no longer has. The state given is never changed.
+            an alert on a rung its rule's ladder no longer has; ``latest`` not a dict, ``read``
+            not a sequence of field names, or given without ``latest``. The state given is
+            never changed.
         RuleSyntaxError: A rule that does not compile.
     """
+    fields = enumerate(_check.sequence(read, "$.read"))
+    names = tuple(_check.field_name(name, f"$.read[{i}]") for i, name in fields)
+    if latest is None:
+        if names:
+            _check.fail("$.read", "value", "'read' names the fields latest evaluations keep: pass 'latest'")
+        new_state, events, _ = _step(rules, state, facts, now, calendar, directory=directory, keep=None)
+        return new_state, events
+    _check.instance(latest, dict, "$.latest", "a dict to fill with the latest evaluations")
+    new_state, events, found = _step(rules, state, facts, now, calendar, directory=directory, keep=names)
+    latest.update(found)
+    return new_state, events
+
+
+def _step(
+    rules: Iterable[Rule | CompiledRule],
+    state: State,
+    facts: Facts,
+    now: datetime.datetime,
+    calendar: BusinessCalendar | None,
+    *,
+    directory: OwnerDirectory | _PlainDirectory | None,
+    keep: tuple[str, ...] | None,
+) -> tuple[State, tuple[Event, ...], dict[str, LatestEvaluation]]:
+    """:func:`step`; with ``keep`` (the extra fields to keep), each open alert's latest evaluation."""
     compiled = _compiled(rules)
     _check.instance(state, State, "$.state")
     moment(now, "$.now")
@@ -1419,7 +1625,7 @@ def step(
     for c in compiled:
         extra = [*c.rule.dedup_keys, *c.rule.group_by, *(f for i in c.rule.inhibited_by for f in i.equal)]
         label_fields.extend(f for f in extra if f not in label_fields)
-    stepper = _Stepper(state, now, calendar, directory)
+    stepper = _Stepper(state, now, calendar, directory, latest=keep is not None)
     stepper.expire_silences()
     first = stepper.sequence
     # the rules of one kind read one batch: each column is checked and converted once
@@ -1432,11 +1638,12 @@ def step(
             read[kind] = None if batch is None or columns is None else (batch, _positional(columns))
         found = read[kind]
         if found is not None:
-            stepper.run_rule(_Prepared(c, found[0], found[1], label_fields))
+            stepper.run_rule(_Prepared(c, found[0], found[1], label_fields, read=keep or ()))
     _inhibit(stepper, compiled, first)
     alerts = dict(sorted(stepper.alerts.items()))
     new_state = build(State, alerts=alerts, silences=stepper.silences, sequence=stepper.sequence)
-    return new_state, tuple(stepper.events)
+    evaluations = stepper.latest or {}
+    return new_state, tuple(stepper.events), {k: evaluations[k] for k in alerts if k in evaluations}
 
 
 def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) -> None:
