@@ -635,3 +635,166 @@ class TestReplay:
         for event in first_events:
             assert serialize.from_json(serialize.to_json(event), Event) == event
         assert first_state.sequence == len(first_events)
+
+
+# ---------------------------------------------------------------------- the first firing
+class TestFiredAt:
+    LADDER = TestLadder.LADDER
+
+    def test_kept_through_acknowledgement_and_climbs(self) -> None:
+        """fired_at is the firing moment; an acknowledgement and a climb move since, never fired_at."""
+        r = rule(deadline=1, escalate_after=1, ladder=self.LADDER)
+        snap = claims(balance=[500.0])
+        state, events = run([r], [snap, snap])
+        assert kinds(events) == [EventKind.FIRING, EventKind.ESCALATED]
+        (alert,) = state.alerts.values()
+        assert (alert.fired_at, alert.since, alert.rung_since) == (day(0), day(0), day(1))
+        state, _ = acknowledge(state, alert.key, actor="lead", at=day(1, 15))
+        acked = state.alerts[alert.key]
+        assert (acked.fired_at, acked.since) == (day(0), day(1, 15))
+        state, _ = run([r], [snap], state=state, start=2)
+        assert state.alerts[alert.key].fired_at == day(0)
+        assert serialize.from_json(serialize.to_json(state), State) == state
+
+    def test_pending_has_none_until_it_fires(self) -> None:
+        r = rule(pending_for=Hold(evaluations=2))
+        snap = claims(balance=[500.0])
+        state, _ = run([r], [snap])
+        (pending,) = state.alerts.values()
+        assert pending.status is AlertStatus.PENDING
+        assert pending.fired_at is None
+        state, _ = run([r], [snap], state=state, start=1)
+        assert state.alerts[pending.key].fired_at == day(1)
+        assert state.alerts[pending.key].active_since == day(0)
+
+    def test_a_stored_state_without_it_still_loads(self) -> None:
+        """Left out: since for a firing alert; acknowledged, the earlier of since and rung_since."""
+        r = rule(deadline=1)
+        state, _ = run([r], [claims(balance=[500.0, 700.0])])
+        first, second = sorted(state.alerts)
+        state, _ = acknowledge(state, second, actor="lead", at=day(2))
+        stored = serialize.to_dict(state)
+        for alert in stored["alerts"].values():
+            del alert["fired_at"]
+        loaded = serialize.from_dict(stored, State)
+        assert loaded.alerts[first].fired_at == day(0)  # firing: its since
+        assert loaded.alerts[second].fired_at == day(0)  # acknowledged on rung 0: when it reached it
+        assert loaded == state
+        stored["alerts"][second]["rung_since"] = None
+        assert serialize.from_dict(stored, State).alerts[second].fired_at == day(2)  # since, the ack
+
+    def test_a_pending_alert_has_not_fired(self) -> None:
+        state, _ = run([rule(pending_for=Hold(evaluations=2))], [claims(balance=[500.0])])
+        stored = serialize.to_dict(state)
+        (alert,) = stored["alerts"].values()
+        alert["fired_at"] = day(0).isoformat()
+        with pytest.raises(
+            ValidationError, match=r"only a firing or acknowledged alert has fired \(this one is pending\)"
+        ):
+            serialize.from_dict(stored, State)
+
+    def test_naive_next_to_aware_is_refused(self) -> None:
+        state, _ = run([rule()], [claims(balance=[500.0])])
+        stored = serialize.to_dict(state)
+        (alert,) = stored["alerts"].values()
+        alert["fired_at"] = "2026-11-23T09:00:00"
+        with pytest.raises(ValidationError, match="fired_at"):
+            serialize.from_dict(stored, State)
+
+
+# ---------------------------------------------------------------------- latest evaluations
+class TestLatest:
+    def test_each_open_alert_with_a_record(self) -> None:
+        """Firing, held open and acknowledged alerts get their record's evaluation; gone ones none."""
+        r = rule(keep_firing_for=Hold(evaluations=3), message="claim {claim_id} owes {balance}")
+        state, _ = run([r], [claims(balance=[500.0, 600.0, 700.0])])
+        keys = sorted(state.alerts)
+        state, _ = acknowledge(state, keys[2], actor="lead", at=day(0, 12))
+        latest: dict[str, Any] = {"other": None}
+        snap = claims(balance=[50.0, 650.0, 800.0], claim_id=["C0", "C1", "C9"], payer=["A", "B", "C"])
+        later, new = step([r], state, snap, day(1), CAL, directory=DIRECTORY, latest=latest, read=["payer"])
+        assert later.alerts.keys() == state.alerts.keys() | {dedup_key("big_balance", {"claim_id": "C9"})}
+        by_claim = {state.alerts[k].labels["claim_id"]: k for k in keys}
+        held, firing = latest[by_claim["C0"]], latest[by_claim["C1"]]
+        assert not held.held
+        assert firing.held
+        assert held.message == "claim C0 owes 50"
+        assert firing.message == "claim C1 owes 650"
+        assert held.reason.startswith("not met: balance > 100 (balance = 50)")
+        assert firing.inputs == {"balance": "650.0"}
+        assert (held.value("payer"), firing.value("balance")) == ("A", 650.0)
+        assert by_claim["C2"] not in latest  # acknowledged, but its entity has no record now
+        (fired,) = [e for e in new if e.kind is EventKind.FIRING]  # C9, new: the same explanation
+        same = latest[str(fired.key)]
+        assert (same.message, same.reason, same.inputs) == (fired.message, fired.reason, fired.inputs)
+        assert latest["other"] is None  # other keys are left as they are
+        assert later == step([r], state, snap, day(1), CAL, directory=DIRECTORY)[0]
+
+    def test_pending_and_resolved_alerts_have_none(self) -> None:
+        r = rule(pending_for=Hold(evaluations=2))
+        latest: dict[str, Any] = {}
+        state, _ = step([r], State(), claims(balance=[500.0]), day(0), CAL, latest=latest)
+        assert latest == {}
+        state, _ = step([rule()], State(), claims(balance=[500.0]), day(0), CAL)
+        step([rule()], state, claims(balance=[5.0]), day(1), CAL, latest=latest)
+        assert latest == {}
+
+    def test_arguments(self) -> None:
+        snap = claims(balance=[500.0])
+        with pytest.raises(ValidationError, match=r"pass 'latest'") as caught:
+            step([rule()], State(), snap, day(0), CAL, read=["balance"])
+        assert caught.value.issues[0].path == "$.read"
+        with pytest.raises(ValidationError) as caught:
+            step([rule()], State(), snap, day(0), CAL, latest=[], read=())  # type: ignore[arg-type]
+        assert caught.value.issues[0].path == "$.latest"
+        with pytest.raises(ValidationError) as caught:
+            step([rule()], State(), snap, day(0), CAL, latest={}, read=["no good"])
+        assert caught.value.issues[0].path == "$.read[0]"
+        with pytest.raises(ValidationError) as caught:
+            step([rule()], State(), snap, day(0), CAL, latest={}, read="balance")
+        assert caught.value.issues[0].path == "$.read"
+        latest: dict[str, Any] = {}
+        with pytest.raises(ValidationError):
+            step([rule()], State(), {"balance": np.array([500.0])}, day(0), CAL, latest=latest)
+        assert latest == {}  # a step that fails fills nothing
+
+
+_TRICKY = [
+    1, True, 1.0, 0.0, -0.0, 2, 2.0, np.float64(2.0), np.int64(2), np.float32(2.0), 2**70,
+    float("nan"), "2", "x", None, "", np.datetime64("2026-01-01"), np.datetime64("2026-01-01T00:00"),
+    datetime.date(2026, 1, 1), np.True_, 10**400, [1], {"a": 1}, np.str_("2"),
+]  # fmt: skip
+"""Values that compare equal but read differently (1, True, 1.0), and values of every kind."""
+
+
+class TestSharedExplanations:
+    @settings(max_examples=60)
+    @given(values=st.lists(st.sampled_from(_TRICKY), min_size=1, max_size=12))
+    def test_each_event_is_explained_as_its_record_alone(self, values: list[Any]) -> None:
+        """Records whose cells compare equal share explanations and message text only if they read alike."""
+        r = rule(
+            when="balance > 1 and balance < 3",
+            on_unknown=OnUnknown.ESCALATE,
+            message="{balance} on {claim_id}",
+        )
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        facts = {"claim_id": np.array([f"C{i}" for i in range(len(values))]), "balance": column}
+        latest: dict[str, Any] = {}
+        state, events = step([r], State(), facts, day(0), CAL, directory=DIRECTORY, latest=latest)
+        compiled = compile_rule(r)
+        for event in events:
+            row = int(event.labels["claim_id"][1:])
+            record = {"claim_id": facts["claim_id"][row], "balance": column[row]}
+            alone = compiled.evaluate(record, as_of=day(0).date(), calendar=CAL)
+            assert event.inputs == dict(alone.explanation.facts)
+            assert event.reason.startswith(f"{alone.explanation.reason} -> ")
+            reading = latest[str(event.key)]
+            assert (reading.reason, reading.inputs) == (event.reason, event.inputs)
+            single = np.empty(1, dtype=object)
+            single[:] = [column[row]]
+            own = {"claim_id": facts["claim_id"][row : row + 1], "balance": single}
+            (alone_event,) = step([r], State(), own, day(0), CAL, directory=DIRECTORY)[1]
+            assert (event.message, event.reason) == (alone_event.message, alone_event.reason)
+            assert reading.message == event.message
+        assert len(latest) == len(state.open_alerts())

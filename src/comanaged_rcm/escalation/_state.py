@@ -839,32 +839,53 @@ def _parsed(template: str) -> list[tuple[str, str | None, str | None]]:
 
 
 def _filled(
-    template: Sequence[tuple[str, str | None, str | None]], record: Mapping[str, Any], compiled: CompiledRule
+    template: Sequence[tuple[str, str | None, str | None]],
+    record: Mapping[str, Any],
+    compiled: CompiledRule,
+    shown: dict[tuple[object, ...], str] | None = None,
 ) -> str:
-    """:func:`_render` of a template parsed by :func:`_parsed`."""
+    """:func:`_render` of a template parsed by :func:`_parsed`.
+
+    With ``shown``, each placeholder's text is kept there by its name, spec and value (as
+    :func:`_cell_key` tells values apart) and reused for the next record of the same value.
+    """
     parts: list[str] = []
     for text, name, spec in template:
         parts.append(text)
         if not name:
             continue
         value = record.get(name)
-        if isinstance(value, np.generic):
-            value = value.item()
-        kind = compiled.schema.get(name)
-        if kind is None:
-            shown = value if isinstance(value, str) else display(value)
-        else:
-            shown = _shown(name, value, compiled)
-        if (
-            spec
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and (not isinstance(value, int) or value.bit_length() <= _MAX_FORMAT_BITS)
-        ):
-            with contextlib.suppress(ValueError, OverflowError):
-                shown = format(value, spec)
-        parts.append(_printable(shown))
+        if shown is None:
+            parts.append(_placeholder(name, spec, value, compiled))
+            continue
+        cell = _cell_key(value)
+        key = (name, spec, cell)
+        found = None if cell is _UNKEYED else shown.get(key)
+        if found is None:
+            found = _placeholder(name, spec, value, compiled)
+            if cell is not _UNKEYED:
+                shown[key] = found
+        parts.append(found)
     return "".join(parts)
+
+
+def _placeholder(name: str, spec: str | None, value: Any, compiled: CompiledRule) -> str:  # noqa: ANN401 - a fact of any type
+    """One placeholder of a message as the record's ``value`` fills it."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if compiled.schema.get(name) is None:
+        shown = value if isinstance(value, str) else display(value)
+    else:
+        shown = _shown(name, value, compiled)
+    if (
+        spec
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and (not isinstance(value, int) or value.bit_length() <= _MAX_FORMAT_BITS)
+    ):
+        with contextlib.suppress(ValueError, OverflowError):
+            shown = format(value, spec)
+    return _printable(shown)
 
 
 _MAX_FORMAT_BITS = 1000
@@ -1254,7 +1275,7 @@ class _Records:
     field), so records that agree on those share one: each is computed once per rule and step.
     """
 
-    __slots__ = ("as_of", "calendar", "cells", "compiled", "explained", "keyed", "template")
+    __slots__ = ("as_of", "calendar", "cells", "compiled", "explained", "keyed", "shown", "template")
 
     def __init__(self, compiled: CompiledRule, as_of: datetime.date, calendar: BusinessCalendar) -> None:
         self.compiled, self.as_of, self.calendar = compiled, as_of, calendar
@@ -1263,6 +1284,7 @@ class _Records:
         amount = compiled.rule.amount
         self.keyed = sorted({*compiled.schema, *([amount] if amount else [])})
         self.template = _parsed(compiled.rule.message)
+        self.shown: dict[tuple[object, ...], str] = {}  # each placeholder's text by its value
 
     def record(self, index: int) -> dict[str, Any]:
         """The cells of the ``index``-th filed row, by field name."""
@@ -1270,7 +1292,7 @@ class _Records:
 
     def message(self, record: Mapping[str, Any]) -> str:
         """The rule's message filled from ``record``."""
-        return _filled(self.template, record, self.compiled)
+        return _filled(self.template, record, self.compiled, self.shown)
 
     def explanation(self, record: Mapping[str, Any], *, clear: bool) -> tuple[dict[str, str], str, bool]:
         """The inputs and reason of ``record``'s evaluation, and whether the reason is the condition's.
@@ -1305,28 +1327,36 @@ class _Records:
 
 
 _PLAIN = (str, np.str_, bool, np.bool_, int, type(None), datetime.date)
-"""Cell types compared by value alone when explanations are shared (a float by its ``repr``)."""
+"""Cell types told apart by value alone when explanations are shared (a float by its ``repr``)."""
+
+_UNKEYED = object()
+"""The key of a cell no key stands for (it is explained or shown on its own)."""
+
+
+def _cell_key(value: object) -> object:
+    """A cell's type and value, told apart as it reads and shows, or :data:`_UNKEYED`.
+
+    Values that compare equal but read or show differently (``1`` and ``True``, ``0.0`` and
+    ``-0.0``, dates of two units) get different keys; a cell of any other type gets none.
+    """
+    kind = value.__class__
+    if kind in _PLAIN:
+        return (kind, value)
+    if isinstance(value, float | np.floating):
+        return (kind, repr(value))
+    if isinstance(value, np.generic):
+        return (kind, value.dtype.str, value.tobytes())
+    return _UNKEYED
 
 
 def _memo_key(record: Mapping[str, Any], names: Sequence[str], *, clear: bool) -> tuple[object, ...] | None:
-    """What decides a record's explanation: each cell's type and value, told apart as shown.
-
-    Values that compare equal but read or show differently (``1`` and ``True``, ``0.0`` and
-    ``-0.0``, dates of two units) get different keys; a cell of any other type gets none (the
-    record is explained on its own).
-    """
+    """What decides a record's explanation: the :func:`_cell_key` of each cell it reads, or ``None``."""
     parts: list[object] = [clear]
     for name in names:
-        value = record.get(name)
-        kind = value.__class__
-        if kind in _PLAIN:
-            parts.append((kind, value))
-        elif isinstance(value, float | np.floating):
-            parts.append((kind, repr(value)))
-        elif isinstance(value, np.generic):
-            parts.append((kind, value.dtype.str, value.tobytes()))
-        else:
+        cell = _cell_key(record.get(name))
+        if cell is _UNKEYED:
             return None
+        parts.append(cell)
     return tuple(parts)
 
 
