@@ -48,10 +48,10 @@ def test_each_window_is_the_one_the_cadence_gives(  # noqa: PLR0917 - one argume
     assert calendar.kpi_window == calendar.kpi_windows[-1]
     assert set(calendar.qa_windows) == {p.workflow for p in qa}
     for policy in qa:
-        window = calendar.qa_windows[policy.workflow]
-        assert len(window) == qa_window
-        assert window[-1].end == calendar.period.start  # the periods before the report's, back to back
-        assert all(a.end == b.start for a, b in itertools.pairwise(window))
+        audited = calendar.qa_windows[policy.workflow]
+        assert len(audited) == qa_window
+        assert audited[-1].end == calendar.period.start  # the periods before the report's, back to back
+        assert all(a.end == b.start for a, b in itertools.pairwise(audited))
     assert calendar.escalation == cadence.periods_ending(calendar.period.end, escalation)
     assert calendar.escalation[-1] == calendar.period
 
