@@ -121,8 +121,9 @@ def escalation_stage(
     escalated it in these periods; an alert carried from ``start`` that did neither is explained
     by its evaluation at the last period, and every alert's severity is its rule's. Its message
     is the rule's message with the values of the last period's evaluation where the condition
-    held (else those it fired on in these periods), and its "since" is the moment it first
-    fired (:attr:`~comanaged_rcm.escalation.Alert.fired_at`, kept through acknowledgements).
+    held, else those it fired on in these periods, else the last period's; its "since" is the
+    moment it first fired (:attr:`~comanaged_rcm.escalation.Alert.fired_at`, kept through
+    acknowledgements).
     Each step's clock is the close of its period's last day: in the zone of the engagement's
     business hours, which are the rules' calendar (deadlines in business hours count there), or
     at UTC midnight without them.
@@ -370,7 +371,8 @@ class _Week:
         ``latest`` are the open alerts' evaluations at the last step, ``fired`` the events that
         last fired or escalated an alert in this run. The reason is the fired event's (with the
         message it fired with), else the latest evaluation's; the message is the latest
-        evaluation's where the condition held, else the fired event's.
+        evaluation's where the condition held, else the fired event's, else (an alert carried
+        from an earlier week, its condition not met today) the latest evaluation's.
         """
         found: dict[str, _Current] = {}
         for key, alert in self.open.items():
@@ -383,8 +385,8 @@ class _Week:
                 reason = f"{reading.message} ({reading.reason})" if reading.message else reading.reason
             else:
                 reason = ""
-            if reading is not None and reading.held:
-                message = reading.message
+            if reading is not None and (reading.held or event is None):
+                message = reading.message  # today's values (an alert carried over: even if not met)
             else:
                 message = "" if event is None else event.message
             if rule is not None and rule.amount is not None:
