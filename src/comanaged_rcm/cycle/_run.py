@@ -403,8 +403,8 @@ def run_cycle(
             (or replayed from an empty state when it is the first) and recorded again. An
             empty history replays ``escalation_periods`` periods as without one. The
             acknowledgements recorded since the starting week are applied at their moments
-            (one of an alert not firing then stays in the log and is named in
-            ``data_findings``, as are a week run again and weeks missing), the escalation stage
+            (one of an alert not firing then stays in the log and is named in the report's
+            ``history`` notes, as are a week run again and weeks missing), the escalation stage
             reads the whole decision and acknowledgement log, and the week is recorded in one
             transaction: its end state with its silences, its QA selections and audit results,
             and the report's JSON. An alert's ``since`` is then its first firing, however many
