@@ -10,7 +10,7 @@ since applied at their moments, and :func:`record` keeps the week in one transac
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -235,15 +235,18 @@ Populations = Callable[[str, Period], npt.NDArray[np.str_]]
 
 
 def qa_records(
-    engagement: Engagement, report: GovernanceReport, populations: Populations
+    engagement: Engagement,
+    report: GovernanceReport,
+    populations: Populations,
+    windows: Mapping[str, Sequence[Period]],
 ) -> tuple[dict[str, Selection], dict[str, AttributeEvaluation]]:
     """The report's QA selections and audit results per workflow, as the sampling package's models.
 
     Each selection is drawn again from the period's population with the line's size and seed
     (the draw is reproducible: its sorted items are the line's ``selected``); each audit result
-    is the attribute evaluation of the line's audited sample over the workflow's window.
+    is the attribute evaluation of the line's audited sample over the workflow's window (the
+    cycle calendar's ``qa_windows``).
     """
-    cadence = engagement.cadence
     selections: dict[str, Selection] = {}
     results: dict[str, AttributeEvaluation] = {}
     for policy, line in zip(engagement.qa, report.qa, strict=True):
@@ -252,7 +255,7 @@ def qa_records(
             items = [str(x) for x in population]
             selections[policy.workflow] = select(items, line.sample_size, line.selection_seed)
         if line.audited_sample:
-            window = cadence.periods_ending(report.period.start, policy.window)
+            window = windows[policy.workflow]
             finite = policy.method is Method.HYPERGEOMETRIC
             results[policy.workflow] = attribute_upper_limit(
                 line.audited_sample,
@@ -265,10 +268,15 @@ def qa_records(
     return selections, results
 
 
-def record(
-    engagement: Engagement, plan: Plan, report: GovernanceReport, state: State, populations: Populations
+def record(  # noqa: PLR0917 - the week's parts, each from its own stage
+    engagement: Engagement,
+    plan: Plan,
+    report: GovernanceReport,
+    state: State,
+    populations: Populations,
+    windows: Mapping[str, Sequence[Period]],
 ) -> None:
     """Keep the week in the history, in one transaction: its end state, QA and report."""
-    selections, results = qa_records(engagement, report, populations)
+    selections, results = qa_records(engagement, report, populations, windows)
     snapshot = Snapshot(state=state, selections=selections, results=results, report=render_json(report))
     plan.history.record_week(plan.week, snapshot, replace=plan.replace)

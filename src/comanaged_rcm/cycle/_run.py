@@ -504,5 +504,5 @@ def run_cycle(
         **stage.report_fields(),
     )
     if week is not None:
-        _history.record(engagement, week, report, stage.state, populations)
+        _history.record(engagement, week, report, stage.state, populations, calendar.qa_windows)
     return report
