@@ -23,6 +23,8 @@ class Case:
     baselines: dict[str, Callable[[], object]] = field(default_factory=dict)
     repeat: int = 5
     target: str = ""
+    notes: Callable[[], list[str]] | None = None
+    """Lines measured once after the timings (memory, say) and printed under them."""
 
 
 @dataclass
@@ -60,4 +62,6 @@ def report(timing: Timing) -> str:
         lines.append(f"  {name}: {seconds * 1e3:10.2f} ms   baseline/ours = {ratio:8.2f}x")
     if timing.case.target:
         lines.append(f"  target: {timing.case.target}")
+    if timing.case.notes is not None:
+        lines += [f"  {line}" for line in timing.case.notes()]
     return "\n".join(lines)
