@@ -12,6 +12,7 @@ import pytest
 
 from comanaged_rcm.errors import ConventionError, Issue, ValidationError
 from comanaged_rcm.kpi import (
+    CONVENTIONS,
     Book,
     Direction,
     Edge,
@@ -243,6 +244,70 @@ class TestConventionsArgument:
         assert resolve_conventions({"refunds": "gross"})["refunds"].option == "gross"
 
 
+class TestNoOptionIgnored:
+    """A chosen convention that none of the requested KPIs reads is refused, never ignored."""
+
+    def test_an_option_nothing_reads_names_itself_and_its_readers(self, book: Book) -> None:
+        """refunds=gross with only backlog requested: the message names the option and the KPIs
+        of the catalogue that read 'refunds', in evaluate and in trend."""
+        expected = (
+            "the convention refunds=gross is read by none of the requested KPIs (backlog); 'refunds'"
+            " is read by cash_collection_pct_npsr, cost_to_collect, net_collection_rate: request one"
+            " of them or drop refunds=gross"
+        )
+        for call in (
+            lambda: evaluate(book, JANUARY, metrics=["backlog"], conventions={"refunds": "gross"}),
+            lambda: trend(book, WEEKS, metrics=["backlog"], conventions={"refunds": "gross"}),
+        ):
+            with pytest.raises(ConventionError) as caught:
+                call()
+            assert str(caught.value) == expected
+
+    def test_the_default_option_chosen_explicitly_is_refused_too(self, book: Book) -> None:
+        """refunds=netted is the default, but choosing it is a choice: refused when nothing reads it."""
+        with pytest.raises(ConventionError, match="the convention refunds=netted is read by none"):
+            evaluate(book, JANUARY, metrics=["backlog"], conventions={"refunds": "netted"})
+
+    def test_several_unread_options_are_all_named(self, book: Book) -> None:
+        """Two unread families: both named with their readers, in the order given."""
+        with pytest.raises(ConventionError) as caught:
+            evaluate(
+                book,
+                JANUARY,
+                metrics=["backlog", "items_closed"],
+                conventions={"denial_unit": "lines", "refunds": "gross"},
+            )
+        assert str(caught.value) == (
+            "2 conventions are read by none of the requested KPIs (items_closed, backlog):"
+            " denial_unit=lines (read by initial_denial_rate); refunds=gross (read by"
+            " cash_collection_pct_npsr, cost_to_collect, net_collection_rate); request a KPI that"
+            " reads each or drop it"
+        )
+
+    def test_one_reader_among_the_requested_is_enough(self, book: Book) -> None:
+        """backlog and net_collection_rate with refunds=gross: net collection rate reads it."""
+        card = evaluate(
+            book, JANUARY, metrics=["backlog", "net_collection_rate"], conventions={"refunds": "gross"}
+        )
+        assert "refunds:gross@1" in card.result("net_collection_rate").convention
+        assert card.result("backlog").convention == ""
+
+    def test_every_kpi_and_measures_take_every_option(self, book: Book) -> None:
+        """With all KPIs (metrics=None), and in measures() (every measure), any option applies."""
+        chosen = {family: max(options) for family, options in CONVENTIONS.items()}
+        assert (
+            evaluate(book, JANUARY, conventions=chosen).conventions
+            == measures(book, JANUARY, conventions=chosen).conventions
+        )
+        partial = measures(book, JANUARY, conventions={"refunds": "gross"})
+        assert "refunds:gross@1" in partial.conventions
+
+    def test_unknown_names_come_first(self, book: Book) -> None:
+        """An unknown option is named as unknown, even where nothing would read its family."""
+        with pytest.raises(ConventionError, match="unknown option 'both' for convention 'refunds'"):
+            evaluate(book, JANUARY, metrics=["backlog"], conventions={"refunds": "both"})
+
+
 class TestMetricsArgument:
     """metrics is a list of KPI ids; a bare string is refused with a hint, never a TypeError."""
 
@@ -336,7 +401,10 @@ class TestPeriodsAndAsOf:
                 [D(2026, 1, 19), D(2026, 1, 20)],
                 "$.as_of[1]",
                 "range",
-                "'as_of[1]' must be on or after the period's end 2026-01-26 (got 2026-01-20)",
+                (
+                    "'as_of[1]' is the last day counted and must be on or after the period's last day"
+                    " 2026-01-25 (got 2026-01-20)"
+                ),
             ),
         ],
     )
@@ -353,12 +421,12 @@ class TestPeriodsAndAsOf:
 
     def test_good_calls_still_work(self, book: Book) -> None:
         """Periods as a list or tuple with explicit as-of dates, and evaluate with every argument."""
-        ends = [p.end for p in WEEKS]
+        ends = [p.last_day for p in WEEKS]
         assert trend(book, list(WEEKS), as_of=ends).values("backlog") == trend(book, WEEKS).values("backlog")
         card = evaluate(
             book,
             JANUARY,
-            as_of=D(2026, 2, 1),
+            as_of=D(2026, 1, 31),
             by=["payer"],
             conventions={"refunds": "gross"},
             metrics=["net_collection_rate"],

@@ -49,8 +49,8 @@ class TestKpiCommand:
                 files["ledger"],
                 "--from",
                 "2026-01-01",
-                "--to",
-                "2026-02-01",
+                "--through",
+                "2026-01-31",
                 "--by",
                 "payer",
                 "--convention",
@@ -74,7 +74,7 @@ class TestKpiCommand:
                 "--to",
                 "2026-02-01",
                 "--as-of",
-                "2026-02-01",
+                "2026-01-31",
                 "--metrics",
                 "days_in_ar",
                 "--format",
@@ -132,10 +132,108 @@ class TestKpiCommand:
         )
         assert "@ subs.csv:seq" in capsys.readouterr().err
 
+    def test_through_and_to_give_the_same_period(
+        self, files: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--through 01-31 (counted) and --to 02-01 (not counted) print the same January; a
+        one-day period is --from and --through the same day."""
+        base = [
+            "kpi",
+            "--transactions",
+            files["transactions"],
+            "--from",
+            "2026-01-01",
+            "--metrics",
+            "days_in_ar",
+        ]
+        assert main([*base, "--through", "2026-01-31"]) == 0
+        through = capsys.readouterr().out
+        assert main([*base, "--to", "2026-02-01"]) == 0
+        assert capsys.readouterr().out == through
+        assert through.splitlines()[0] == "Scorecard 2026-01-01 to 2026-01-31 (as of the close of 2026-01-31)"
+        one = [
+            "kpi",
+            "--transactions",
+            files["transactions"],
+            "--from",
+            "2026-01-31",
+            "--through",
+            "2026-01-31",
+        ]
+        assert main([*one, "--metrics", "net_collection_rate"]) == 0
+        assert capsys.readouterr().out.startswith("Scorecard 2026-01-31 to 2026-01-31")
+
+    def test_the_period_ends_on_the_through_day(
+        self, files: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """C4's bad-debt write-off of 60 posts on 01-31: through 01-30 it is not in January's
+        write-offs, through 01-31 it is (100 + 40 + 60 = 200 of 1400 net charges = 14.29%)."""
+        base = ["kpi", "--transactions", files["transactions"], "--from", "2026-01-01"]
+        assert main([*base, "--through", "2026-01-31", "--metrics", "write_off_rate"]) == 0
+        assert "14.29%" in capsys.readouterr().out
+        assert main([*base, "--through", "2026-01-30", "--metrics", "write_off_rate"]) == 0
+        assert "14.29%" not in capsys.readouterr().out
+
+    def test_help_names_the_rule(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--help says both days are counted, --to is the day after, and --as-of the last day counted."""
+        with pytest.raises(SystemExit):
+            main(["kpi", "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        assert "The period runs from --from through --through, both days counted" in out
+        assert "--to, the first day not counted, may be given instead of --through" in out
+        assert "the last day counted by snapshot measures (A/R, backlog at its close)" in out
+
     @pytest.mark.parametrize(
         ("extra", "message"),
         [
-            (["--from", "2026-02-01", "--to", "2026-01-01"], "--to must be after"),
+            (
+                ["--from", "2026-02-01", "--to", "2026-02-01"],
+                (
+                    "--to (the first day after the period, not counted) must be after --from (2026-02-01)"
+                    " (got 2026-02-01) @ --to"
+                ),
+            ),
+            (
+                ["--from", "2026-02-01", "--through", "2026-01-31"],
+                (
+                    "--through (the period's last day, counted) must be on or after --from (2026-02-01)"
+                    " (got 2026-01-31) @ --through"
+                ),
+            ),
+            (
+                ["--from", "2026-01-01", "--through", "2026-01-31", "--to", "2026-02-01"],
+                (
+                    "give the period's last day with --through (counted) or the day after it with --to,"
+                    " not both @ --to"
+                ),
+            ),
+            (
+                ["--from", "2026-01-01"],
+                (
+                    "--through is required: the period's last day, counted (or --to, the first day after"
+                    " it) @ --through"
+                ),
+            ),
+            (
+                ["--from", "2026-01-01", "--through", "2026-01-31", "--as-of", "2026-01-30"],
+                (
+                    "--as-of is the last day counted and must be on or after the period's last day"
+                    " 2026-01-31 (got 2026-01-30) @ --as-of"
+                ),
+            ),
+            (
+                [
+                    "--from",
+                    "2026-01-01",
+                    "--through",
+                    "2026-01-31",
+                    "--metrics",
+                    "backlog",
+                    "--convention",
+                    "refunds=gross",
+                ],
+                "the convention refunds=gross is read by none of the requested KPIs (backlog)",
+            ),
             (["--from", "Jan", "--to", "2026-01-01"], "ISO date"),
             (["--from", "2026-01-01", "--to", "2026-02-01", "--convention", "refunds"], "FAMILY=OPTION"),
             (["--from", "2026-01-01", "--to", "2026-02-01", "--convention", "refunds=x"], "unknown option"),

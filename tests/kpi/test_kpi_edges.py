@@ -413,3 +413,127 @@ class TestRegistry:
         assert (path, code) == ("$.numerator[0]", "unknown")
         assert "did you mean 'backlog'?" in message
         assert Period(D(2026, 1, 1), D(2026, 2, 1)) == JANUARY
+
+
+class TestInclusiveAsOf:
+    """``as_of`` is the last day counted: snapshots hold at its close, ages are measured to it."""
+
+    @staticmethod
+    def claims(*rows: tuple[str, str, str, str, float]) -> Book:
+        return Book(
+            transactions={
+                "claim_id": [r[0] for r in rows],
+                "payer": ["A"] * len(rows),
+                "service_date": [r[1] for r in rows],
+                "posting_date": [r[2] for r in rows],
+                "type": [r[3] for r in rows],
+                "amount": [r[4] for r in rows],
+            }
+        )
+
+    def test_a_posting_on_as_of_counts_in_ar_one_a_day_later_does_not(self) -> None:
+        """Charges of 100 (01-10), 50 (01-31, January's last day) and 25 (02-01): A/R as of 01-31
+        is 100 + 50 = 150, the default for January and the same when given; as of 02-01 it is 175."""
+        book = self.claims(
+            ("X", "2026-01-10", "2026-01-10", "charge", 100.0),
+            ("Y", "2026-01-31", "2026-01-31", "charge", 50.0),
+            ("Z", "2026-02-01", "2026-02-01", "charge", 25.0),
+        )
+        ar = "days_in_ar"
+        default = evaluate(book, JANUARY, metrics=[ar]).result(ar)
+        assert (default.numerator, default.as_of) == (150.0, D(2026, 1, 31))
+        assert evaluate(book, JANUARY, as_of=D(2026, 1, 31), metrics=[ar]).result(ar).numerator == 150.0
+        assert evaluate(book, JANUARY, as_of=D(2026, 2, 1), metrics=[ar]).result(ar).numerator == 175.0
+
+    def test_ninety_days_before_as_of_is_not_over_ninety_ninety_one_is(self) -> None:
+        """As of 2026-04-01 (given, after January's last day): served 2026-01-01 is 90 days old, not
+        over 90; served 2025-12-31 is 91, over 90. A/R over 90 is 100 of 100 + 300 = 25%."""
+        book = self.claims(
+            ("X", "2025-12-31", "2026-01-02", "charge", 100.0),
+            ("Y", "2026-01-01", "2026-01-02", "charge", 300.0),
+        )
+        assert (D(2026, 4, 1) - D(2026, 1, 1)).days == 90
+        result = evaluate(book, JANUARY, as_of=D(2026, 4, 1), metrics=["aged_ar_over_90"]).result(
+            "aged_ar_over_90"
+        )
+        assert (result.value, result.numerator, result.denominator) == (25.0, 100.0, 400.0)
+        a_day_later = evaluate(book, JANUARY, as_of=D(2026, 4, 2), metrics=["aged_ar_over_90"])
+        assert a_day_later.result("aged_ar_over_90").value == 100.0
+
+    def test_an_item_closed_on_as_of_is_not_open_at_its_close(self) -> None:
+        """Backlog as of 01-31: W-a closed 01-31 is closed by the day's close (not open); W-b closed
+        02-01 and W-c opened 01-31 (never closed) are open: 2. As of 02-01 only W-c: 1."""
+        book = Book(
+            work_items={
+                "item_id": ["a", "b", "c"],
+                "workflow": ["ar"] * 3,
+                "team": ["t"] * 3,
+                "opened": ["2026-01-05", "2026-01-05", "2026-01-31"],
+                "closed": ["2026-01-31", "2026-02-01", None],
+                "touches": [1, 1, 1],
+                "escalated": [False] * 3,
+            }
+        )
+        assert evaluate(book, JANUARY, metrics=["backlog"]).result("backlog").value == 2.0
+        later = evaluate(book, JANUARY, as_of=D(2026, 2, 1), metrics=["backlog"])
+        assert later.result("backlog").value == 1.0
+
+    def test_as_of_before_the_last_day_is_refused_on_it_accepted(self, small: Book) -> None:
+        """01-30 is refused at $.as_of, naming the rule and the last day; 01-31 is the default."""
+        path, code, message = issue(lambda: evaluate(small, JANUARY, as_of=D(2026, 1, 30)))
+        assert (path, code) == ("$.as_of", "range")
+        assert message == (
+            "'as_of' is the last day counted and must be on or after the period's last day 2026-01-31"
+            " (got 2026-01-30)"
+        )
+        assert evaluate(small, JANUARY, as_of=D(2026, 1, 31)).as_of == D(2026, 1, 31)
+
+    def test_the_last_date_of_the_calendar_is_refused_not_overflowed(self, small: Book) -> None:
+        """The engine takes the day after as-of: 9999-12-31 is refused at $.as_of with the range."""
+        path, code, message = issue(
+            lambda: evaluate(small, Period(D(9999, 12, 30), D(9999, 12, 31)), as_of=D(9999, 12, 31))
+        )
+        assert (path, code) == ("$.as_of", "range")
+        assert "between 0001-01-01 and 9999-12-30 (got 9999-12-31)" in message
+
+    def test_measures_report_the_day_and_merge(self) -> None:
+        """A partial reports the as-of day it counts through; two shards of it merge and score."""
+        odd = Book(transactions={k: v[::2] for k, v in TRANSACTIONS.items()})
+        even = Book(transactions={k: v[1::2] for k, v in TRANSACTIONS.items()})
+        merged = measures(odd, JANUARY) + measures(even, JANUARY)
+        assert merged.as_of == (D(2026, 1, 31),)
+        whole = evaluate(Book(transactions=TRANSACTIONS), JANUARY, metrics=["days_in_ar"])
+        card = Scorecard.from_measures(merged, ["days_in_ar"])
+        assert card.as_of == D(2026, 1, 31)
+        assert card.result("days_in_ar").value == pytest.approx(whole.result("days_in_ar").value)
+
+    def test_trend_defaults_to_each_periods_last_day(self, small: Book) -> None:
+        """Two ISO weeks: each scorecard is as of its Sunday, and the span's is the last Sunday."""
+        weeks = (Period(D(2026, 1, 5), D(2026, 1, 12)), Period(D(2026, 1, 12), D(2026, 1, 19)))
+        found = trend(small, weeks, metrics=["backlog"])
+        assert [c.as_of for c in found.scorecards] == [D(2026, 1, 11), D(2026, 1, 18)]
+        assert found.whole.as_of == D(2026, 1, 18)
+
+    def test_the_renderings_say_the_days(self, small: Book) -> None:
+        """Text, markdown, HTML and repr name the period's first and last day and the as-of day."""
+        card = evaluate(small, JANUARY, as_of=D(2026, 2, 3), metrics=["backlog"])
+        heading = "2026-01-01 to 2026-01-31 (as of the close of 2026-02-03)"
+        assert card.to_text().splitlines()[0] == f"Scorecard {heading}"
+        assert card.to_markdown().splitlines()[0] == (
+            "**Scorecard 2026-01-01 to 2026-01-31** (as of the close of 2026-02-03)"
+        )
+        assert card._repr_html_().startswith(
+            "<p><strong>Scorecard 2026-01-01 to 2026-01-31</strong> (as of the close of 2026-02-03)</p>"
+        )
+        assert repr(card).startswith("Scorecard(period=2026-01-01/2026-02-01, as_of=2026-02-03,")
+        weeks = (Period(D(2026, 1, 5), D(2026, 1, 12)), Period(D(2026, 1, 12), D(2026, 1, 19)))
+        found = trend(small, weeks, metrics=["backlog"])
+        assert found.to_text().splitlines()[0] == (
+            "Trend 2026-01-05 to 2026-01-18 (2 periods, the latest as of the close of 2026-01-18)"
+        )
+        assert found.to_markdown().splitlines()[0] == (
+            "**Trend 2026-01-05 to 2026-01-18** (2 periods, the latest as of the close of 2026-01-18)"
+        )
+        assert repr(found) == "Trend(periods=2, span=2026-01-05/2026-01-19, as_of=2026-01-18, metrics=1)"
+        one = trend(small, weeks[:1], metrics=["backlog"])
+        assert "(1 period, the latest" in one.to_text()

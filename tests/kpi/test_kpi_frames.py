@@ -72,6 +72,7 @@ SCORECARD_COLUMNS = [
     "numerator",
     "denominator",
     "share",
+    "parent_share",
     "reason",
     "convention",
 ]

@@ -14,7 +14,7 @@ from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi import Book, KPIResult, Scorecard, Status, Target, Tier, evaluate, measures, trend
 from comanaged_rcm.periods import Cadence, Period
 from comanaged_rcm.serialize import from_dict, to_dict
-from tests.kpi.conftest import JANUARY
+from tests.kpi.conftest import JANUARY, TRANSACTIONS
 
 D = datetime.date
 
@@ -22,13 +22,17 @@ D = datetime.date
 class TestSlices:
     def test_payer_slices_with_denominator_share(self, book: Book) -> None:
         """By payer: A collects (600 + 20 + 130 - 50) / (1300 - 300) = 70% on 1000 of the 1400
-        net charges (share 5/7); B collects 0 / 400 (share 2/7). Slices sum to the total."""
+        net charges (share 5/7 = 71.43%); B collects 0 / 400 (share 2/7 = 28.57%), in percent like
+        the rates. With one dimension the parent is the total. Slices sum to the total."""
         card = evaluate(book, JANUARY, by=["payer"], metrics=["net_collection_rate"])
         a = card.result("net_collection_rate", payer="A")
         b = card.result("net_collection_rate", payer="B")
         assert (a.value, b.value) == (70.0, 0.0)
-        assert a.share == pytest.approx(5 / 7)
-        assert b.share == pytest.approx(2 / 7)
+        assert a.share == pytest.approx(100 * 5 / 7)
+        assert b.share == pytest.approx(100 * 2 / 7)
+        assert (a.parent_share, b.parent_share) == (a.share, b.share)
+        assert card.result("net_collection_rate").share is None
+        assert card.result("net_collection_rate").parent_share is None
         assert a.slice == (("payer", "A"),)
         assert a.numerator is not None
         assert b.numerator is not None
@@ -83,7 +87,9 @@ class TestColumns:
         assert cols["defined"].tolist() == [True, True, True, True, False, False]
         assert np.isnan(cols["denominator"][3:]).all()
         assert cols["tier"].tolist() == ["outcome"] * 3 + ["activity"] * 3
-        assert cols["share"][1] == pytest.approx(5 / 7)
+        assert cols["share"][1] == pytest.approx(100 * 5 / 7)
+        assert cols["parent_share"][1] == pytest.approx(100 * 5 / 7)
+        assert np.isnan(cols["share"][[0, 3, 4, 5]]).all()
 
 
 class TestTargets:
@@ -192,10 +198,11 @@ class TestTrend:
     def test_monthly_trend_with_as_of_dates(self, book: Book) -> None:
         """Monthly periods with explicit as-of dates; mismatched or overlapping inputs are errors."""
         months = Cadence.monthly().periods_ending(D(2026, 2, 1), 2)
-        result = trend(book, months, as_of=[D(2026, 1, 1), D(2026, 2, 1)], metrics=["backlog"])
+        result = trend(book, months, as_of=[D(2025, 12, 31), D(2026, 1, 31)], metrics=["backlog"])
         assert result.values("backlog") == [2.0, 2.0]
+        assert [card.as_of for card in result.scorecards] == [D(2025, 12, 31), D(2026, 1, 31)]
         with pytest.raises(ValidationError, match="one as-of"):
-            trend(book, months, as_of=[D(2026, 2, 1)])
+            trend(book, months, as_of=[D(2026, 1, 31)])
         with pytest.raises(ValidationError, match="sorted"):
             trend(book, [months[1], months[0]])
         with pytest.raises(ValidationError, match="non-empty"):
@@ -308,13 +315,13 @@ class TestRoundingResidue:
     def test_a_denominator_that_cancels_is_zero_in_any_row_order(self, order: list[int]) -> None:
         """Payer A's net collection rate is undefined with the zero-denominator reason, never
         1 / 1e-16 = 1e18 %, whatever order the rows come in; its share of the total is 0 (not
-        a residue) and B's is 1."""
+        a residue) and B's is 100%."""
         card = evaluate(self.cancelling(order), JANUARY, by=["payer"], metrics=["net_collection_rate"])
         a = card.result("net_collection_rate", payer="A")
         assert a.value is None
         assert "zero denominator" in a.reason
         assert a.share == pytest.approx(0.0, abs=1e-12)
-        assert card.result("net_collection_rate", payer="B").share == pytest.approx(1.0)
+        assert card.result("net_collection_rate", payer="B").share == pytest.approx(100.0)
 
     def test_a_total_that_cancels_has_no_shares(self) -> None:
         """With only payer A, the total denominator is the residue too: no slice has a share,
@@ -324,4 +331,95 @@ class TestRoundingResidue:
         )
         assert card.result("net_collection_rate").value is None
         assert card.result("net_collection_rate", payer="A").share is None
+        assert card.result("net_collection_rate", payer="A").parent_share is None
         assert np.isnan(card.to_columns()["share"]).all()
+        assert np.isnan(card.to_columns()["parent_share"]).all()
+
+
+class TestParentShares:
+    """``share`` is a percent of the total's denominator; ``parent_share`` of the parent slice's.
+
+    January net charges by team x payer (conftest.py): t1 x A = C1 1000 - 300 + C5 100 = 800,
+    t1 x B = C4 400, t2 x A = C3 200, t2 x B = 0 (C2's write-offs only); total 1400. Teams:
+    t1 = 1200, t2 = 200.
+    """
+
+    def test_two_dimensions(self, book: Book) -> None:
+        """Shares of the total 800/1400, 400/1400, 200/1400, 0; of the team 800/1200, 400/1200,
+        200/200; t2's 0 of 200 is 0% of its team."""
+        card = evaluate(book, JANUARY, by=["team", "payer"], metrics=["net_collection_rate"])
+        got = {
+            (t, p): card.result("net_collection_rate", team=t, payer=p)
+            for t, p in (("t1", "A"), ("t1", "B"), ("t2", "A"), ("t2", "B"))
+        }
+        assert [r.denominator for r in got.values()] == [800.0, 400.0, 200.0, 0.0]
+        assert [r.share for r in got.values()] == pytest.approx(
+            [100 * 800 / 1400, 100 * 400 / 1400, 100 * 200 / 1400, 0.0]
+        )
+        assert [r.parent_share for r in got.values()] == pytest.approx(
+            [100 * 800 / 1200, 100 * 400 / 1200, 100.0, 0.0]
+        )
+        columns = card.to_columns()
+        assert columns["parent_share"][1:].tolist() == pytest.approx([r.parent_share for r in got.values()])
+        assert np.isnan(columns["parent_share"][0])
+
+    def test_the_rendering_shows_both_in_percent(self, book: Book) -> None:
+        """By team x payer the table has a column "Of team"; shares read like the rates beside them."""
+        text = evaluate(book, JANUARY, by=["team", "payer"], metrics=["net_collection_rate"]).to_text()
+        lines = text.splitlines()
+        assert lines[3].split() == ["KPI", "Value", "Share", "Of", "team", "Status", "Note"]
+        assert lines[5].split() == ["t1", "x", "A", "85.00%", "57.1%", "66.7%"]
+        assert lines[7].split() == ["t2", "x", "A", "10.00%", "14.3%", "100.0%"]
+        one = evaluate(book, JANUARY, by=["payer"], metrics=["net_collection_rate"]).to_text()
+        assert "Of " not in one
+        assert "71.4%" in one
+        markdown = evaluate(
+            book, JANUARY, by=["team", "payer"], metrics=["net_collection_rate"]
+        ).to_markdown()
+        assert "| KPI | Value | Share | Of team | Status | Note |" in markdown
+        assert "|   t1 x B | 0.00% | 28.6% | 33.3% |  |  |" in markdown
+
+    def test_zero_parent_denominator(self) -> None:
+        """Team t3 only receives a payment in January: its slice's denominator is 0, so is its
+        team's; the share of the total is 0 / 1000 = 0%, the share of the parent undefined."""
+        book = Book(
+            transactions={
+                "claim_id": ["X", "Y"],
+                "payer": ["A", "A"],
+                "team": ["t1", "t3"],
+                "service_date": ["2026-01-05", "2025-12-05"],
+                "posting_date": ["2026-01-05", "2026-01-06"],
+                "type": ["charge", "payment"],
+                "amount": [1000.0, 50.0],
+            }
+        )
+        card = evaluate(book, JANUARY, by=["team", "payer"], metrics=["net_collection_rate"])
+        t3 = card.result("net_collection_rate", team="t3", payer="A")
+        assert (t3.denominator, t3.share, t3.parent_share) == (0.0, 0.0, None)
+        t1 = card.result("net_collection_rate", team="t1", payer="A")
+        assert (t1.share, t1.parent_share) == (100.0, 100.0)
+
+    def test_three_dimensions_and_negative_denominators(self) -> None:
+        """By team x payer x site, the parent is team x payer. t1 x A x n holds C1's charge 1000,
+        t1 x A x s its contractual -300 and C5's charge 100: -200. Parent t1 x A = 800, so
+        1000 / 800 = 125% and -200 / 800 = -25%; of the total 1400: 71.43% and -14.29%. Values are
+        never clipped. t2 x B has no net charges: its slices have 0% of the total, none of it."""
+        tx = {**TRANSACTIONS, "site": ["n", "s"] * 7}
+        card = evaluate(
+            Book(transactions=tx), JANUARY, by=["team", "payer", "site"], metrics=["net_collection_rate"]
+        )
+        n = card.result("net_collection_rate", team="t1", payer="A", site="n")
+        s = card.result("net_collection_rate", team="t1", payer="A", site="s")
+        assert (n.denominator, s.denominator) == (1000.0, -200.0)
+        assert (n.parent_share, s.parent_share) == (125.0, -25.0)
+        assert (n.share, s.share) == pytest.approx((100 * 1000 / 1400, 100 * -200 / 1400))
+        empty = card.result("net_collection_rate", team="t2", payer="B", site="s")
+        assert (empty.share, empty.parent_share) == (0.0, None)
+        assert "Of team x payer" in card.to_text()
+
+    def test_count_kpis_have_no_shares(self, book: Book) -> None:
+        """A count KPI has no denominator: no share and no parent share in any slice."""
+        card = evaluate(book, JANUARY, by=["team", "workflow"], metrics=["backlog"])
+        result = card.result("backlog", team="t1", workflow="ar")
+        assert (result.share, result.parent_share) == (None, None)
+        assert np.isnan(card.to_columns()["parent_share"]).all()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from comanaged_rcm.errors import ConventionError
-from comanaged_rcm.kpi import Book, evaluate, measures, trend
+from comanaged_rcm.kpi import CONVENTIONS, Book, catalogue, evaluate, measures, trend
 from comanaged_rcm.periods import Cadence, Period
 from tests.kpi.conftest import JANUARY, LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS, columns
 
@@ -33,7 +33,7 @@ class TestOutcomes:
         assert (result.value, result.numerator, result.denominator) == (50.0, 700.0, 1400.0)
         assert "refunds:netted@1" in result.convention
         assert "collection_basis:posting_period@1" in result.convention
-        assert result.as_of == D(2026, 2, 1)
+        assert result.as_of == D(2026, 1, 31)
         assert result.period == JANUARY
 
     def test_net_collection_rate_refunds_gross(self, book: Book) -> None:
@@ -45,14 +45,17 @@ class TestOutcomes:
     def test_net_collection_rate_dos_cohort_matures_with_as_of(self, book: Book) -> None:
         """Cohort of services 2026-01-01..01-10 (C1, C3, C5), payments posted before as-of.
 
-        As of 01-21: charges 1000 + 200 + 100 = 1300, contractual 300 (01-20), payments 600 (01-20)
-        + 20 = 620 -> 620 / 1000 = 62%. As of 02-01 the refund 50 and C5's 130 arrive:
+        As of (the close of) 01-20: charges 1000 + 200 + 100 = 1300, contractual 300 (01-20), payments
+        600 (01-20) + 20 = 620 -> 620 / 1000 = 62%; as of 01-19 neither the contractual nor the payment
+        of 01-20 is counted: 20 / 1300 = 1.538...%. As of 01-31 the refund 50 and C5's 130 arrive:
         (750 - 50) / 1000 = 70%. The posting-period basis for the same 10 days is only
         20 / (1000 + 100) = 1.818...% (C3's charge posts on 01-12)."""
         early = Period(D(2026, 1, 1), D(2026, 1, 11))
         cohort = {"collection_basis": "dos_cohort"}
-        assert value(book, "net_collection_rate", early, as_of=D(2026, 1, 21), conventions=cohort) == 62.0
-        assert value(book, "net_collection_rate", early, as_of=D(2026, 2, 1), conventions=cohort) == 70.0
+        assert value(book, "net_collection_rate", early, as_of=D(2026, 1, 20), conventions=cohort) == 62.0
+        day_before = value(book, "net_collection_rate", early, as_of=D(2026, 1, 19), conventions=cohort)
+        assert day_before == pytest.approx(20 / 1300 * 100)
+        assert value(book, "net_collection_rate", early, as_of=D(2026, 1, 31), conventions=cohort) == 70.0
         assert value(book, "net_collection_rate", early) == pytest.approx(20 / 1100 * 100)
 
     @pytest.mark.parametrize(
@@ -192,8 +195,8 @@ class TestActivity:
         assert card.result("backlog").denominator is None
 
     def test_aged_backlog_edge(self) -> None:
-        """As of 02-01 (last day 01-31): an item opened 01-01 is 30 days old (not aged); one
-        opened 12-31 is 31 days old (aged)."""
+        """As of 01-31 (January's last day, the default): an item opened 01-01 is 30 days old (not
+        aged); one opened 12-31 is 31 days old (aged)."""
         items = columns(
             "item_id workflow team opened closed touches escalated",
             [("a", "ar", "t", "2026-01-01", None, 1, False), ("b", "ar", "t", "2025-12-31", None, 1, False)],
@@ -211,8 +214,8 @@ class TestEdges:
         )
 
     def test_ninety_day_aging_edge(self) -> None:
-        """As of 2026-04-02 the last reported day is 04-01. A claim served 2026-01-01 is 90 days
-        old (not over 90); one served 2025-12-31 is 91 (over 90): 100 / (100 + 300) = 25%."""
+        """As of 2026-04-01, the period's last day (the default). A claim served 2026-01-01 is 90
+        days old (not over 90); one served 2025-12-31 is 91 (over 90): 100 / (100 + 300) = 25%."""
         book = self._claims(
             ("X", "2025-12-31", "2026-01-02", "charge", 100.0),
             ("Y", "2026-01-01", "2026-01-02", "charge", 300.0),
@@ -372,14 +375,22 @@ class TestLedger:
         result = evaluate(book, Period.month(2024, 2), metrics=["net_days_in_ar"]).result("net_days_in_ar")
         assert result.value == pytest.approx(1000 * 91 / 900)
 
-    def test_balances_need_an_as_of_on_the_first(self) -> None:
-        """ISO weeks end on Mondays: month-end balances cannot be read there, so net days in A/R is
-        undefined with that reason (the monthly totals still count)."""
+    def test_balances_need_an_as_of_on_a_month_end(self) -> None:
+        """ISO weeks' last days are Sundays: month-end balances cannot be read at their close, so net
+        days in A/R is undefined with that reason (the monthly totals still count); as of January's
+        last day it is defined."""
         weeks = Cadence.weekly().periods_ending(D(2026, 2, 2), 2)
         found = trend(self.book(), weeks, metrics=["net_days_in_ar", "cash_collection_pct_npsr"])
         net = found.scorecards[0].result("net_days_in_ar")
         assert net.value is None
-        assert "first of a month" in net.reason
+        assert net.reason == "ledger balances are month-end: needs as-of days on the last day of a month"
+        monthly = evaluate(self.book(), JANUARY, as_of=D(2026, 1, 31), metrics=["net_days_in_ar"])
+        assert monthly.result("net_days_in_ar").defined
+        assert (
+            evaluate(self.book(), JANUARY, as_of=D(2026, 2, 1), metrics=["net_days_in_ar"])
+            .result("net_days_in_ar")
+            .reason.endswith("on the last day of a month")
+        )
         assert "average_daily_npsr" not in measures(self.book(), JANUARY).missing
 
     def test_a_missing_column_says_which(self) -> None:
@@ -451,3 +462,17 @@ class TestErasAndPrecision:
         result = evaluate(book, JANUARY, metrics=["net_collection_rate"]).result("net_collection_rate")
         assert result.value is None
         assert "zero denominator" in result.reason
+
+
+class TestEveryDeclaredFamilyIsRead:
+    """A KPI that declares a convention family honours it: some option changes its value."""
+
+    @pytest.mark.parametrize(
+        ("metric", "family"),
+        [(k.id, family) for k in catalogue() for family in k.conventions],
+    )
+    def test_two_options_give_two_values(self, book: Book, metric: str, family: str) -> None:
+        """On the hand-worked book in January, the family's options give at least two distinct
+        values (each defined value worked out by the tests above, option by option)."""
+        values = {option: value(book, metric, conventions={family: option}) for option in CONVENTIONS[family]}
+        assert len(set(values.values())) > 1, values

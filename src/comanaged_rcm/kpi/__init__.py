@@ -14,7 +14,7 @@ driver-to-outcome graph.
 ...     "type": ["charge", "payment", "charge"], "amount": [200.0, 150.0, 100.0]})
 >>> card = evaluate(book, Period.month(2026, 1), by=["payer"], metrics=["net_collection_rate"])
 >>> card.result("net_collection_rate").value, card.result("net_collection_rate", payer="Acme").share
-(50.0, 0.6666666666666666)
+(50.0, 66.66666666666667)
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
 
+import attrs
+
 from comanaged_rcm import _check
 from comanaged_rcm.kpi._book import Book
-from comanaged_rcm.kpi._catalogue import metric_ids
-from comanaged_rcm.kpi._conventions import resolve
+from comanaged_rcm.kpi._catalogue import catalogue, metric_ids
+from comanaged_rcm.kpi._conventions import check_applicable, resolve
 from comanaged_rcm.kpi._engine import MeasureSet, compute_measures
 from comanaged_rcm.kpi._results import Scorecard, Trend
 from comanaged_rcm.periods import Period
@@ -33,18 +35,67 @@ def _arguments(book: object, by: object) -> tuple[str, ...]:
     return dims
 
 
+_DAY = datetime.timedelta(days=1)
+_LATEST = datetime.date.max - _DAY
+"""The latest as-of day: snapshot measures are taken before the day after it."""
+
+
 def _as_of(period: object, as_of: object, index: int | None = None) -> tuple[Period, datetime.date]:
-    """The period and its as-of date; ``index`` places ``as_of`` in trend's list of them."""
+    """The period and its as-of day, the last day counted; ``index`` places ``as_of`` in trend's list.
+
+    ``as_of`` defaults to the period's last day and may not be earlier.
+    """
     period = _check.instance(period, Period, "$.period")
     if as_of is None:
-        return period, period.end
+        return period, period.last_day
     name = "as_of" if index is None else f"as_of[{index}]"
-    day = _check.date(as_of, f"$.{name}")
-    if day < period.end:
+    day = _check.date(as_of, f"$.{name}", latest=_LATEST)
+    if day < period.last_day:
         _check.fail(
-            f"$.{name}", "range", f"'{name}' must be on or after the period's end {period.end} (got {day})"
+            f"$.{name}",
+            "range",
+            f"'{name}' is the last day counted and must be on or after the period's last day"
+            f" {period.last_day} (got {day})",
         )
     return period, day
+
+
+_REASONS = {
+    "ledger balances are month-end: needs as-of dates on the first of a month": (
+        "ledger balances are month-end: needs as-of days on the last day of a month"
+    ),
+}
+"""The engine's reasons that speak of its exclusive boundary, as a caller's as-of day reads them."""
+
+
+def _compute(  # noqa: PLR0917 - the engine's request, passed through
+    book: Book,
+    periods: Sequence[Period],
+    days: Sequence[datetime.date],
+    dims: tuple[str, ...],
+    conventions: object,
+    wanted: tuple[str, ...] | None,
+    *,
+    every: bool = False,
+) -> MeasureSet:
+    """The measures of ``periods`` with snapshots at the close of each of ``days``.
+
+    The engine takes snapshots before an exclusive boundary, the day after each as-of day; the
+    measures returned report the as-of days themselves. Unless ``every`` measure is asked for,
+    a chosen convention must be read by one of the ``wanted`` KPIs (all of them for ``None``).
+    """
+    resolved = resolve(conventions, "$.conventions")
+    if not every:
+        known = catalogue()
+        requested = known if wanted is None else [k for k in known if k.id in set(wanted)]
+        check_applicable(conventions, requested, known)
+    found = compute_measures(book, periods, [day + _DAY for day in days], dims, resolved)
+    return attrs.evolve(
+        found,
+        as_of=tuple(days),
+        missing={name: _REASONS.get(why, why) for name, why in found.missing.items()},
+        unsliced={name: _REASONS.get(why, why) for name, why in found.unsliced.items()},
+    )
 
 
 def _periods(periods: object) -> tuple[Period, ...]:
@@ -67,9 +118,9 @@ def _periods(periods: object) -> tuple[Period, ...]:
 
 
 def _days(periods: tuple[Period, ...], as_of: object) -> list[datetime.date]:
-    """Trend's as-of dates: each period's end, or one date per period on or after its end."""
+    """Trend's as-of days: each period's last day, or one day per period on or after its last day."""
     if as_of is None:
-        return [p.end for p in periods]
+        return [p.last_day for p in periods]
     expected = "'as_of' must be a sequence of dates, one per period"
     if isinstance(as_of, str | bytes | bytearray | Mapping) or not isinstance(as_of, Iterable):
         _check.fail("$.as_of", "type", f"{expected} (got {_check.show(as_of)})")
@@ -97,7 +148,7 @@ def measures(
     """
     dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
-    return compute_measures(book, [period], [day], dims, resolve(conventions, "$.conventions"))
+    return _compute(book, [period], [day], dims, conventions, None, every=True)
 
 
 def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integration contract
@@ -139,7 +190,7 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
     dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
     wanted = metric_ids(metrics)
-    found = compute_measures(book, [period], [day], dims, resolve(conventions, "$.conventions"))
+    found = _compute(book, [period], [day], dims, conventions, wanted)
     return Scorecard.from_measures(found, wanted)
 
 
@@ -186,9 +237,7 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     checked = _days(periods, as_of)
     wanted = metric_ids(metrics)
     span = Period(periods[0].start, periods[-1].end)
-    found = compute_measures(
-        book, [*periods, span], [*checked, checked[-1]], dims, resolve(conventions, "$.conventions")
-    )
+    found = _compute(book, [*periods, span], [*checked, checked[-1]], dims, conventions, wanted)
     cards = tuple(Scorecard.from_measures(found, wanted, index=i) for i in range(len(periods)))
     return Trend(
         periods=periods, scorecards=cards, whole=Scorecard.from_measures(found, wanted, index=len(periods))

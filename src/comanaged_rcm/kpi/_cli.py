@@ -1,4 +1,10 @@
-"""``comanaged-rcm kpi``: print the scorecard of CSV exports for a period."""
+"""``comanaged-rcm kpi``: print the scorecard of CSV exports for a period.
+
+The period is given by its first and last day, both counted (``--from 2026-01-01 --through
+2026-01-31``); ``--to``, the first day not counted, is still taken in place of ``--through``.
+``--as-of`` is the last day snapshot measures count (A/R, backlog at its close), the period's
+last day by default.
+"""
 
 from __future__ import annotations
 
@@ -28,16 +34,31 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "kpi",
         help="print a KPI scorecard from CSV exports",
-        description="Compute the KPI scorecard of a period from CSV exports. Dates are ISO (2026-01-31); "
-        "--to is the first day not reported (periods are half-open).",
+        description="Compute the KPI scorecard of a period from CSV exports. Dates are ISO (2026-01-31). "
+        "The period runs from --from through --through, both days counted (--to, the first day not "
+        "counted, may be given instead of --through); --as-of is the last day counted by A/R and the "
+        "other snapshots (they hold at its close), the period's last day by default.",
     )
     parser.add_argument("--transactions", required=True, metavar="CSV")
     parser.add_argument("--submissions", metavar="CSV")
     parser.add_argument("--work-items", metavar="CSV")
     parser.add_argument("--ledger", metavar="CSV")
-    parser.add_argument("--from", dest="start", required=True, metavar="DATE")
-    parser.add_argument("--to", dest="end", required=True, metavar="DATE")
-    parser.add_argument("--as-of", metavar="DATE", help="snapshot date (default: --to)")
+    parser.add_argument("--from", dest="start", required=True, metavar="DATE", help="the period's first day")
+    parser.add_argument(
+        "--through", metavar="DATE", help="the period's last day, counted (give it or --to, not both)"
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        metavar="DATE",
+        help="the first day after the period, not counted (instead of --through)",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="the last day counted by snapshot measures (A/R, backlog at its close); on or after the"
+        " period's last day (default: the period's last day)",
+    )
     parser.add_argument("--by", default="", help="slice dimensions, comma-separated (payer,team)")
     parser.add_argument(
         "--convention", action="append", default=[], metavar="FAMILY=OPTION", help="repeat for each choice"
@@ -74,11 +95,52 @@ def _read(
     )
 
 
-def _run(args: argparse.Namespace) -> int:
-    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+def _period(args: argparse.Namespace) -> Period:
+    """The period of ``--from`` and ``--through`` (its last day) or ``--to`` (the day after it)."""
+    start = _date(args.start, "--from")
+    if (args.through is None) == (args.end is None):
+        both = args.through is not None
+        message = (
+            "give the period's last day with --through (counted) or the day after it with --to, not both"
+            if both
+            else "--through is required: the period's last day, counted (or --to, the first day after it)"
+        )
+        raise ValidationError.single("--to" if both else "--through", "usage", message)
+    if args.through is not None:
+        last = _date(args.through, "--through")
+        if last < start:
+            message = (
+                f"--through (the period's last day, counted) must be on or after --from ({start})"
+                f" (got {last})"
+            )
+            raise ValidationError.single("--through", "range", message)
+        return Period(start, last + datetime.timedelta(days=1))
+    end = _date(args.end, "--to")
     if end <= start:
-        raise ValidationError.single("--to", "range", f"--to must be after --from ({start}) (got {end})")
-    as_of = _date(args.as_of, "--as-of") if args.as_of else None
+        message = (
+            f"--to (the first day after the period, not counted) must be after --from ({start}) (got {end})"
+        )
+        raise ValidationError.single("--to", "range", message)
+    return Period(start, end)
+
+
+def _as_of(text: str | None, period: Period) -> datetime.date | None:
+    """``--as-of``: the last day counted, on or after the period's last day."""
+    if text is None:
+        return None
+    as_of = _date(text, "--as-of")
+    if as_of < period.last_day:
+        message = (
+            f"--as-of is the last day counted and must be on or after the period's last day"
+            f" {period.last_day} (got {as_of})"
+        )
+        raise ValidationError.single("--as-of", "range", message)
+    return as_of
+
+
+def _run(args: argparse.Namespace) -> int:
+    period = _period(args)
+    as_of = _as_of(args.as_of, period)
     conventions = {}
     for choice in args.convention:
         family, sep, option = choice.partition("=")
@@ -100,8 +162,7 @@ def _run(args: argparse.Namespace) -> int:
         raise locate_in_csv(exc, files) from None
     by = [d.strip() for d in args.by.split(",") if d.strip()]
     metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] or None
-    period = Period(start, end)
-    banner = _coverage(period, tables, allow_partial=args.allow_partial)
+    banner = _coverage(period, tables, allow_partial=args.allow_partial, through=args.through is not None)
     card = evaluate(book, period, as_of=as_of, by=by, conventions=conventions, metrics=metrics)
     if banner:
         print(f"> **{banner}**\n" if args.format == "markdown" else f"!! {banner}\n")
@@ -109,15 +170,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _coverage(period: Period, tables: dict[str, dict[str, npt.NDArray[Any]]], *, allow_partial: bool) -> str:
+def _coverage(
+    period: Period,
+    tables: dict[str, dict[str, npt.NDArray[Any]]],
+    *,
+    allow_partial: bool,
+    through: bool = True,
+) -> str:
     """Refuse a period the data does not cover (see ``cycle.run_cycle``); the banner when allowed."""
     from comanaged_rcm.cycle._data import coverage, data_dates  # noqa: PLC0415 - the CLI layer sits on top
 
     refusals, banner = coverage(("the period", period), ("the period", period), data_dates(tables))
     if refusals and not allow_partial:
-        flag = "--to" if any("runs past" in refusal for refusal in refusals) else "--from"
+        last = any("runs past" in refusal for refusal in refusals)
+        flag = ("--through" if through else "--to") if last else "--from"
         message = (
-            f"--from {period.start} --to {period.end} (the first day not reported): {'; '.join(refusals)};"
+            f"--from {period.start} --through {period.last_day} (both days counted): {'; '.join(refusals)};"
             " pass --allow-partial to report anyway"
         )
         raise ValidationError.single(flag, "coverage", message)

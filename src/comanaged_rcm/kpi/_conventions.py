@@ -16,8 +16,8 @@ netted)
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 import attrs
 import numpy as np
@@ -27,6 +27,17 @@ from comanaged_rcm._check import as_int, v
 from comanaged_rcm.errors import ConventionError, ValidationError
 
 __all__ = ["CONVENTIONS", "DEFAULT_CONVENTIONS", "Convention", "resolve_conventions"]
+
+# a KPI definition as this module sees it (the catalogue imports this module, not the reverse)
+
+
+class _Reader(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def conventions(self) -> tuple[str, ...]: ...
+
 
 _MAP = "HFMA MAP Keys"
 _CITF = "HFMA Claim Integrity Task Force"
@@ -102,14 +113,14 @@ _ALL = (
     _c(
         "collection_basis",
         "dos_cohort",
-        "charges with a date of service in the period and every payment on them posted before as-of",
+        "charges with a date of service in the period and every payment on them posted by as-of",
         _AAFP,
     ),
-    _c("ar_window", "trailing_90_days", "average daily charges over the 90 days before as-of", _MGMA),
+    _c("ar_window", "trailing_90_days", "average daily charges over the 90 days ending on as-of", _MGMA),
     _c(
         "ar_window",
         "trailing_3_months",
-        "average daily charges over the 3 calendar months before as-of (actual days)",
+        "average daily charges over the 3 calendar months ending on as-of (actual days)",
         _MAP,
     ),
     _c("ar_charges", "gross", "days in A/R divides by gross charges", _MGMA),
@@ -149,7 +160,7 @@ _ALL = (
     _c(
         "denial_denominator",
         "submitted_cohort",
-        "original claims submitted in the period, denied on adjudication before as-of",
+        "original claims submitted in the period, denied on adjudication by as-of",
         _AAFP,
     ),
     _c(
@@ -259,3 +270,56 @@ def resolve(chosen: object, path: str) -> dict[str, Convention]:
         family: CONVENTIONS[family][picked.get(family, default)]
         for family, default in DEFAULT_CONVENTIONS.items()
     }
+
+
+def check_applicable(chosen: object, requested: Iterable[_Reader], known: Iterable[_Reader]) -> None:
+    """Refuse a chosen option that none of the requested KPIs reads: it would be ignored silently.
+
+    Every family of ``chosen`` must be among the ``conventions`` of some requested KPI. Choosing a
+    family's default option explicitly is still a choice, and is refused just the same when
+    nothing requested reads it: the caller meant something by it. Call after :func:`resolve`
+    (``chosen`` is then a mapping of known families to known options).
+
+    Args:
+        chosen: ``{family: option}`` as the caller passed it (``None`` for none).
+        requested: The KPI definitions asked for.
+        known: Every KPI definition of the catalogue, to name those that would read a family.
+
+    Raises:
+        ConventionError: A chosen family that no requested KPI reads; the message names the
+            option (``refunds=gross``) and the KPIs of the catalogue that read its family.
+
+    >>> from comanaged_rcm.kpi import catalogue
+    >>> backlog = [k for k in catalogue() if k.id == "backlog"]
+    >>> check_applicable({"refunds": "gross"}, backlog, catalogue())
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ConventionError: the convention refunds=gross is read by none of the requested
+    KPIs (backlog); 'refunds' is read by cash_collection_pct_npsr, cost_to_collect, net_collection_rate:
+    request one of them or drop refunds=gross
+    """
+    if chosen is None:
+        return
+    picked = _mapping(chosen, "$.conventions")
+    wanted = list(requested)
+    read = {family for kpi in wanted for family in kpi.conventions}
+    unread = [(family, option) for family, option in picked.items() if family not in read]
+    if not unread:
+        return
+    catalogue = list(known)
+    asked = ", ".join(kpi.id for kpi in wanted) or "none"
+    notes = []
+    for family, option in unread:
+        names = sorted(kpi.id for kpi in catalogue if family in kpi.conventions)
+        notes.append((f"{family}={option}", family, ", ".join(names) or "no KPI of the catalogue"))
+    if len(notes) == 1:
+        choice, family, readers = notes[0]
+        raise ConventionError(
+            f"the convention {choice} is read by none of the requested KPIs ({asked}); {family!r} is"
+            f" read by {readers}: request one of them or drop {choice}"
+        )
+    listed = "; ".join(f"{choice} (read by {readers})" for choice, _, readers in notes)
+    raise ConventionError(
+        f"{len(notes)} conventions are read by none of the requested KPIs ({asked}): {listed};"
+        " request a KPI that reads each or drop it"
+    )

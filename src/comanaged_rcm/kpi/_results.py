@@ -130,11 +130,18 @@ class KPIResult:
             undefined.
         numerator: Sum of the numerator's measures (``None`` when unavailable).
         denominator: Sum of the denominator's measures (``None`` for count KPIs or unavailable).
-        share: This slice's share of the total denominator (``None`` for the total or undefined).
+        share: This slice's denominator as a percent (0-100, like the rates beside it) of the
+            total's; ``None`` for the total, for count KPIs, where the denominator is unavailable,
+            and where the total's is zero (within :data:`ZERO_DENOMINATOR`).
         convention: Convention ids used, ``family:option@version`` joined by ``, ``.
         reason: Why ``value`` is undefined; empty when it is defined.
         period: The period.
-        as_of: The as-of date of snapshot measures.
+        as_of: The last day counted by snapshot measures (A/R, backlog): they hold at its close.
+        parent_share: This slice's denominator as a percent of its parent slice's, the slice of
+            the same values with the last ``by`` dimension dropped (``team=t1`` for
+            ``team=t1, payer=Acme``); for one dimension the parent is the total, and this equals
+            ``share``. ``None`` where ``share`` would be, with the parent's denominator in place
+            of the total's.
     """
 
     metric: str = attrs.field(validator=_METRIC)
@@ -149,6 +156,7 @@ class KPIResult:
     reason: str = attrs.field(validator=v.text(empty=True))
     period: Period = attrs.field(validator=v.instance(Period))
     as_of: datetime.date = attrs.field(validator=v.date())
+    parent_share: float | None = attrs.field(default=None, converter=as_optional_real, validator=_REAL)
 
     @property
     def defined(self) -> bool:
@@ -159,6 +167,11 @@ class KPIResult:
         where = ", ".join(f"{d}={v}" for d, v in self.slice) or "total"
         shown = _format(self.value, self.unit) if self.value is not None else f"undefined ({self.reason})"
         return f"KPIResult({self.metric} [{where}] {self.period}: {shown})"
+
+
+def _percent(share: float | None) -> str:
+    """A share as the table shows it (``62.5%``), empty where undefined."""
+    return "" if share is None else f"{share:.1f}%"
 
 
 def _format(value: float | None, unit: Unit) -> str:
@@ -194,7 +207,7 @@ class Scorecard(Tabular):
 
     Args:
         period: The period.
-        as_of: The as-of date.
+        as_of: The last day counted by snapshot measures: they hold at its close.
         by: Slice dimensions.
         slices: Slice keys.
         metrics: The KPI definitions, in catalogue order.
@@ -348,10 +361,7 @@ class Scorecard(Tabular):
         numerator = self.numerator[m, row]
         denominator = self.denominator[m, row]
         reason = self._reason(m, row, defined=bool(defined[m, row]))
-        share = None
-        total_den = self.denominator[m, 0]
-        if row and kpi.denominator and np.isfinite(denominator) and abs(total_den) > ZERO_DENOMINATOR:
-            share = float(denominator / total_den)
+        shares, parents = self._shares()
         return KPIResult(
             metric=kpi.id,
             tier=kpi.tier,
@@ -360,12 +370,44 @@ class Scorecard(Tabular):
             value=float(values[m, row]) if defined[m, row] else None,
             numerator=None if math.isnan(numerator) else float(numerator),
             denominator=None if math.isnan(denominator) else float(denominator),
-            share=share,
+            share=_cell(shares[m, row]),
             convention=self._convention(kpi),
             reason=reason,
             period=self.period,
             as_of=self.as_of,
+            parent_share=_cell(parents[m, row]),
         )
+
+    def _shares(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Each slice's denominator in percent of the total's and of its parent's (NaN: undefined).
+
+        The parent of a slice drops its last dimension; its denominator is the sum of its
+        slices' (the total's for one dimension). A share is undefined in the total's column, for
+        a count KPI or an unavailable denominator (NaN), and where the parent's denominator is
+        within :data:`ZERO_DENOMINATOR` of zero.
+        """
+        total = self.denominator[:, :1]
+        children = self.denominator[:, 1:]
+        parent: npt.NDArray[np.float64] = np.broadcast_to(total, children.shape)
+        if len(self.by) > 1 and children.size:
+            prefixes: dict[tuple[str, ...], int] = {}
+            group = np.array(
+                [prefixes.setdefault(key[:-1], len(prefixes)) for key in self.slices], dtype=np.intp
+            )
+            sums = np.stack(
+                [
+                    np.bincount(group, weights=row, minlength=len(prefixes)).astype(np.float64)
+                    for row in children
+                ]
+            )
+            parent = sums[:, group]
+        found = []
+        for base in (np.broadcast_to(total, children.shape), parent):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = 100.0 * children / base
+            share = np.where(np.isfinite(share) & (np.abs(base) > ZERO_DENOMINATOR), share, np.nan)
+            found.append(np.concatenate([np.full(total.shape, np.nan), share], axis=1))
+        return found[0], found[1]
 
     def _reason(self, m: int, row: int, *, defined: bool) -> str:
         """Why the value of metric ``m`` in ``row`` is undefined (``""`` when it is defined)."""
@@ -387,8 +429,9 @@ class Scorecard(Tabular):
         (the period is half-open: its end is the first day after it), ``as_of``, ``metric``,
         ``tier``, ``unit`` (``percent``, ``days``, ``ratio``, ``count``), one per ``by``
         dimension (null in the total row), ``value``, ``numerator``, ``denominator``, ``share``
-        (null where undefined, unavailable, or for count KPIs and the total), ``reason`` (why the
-        value is undefined; null where it is defined), ``convention``.
+        and ``parent_share`` (in percent; null where undefined, unavailable, or for count KPIs and
+        the total), ``reason`` (why the value is undefined; null where it is defined),
+        ``convention``. ``as_of`` is the last day counted by snapshot measures.
         """
         columns = self.to_columns()
         _, defined = self._values()
@@ -415,7 +458,7 @@ class Scorecard(Tabular):
                 *((d, Column("text", columns[d], total if size else None)) for d in self.by),
                 *(
                     (name, Column.real(columns[name]))
-                    for name in ("value", "numerator", "denominator", "share")
+                    for name in ("value", "numerator", "denominator", "share", "parent_share")
                 ),
                 ("reason", Column.text(reasons)),
                 ("convention", per_metric(self._convention(k) for k in self.metrics)),
@@ -442,7 +485,9 @@ class Scorecard(Tabular):
         """One row per (metric, slice), total first (its dimensions read ``(all)``).
 
         Columns: ``metric``, one per ``by`` dimension, ``value`` (NaN where undefined),
-        ``defined``, ``numerator``, ``denominator`` (NaN for count KPIs), ``share``, ``tier``.
+        ``defined``, ``numerator``, ``denominator`` (NaN for count KPIs), ``share`` and
+        ``parent_share`` (percent of the total's and of the parent slice's denominator, as
+        :class:`KPIResult` defines them; NaN where undefined), ``tier``.
         """
         values, defined = self._values()
         rows = 1 + len(self.slices)
@@ -452,17 +497,14 @@ class Scorecard(Tabular):
         for d, dim in enumerate(self.by):
             labels = np.array([TOTAL, *(key[d] for key in self.slices)], dtype=str)
             columns[dim] = np.tile(labels, len(self.metrics))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = self.denominator / self.denominator[:, :1]
-        share[:, 0] = np.nan
+        share, parent = self._shares()
         columns.update(
             value=values.reshape(-1),
             defined=defined.reshape(-1),
             numerator=self.numerator.reshape(-1),
             denominator=self.denominator.reshape(-1),
-            share=np.where(
-                np.isfinite(share) & (np.abs(self.denominator[:, :1]) > ZERO_DENOMINATOR), share, np.nan
-            ).reshape(-1),
+            share=share.reshape(-1),
+            parent_share=parent.reshape(-1),
             tier=np.repeat(np.array([k.tier.value for k in self.metrics], dtype=str), rows),
         )
         return columns
@@ -488,39 +530,58 @@ class Scorecard(Tabular):
                     target = next((t for t in pool if t.metric == kpi.id), None)
                     status = target.status(result.value).value if target and not keyset else ""
                     label = kpi.name if not keyset else "  " + " x ".join(keyset.values())
-                    share = f"{result.share:.1%}" if result.share is not None else ""
+                    shares = [_percent(result.share)]
+                    if len(self.by) > 1:
+                        shares.append(_percent(result.parent_share))
                     note = result.reason if not result.defined else ""
-                    rows.append([label, _format(result.value, kpi.unit), share, status, note])
+                    rows.append([label, _format(result.value, kpi.unit), *shares, status, note])
             if rows:
                 sections.append((title, rows))
         return sections
 
-    _HEADERS = ("KPI", "Value", "Share", "Status", "Note")
+    @property
+    def _headers(self) -> tuple[str, ...]:
+        """The table's columns; with two dimensions or more, each slice's share of its parent too."""
+        parent = ("Of " + " x ".join(self.by[:-1]),) if len(self.by) > 1 else ()
+        return ("KPI", "Value", "Share", *parent, "Status", "Note")
+
+    def _title(self) -> tuple[str, str]:
+        """The period by its first and last day, and the day whose close the snapshots hold."""
+        return f"{self.period.start} to {self.period.last_day}", f"(as of the close of {self.as_of})"
 
     def to_text(self, targets: Iterable[Target] | None = None) -> str:
-        """Plain-text scorecard: outcomes, then drivers, then activity in its own section."""
-        out = [f"Scorecard {self.period} (as of {self.as_of})"]
+        """Plain-text scorecard: outcomes, then drivers, then activity in its own section.
+
+        The heading names the period's first and last day and the as-of day: snapshot measures
+        (A/R, backlog) hold at its close. Shares are percents of the total's denominator (and,
+        sliced by two dimensions or more, of the parent slice's: ``Of team``).
+        """
+        span, as_of = self._title()
+        out = [f"Scorecard {span} {as_of}"]
+        headers = self._headers
         for title, rows in self._table(targets):
-            widths = [max(len(r[i]) for r in [list(self._HEADERS), *rows]) for i in range(len(self._HEADERS))]
+            widths = [max(len(r[i]) for r in [list(headers), *rows]) for i in range(len(headers))]
             out += [
                 "",
                 title,
-                "  ".join(h.ljust(w) for h, w in zip(self._HEADERS, widths, strict=True)).rstrip(),
+                "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
             ]
             out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
         out += ["", "Conventions: " + ", ".join(self.conventions)]
         return "\n".join(out)
 
     def to_markdown(self, targets: Iterable[Target] | None = None) -> str:
-        """Markdown scorecard, one table per tier."""
-        out = [f"**Scorecard {self.period}** (as of {self.as_of})"]
+        """Markdown scorecard, one table per tier (headed as :meth:`to_text`)."""
+        span, as_of = self._title()
+        out = [f"**Scorecard {span}** {as_of}"]
+        headers = self._headers
         for title, rows in self._table(targets):
             out += [
                 "",
                 f"### {title}",
                 "",
-                "| " + " | ".join(self._HEADERS) + " |",
-                "|" + "---|" * len(self._HEADERS),
+                "| " + " | ".join(headers) + " |",
+                "|" + "---|" * len(headers),
             ]
             out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         return "\n".join(out)
@@ -529,9 +590,10 @@ class Scorecard(Tabular):
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        parts = [f"<p><strong>Scorecard {html.escape(str(self.period))}</strong> (as of {self.as_of})</p>"]
+        span, as_of = self._title()
+        parts = [f"<p><strong>Scorecard {span}</strong> {as_of}</p>"]
         for title, rows in self._table(None):
-            head = "".join(f"<th>{h}</th>" for h in self._HEADERS)
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in self._headers)
             body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows)
             parts.append(
                 f"<h4>{html.escape(title)}</h4><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -666,28 +728,46 @@ class Trend(Tabular):
     _HEADERS = ("KPI", "Latest", "Change", "Status", "Whole span", "Oldest to latest")
 
     def to_text(self, targets: Iterable[Target] | None = None) -> str:
-        """Plain-text trend: the latest value, its change, status and the series, by tier."""
-        out = [f"Trend {self.periods[0].start}/{self.periods[-1].end} ({len(self.periods)} periods)"]
+        """Plain-text trend: the latest value, its change, status and the series, by tier.
+
+        The heading names the first period's first day, the last period's last day, and the
+        latest period's as-of day (snapshot measures hold at its close).
+        """
+        out = [f"Trend {self._title()}"]
         for title, rows in self._rows(targets):
             out += ["", title]
             out += [" | ".join(row) for row in [list(self._HEADERS), *rows]]
         return "\n".join(out)
 
     def to_markdown(self, targets: Iterable[Target] | None = None) -> str:
-        """Markdown trend, one table per tier."""
-        out = [f"**Trend {self.periods[0].start}/{self.periods[-1].end}** ({len(self.periods)} periods)"]
+        """Markdown trend, one table per tier (headed as :meth:`to_text`)."""
+        span, rest = self._title().split(" (", 1)
+        out = [f"**Trend {span}** ({rest}"]
         for title, rows in self._rows(targets):
             out += ["", f"### {title}", "", "| " + " | ".join(self._HEADERS) + " |"]
             out += ["|" + "---|" * len(self._HEADERS)]
             out += ["| " + " | ".join(row) + " |" for row in rows]
         return "\n".join(out)
 
+    def _title(self) -> str:
+        span = f"{self.periods[0].start} to {self.periods[-1].last_day}"
+        count = f"{len(self.periods)} period{'s' if len(self.periods) > 1 else ''}"
+        return f"{span} ({count}, the latest as of the close of {self.scorecards[-1].as_of})"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
     def __repr__(self) -> str:
         span = f"{self.periods[0].start}/{self.periods[-1].end}"
-        return f"Trend(periods={len(self.periods)}, span={span}, metrics={len(self.whole.metrics)})"
+        return (
+            f"Trend(periods={len(self.periods)}, span={span}, as_of={self.scorecards[-1].as_of},"
+            f" metrics={len(self.whole.metrics)})"
+        )
+
+
+def _cell(value: np.float64) -> float | None:
+    """A float of an array, ``None`` where NaN."""
+    return None if math.isnan(value) else float(value)
 
 
 def _cells(column: Column) -> list[Any]:
