@@ -25,7 +25,6 @@ import attrs
 import numpy as np
 
 from comanaged_rcm.cycle import Acknowledgement, CycleData, Decision, Engagement, Verdict, default_engagement
-from comanaged_rcm.cycle._calendar import CycleCalendar
 from comanaged_rcm.cycle._engagement import BusinessHoursSection
 from comanaged_rcm.cycle._escalate import escalation_stage
 from comanaged_rcm.escalation import (
@@ -53,6 +52,8 @@ from comanaged_rcm.synthetic import generate_book
 FIXTURE = Path(__file__).with_name("escalation_expected.json")
 CLAIMS = 3000
 """The synthetic book's size (small enough for a quick test, large enough for every event kind)."""
+REPORTED = datetime.date(2026, 10, 21)
+"""A day of the reported week (the book runs from May to the end of October 2026)."""
 SEEDS = tuple(range(24))
 """The seeds of the random scenarios."""
 
@@ -92,8 +93,8 @@ def synthetic_outputs() -> dict[str, Any]:
     book = data.book()
     found: dict[str, Any] = {}
     for name, engagement in _engagements().items():
-        calendar = CycleCalendar.of(engagement, data.transactions["posting_date"].max().astype(datetime.date))
-        periods = engagement.cadence.periods_ending(calendar.period.end, engagement.escalation_periods)
+        week = engagement.cadence.period_containing(REPORTED)
+        periods = engagement.cadence.periods_ending(week.end, engagement.escalation_periods)
         whole = escalation_stage(engagement, data, book, periods)
         first = escalation_stage(engagement, data, book, periods[:2])
         keys = sorted(first.state.alerts)

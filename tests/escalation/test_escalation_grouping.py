@@ -10,6 +10,7 @@ from comanaged_rcm import serialize
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation import (
     DEFAULT_GROUP_BY,
+    Alert,
     AlertGroup,
     AlertGrouping,
     AlertSeverity,
@@ -21,6 +22,7 @@ from comanaged_rcm.escalation import (
     Level,
     MappingDirectory,
     Owner,
+    PlanAlert,
     Route,
     Rule,
     Sent,
@@ -32,8 +34,10 @@ from comanaged_rcm.escalation import (
     alert_groups,
     business_hours,
     default_route,
+    notification_plan,
     step,
 )
+from comanaged_rcm.escalation._routing import MAX_LABEL_CHARS
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 HOURS = business_hours("America/New_York", first_year=2026, last_year=2026)
@@ -443,3 +447,59 @@ class TestGroupModel:
             with pytest.raises(ValidationError) as caught:
                 self.group(**fields)
             assert caught.value.issues[0].path == path
+
+
+class TestPlanAlertsBuiltOnce:
+    """The plan's alerts are built without checking each again; bad labels fail as PlanAlert fails."""
+
+    def alert(self, labels: dict[str, str]) -> Alert:
+        return Alert(
+            key="k1", rule=WRITE_OFF.id, rule_version=1, rule_hash="h", labels=labels,
+            status=AlertStatus.FIRING, since=T0, active_since=T0,
+        )  # fmt: skip
+
+    def test_the_plan_is_the_one_checked_plan_alerts_give(self) -> None:
+        state, _ = stepped()
+        grouping = alert_groups(state, T0 + MINUTE, rules=[WRITE_OFF, STALE])
+        assert len(grouping.plan.groups) == 2
+        again = notification_plan(default_route(), _plan_alerts_of(state), T0 + MINUTE)
+        assert grouping.plan.groups == again.groups
+
+    def test_a_label_name_that_is_no_field_name_is_refused_naming_it(self) -> None:
+        with pytest.raises(ValidationError) as caught:
+            alert_groups([self.alert({"bad name": "x"})], T0 + MINUTE)
+        with pytest.raises(ValidationError) as direct:
+            PlanAlert(key="k1", labels={"bad name": "x"}, since=T0)
+        assert str(caught.value) == str(direct.value)
+        assert "$.labels['bad name']" in str(caught.value)
+
+    def test_a_label_value_at_the_limit_passes_and_one_over_it_is_refused(self) -> None:
+        at_limit = alert_groups([self.alert({"payer": "x" * MAX_LABEL_CHARS})], T0 + MINUTE)
+        assert [g.labels for g in at_limit.groups] == [
+            {"alertname": WRITE_OFF.id, "owner": "unassigned", "decision": ""}
+        ]
+        with pytest.raises(
+            ValidationError, match=r"at most 20,000 characters \(got 20,001\).*@ \$\.labels\.payer"
+        ):
+            alert_groups([self.alert({"payer": "x" * (MAX_LABEL_CHARS + 1)})], T0 + MINUTE)
+
+
+def _plan_alerts_of(state: State) -> list[PlanAlert]:
+    """The plan's alerts of a state, each through PlanAlert's own checks (the rules' labels too)."""
+    rules = {r.id: r for r in (WRITE_OFF, STALE)}
+    found = []
+    for alert in state.open_alerts():
+        rung = rules[alert.rule].rungs[alert.rung]
+        labels = {
+            "alertname": alert.rule,
+            "level": alert.level.value if alert.level else "",
+            "owner": alert.owner or "unassigned",
+            "status": alert.status.value,
+            "severity": rules[alert.rule].severity.value,
+            "owner_ref": f"{rung.owner.kind.value}:{rung.owner.ref}",
+            **({"decision": rung.owner.ref} if rung.owner.kind.value == "decision" else {}),
+            **rules[alert.rule].labels,
+            **alert.labels,
+        }
+        found.append(PlanAlert(key=alert.key, labels=labels, since=alert.since))
+    return found

@@ -39,7 +39,7 @@ from comanaged_rcm.escalation import (
     overdue,
     step,
 )
-from comanaged_rcm.escalation._edge import build
+from comanaged_rcm.escalation._edge import build, no_cycle_collection
 from comanaged_rcm.escalation._state import LatestEvaluation
 from comanaged_rcm.kpi import Book
 from comanaged_rcm.periods import Period
@@ -151,6 +151,21 @@ def escalation_stage(
     """
     decisions = check.tuple_of(decisions, Decision, "$.decisions")
     acks = check.tuple_of(acks, Acknowledgement, "$.acks")
+    with no_cycle_collection():  # thousands of alerts, events and lines, none in a reference cycle
+        return _stage(engagement, data, book, periods, start=start, decisions=decisions, acks=acks)
+
+
+def _stage(
+    engagement: Engagement,
+    data: CycleData,
+    book: Book,
+    periods: Sequence[Period],
+    *,
+    start: State | None,
+    decisions: tuple[Decision, ...],
+    acks: tuple[Acknowledgement, ...],
+) -> EscalationStage:
+    """:func:`escalation_stage` of checked decisions and acknowledgements."""
     office = None if engagement.business_hours is None else engagement.business_hours.business_hours
     facts = _Facts(engagement, data, book)
     rules = engagement.rules.rules

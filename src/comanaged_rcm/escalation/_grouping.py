@@ -34,7 +34,7 @@ import datetime
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -44,10 +44,11 @@ from comanaged_rcm._check import as_tuple, v
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation._calendar import BusinessCalendar
 from comanaged_rcm.escalation._compiled import CompiledRule
-from comanaged_rcm.escalation._edge import whole_field
+from comanaged_rcm.escalation._edge import build, whole_field
 from comanaged_rcm.escalation._hours import overdue
 from comanaged_rcm.escalation._models import AlertSeverity, OwnerKind, Rule
 from comanaged_rcm.escalation._routing import (
+    MAX_LABEL_CHARS,
     InhibitRule,
     Matcher,
     MatchOp,
@@ -279,6 +280,29 @@ def _labels(alert: Alert, rule: Rule | None) -> dict[str, str]:
     return labels
 
 
+def _plan_alerts(alerts: Sequence[Alert], labels: Sequence[dict[str, str]]) -> list[PlanAlert]:
+    """The alerts as the plan sees them, each with its labels.
+
+    The labels are checked as :class:`PlanAlert` checks them, each distinct name once and every
+    value's length, and the plan's alerts built without checking each again (their keys and
+    times are an :class:`Alert`'s, checked when it was made). Labels that fail go through
+    :class:`PlanAlert` itself, whose error names the bad one.
+    """
+    names: set[str] = set().union(*labels) if labels else set()
+    try:
+        for name in names:
+            _check.field_name(name, "$.labels")
+    except ValidationError:
+        trusted = False
+    else:
+        trusted = all(
+            type(value) is str and len(value) <= MAX_LABEL_CHARS for m in labels for value in m.values()
+        )
+    if not trusted:
+        return [PlanAlert(key=a.key, labels=m, since=a.since) for a, m in zip(alerts, labels, strict=True)]
+    return [build(PlanAlert, key=a.key, labels=m, since=a.since) for a, m in zip(alerts, labels, strict=True)]
+
+
 def _number(text: str, path: str, key: str, name: str) -> float | None:
     """An amount's text (a label, or an input's JSON) as a number; empty or ``null`` is none."""
     if text in {"", "null"}:
@@ -428,7 +452,7 @@ def alert_groups(
                     f"{_check.suggest(alert.rule, list(known))}",
                 )
     by_key = {alert.key: alert for alert in alerts}
-    plan_alerts = [PlanAlert(key=a.key, labels=_labels(a, known.get(a.rule)), since=a.since) for a in alerts]
+    plan_alerts = _plan_alerts(alerts, [_labels(a, known.get(a.rule)) for a in alerts])
     plan = notification_plan(
         default_route() if tree is None else tree,
         plan_alerts,

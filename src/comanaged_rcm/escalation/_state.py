@@ -37,6 +37,7 @@ from comanaged_rcm.escalation._edge import (
     defer_fields,
     moment,
     moment_field,
+    no_cycle_collection,
     replace,
     slot_setter,
     whole_field,
@@ -1612,10 +1613,12 @@ def step(
     if latest is None:
         if names:
             _check.fail("$.read", "value", "'read' names the fields latest evaluations keep: pass 'latest'")
-        new_state, events, _ = _step(rules, state, facts, now, calendar, directory=directory, keep=None)
+        with no_cycle_collection():
+            new_state, events, _ = _step(rules, state, facts, now, calendar, directory=directory, keep=None)
         return new_state, events
     _check.instance(latest, dict, "$.latest", "a dict to fill with the latest evaluations")
-    new_state, events, found = _step(rules, state, facts, now, calendar, directory=directory, keep=names)
+    with no_cycle_collection():
+        new_state, events, found = _step(rules, state, facts, now, calendar, directory=directory, keep=names)
     latest.update(found)
     return new_state, events
 
