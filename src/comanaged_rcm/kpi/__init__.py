@@ -30,6 +30,7 @@ from comanaged_rcm.kpi._book import (
     FieldKind,
 )
 from comanaged_rcm.kpi._catalogue import (
+    Catalogue,
     Direction,
     Edge,
     EdgeKind,
@@ -43,6 +44,20 @@ from comanaged_rcm.kpi._catalogue import (
 )
 from comanaged_rcm.kpi._conventions import CONVENTIONS, DEFAULT_CONVENTIONS, Convention, resolve_conventions
 from comanaged_rcm.kpi._engine import MEASURES, MeasureSet
+from comanaged_rcm.kpi._measures import (
+    Anchor,
+    Bound,
+    ByConvention,
+    ClaimDate,
+    ClaimRole,
+    Condition,
+    Derived,
+    Interval,
+    Lag,
+    Measure,
+    Signed,
+    Term,
+)
 from comanaged_rcm.kpi._results import KPIResult, Scorecard, Status, Target, Trend, TrendPoint
 
 __all__ = [
@@ -53,19 +68,32 @@ __all__ = [
     "SCHEMAS",
     "TRANSACTION_TYPES",
     "WRITE_OFF_REASONS",
+    "Anchor",
     "Book",
+    "Bound",
+    "ByConvention",
+    "Catalogue",
+    "ClaimDate",
+    "ClaimRole",
+    "Condition",
     "Convention",
+    "Derived",
     "Direction",
     "Edge",
     "EdgeKind",
     "Field",
     "FieldKind",
+    "Interval",
     "KPIDefinition",
     "KPIResult",
+    "Lag",
+    "Measure",
     "MeasureSet",
     "Scorecard",
+    "Signed",
     "Status",
     "Target",
+    "Term",
     "Tier",
     "Trend",
     "TrendPoint",

@@ -1,9 +1,15 @@
-"""KPI definitions, the built-in catalogue and the hierarchy check.
+"""KPI definitions, the catalogue of measures and KPIs, and the hierarchy check.
 
 A KPI is a ratio of sums of base measures (see :data:`~comanaged_rcm.kpi.MEASURES`), times a
 scale; a count KPI has no denominator. Edges point from a driver up to what it drives: typed
 ``decomposes`` (the children's numerators add up to the parent's over the same denominator) or
 ``influences``.
+
+A :class:`Catalogue` holds measure definitions and KPIs: a caller builds one (the built-ins
+plus their own, in Python or from JSON) and passes it to ``evaluate``, ``trend`` and
+``measures``. The process-wide registry (:func:`register`, :func:`catalogue`) stays, as the
+default catalogue's KPIs; a Catalogue is the way to add measures and KPIs without changing what
+every other caller sees.
 
 >>> [k.id for k in catalogue() if k.tier is Tier.OUTCOME][:3]
 ['net_collection_rate', 'days_in_ar', 'write_off_rate']
@@ -13,21 +19,26 @@ scale; a count KPI has no denominator. Edges point from a driver up to what it d
 
 from __future__ import annotations
 
+import contextvars
 import enum
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, cast
 
 import attrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from comanaged_rcm import _check
 from comanaged_rcm._check import as_real, v
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi._conventions import CONVENTIONS
-from comanaged_rcm.kpi._engine import MEASURES, measure_table
+from comanaged_rcm.kpi._engine import MEASURES
+from comanaged_rcm.kpi._measures import BUILT_IN_MEASURES, ByConvention, Definition, Derived, Measure
+from comanaged_rcm.serialize import converter
 
 __all__ = [
+    "Catalogue",
     "Direction",
     "Edge",
     "EdgeKind",
@@ -100,14 +111,22 @@ _MEASURE_NAMES = _tuple_of(str, "a measure name")
 _FAMILY_NAMES = _tuple_of(str, "a convention family")
 
 
+_SCOPE: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("measures", default=None)
+"""The measure names a KPI may read while one is defined: the built-in ones unless a catalogue's."""
+
+
 def _measures(instance: object, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
     _MEASURE_NAMES(instance, attribute, value)
+    known = _SCOPE.get()
+    names: Iterable[str] = MEASURES if known is None else known
     for i, term in enumerate(value):
-        if term.removeprefix("-") not in MEASURES:
+        name = term.removeprefix("-")
+        if name not in names:
+            where = "see kpi.MEASURES" if known is None else "not a reported measure of the catalogue"
             _check.fail(
                 f"$.{attribute.name}[{i}]",
                 "unknown",
-                f"unknown measure {_check.show(term)} (see kpi.MEASURES){_check.suggest(term, MEASURES)}",
+                f"unknown measure {_check.show(term)} ({where}){_check.suggest(name, names)}",
             )
 
 
@@ -175,8 +194,11 @@ class KPIDefinition:
 
     @property
     def tables(self) -> frozenset[str]:
-        """The input tables the KPI's measures come from."""
-        return frozenset(measure_table(m.removeprefix("-")) for m in (*self.numerator, *self.denominator))
+        """The input tables the built-in measures of the KPI may come from, under any convention.
+
+        A KPI over measures of a :class:`Catalogue` asks it: ``catalogue.tables(kpi)``.
+        """
+        return _tables(_BUILT_IN_DEFINITIONS, self)
 
 
 def _kpi(  # noqa: PLR0917 - catalogue rows read best as positional table rows
@@ -343,29 +365,32 @@ def unregister(kpi_id: str) -> None:
     del _REGISTRY[kpi_id]
 
 
-def lookup(kpi_id: str, path: str = "$.metrics") -> KPIDefinition:
-    """The KPI with this id; ``path`` names the argument it came from in an error.
+def lookup(kpi_id: str, path: str = "$.metrics", *, catalogue: Catalogue | None = None) -> KPIDefinition:
+    """The KPI with this id, of ``catalogue`` (the default one by default).
+
+    ``path`` names the argument the id came from in an error.
 
     Raises:
         ValidationError: Unknown id.
     """
+    pool = _REGISTRY if catalogue is None else catalogue.by_id
     if not isinstance(kpi_id, str):
         raise ValidationError.single(
             path, "type", f"{_check.name_of(path)!r} must hold KPI ids (got {_check.show(kpi_id)})"
         )
     try:
-        return _REGISTRY[kpi_id]
+        return pool[kpi_id]
     except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
+        known = ", ".join(sorted(pool))
         raise ValidationError.single(
             path,
             "unknown",
-            f"unknown KPI {_check.show(kpi_id)}{_check.suggest(kpi_id, _REGISTRY)} (known: {known})",
+            f"unknown KPI {_check.show(kpi_id)}{_check.suggest(kpi_id, pool)} (known: {known})",
         ) from None
 
 
-def metric_ids(metrics: object) -> tuple[str, ...] | None:
-    """The KPI ids asked for (``None`` for all), each known.
+def metric_ids(metrics: object, *, catalogue: Catalogue | None = None) -> tuple[str, ...] | None:
+    """The KPI ids asked for (``None`` for all), each known (to ``catalogue``, the default one by default).
 
     A bare string is refused rather than read as one id: ``metrics="backlog"`` would otherwise be
     easy to confuse with a comma-separated list or a sequence of letters.
@@ -386,12 +411,17 @@ def metric_ids(metrics: object) -> tuple[str, ...] | None:
     wanted = _check.sequence(metrics, "$.metrics")
     for i, kpi_id in enumerate(wanted):
         _check.instance(kpi_id, str, f"$.metrics[{i}]", "a KPI id (str)")
-        lookup(kpi_id)
+        lookup(kpi_id, catalogue=catalogue)
     return wanted
 
 
-def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
+def check_hierarchy(
+    definitions: Iterable[KPIDefinition], *, catalogue: Catalogue | None = None
+) -> list[Finding]:
     """Check that KPI definitions form a valid hierarchy; return every finding.
+
+    The tables each KPI reads come from ``catalogue``'s measures (the built-in ones by default);
+    :meth:`Catalogue.check_hierarchy` checks a catalogue's own KPIs.
 
     Rules: ``KPI-001`` duplicate id; ``KPI-002`` an edge to an unknown KPI; ``KPI-003`` an edge
     that points down a tier (toward activity); ``KPI-004`` an outcome that reads any activity
@@ -414,6 +444,7 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
             f"'definitions' must be an iterable of KPIDefinition (got {_check.show(given)})",
         )
     definitions = list(_check.tuple_of(given, KPIDefinition, "$.definitions"))
+    measures = _BUILT_IN_DEFINITIONS if catalogue is None else catalogue.definitions
     findings: list[Finding] = []
     by_id: dict[str, KPIDefinition] = {}
     for i, kpi in enumerate(definitions):
@@ -423,7 +454,7 @@ def check_hierarchy(definitions: Iterable[KPIDefinition]) -> list[Finding]:
     position = {k.id: i for i, k in enumerate(definitions)}
     for kpi in by_id.values():
         where = f"$[{position[kpi.id]}]"
-        if kpi.tier is Tier.OUTCOME and "work_items" in kpi.tables:
+        if kpi.tier is Tier.OUTCOME and "work_items" in _tables(measures, kpi):
             findings.append(
                 Finding(
                     "KPI-004",
@@ -514,3 +545,333 @@ def _check_cycles(by_id: dict[str, KPIDefinition], position: dict[str, int]) -> 
                 state[node] = 2
                 path.pop()
     return findings
+
+
+# -------------------------------------------------------------------------------------- catalogue
+
+_BUILT_IN_DEFINITIONS: Mapping[str, Definition] = {d.name: d for d in BUILT_IN_MEASURES}
+
+
+def _leaf_tables(
+    definitions: Mapping[str, Definition], name: str, seen: frozenset[str] = frozenset()
+) -> set[str]:
+    """Every table ``name`` may read, under any convention."""
+    definition = definitions.get(name)
+    if definition is None or name in seen:
+        return set()
+    inner = seen | {name}
+    if isinstance(definition, Measure):
+        return {definition.table}
+    if isinstance(definition, Derived):
+        return {t for term in definition.terms for t in _leaf_tables(definitions, term.measure, inner)}
+    return {t for _, m in definition.options for t in _leaf_tables(definitions, m, inner)}
+
+
+def _tables(definitions: Mapping[str, Definition], kpi: KPIDefinition) -> frozenset[str]:
+    terms = (t.removeprefix("-") for t in (*kpi.numerator, *kpi.denominator))
+    return frozenset(table for term in terms for table in _leaf_tables(definitions, term))
+
+
+def _definitions(kind: type[Any], label: str) -> _check.Validator:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple):
+            _check.fail(f"$.{attribute.name}", "type", f"{attribute.name!r} must be a tuple of {label}")
+        _check.tuple_of(value, kind, f"$.{attribute.name}", label)
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class Catalogue:
+    """Measure definitions and KPIs, built by a caller and passed to ``evaluate``, ``trend``...
+
+    Args:
+        measures: Base measures of one's own (:class:`~comanaged_rcm.kpi.Measure`).
+        derived: Sums of measures (:class:`~comanaged_rcm.kpi.Derived`).
+        choices: Measures chosen by a convention (:class:`~comanaged_rcm.kpi.ByConvention`).
+        kpis: KPIs of one's own; they may read any reported measure of the catalogue.
+        built_in: Whether the built-in measures and KPIs are in the catalogue too (under the
+            ones given, which may not reuse their names).
+
+    Build KPIs over one's own measures with :meth:`define_kpi` (a :class:`KPIDefinition` built
+    directly knows only the built-in measures), or read the whole catalogue from JSON with
+    ``serialize.from_json(text, Catalogue)``.
+
+    Raises:
+        ValidationError: A name defined twice, a measure, term, option or KPI naming a measure
+            the catalogue does not define, a measure defined in terms of itself; each at its
+            path (``$.kpis[0].numerator[0]``).
+
+    >>> from comanaged_rcm.kpi import Condition, Interval, Measure
+    >>> medicare = Measure(name="medicare_payments", table="transactions", weight="amount",
+    ...     where=(Condition("type", ("payment",)), Condition("payer", ("Medicare",))),
+    ...     dates=(Interval.flow("posting_date"),))
+    >>> mine = Catalogue.default().with_measures(medicare)
+    >>> share = mine.define_kpi(id="medicare_cash_share", name="Medicare share of payments",
+    ...     tier=Tier.DRIVER, direction=Direction.HIGHER, unit=Unit.PERCENT,
+    ...     formula="Medicare payments / payments x 100", numerator=("medicare_payments",),
+    ...     denominator=("payments",), scale=100, drives=(Edge("net_collection_rate"),))
+    >>> mine = mine.with_kpis(share)
+    >>> mine.kpi("medicare_cash_share").numerator, mine.check_hierarchy()
+    (('medicare_payments',), [])
+    """
+
+    measures: tuple[Measure, ...] = attrs.field(
+        default=(), converter=_check.as_tuple, validator=_definitions(Measure, "Measure")
+    )
+    derived: tuple[Derived, ...] = attrs.field(
+        default=(), converter=_check.as_tuple, validator=_definitions(Derived, "Derived")
+    )
+    choices: tuple[ByConvention, ...] = attrs.field(
+        default=(), converter=_check.as_tuple, validator=_definitions(ByConvention, "ByConvention")
+    )
+    kpis: tuple[KPIDefinition, ...] = attrs.field(
+        default=(), converter=_check.as_tuple, validator=_definitions(KPIDefinition, "KPIDefinition")
+    )
+    built_in: bool = attrs.field(default=True, validator=v.flag())
+    _definitions: Mapping[str, Definition] = attrs.field(
+        init=False, eq=False, repr=False, alias="_definitions"
+    )
+    _by_id: Mapping[str, KPIDefinition] = attrs.field(init=False, eq=False, repr=False, alias="_by_id")
+
+    def __attrs_post_init__(self) -> None:
+        """Every name is defined once and every reference resolves."""
+        found: dict[str, Definition] = dict(_BUILT_IN_DEFINITIONS) if self.built_in else {}
+        for field in ("measures", "derived", "choices"):
+            for i, definition in enumerate(getattr(self, field)):
+                if definition.name in found:
+                    where = (
+                        "a built-in measure" if definition.name in _BUILT_IN_DEFINITIONS else "defined twice"
+                    )
+                    _check.fail(
+                        f"$.{field}[{i}].name", "duplicate", f"measure {definition.name!r} is {where}"
+                    )
+                found[definition.name] = definition
+        for i, derived in enumerate(self.derived):
+            for j, term in enumerate(derived.terms):
+                _known(found, term.measure, f"$.derived[{i}].terms[{j}].measure")
+        for i, choice in enumerate(self.choices):
+            for option, measure in choice.options:
+                _known(found, measure, f"$.choices[{i}].options.{option}")
+        for field in ("derived", "choices"):
+            for i, definition in enumerate(getattr(self, field)):
+                if _cyclic(found, definition.name):
+                    _check.fail(
+                        f"$.{field}[{i}]",
+                        "cycle",
+                        f"measure {definition.name!r} is defined in terms of itself",
+                    )
+        reported = {name for name, d in found.items() if d.reported}
+        by_id: dict[str, KPIDefinition] = {k.id: k for k in _BUILT_IN} if self.built_in else {}
+        for i, kpi in enumerate(self.kpis):
+            if kpi.id in by_id:
+                _check.fail(f"$.kpis[{i}].id", "duplicate", f"KPI {kpi.id!r} is already in the catalogue")
+            for field in ("numerator", "denominator"):
+                for j, term in enumerate(getattr(kpi, field)):
+                    name = term.removeprefix("-")
+                    if name not in reported:
+                        _check.fail(
+                            f"$.kpis[{i}].{field}[{j}]",
+                            "unknown",
+                            f"unknown measure {_check.show(term)} (not a reported measure of the catalogue)"
+                            f"{_check.suggest(name, reported)}",
+                        )
+            by_id[kpi.id] = kpi
+        object.__setattr__(self, "_definitions", found)
+        object.__setattr__(self, "_by_id", by_id)
+
+    @classmethod
+    def default(cls) -> Catalogue:
+        """The built-in measures and KPIs, with the KPIs :func:`register` added so far.
+
+        >>> len(Catalogue.default().reported), len(Catalogue.default().metrics) >= 22
+        (41, True)
+        """
+        return cls(kpis=tuple(k for k in _REGISTRY.values() if k not in _BUILT_IN))
+
+    # ------------------------------------------------------------------------------ reading
+    @property
+    def definitions(self) -> Mapping[str, Definition]:
+        """Every measure definition, by name (the built-in ones first)."""
+        return self._definitions
+
+    @property
+    def by_id(self) -> Mapping[str, KPIDefinition]:
+        """Every KPI, by id."""
+        return self._by_id
+
+    @property
+    def reported(self) -> tuple[str, ...]:
+        """The reported measures' names, in catalogue order."""
+        return tuple(name for name, d in self._definitions.items() if d.reported)
+
+    @property
+    def descriptions(self) -> Mapping[str, str]:
+        """Each reported measure's description (:data:`~comanaged_rcm.kpi.MEASURES` for the built-ins)."""
+        return {name: self._definitions[name].description for name in self.reported}
+
+    @property
+    def metrics(self) -> tuple[KPIDefinition, ...]:
+        """Every KPI, outcomes first, then drivers, then activity."""
+        return tuple(sorted(self._by_id.values(), key=lambda k: k.tier.rank))
+
+    def __iter__(self) -> Iterator[KPIDefinition]:
+        return iter(self.metrics)
+
+    def kpi(self, kpi_id: str, path: str = "$.kpi_id") -> KPIDefinition:
+        """The KPI with this id.
+
+        Raises:
+            ValidationError: Unknown id (with the closest one), at ``path``.
+        """
+        return lookup(kpi_id, path, catalogue=self)
+
+    def measure(self, name: str, path: str = "$.name") -> Definition:
+        """The measure definition with this name.
+
+        Raises:
+            ValidationError: Unknown name (with the closest one), at ``path``.
+        """
+        given: object = name  # checked: callers without a type checker pass anything
+        if not isinstance(given, str) or given not in self._definitions:
+            _check.fail(
+                path,
+                "unknown",
+                f"unknown measure {_check.show(name)}{_check.suggest(name, self._definitions)}",
+            )
+        return self._definitions[name]
+
+    def tables(self, kpi: KPIDefinition) -> frozenset[str]:
+        """The input tables a KPI's measures may read, under any convention."""
+        return _tables(self._definitions, kpi)
+
+    def check_hierarchy(self) -> list[Finding]:
+        """:func:`check_hierarchy` of every KPI of the catalogue, over its measures."""
+        return check_hierarchy(self.metrics, catalogue=self)
+
+    # ----------------------------------------------------------------------------- building
+    def define_kpi(self, **fields: Any) -> KPIDefinition:  # noqa: ANN401 - KPIDefinition's fields
+        """A :class:`KPIDefinition` whose measures may be any reported measure of this catalogue.
+
+        Raises:
+            ValidationError: What :class:`KPIDefinition` refuses.
+        """
+        token = _SCOPE.set(frozenset(self.reported))
+        try:
+            return KPIDefinition(**fields)
+        finally:
+            _SCOPE.reset(token)
+
+    def with_measures(self, *definitions: Definition) -> Catalogue:
+        """A new catalogue with these measure definitions added.
+
+        Raises:
+            ValidationError: Not a Measure, Derived or ByConvention (``$.definitions[i]``), or
+                what the catalogue refuses.
+        """
+        kinds = {Measure: "measures", Derived: "derived", ByConvention: "choices"}
+        added: dict[str, list[Definition]] = {name: [] for name in kinds.values()}
+        for i, definition in enumerate(definitions):
+            _check.instance(
+                definition,
+                (Measure, Derived, ByConvention),
+                f"$.definitions[{i}]",
+                "a Measure, Derived or ByConvention",
+            )
+            added[kinds[type(definition)]].append(definition)
+        return attrs.evolve(
+            self,
+            measures=(*self.measures, *added["measures"]),
+            derived=(*self.derived, *added["derived"]),
+            choices=(*self.choices, *added["choices"]),
+        )
+
+    def with_kpis(self, *kpis: KPIDefinition) -> Catalogue:
+        """A new catalogue with these KPIs added, after checking the hierarchy they make.
+
+        Raises:
+            ValidationError: Not a KPIDefinition (``$.kpis[i]``), an id taken, a measure the
+                catalogue does not report, or an error finding of the hierarchy.
+        """
+        for i, kpi in enumerate(kpis):
+            _check.instance(kpi, KPIDefinition, f"$.kpis[{i}]")
+        found = attrs.evolve(self, kpis=(*self.kpis, *kpis))
+        errors = [f for f in found.check_hierarchy() if f.is_error]
+        if errors:
+            raise ValidationError.single(errors[0].path, errors[0].rule, errors[0].message)
+        return found
+
+    def __repr__(self) -> str:
+        own = len(self.measures) + len(self.derived) + len(self.choices)
+        return (
+            f"Catalogue(measures={len(self.reported)}, kpis={len(self._by_id)}, "
+            f"own={own} measures, {len(self.kpis)} kpis)"
+        )
+
+
+def _known(found: Mapping[str, Definition], name: str, path: str) -> None:
+    if name not in found:
+        _check.fail(path, "unknown", f"unknown measure {_check.show(name)}{_check.suggest(name, found)}")
+
+
+def _cyclic(found: Mapping[str, Definition], start: str) -> bool:
+    """Whether ``start`` reaches itself through terms and options."""
+    stack, seen = [start], set()
+    while stack:
+        definition = found.get(stack.pop())
+        if definition is None or isinstance(definition, Measure):
+            continue
+        names = (
+            [t.measure for t in definition.terms]
+            if isinstance(definition, Derived)
+            else [m for _, m in definition.options]
+        )
+        for name in names:
+            if name == start:
+                return True
+            if name not in seen:
+                seen.add(name)
+                stack.append(name)
+    return False
+
+
+# ------------------------------------------------------------------------------------------- JSON
+
+_structure_choice = make_dict_structure_fn(ByConvention, converter)
+_unstructure_choice = make_dict_unstructure_fn(ByConvention, converter)
+_structure_catalogue = make_dict_structure_fn(Catalogue, converter)
+
+
+def _choice_from(data: object, _: type[Any]) -> ByConvention:
+    """A ByConvention from JSON: ``options`` an object of option to measure name."""
+    if isinstance(data, Mapping) and isinstance(data.get("options"), Mapping):
+        data = {**data, "options": [[option, measure] for option, measure in data["options"].items()]}
+    return _structure_choice(cast("Mapping[str, Any]", data), ByConvention)
+
+
+def _choice_to(choice: ByConvention) -> dict[str, Any]:
+    out: dict[str, Any] = _unstructure_choice(choice)
+    out["options"] = dict(choice.options)
+    return out
+
+
+def _catalogue_from(data: object, _: type[Any]) -> Catalogue:
+    """A Catalogue from JSON: its KPIs may read the measures it defines."""
+    scope: frozenset[str] | None = None
+    if isinstance(data, Mapping) and "kpis" in data:
+        try:
+            scope = frozenset(
+                _structure_catalogue({k: x for k, x in data.items() if k != "kpis"}, Catalogue).reported
+            )
+        except Exception:  # noqa: BLE001 - the full structuring below reports it with its path
+            scope = None
+    token = _SCOPE.set(scope)
+    try:
+        return _structure_catalogue(cast("Mapping[str, Any]", data), Catalogue)
+    finally:
+        _SCOPE.reset(token)
+
+
+converter.register_structure_hook(ByConvention, _choice_from)
+converter.register_unstructure_hook(ByConvention, _choice_to)
+converter.register_structure_hook(Catalogue, _catalogue_from)

@@ -1,19 +1,24 @@
 """Base measures: additive sums and counts per (period, slice), computed with ``np.bincount``.
 
-Each table is first rolled up (once per book and slicing, then kept while the book lives): rows
-grouped by the day of each date column, the slice and the kind, every weight summed per group.
-Every measure compares dates with boundaries and sums by slice and kind, so it is the same over
-groups as over rows.
+The measures are data (:mod:`comanaged_rcm.kpi._measures`); this module compiles them to rollups.
+Each table is first rolled up (once per book, slicing and rollup key, then kept while the book
+lives): rows grouped by the day of each date column the requested measures read, the slice and
+the kind (the codes of the filter columns, mixed radix), every weight summed per group. A rollup
+keeps only the rows some of its measures admit. Every measure compares dates with boundaries and
+sums by slice and kind, so it is the same over groups as over rows.
 
-A request bins each group's dates against the sorted boundary dates it needs (period starts and
-ends, as-of dates, trailing-window starts, aging cut-offs). One ``np.bincount`` over ``(date
-bins, slice, kind)`` codes gives a small cube; cumulative sums along the date axes turn it into
-"rows dated before boundary ``j``", so a flow over ``[start, end)`` is a difference of two cells
-and a snapshot at an as-of date (A/R, backlog) is one cell. Nothing loops over rows.
+A request bins each group's dates against the sorted boundary dates it needs (the anchors of the
+measures' intervals: period starts and ends, as-of dates, trailing-window starts, aging cut-offs),
+and classes the kinds by how the requested measures weigh them (their filters, signs and lags).
+One ``np.bincount`` over ``(date bins, slice, class)`` codes gives a small cube; cumulative sums
+along the date axes turn it into "rows dated before boundary ``j``", so a measure is
+inclusion-exclusion over the corners of its intervals: a flow over ``[start, end)`` is a
+difference of two cells and a snapshot at an as-of date (A/R, backlog) is one cell. Nothing loops
+over rows.
 
-Two families of steps are not linear in rows and work per claim instead (one pass per as-of
-date): credit balances excluded, aging from the bill date, and aging over billed A/R only. Their
-measures merge exactly only when shards partition claims (every row of a claim in one shard).
+Per-claim steps (credit balances excluded, aging from the bill date, aging over billed A/R only)
+are not linear in rows: they sum per claim first, one pass per as-of date. Their measures merge
+exactly only when shards partition claims (every row of a claim in one shard).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import math
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import attrs
 import numpy as np
@@ -34,119 +39,40 @@ from comanaged_rcm import _check
 from comanaged_rcm._check import v
 from comanaged_rcm._frames import Column, Table, Tabular, build
 from comanaged_rcm.errors import ConventionError, ValidationError
-from comanaged_rcm.kpi._book import OUTCOMES, TRANSACTION_TYPES, WRITE_OFF_REASONS, Book
+from comanaged_rcm.kpi._book import SCHEMAS, Book, FieldKind
 from comanaged_rcm.kpi._conventions import Convention
+from comanaged_rcm.kpi._measures import (
+    AGED_AR_DAYS,
+    AGED_BACKLOG_DAYS,
+    BUILT_IN_MEASURES,
+    LATE_CHARGE_DAYS,
+    MEASURES,
+    Bound,
+    ClaimDate,
+    Condition,
+    Definition,
+    Derived,
+    Lag,
+    Measure,
+)
 from comanaged_rcm.periods import Period
 
-__all__ = ["MEASURES", "MeasureSet", "compute_measures"]
+if TYPE_CHECKING:
+    from comanaged_rcm.kpi._catalogue import Catalogue
+
+__all__ = [
+    "AGED_AR_DAYS",
+    "AGED_BACKLOG_DAYS",
+    "LATE_CHARGE_DAYS",
+    "MEASURES",
+    "MeasureSet",
+    "compute_measures",
+    "measure_table",
+]
 
 Array = npt.NDArray[np.float64]
 TOTAL = "(all)"
 """The dimension value that labels a total row in :meth:`Scorecard.to_columns`."""
-
-LATE_CHARGE_DAYS = 30
-"""A charge posted more than this many days after its date of service is a late charge."""
-AGED_AR_DAYS = 91
-"""A claim is in "A/R over 90" from age 91 days: age is the last reported day minus the anchor."""
-AGED_BACKLOG_DAYS = 31
-"""A work item open 31 days or more (age over 30) is aged backlog."""
-
-MEASURES: Mapping[str, str] = {
-    "gross_charges": "charges posted in the period",
-    "contractual_adjustments": "contractual adjustments posted in the period",
-    "net_charges": "gross charges minus contractual adjustments, posted in the period",
-    "payments": "payments posted in the period",
-    "refunds": "refunds posted in the period",
-    "cash": "payments (net of refunds when refunds:netted) posted in the period",
-    "collections": "cash on the collection basis (posting period or date-of-service cohort)",
-    "collectible": "net charges on the collection basis (posting period or date-of-service cohort)",
-    "write_offs": "non-contractual write-offs posted in the period, reasons per write_off_reasons",
-    "write_off_base": "the write-off rate's denominator per write_off_denominator",
-    **{f"write_offs_{r}": f"write-offs with reason {r} posted in the period" for r in WRITE_OFF_REASONS},
-    "late_charges": f"charges posted in the period more than {LATE_CHARGE_DAYS} days after service",
-    "pos_payments": "payments posted in the period on or before the date of service",
-    "ar_balance": "A/R at as-of (credit balances per credit_balances)",
-    "average_daily_charges": "charges in the A/R window divided by its days (ar_window, ar_charges)",
-    "ar_aging_base": "A/R at as-of in the aging scope (total or billed)",
-    "ar_over_90": "A/R at as-of on claims aged 91 days or more (aging_anchor, aging_scope)",
-    "dnfb": "charges with service before as-of not billed by as-of (needs billed_date)",
-    "npsr": "net patient service revenue, ledger months starting in the period",
-    "cost_to_collect": "cost to collect, ledger months starting in the period",
-    "ledger_bad_debt": "bad debt expense, ledger months starting in the period",
-    "ledger_charity": "charity care as booked, ledger months starting in the period",
-    "net_ar": "net A/R from the ledger at as-of: the month ending the day before (as-of on a 1st)",
-    "ledger_dnfb": "DNFB from the ledger at as-of: the month ending the day before (as-of on a 1st)",
-    "average_daily_npsr": "ledger NPSR of the 3 months before as-of over their days (as-of on a 1st)",
-    "first_submissions": "original submissions (seq 1) submitted in the period",
-    "clean_claims": "original submissions submitted in the period that were clean",
-    "denials": "initial denials per denial_unit, denial_scope and denial_denominator",
-    "denial_base": "the initial denial rate's denominator per denial_denominator and denial_unit",
-    "resubmissions_adjudicated": "resubmissions (seq > 1) adjudicated in the period",
-    "overturned": "resubmissions adjudicated in the period as paid or partial",
-    "items_closed": "work items closed in the period",
-    "touches_closed": "touches on work items closed in the period",
-    "escalated_closed": "escalated work items closed in the period",
-    "backlog": "work items open at as-of",
-    "aged_backlog": f"work items open at as-of and opened {AGED_BACKLOG_DAYS} days or more before",
-}
-"""Every base measure the engine computes, with what it sums. KPIs are ratios of these."""
-
-_TABLE_OF = {
-    **dict.fromkeys(
-        [
-            "gross_charges",
-            "contractual_adjustments",
-            "net_charges",
-            "payments",
-            "refunds",
-            "cash",
-            "collections",
-            "collectible",
-            "write_offs",
-            "write_off_base",
-            "late_charges",
-            "pos_payments",
-            "ar_balance",
-            "average_daily_charges",
-            "ar_aging_base",
-            "ar_over_90",
-            "dnfb",
-        ]
-        + [f"write_offs_{r}" for r in WRITE_OFF_REASONS],
-        "transactions",
-    ),
-    **dict.fromkeys(
-        (
-            "npsr",
-            "cost_to_collect",
-            "ledger_bad_debt",
-            "ledger_charity",
-            "net_ar",
-            "ledger_dnfb",
-            "average_daily_npsr",
-        ),
-        "ledger",
-    ),
-    **dict.fromkeys(
-        [
-            "first_submissions",
-            "clean_claims",
-            "denials",
-            "denial_base",
-            "resubmissions_adjudicated",
-            "overturned",
-        ],
-        "submissions",
-    ),
-    **dict.fromkeys(
-        ["items_closed", "touches_closed", "escalated_closed", "backlog", "aged_backlog"], "work_items"
-    ),
-}
-
-
-def measure_table(measure: str) -> str:
-    """The input table a base measure comes from."""
-    return _TABLE_OF[measure]
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -584,7 +510,75 @@ def _slicing(book: Book, by: tuple[str, ...]) -> _Slicing:
     return _Slicing(tuple(tuple(str(x) for x in label) for label in labels), codes)
 
 
-# ------------------------------------------------------------------------------------------ request
+# ------------------------------------------------------------------------------------- resolution
+
+_DEFAULT: Mapping[str, Definition] = {d.name: d for d in BUILT_IN_MEASURES}
+_DEFAULT_REPORTED = tuple(d.name for d in BUILT_IN_MEASURES if d.reported)
+
+_FORCED = {
+    False: {
+        "ar_balance": "ar_balance_linear",
+        "ar_aging_base": "ar_balance_linear",
+        "ar_over_90": "ar_over_90_linear",
+    },
+    True: {
+        "ar_balance_linear": "ar_balance_claims",
+        "ar_over_90_linear": "ar_over_90_total_ar_service_date_offset",
+    },
+}
+"""What ``compute_measures(per_claim=...)`` puts in place of the built-in A/R measures."""
+
+_PER_CLAIM = {("credit_balances", "excluded"), ("aging_anchor", "bill_date"), ("aging_scope", "billed_ar")}
+_MAX_DEPTH = 64
+
+
+class _Leaf(NamedTuple):
+    """A base measure in a resolved combination, with the convention choice that led to it."""
+
+    measure: Measure
+    coefficient: float
+    chosen_by: tuple[str, str] | None  # (family, option) of the nearest choice, if any
+
+
+def _flatten(
+    definitions: Mapping[str, Definition],
+    name: str,
+    conventions: Mapping[str, Convention],
+    forced: Mapping[str, str],
+) -> list[_Leaf]:
+    """The base measures ``name`` adds up under ``conventions``, each with its coefficient."""
+    out: list[_Leaf] = []
+
+    def walk(current: str, coefficient: float, chosen: tuple[str, str] | None, depth: int) -> None:
+        if depth > _MAX_DEPTH:
+            _check.fail("$.measures", "cycle", f"measure {name!r} is defined in terms of itself")
+        current = forced.get(current, current)
+        definition = definitions[current]
+        if isinstance(definition, Measure):
+            out.append(_Leaf(definition, coefficient, chosen))
+        elif isinstance(definition, Derived):
+            for term in definition.terms:
+                walk(term.measure, coefficient * term.coefficient, chosen, depth + 1)
+        else:
+            option = conventions[definition.family].option
+            walk(definition.choose(option), coefficient, (definition.family, option), depth + 1)
+
+    walk(name, 1.0, None, 0)
+    return out
+
+
+def measure_table(measure: str) -> str:
+    """The input table a built-in measure comes from, under the default conventions.
+
+    >>> measure_table("write_off_base"), measure_table("backlog")
+    ('transactions', 'work_items')
+    """
+    from comanaged_rcm.kpi._conventions import resolve_conventions  # noqa: PLC0415 - one default
+
+    return _flatten(_DEFAULT, measure, resolve_conventions(), {})[0].measure.table
+
+
+# ----------------------------------------------------------------------------------------- request
 
 
 @attrs.frozen
@@ -592,409 +586,21 @@ class _Request:
     periods: tuple[Period, ...]
     as_of: tuple[datetime.date, ...]
     conventions: Mapping[str, Convention]
-    n_slices: int
 
-    def option(self, family: str) -> str:
-        return self.conventions[family].option
-
-    def window(self, as_of: datetime.date) -> Period:
-        if self.option("ar_window") == "trailing_90_days":
-            return Period.trailing(as_of, 90)
-        return Period.trailing(as_of, relativedelta(months=3))
+    def window_start(self, as_of: datetime.date) -> datetime.date:
+        if self.conventions["ar_window"].option == "trailing_90_days":
+            return Period.trailing(as_of, 90).start
+        return Period.trailing(as_of, relativedelta(months=3)).start
 
 
-_Out = dict[str, Array]  # measure -> (periods, slices)
+class _Point(NamedTuple):
+    """Where a measure is read: one period (or one month of it) with its as-of date."""
 
-
-def _flow(cube: Array, edges: _Edges, start: datetime.date, end: datetime.date) -> Array:
-    flow: Array = cube[edges[end]] - cube[edges[start]]
-    return flow
-
-
-# ------------------------------------------------------------------------------------- transactions
-
-_KINDS = (*TRANSACTION_TYPES, *(f"write_off_{r}" for r in WRITE_OFF_REASONS), "late_charge", "pos_payment")
-_K = {name: i for i, name in enumerate(_KINDS)}
-_SIGN = np.zeros(len(_KINDS))
-for _name, _sign in (("charge", 1), ("late_charge", 1), ("refund", 1), ("payment", -1), ("pos_payment", -1)):
-    _SIGN[_K[_name]] = _sign
-_SIGN[_K["contractual_adjustment"]] = -1
-for _r in WRITE_OFF_REASONS:
-    _SIGN[_K[f"write_off_{_r}"]] = -1
-
-
-def _coded(
-    book: Book, table: str, column: str, mapping: Mapping[str, int], missing: int
-) -> npt.NDArray[np.intp]:
-    """Each row's value of a text column mapped to an integer, via the book's cached codes."""
-    uniques, inverse = book.codes(table, column)
-    lookup = np.array([mapping.get(u, missing) for u in uniques.tolist()], dtype=np.intp)
-    coded: npt.NDArray[np.intp] = lookup[inverse]
-    return coded
-
-
-_REASON_KINDS = {r: _K[f"write_off_{r}"] for r in WRITE_OFF_REASONS}
-
-
-def _split_kinds(
-    kind: npt.NDArray[np.intp], posting: npt.NDArray[np.datetime64], service: npt.NDArray[np.datetime64]
-) -> npt.NDArray[np.intp]:
-    """Charges posted over 30 days after service are late; payments on or before it, at service."""
-    lag = posting.view(np.int64) - service.view(np.int64)
-    np.putmask(kind, (kind == _K["charge"]) & (lag > LATE_CHARGE_DAYS), _K["late_charge"])
-    np.putmask(kind, (kind == _K["payment"]) & (lag <= 0), _K["pos_payment"])
-    return kind
-
-
-def _transaction_kind(book: Book) -> npt.NDArray[np.intp]:
-    """Each row's kind: its type, write-offs by reason, late charges and payments at service apart."""
-    columns = book.transactions
-    assert columns is not None  # noqa: S101 - the caller checks
-    code, kind_of_code = _type_and_reason(book)
-    return _split_kinds(kind_of_code[code], columns["posting_date"], columns["service_date"])
-
-
-def _type_and_reason(book: Book) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Each row's code: its type's, or for a write-off the number of types plus its reason's.
-
-    Returns the row codes and the engine kind of each code, before the lag-based splits (those
-    need the dates, so they are made on the rollup's groups instead of the rows).
-    """
-    columns = book.transactions
-    assert columns is not None  # noqa: S101 - the caller checks
-    uniques, code = book.codes("transactions", "type")
-    types: list[str] = uniques.tolist()
-    kinds = [_K[t] for t in types]
-    if "write_off_reason" in columns and "write_off" in types:
-        reasons, reason = book.codes("transactions", "write_off_reason")
-        code = np.where(code == types.index("write_off"), len(types) + reason, code)
-        kinds += [_REASON_KINDS.get(r, -1) for r in reasons.tolist()]
-    return code, np.array(kinds, dtype=np.intp)
-
-
-def _cut(as_of: datetime.date) -> datetime.date:
-    """Claims served before this date are over 90 days old on the day before ``as_of``."""
-    return as_of - datetime.timedelta(days=AGED_AR_DAYS)
-
-
-def _k(cube: Array, *names: str) -> Array:
-    total: Array = cube[..., [_K[n] for n in names]].sum(axis=-1)
-    return total
-
-
-def _roll_transactions(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
-    """Transactions by (posting day, service day, slice, kind); charges by DNFB dates apart."""
-    columns = book.transactions
-    assert columns is not None  # noqa: S101 - the caller checks
-    code, kind_of_code = _type_and_reason(book)
-    amount = columns["amount"]
-    roll = _rollup(
-        [columns["posting_date"], columns["service_date"]],
-        slices=slices,
-        n_slices=n_slices,
-        kind=code,
-        n_kinds=len(kind_of_code),
-        weights={"amount": amount},
-    )
-    kind = _split_kinds(kind_of_code[roll.kind], *roll.days)
-    rolls = {"transactions": attrs.evolve(roll, kind=kind)}
-    if "billed_date" in columns:
-        # A charge is in DNFB at ``a`` when ``max(service, posting) < a`` and not ``billed < a``.
-        charge_code = np.flatnonzero(kind_of_code == _K["charge"])  # one code, or none without charges
-        charge = np.flatnonzero(code == charge_code[0]) if charge_code.size else np.zeros(0, dtype=np.intp)
-        ready = np.maximum(columns["service_date"][charge], columns["posting_date"][charge])
-        done = np.maximum(ready, columns["billed_date"][charge])  # NaT (never billed) propagates
-        rolls["dnfb"] = _rollup(
-            [ready, done],
-            slices=slices[charge],
-            n_slices=n_slices,
-            kind=np.zeros(len(charge), dtype=np.intp),
-            n_kinds=1,
-            weights={"amount": amount[charge]},
-        )
-    return rolls
-
-
-def _transactions(
-    rolls: Mapping[str, _Rollup], request: _Request, rows: _Rows | None
-) -> tuple[_Out, dict[str, str]]:
-    """Transaction measures from the rollups; ``rows`` (the row slices) asks for the per-claim path."""
-    missing: dict[str, str] = {}
-    roll = rolls["transactions"]
-    kind, slices, amount = roll.kind, roll.slices, roll.weights["amount"]
-    posting, service = roll.days
-    n, k = request.n_slices, len(_KINDS)
-    dates: list[datetime.date] = []
-    for period, as_of in zip(request.periods, request.as_of, strict=True):
-        window = request.window(as_of)
-        dates += [
-            period.start,
-            period.end,
-            as_of,
-            window.start,
-        ]
-    edges = _Edges(dates)
-    post = edges.bins(posting)
-    (flat,) = _cube(
-        [post], size=edges.size, slice_code=slices, n_slices=n, kind=kind, n_kinds=k, weights=[amount]
-    )
-    # Snapshot x date-of-service cube: posted before each as-of, served before each boundary.
-    snap = _Edges(request.as_of)
-    served = _Edges(
-        [d for p, a in zip(request.periods, request.as_of, strict=True) for d in (p.start, p.end, _cut(a))]
-    )
-    (square,) = _cube(
-        [snap.bins(posting), served.bins(service)],
-        size=[snap.size, served.size],
-        slice_code=slices,
-        n_slices=n,
-        kind=kind,
-        n_kinds=k,
-        weights=[amount],
-    )
-    refunds_netted = request.option("refunds") == "netted"
-    reasons = [
-        r
-        for r in WRITE_OFF_REASONS
-        if r != "charity" or request.option("write_off_reasons") != "charity_excluded"
-    ]
-    out: dict[str, list[Array]] = {}
-
-    def put(name: str, value: Array) -> None:
-        out.setdefault(name, []).append(value)
-
-    for period, as_of in zip(request.periods, request.as_of, strict=True):
-        flows = _flow(flat, edges, period.start, period.end)
-        gross = _k(flows, "charge", "late_charge")
-        contractual = _k(flows, "contractual_adjustment")
-        cash = _k(flows, "payment", "pos_payment") - (_k(flows, "refund") if refunds_netted else 0.0)
-        put("gross_charges", gross)
-        put("contractual_adjustments", contractual)
-        put("net_charges", gross - contractual)
-        put("payments", _k(flows, "payment", "pos_payment"))
-        put("refunds", _k(flows, "refund"))
-        put("cash", cash)
-        for reason in WRITE_OFF_REASONS:
-            put(f"write_offs_{reason}", _k(flows, f"write_off_{reason}"))
-        put("write_offs", _k(flows, *(f"write_off_{r}" for r in reasons)))
-        put("late_charges", _k(flows, "late_charge"))
-        put("pos_payments", _k(flows, "pos_payment"))
-        base = request.option("write_off_denominator")
-        if base == "gross_charges":
-            put("write_off_base", gross)
-        elif base == "net_charges":
-            put("write_off_base", gross - contractual)
-        if request.option("collection_basis") == "posting_period":
-            put("collections", cash)
-            put("collectible", gross - contractual)
-        else:
-            at = square[snap[as_of]]
-            cohort = at[served[period.end]] - at[served[period.start]]
-            refunds = _k(cohort, "refund") if refunds_netted else 0.0
-            put("collections", _k(cohort, "payment", "pos_payment") - refunds)
-            put("collectible", _k(cohort, "charge", "late_charge") - _k(cohort, "contractual_adjustment"))
-        window = request.window(as_of)
-        in_window = _flow(flat, edges, window.start, window.end)
-        charges = _k(in_window, "charge", "late_charge")
-        if request.option("ar_charges") == "adjusted":
-            charges = charges - _k(in_window, "contractual_adjustment")
-        put("average_daily_charges", charges / window.days)
-        if rows is None:
-            balance = flat[edges[as_of]] @ _SIGN
-            put("ar_balance", balance)
-            put("ar_aging_base", balance)
-            put("ar_over_90", square[snap[as_of], served[_cut(as_of)]] @ _SIGN)
-    if rows is not None:
-        out.update(_per_claim(rows, request))
-    unbilled = "needs the transactions column 'billed_date'"
-    if "dnfb" in rolls:
-        out["dnfb"] = list(_dnfb(rolls["dnfb"], request))
-    else:  # no bill dates: DNFB, and aging that reads them, cannot be told
-        missing["dnfb"] = unbilled
-        if request.option("aging_anchor") == "bill_date":
-            missing["ar_over_90"] = unbilled
-        if request.option("aging_scope") == "billed_ar":
-            missing.update(ar_aging_base=unbilled, ar_over_90=unbilled)
-    if request.option("write_off_denominator") == "npsr":
-        missing["write_off_base"] = "filled from the ledger's npsr"
-    return {name: np.stack(values) for name, values in out.items()}, missing
-
-
-@attrs.frozen(eq=False)
-class _Rows:
-    """The transactions row by row with their slices, for the per-claim steps (not linear in rows)."""
-
-    book: Book
-    slices: npt.NDArray[np.intp]
-
-
-def _per_claim(rows: _Rows, request: _Request) -> dict[str, list[Array]]:
-    """A/R, aging base and A/R over 90 from per-claim balances (one pass per as-of date)."""
-    book, slices = rows.book, rows.slices
-    columns = book.transactions
-    assert columns is not None  # noqa: S101 - the caller checks
-    kind, amount = _transaction_kind(book), columns["amount"]
-    n = request.n_slices
-    _, claim = book.codes("transactions", "claim_id")
-    pairs, pair = np.unique(claim.astype(np.int64) * n + slices, return_inverse=True)
-    pair = pair.reshape(-1)
-    pair_slice = (pairs % n).astype(np.intp)
-    signed = amount * _SIGN[kind]
-    never = np.iinfo(np.int64).max
-    if request.option("aging_anchor") == "service_date":
-        anchor = np.full(len(pairs), never)
-        np.minimum.at(anchor, pair, columns["service_date"].astype(np.int64))
-    else:
-        anchor = _first_bill(columns, pair, len(pairs))
-    first_bill = _first_bill(columns, pair, len(pairs))
-    excluded = request.option("credit_balances") == "excluded"
-    billed_only = request.option("aging_scope") == "billed_ar"
-    posting = columns["posting_date"]
-    out: dict[str, list[Array]] = {}
-    for as_of in request.as_of:
-        day = np.datetime64(as_of, "D").astype(np.int64)
-        mask = posting < np.datetime64(as_of, "D")
-        balance = np.bincount(pair[mask], weights=signed[mask], minlength=len(pairs))
-        if excluded:
-            balance = np.maximum(balance, 0.0)
-        in_scope = first_bill < day if billed_only else np.ones(len(pairs), dtype=bool)
-        aged = anchor < day - AGED_AR_DAYS
-        for name, weight in (
-            ("ar_balance", balance),
-            ("ar_aging_base", balance * in_scope),
-            ("ar_over_90", balance * (in_scope & aged)),
-        ):
-            out.setdefault(name, []).append(
-                np.bincount(pair_slice, weights=weight, minlength=n).astype(np.float64)
-            )
-    return out
-
-
-def _first_bill(
-    columns: Mapping[str, npt.NDArray[Any]], pair: npt.NDArray[np.intp], n_pairs: int
-) -> npt.NDArray[np.int64]:
-    first = np.full(n_pairs, np.iinfo(np.int64).max)
-    if "billed_date" in columns:
-        billed = columns["billed_date"]
-        rows = (columns["type"] == "charge") & ~np.isnat(billed)
-        np.minimum.at(first, pair[rows], billed[rows].astype(np.int64))
-    return first
-
-
-def _dnfb(roll: _Rollup, request: _Request) -> Array:
-    """Charges served and posted before as-of but not billed before it, without a pass per date.
-
-    The rollup groups charges by ``ready = max(service, posting)`` and ``done = max(ready,
-    billed)``: DNFB(a) = [ready before a] - [done before a], two one-axis cumulative sums (a
-    missing bill date makes ``done`` NaT, never before).
-    """
-    edges = _Edges(list(request.as_of))
-    cubes = [
-        _cube(
-            [edges.bins(dates)],
-            size=edges.size,
-            slice_code=roll.slices,
-            n_slices=request.n_slices,
-            kind=roll.kind,
-            n_kinds=1,
-            weights=[roll.weights["amount"]],
-        )[0]
-        for dates in roll.days
-    ]
-    return np.stack([(cubes[0][edges[a]] - cubes[1][edges[a]])[:, 0] for a in request.as_of])
-
-
-# -------------------------------------------------------------------------------------- submissions
-
-
-_SUBMISSION_WEIGHTS = ("lines", "charges", "denied_lines", "denied_charges")
-
-
-def _roll_submissions(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
-    """Submissions by (submitted day, adjudicated day, slice, resubmission x outcome x clean)."""
-    columns = book.submissions
-    assert columns is not None  # noqa: S101 - the caller checks
-    n_out = len(OUTCOMES)
-    original = columns["seq"] == 1
-    outcome = _coded(book, "submissions", "outcome", {o: i for i, o in enumerate(OUTCOMES)}, -1)
-    kind = ((~original).astype(np.intp) * n_out + outcome) * 2 + columns["clean"].astype(np.intp)
-    weights: dict[str, npt.NDArray[Any] | None] = {ROW_COUNT: None}
-    weights.update({name: columns[name] for name in _SUBMISSION_WEIGHTS})
-    days = [columns["submitted_date"], columns["adjudicated_date"]]
-    return {
-        "submissions": _rollup(
-            days, slices=slices, n_slices=n_slices, kind=kind, n_kinds=4 * n_out, weights=weights
-        )
-    }
-
-
-def _submissions(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict[str, str]]:
-    roll = rolls["submissions"]
-    n_out = len(OUTCOMES)
-    n_kinds = 4 * n_out
-    monthly = request.option("denial_denominator") == "prior_three_month_average"
-    dates: list[datetime.date] = []
-    months: list[list[datetime.date]] = []  # per period, the first day of each of its months
-    for period, as_of in zip(request.periods, request.as_of, strict=True):
-        dates += [period.start, period.end, as_of]
-        if monthly:
-            firsts = _month_starts(period)
-            if firsts is None:
-                raise ConventionError(
-                    "denial_denominator 'prior_three_month_average' needs calendar-month periods "
-                    f"(one month or several whole ones; got {period})"
-                )
-            months.append(firsts)
-            dates += [d for first in firsts for d in (first, first - relativedelta(months=3))]
-    edges = _Edges(dates)
-    count, lines, charges, denied_lines, denied_charges = _cube(
-        [edges.bins(day) for day in roll.days],
-        size=edges.size,
-        slice_code=roll.slices,
-        n_slices=request.n_slices,
-        kind=roll.kind,
-        n_kinds=n_kinds,
-        weights=[roll.weights[name] for name in (ROW_COUNT, *_SUBMISSION_WEIGHTS)],
-    )
-    unit = request.option("denial_unit")
-    size = {"claims": count, "lines": lines, "dollars": charges}[unit]
-    denied_size = {"claims": count, "lines": denied_lines, "dollars": denied_charges}[unit]
-    denied_outcomes = ["denied"] if request.option("denial_scope") == "full_only" else ["denied", "partial"]
-
-    def kinds(*, first: bool, outcomes: Sequence[str], clean: Sequence[int] = (0, 1)) -> list[int]:
-        offset = 0 if first else n_out
-        return [(offset + OUTCOMES.index(o)) * 2 + c for o in outcomes for c in clean]
-
-    adjudicated = [o for o in OUTCOMES if o != "pending"]
-    out: dict[str, list[Array]] = {}
-
-    def put(name: str, value: Array) -> None:
-        out.setdefault(name, []).append(value)
-
-    basis = request.option("denial_denominator")
-    every = edges.every
-    for i, (period, as_of) in enumerate(zip(request.periods, request.as_of, strict=True)):
-        s, e, a = edges[period.start], edges[period.end], edges[as_of]
-        submitted = count[e, every] - count[s, every]
-        put("first_submissions", submitted[:, kinds(first=True, outcomes=OUTCOMES)].sum(axis=-1))
-        put("clean_claims", submitted[:, kinds(first=True, outcomes=OUTCOMES, clean=(1,))].sum(axis=-1))
-        adj = count[every, e] - count[every, s]
-        put("resubmissions_adjudicated", adj[:, kinds(first=False, outcomes=adjudicated)].sum(axis=-1))
-        put("overturned", adj[:, kinds(first=False, outcomes=["paid", "partial"])].sum(axis=-1))
-        if basis == "submitted_cohort":
-            num = denied_size[e, a] - denied_size[s, a]
-            den = size[e, a] - size[s, a]
-        else:
-            num = denied_size[every, e] - denied_size[every, s]
-            den = size[every, e] - size[every, s]
-            if basis == "prior_three_month_average":  # a span of months: the sum of its months' bases
-                den = sum(
-                    (size[every, edges[first]] - size[every, edges[first - relativedelta(months=3)]]) / 3.0
-                    for first in months[i]
-                )
-        put("denials", num[:, kinds(first=True, outcomes=denied_outcomes)].sum(axis=-1))
-        put("denial_base", den[:, kinds(first=True, outcomes=adjudicated)].sum(axis=-1))
-    return {name: np.stack(values) for name, values in out.items()}, {}
+    period: int  # the row of the result it adds to
+    start: datetime.date
+    end: datetime.date
+    as_of: datetime.date
+    window_start: datetime.date
 
 
 def _month_starts(period: Period) -> list[datetime.date] | None:
@@ -1008,182 +614,515 @@ def _month_starts(period: Period) -> list[datetime.date] | None:
     return firsts
 
 
-# --------------------------------------------------------------------------------------- work items
+def _points(measure: Measure, request: _Request) -> list[_Point]:
+    """Each period (or, for a monthly measure, each of its months) with its as-of date."""
+    points = []
+    for i, (period, as_of) in enumerate(zip(request.periods, request.as_of, strict=True)):
+        window = request.window_start(as_of)
+        if not measure.monthly:
+            points.append(_Point(i, period.start, period.end, as_of, window))
+            continue
+        firsts = _month_starts(period)
+        assert firsts is not None  # noqa: S101 - checked before compiling
+        points += [_Point(i, f, f + relativedelta(months=1), as_of, window) for f in firsts]
+    return points
 
 
-def _roll_work_items(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
-    """Work items by (opened day, closed day, slice, escalated), with rows and touches summed."""
-    columns = book.work_items
-    assert columns is not None  # noqa: S101 - the caller checks
-    days = [columns["opened"], columns["closed"]]
-    kind = columns["escalated"].astype(np.intp)
-    weights = {ROW_COUNT: None, "touches": columns["touches"]}
-    return {
-        "work_items": _rollup(days, slices=slices, n_slices=n_slices, kind=kind, n_kinds=2, weights=weights)
-    }
+def _at(bound: Bound, point: _Point) -> datetime.date | None:
+    return bound.resolve(start=point.start, end=point.end, as_of=point.as_of, window_start=point.window_start)
 
 
-def _work_items(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict[str, str]]:
-    roll = rolls["work_items"]
-    dates: list[datetime.date] = []
-    for period, as_of in zip(request.periods, request.as_of, strict=True):
-        dates += [period.start, period.end, as_of, as_of - datetime.timedelta(days=AGED_BACKLOG_DAYS)]
-    edges = _Edges(dates)
-    count, touches = _cube(
-        [edges.bins(day) for day in roll.days],
-        size=edges.size,
-        slice_code=roll.slices,
-        n_slices=request.n_slices,
-        kind=roll.kind,
-        n_kinds=2,
-        weights=[roll.weights[ROW_COUNT], roll.weights["touches"]],
-    )
-    out: dict[str, list[Array]] = {}
-    every = edges.every
-    for period, as_of in zip(request.periods, request.as_of, strict=True):
-        s, e, a = edges[period.start], edges[period.end], edges[as_of]
-        cut = edges[as_of - datetime.timedelta(days=AGED_BACKLOG_DAYS)]
-        closed = count[every, e] - count[every, s]
-        out.setdefault("items_closed", []).append(closed.sum(axis=-1))
-        out.setdefault("escalated_closed", []).append(closed[:, 1])
-        out.setdefault("touches_closed", []).append((touches[every, e] - touches[every, s]).sum(axis=-1))
-        out.setdefault("backlog", []).append((count[a, every] - count[a, a]).sum(axis=-1))
-        out.setdefault("aged_backlog", []).append((count[cut, every] - count[cut, a]).sum(axis=-1))
-    return {name: np.stack(values) for name, values in out.items()}, {}
+def _finish(measure: Measure, points: list[_Point], values: Array, n_periods: int) -> Array:
+    """Per-day division, scale, and the points (months) summed into their periods."""
+    if measure.per_day:
+        first = measure.dates[0]
+        days = []
+        for p in points:
+            start, end = _at(first.start, p), _at(first.end, p)
+            assert start is not None  # noqa: S101 - Measure checks per_day
+            assert end is not None  # noqa: S101 - Measure checks per_day
+            days.append((end - start).days)
+        per = np.array(days, dtype=np.longdouble).reshape(-1, *([1] * (values.ndim - 1)))
+        values = cast("Array", values / per)
+    if measure.scale != 1.0:
+        values = values * measure.scale
+    if len(points) == n_periods:
+        return values
+    out = np.zeros((n_periods, *values.shape[1:]), dtype=values.dtype)
+    np.add.at(out, np.array([p.period for p in points], dtype=np.intp), values)
+    return cast("Array", out)
 
 
-# ------------------------------------------------------------------------------------------- ledger
+# ------------------------------------------------------------------------------------------- kinds
 
 
-_LEDGER_FLOWS = {
-    "npsr": "npsr",
-    "cost_to_collect": "cost_to_collect",
-    "bad_debt": "ledger_bad_debt",
-    "charity": "ledger_charity",
-}
-"""Ledger columns of monthly totals, and the measures they give (months starting in the period)."""
-_LEDGER_BALANCES = {"net_ar": "net_ar", "dnfb": "ledger_dnfb"}
-"""Ledger columns of month-end balances, and the measures they give (the month before as-of)."""
-_LEDGER_WEIGHTS = (*_LEDGER_FLOWS, *_LEDGER_BALANCES)
+def _texts(uniques: npt.NDArray[Any]) -> list[str]:
+    """A coded column's values as filters compare them: flags ``true``/``false``, counts as digits."""
+    if uniques.dtype.kind == "b":
+        return ["true" if u else "false" for u in uniques.tolist()]
+    return [str(u) for u in uniques.tolist()]
 
 
-def _roll_ledger(book: Book, slices: npt.NDArray[np.intp], n_slices: int) -> dict[str, _Rollup]:
-    """Ledger months by (month, slice), with the ledger's amounts summed."""
-    columns = book.ledger
-    assert columns is not None  # noqa: S101 - the caller checks
-    weights: dict[str, npt.NDArray[Any] | None] = {c: columns[c] for c in _LEDGER_WEIGHTS if c in columns}
-    kind = np.zeros(len(columns["month"]), dtype=np.intp)
-    return {
-        "ledger": _rollup(
-            [columns["month"]], slices=slices, n_slices=n_slices, kind=kind, n_kinds=1, weights=weights
-        )
-    }
+_BLANK_WHEN_ABSENT = frozenset(
+    (table, f.name)
+    for table, fields in SCHEMAS.items()
+    for f in fields
+    if f.kind is FieldKind.TEXT and f.nullable and not f.required
+)
+"""Optional coded columns a book may leave out: then every row's value is empty (no write-off reason)."""
 
 
-def _ledger(rolls: Mapping[str, _Rollup], request: _Request) -> tuple[_Out, dict[str, str]]:
-    """Monthly totals over the months starting in each period; month-end balances at as-of.
+def _codes(book: Book, table: str, column: str) -> tuple[npt.NDArray[Any], npt.NDArray[np.intp]]:
+    """The book's codes of a column; an optional nullable text column it lacks reads as empty."""
+    if (table, column) in _BLANK_WHEN_ABSENT and column not in (book.table(table) or {}):
+        return np.array([""]), np.zeros(book.rows(table), dtype=np.intp)
+    return book.codes(table, column)
 
-    A balance at as-of is the one booked for the month ending the day before, so as-of must be
-    the first of a month; so must it for the average daily NPSR of the 3 months before it.
+
+def _admits(condition: Condition, values: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """Which of a column's values a condition admits."""
+    allowed = set(condition.values)
+    inside = np.array([value in allowed for value in values], dtype=bool)
+    return ~inside if condition.negate else inside
+
+
+@attrs.frozen(eq=False)
+class _Kinds:
+    """A table's filter columns coded together: ``values[c][k]`` is column ``c``'s value in kind ``k``."""
+
+    columns: tuple[str, ...]
+    values: tuple[tuple[str, ...], ...]
+    size: int
+
+    def factor(self, measure: Measure) -> Array:
+        """How ``measure`` weighs each kind: 0 where its filter refuses it, else its sign (or 1)."""
+        admitted = np.ones(self.size, dtype=bool)
+        for condition in measure.where:
+            admitted &= _admits(condition, self.values[self.columns.index(condition.column)])
+        factor = admitted.astype(np.float64)
+        if measure.signed is not None:
+            signs = [measure.signed.sign(x) for x in self.values[self.columns.index(measure.signed.column)]]
+            factor *= np.array(signs, dtype=np.float64)
+        return factor
+
+
+_DENSE_KINDS = 1 << 16
+"""Up to this many combinations of filter values, a kind is their mixed-radix number (no sort)."""
+
+
+def _kinds(book: Book, table: str, columns: tuple[str, ...]) -> tuple[_Kinds, npt.NDArray[np.intp]]:
+    """The kinds of a table's filter columns and each row's kind.
+
+    Few combinations are numbered in mixed radix, every combination a kind; many are renumbered
+    by the combinations present.
     """
-    roll = rolls["ledger"]
-    month_ends = all(a.day == 1 for a in request.as_of)
-    dates = [d for p in request.periods for d in (p.start, p.end)]
-    if month_ends:
-        dates += [
-            d for a in request.as_of for d in (a, a - relativedelta(months=1), a - relativedelta(months=3))
-        ]
-    edges = _Edges(dates)
-    names = list(roll.weights)
-    cubes = _cube(
-        [edges.bins(roll.days[0])],
-        size=edges.size,
-        slice_code=roll.slices,
-        n_slices=request.n_slices,
-        kind=roll.kind,
-        n_kinds=1,
-        weights=[roll.weights[c] for c in names],
-    )
-    cube_of = dict(zip(names, cubes, strict=True))
-    out: dict[str, Array] = {
-        _LEDGER_FLOWS[name]: np.stack(
-            [_flow(cube_of[name], edges, p.start, p.end)[:, 0] for p in request.periods]
+    rows = book.rows(table)
+    if not columns:
+        return _Kinds((), (), 1), np.zeros(rows, dtype=np.intp)
+    coded = [_codes(book, table, c) for c in columns]
+    texts = [np.array(_texts(uniques) or [""], dtype=object) for uniques, _ in coded]  # "": no rows
+    sizes = [max(len(uniques), 1) for uniques, _ in coded]
+    if math.prod(sizes) <= _DENSE_KINDS:
+        kind = np.zeros(rows, dtype=np.intp)
+        for (_, inverse), size in zip(coded, sizes, strict=True):
+            kind *= size
+            kind += inverse
+        parts = np.unravel_index(np.arange(math.prod(sizes)), sizes)
+        values = tuple(tuple(t[p].tolist()) for t, p in zip(texts, parts, strict=True))
+        return _Kinds(columns, values, math.prod(sizes)), kind
+    code, space = np.zeros(rows, dtype=np.int64), 1
+    for (_, inverse), size in zip(coded, sizes, strict=True):
+        if space * size > _COMPRESS_AT:
+            distinct, renumbered = np.unique(code, return_inverse=True)
+            code, space = renumbered.reshape(-1).astype(np.int64), len(distinct)
+        code = code * size + inverse
+        space *= size
+    present, inverse_kind = np.unique(code, return_inverse=True)
+    kind = inverse_kind.reshape(-1).astype(np.intp)
+    first = np.zeros(len(present), dtype=np.intp)
+    first[kind] = np.arange(rows, dtype=np.intp)  # a row of each kind: they all share its values
+    values = tuple(tuple(t[inverse[first]].tolist()) for t, (_, inverse) in zip(texts, coded, strict=True))
+    return _Kinds(columns, values, len(present)), kind
+
+
+# ----------------------------------------------------------------------------------------- rollups
+
+
+class _Key(NamedTuple):
+    """What a rollup groups by and keeps: its date columns, filter columns, weights and rows."""
+
+    days: tuple[str, ...]
+    filters: tuple[str, ...]
+    weights: tuple[str, ...]
+    admitted: bytes | None  # kinds kept (one byte each), or None for every row
+
+
+@attrs.frozen(eq=False)
+class _Roll:
+    """A rollup with the kinds its groups' ``kind`` codes stand for."""
+
+    key: _Key
+    kinds: _Kinds
+    rollup: _Rollup
+
+
+def _weight_name(measure: Measure) -> str:
+    return measure.weight or ROW_COUNT
+
+
+def _roll(
+    book: Book,
+    table: str,
+    *,
+    slices: npt.NDArray[np.intp],
+    n_slices: int,
+    key: _Key,
+    coded: tuple[_Kinds, npt.NDArray[np.intp]],
+) -> _Roll:
+    columns = book.table(table)
+    assert columns is not None  # noqa: S101 - the caller checks
+    kinds, kind = coded
+    days = [columns[d] for d in key.days]
+    weights: dict[str, npt.NDArray[Any] | None] = {
+        w: None if w == ROW_COUNT else columns[w] for w in key.weights
+    }
+    if key.admitted is not None:
+        rows = np.flatnonzero(np.frombuffer(key.admitted, dtype=bool)[kind])
+        days, slices, kind = [d[rows] for d in days], slices[rows], kind[rows]
+        weights = {w: None if a is None else a[rows] for w, a in weights.items()}
+    rollup = _rollup(days, slices=slices, n_slices=n_slices, kind=kind, n_kinds=kinds.size, weights=weights)
+    return _Roll(key, kinds, rollup)
+
+
+def _rollup_keys(
+    prepared: _Prepared, book: Book, table: str, measures: Sequence[Measure]
+) -> list[tuple[_Key, list[Measure]]]:
+    """Group a table's linear measures into rollups.
+
+    Measures with the same date columns share a rollup, which keeps only the rows some of them
+    admit; a set of date columns within another set whose rollup keeps every row is read from
+    that one (flows from the rollup of posting and service dates).
+    """
+    groups: dict[tuple[str, ...], list[Measure]] = {}
+    order = list(SCHEMA_DATES[table])
+    for m in measures:
+        used = {i.column for i in m.dates} | {d for lag in m.lags for d in (lag.later, lag.earlier)}
+        groups.setdefault(tuple(c for c in order if c in used), []).append(m)
+    everything = {days for days, ms in groups.items() if any(not m.where for m in ms)}
+    for days in sorted(groups, key=len):
+        wider = [w for w in everything if set(days) < set(w)]
+        if wider:
+            target = min(wider, key=lambda w: (len(w), w))
+            groups[target] += groups.pop(days)
+    out = []
+    for days, ms in groups.items():
+        filters = tuple(sorted({c for m in ms for c in m.filter_columns}))
+        weights = tuple(sorted({_weight_name(m) for m in ms}))
+        admitted: bytes | None = None
+        if all(m.where for m in ms):
+            kinds, _ = prepared.kinds(book, table, filters)
+            mask = np.zeros(kinds.size, dtype=bool)
+            for m in ms:
+                mask |= kinds.factor(attrs.evolve(m, signed=None)) != 0
+            admitted = None if mask.all() else mask.tobytes()
+        out.append((_Key(days, filters, weights, admitted), ms))
+    return out
+
+
+SCHEMA_DATES = {
+    "transactions": ("posting_date", "service_date", "billed_date"),
+    "submissions": ("submitted_date", "adjudicated_date"),
+    "work_items": ("opened", "closed"),
+    "ledger": ("month",),
+}
+"""Each table's date columns, in the order rollups keep them."""
+
+
+def _lag_holds(
+    lag: Lag, later: npt.NDArray[np.datetime64], earlier: npt.NDArray[np.datetime64]
+) -> npt.NDArray[np.bool_]:
+    days = later.view(np.int64) - earlier.view(np.int64)
+    holds = ~(np.isnat(later) | np.isnat(earlier))
+    if lag.more_than is not None:
+        holds &= days > lag.more_than
+    if lag.at_most is not None:
+        holds &= days <= lag.at_most
+    return holds
+
+
+def _linear(roll: _Roll, measures: Sequence[Measure], request: _Request, n_slices: int) -> dict[str, Array]:
+    """The measures read off one rollup: a cube per set of date axes, corners per interval."""
+    out: dict[str, Array] = {}
+    by_axes: dict[tuple[str, ...], list[Measure]] = {}
+    for m in measures:
+        columns = {i.column for i in m.dates}
+        by_axes.setdefault(tuple(c for c in roll.key.days if c in columns), []).append(m)
+    group_days = dict(zip(roll.key.days, roll.rollup.days, strict=True))
+    for axes, group in by_axes.items():
+        out.update(
+            _cube_measures(roll, group_days, axes=axes, measures=group, request=request, n_slices=n_slices)
         )
-        for name in _LEDGER_FLOWS
-        if name in cube_of
-    }
-    missing = {
-        measure: f"needs the ledger column {column!r}"
-        for column, measure in (*_LEDGER_FLOWS.items(), *_LEDGER_BALANCES.items())
-        if column not in roll.weights
-    }
-    if "npsr" in missing:
-        missing["average_daily_npsr"] = missing["npsr"]
-    # (column, measure, months before as-of, per day): a balance is its one month before as-of
-    at_as_of = [(column, measure, 1, False) for column, measure in _LEDGER_BALANCES.items()]
-    at_as_of.append(("npsr", "average_daily_npsr", 3, True))
-    for column, measure, months, per_day in at_as_of:
-        if column not in cube_of:
-            continue
-        if not month_ends:
-            missing[measure] = "ledger balances are month-end: needs as-of dates on the first of a month"
-            continue
-        values = []
-        for a in request.as_of:
-            start = a - relativedelta(months=months)
-            value = _flow(cube_of[column], edges, start, a)[:, 0]
-            values.append(value / (a - start).days if per_day else value)
-        out[measure] = np.stack(values)
-    return out, missing
+    return out
+
+
+def _cube_measures(
+    roll: _Roll,
+    group_days: Mapping[str, npt.NDArray[np.datetime64]],
+    *,
+    axes: tuple[str, ...],
+    measures: Sequence[Measure],
+    request: _Request,
+    n_slices: int,
+) -> dict[str, Array]:
+    rollup = roll.rollup
+    points = {m.name: _points(m, request) for m in measures}
+    # classes: kinds (and lag outcomes) the measures all weigh alike share a cube cell
+    lags = list(dict.fromkeys(lag for m in measures for lag in m.lags))
+    bits = np.zeros(rollup.groups, dtype=np.intp)
+    for j, lag in enumerate(lags):
+        bits |= _lag_holds(lag, group_days[lag.later], group_days[lag.earlier]).astype(np.intp) << j
+    n_bits = 1 << len(lags)
+    weigh = np.zeros((roll.kinds.size * n_bits, len(measures)))
+    outcomes = np.arange(n_bits)
+    for m_index, m in enumerate(measures):
+        per_kind = roll.kinds.factor(m)
+        holds = np.ones(n_bits, dtype=bool)
+        for lag in m.lags:
+            holds &= (outcomes >> lags.index(lag)) & 1 == 1
+        weigh[:, m_index] = np.outer(per_kind, holds).reshape(-1)
+    classes, class_of = np.unique(weigh, axis=0, return_inverse=True)
+    class_of = class_of.reshape(-1)
+    group_class = class_of[rollup.kind * n_bits + bits]
+    keep = np.any(classes != 0, axis=1)[group_class]
+    edges = {}
+    for axis in axes:
+        dates = [
+            day
+            for m in measures
+            for interval in m.dates
+            if interval.column == axis
+            for p in points[m.name]
+            for day in (_at(interval.start, p), _at(interval.end, p))
+            if day is not None
+        ]
+        edges[axis] = _Edges(dates or [request.periods[0].start])
+    weights = list(dict.fromkeys(_weight_name(m) for m in measures))
+    rows = np.flatnonzero(keep) if not keep.all() else None
+
+    def take(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return array if rows is None else array[rows]
+
+    cubes = _cube(
+        [edges[axis].bins(take(group_days[axis])) for axis in axes],
+        size=[edges[axis].size for axis in axes],
+        slice_code=take(rollup.slices),
+        n_slices=n_slices,
+        kind=take(group_class).astype(np.intp),
+        n_kinds=len(classes),
+        weights=[take(rollup.weights[w]) for w in weights],
+    )
+    cube_of = dict(zip(weights, cubes, strict=True))
+    out = {}
+    for m_index, m in enumerate(measures):
+        cube, at = cube_of[_weight_name(m)], points[m.name]
+        interval = {i.column: i for i in m.dates}
+        corners: list[tuple[float, list[npt.NDArray[np.intp]]]] = [(1.0, [])]
+        for axis in axes:
+            span, edge = interval[axis], edges[axis]
+            ends = np.array(
+                [
+                    edge.every if _at(span.end, p) is None else edge[cast("datetime.date", _at(span.end, p))]
+                    for p in at
+                ],
+                dtype=np.intp,
+            )
+            sides = [(1.0, ends)]
+            if span.start.bounded:
+                starts = np.array(
+                    [edge[cast("datetime.date", _at(span.start, p))] for p in at], dtype=np.intp
+                )
+                sides.append((-1.0, starts))
+            corners = [(s * t, [*idx, side]) for s, idx in corners for t, side in sides]
+        total: Array | None = None
+        for sign, idx in corners:
+            cell = cube[tuple(idx)] if idx else np.broadcast_to(cube, (len(at), *cube.shape))
+            total = sign * cell if total is None else total + sign * cell
+        assert total is not None  # noqa: S101 - one corner at least
+        values = total @ classes[:, m_index]
+        out[m.name] = _finish(m, at, values, len(request.periods))
+    return out
+
+
+# --------------------------------------------------------------------------------------- per claim
+
+
+@attrs.frozen(eq=False)
+class _Claims:
+    """A table's rows paired with their claims and slices, for the per-claim steps."""
+
+    pair: npt.NDArray[np.intp]  # each row's (claim, slice) pair
+    pair_slice: npt.NDArray[np.intp]
+    n_pairs: int
+
+
+def _row_factor(book: Book, table: str, measure: Measure) -> Array:
+    """Each row's factor: 0 where the filter refuses it, else its sign (or 1), times its weight."""
+    columns = book.table(table)
+    assert columns is not None  # noqa: S101 - the caller checks
+    factor = (
+        np.ones(book.rows(table)) if measure.weight is None else columns[measure.weight].astype(np.float64)
+    )
+    keep = _row_filter(book, table, measure.where)
+    if measure.signed is not None:
+        uniques, inverse = _codes(book, table, measure.signed.column)
+        signs = np.array([measure.signed.sign(x) for x in _texts(uniques)], dtype=np.float64)
+        factor = factor * signs[inverse]
+    for lag in measure.lags:
+        keep &= _lag_holds(lag, columns[lag.later], columns[lag.earlier])
+    return cast("Array", np.where(keep, factor, 0.0) if not keep.all() else factor)
+
+
+def _row_filter(book: Book, table: str, where: Sequence[Condition]) -> npt.NDArray[np.bool_]:
+    keep = np.ones(book.rows(table), dtype=bool)
+    for condition in where:
+        uniques, inverse = _codes(book, table, condition.column)
+        keep &= _admits(condition, _texts(uniques))[inverse]
+    return keep
+
+
+def _day(day: datetime.date) -> np.datetime64:
+    return np.datetime64(day, "D")
+
+
+def _per_claim(
+    book: Book,
+    table: str,
+    measures: Sequence[Measure],
+    *,
+    request: _Request,
+    slices: npt.NDArray[np.intp],
+    n: int,
+) -> dict[str, Array]:
+    """Measures summed per claim first (one pass per as-of date), then per slice."""
+    columns = book.table(table)
+    assert columns is not None  # noqa: S101 - the caller checks
+    out: dict[str, Array] = {}
+    pairs: dict[str, _Claims] = {}
+    balances: dict[tuple[object, ...], list[Array]] = {}
+    never = np.iinfo(np.int64).max
+    for m in measures:
+        role = m.claim
+        assert role is not None  # noqa: S101 - the caller sorts them
+        if role.key not in pairs:
+            _, claim = book.codes(table, role.key)
+            found, pair = np.unique(claim.astype(np.int64) * n + slices, return_inverse=True)
+            pairs[role.key] = _Claims(
+                pair.reshape(-1).astype(np.intp), (found % n).astype(np.intp), len(found)
+            )
+        claims = pairs[role.key]
+        at = _points(m, request)
+        shared = (role.key, m.weight, m.signed, m.where, m.lags, m.dates, role.clip, m.monthly)
+        if shared not in balances:
+            signed = _row_factor(book, table, m)
+            found_balances = []
+            for p in at:
+                mask = np.ones(len(signed), dtype=bool)
+                for interval in m.dates:
+                    dates = columns[interval.column]
+                    start, end = _at(interval.start, p), _at(interval.end, p)
+                    if start is not None:
+                        mask &= (dates >= _day(start)) | np.isnat(dates)
+                    if end is not None:
+                        mask &= dates < _day(end)
+                balance = cast(
+                    "Array", np.bincount(claims.pair[mask], weights=signed[mask], minlength=claims.n_pairs)
+                )
+                found_balances.append(np.maximum(balance, 0.0) if role.clip else balance)
+            balances[shared] = found_balances
+        firsts = [_first(book, table, claims, when, never) for when in role.dates]
+        values: list[Array] = []
+        for p, balance in zip(at, balances[shared], strict=True):
+            weight: Array = balance
+            if role.dates:
+                counts = np.ones(claims.n_pairs, dtype=bool)
+                for when, first in zip(role.dates, firsts, strict=True):
+                    bound = _at(when.before, p)
+                    assert bound is not None  # noqa: S101 - ClaimDate checks
+                    counts &= first < _day(bound).astype(np.int64)
+                weight = balance * counts
+            values.append(np.bincount(claims.pair_slice, weights=weight, minlength=n).astype(np.float64))
+        out[m.name] = _finish(m, at, np.stack(values).astype(np.longdouble), len(request.periods))
+    return out
+
+
+def _first(book: Book, table: str, claims: _Claims, when: ClaimDate, never: int) -> npt.NDArray[np.int64]:
+    """Each claim's earliest ``when.column`` over the rows ``when.where`` admits (``never`` if none)."""
+    columns = book.table(table)
+    assert columns is not None  # noqa: S101 - the caller checks
+    dates = columns[when.column]
+    rows = _row_filter(book, table, when.where) & ~np.isnat(dates)
+    first = np.full(claims.n_pairs, never)
+    np.minimum.at(first, claims.pair[rows], dates[rows].astype(np.int64))
+    return first
 
 
 # ------------------------------------------------------------------------------------------ compute
 
-_MEASURES_OF: dict[str, tuple[str, ...]] = {}
-for _measure, _table in _TABLE_OF.items():
-    _MEASURES_OF.setdefault(_table, ())
-    _MEASURES_OF[_table] += (_measure,)
-
 EARLIEST_START = datetime.date(1, 4, 2)
 """The earliest period start: windows and aging look back up to 91 days, and year 1 is the first."""
 
-_PER_CLAIM = {("credit_balances", "excluded"), ("aging_anchor", "bill_date"), ("aging_scope", "billed_ar")}
-
 _TABLES = ("transactions", "submissions", "work_items", "ledger")
-_ROLL = {
-    "transactions": _roll_transactions,
-    "submissions": _roll_submissions,
-    "work_items": _roll_work_items,
-    "ledger": _roll_ledger,
-}
-_COMPUTE = {"submissions": _submissions, "work_items": _work_items, "ledger": _ledger}
 
 
 @attrs.frozen(eq=False)
 class _Prepared:
     """What a book yields for one set of slice dimensions, whatever the periods and conventions.
 
-    ``rollups[table]`` are the table's rollups, by slice when ``table`` is in ``sliced`` and in
-    total (slice 0) when it lacks one of the dimensions.
+    ``rollups[table]`` are the table's rollups built so far, by key; by slice when ``table`` is
+    in ``sliced``, in total (slice 0) when it lacks one of the dimensions.
     """
 
     labels: tuple[tuple[str, ...], ...]
     sliced: frozenset[str]
-    rollups: Mapping[str, Mapping[str, _Rollup]]
+    codes: Mapping[str, npt.NDArray[np.intp]]  # table -> each row's slice (0 when unsliced)
+    rollups: dict[str, dict[_Key, _Roll]]
+    coded: dict[tuple[str, tuple[str, ...]], tuple[_Kinds, npt.NDArray[np.intp]]] = attrs.field(factory=dict)
+    lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def kinds(self, book: Book, table: str, filters: tuple[str, ...]) -> tuple[_Kinds, npt.NDArray[np.intp]]:
+        """The table's kinds over ``filters`` and each row's kind (computed once)."""
+        with self.lock:
+            found = self.coded.get((table, filters))
+        if found is None:
+            found = _kinds(book, table, filters)
+            with self.lock:
+                found = self.coded.setdefault((table, filters), found)
+        return found
+
+    def n_slices(self, table: str) -> int:
+        return len(self.labels) if table in self.sliced else 1
+
+    def roll(self, book: Book, table: str, key: _Key) -> _Roll:
+        with self.lock:
+            found = self.rollups.setdefault(table, {}).get(key)
+        if found is None:
+            coded = self.kinds(book, table, key.filters)
+            found = _roll(
+                book, table, slices=self.codes[table], n_slices=self.n_slices(table), key=key, coded=coded
+            )
+            with self.lock:
+                found = self.rollups[table].setdefault(key, found)
+        return found
 
 
 def _prepare(book: Book, by: tuple[str, ...]) -> _Prepared:
     slicing = _slicing(book, by)
-    n = len(slicing.labels)
-    rollups = {}
-    for table in _TABLES:
-        if book.table(table) is None:
-            continue
-        if table in slicing.codes:
-            rollups[table] = _ROLL[table](book, slicing.codes[table], n)
-        else:
-            rollups[table] = _ROLL[table](book, np.zeros(book.rows(table), dtype=np.intp), 1)
-    return _Prepared(slicing.labels, frozenset(slicing.codes), rollups)
+    codes = {
+        table: slicing.codes.get(table, np.zeros(book.rows(table), dtype=np.intp))
+        for table in _TABLES
+        if book.table(table) is not None
+    }
+    return _Prepared(slicing.labels, frozenset(slicing.codes), codes, {})
 
 
 CACHED_SLICINGS = 4
@@ -1194,7 +1133,7 @@ _PREPARED_LOCK = threading.Lock()
 
 
 def _prepared(book: Book, by: tuple[str, ...]) -> _Prepared:
-    """The book's rollups for ``by``: built on first use, then kept while the book lives.
+    """The book's slicing and rollups for ``by``: built on first use, then kept while the book lives.
 
     A Book's columns are read-only, so what is derived from them never goes stale. Each book
     keeps the :data:`CACHED_SLICINGS` most recently used slicings.
@@ -1205,11 +1144,61 @@ def _prepared(book: Book, by: tuple[str, ...]) -> _Prepared:
         found = _prepare(book, by)
     with _PREPARED_LOCK:
         kept = _PREPARED.setdefault(book, {})
-        kept.pop(by, None)
+        found = kept.pop(by, found)
         kept[by] = found  # most recently used last
         while len(kept) > CACHED_SLICINGS:
             del kept[next(iter(kept))]
     return found
+
+
+_MONTH_END = "ledger balances are month-end: needs as-of dates on the first of a month"
+
+
+def _gap(book: Book, measure: Measure, request: _Request) -> str | None:
+    """Why the book cannot supply ``measure`` (``None`` when it can)."""
+    columns = book.table(measure.table)
+    if columns is None:
+        return f"the book has no {measure.table}"
+    for column in measure.columns:
+        if column not in columns and (measure.table, column) not in _BLANK_WHEN_ABSENT:
+            return f"needs the {measure.table} column {column!r}"
+    if measure.as_of_on_first and not all(a.day == 1 for a in request.as_of):
+        return _MONTH_END
+    return None
+
+
+def _check_months(leaf: _Leaf, request: _Request) -> None:
+    for period in request.periods:
+        if _month_starts(period) is None:
+            what = (
+                f"{leaf.chosen_by[0]} {leaf.chosen_by[1]!r}"
+                if leaf.chosen_by
+                else f"measure {leaf.measure.name!r}"
+            )
+            raise ConventionError(
+                f"{what} needs calendar-month periods (one month or several whole ones; got {period})"
+            )
+
+
+def _wanted(
+    names: object, definitions: Mapping[str, Definition], reported: tuple[str, ...]
+) -> tuple[str, ...]:
+    if names is None:
+        return reported
+    if isinstance(names, str | bytes | bytearray | Mapping):
+        _check.fail(
+            "$.measures", "type", f"'measures' must be a list of measure names (got {_check.show(names)})"
+        )
+    found = _check.sequence(names, "$.measures")
+    for i, name in enumerate(found):
+        if name not in reported:
+            _check.fail(
+                f"$.measures[{i}]",
+                "unknown",
+                f"unknown measure {_check.show(name)}{_check.suggest(name, reported)}",
+            )
+    del definitions
+    return tuple(dict.fromkeys(found))
 
 
 def compute_measures(
@@ -1220,8 +1209,10 @@ def compute_measures(
     conventions: Mapping[str, Convention],
     *,
     per_claim: bool | None = None,
+    catalogue: Catalogue | None = None,
+    measures: Sequence[str] | None = None,
 ) -> MeasureSet:
-    """Compute every base measure for each period (with its as-of date) and slice.
+    """Compute the catalogue's reported measures for each period (with its as-of date) and slice.
 
     Args:
         book: The validated book.
@@ -1229,8 +1220,15 @@ def compute_measures(
         as_of: One as-of date per period (snapshot measures are taken just before it).
         by: Slice dimensions (columns of the tables).
         conventions: ``{family: Convention}`` for every family.
-        per_claim: Force (``True``) or forbid (``False``) the per-claim A/R path; by default it
-            is used exactly when a convention needs it.
+        per_claim: Force (``True``) or forbid (``False``) the per-claim path of the built-in A/R
+            measures; by default each follows its conventions.
+        catalogue: Where the measures are defined; the built-in ones by default.
+        measures: The reported measures wanted; all of the catalogue's by default.
+
+    Raises:
+        ValidationError: A period starting before :data:`EARLIEST_START`, an unknown measure.
+        ConventionError: A monthly measure (the prior three months' average denial base) over a
+            period that is not whole calendar months.
     """
     by = tuple(by)
     for i, period in enumerate(periods):
@@ -1241,52 +1239,67 @@ def compute_measures(
                 f"periods must start on or after {EARLIEST_START} (the engine looks back up to 3 months "
                 f"from a period; got {period})",
             )
-    prepared = _prepared(book, by)
-    n = len(prepared.labels)
-    request = _Request(tuple(periods), tuple(as_of), conventions, n)
+    definitions = _DEFAULT if catalogue is None else catalogue.definitions
+    reported = _DEFAULT_REPORTED if catalogue is None else catalogue.reported
+    wanted = _wanted(measures, definitions, reported)
+    request = _Request(tuple(periods), tuple(as_of), conventions)
     if per_claim is None:
-        per_claim = any((c.family, c.option) in _PER_CLAIM for c in conventions.values())
+        forced: Mapping[str, str] = {}
+    else:
+        forced = _FORCED[per_claim]
+    combos = {name: _flatten(definitions, name, conventions, forced) for name in wanted}
+    prepared = _prepared(book, by)
+    gaps: dict[str, str | None] = {}
+    linear: dict[str, dict[str, Measure]] = {}
+    claims: dict[str, dict[str, Measure]] = {}
+    for leaves in combos.values():
+        for leaf in leaves:
+            m = leaf.measure
+            if m.name in gaps:
+                continue
+            gaps[m.name] = _gap(book, m, request)
+            if gaps[m.name] is None:
+                if m.monthly:
+                    _check_months(leaf, request)
+                (linear if m.claim is None else claims).setdefault(m.table, {})[m.name] = m
+    values: dict[str, Array] = {}
+    for table in _TABLES:
+        n = prepared.n_slices(table)
+        if table in linear:
+            for key, group in _rollup_keys(prepared, book, table, list(linear[table].values())):
+                values.update(_linear(prepared.roll(book, table, key), group, request, n))
+        if table in claims:
+            values.update(
+                _per_claim(
+                    book,
+                    table,
+                    list(claims[table].values()),
+                    request=request,
+                    slices=prepared.codes[table],
+                    n=n,
+                )
+            )
     totals: dict[str, Array] = {}
     sliced: dict[str, Array] = {}
     missing: dict[str, str] = {}
     unsliced: dict[str, str] = {}
-    for table in _TABLES:
-        if table not in prepared.rollups:
-            missing.update(dict.fromkeys(_MEASURES_OF[table], f"the book has no {table}"))
+    for name, leaves in combos.items():
+        gap = next((gaps[leaf.measure.name] for leaf in leaves if gaps[leaf.measure.name]), None)
+        if gap is not None:
+            missing[name] = gap
             continue
-        is_sliced = table in prepared.sliced
-        own = request if is_sliced else attrs.evolve(request, n_slices=1)
-        if table == "transactions":
-            rows = None
-            if per_claim:
-                codes = _slicing(book, by).codes.get(table) if is_sliced else None
-                rows = _Rows(book, np.zeros(book.rows(table), dtype=np.intp) if codes is None else codes)
-            values, gaps = _transactions(prepared.rollups[table], own, rows)
-        else:
-            values, gaps = _COMPUTE[table](prepared.rollups[table], own)
-        values = {name: array.astype(np.float64) for name, array in values.items()}
-        if is_sliced:
-            sliced.update(values)
-            totals.update({name: array.sum(axis=1) for name, array in values.items()})
-        else:
-            lacking = [d for d in by if d not in (book.table(table) or {})]
-            totals.update({name: array[:, 0] for name, array in values.items()})
-            unsliced.update(dict.fromkeys(values, f"{table} has no column {lacking[0]!r}"))
-        missing.update(gaps)
-    if conventions["write_off_denominator"].option == "npsr":
-        missing.pop("write_off_base", None)
-        if "npsr" in totals:
-            totals["write_off_base"] = totals["npsr"]
-            if "npsr" in sliced:
-                sliced["write_off_base"] = sliced["npsr"]
-            else:
-                unsliced["write_off_base"] = unsliced["npsr"]
-                sliced.pop("write_off_base", None)
-        else:
-            missing["write_off_base"] = missing["npsr"]
-    for name in missing:
-        totals.pop(name, None)
-        sliced.pop(name, None)
+        flat = next(
+            (leaf.measure.table for leaf in leaves if leaf.measure.table not in prepared.sliced), None
+        )
+        if flat is None:
+            array = _combine([(values[leaf.measure.name], leaf.coefficient) for leaf in leaves])
+            sliced[name] = array.astype(np.float64)
+            totals[name] = sliced[name].sum(axis=1)
+            continue
+        lacking = [d for d in by if d not in (book.table(flat) or {})]
+        unsliced[name] = f"{flat} has no column {lacking[0]!r}"
+        parts = [(values[leaf.measure.name].sum(axis=1, keepdims=True), leaf.coefficient) for leaf in leaves]
+        totals[name] = _combine(parts).astype(np.float64)[:, 0]
     return MeasureSet(
         periods=request.periods,
         as_of=request.as_of,
@@ -1298,3 +1311,13 @@ def compute_measures(
         missing=missing,
         unsliced=unsliced,
     )
+
+
+def _combine(parts: Sequence[tuple[Array, float]]) -> Array:
+    """``sum(coefficient * values)``, in the precision the values carry."""
+    total: Array | None = None
+    for array, coefficient in parts:
+        term = array if coefficient == 1.0 else array * coefficient
+        total = term if total is None else total + term
+    assert total is not None  # noqa: S101 - a combination has a term
+    return total
