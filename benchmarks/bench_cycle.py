@@ -17,12 +17,18 @@ them, as the KPIs and the escalation facts have by the time the findings run). T
 again on the same data (the book of read-only tables is kept). The peak memory of one cold
 ``run_cycle`` (``tracemalloc``, every numpy allocation traced) is printed next to the size of the
 tables it reads: at most 1x is the aim.
+
+``BENCH_CYCLE_CASES`` (comma-separated words) runs only the cases whose name holds one of them:
+``BENCH_CYCLE_CASES=escalation python benchmarks/run.py --only bench_cycle`` times the escalation
+stage and its replay alone (without the whole run and its peak memory, which only the render and
+whole-run cases need).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -70,6 +76,12 @@ def _arrays(table: dict[str, Any]) -> dict[str, npt.NDArray[Any]]:
     return {k: v for k, v in columns.items() if isinstance(v, np.ndarray) and v.dtype.kind in "UMfiub"}
 
 
+def _wanted(name: str) -> bool:
+    """Whether ``BENCH_CYCLE_CASES`` selects the case (every case without it)."""
+    words = [word for word in os.environ.get("BENCH_CYCLE_CASES", "").split(",") if word.strip()]
+    return not words or any(word.strip() in name for word in words)
+
+
 def cases(quick: bool) -> list[Case]:
     """The cycle at 1 million claims (50 thousand with ``quick``)."""
     claims = 50_000 if quick else 1_000_000
@@ -81,10 +93,13 @@ def cases(quick: bool) -> list[Case]:
     period = calendar.period
     metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
     kpi_book = data.book()
-    tracemalloc.start()
-    report = run_cycle(engagement, CycleData.from_synthetic(book), as_of)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    whole = _wanted("cycle: render") or _wanted("cycle: whole run_cycle")
+    peak = 0
+    if whole:
+        tracemalloc.start()
+        report = run_cycle(engagement, CycleData.from_synthetic(book), as_of)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     sizes = (
         f"{claims:,} claims: {len(book.transactions['claim_id']):,} transactions, "
         f"{len(book.submissions['claim_id']):,} submissions, {len(book.work_items['item_id']):,} work items"
@@ -135,7 +150,7 @@ def cases(quick: bool) -> list[Case]:
         render_html(report)
         render_json(report)
 
-    return [
+    made = [
         Case("cycle: load (validate tables into a KPI book)", sizes, lambda: fresh().book(), floor, repeat),
         Case(
             "cycle: KPIs (13 rolling 4-week scorecards, fresh book)",
@@ -195,6 +210,10 @@ def cases(quick: bool) -> list[Case]:
             repeat,
             target="the replay's share of the 3 s stage at 1M claims",
         ),
+    ]
+    if not whole:
+        return [case for case in made if _wanted(case.name)]
+    made += [
         Case(
             "cycle: render (text, Markdown, HTML, JSON)",
             f"{len(report.escalations)} open escalations, "
@@ -220,3 +239,4 @@ def cases(quick: bool) -> list[Case]:
             repeat,
         ),
     ]
+    return [case for case in made if _wanted(case.name)]

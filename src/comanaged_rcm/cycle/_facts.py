@@ -219,9 +219,11 @@ class _Facts:
         self.subs = subs
         self.outcomes, self.denied = np.array(["denied"]), -1  # -1: no claim is denied
         sub_claims = book.codes("submissions", "claim_id") if subs and n else None
-        item_claims = np.asarray(items["claim_id"]) if items and "claim_id" in items and n else None
-        looked_up = [] if sub_claims is None else [sub_claims[0]]
-        looked_up += [] if item_claims is None else [item_claims]
+        # the items' distinct claim ids (np.unique's, without sorting the rows), each looked up once
+        item_claims = (
+            _factorize(np.asarray(items["claim_id"])) if items and "claim_id" in items and n else None
+        )
+        looked_up = [coded[0] for coded in (sub_claims, item_claims) if coded is not None]
         packed = _Packed.make(self.claims, *looked_up) if looked_up else None
         if sub_claims is not None:
             uniques, inverse = sub_claims
@@ -233,6 +235,7 @@ class _Facts:
             # each claim's submissions by seq, the ones of claims the ledger lacks left out
             order = _by_claim_and_seq(self.sub_code, subs["seq"], n)
             self.sub_order = order[self.sub_code[order] >= 0]
+            self.sub_sorted = self.sub_code[self.sub_order]  # each claim's submissions together, by seq
             self.sub_day = subs["adjudicated_date"][self.sub_order]  # NaT (not adjudicated) sorts last
             self.sub_outcome = outcome_code[self.sub_order]
             self.outcomes, self.denied = outcomes, _position(outcomes, "denied")
@@ -245,11 +248,11 @@ class _Facts:
             self.actions, self.action_code = actions, action_code.reshape(-1)[workflow_code]
             self.worked = np.where(np.isnat(items["closed"]), items["opened"], items["closed"])
             if item_claims is not None:
-                self.item_code = (
-                    _claim_codes(self.claims, *_factorize(item_claims))
-                    if packed is None
-                    else packed.codes(item_claims)
-                )
+                uniques, inverse = item_claims
+                if packed is None:
+                    self.item_code = _claim_codes(self.claims, uniques, inverse)
+                else:
+                    self.item_code = packed.codes(uniques, ordered=True)[inverse]
 
     def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
         """Each claim's balance from the transactions posted before ``end``.
@@ -268,7 +271,7 @@ class _Facts:
         touched = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
         if self.subs and n:
             done = self.sub_day < end  # NaT compares False
-            code = self.sub_code[self.sub_order[done]]
+            code = self.sub_sorted[done]
             latest = np.append(code[1:] != code[:-1], True) if len(code) else np.zeros(0, dtype=bool)
             code = code[latest]
             status[code] = self.sub_outcome[done][latest]

@@ -31,6 +31,7 @@ entity's own labels (its dedup, grouping and inhibition fields), which are never
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import math
 import re
@@ -295,9 +296,8 @@ def _plan_alerts(alerts: Sequence[Alert], labels: Sequence[dict[str, str]]) -> l
     except ValidationError:
         trusted = False
     else:
-        trusted = all(
-            type(value) is str and len(value) <= MAX_LABEL_CHARS for m in labels for value in m.values()
-        )
+        values = list(itertools.chain.from_iterable(map(dict.values, labels)))
+        trusted = set(map(type, values)) <= {str} and max(map(len, values), default=0) <= MAX_LABEL_CHARS
     if not trusted:
         return [PlanAlert(key=a.key, labels=m, since=a.since) for a, m in zip(alerts, labels, strict=True)]
     return [build(PlanAlert, key=a.key, labels=m, since=a.since) for a, m in zip(alerts, labels, strict=True)]

@@ -1295,6 +1295,12 @@ class _Records:
         """The rule's message filled from ``record``."""
         return _filled(self.template, record, self.compiled, self.shown)
 
+    def message_at(self, index: int) -> str:
+        """:meth:`message` of the ``index``-th filed row (its cells the message shows, alone)."""
+        cells = self.cells
+        record = {name: cells[name][index] for _, name, _ in self.template if name and name in cells}
+        return _filled(self.template, record, self.compiled, self.shown)
+
     def explanation(self, record: Mapping[str, Any], *, clear: bool) -> tuple[dict[str, str], str, bool]:
         """The inputs and reason of ``record``'s evaluation, and whether the reason is the condition's.
 
@@ -1408,23 +1414,26 @@ class LatestEvaluation:
     current owner and level, as a firing event's does), and :meth:`value` is any cell kept.
     """
 
-    __slots__ = ("_computed", "held", "index", "records", "suffix")
+    __slots__ = ("_computed", "_message", "held", "index", "records", "suffix")
 
     def __init__(self, records: _Records, index: int, *, held: bool, suffix: str) -> None:
         self.records, self.index, self.held, self.suffix = records, index, held, suffix
-        self._computed: tuple[dict[str, str], str, str] | None = None
+        self._computed: tuple[dict[str, str], str] | None = None
+        self._message: str | None = None
 
-    def _explained(self) -> tuple[dict[str, str], str, str]:
+    def _explained(self) -> tuple[dict[str, str], str]:
         if self._computed is None:
             record = self.records.record(self.index)
             inputs, reason, _ = self.records.explanation(record, clear=False)
-            self._computed = (inputs, f"{reason}{self.suffix}", self.records.message(record))
+            self._computed = (inputs, f"{reason}{self.suffix}")
         return self._computed
 
     @property
     def message(self) -> str:
-        """The rule's message with the record's values."""
-        return self._explained()[2]
+        """The rule's message with the record's values (filled without explaining the record)."""
+        if self._message is None:
+            self._message = self.records.message_at(self.index)
+        return self._message
 
     @property
     def reason(self) -> str:
