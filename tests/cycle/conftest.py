@@ -248,7 +248,7 @@ def crowded_report(report: GovernanceReport) -> GovernanceReport:
 def demo_report() -> GovernanceReport:
     """A real cycle's report over a synthetic book (hundreds of rows, every section)."""
     book = generate_book(seed=7, claims=3000)
-    return run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+    return run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
 
 
 def find_chromium() -> str:

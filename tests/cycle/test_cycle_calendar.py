@@ -38,10 +38,12 @@ def test_each_window_is_the_one_the_cadence_gives(  # noqa: PLR0917 - one argume
         qa=qa,
     )
     calendar = CycleCalendar.of(engagement, as_of)
-    periods = cadence.periods_ending(as_of, trend)
+    assert (calendar.as_of, calendar.end) == (as_of, as_of + datetime.timedelta(days=1))
+    periods = cadence.periods_ending(calendar.end, trend)
     assert calendar.trend == periods
     assert calendar.period == periods[-1]
-    assert calendar.period.end <= as_of < cadence.period_containing(as_of).end
+    # the last complete period through as_of: its last day is on or before as_of, the next one's after
+    assert calendar.period.last_day <= as_of < cadence.period_containing(calendar.end).last_day
     for period, window in zip(periods, calendar.kpi_windows, strict=True):
         first = cadence.periods_ending(period.end, kpi_window)[0]
         assert window == Period(first.start, period.end)
@@ -56,11 +58,22 @@ def test_each_window_is_the_one_the_cadence_gives(  # noqa: PLR0917 - one argume
     assert calendar.escalation[-1] == calendar.period
 
 
-def test_the_report_period_ends_on_as_of_when_as_of_starts_a_period() -> None:
-    calendar = CycleCalendar.of(default_engagement(), datetime.date(2026, 11, 30))  # a Monday
+def test_as_of_is_the_last_day_counted() -> None:
+    """The Monday-Sunday week ending Sunday 2026-11-29 is reported as of that Sunday and as of
+    every day up to Saturday 2026-12-05, with every window the same; as of Sunday 2026-12-06 the
+    next week is; as of Saturday 2026-11-28 the week before."""
+    engagement = default_engagement()
+    calendar = CycleCalendar.of(engagement, datetime.date(2026, 11, 29))
     assert calendar.period == Period(datetime.date(2026, 11, 23), datetime.date(2026, 11, 30))
-    mid_week = CycleCalendar.of(default_engagement(), datetime.date(2026, 12, 2))
-    assert mid_week.period == calendar.period  # the last complete week ending on or before as_of
+    for day in range(30, 36):
+        later = CycleCalendar.of(engagement, datetime.date(2026, 11, 1) + datetime.timedelta(days=day - 1))
+        assert attrs.evolve(later, as_of=calendar.as_of, end=calendar.end) == calendar
+    assert CycleCalendar.of(engagement, datetime.date(2026, 12, 6)).period.last_day == datetime.date(
+        2026, 12, 6
+    )
+    assert CycleCalendar.of(engagement, datetime.date(2026, 11, 28)).period.last_day == datetime.date(
+        2026, 11, 22
+    )
 
 
 def test_qa_windows_are_read_only() -> None:
@@ -78,7 +91,8 @@ def test_room_counts_the_longest_window(qa_window: int, kpi_window: int, escalat
     """Room for exactly trend + the longest window passes; one period less is refused at ``$.as_of``.
 
     The first whole week of the calendar starts Monday 0001-01-01; with 2 trend periods and a
-    longest window of 3, ``as_of`` must leave 5 weeks before it: 0001-02-05 passes, 0001-01-29 not.
+    longest window of 3, ``as_of`` must leave 5 weeks through it: Sunday 0001-02-04 passes, Sunday
+    0001-01-28 not.
     """
     base = default_engagement()
     engagement = attrs.evolve(
@@ -88,10 +102,10 @@ def test_room_counts_the_longest_window(qa_window: int, kpi_window: int, escalat
         escalation_periods=escalation,
         qa=tuple(attrs.evolve(p, window=qa_window) for p in base.qa),
     )
-    calendar = CycleCalendar.of(engagement, datetime.date(1, 2, 5))
+    calendar = CycleCalendar.of(engagement, datetime.date(1, 2, 4))
     assert calendar.period == Period(datetime.date(1, 1, 29), datetime.date(1, 2, 5))
     with pytest.raises(ValidationError) as caught:
-        CycleCalendar.of(engagement, datetime.date(1, 1, 29))
+        CycleCalendar.of(engagement, datetime.date(1, 1, 28))
     (issue,) = caught.value.issues
     assert issue.path == "$.as_of"
     assert "leaves no room in the calendar for the 5 weekly periods" in issue.message

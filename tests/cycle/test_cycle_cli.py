@@ -63,7 +63,7 @@ def _report_args(paths: dict[str, Path], *extra: str) -> list[str]:
         "--work-items",
         str(paths["work_items"]),
         "--as-of",
-        "2026-11-02",
+        "2026-11-01",
         *extra,
     ]
 
@@ -103,13 +103,32 @@ class TestReport:
         """The same tables through CSV give the same KPIs, queues and escalations."""
         assert main(_report_args(exports, "--format", "json")) == 0
         from_csv = from_json(capsys.readouterr().out, GovernanceReport)
-        direct = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        direct = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         assert from_csv.outcomes == direct.outcomes
         assert from_csv.drivers == direct.drivers
         assert from_csv.operations == direct.operations
         assert from_csv.escalations == direct.escalations
         assert [q.selected for q in from_csv.qa] == [q.selected for q in direct.qa]
         assert {q.passed for q in from_csv.qa} == {None}  # no QA results file given
+
+    def test_as_of_is_the_last_day_counted(
+        self, exports: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--as-of the week's Sunday reports that week; the Saturday after, the same week with
+        the same figures; --help names the rule."""
+        assert main(_report_args(exports, "--format", "json")) == 0
+        sunday = from_json(capsys.readouterr().out, GovernanceReport)
+        assert sunday.period.last_day == sunday.as_of == datetime.date(2026, 11, 1)
+        args = _report_args(exports, "--format", "json")
+        args[args.index("2026-11-01")] = "2026-11-07"
+        assert main(args) == 0
+        saturday = from_json(capsys.readouterr().out, GovernanceReport)
+        assert (saturday.period, saturday.outcomes) == (sunday.period, sunday.outcomes)
+        with pytest.raises(SystemExit):
+            main(["report", "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "--as-of is the last day counted (the report holds at its close" in text
+        assert "a Monday-Sunday week is reported as of its Sunday or any day up to the next Saturday" in text
 
     def test_formats(self, exports: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
         assert main(_report_args(exports, "--format", "markdown")) == 0
@@ -125,7 +144,7 @@ class TestReport:
         capsys: pytest.CaptureFixture[str],
     ) -> None:
         """QA results from a CSV are evaluated; items never audited are left out."""
-        direct = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        direct = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         denials = next(q for q in direct.qa if q.workflow == "denials")
         audits = tmp_path / "audits.csv"
         audits.write_text(
@@ -261,7 +280,7 @@ class TestWriteReport:
         self, book: SyntheticBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """When a write fails, no report file and no temporary file is left behind."""
-        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         real = _io.Stage.open
         calls = []
 
@@ -280,7 +299,7 @@ class TestWriteReport:
         self, book: SyntheticBook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A rename that fails half way leaves the previous report files as they were."""
-        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         for name in ("report.md", "report.html", "report.json"):
             (tmp_path / name).write_text("old", encoding="utf-8")
         (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
@@ -309,7 +328,7 @@ class TestWriteReport:
 
     def test_new_files_respect_the_umask(self, book: SyntheticBook, tmp_path: Path) -> None:
         """Report files get 0o666 less the umask, not a temporary file's 0o600."""
-        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         previous = os.umask(0o022)
         try:
             paths = write_report(report, tmp_path / "out")

@@ -202,7 +202,7 @@ class TestCarried:
         assert groups
         assert all(g.severity for g in groups)
         assert all(g.message for g in groups)
-        text = render_text(run_cycle(engagement, data, periods[-1].end))
+        text = render_text(run_cycle(engagement, data, periods[-1].last_day))
         assert "now: -" not in text
 
     def test_carried_lines_read_as_a_replay_does(
@@ -310,7 +310,7 @@ class TestCents:
 
     def test_report_amounts_are_cents(self) -> None:
         book = generate_book(seed=7, claims=3000)
-        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         amounts = [line.amount for line in report.escalations if line.amount is not None]
         amounts += [g.amount for g in report.groups if g.amount is not None]
         amounts += [d.amount for d in report.decisions if d.amount is not None]

@@ -63,27 +63,33 @@ def _refusal(data: CycleData, as_of: datetime.date) -> str:
 
 class TestTheLastDay:
     def test_a_week_ending_on_the_last_day_reports(self) -> None:
-        """The week 2026-10-26..2026-11-01 ends exactly on the last posting date: no banner."""
-        report = run_cycle(engagement(), _data(), LAST + datetime.timedelta(days=1))
+        """The week 2026-10-26..2026-11-01 ends exactly on the last posting date: as of that Sunday
+        (the last day counted) it is reported with no banner, and so it is as of every day up to
+        the Saturday after; as of the next Sunday the next week is, and it runs past the data."""
+        report = run_cycle(engagement(), _data(), LAST)
+        assert (report.as_of, report.period.last_day) == (LAST, LAST)
         assert report.partial_data == ""
         assert "Partial data" not in render_text(report)
+        saturday = run_cycle(engagement(), _data(), LAST + datetime.timedelta(days=6))
+        assert (saturday.period, saturday.as_of) == (report.period, datetime.date(2026, 11, 7))
+        assert "runs past the data" in _refusal(_data(), LAST + datetime.timedelta(days=7))
 
     def test_one_day_past_is_refused(self) -> None:
         """Without the last day's postings, the same week runs one day past the data."""
-        assert _refusal(_data(drop=LAST), datetime.date(2026, 11, 2)) == (
-            "'as_of' 2026-11-02 (the first day not reported on): the report's week 2026-10-26..2026-11-01"
+        assert _refusal(_data(drop=LAST), datetime.date(2026, 11, 1)) == (
+            "'as_of' 2026-11-01 (the last day counted): the report's week 2026-10-26..2026-11-01"
             " runs past the data (transactions posted 2026-02-02 .. 2026-10-31); pass allow_partial=True"
             " to report anyway"
         )
 
     def test_a_week_wholly_past_the_data(self) -> None:
         """The regression: as of a week after the data, a plausible report came out; now refused."""
-        message = _refusal(_data(), datetime.date(2026, 11, 16))
+        message = _refusal(_data(), datetime.date(2026, 11, 15))
         assert "the report's week 2026-11-09..2026-11-15 runs past the data" in message
 
 
 class TestTheFirstDay:
-    AS_OF = datetime.date(2026, 3, 2)  # week 2026-02-23..2026-03-01; its 4-week window starts 2026-02-02
+    AS_OF = datetime.date(2026, 3, 1)  # week 2026-02-23..2026-03-01; its 4-week window starts 2026-02-02
 
     def test_a_window_starting_on_the_first_day_reports(self) -> None:
         assert run_cycle(engagement(), _data(), self.AS_OF).partial_data == ""
@@ -91,7 +97,7 @@ class TestTheFirstDay:
     def test_one_day_before_is_refused(self) -> None:
         """Without the first day's postings, the KPI window starts one day before the data."""
         assert _refusal(_data(drop=FIRST), self.AS_OF) == (
-            "'as_of' 2026-03-02 (the first day not reported on): the KPI window (4 weeks ending with the"
+            "'as_of' 2026-03-01 (the last day counted): the KPI window (4 weeks ending with the"
             " report's week) 2026-02-02..2026-03-01 starts before the data (transactions posted"
             " 2026-02-03 .. 2026-11-01); pass allow_partial=True to report anyway"
         )
@@ -101,14 +107,14 @@ class TestTheFirstDay:
         with pytest.raises(
             ValidationError, match=r"the report's week 2026-01-26\.\.2026-02-01 starts before"
         ):
-            run_cycle(weekly, _data(), datetime.date(2026, 2, 2))
-        assert run_cycle(weekly, _data(), datetime.date(2026, 2, 9)).partial_data == ""
+            run_cycle(weekly, _data(), datetime.date(2026, 2, 1))
+        assert run_cycle(weekly, _data(), datetime.date(2026, 2, 8)).partial_data == ""
 
 
 class TestAllowPartial:
     def test_the_banner_in_every_format(self) -> None:
         """Past the data, allow_partial reports with the uncovered days in every rendering."""
-        report = run_cycle(engagement(), _data(drop=LAST), datetime.date(2026, 11, 2), allow_partial=True)
+        report = run_cycle(engagement(), _data(drop=LAST), datetime.date(2026, 11, 1), allow_partial=True)
         banner = (
             "Partial data: no data for 2026-11-01..2026-11-01 of the report's week 2026-10-26..2026-11-01"
             " (transactions posted 2026-02-02 .. 2026-10-31); figures over those days are missing, not zero."
@@ -128,11 +134,11 @@ class TestAllowPartial:
         keep = data.transactions["posting_date"] >= np.datetime64("2026-10-29")
         short = attrs.evolve(data, transactions={k: v[keep] for k, v in data.transactions.items()})
         with pytest.raises(ValidationError) as caught:
-            run_cycle(engagement(), short, datetime.date(2026, 11, 9))
+            run_cycle(engagement(), short, datetime.date(2026, 11, 8))
         message = caught.value.issues[0].message
         assert "starts before the data" in message
         assert "runs past the data" in message
-        report = run_cycle(engagement(), short, datetime.date(2026, 11, 9), allow_partial=True)
+        report = run_cycle(engagement(), short, datetime.date(2026, 11, 8), allow_partial=True)
         assert report.partial_data.startswith(
             "Partial data: no data for 2026-10-12..2026-10-28 of the KPI window (4 weeks ending with the"
             " report's week) 2026-10-12..2026-11-08 nor for 2026-11-02..2026-11-08 of the report's week"
@@ -142,16 +148,16 @@ class TestAllowPartial:
     def test_no_dates_at_all(self) -> None:
         empty = CycleData(transactions={}, submissions={}, work_items={})
         with pytest.raises(ValidationError, match="has no data at all"):
-            run_cycle(engagement(), empty, datetime.date(2026, 11, 2))
+            run_cycle(engagement(), empty, datetime.date(2026, 11, 1))
 
     def test_a_ledger_without_dates_falls_back_to_the_other_tables(self) -> None:
         data = attrs.evolve(_data(), transactions={})
-        message = _refusal(data, datetime.date(2026, 11, 16))
+        message = _refusal(data, datetime.date(2026, 11, 15))
         assert "(submissions and work items dated 2026-02-03 .. 2026-11-01)" in message
 
     def test_allow_partial_is_a_flag(self) -> None:
         with pytest.raises(ValidationError, match=r"\$\.allow_partial"):
-            run_cycle(engagement(), _data(), datetime.date(2026, 11, 2), allow_partial="yes")  # type: ignore[arg-type]
+            run_cycle(engagement(), _data(), datetime.date(2026, 11, 1), allow_partial="yes")  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -175,12 +181,12 @@ class TestCommandLine:
     ) -> None:
         """The regression: ``report --as-of`` a week past the data no longer prints NCR 'on track'."""
         out = tmp_path / "out"
-        assert main([*_report(exports, "2026-11-16"), "--out", str(out)]) == 2
+        assert main([*_report(exports, "2026-11-15"), "--out", str(out)]) == 2
         captured = capsys.readouterr()
         assert captured.out == ""
         assert captured.err == (
-            "comanaged-rcm report: error: 1 validation issue: --as-of 2026-11-16 (the first day not"
-            " reported on): the report's week 2026-11-09..2026-11-15 runs past the data (transactions"
+            "comanaged-rcm report: error: 1 validation issue: --as-of 2026-11-15 (the last day"
+            " counted): the report's week 2026-11-09..2026-11-15 runs past the data (transactions"
             " posted 2026-02-02 .. 2026-11-01); pass --allow-partial to report anyway @ --as-of\n"
         )
         assert not out.exists()
@@ -189,7 +195,7 @@ class TestCommandLine:
         self, exports: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         out = tmp_path / "out"
-        assert main([*_report(exports, "2026-11-16", "--allow-partial"), "--out", str(out)]) == 0
+        assert main([*_report(exports, "2026-11-15", "--allow-partial"), "--out", str(out)]) == 0
         text = capsys.readouterr().out
         assert text.split("\n\n")[1].startswith("!! Partial data: no data for 2026-11-09..2026-11-15")
         assert "> **Partial data: no data for 2026-11-09..2026-11-15" in (out / "report.md").read_text(
@@ -198,27 +204,31 @@ class TestCommandLine:
         assert 'class="partial"' in (out / "report.html").read_text("utf-8")
         assert json.loads((out / "report.json").read_text("utf-8"))["partial_data"].startswith("Partial data")
 
-    def _kpi(self, files: dict[str, str], start: str, end: str, *extra: str) -> list[str]:
-        return ["kpi", "--transactions", files["transactions"], "--from", start, "--to", end, *extra]
+    def _kpi(self, files: dict[str, str], start: str, last: str, *extra: str) -> list[str]:
+        return ["kpi", "--transactions", files["transactions"], "--from", start, "--through", last, *extra]
 
     def test_kpi_edges(self, exports: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
-        """kpi: a period from the first day to the last reports; a day beyond either end is refused."""
-        assert main(self._kpi(exports, "2026-02-02", "2026-11-02")) == 0
+        """kpi: a period from the first day through the last reports; a day beyond either end is
+        refused, at --through (or --to, when the period was given with it) or at --from."""
+        assert main(self._kpi(exports, "2026-02-02", "2026-11-01")) == 0
         assert "Partial data" not in capsys.readouterr().out
-        assert main(self._kpi(exports, "2026-10-01", "2026-11-03")) == 2
+        assert main(self._kpi(exports, "2026-10-01", "2026-11-02")) == 2
         assert capsys.readouterr().err == (
-            "comanaged-rcm kpi: error: 1 validation issue: --from 2026-10-01 --to 2026-11-03 (the first day"
-            " not reported): the period 2026-10-01..2026-11-02 runs past the data (transactions posted"
-            " 2026-02-02 .. 2026-11-01); pass --allow-partial to report anyway @ --to\n"
+            "comanaged-rcm kpi: error: 1 validation issue: --from 2026-10-01 --through 2026-11-02 (both"
+            " days counted): the period 2026-10-01..2026-11-02 runs past the data (transactions posted"
+            " 2026-02-02 .. 2026-11-01); pass --allow-partial to report anyway @ --through\n"
         )
-        assert main(self._kpi(exports, "2026-02-01", "2026-03-01")) == 2
+        to = ["kpi", "--transactions", exports["transactions"], "--from", "2026-10-01", "--to", "2026-11-03"]
+        assert main(to) == 2
+        assert capsys.readouterr().err.endswith("; pass --allow-partial to report anyway @ --to\n")
+        assert main(self._kpi(exports, "2026-02-01", "2026-02-28")) == 2
         assert "the period 2026-02-01..2026-02-28 starts before the data" in capsys.readouterr().err
 
     @pytest.mark.parametrize("fmt", ["text", "markdown"])
     def test_kpi_allow_partial(
         self, fmt: str, exports: dict[str, str], capsys: pytest.CaptureFixture[str]
     ) -> None:
-        assert main(self._kpi(exports, "2026-10-01", "2026-11-03", "--allow-partial", "--format", fmt)) == 0
+        assert main(self._kpi(exports, "2026-10-01", "2026-11-02", "--allow-partial", "--format", fmt)) == 0
         first = capsys.readouterr().out.splitlines()[0]
         banner = (
             "Partial data: no data for 2026-11-02..2026-11-02 of the period 2026-10-01..2026-11-02"

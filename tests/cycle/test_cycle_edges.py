@@ -65,7 +65,8 @@ class TestRunCycle:
             (datetime.datetime(2026, 5, 18, 9), "not a datetime"),  # noqa: DTZ001
             ("2026-05-18", "fromisoformat"),
             (datetime.date(1, 1, 1), "between 1900-01-01"),
-            (datetime.date(9999, 12, 31), "no room in the calendar"),
+            (datetime.date(9999, 12, 31), "'as_of' must be between 1900-01-01 and 9999-12-30"),
+            (datetime.date(9999, 12, 30), "no room in the calendar"),
         ],
     )
     def test_as_of(self, as_of: object, fragment: str) -> None:
@@ -84,7 +85,7 @@ class TestRunCycle:
 
         monkeypatch.setattr(_escalate, "step", refuse)
         with pytest.raises(ValidationError) as caught:
-            run_cycle(engagement, data, book.period.end)
+            run_cycle(engagement, data, book.period.last_day)
         first, second = caught.value.issues
         assert first.path == "$.as_of"
         assert "escalation rules" in first.message
@@ -116,9 +117,11 @@ class TestRunCycle:
     def test_good_input_unchanged(self) -> None:
         """The checks leave the report of good input as it was: the same JSON for the same seed."""
         engagement, data, book = tiny()
-        first = render_json(run_cycle(engagement, data, book.period.end))
+        first = render_json(run_cycle(engagement, data, book.period.last_day))
         again = run_cycle(
-            engagement, CycleData.from_synthetic(generate_book(seed=5, claims=60, weeks=2)), book.period.end
+            engagement,
+            CycleData.from_synthetic(generate_book(seed=5, claims=60, weeks=2)),
+            book.period.last_day,
         )
         assert render_json(again) == first
 
@@ -321,7 +324,7 @@ class TestQaMethods:
         """A QA policy of any method plans and evaluates; only the hypergeometric one reads the population."""
         engagement, data, book = tiny()
         policies = tuple(attrs.evolve(p, method=Method(method)) for p in engagement.qa)
-        report = run_cycle(attrs.evolve(engagement, qa=policies), data, book.period.end)
+        report = run_cycle(attrs.evolve(engagement, qa=policies), data, book.period.last_day)
         assert report.qa
         assert {line.method for line in report.qa} == {method}
         assert any(line.sample_size >= 1 for line in report.qa)

@@ -197,6 +197,38 @@ class TestCheckEngagement:
         found = check_engagement(attrs.evolve(engagement, conventions={"denial_unit": "vibes"}))
         assert [(f.rule, f.path) for f in found] == [("ENG-007", "$.conventions")]
 
+    def test_eng_012_a_convention_none_of_the_kpis_reads(self, engagement: Engagement) -> None:
+        """Only days in A/R among the outcomes and no drivers: refunds=gross (and the default
+        refunds=netted chosen explicitly) would be ignored, a finding at its own path naming the
+        KPIs that read it; ar_window, which days in A/R reads, is not."""
+        narrow = attrs.evolve(engagement, outcomes=("days_in_ar",), drivers=())
+        for option in ("gross", "netted"):
+            chosen = attrs.evolve(narrow, conventions={"refunds": option, "ar_window": "trailing_3_months"})
+            found = check_engagement(chosen)
+            assert [(f.rule, f.path, f.is_error) for f in found] == [
+                ("ENG-012", "$.conventions.refunds", True)
+            ]
+            assert found[0].message.startswith(f"the convention refunds={option} is read by none of the")
+            assert "'refunds' is read by cash_collection_pct_npsr, cost_to_collect, net_collection_rate" in (
+                found[0].message
+            )
+
+    def test_eng_012_the_economics_section_reads_the_net_collection_rate(
+        self, engagement: Engagement
+    ) -> None:
+        """The economics section reports the net collection rate: its refunds option is read."""
+        narrow = attrs.evolve(
+            engagement, outcomes=("days_in_ar",), drivers=(), conventions={"refunds": "gross"}
+        )
+        assert [f.rule for f in check_engagement(narrow)] == ["ENG-012"]
+        assert check_engagement(_with(narrow)) == []
+
+    def test_eng_012_the_default_engagement_and_its_kpis_options(self, engagement: Engagement) -> None:
+        """Options its KPIs read are no finding: denial_unit (initial denial rate), refunds (net
+        collection rate), aging_anchor (A/R over 90)."""
+        chosen = {"denial_unit": "lines", "refunds": "gross", "aging_anchor": "bill_date"}
+        assert check_engagement(attrs.evolve(engagement, conventions=chosen)) == []
+
 
 def _economics(**fields: Any) -> EconomicsSection:
     section: dict[str, Any] = {

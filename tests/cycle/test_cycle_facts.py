@@ -226,9 +226,9 @@ def test_events_and_report_match_the_string_join(
     assert {e["kind"] for e in ours} >= {"firing", "escalated"}
     assert {e["rule"] for e in ours} >= {"write_off_any", "denial_any", "denial_untouched"}
     assert ours == _events(_Reference(engagement, data, kpi_book), periods)
-    report = render_json(run_cycle(engagement, data, book.period.end))
+    report = render_json(run_cycle(engagement, data, book.period.last_day))
     monkeypatch.setattr(_escalate, "_Facts", _Reference)
-    assert report == render_json(run_cycle(engagement, data, book.period.end))
+    assert report == render_json(run_cycle(engagement, data, book.period.last_day))
     for rule in ("write_off_any", "denial_any", "denial_untouched"):  # queue and claim facts
         assert f'"rule": "{rule}"' in report
 
@@ -249,9 +249,9 @@ def test_ids_the_ledger_lacks_join_as_the_string_join(monkeypatch: pytest.Monkey
     _assert_same_facts(ours.claim_facts(end, balance), reference.claim_facts(end, balance))
     periods = _replayed(book)
     assert _events(ours, periods) == _events(reference, periods)
-    report = render_json(run_cycle(engagement, data, book.period.end))
+    report = render_json(run_cycle(engagement, data, book.period.last_day))
     monkeypatch.setattr(_escalate, "_Facts", _Reference)
-    assert report == render_json(run_cycle(engagement, data, book.period.end))
+    assert report == render_json(run_cycle(engagement, data, book.period.last_day))
 
 
 def test_an_unknown_payer_reads_as_empty_text_in_a_message() -> None:
@@ -376,7 +376,7 @@ def test_report_lines_match_lines_built_one_by_one(book: SyntheticBook) -> None:
     data, engagement = CycleData.from_synthetic(book), _engagement()
     period = engagement.cadence.periods_ending(book.period.end, engagement.trend_periods)[-1]
     reference = _reference_lines(engagement, data, period)
-    report = run_cycle(engagement, data, book.period.end)
+    report = run_cycle(engagement, data, book.period.last_day)
     assert len(reference) > 100
     assert {line.severity for line in reference} >= {"critical", "warning"}
     # the fields the one-by-one build knows; the group, current message and amount come from the
@@ -395,7 +395,7 @@ def test_a_line_text_the_validators_refuse_is_refused(monkeypatch: pytest.Monkey
     object.__setattr__(bad, "name", "pod\u202e")  # past the party's own check: the line's catches it
     monkeypatch.setattr(type(split), "parties", property(lambda _: (bad, *parties[1:])))
     with pytest.raises(ValidationError, match=r"owner_name"):
-        run_cycle(engagement, CycleData.from_synthetic(book), book.period.end)
+        run_cycle(engagement, CycleData.from_synthetic(book), book.period.last_day)
 
 
 def test_packed_codes_at_every_edge() -> None:

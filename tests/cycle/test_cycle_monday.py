@@ -521,7 +521,7 @@ class TestDemoReport:
     def test_every_line_fits(self) -> None:
         """The demo report's text fits 120 columns on every line of every section."""
         book = generate_book(seed=7, claims=3000)
-        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         text = render_text(report)
         assert all(len(line) <= WIDTH for line in text.splitlines())
         assert report.headline is not None

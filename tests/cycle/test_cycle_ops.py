@@ -159,7 +159,7 @@ class TestReport:
         """At the report period's last day, since its first, the snapshot is the report's section."""
         book = generate_book(seed=1, claims=3000)
         engagement, data = default_engagement(), CycleData.from_synthetic(book)
-        report = run_cycle(engagement, data, book.period.end)
+        report = run_cycle(engagement, data, book.period.last_day)
         period = report.period
         replayed = engagement.cadence.periods_ending(period.end, engagement.escalation_periods)
         state = escalation_stage(engagement, data, data.book(), replayed).state

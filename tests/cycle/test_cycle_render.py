@@ -103,7 +103,7 @@ class TestHtml:
     def test_demo_report_renders_in_headless_chromium(self, tmp_path: Path) -> None:
         """A real cycle's report (hundreds of rows, every section) renders cleanly too."""
         book = generate_book(seed=7, claims=3000)
-        real = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        real = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         dom = _render_in_chromium(render_html(real), tmp_path)
         lines = len(real.outcomes) + len(real.drivers) + len(real.operations.activity_kpis)
         assert dom.count("<svg") == lines

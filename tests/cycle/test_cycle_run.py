@@ -15,6 +15,7 @@ from comanaged_rcm.cycle import (
     GovernanceReport,
     default_engagement,
     render_json,
+    render_text,
     run_cycle,
     selection_seed,
 )
@@ -43,7 +44,7 @@ def engagement() -> Engagement:
 
 @pytest.fixture(scope="module")
 def report(book: SyntheticBook, engagement: Engagement) -> GovernanceReport:
-    return run_cycle(engagement, CycleData.from_synthetic(book), book.period.end)
+    return run_cycle(engagement, CycleData.from_synthetic(book), book.period.last_day)
 
 
 def _closed_in(items: dict[str, Any], period: Period) -> Any:
@@ -89,7 +90,7 @@ class TestKpis:
 
     def test_trend_points_are_rolling_windows(self, report: GovernanceReport, engagement: Engagement) -> None:
         """Thirteen points, one per week, each the four weeks ending with that week."""
-        periods = engagement.cadence.periods_ending(report.as_of, 13)
+        periods = engagement.cadence.periods_ending(report.as_of + datetime.timedelta(days=1), 13)
         line = report.outcomes[1]
         assert [p.period for p in line.trend] == list(periods)
         assert [p.label for p in line.trend] == [engagement.cadence.label(p) for p in periods]
@@ -99,7 +100,7 @@ class TestKpis:
     def test_weekly_values_match_the_trend(self, book: SyntheticBook, engagement: Engagement) -> None:
         """With a one-period window each point is the KPI engine's trend over the weeks."""
         weekly = attrs.evolve(engagement, kpi_window=1)
-        report = run_cycle(weekly, CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(weekly, CycleData.from_synthetic(book), book.period.last_day)
         periods = weekly.cadence.periods_ending(book.period.end, 13)
         history = trend(CycleData.from_synthetic(book).book(), periods, metrics=["days_in_ar"])
         assert [p.value for p in report.outcomes[1].trend] == history.values("days_in_ar")
@@ -206,7 +207,7 @@ class TestQa:
         """Denials (true error rate 7%) fail against 5% tolerable; every workflow at or below 2%
         passes. Seeds checked: 7 (the demo's), 11 and 2026, on books of 20,000 claims."""
         book = generate_book(seed=seed, claims=20_000)
-        report = run_cycle(engagement, CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(engagement, CycleData.from_synthetic(book), book.period.last_day)
         verdicts = {q.workflow: q.passed for q in report.qa}
         assert book.qa.above(0.05) == ("denials",)
         assert verdicts.pop("denials") is False
@@ -258,7 +259,35 @@ class TestDeterminismAndErrors:
     def test_engagement_errors_raise(self, book: SyntheticBook, engagement: Engagement) -> None:
         broken = attrs.evolve(engagement, outcomes=("items_closed",))
         with pytest.raises(ValidationError, match="activity KPI"):
-            run_cycle(broken, CycleData.from_synthetic(book), book.period.end)
+            run_cycle(broken, CycleData.from_synthetic(book), book.period.last_day)
+
+    def test_an_option_no_kpi_reads_is_refused_at_its_path(
+        self, book: SyntheticBook, engagement: Engagement
+    ) -> None:
+        """An engagement choosing refunds=gross with no KPI that reads it is refused by its
+        ENG-012 finding at $.conventions.refunds before any work, not by a KPI call inside."""
+        narrow = attrs.evolve(
+            engagement, outcomes=("days_in_ar",), drivers=(), conventions={"refunds": "gross"}
+        )
+        with pytest.raises(ValidationError) as caught:
+            run_cycle(narrow, CycleData.from_synthetic(book), book.period.last_day)
+        assert [(i.path, i.code) for i in caught.value.issues] == [("$.conventions.refunds", "ENG-012")]
+
+    def test_as_of_is_the_last_day_counted(self, book: SyntheticBook, engagement: Engagement) -> None:
+        """As of the week's Sunday and as of the Saturday after, the same week is reported with the
+        same figures; only as_of and the heading's as-of words differ."""
+        data = CycleData.from_synthetic(book)
+        sunday = run_cycle(engagement, data, book.period.last_day)
+        saturday = run_cycle(engagement, data, book.period.last_day + datetime.timedelta(days=6))
+        assert sunday.period.last_day == sunday.as_of == book.period.last_day
+        assert attrs.evolve(saturday, as_of=sunday.as_of) == sunday
+        start, last = sunday.period.start, sunday.period.last_day
+        heading = render_text(sunday).splitlines()[1]
+        assert heading.startswith(
+            f"Period {sunday.period_label} ({start} to {last}), as of the close of {last};"
+        )
+        later = render_text(saturday).splitlines()[1]
+        assert later.startswith(f"Period {sunday.period_label} ({start} to {last}), as of {saturday.as_of};")
 
     @pytest.mark.parametrize("as_of", ["2026-11-02", datetime.datetime(2026, 11, 2, tzinfo=datetime.UTC)])
     def test_as_of_must_be_a_date(self, book: SyntheticBook, engagement: Engagement, as_of: object) -> None:
@@ -286,7 +315,7 @@ class TestDeterminismAndErrors:
             work_items=book.work_items,
             audits=audits,
         )
-        again = run_cycle(engagement, data, book.period.end)
+        again = run_cycle(engagement, data, book.period.last_day)
         assert [(q.audited_sample, q.deviations, q.passed) for q in again.qa] == [
             (q.audited_sample, q.deviations, q.passed) for q in report.qa
         ]
@@ -295,7 +324,7 @@ class TestDeterminismAndErrors:
         data = CycleData(
             transactions=book.transactions, submissions=book.submissions, work_items=book.work_items
         )
-        again = run_cycle(engagement, data, book.period.end)
+        again = run_cycle(engagement, data, book.period.last_day)
         assert {q.passed for q in again.qa} == {None}
         assert all(q.conclusion.startswith("no QA results") for q in again.qa)
 
@@ -313,7 +342,7 @@ class TestDeterminismAndErrors:
     def test_without_work_items(self, book: SyntheticBook, engagement: Engagement) -> None:
         """A book without an activity log still reports outcomes; QA and operations are empty."""
         data = CycleData(transactions=book.transactions, submissions=book.submissions, work_items={})
-        again = run_cycle(engagement, data, book.period.end)
+        again = run_cycle(engagement, data, book.period.last_day)
         assert again.operations.by_party == ()
         assert {q.population for q in again.qa} == {0}
         assert again.outcomes[0].value is not None
@@ -326,7 +355,7 @@ class TestEdges:
         items = {k: v for k, v in book.work_items.items() if k != "balance"}
         items["team"] = np.where(items["team"] == "client_staff", "temp_agency", items["team"])
         data = CycleData(transactions=book.transactions, submissions=book.submissions, work_items=items)
-        report = run_cycle(engagement, data, book.period.end)
+        report = run_cycle(engagement, data, book.period.last_day)
         temps = [w for w in report.operations.by_party if w.party == "temp_agency"]
         assert temps
         assert {(w.party_name, w.kind) for w in temps} == {("temp_agency", "unknown")}
@@ -334,7 +363,9 @@ class TestEdges:
 
     def test_window_of_one_period(self, book: SyntheticBook, engagement: Engagement) -> None:
         qa = tuple(attrs.evolve(p, window=1) for p in engagement.qa)
-        report = run_cycle(attrs.evolve(engagement, qa=qa), CycleData.from_synthetic(book), book.period.end)
+        report = run_cycle(
+            attrs.evolve(engagement, qa=qa), CycleData.from_synthetic(book), book.period.last_day
+        )
         previous = engagement.cadence.periods_ending(report.period.start, 1)[0]
         assert {q.audited_period for q in report.qa} == {engagement.cadence.label(previous)}
 

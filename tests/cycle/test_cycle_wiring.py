@@ -43,7 +43,7 @@ def test_an_engagement_with_economics_reports_its_margin(book: SyntheticBook) ->
     )
     engagement = attrs.evolve(default_engagement(), economics=economics)
     data = CycleData.from_synthetic(book)
-    report = run_cycle(engagement, data, book.period.end)
+    report = run_cycle(engagement, data, book.period.last_day)
     assert report.margin is not None
     assert report.margin == margin(engagement, data.book(), _window(engagement, report.period))
     partner = report.margin.figure("partner_cost")
@@ -57,7 +57,7 @@ def test_an_engagement_with_economics_reports_its_margin(book: SyntheticBook) ->
 
 
 def test_without_economics_the_report_has_no_margin(book: SyntheticBook) -> None:
-    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
     assert report.margin is None
     assert '"margin"' not in render_json(report)
     assert "MARGIN" not in render_text(report)
@@ -83,7 +83,7 @@ def test_history_notes_are_the_reports_own_section(book: SyntheticBook, tmp_path
 def test_decisions_waiting_say_how_many_items_no_group_lists() -> None:
     """Items whose escalation an inhibiting alert mutes still wait; the note counts them, once."""
     book = generate_book(seed=7, claims=20_000)
-    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
     muted = {e.dedup_key for e in report.escalations if e.muted}
     waiting = [key for d in report.decisions for key in d.alerts]
     hidden = sum(key in muted for key in waiting)

@@ -62,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "report",
         help="run the governance cycle on your own CSV exports",
         description="Run an engagement's governance cycle on CSV exports. Dates are ISO; --as-of is the "
-        "first day not reported on (the report covers the last complete period before it).",
+        "last day counted (the report holds at its close and covers the last complete period whose last"
+        " day is on or before it: a Monday-Sunday week is reported as of its Sunday or any day up to the"
+        " next Saturday).",
     )
     report.add_argument("--engagement", required=True, metavar="JSON", help="engagement JSON")
     report.add_argument("--transactions", required=True, metavar="CSV", help="transactions ledger")
@@ -74,7 +76,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         report.add_argument(
             f"--{old}", metavar="CSV", help=f"deprecated alias of --{new}, accepted for one more release"
         )
-    report.add_argument("--as-of", required=True, metavar="DATE")
+    report.add_argument(
+        "--as-of",
+        required=True,
+        metavar="DATE",
+        help="the last day counted; the report covers the last complete period through it",
+    )
     report.add_argument(
         "--allow-partial",
         action="store_true",
@@ -119,7 +126,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     _positive(args.claims, "--claims")
     book = generate_book(seed=args.seed, claims=args.claims)
-    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
     print(render_text(report))
     if args.out:
         _write(report, args.out)

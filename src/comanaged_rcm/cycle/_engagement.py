@@ -14,7 +14,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from comanaged_rcm import _check as check
 from comanaged_rcm import _io
 from comanaged_rcm._check import as_int, as_optional_real, as_real, as_tuple, v
-from comanaged_rcm.errors import Issue, RCMError, ValidationError
+from comanaged_rcm.errors import ConventionError, Issue, RCMError, ValidationError
 from comanaged_rcm.escalation import (
     CALENDAR_NAMES,
     DEFAULT_HOURS,
@@ -26,6 +26,7 @@ from comanaged_rcm.escalation import (
 )
 from comanaged_rcm.findings import Finding, Severity
 from comanaged_rcm.kpi import Target, Tier, catalogue, resolve_conventions
+from comanaged_rcm.kpi._conventions import check_applicable
 from comanaged_rcm.mapping import ExportMap
 from comanaged_rcm.periods import Cadence, Period, Weekday
 from comanaged_rcm.raci import ScopeSplit, co_managed_template
@@ -723,7 +724,8 @@ def check_engagement(engagement: Engagement) -> list[Finding]:
     covering the same day; ENG-009 a baseline period overlapping the engagement (from the first
     fee's ``from`` to the last fee's ``through``); ENG-010 two own-cost ranges covering the same
     day; ENG-011 (a warning) days between fee terms, or between own-cost ranges, that none
-    covers. The scope split's own findings come from
+    covers; ENG-012 a KPI convention that none of the engagement's KPIs (nor its economics
+    section's net collection rate) reads, which would be ignored. The scope split's own findings come from
     :func:`comanaged_rcm.raci.validate` and are reported, not raised, by the cycle.
 
     Raises:
@@ -744,10 +746,31 @@ def check_engagement(engagement: Engagement) -> list[Finding]:
         *_rule_findings(engagement),
         *economics_findings(engagement),
     ]
+    return [*found, *_convention_findings(engagement)]
+
+
+def _convention_findings(engagement: Engagement) -> list[Finding]:
+    """ENG-007 an unknown convention; ENG-012 a chosen one none of the engagement's KPIs reads.
+
+    The engagement's KPIs are its outcomes, drivers and activity, and the net collection rate
+    its ``economics`` section reports; an option none of them reads would be ignored (the KPI
+    calls of the cycle refuse it), so it is a finding at its path instead.
+    """
     try:
         resolve_conventions(engagement.conventions)
     except RCMError as exc:
-        found.append(_error("ENG-007", "$.conventions", str(exc)))
+        return [_error("ENG-007", "$.conventions", str(exc))]
+    known = {k.id: k for k in catalogue()}
+    metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
+    if engagement.economics is not None:
+        metrics = (*metrics, "net_collection_rate")
+    read = [known[m] for m in dict.fromkeys(metrics) if m in known]
+    found = []
+    for family, option in engagement.conventions.items():
+        try:
+            check_applicable({family: option}, read, known.values())
+        except ConventionError as exc:
+            found.append(_error("ENG-012", f"$.conventions.{family}", str(exc)))
     return found
 
 

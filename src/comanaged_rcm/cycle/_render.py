@@ -368,11 +368,19 @@ def _sections(report: GovernanceReport) -> list[Section]:
 
 
 def _heading(report: GovernanceReport) -> list[str]:
+    """The title, and the period by its first and last day with the day the report is as of.
+
+    The figures hold at the close of the period's last day; the as-of day is that day (``as of
+    the close of``) or a later one the report was asked for (the period is the last complete one
+    through it).
+    """
+    period, as_of = report.period, report.as_of
+    at = f"as of the close of {as_of}" if as_of == period.last_day else f"as of {as_of}"
     return [
         f"Co-managed governance report: {report.engagement}",
         (
-            f"Period {report.period_label} ({report.period}), as of {report.as_of.isoformat()}; "
-            f"data: {report.data_source}"
+            f"Period {report.period_label} ({period.start} to {period.last_day}), {at};"
+            f" data: {report.data_source}"
         ),
     ]
 

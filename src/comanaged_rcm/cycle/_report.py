@@ -343,6 +343,10 @@ class FindingLine:
 class GovernanceReport:
     """The weekly governance report of a co-managed engagement.
 
+    ``as_of`` is the last day counted the report was made for: ``period`` is the last complete
+    period of the cadence whose last day is on or before it, and the period's figures hold at
+    the close of that last day.
+
     ``partial_data`` is empty unless the report was made with ``allow_partial`` on a period the
     data does not cover; it then says which days have no data, and every renderer shows it
     first. ``data_findings`` are what the data holds that the engagement cannot place (work

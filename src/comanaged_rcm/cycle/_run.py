@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check as check
 from comanaged_rcm.cycle import _history
-from comanaged_rcm.cycle._calendar import EARLIEST_AS_OF, CycleCalendar
+from comanaged_rcm.cycle._calendar import EARLIEST_AS_OF, LATEST_AS_OF, CycleCalendar
 from comanaged_rcm.cycle._data import (
     Columns,
     CycleData,
@@ -361,7 +361,7 @@ def _coverage(engagement: Engagement, data: CycleData, calendar: CycleCalendar) 
     if not refusals:
         return "", ""
     refusal = (
-        f"'as_of' {as_of} (the first day not reported on): {'; '.join(refusals)};"
+        f"'as_of' {as_of} (the last day counted): {'; '.join(refusals)};"
         " pass allow_partial=True to report anyway"
     )
     return refusal, banner
@@ -380,8 +380,10 @@ def run_cycle(
 ) -> GovernanceReport:
     """Run one governance cycle and return its report.
 
-    The report covers the last complete period of the engagement's cadence that ends on or
-    before ``as_of`` (exclusive, like a period's end): outcome KPIs with their trend over
+    ``as_of`` is the last day counted: the report holds at its close and covers the last
+    complete period of the engagement's cadence whose last day is on or before it (a weekly
+    Monday-Sunday period ending Sunday 2026-11-29 is reported as of 2026-11-29, and as of any
+    day up to the Saturday after): outcome KPIs with their trend over
     ``trend_periods`` periods and status against target, then their drivers; operations (who
     worked what, queues, activity KPIs, open escalations); QA (this period's plan and
     reproducible selection per audited workflow, and the evaluation of the last ``window``
@@ -391,7 +393,7 @@ def run_cycle(
     Args:
         engagement: The engagement document (its cross-references must check clean).
         data: The provider's tables.
-        as_of: The first day not reported on.
+        as_of: The last day counted (snapshots such as A/R and open items hold at its close).
         allow_partial: Report on a period the data does not cover, with a banner saying which
             days have no data, instead of refusing it.
         history: Where the engagement's weeks are kept (:func:`~comanaged_rcm.cycle.open_history`
@@ -423,7 +425,7 @@ def run_cycle(
     Raises:
         ValidationError: ``engagement`` is not an :class:`~comanaged_rcm.cycle.Engagement` or
             has errors, ``data`` is not a :class:`~comanaged_rcm.cycle.CycleData` or its tables
-            do not validate, or ``as_of`` is not a date from 1900-01-01 with room in the
+            do not validate, or ``as_of`` is not a date from 1900-01-01 to 9999-12-30 with room in the
             calendar for every period the report reads (``$.as_of``), or the data does not cover
             the report's period or KPI window and ``allow_partial`` is false (``$.as_of``, with
             the data's range in the message), or the escalation rules
@@ -437,13 +439,13 @@ def run_cycle(
         >>> from comanaged_rcm.cycle import default_engagement
         >>> from comanaged_rcm.synthetic import generate_book
         >>> book = generate_book(seed=1, claims=3000)
-        >>> report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
+        >>> report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
         >>> [line.metric for line in report.outcomes]
         ['net_collection_rate', 'days_in_ar', 'write_off_rate']
     """
     check.instance(engagement, Engagement, "$.engagement")
     check.instance(data, CycleData, "$.data")
-    as_of = check.date(as_of, "$.as_of", earliest=EARLIEST_AS_OF)
+    as_of = check.date(as_of, "$.as_of", earliest=EARLIEST_AS_OF, latest=LATEST_AS_OF)
     allow_partial = check.flag(allow_partial, "$.allow_partial")
     errors = [f for f in check_engagement(engagement) if f.is_error]
     if errors:
