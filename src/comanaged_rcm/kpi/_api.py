@@ -9,7 +9,7 @@ import attrs
 
 from comanaged_rcm import _check
 from comanaged_rcm.kpi._book import Book
-from comanaged_rcm.kpi._catalogue import catalogue, metric_ids
+from comanaged_rcm.kpi._catalogue import Catalogue, catalogue, metric_ids
 from comanaged_rcm.kpi._conventions import check_applicable, resolve
 from comanaged_rcm.kpi._engine import MeasureSet, compute_measures
 from comanaged_rcm.kpi._results import Scorecard, Trend
@@ -77,24 +77,33 @@ def _compute(  # noqa: PLR0917 - the engine's request, passed through
     wanted: tuple[str, ...] | None,
     *,
     every: bool = False,
+    known: Catalogue | None = None,
 ) -> MeasureSet:
     """The measures of ``periods`` with snapshots at the close of each of ``days``.
 
     The engine takes snapshots before an exclusive boundary, the day after each as-of day; the
     measures returned report the as-of days themselves. Unless ``every`` measure is asked for,
     a chosen convention must be read by one of the ``wanted`` KPIs (all of them for ``None``).
+    ``known`` is the catalogue of measures and KPIs (the default one for ``None``).
     """
     resolved = resolve(conventions, "$.conventions")
     if not every:
-        known = catalogue()
-        requested = known if wanted is None else [k for k in known if k.id in set(wanted)]
-        check_applicable(conventions, requested, known)
-    found = compute_measures(book, periods, [day + _DAY for day in days], dims, resolved)
+        kpis = catalogue() if known is None else known.metrics
+        requested = kpis if wanted is None else [k for k in kpis if k.id in set(wanted)]
+        check_applicable(conventions, requested, kpis)
+    found = compute_measures(book, periods, [day + _DAY for day in days], dims, resolved, catalogue=known)
     return attrs.evolve(
         found,
         as_of=tuple(days),
         missing={name: _REASONS.get(why, why) for name, why in found.missing.items()},
         unsliced={name: _REASONS.get(why, why) for name, why in found.unsliced.items()},
+    )
+
+
+def _catalogue(given: object) -> Catalogue | None:
+    """The caller's catalogue, checked (``None`` for the default one)."""
+    return (
+        None if given is None else _check.instance(given, Catalogue, "$.catalogue", "a kpi.Catalogue or None")
     )
 
 
@@ -136,11 +145,14 @@ def measures(
     as_of: datetime.date | None = None,
     by: Sequence[str] = (),
     conventions: Mapping[str, str] | None = None,
+    *,
+    catalogue: Catalogue | None = None,
 ) -> MeasureSet:
     """The base measures of one period: a partial that merges exactly with other shards' partials.
 
     Compute on each shard of a book, add the results (``a + b``), then score the sum with
-    :meth:`Scorecard.from_measures`.
+    :meth:`Scorecard.from_measures`. ``catalogue`` defines the measures (the built-in ones by
+    default).
 
     Raises:
         ValidationError: Bad arguments.
@@ -148,7 +160,7 @@ def measures(
     """
     dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
-    return _compute(book, [period], [day], dims, conventions, None, every=True)
+    return _compute(book, [period], [day], dims, conventions, None, every=True, known=_catalogue(catalogue))
 
 
 def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integration contract
@@ -158,6 +170,8 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
     by: Sequence[str] = (),
     conventions: Mapping[str, str] | None = None,
     metrics: Iterable[str] | None = None,
+    *,
+    catalogue: Catalogue | None = None,
 ) -> Scorecard:
     """Compute the KPIs of one period, in total and per slice.
 
@@ -170,6 +184,7 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
         conventions: A mapping ``{family: option}``; others take their defaults.
         metrics: A list of KPI ids; all of the catalogue by default. A bare string is refused
             (write ``["backlog"]``, not ``"backlog"``).
+        catalogue: The measures and KPIs (a :class:`Catalogue`); the default one for ``None``.
 
     Returns:
         The scorecard.
@@ -189,9 +204,10 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
     """
     dims = _arguments(book, by)
     period, day = _as_of(period, as_of)
-    wanted = metric_ids(metrics)
-    found = _compute(book, [period], [day], dims, conventions, wanted)
-    return Scorecard.from_measures(found, wanted)
+    known = _catalogue(catalogue)
+    wanted = metric_ids(metrics, catalogue=known)
+    found = _compute(book, [period], [day], dims, conventions, wanted, known=known)
+    return Scorecard.from_measures(found, wanted, catalogue=known)
 
 
 def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
@@ -201,6 +217,8 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     by: Sequence[str] = (),
     conventions: Mapping[str, str] | None = None,
     metrics: Iterable[str] | None = None,
+    *,
+    catalogue: Catalogue | None = None,
 ) -> Trend:
     """Compute the KPIs for consecutive periods (ISO weeks, months) in one pass over the book.
 
@@ -214,6 +232,7 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
         by: Slice dimensions, as for :func:`evaluate`.
         conventions: ``{family: option}``, as for :func:`evaluate`.
         metrics: A list of KPI ids (a bare string is refused), as for :func:`evaluate`.
+        catalogue: The measures and KPIs, as for :func:`evaluate`.
 
     Returns:
         The trend.
@@ -235,10 +254,12 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
     dims = _arguments(book, by)
     periods = _periods(periods)
     checked = _days(periods, as_of)
-    wanted = metric_ids(metrics)
+    known = _catalogue(catalogue)
+    wanted = metric_ids(metrics, catalogue=known)
     span = Period(periods[0].start, periods[-1].end)
-    found = _compute(book, [*periods, span], [*checked, checked[-1]], dims, conventions, wanted)
-    cards = tuple(Scorecard.from_measures(found, wanted, index=i) for i in range(len(periods)))
-    return Trend(
-        periods=periods, scorecards=cards, whole=Scorecard.from_measures(found, wanted, index=len(periods))
+    found = _compute(book, [*periods, span], [*checked, checked[-1]], dims, conventions, wanted, known=known)
+    cards = tuple(
+        Scorecard.from_measures(found, wanted, index=i, catalogue=known) for i in range(len(periods))
     )
+    whole = Scorecard.from_measures(found, wanted, index=len(periods), catalogue=known)
+    return Trend(periods=periods, scorecards=cards, whole=whole)

@@ -18,7 +18,16 @@ from comanaged_rcm import _check
 from comanaged_rcm._check import as_optional_real, as_real, v
 from comanaged_rcm._frames import Column, Table, Tabular, build, concat
 from comanaged_rcm.errors import ValidationError
-from comanaged_rcm.kpi._catalogue import Direction, KPIDefinition, Tier, Unit, catalogue, lookup, metric_ids
+from comanaged_rcm.kpi._catalogue import (
+    Catalogue,
+    Direction,
+    KPIDefinition,
+    Tier,
+    Unit,
+    catalogue,
+    lookup,
+    metric_ids,
+)
 from comanaged_rcm.kpi._conventions import count
 from comanaged_rcm.kpi._engine import TOTAL, MeasureSet
 from comanaged_rcm.periods import Period
@@ -90,31 +99,38 @@ class Target:
     watch: float = attrs.field(converter=as_real, validator=v.real())
     source: str = attrs.field(default="", validator=v.text(empty=True))
 
-    def status(self, value: float | None) -> Status:
+    def status(self, value: float | None, *, catalogue: Catalogue | None = None) -> Status:
         """Status of ``value`` against this target, by the KPI's direction.
+
+        ``catalogue`` knows the KPI (the default catalogue by default).
 
         Raises:
             ValidationError: ``value`` is not a finite number or ``None``, the metric is unknown,
                 or ``watch`` is on the better side of ``target``.
         """
-        if value is not None:
-            value = _check.real(value, "$.value")
-        higher = lookup(self.metric, "$.metric").direction is Direction.HIGHER
-        if (self.watch > self.target) if higher else (self.watch < self.target):
-            side = "<=" if higher else ">="
-            raise ValidationError.single(
-                "$.watch",
-                "range",
-                f"'watch' must be {side} 'target' ({self.target}) for {self.metric!r} (got {self.watch})",
-            )
-        if value is None:
-            return Status.UNDEFINED
-        sign = 1.0 if higher else -1.0
-        if sign * value >= sign * self.target:
-            return Status.ON_TRACK
-        if sign * value >= sign * self.watch:
-            return Status.WATCH
-        return Status.BREACH
+        return _status(self, value, lookup(self.metric, "$.metric", catalogue=catalogue))
+
+
+def _status(target: Target, value: float | None, kpi: KPIDefinition) -> Status:
+    """:meth:`Target.status` for the KPI ``kpi`` (already looked up)."""
+    if value is not None:
+        value = _check.real(value, "$.value")
+    higher = kpi.direction is Direction.HIGHER
+    if (target.watch > target.target) if higher else (target.watch < target.target):
+        side = "<=" if higher else ">="
+        raise ValidationError.single(
+            "$.watch",
+            "range",
+            f"'watch' must be {side} 'target' ({target.target}) for {target.metric!r} (got {target.watch})",
+        )
+    if value is None:
+        return Status.UNDEFINED
+    sign = 1.0 if higher else -1.0
+    if sign * value >= sign * target.target:
+        return Status.ON_TRACK
+    if sign * value >= sign * target.watch:
+        return Status.WATCH
+    return Status.BREACH
 
 
 @attrs.frozen(kw_only=True)
@@ -249,9 +265,16 @@ class Scorecard(Tabular):
 
     @classmethod
     def from_measures(
-        cls, measures: MeasureSet, metrics: Iterable[str] | None = None, *, index: int = 0
+        cls,
+        measures: MeasureSet,
+        metrics: Iterable[str] | None = None,
+        *,
+        index: int = 0,
+        catalogue: Catalogue | None = None,
     ) -> Scorecard:
         """Compute the KPIs of period ``index`` from (possibly merged) base measures.
+
+        ``catalogue`` holds the KPIs (the default catalogue by default).
 
         >>> import datetime
         >>> from comanaged_rcm.kpi import Book, measures
@@ -268,7 +291,9 @@ class Scorecard(Tabular):
         """
         _check.instance(measures, MeasureSet, "$.measures")
         index = count(index, "$.index", maximum=len(measures.periods) - 1)
-        definitions = _definitions(metrics)
+        if catalogue is not None:
+            _check.instance(catalogue, Catalogue, "$.catalogue", "a kpi.Catalogue or None")
+        definitions = _definitions(metrics, catalogue)
         rows = 1 + len(measures.slices)
         numerator = np.full((len(definitions), rows), np.nan)
         denominator = np.full((len(definitions), rows), np.nan)
@@ -305,10 +330,11 @@ class Scorecard(Tabular):
 
     # ------------------------------------------------------------------------------- values
     def _metric(self, metric_id: str) -> int:
-        lookup(metric_id, "$.metric_id")  # a KPI id of the catalogue, or the error says what it got
-        for m, kpi in enumerate(self.metrics):
+        given: object = metric_id  # checked: callers without a type checker pass anything
+        for m, kpi in enumerate(self.metrics if isinstance(given, str) else ()):
             if kpi.id == metric_id:
                 return m
+        lookup(metric_id, "$.metric_id")  # a KPI id of the catalogue, or the error says what it got
         raise ValidationError.single(
             "$.metric_id", "unknown", f"KPI {metric_id!r} was not evaluated in this scorecard"
         )
@@ -479,7 +505,9 @@ class Scorecard(Tabular):
         target = next((t for t in pool if t.metric == metric_id), None)
         if target is None:
             raise ValidationError.single("$.targets", "missing", f"no target for {metric_id!r}")
-        return target.status(self.result(metric_id, **slice_keys).value)
+        return _status(
+            target, self.result(metric_id, **slice_keys).value, self.metrics[self._metric(metric_id)]
+        )
 
     def to_columns(self) -> dict[str, npt.NDArray[Any]]:
         """One row per (metric, slice), total first (its dimensions read ``(all)``).
@@ -528,7 +556,7 @@ class Scorecard(Tabular):
                 for keyset in keys:
                     result = self.result(kpi.id, **keyset)
                     target = next((t for t in pool if t.metric == kpi.id), None)
-                    status = target.status(result.value).value if target and not keyset else ""
+                    status = _status(target, result.value, kpi).value if target and not keyset else ""
                     label = kpi.name if not keyset else "  " + " x ".join(keyset.values())
                     shares = [_percent(result.share)]
                     if len(self.by) > 1:
@@ -607,12 +635,13 @@ class Scorecard(Tabular):
         )
 
 
-def _definitions(metrics: Iterable[str] | None) -> tuple[KPIDefinition, ...]:
-    ids = metric_ids(metrics)
+def _definitions(metrics: Iterable[str] | None, known: Catalogue | None = None) -> tuple[KPIDefinition, ...]:
+    ids = metric_ids(metrics, catalogue=known)
+    every = catalogue() if known is None else known.metrics
     if ids is None:
-        return catalogue()
-    wanted = [lookup(m) for m in ids]
-    order = {k.id: i for i, k in enumerate(catalogue())}
+        return every
+    wanted = [lookup(m, catalogue=known) for m in ids]
+    order = {k.id: i for i, k in enumerate(every)}
     return tuple(sorted(dict.fromkeys(wanted), key=lambda k: order[k.id]))
 
 
@@ -716,7 +745,7 @@ class Trend(Tabular):
                 points = self.points(kpi.id)
                 last = points[-1]
                 target = next((t for t in pool if t.metric == kpi.id), None)
-                status = target.status(last.result.value).value if target else ""
+                status = _status(target, last.result.value, kpi).value if target else ""
                 change = "" if last.change is None else f"{last.change:+.2f}"
                 series = " ".join(_format(p.result.value, kpi.unit) for p in points)
                 whole = _format(self.whole.result(kpi.id).value, kpi.unit)
