@@ -417,6 +417,17 @@ class TestParentShares:
         assert (empty.share, empty.parent_share) == (0.0, None)
         assert "Of team x payer" in card.to_text()
 
+    def test_shares_are_worked_out_once_and_columns_are_copies(self, book: Book) -> None:
+        """Writing into to_columns()' share column changes neither the next columns nor the results."""
+        card = evaluate(book, JANUARY, by=["team", "payer"], metrics=["net_collection_rate"])
+        columns = card.to_columns()
+        columns["share"][:] = -1.0
+        columns["parent_share"][:] = -1.0
+        assert card.to_columns()["share"][1] == pytest.approx(100 * 800 / 1400)
+        assert card.result("net_collection_rate", team="t1", payer="A").parent_share == pytest.approx(
+            100 * 800 / 1200
+        )
+
     def test_count_kpis_have_no_shares(self, book: Book) -> None:
         """A count KPI has no denominator: no share and no parent share in any slice."""
         card = evaluate(book, JANUARY, by=["team", "workflow"], metrics=["backlog"])

@@ -242,6 +242,10 @@ class Scorecard(Tabular):
     numerator: npt.NDArray[np.float64] = attrs.field(validator=v.instance(np.ndarray, "a numpy array"))
     denominator: npt.NDArray[np.float64] = attrs.field(validator=v.instance(np.ndarray, "a numpy array"))
     unavailable: Mapping[tuple[int, int], str] = attrs.field(validator=v.instance(Mapping, "a mapping"))
+    _worked: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = attrs.field(
+        init=False, factory=list, repr=False
+    )
+    """The shares once worked out (:meth:`_shares`), kept for the next result."""
 
     def __attrs_post_init__(self) -> None:
         """The arrays hold a row per metric and a column per slice (the total first), as floats."""
@@ -412,6 +416,8 @@ class Scorecard(Tabular):
         a count KPI or an unavailable denominator (NaN), and where the parent's denominator is
         within :data:`ZERO_DENOMINATOR` of zero.
         """
+        if self._worked:
+            return self._worked[0]
         total = self.denominator[:, :1]
         children = self.denominator[:, 1:]
         parent: npt.NDArray[np.float64] = np.broadcast_to(total, children.shape)
@@ -433,6 +439,7 @@ class Scorecard(Tabular):
                 share = 100.0 * children / base
             share = np.where(np.isfinite(share) & (np.abs(base) > ZERO_DENOMINATOR), share, np.nan)
             found.append(np.concatenate([np.full(total.shape, np.nan), share], axis=1))
+        self._worked.append((found[0], found[1]))
         return found[0], found[1]
 
     def _reason(self, m: int, row: int, *, defined: bool) -> str:
@@ -531,8 +538,8 @@ class Scorecard(Tabular):
             defined=defined.reshape(-1),
             numerator=self.numerator.reshape(-1),
             denominator=self.denominator.reshape(-1),
-            share=share.reshape(-1),
-            parent_share=parent.reshape(-1),
+            share=share.reshape(-1).copy(),
+            parent_share=parent.reshape(-1).copy(),
             tier=np.repeat(np.array([k.tier.value for k in self.metrics], dtype=str), rows),
         )
         return columns
