@@ -33,11 +33,11 @@ from comanaged_rcm.escalation._compiled import Columns, CompiledRule, batch_code
 from comanaged_rcm.escalation._edge import (
     Deferred,
     build,
-    builder,
     defer_fields,
     moment,
     moment_field,
     no_cycle_collection,
+    positional_builder,
     replace,
     slot_setter,
     whole_field,
@@ -484,8 +484,23 @@ class Event:
 
 defer_fields(Event, ("inputs", "reason", "message"))
 
-_make_event = builder(Event)
-_make_alert = builder(Alert)
+_EVENT_FIELDS = (
+    "sequence", "at", "kind", "rule", "rule_version", "rule_hash", "severity", "key", "group", "labels",
+    "annotations", "outcome", "inputs", "level", "owner", "owner_ref", "deadline", "deadline_at", "reason",
+    "message", "suppressed_by",
+)  # fmt: skip
+_alert_event = positional_builder(Event, _EVENT_FIELDS)
+"""An event of an alert's change, its fields given in the order of :data:`_EVENT_FIELDS`."""
+_ROUTED_FIELDS = ("level", "owner", "deadline", "deadline_at")
+"""The fields of an alert its rung sets (:meth:`_Stepper.rung_fields`)."""
+_new_alert = positional_builder(
+    Alert,
+    (
+        "key", "rule", "rule_version", "rule_hash", "labels", "status", "since", "active_since", "true_count",
+        "rung_since", "amount", "fired_at", *_ROUTED_FIELDS,
+    ),
+)  # fmt: skip
+"""A new alert of a step, its fields given in that order."""
 _set_suppressed = slot_setter(Event, "suppressed_by")
 
 
@@ -1029,13 +1044,9 @@ class _Stepper:
         if row >= 0:
             codes = prepared.clear_codes if clear and prepared.clear_codes is not None else prepared.codes
             outcome = _OUTCOMES[codes[row]]
-            explained = _Explained(
-                prepared.records,
-                prepared.explain(row),
-                clear=clear,
-                reason=shown if reason else None,
-                suffix=suffix,
-            )
+            filed = prepared.explained_rows
+            filed.append(row)  # the row's cells are copied with the rule's other filed rows
+            explained = _Explained(prepared.records, len(filed) - 1, clear, shown if reason else None, suffix)
             inputs = explained
             if not reason:
                 shown = explained
@@ -1043,28 +1054,28 @@ class _Stepper:
                 text = explained
         self.sequence += 1
         self.events.append(
-            _make_event(
-                sequence=self.sequence,
-                at=self.now,
-                kind=kind,
-                rule=prepared.rule_id,
-                rule_version=prepared.rule_version,
-                rule_hash=prepared.rule_hash,
-                severity=prepared.severity,
-                key=alert.key,
-                group=prepared.group(alert.labels),
-                labels=labels,
-                annotations=prepared.annotations.copy() if prepared.annotations else {},
-                outcome=outcome,
-                inputs=inputs,
-                level=alert.level,
-                owner=alert.owner or None,
-                owner_ref=owner_ref,
-                deadline=alert.deadline,
-                deadline_at=alert.deadline_at,
-                reason=shown,
-                message=text,
-                suppressed_by=self.silenced(prepared.rule_id, labels) if self.silences else None,
+            _alert_event(
+                self.sequence,
+                self.now,
+                kind,
+                prepared.rule_id,
+                prepared.rule_version,
+                prepared.rule_hash,
+                prepared.severity,
+                alert.key,
+                prepared.group(alert.labels),
+                labels,
+                prepared.annotations.copy() if prepared.annotations else {},
+                outcome,
+                inputs,
+                alert.level,
+                alert.owner or None,
+                owner_ref,
+                alert.deadline,
+                alert.deadline_at,
+                shown,
+                text,
+                self.silenced(prepared.rule_id, labels) if self.silences else None,
             )
         )
 
@@ -1135,24 +1146,17 @@ class _Stepper:
     def start(self, prepared: _Prepared, key: str, row: int, labels: dict[str, str]) -> None:
         now, amount = self.now, prepared.amount_at(row)
         firing = prepared.fires_at_once  # no hold: the new alert is firing (built once, not promoted)
-        routed = (
-            self.rung_fields(prepared.first_rung, amount, by_amount=prepared.by_amount[0]) if firing else {}
-        )
-        alert = _make_alert(
-            key=key,
-            rule=prepared.rule_id,
-            rule_version=prepared.rule_version,
-            rule_hash=prepared.rule_hash,
-            labels=labels,
-            status=AlertStatus.FIRING if firing else AlertStatus.PENDING,
-            since=now,
-            active_since=now,
-            true_count=1,
-            rung_since=now if firing else None,
-            amount=amount,
-            fired_at=now if firing else None,
-            **routed,
-        )
+        if firing:
+            routed = self.rung_fields(prepared.first_rung, amount, by_amount=prepared.by_amount[0])
+            level, owner, deadline, deadline_at = (routed[name] for name in _ROUTED_FIELDS)
+            status, rung_since, fired_at = AlertStatus.FIRING, now, now
+        else:  # pending: on no rung yet
+            level = owner = deadline = deadline_at = rung_since = fired_at = None
+            status = AlertStatus.PENDING
+        alert = _new_alert(
+            key, prepared.rule_id, prepared.rule_version, prepared.rule_hash, labels, status, now, now, 1,
+            rung_since, amount, fired_at, level, owner, deadline, deadline_at,
+        )  # fmt: skip
         if firing:
             self.alerts[key] = alert
             self.alert_event(kind=EventKind.FIRING, alert=alert, prepared=prepared, row=row, message=True)
@@ -1381,9 +1385,7 @@ class _Explained(Deferred):
 
     __slots__ = ("clear", "computed", "index", "reason", "records", "suffix")
 
-    def __init__(
-        self, records: _Records, index: int, *, clear: bool, reason: str | None, suffix: str
-    ) -> None:
+    def __init__(self, records: _Records, index: int, clear: bool, reason: str | None, suffix: str) -> None:
         self.records = records
         self.index = index
         self.clear = clear
