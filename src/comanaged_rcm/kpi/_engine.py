@@ -586,6 +586,8 @@ class _Request:
     periods: tuple[Period, ...]
     as_of: tuple[datetime.date, ...]
     conventions: Mapping[str, Convention]
+    points: dict[bool, list[_Point]] = attrs.field(factory=dict, eq=False)  # by monthly, once each
+    dates: dict[tuple[Bound, bool], list[datetime.date | None]] = attrs.field(factory=dict, eq=False)
 
     def window_start(self, as_of: datetime.date) -> datetime.date:
         if self.conventions["ar_window"].option == "trailing_90_days":
@@ -616,6 +618,13 @@ def _month_starts(period: Period) -> list[datetime.date] | None:
 
 def _points(measure: Measure, request: _Request) -> list[_Point]:
     """Each period (or, for a monthly measure, each of its months) with its as-of date."""
+    found = request.points.get(measure.monthly)
+    if found is None:
+        found = request.points[measure.monthly] = _all_points(measure, request)
+    return found
+
+
+def _all_points(measure: Measure, request: _Request) -> list[_Point]:
     points = []
     for i, (period, as_of) in enumerate(zip(request.periods, request.as_of, strict=True)):
         window = request.window_start(as_of)
@@ -630,6 +639,15 @@ def _points(measure: Measure, request: _Request) -> list[_Point]:
 
 def _at(bound: Bound, point: _Point) -> datetime.date | None:
     return bound.resolve(start=point.start, end=point.end, as_of=point.as_of, window_start=point.window_start)
+
+
+def _bound_dates(bound: Bound, measure: Measure, request: _Request) -> list[datetime.date | None]:
+    """A bound's date at each of the measure's points (resolved once per request)."""
+    key = (bound, measure.monthly)
+    found = request.dates.get(key)
+    if found is None:
+        found = request.dates[key] = [_at(bound, p) for p in _points(measure, request)]
+    return found
 
 
 def _finish(measure: Measure, points: list[_Point], values: Array, n_periods: int) -> Array:
@@ -759,11 +777,70 @@ class _Key(NamedTuple):
 
 @attrs.frozen(eq=False)
 class _Roll:
-    """A rollup with the kinds its groups' ``kind`` codes stand for."""
+    """A rollup with the kinds its groups' ``kind`` codes stand for.
+
+    ``classed`` keeps, per set of axes and measures read together, the groups they weigh and the
+    class of each (what does not depend on the periods), so a second request only bins dates.
+    """
 
     key: _Key
     kinds: _Kinds
     rollup: _Rollup
+    classed: dict[tuple[object, ...], _Classed] = attrs.field(factory=dict)
+
+
+@attrs.frozen(eq=False)
+class _Classed:
+    """The groups some measures weigh, each with its class, and how each class weighs each measure."""
+
+    classes: Array  # (classes, measures)
+    group_class: npt.NDArray[np.intp]
+    days: Mapping[str, npt.NDArray[np.datetime64]]
+    slices: npt.NDArray[np.intp]
+    weights: Mapping[str, Array]
+
+
+def _classed(
+    roll: _Roll,
+    group_days: Mapping[str, npt.NDArray[np.datetime64]],
+    axes: tuple[str, ...],
+    measures: Sequence[Measure],
+) -> _Classed:
+    """Class the groups: kinds (and lag outcomes) the measures all weigh alike share a cube cell."""
+    key = (axes, *measures)
+    found = roll.classed.get(key)
+    if found is not None:
+        return found
+    rollup = roll.rollup
+    lags = list(dict.fromkeys(lag for m in measures for lag in m.lags))
+    bits = np.zeros(rollup.groups, dtype=np.intp)
+    for j, lag in enumerate(lags):
+        bits |= _lag_holds(lag, group_days[lag.later], group_days[lag.earlier]).astype(np.intp) << j
+    n_bits = 1 << len(lags)
+    weigh = np.zeros((roll.kinds.size * n_bits, len(measures)))
+    outcomes = np.arange(n_bits)
+    for m_index, m in enumerate(measures):
+        per_kind = roll.kinds.factor(m)
+        holds = np.ones(n_bits, dtype=bool)
+        for lag in m.lags:
+            holds &= (outcomes >> lags.index(lag)) & 1 == 1
+        weigh[:, m_index] = np.outer(per_kind, holds).reshape(-1)
+    classes, class_of = np.unique(weigh, axis=0, return_inverse=True)
+    group_class = class_of.reshape(-1)[rollup.kind * n_bits + bits].astype(np.intp)
+    keep = np.any(classes != 0, axis=1)[group_class]
+    rows = None if keep.all() else np.flatnonzero(keep)
+
+    def take(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return array if rows is None else array[rows]
+
+    found = _Classed(
+        classes=classes,
+        group_class=take(group_class),
+        days={axis: take(group_days[axis]) for axis in axes},
+        slices=take(rollup.slices),
+        weights={w: take(rollup.weights[w]) for w in dict.fromkeys(_weight_name(m) for m in measures)},
+    )
+    return roll.classed.setdefault(key, found)
 
 
 def _weight_name(measure: Measure) -> str:
@@ -874,52 +951,28 @@ def _cube_measures(
     request: _Request,
     n_slices: int,
 ) -> dict[str, Array]:
-    rollup = roll.rollup
     points = {m.name: _points(m, request) for m in measures}
-    # classes: kinds (and lag outcomes) the measures all weigh alike share a cube cell
-    lags = list(dict.fromkeys(lag for m in measures for lag in m.lags))
-    bits = np.zeros(rollup.groups, dtype=np.intp)
-    for j, lag in enumerate(lags):
-        bits |= _lag_holds(lag, group_days[lag.later], group_days[lag.earlier]).astype(np.intp) << j
-    n_bits = 1 << len(lags)
-    weigh = np.zeros((roll.kinds.size * n_bits, len(measures)))
-    outcomes = np.arange(n_bits)
-    for m_index, m in enumerate(measures):
-        per_kind = roll.kinds.factor(m)
-        holds = np.ones(n_bits, dtype=bool)
-        for lag in m.lags:
-            holds &= (outcomes >> lags.index(lag)) & 1 == 1
-        weigh[:, m_index] = np.outer(per_kind, holds).reshape(-1)
-    classes, class_of = np.unique(weigh, axis=0, return_inverse=True)
-    class_of = class_of.reshape(-1)
-    group_class = class_of[rollup.kind * n_bits + bits]
-    keep = np.any(classes != 0, axis=1)[group_class]
+    classed = _classed(roll, group_days, axes, measures)
+    classes = classed.classes
     edges = {}
     for axis in axes:
-        dates = [
-            day
-            for m in measures
-            for interval in m.dates
-            if interval.column == axis
-            for p in points[m.name]
-            for day in (_at(interval.start, p), _at(interval.end, p))
-            if day is not None
-        ]
-        edges[axis] = _Edges(dates or [request.periods[0].start])
-    weights = list(dict.fromkeys(_weight_name(m) for m in measures))
-    rows = np.flatnonzero(keep) if not keep.all() else None
-
-    def take(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-        return array if rows is None else array[rows]
-
+        dates: set[datetime.date] = set()
+        for m in measures:
+            for span in m.dates:
+                if span.column == axis:
+                    for bound in (span.start, span.end):
+                        if bound.bounded:
+                            dates.update(cast("list[datetime.date]", _bound_dates(bound, m, request)))
+        edges[axis] = _Edges(sorted(dates) or [request.periods[0].start])
+    weights = list(classed.weights)
     cubes = _cube(
-        [edges[axis].bins(take(group_days[axis])) for axis in axes],
+        [edges[axis].bins(classed.days[axis]) for axis in axes],
         size=[edges[axis].size for axis in axes],
-        slice_code=take(rollup.slices),
+        slice_code=classed.slices,
         n_slices=n_slices,
-        kind=take(group_class).astype(np.intp),
+        kind=classed.group_class,
         n_kinds=len(classes),
-        weights=[take(rollup.weights[w]) for w in weights],
+        weights=[classed.weights[w] for w in weights],
     )
     cube_of = dict(zip(weights, cubes, strict=True))
     out = {}
@@ -929,19 +982,14 @@ def _cube_measures(
         corners: list[tuple[float, list[npt.NDArray[np.intp]]]] = [(1.0, [])]
         for axis in axes:
             span, edge = interval[axis], edges[axis]
-            ends = np.array(
-                [
-                    edge.every if _at(span.end, p) is None else edge[cast("datetime.date", _at(span.end, p))]
-                    for p in at
-                ],
-                dtype=np.intp,
-            )
-            sides = [(1.0, ends)]
+            if span.end.bounded:
+                ends = [edge[cast("datetime.date", d)] for d in _bound_dates(span.end, m, request)]
+            else:
+                ends = [edge.every] * len(at)
+            sides = [(1.0, np.array(ends, dtype=np.intp))]
             if span.start.bounded:
-                starts = np.array(
-                    [edge[cast("datetime.date", _at(span.start, p))] for p in at], dtype=np.intp
-                )
-                sides.append((-1.0, starts))
+                starts = [edge[cast("datetime.date", d)] for d in _bound_dates(span.start, m, request)]
+                sides.append((-1.0, np.array(starts, dtype=np.intp)))
             corners = [(s * t, [*idx, side]) for s, idx in corners for t, side in sides]
         total: Array | None = None
         for sign, idx in corners:
@@ -1025,11 +1073,12 @@ def _per_claim(
         if shared not in balances:
             signed = _row_factor(book, table, m)
             found_balances = []
-            for p in at:
+            for k in range(len(at)):
                 mask = np.ones(len(signed), dtype=bool)
                 for interval in m.dates:
                     dates = columns[interval.column]
-                    start, end = _at(interval.start, p), _at(interval.end, p)
+                    start = _bound_dates(interval.start, m, request)[k]
+                    end = _bound_dates(interval.end, m, request)[k]
                     if start is not None:
                         mask &= (dates >= _day(start)) | np.isnat(dates)
                     if end is not None:

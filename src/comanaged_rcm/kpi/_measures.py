@@ -135,13 +135,15 @@ class Bound:
         window_start: datetime.date | None = None,
     ) -> datetime.date | None:
         """The bound's date for one request (``None`` when unbounded or its anchor is not given)."""
-        base = {
-            Anchor.PERIOD_START: start,
-            Anchor.PERIOD_END: end,
-            Anchor.AS_OF: as_of,
-            Anchor.WINDOW_START: window_start,
-            Anchor.UNBOUNDED: None,
-        }[self.anchor]
+        anchor = self.anchor
+        if anchor is Anchor.AS_OF:
+            base = as_of
+        elif anchor is Anchor.PERIOD_START:
+            base = start
+        elif anchor is Anchor.PERIOD_END:
+            base = end
+        else:
+            base = window_start if anchor is Anchor.WINDOW_START else None
         if base is None:
             return None
         if self.months:
