@@ -152,7 +152,8 @@ def measures(
 
     Compute on each shard of a book, add the results (``a + b``), then score the sum with
     :meth:`Scorecard.from_measures`. ``catalogue`` defines the measures (the built-in ones by
-    default).
+    default). ``as_of`` is the last day counted, as for :func:`evaluate`, and the partial
+    reports it. Every measure is computed, so every convention option applies.
 
     Raises:
         ValidationError: Bad arguments.
@@ -177,9 +178,11 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
 
     Args:
         book: The validated book.
-        period: The period (half-open).
-        as_of: The date snapshot measures (A/R, backlog) are taken before; defaults to
-            ``period.end`` and may not be earlier.
+        period: The period (half-open: ``Period.month(2026, 1)`` ends on February 1).
+        as_of: The last day counted: snapshot measures (A/R, backlog) hold at its close, so a
+            posting dated on it counts and an item closed on it is not open; ages are measured
+            to it. Defaults to the period's last day (``period.last_day``) and may not be
+            earlier.
         by: Slice dimensions (``("payer", "team")``); any column the tables share.
         conventions: A mapping ``{family: option}``; others take their defaults.
         metrics: A list of KPI ids; all of the catalogue by default. A bare string is refused
@@ -191,7 +194,8 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
 
     Raises:
         ValidationError: Bad arguments or an unknown KPI.
-        ConventionError: Unknown or inapplicable conventions.
+        ConventionError: Unknown conventions, or a chosen option that none of the requested
+            KPIs reads (it would be ignored): the family's default chosen explicitly too.
 
     >>> import datetime
     >>> book = Book(transactions={"claim_id": ["C1", "C1"], "payer": ["Acme", "Acme"],
@@ -222,13 +226,14 @@ def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
 ) -> Trend:
     """Compute the KPIs for consecutive periods (ISO weeks, months) in one pass over the book.
 
-    Each period's snapshot measures are taken at its end unless ``as_of`` gives one date per
-    period. :attr:`Trend.whole` recomputes the span from summed measures, never by averaging.
+    Each period's snapshot measures hold at the close of its last day unless ``as_of`` gives one
+    day per period. :attr:`Trend.whole` recomputes the span from summed measures, never by averaging.
 
     Args:
         book: The validated book.
         periods: A non-empty sequence of Periods, sorted and not overlapping.
-        as_of: One date per period, each on or after its period's end; the ends by default.
+        as_of: One day per period, the last day counted, each on or after its period's last
+            day; the last days by default.
         by: Slice dimensions, as for :func:`evaluate`.
         conventions: ``{family: option}``, as for :func:`evaluate`.
         metrics: A list of KPI ids (a bare string is refused), as for :func:`evaluate`.

@@ -2,7 +2,8 @@
 
 A convention belongs to a *family* (``refunds``, ``ar_window``...) and names one *option* of it.
 Every KPI lists the families it depends on; its result reports the option used for each, as
-``family:option@version``.
+``family:option@version``. A chosen option that none of the requested KPIs reads is refused
+(:func:`check_applicable`), never ignored.
 
 >>> resolve_conventions({"refunds": "gross"})["refunds"].id
 'refunds:gross@1'
