@@ -455,6 +455,14 @@ def _labels(value: object, path: str) -> dict[str, str]:
     return dict(value)
 
 
+def _matched_names(node: Route) -> set[str]:
+    """The label names the matchers of a route and of the routes below it read."""
+    names = {matcher.name for matcher in node.matchers}
+    for child in node.routes:
+        names |= _matched_names(child)
+    return names
+
+
 def _resolve(root: Route, labels: Mapping[str, str]) -> list[_Effective]:
     start = _Effective(
         path="0",
@@ -867,13 +875,27 @@ def notification_plan(
         _check.aware_or_naive(alert.since, f"$.alerts[{index}].since", now, "$.now")
     reasons = muted(items, now, silences, inhibitions)
     buckets: dict[str, tuple[_Effective, dict[str, str], list[PlanAlert]]] = {}
+    # the routes an alert takes depend on the labels the tree's matchers read alone, and a
+    # group's key on its route and values: each worked out once per distinct set of them
+    read = sorted(_matched_names(root))
+    routes: dict[tuple[str | None, ...], list[_Effective]] = {}
+    keys: dict[tuple[object, ...], str] = {}
     for alert in items:
         if alert.key in reasons:
             continue
-        for found in _resolve(root, alert.labels):
-            names = sorted(alert.labels) if found.group_by == ("...",) else found.group_by
-            values = {name: alert.labels.get(name, "") for name in names}
-            key = f"{found.path}:{found.receiver}:{json.dumps(values, sort_keys=True, ensure_ascii=False)}"
+        labels = alert.labels
+        seen = tuple([labels.get(name) for name in read])
+        taken = routes.get(seen)
+        if taken is None:
+            taken = routes[seen] = _resolve(root, labels)
+        for found in taken:
+            names = sorted(labels) if found.group_by == ("...",) else found.group_by
+            values = {name: labels.get(name, "") for name in names}
+            shown = (found.path, found.receiver, *values.items())
+            key = keys.get(shown)
+            if key is None:
+                text = json.dumps(values, sort_keys=True, ensure_ascii=False)
+                key = keys[shown] = f"{found.path}:{found.receiver}:{text}"
             buckets.setdefault(key, (found, values, []))[2].append(alert)
     groups = []
     for key, (found, values, members) in sorted(buckets.items()):

@@ -1671,7 +1671,7 @@ def _step(
         label_fields.extend(f for f in extra if f not in label_fields)
     stepper = _Stepper(state, now, calendar, directory, latest=keep is not None)
     stepper.expire_silences()
-    first = stepper.sequence
+    spans: list[tuple[str, int, int]] = []  # each rule's run: its events' positions in the step's
     # the rules of one kind read one batch: each column is checked and converted once
     read: dict[FactKind, tuple[BatchContext, dict[str, Any]] | None] = {}
     for c in compiled:
@@ -1682,19 +1682,25 @@ def _step(
             read[kind] = None if batch is None or columns is None else (batch, _positional(columns))
         found = read[kind]
         if found is not None:
+            before = len(stepper.events)
             stepper.run_rule(_Prepared(c, found[0], found[1], label_fields, read=keep or ()))
-    _inhibit(stepper, compiled, first)
+            spans.append((c.rule.id, before, len(stepper.events)))
+    _inhibit(stepper, compiled, spans)
     alerts = dict(sorted(stepper.alerts.items()))
     new_state = build(State, alerts=alerts, silences=stepper.silences, sequence=stepper.sequence)
     evaluations = stepper.latest or {}
     return new_state, tuple(stepper.events), {k: evaluations[k] for k in alerts if k in evaluations}
 
 
-def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) -> None:
+def _inhibit(
+    stepper: _Stepper, compiled: Sequence[CompiledRule], spans: Sequence[tuple[str, int, int]]
+) -> None:
     """Mark this step's events muted by a live alert of an inhibiting rule with equal labels.
 
-    Live alerts are indexed once per (rule, equal labels), so the pass is linear in events plus
-    alerts; the first live alert in key order inhibits, as a scan would find it.
+    ``spans`` are the rules' runs in the step: each rule id with the positions of the events its
+    run appended (only the runs of inhibited rules are read). Live alerts are indexed once per
+    (rule, equal labels), so the pass is linear in events plus alerts; the first live alert in
+    key order inhibits, as a scan would find it.
     """
     inhibited = {c.rule.id: c.rule.inhibited_by for c in compiled if c.rule.inhibited_by}
     if not inhibited:
@@ -1715,11 +1721,19 @@ def _inhibit(stepper: _Stepper, compiled: Sequence[CompiledRule], first: int) ->
             checks.setdefault(rule_id, []).append((inhibition.rule, equal, tables[inhibition.rule, equal]))
     if not any(table for table in tables.values()):
         return  # no live alert of an inhibiting rule: nothing is muted
-    for event in stepper.events:
-        if event.sequence <= first:
-            continue
-        found = checks.get(event.rule) if event.rule is not None else None
-        if found is None or event.suppressed_by:
+    events = stepper.events
+    for rule_id, start, end in spans:
+        found = checks.get(rule_id)
+        if found is not None:
+            _mute(events[start:end], found)
+
+
+def _mute(
+    events: Sequence[Event], found: Sequence[tuple[str, tuple[str, ...], dict[tuple[str | None, ...], Alert]]]
+) -> None:
+    """Mark each of one rule's events that a live alert of one of its inhibitions mutes."""
+    for event in events:
+        if event.suppressed_by:
             continue
         labels = event.labels
         for source_rule, equal, table in found:
