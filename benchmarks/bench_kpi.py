@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime
 import gc
 import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -230,10 +231,11 @@ def same(ours: Measures, theirs: Measures, peer: str) -> None:
 def duckdb_tables(columns: dict[str, npt.NDArray[Any]], subs: dict[str, npt.NDArray[Any]], weeks: Any) -> Any:  # noqa: ANN401
     """A DuckDB connection with Arrow tables of the same arrays registered."""
     import duckdb  # noqa: PLC0415 - a benchmark peer
-    import pyarrow as pa  # noqa: PLC0415 - a benchmark peer
+    import pyarrow as pa  # type: ignore[import-untyped]  # noqa: PLC0415 - a benchmark peer
 
     con = duckdb.connect()
     con.execute("SET threads TO 2")
+    con.execute("SET enable_progress_bar = false")
     for name, table in (("transactions", columns), ("submissions", subs), ("weeks", week_table(weeks))):
         con.register(name, pa.table({c: pa.array(a, from_pandas=True) for c, a in table.items()}))
     return con
@@ -406,7 +408,10 @@ def lean_cases(quick: bool) -> list[Case]:
         _engine._PREPARED.pop(book, None)  # noqa: SLF001 - forget the rollups, keep the book
         return trend(book, weeks, by=["payer"], metrics=TREND)
 
-    queries = {"DuckDB query": lambda: duckdb_measures(con), "polars query": lambda: polars_measures(frames)}
+    queries: dict[str, Callable[[], object]] = {
+        "DuckDB query": lambda: duckdb_measures(con),
+        "polars query": lambda: polars_measures(frames),
+    }
     sizes = f"{n:,} transactions + {n_subs:,} submissions, 20 payers, 13 ISO weeks, {', '.join(TREND)}"
     repeat = 5 if quick else 3
     return [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import string
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 from unittest import mock
 
 import numpy as np
@@ -47,13 +47,18 @@ def text_arrays(draw: st.DrawFn) -> np.ndarray:
     return values.astype(f"<U{width}")
 
 
-def same_as_unique(found: tuple[np.ndarray, np.ndarray], values: np.ndarray) -> None:
-    """``found`` is exactly ``np.unique(values, return_inverse=True)``."""
+def narrowest_codes(values: int) -> type[np.unsignedinteger[Any]]:
+    """The unsigned type a Book holds the codes of a column of ``values`` distinct values in."""
+    return np.uint8 if values <= 256 else np.uint16 if values <= 65_536 else np.uint32
+
+
+def same_as_unique(found: tuple[np.ndarray, np.ndarray], values: np.ndarray, *, coded: bool = False) -> None:
+    """``found`` is exactly ``np.unique(values, return_inverse=True)``; a Book's codes narrowest."""
     uniques, inverse = found
     expected_uniques, expected_inverse = np.unique(values, return_inverse=True)
     assert uniques.dtype.kind == "U"
     assert np.array_equal(uniques, expected_uniques)
-    assert inverse.dtype == np.intp
+    assert inverse.dtype == (narrowest_codes(len(uniques)) if coded else np.intp)
     assert inverse.shape == values.shape
     assert np.array_equal(inverse, expected_inverse.reshape(-1))
     assert np.array_equal(uniques[inverse], values)
@@ -211,7 +216,7 @@ class TestBookCodes:
     def test_codes_are_np_unique_of_the_column(self, values: np.ndarray) -> None:
         """A text column's codes are np.unique of what was given, whatever its width."""
         book = Book(work_items=items(len(values), location=values))
-        same_as_unique(book.codes("work_items", "location"), values)
+        same_as_unique(book.codes("work_items", "location"), values, coded=True)
 
     def test_codes_are_computed_once_and_read_only(self) -> None:
         """The same arrays come back each time, and neither can be written."""
@@ -221,7 +226,7 @@ class TestBookCodes:
             assert book.codes("transactions", column)[1] is inverse
             assert not uniques.flags.writeable
             assert not inverse.flags.writeable
-            same_as_unique((uniques, inverse), np.array(TRANSACTIONS[column]))
+            same_as_unique((uniques, inverse), np.array(TRANSACTIONS[column]), coded=True)
 
     def test_codes_of_a_column_that_is_not_text(self) -> None:
         """Amounts, dates and counts code as np.unique codes them."""
@@ -236,7 +241,7 @@ class TestBookCodes:
             expected, expected_inverse = np.unique(values, return_inverse=True)
             assert np.array_equal(uniques, expected)
             assert np.array_equal(inverse, expected_inverse)
-            assert inverse.dtype == np.intp
+            assert inverse.dtype == np.uint8
 
 
 def numpy_tables() -> dict[str, dict[str, np.ndarray]]:
@@ -335,10 +340,9 @@ def _frozen(values: np.ndarray) -> np.ndarray:
 
 class TestReadOnlyInput:
     def test_read_only_columns_are_kept_not_copied(self) -> None:
-        """Read-only arrays of the book's own dtype, text as narrow as it is, are the book's columns."""
+        """Read-only arrays of the book's own dtype are the book's columns; text is kept as codes."""
         tables = numpy_tables()
         kept = {
-            "claim_id": _frozen(np.array(TRANSACTIONS["claim_id"])),
             "amount": _frozen(np.array(TRANSACTIONS["amount"], dtype=np.float64)),
             "posting_date": _frozen(np.array(TRANSACTIONS["posting_date"], dtype="datetime64[D]")),
         }
@@ -354,6 +358,15 @@ class TestReadOnlyInput:
             assert book.transactions[name] is values, name
         assert book.submissions["clean"] is flags
         assert book.submissions["lines"] is counts
+        held = cast("Any", book.transactions)._arrays  # what the table keeps
+        assert {name for name, array in held.items() if array.dtype.kind == "u"} == {
+            "claim_id",
+            "payer",
+            "team",
+            "type",
+            "write_off_reason",
+        }
+        assert book.transactions["claim_id"] is not book.transactions["claim_id"]  # decoded, not kept
 
     def test_writable_memory_underneath_is_copied(self) -> None:
         """A read-only view of a writable array, or of memory numpy does not own, is copied."""
@@ -408,15 +421,6 @@ class TestUniquesAndDistinct:
         values = np.array([f"{'x' * 20}{i}" for i in range(50)])
         assert _book._distinct(values)
         assert not _book._distinct(np.append(values, values[3]))
-
-    @settings(max_examples=150, deadline=None)
-    @given(values=text_arrays())
-    def test_first_empty_row(self, values: np.ndarray) -> None:
-        empty = np.flatnonzero(values == "")
-        assert _book._first_empty(values) == (int(empty[0]) if empty.size else None)
-
-    def test_first_empty_of_no_rows(self) -> None:
-        assert _book._first_empty(np.zeros(0, dtype="<U3")) is None
 
 
 def text_issue(values: list[str], allowed: tuple[str, ...], *, nullable: bool) -> str | None:
@@ -495,4 +499,4 @@ class TestCategoricalValidation:
         assert book.rows("transactions") == book.rows("submissions") == 0
         uniques, inverse = book.codes("transactions", "type")
         assert uniques.size == inverse.size == 0
-        assert inverse.dtype == np.intp
+        assert inverse.dtype == np.uint8

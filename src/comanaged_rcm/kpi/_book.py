@@ -20,9 +20,8 @@ import enum
 import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Protocol, cast
 
 import attrs
@@ -49,8 +48,12 @@ __all__ = [
 Columns = dict[str, npt.NDArray[Any]]
 BookTable = Mapping[str, npt.NDArray[Any]]
 """A table of a Book: column name to a read-only 1-D array, in a read-only mapping."""
-Codes = tuple[npt.NDArray[np.str_], npt.NDArray[np.intp]]
-"""A column's sorted distinct values and each row's index into them, as ``np.unique`` gives them."""
+Codes = tuple[npt.NDArray[Any], npt.NDArray[Any]]
+"""A column's sorted distinct values and each row's index into them, as ``np.unique`` gives them.
+
+The Book keeps the indexes as the narrowest unsigned integers that number the values
+(:func:`_narrow`: ``uint8`` up to 256 values, ``uint16``, ``uint32``); :func:`_factorize` gives
+them as ``np.intp``."""
 
 TRANSACTION_TYPES = ("charge", "payment", "refund", "contractual_adjustment", "write_off")
 """Transaction types; ``amount`` is a positive magnitude, the type gives its sign on A/R."""
@@ -142,9 +145,16 @@ SCHEMAS: Mapping[str, tuple[Field, ...]] = {
         _f("charity", N, required=False),
         _f("net_ar", N, required=False),
         _f("dnfb", N, required=False),
+        _f("gross_revenue", N, required=False),
+        _f("patient_service_cash", N, required=False),
+        _f("pos_cash", N, required=False),
+        _f("patient_cash", N, required=False),
+        _f("late_charges", N, required=False),
+        _f("denial_write_offs", N, required=False),
     ),
 }
-"""Every input table's columns. Other columns pass through as text slice dimensions."""
+"""Every input table's columns. Other columns pass through as text slice dimensions, unless a
+Book is given them as ``fields`` of their own."""
 
 
 _CSV_KINDS = {
@@ -156,15 +166,65 @@ _CSV_KINDS = {
 }
 
 
-def csv_columns(table: str) -> tuple[Column, ...]:
+def csv_columns(table: str, *, fields: Sequence[Field] = ()) -> tuple[Column, ...]:
     """The CSV columns of one book table, for :func:`comanaged_rcm.tables.read_csv`.
+
+    ``fields`` are typed columns of the table beyond its schema, as a :class:`Book` takes them.
+
+    Raises:
+        ValidationError: ``fields`` is not a sequence of :class:`Field` (``$.fields.work_items``),
+            or one is named like a schema column or another field (``$.fields.work_items[0].name``).
 
     >>> [c.name for c in csv_columns("work_items")][:3]
     ['item_id', 'workflow', 'team']
+    >>> csv_columns("ledger", fields=(Field(name="visits", kind=FieldKind.COUNT),))[-1].kind.value
+    'integer'
     """
+    _check.one_of(table, tuple(SCHEMAS), "$.table")
+    extra = _extra_fields({table: fields})
     return tuple(
-        Column(f.name, _CSV_KINDS[f.kind], required=f.required, nullable=f.nullable) for f in SCHEMAS[table]
+        Column(f.name, _CSV_KINDS[f.kind], required=f.required, nullable=f.nullable)
+        for f in (*SCHEMAS[table], *extra.get(table, ()))
     )
+
+
+def _extra_fields(fields: object) -> dict[str, tuple[Field, ...]]:
+    """Typed columns beyond the schema, by table, checked: each a :class:`Field` of a new name.
+
+    >>> _extra_fields({"ledger": [Field(name="npsr", kind=FieldKind.NUMBER)]})
+    Traceback (most recent call last):
+    ...
+    comanaged_rcm.errors.ValidationError: 1 validation issue: 'npsr' is a column of the ledger schema
+    already @ $.fields.ledger[0].name
+    """
+    if fields is None:
+        return {}
+    given = _check.instance(fields, Mapping, "$.fields", "a mapping of table name to a tuple of Field")
+    out: dict[str, tuple[Field, ...]] = {}
+    issues: list[Issue] = []
+    for table, items in cast("Mapping[object, object]", given).items():
+        name = _check.one_of(table, tuple(SCHEMAS), "$.fields")
+        path = f"$.fields.{name}"
+        checked = tuple(
+            _check.instance(item, Field, f"{path}[{i}]", "a Field")
+            for i, item in enumerate(_check.sequence(items, path))
+        )
+        known = {f.name for f in SCHEMAS[name]}
+        seen: dict[str, int] = {}
+        for i, field in enumerate(checked):
+            where = f"{path}[{i}].name"
+            if field.name in known:
+                issues.append(
+                    Issue(where, "duplicate", f"{field.name!r} is a column of the {name} schema already")
+                )
+            elif field.name in seen:
+                twice = f"{field.name!r} is listed twice (also at [{seen[field.name]}])"
+                issues.append(Issue(where, "duplicate", twice))
+            seen.setdefault(field.name, i)
+        out[name] = checked
+    if issues:
+        raise ValidationError(issues)
+    return out
 
 
 _EMPTY_DTYPE = {
@@ -191,15 +251,23 @@ _COARSE = frozenset({"Y", "M", "W", "D", "generic"})
 
 
 def _convert(
-    path: str, field: Field, raw: object, issues: list[Issue], codes: dict[str, Codes], *, fresh: bool = False
+    path: str, field: Field, raw: object, issues: list[Issue], codes: dict[str, Codes], *, name: str = ""
 ) -> npt.NDArray[Any] | None:
     """One column as an array the book owns, or ``None`` with the issue at ``path`` recorded.
 
     A column is copied when the result could share memory with ``raw`` that someone may still
-    write (:func:`_owned`), unless ``fresh`` says text is the book's already (a data frame's text,
-    read into new arrays); read-only input of the right dtype is kept as it is. Categorical text
-    is coded on the way (into ``codes``).
+    write (:func:`_owned`); read-only input of the right dtype is kept as it is. Text is coded
+    (into ``codes`` under ``name``, the field's by default, :func:`_coded`): the array returned
+    is then the rows' codes, and the text itself is not kept.
     """
+    name = name or field.name
+    coded = _dictionary(raw)
+    if coded is not None:
+        if field.kind is FieldKind.TEXT:
+            found = _from_dictionary(path, field, coded, issues, codes, name)
+            if found is not _UNREAD:
+                return cast("npt.NDArray[Any] | None", found)
+        raw = coded.decoded() if raw is coded else raw  # a pandas column reads as numpy reads it
     try:
         array = np.asarray(raw)
     except Exception as exc:  # noqa: BLE001 - a foreign column's __array__ or __len__ may raise anything
@@ -213,6 +281,9 @@ def _convert(
     if array.dtype.kind == "U" and isinstance(raw, list | tuple) and not all(isinstance(x, str) for x in raw):
         array = np.array(raw, dtype=object)  # numpy would write a NaN or a number among strings as text
     if array.size == 0:  # an empty list has no dtype of its own
+        if field.kind is FieldKind.TEXT:
+            codes[name] = _frozen(np.array([], dtype="<U1"), _narrow(_EMPTY_CODES, 0))
+            return codes[name][1]
         return np.array([], dtype=_EMPTY_DTYPE[field.kind])
     kind = array.dtype.kind
     if field.kind is FieldKind.DATE:
@@ -222,7 +293,7 @@ def _convert(
         text = _as_str(path, array, issues)
         if text is None:
             return None
-        return _check_text(path, field, _own_text(text, array, [] if fresh else raw), issues, codes)
+        return _coded(path, field, text, issues, codes, name)
     if field.kind is FieldKind.FLAG:
         if kind != "b":
             issues.append(Issue(path, "type", f"expected booleans (got dtype {array.dtype})"))
@@ -511,21 +582,44 @@ def _freeze(array: npt.NDArray[Any]) -> None:
         base = base.base
 
 
-def _own_text(text: npt.NDArray[Any], array: npt.NDArray[Any], raw: object) -> npt.NDArray[np.str_]:
-    """Non-empty text as native unicode only as wide as its longest string, in an array the book owns.
+def _narrow(inverse: npt.NDArray[Any], size: int) -> npt.NDArray[np.unsignedinteger[Any]]:
+    """Codes into ``size`` values as the narrowest unsigned integers that hold them.
 
-    ``text`` is ``array`` (``np.asarray(raw)``) or an array of strings made from it.
+    ``inverse`` itself when it is that type already (a read-only code column kept uncopied).
+
+    >>> [_narrow(np.arange(3), n).dtype.name for n in (3, 256, 257, 65537)]
+    ['uint8', 'uint8', 'uint16', 'uint32']
     """
-    text = np.ascontiguousarray(text.astype(str, copy=False))
-    narrow = narrowest(text)
-    return narrow if narrow is not text else _owned(text, array, raw)
+    dtype = next(t for t in _CODE_TYPES if size <= np.iinfo(t).max + 1)
+    narrow: npt.NDArray[np.unsignedinteger[Any]] = inverse.astype(dtype, copy=False)
+    return narrow
 
 
-def _check_text(
-    path: str, field: Field, array: npt.NDArray[np.str_], issues: list[Issue], codes: dict[str, Codes]
+_CODE_TYPES = (np.uint8, np.uint16, np.uint32, np.uint64)
+"""The unsigned integer types a coded column's rows may be held in, narrowest first."""
+_EMPTY_CODES = np.zeros(0, dtype=np.intp)
+
+
+def _coded(  # noqa: PLR0917 - the column's path, field, cells and where it goes
+    path: str, field: Field, array: npt.NDArray[Any], issues: list[Issue], codes: dict[str, Codes], name: str
 ) -> npt.NDArray[Any] | None:
-    if field.values:  # coded once: validation reads the few distinct values, the engine the codes
-        uniques, inverse = codes[field.name] = _factorize(array)
+    """A text column coded (into ``codes[name]``, as :func:`_factorize` codes it), its values checked.
+
+    Validation reads the few distinct values, not the rows: allowed values of a categorical
+    column, and an empty value where the column is not nullable.
+    """
+    uniques, inverse = _factorize(array.astype(str, copy=False))
+    if not _allowed(path, field, uniques, inverse, issues):
+        return None
+    uniques, narrow = codes[name] = _frozen(narrowest(uniques), _narrow(inverse, len(uniques)))
+    return narrow
+
+
+def _allowed(
+    path: str, field: Field, uniques: npt.NDArray[Any], inverse: npt.NDArray[Any], issues: list[Issue]
+) -> bool:
+    """Whether a coded column's sorted distinct values are allowed (the issue recorded if not)."""
+    if field.values:
         allowed = {"", *field.values}
         unknown = np.array([value not in allowed for value in uniques.tolist()], dtype=bool)
         if unknown.any():
@@ -535,36 +629,86 @@ def _check_text(
                 Issue(
                     path,
                     "value",
-                    f"unknown value {_check.show(str(array[row]))} in row {row} (expected one of {expected})",
+                    f"unknown value {_check.show(str(uniques[inverse[row]]))} in row {row} (expected one of"
+                    f" {expected})",
                 )
             )
-            return None
-        if not field.nullable and uniques[0] == "":  # "" sorts first
-            issues.append(Issue(path, "missing", f"must not be empty (row {int(np.argmax(inverse == 0))})"))
-            return None
-    elif not field.nullable:
-        empty = _first_empty(array)
-        if empty is not None:
-            issues.append(Issue(path, "missing", f"must not be empty (row {empty})"))
-            return None
-    return array
+            return False
+    if not field.nullable and uniques.size and uniques[0] == "":  # "" sorts first
+        issues.append(Issue(path, "missing", f"must not be empty (row {int(np.argmax(inverse == 0))})"))
+        return False
+    return True
 
 
-def _first_empty(array: npt.NDArray[np.str_]) -> int | None:
-    r"""The first row of native unicode ``array`` holding ``""``, or ``None``.
+@attrs.frozen
+class _Dictionary:
+    """A column given coded: its values, and each row's index into them (``-1``: a missing cell).
 
-    Read off each row's first character: only a row starting with NUL can be empty.
-
-    >>> _first_empty(np.array(["a", "\0b", "", "c"])), _first_empty(np.array(["a"]))
-    (2, None)
+    A pandas categorical column, or a coded column of another Book (``ordered``: its values are
+    sorted, distinct and each some row's, and its codes read-only and narrowest).
     """
-    if not array.size:
+
+    values: npt.NDArray[Any]
+    codes: npt.NDArray[Any]
+    ordered: bool = False
+
+    def decoded(self) -> npt.NDArray[Any]:
+        """The column's cells (``None`` for a missing one), for a field that is not text."""
+        cells = np.append(self.values.astype(object), None)
+        decoded: npt.NDArray[Any] = cells[self.codes]  # -1 is the appended None
+        return decoded
+
+
+def _dictionary(raw: object) -> _Dictionary | None:
+    """``raw`` as a :class:`_Dictionary` when it is one or a pandas categorical, else ``None``."""
+    if isinstance(raw, _Dictionary):
+        return raw
+    kind = type(raw)
+    if kind.__module__.partition(".")[0] != "pandas" or kind.__name__ not in {"Categorical", "Series"}:
         return None
-    words = np.ascontiguousarray(array).view(np.uint32).reshape(array.size, -1)
-    rows = np.flatnonzero(words[:, 0] == 0)
-    if rows.size and words.shape[1] > 1:
-        rows = rows[~words[rows, 1:].any(axis=1)]
-    return int(rows[0]) if rows.size else None
+    given = cast("Any", raw)
+    if kind.__name__ == "Series":
+        if str(given.dtype) != "category":
+            return None
+        given = given.array
+    categories = np.asarray(given.categories)
+    codes = np.asarray(given.codes)
+    if categories.ndim != 1 or codes.ndim != 1 or codes.dtype.kind not in "iu":
+        return None
+    return _Dictionary(categories, codes)
+
+
+def _from_dictionary(  # noqa: PLR0917 - the column's path, field, codes and where they go
+    path: str, field: Field, given: _Dictionary, issues: list[Issue], codes: dict[str, Codes], name: str
+) -> object:
+    """A coded text column kept coded: renumbered to its used values in sorted order, not decoded.
+
+    A Book's own coded column (``ordered``) keeps its codes as they are. :data:`_UNREAD` when the
+    values are not all text: the column is then read cell by cell.
+    """
+    text = _as_str(path, given.values, [])
+    if text is None or (given.values.dtype.kind == "O" and any(_missing(v) for v in given.values.tolist())):
+        return _UNREAD
+    text = text.astype(str, copy=False)
+    if given.ordered:
+        uniques, inverse = text, given.codes
+    else:
+        missing = given.codes < 0
+        values = np.append(text, "") if missing.any() else text
+        index = np.where(missing, len(text), given.codes) if missing.any() else given.codes
+        used = np.bincount(index, minlength=len(values)) > 0
+        order = np.argsort(values, kind="stable")
+        order = order[used[order]]
+        uniques = values[order]
+        if len(uniques) > 1 and (uniques[1:] == uniques[:-1]).any():  # categories equal as text
+            return _UNREAD
+        renumber = np.zeros(len(values), dtype=np.intp)
+        renumber[order] = np.arange(len(order))
+        inverse = _narrow(renumber, len(order))[index]
+    if not _allowed(path, field, uniques, inverse, issues):
+        return None
+    uniques, narrow = codes[name] = _frozen(narrowest(np.array(uniques)), _narrow(inverse, len(uniques)))
+    return narrow
 
 
 _BLOCK = 1 << 14
@@ -581,6 +725,36 @@ _SPREAD = np.uint64(0xD6E8FEB86659FD93)
 """The odd multiplier that spreads keys over the slots of a look-up table (by its top bits)."""
 _SLOT_BITS = 16
 """The largest look-up table has ``2 ** _SLOT_BITS`` slots; keys that share a slot are searched."""
+
+
+def _value_codes(values: npt.NDArray[Any]) -> Codes:
+    """``np.unique(values, return_inverse=True)`` of a flag, count, date or number column, codes narrow.
+
+    Flags code as themselves (the column viewed as ``uint8``, no copy, when both values occur);
+    counts and dates without NaT that span few values are marked in a table of their span, not
+    sorted; anything else is :func:`np.unique`'s.
+
+    >>> [part.tolist() for part in _value_codes(np.array([5, 3, 5, 9]))]
+    [[3, 5, 9], [1, 0, 1, 2]]
+    """
+    if values.dtype.kind == "b":
+        seen = [bool(values.size) and not values.all(), bool(values.any())]
+        uniques = np.array([False, True])[seen]
+        as_bytes = values.view(np.uint8)
+        return uniques, (as_bytes if all(seen) or not seen[1] else np.zeros(values.size, dtype=np.uint8))
+    if values.dtype.kind in "iuM" and values.size:
+        days = values.view(np.int64) if values.dtype.kind == "M" else values
+        low, high = int(days.min()), int(days.max())
+        if low != _NAT and high - low < _DENSE * values.size:
+            offset = days - low
+            seen_at = np.zeros(high - low + 1, dtype=bool)
+            seen_at[offset] = True
+            rank = np.cumsum(seen_at, dtype=np.intp)
+            rank -= 1
+            found = (np.flatnonzero(seen_at) + low).astype(days.dtype).view(values.dtype)
+            return found, _narrow(rank[offset], len(found))
+    uniques, inverse = _exact(values)
+    return uniques, _narrow(inverse, len(uniques))
 
 
 def _exact(values: npt.NDArray[Any]) -> Codes:
@@ -861,7 +1035,7 @@ def _matches(
     return True
 
 
-def _frozen(uniques: npt.NDArray[Any], inverse: npt.NDArray[np.intp]) -> Codes:
+def _frozen(uniques: npt.NDArray[Any], inverse: npt.NDArray[Any]) -> Codes:
     uniques.setflags(write=False)
     inverse.setflags(write=False)
     return uniques, inverse
@@ -891,6 +1065,10 @@ class SupportsArrowStream(Protocol):
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any: ...  # noqa: ANN401
 
+
+Fields = Mapping[str, Sequence[Field]]
+"""Typed columns beyond the schema, by table. A Book also accepts any mapping there (and checks it):
+``Book(**tables)`` of a dict of tables then type-checks."""
 
 Table = Mapping[str, object] | SupportsColumns | SupportsArrowStream
 """What a Book table may be: a mapping of column name to array-like, or a data frame (pandas,
@@ -944,7 +1122,9 @@ _UNREAD = object()
 """What :func:`_from_frame` gives for a column it refused."""
 
 
-def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Codes]) -> Columns | None:
+def _validate(
+    table: str, raw: object, issues: list[Issue], codes: dict[str, Codes], extra: tuple[Field, ...] = ()
+) -> Columns | None:
     if raw is None:
         return None
     if _frames.is_frame(raw):
@@ -955,7 +1135,7 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
     if not isinstance(raw, Mapping):
         issues.extend(_frames.refuse(f"$.{table}", raw).issues)
         return None
-    schema = {f.name: f for f in SCHEMAS[table]}
+    schema = {f.name: f for f in (*SCHEMAS[table], *extra)}
     before = len(issues)
     issues.extend(
         Issue(f"$.{table}.{f.name}", "missing", f"required column {f.name!r} is missing")
@@ -981,15 +1161,18 @@ def _validate(table: str, raw: object, issues: list[Issue], codes: dict[str, Cod
             )
             continue
         field = schema.get(name)
-        fresh = isinstance(values, FrameColumn)  # its text was read into new arrays
         if isinstance(values, FrameColumn):
             values = _from_frame(f"$.{table}.{name}", field or _DIMENSION, values, issues)  # noqa: PLW2901
             if values is _UNREAD:
                 continue
+        if isinstance(raw, _Table):  # another book's: its coded columns are read as their codes
+            values = raw.column(name)  # noqa: PLW2901 - the same column, undecoded
         if field is None:  # an extra dimension (location, provider): kept as text, whatever it holds
             field = _DIMENSION
-            values = _as_text(values)  # noqa: PLW2901 - the same column, as text
-        converted = _convert(f"$.{table}.{name}", field, values, issues, codes, fresh=fresh)
+            coded = _dictionary(values)
+            if coded is None or coded.values.dtype.kind not in "OUS":
+                values = _as_text(values)  # noqa: PLW2901 - the same column, as text
+        converted = _convert(f"$.{table}.{name}", field, values, issues, codes, name=name)
         if converted is not None:
             converted.setflags(write=False)  # the book's own, so what is derived from it stays true
             columns[name] = converted
@@ -1055,6 +1238,59 @@ def _check_rows(table: str, columns: Columns, codes: dict[str, Codes], issues: l
             issues.append(Issue("$.ledger.month", "range", "must be the first day of a month"))
 
 
+class _Table(Mapping[str, npt.NDArray[Any]]):
+    """A Book's table: column name to a read-only 1-D array; text decoded from its codes on access.
+
+    A coded column's text is made anew on each access and not kept (``book.codes`` reads the
+    codes themselves, at no cost). Iterates in the order the columns were given.
+
+    >>> table = _Table({"payer": np.array([1, 0], dtype=np.uint8)}, {"payer": (np.array(["A", "B"]),
+    ...     np.array([1, 0], dtype=np.uint8))}, 2)
+    >>> table["payer"].tolist(), list(table), "payer" in table, len(table)
+    (['B', 'A'], ['payer'], True, 1)
+    """
+
+    __slots__ = ("_arrays", "_coded", "rows")
+
+    def __init__(self, arrays: Mapping[str, npt.NDArray[Any]], coded: Mapping[str, Codes], rows: int) -> None:
+        self._arrays = dict(arrays)
+        self._coded = dict(coded)
+        self.rows = rows
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        pair = self._coded.get(name)
+        if pair is None:
+            return self._arrays[name]
+        uniques, inverse = pair
+        text: npt.NDArray[Any] = uniques[inverse]
+        text.setflags(write=False)
+        return text
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._arrays
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._arrays)
+
+    def __len__(self) -> int:
+        return len(self._arrays)
+
+    def __repr__(self) -> str:
+        return f"<table of {self.rows:,} rows: {', '.join(self._arrays)}>"
+
+    def column(self, name: str) -> object:
+        """A column as a Book reads it: an array, or a coded column's values and codes undecoded."""
+        pair = self._coded.get(name)
+        return self._arrays[name] if pair is None else _Dictionary(*pair, ordered=True)
+
+    def kept(self) -> Iterator[npt.NDArray[Any]]:
+        """Every array the table holds: columns as kept, and the codes and values of coded ones."""
+        for name, array in self._arrays.items():
+            yield array
+            if name in self._coded:
+                yield self._coded[name][0]
+
+
 @attrs.frozen(init=False, eq=False)
 class Book:
     """A provider's data, validated once: column tables of equal-length numpy arrays.
@@ -1065,7 +1301,12 @@ class Book:
         submissions: ``claim_id, payer, team?, seq, submitted_date, lines, charges, clean,
             adjudicated_date, outcome, denied_lines, denied_charges``.
         work_items: ``item_id, workflow, team, opened, closed, touches, escalated``.
-        ledger: ``month, npsr?, cost_to_collect?`` (monthly general-ledger totals).
+        ledger: ``month, npsr?, cost_to_collect?, bad_debt?, charity?, net_ar?, dnfb?,
+            gross_revenue?, patient_service_cash?, pos_cash?, patient_cash?, late_charges?,
+            denial_write_offs?`` (monthly general-ledger totals).
+        fields: Typed columns beyond the schema, by table (``{"transactions":
+            (Field(name="allowed", kind=FieldKind.NUMBER),)}``), validated as the schema's are, so
+            that a measure of one's own can sum them; a name may not be a schema column's.
 
     Each is a mapping of column name to anything ``numpy.asarray`` accepts, or a data frame: a
     pandas or polars ``DataFrame``, a polars ``LazyFrame`` (collected), a pyarrow ``Table`` or
@@ -1074,17 +1315,30 @@ class Book:
     its missing cells (null, and in pandas NaN, ``pd.NA`` and ``NaT``) are allowed where the column
     is nullable and refused with the first row where not; categorical columns are read as their
     values; time-zone aware datetimes are never dates. Anything else is refused, naming its type.
-    Columns not in the schema are kept as text slice dimensions (location, provider).
+    Other columns (location, provider) are kept as text slice dimensions.
 
-    The book keeps its own read-only copy of every column (text only as wide as its longest
-    value), so changing the arrays passed in changes nothing, and what the engine derives from the
-    book once (text codes, rollups per slicing) stays true for the book's life. A column already
-    read-only, down to memory numpy owns, and of the book's dtype is kept instead of copied: it
-    cannot change either (a synthetic book's columns, those of
-    :func:`~comanaged_rcm.cycle.read_cycle_csv`).
+    Text is kept coded: each row's index into the column's sorted distinct values, in the
+    narrowest unsigned integers that hold them (``uint8`` for up to 256 values), read at no cost
+    by :meth:`codes`; ``book.transactions["payer"]`` decodes the text anew on each access and
+    does not keep it. Text given coded is read as its codes, never decoded: a pandas categorical
+    column of a mapping (renumbered to its values in sorted order), or a table of another Book
+    (its codes kept as they are). Every other column is the book's own read-only copy, so changing the arrays
+    passed in changes nothing, and what the engine derives from the book once (codes, rollups per
+    slicing) stays true for the book's life. A column already read-only, down to memory numpy
+    owns, and of the book's dtype is kept instead of copied: it cannot change either (a synthetic
+    book's columns, those of :func:`~comanaged_rcm.cycle.read_cycle_csv`).
+
+    >>> allowed = Field(name="allowed", kind=FieldKind.NUMBER)
+    >>> book = Book(transactions={"claim_id": ["C1"], "payer": ["Acme"], "service_date": ["2026-01-05"],
+    ...     "posting_date": ["2026-01-06"], "type": ["charge"], "amount": [100.0], "allowed": [80.0]},
+    ...     fields={"transactions": (allowed,)})
+    >>> book.transactions["allowed"].tolist(), book.codes("transactions", "payer")[1].dtype
+    ([80.0], dtype('uint8'))
 
     Raises:
-        ValidationError: Every problem found, each naming ``$.table.column``.
+        ValidationError: Every problem found, each naming ``$.table.column``; ``fields`` that are
+            not a mapping of table name to a sequence of :class:`Field` (``$.fields``), or a field
+            named like a schema column or another field (``$.fields.transactions[0].name``).
     """
 
     transactions: BookTable | None
@@ -1100,11 +1354,14 @@ class Book:
         submissions: Table | None = None,
         work_items: Table | None = None,
         ledger: Table | None = None,
+        *,
+        fields: Fields | Mapping[str, object] | None = None,
     ) -> None:
+        extra = _extra_fields(fields)
         issues: list[Issue] = []
         coded: dict[str, dict[str, Codes]] = {name: {} for name in SCHEMAS}
         tables = {
-            name: _validate(name, raw, issues, coded[name])
+            name: _validate(name, raw, issues, coded[name], extra.get(name, ()))
             for name, raw in (
                 ("transactions", transactions),
                 ("submissions", submissions),
@@ -1114,13 +1371,12 @@ class Book:
         }
         if issues:
             raise ValidationError(issues)
-        codes = {
-            (table, column): _frozen(*pair)
-            for table, found in coded.items()
-            for column, pair in found.items()
-        }
+        codes = {(table, column): pair for table, found in coded.items() for column, pair in found.items()}
         frozen = {
-            name: None if columns is None else MappingProxyType(columns) for name, columns in tables.items()
+            name: None
+            if columns is None
+            else _Table(columns, coded[name], len(next(iter(columns.values()))) if columns else 0)
+            for name, columns in tables.items()
         }
         self.__attrs_init__(
             transactions=frozen["transactions"],
@@ -1131,10 +1387,12 @@ class Book:
         )
 
     def codes(self, table: str, column: str) -> Codes:
-        """Sorted distinct values of a column and each row's index into them (computed once).
+        """Sorted distinct values of a column and each row's index into them.
 
-        The same as ``np.unique(column, return_inverse=True)`` (the inverse as ``np.intp``), both
-        read-only; text columns are coded without sorting their rows.
+        The same as ``np.unique(column, return_inverse=True)``, both read-only, the index as the
+        narrowest unsigned integers that number the values (``uint8`` for up to 256 values,
+        ``uint16``, ``uint32``). A text column is held this way, so its codes cost nothing; those of
+        another column are computed on first use and kept.
 
         Raises:
             ValidationError: ``table`` is not a table name, or the book has no such column.
@@ -1158,12 +1416,17 @@ class Book:
                     f"the book has no column {_check.show(column)} in {table!r}"
                     f"{_check.suggest(column, columns)}",
                 )
-            values = columns[column]
-            self._codes[key] = _frozen(*(_factorize(values) if values.dtype.kind == "U" else _exact(values)))
+            self._codes[key] = _frozen(*_value_codes(columns[column]))  # text is coded already
         return self._codes[key]
 
     @classmethod
-    def from_tables(cls, tables: Mapping[str, Table | None], *, mapping: ExportMap | None = None) -> Book:
+    def from_tables(
+        cls,
+        tables: Mapping[str, Table | None],
+        *,
+        mapping: ExportMap | None = None,
+        fields: Fields | Mapping[str, object] | None = None,
+    ) -> Book:
         """A Book from tables by name, each read through its table's map in ``mapping``.
 
         Without a map this is ``Book(**tables)``: columns not in the schema are kept as text slice
@@ -1182,6 +1445,8 @@ class Book:
             tables: Table name (``transactions``, ``submissions``, ``work_items``, ``ledger``) to
                 a mapping of column name to array, or a data frame.
             mapping: The mapping document; ``None`` reads the tables as they are.
+            fields: Typed columns beyond the schema, by table, as :class:`Book` takes them; their
+                columns are found by name as the schema's are, and parsed with the map's formats.
 
         Raises:
             ValidationError: Every problem at once: an unknown table name (``$.tables``), a
@@ -1207,16 +1472,18 @@ class Book:
         for name in tables:
             _check.one_of(name, tuple(SCHEMAS), "$.tables")
         if mapping is None:
-            return cls(**tables)
+            return cls(**tables, fields=fields)
         _check.instance(mapping, ExportMap, "$.mapping", "an ExportMap or None")
+        extra = _extra_fields(fields)
         issues: list[Issue] = []
         notes: list[str] = []
         mapped = {
-            name: _mapped(name, raw, mapping.table(name), issues, notes) for name, raw in tables.items()
+            name: _mapped(name, raw, mapping.table(name), issues, notes, extra.get(name, ()))
+            for name, raw in tables.items()
         }
         if issues:
             raise ValidationError(issues)
-        book = cls(**cast("dict[str, Any]", mapped))
+        book = cls(**cast("dict[str, Any]", mapped), fields=fields)
         object.__setattr__(book, "_notes", tuple(notes))  # set once, on the frozen book just built
         return book
 
@@ -1251,7 +1518,7 @@ class Book:
             ValidationError: ``name`` is not one of the tables.
         """
         columns = self.table(name)
-        return 0 if not columns else len(next(iter(columns.values())))
+        return columns.rows if isinstance(columns, _Table) else 0
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={self.rows(name)}" for name in SCHEMAS if self.table(name) is not None)
@@ -1261,7 +1528,14 @@ class Book:
 # ------------------------------------------------------------------------------------- mapping
 
 
-def _mapped(table: str, raw: object, table_map: TableMap, issues: list[Issue], notes: list[str]) -> object:
+def _mapped(  # noqa: PLR0917 - the table, its map, where problems and notes go, its fields
+    table: str,
+    raw: object,
+    table_map: TableMap,
+    issues: list[Issue],
+    notes: list[str],
+    extra: tuple[Field, ...] = (),
+) -> object:
     """One table read through its map: schema and kept columns only, text parsed and mapped.
 
     ``None`` with the issues recorded when the table cannot be read.
@@ -1269,7 +1543,7 @@ def _mapped(table: str, raw: object, table_map: TableMap, issues: list[Issue], n
     if raw is None:
         return None
     path = f"$.{table}"
-    schema = {f.name: f for f in SCHEMAS[table]}
+    schema = {f.name: f for f in (*SCHEMAS[table], *extra)}
     try:
         frame = _frames.open_frame(raw, path) if _frames.is_frame(raw) else None
         if frame is None and not isinstance(raw, Mapping):
@@ -1284,7 +1558,7 @@ def _mapped(table: str, raw: object, table_map: TableMap, issues: list[Issue], n
         return None
     used = attrs.evolve(table_map, columns={k: c for k, c in table_map.columns.items() if k in schema})
     try:
-        found = used.match(header, csv_columns(table), where=path)
+        found = used.match(header, csv_columns(table, fields=extra), where=path)
         columns: Mapping[str, object]
         if frame is not None:
             read = frame.read([header[i] for i in found.positions.values()], zone=table_map.time_zone)
