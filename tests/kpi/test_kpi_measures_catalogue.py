@@ -30,6 +30,8 @@ from comanaged_rcm.kpi import (
     Derived,
     Direction,
     Edge,
+    Field,
+    FieldKind,
     Interval,
     KPIDefinition,
     Lag,
@@ -318,6 +320,32 @@ class TestUserMeasuresScore:
             assert found.totals["my_cash"].tolist() == [cash]
             assert found.totals["charged_less_paid"].tolist() == [950.0]
 
+    def test_a_measure_weighted_by_a_field_of_the_books_own(self) -> None:
+        """A number field given to the Book (an allowed amount of 10 on every row) weighs a measure:
+        rows posted in January, 8 of payer A's and 4 of B's, give 80 and 40; a text column does not
+        weigh, and says so."""
+        allowed = Field(name="allowed", kind=FieldKind.NUMBER)
+        rows = len(TRANSACTIONS["claim_id"])
+        book = Book(
+            transactions={**TRANSACTIONS, "allowed": [10.0] * rows, "region": ["north"] * rows},
+            fields={"transactions": (allowed,)},
+        )
+        posted = Measure(name="allowed_posted", table="transactions", weight="allowed", dates=(POSTED,))
+        known = Catalogue.default().with_measures(posted)
+        found = measures(book, JANUARY, by=["payer"], catalogue=known)
+        assert found.sliced["allowed_posted"].tolist() == [[80.0, 40.0]]
+        assert found.totals["allowed_posted"].tolist() == [120.0]
+        text = Catalogue.default().with_measures(
+            Measure(name="by_region", table="transactions", weight="region")
+        )
+        path, code, message = issue(lambda: measures(book, JANUARY, catalogue=text))
+        assert (path, code) == ("$.catalogue", "type")
+        assert "'region', which is not a number" in message
+        plain = Book(transactions=TRANSACTIONS)
+        assert measures(plain, JANUARY, catalogue=known).missing["allowed_posted"] == (
+            "needs the transactions column 'allowed'"
+        )
+
     def test_only_the_measures_asked_for(self, book: Book) -> None:
         """measures= computes only those; an unknown one is refused at its index with a suggestion."""
         found = compute_measures(
@@ -350,7 +378,10 @@ class TestBadDefinitions:
     def test_weight_not_numeric(self) -> None:
         path, code, message = issue(lambda: Measure(name="x", table="transactions", weight="payer"))
         assert (path, code) == ("$.weight", "type")
-        assert "numeric column of transactions (one of amount; got 'payer')" in message
+        assert (
+            "numeric column of transactions (one of amount, or a number field of the book's own; got 'payer')"
+            in message
+        )
 
     def test_filter_value_not_a_value_of_the_column(self) -> None:
         path, code, message = issue(

@@ -1211,9 +1211,23 @@ def _gap(book: Book, measure: Measure, request: _Request) -> str | None:
     for column in measure.columns:
         if column not in columns and (measure.table, column) not in _BLANK_WHEN_ABSENT:
             return f"needs the {measure.table} column {column!r}"
+    if measure.weight is not None and not _numeric(columns, measure.weight):
+        raise ValidationError.single(
+            "$.catalogue",
+            "type",
+            f"measure {measure.name!r} weighs the {measure.table} column {measure.weight!r}, which is"
+            " not a number (give it as a number or count field: Book(fields=...))",
+        )
     if measure.as_of_on_first and not all(a.day == 1 for a in request.as_of):
         return _MONTH_END
     return None
+
+
+def _numeric(columns: Mapping[str, npt.NDArray[Any]], name: str) -> bool:
+    """Whether a book column holds numbers (text, kept as codes, does not), without decoding it."""
+    reader = getattr(columns, "column", None)  # a Book's tables read a coded column undecoded
+    held = reader(name) if reader is not None else columns[name]
+    return isinstance(held, np.ndarray) and held.dtype.kind in "biuf"
 
 
 def _check_months(leaf: _Leaf, request: _Request) -> None:

@@ -32,11 +32,11 @@ one definition compiles to the numpy rollup engine and, later, to SQL.
 ...     dates=(Interval.flow("posting_date"),), description="Medicare payments posted in the period")
 >>> medicare.columns
 ('amount', 'type', 'payer', 'posting_date')
->>> Measure(name="x", table="ledger", weight="amount")
+>>> Measure(name="x", table="transactions", weight="payer")
 Traceback (most recent call last):
 ...
 comanaged_rcm.errors.ValidationError: 1 validation issue: 'weight' must be a numeric column of
-ledger (one of bad_debt, charity, ...; got 'amount') @ $.weight
+transactions (one of amount, or a number field of the book's own; got 'payer') @ $.weight
 """
 
 from __future__ import annotations
@@ -344,7 +344,8 @@ class Measure:
     Args:
         name: snake_case name, unique in a catalogue.
         table: ``transactions``, ``submissions``, ``work_items`` or ``ledger``.
-        weight: A numeric column of the table; ``None`` counts rows.
+        weight: A numeric column of the table (of its schema, or a number or count field the
+            book was given, ``Book(fields=...)``); ``None`` counts rows.
         signed: Weights each row by the sign of a coded column's value.
         where: Conditions over coded columns (any text column not in the schema is a dimension).
         lags: Conditions on the days between two date columns of a row.
@@ -387,12 +388,13 @@ class Measure:
         """Every column is one of the table's, of the kind its role needs."""
         table = self.table
         numeric = sorted(f for f, field in _FIELDS[table].items() if field.kind in _NUMERIC)
-        if self.weight is not None and _field_kind(table, self.weight) not in _NUMERIC:
+        weight = self.weight
+        if weight is not None and weight in _FIELDS[table] and _field_kind(table, weight) not in _NUMERIC:
             _check.fail(
                 "$.weight",
                 "type",
-                f"'weight' must be a numeric column of {table} (one of {', '.join(numeric)};"
-                f" got {_check.show(self.weight)})",
+                f"'weight' must be a numeric column of {table} (one of {', '.join(numeric)}, or a number"
+                f" field of the book's own; got {_check.show(weight)})",
             )
         for i, condition in enumerate(self.where):
             _coded(table, condition, f"$.where[{i}]")
