@@ -8,6 +8,7 @@ directory question per owner, data frames) is checked against an independent com
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import json
 import operator
@@ -42,10 +43,11 @@ from comanaged_rcm.escalation import (
     Rule,
     Rung,
     State,
+    _state,
     compile_rule,
     step,
 )
-from comanaged_rcm.escalation._edge import build, replace
+from comanaged_rcm.escalation._edge import build, no_cycle_collection, positional_builder, replace
 from comanaged_rcm.escalation._state import _dedup_key
 
 MONDAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
@@ -510,3 +512,68 @@ class TestDataFrames:
             compiled.evaluate_batch(3, as_of=AS_OF)  # type: ignore[arg-type]
         with pytest.raises(ValidationError, match=r"facts must be columns, a data frame"):
             step([claim_rule()], State(), 3, MONDAY)  # type: ignore[arg-type]
+
+
+class TestPositionalBuilding:
+    """Events and alerts built by position are those built by keyword (and pass their validators)."""
+
+    def test_a_positional_builder_equals_the_keyword_builder_whatever_the_order(self) -> None:
+        at = MONDAY
+        values = {"key": "k", "rule": "r", "rule_version": 2, "rule_hash": "h", "labels": {"claim_id": "C1"},
+                  "status": AlertStatus.FIRING, "since": at, "active_since": at, "fired_at": at}  # fmt: skip
+        names = tuple(reversed(values))
+        made = positional_builder(Alert, names)(*(values[name] for name in names))
+        assert made == build(Alert, **values) == Alert(**values)
+        assert made.rung == 0
+        assert made.owner is None
+
+    def test_a_field_named_twice_or_not_a_field_is_refused(self) -> None:
+        with pytest.raises(ValidationError, match=r"Alert fields, each once.*@ \$\.names"):
+            positional_builder(Alert, ("key", "key"))
+        with pytest.raises(ValidationError, match=r"Alert fields, each once \(got \('nope',\)\)"):
+            positional_builder(Alert, ("nope",))
+
+    def test_a_factory_default_is_a_new_value_each_time(self) -> None:
+        make = positional_builder(Event, ("sequence", "at", "kind"))
+        first, second = make(1, MONDAY, EventKind.FIRING), make(2, MONDAY, EventKind.FIRING)
+        assert first.labels == {}
+        assert first.labels is not second.labels
+        attrs.validate(first)  # type: ignore[arg-type]
+
+
+class TestNoCycleCollection:
+    def test_the_collector_is_paused_inside_and_as_it_was_after(self) -> None:
+        assert gc.isenabled()
+        with no_cycle_collection():
+            assert not gc.isenabled()
+            with no_cycle_collection():  # nested: still paused, and still paused after the inner block
+                assert not gc.isenabled()
+            assert not gc.isenabled()
+        assert gc.isenabled()
+
+    def test_an_error_inside_restores_the_collector(self) -> None:
+        with pytest.raises(ValidationError), no_cycle_collection():
+            step([claim_rule()], State(), claims([1.0]), "not a time")  # type: ignore[arg-type]
+        assert gc.isenabled()
+
+    def test_a_collector_paused_before_stays_paused(self) -> None:
+        gc.disable()
+        try:
+            with no_cycle_collection():
+                assert not gc.isenabled()
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+    def test_step_runs_with_the_collector_paused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        seen: list[bool] = []
+        original = _state._Stepper.run_rule
+
+        def spy(self: Any, prepared: Any) -> None:
+            seen.append(gc.isenabled())
+            original(self, prepared)
+
+        monkeypatch.setattr(_state._Stepper, "run_rule", spy)
+        step([claim_rule()], State(), claims([150.0]), MONDAY, directory=DIRECTORY)
+        assert seen == [False]
+        assert gc.isenabled()

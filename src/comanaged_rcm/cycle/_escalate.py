@@ -39,7 +39,7 @@ from comanaged_rcm.escalation import (
     overdue,
     step,
 )
-from comanaged_rcm.escalation._edge import build, no_cycle_collection
+from comanaged_rcm.escalation._edge import no_cycle_collection, positional_builder
 from comanaged_rcm.escalation._state import LatestEvaluation
 from comanaged_rcm.kpi import Book
 from comanaged_rcm.periods import Period
@@ -244,7 +244,7 @@ def _lines(
     for party in engagement.split.parties:
         names.setdefault(party.id, party.name)
     group_of, muted_of = groups or {}, muted or {}
-    fields: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     keys: list[tuple[int, datetime.date, str, str]] = []
     for alert in state.alerts.values():
         if alert.status not in _OPEN:
@@ -252,34 +252,44 @@ def _lines(
         owner = alert.owner or ""
         entity = ", ".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
         latest = current[alert.key]
-        fields.append(
-            {
-                "rule": alert.rule,
-                "severity": latest.severity,
-                "level": "" if alert.level is None else alert.level.value,
-                "owner": owner,
-                "owner_name": names.get(owner, owner) if owner else "(no owner found)",
-                "entity": entity,
-                "deadline": alert.deadline,
-                "reason": latest.reason,
-                "dedup_key": alert.key,
-                "since": _fired(alert).date(),
-                "deadline_at": None if office is None else alert.deadline_at,
-                "overdue": None if office is None else _overdue(alert, now, office),
-                "group": group_of.get(alert.key, ""),
-                "muted": muted_of.get(alert.key, ""),
-                "message": latest.message,
-                "amount": latest.amount,
-            }
+        rows.append(
+            (
+                alert.rule,
+                latest.severity,
+                "" if alert.level is None else alert.level.value,
+                owner,
+                names.get(owner, owner) if owner else "(no owner found)",
+                entity,
+                alert.deadline,
+                latest.reason,
+                alert.key,
+                _fired(alert).date(),
+                None if office is None else alert.deadline_at,
+                None if office is None else _overdue(alert, now, office),
+                group_of.get(alert.key, ""),
+                muted_of.get(alert.key, ""),
+                latest.message,
+                latest.amount,
+            )
         )
         keys.append(
             (_SEVERITY_ORDER.get(latest.severity, 9), alert.deadline or datetime.date.max, alert.rule, entity)
         )
     for name, note in _LINE_TEXT.items():
-        for value in {line[name] for line in fields}:
+        at = _LINE_FIELDS.index(name)
+        for value in {row[at] for row in rows}:
             check.text(value, f"$.{name}", empty=note, multiline=note)
     order = sorted(range(len(keys)), key=keys.__getitem__)  # stable: ties keep the replay's order
-    return tuple(build(EscalationLine, **fields[i]) for i in order)
+    return tuple(_line(*rows[i]) for i in order)
+
+
+_LINE_FIELDS = (
+    "rule", "severity", "level", "owner", "owner_name", "entity", "deadline", "reason", "dedup_key", "since",
+    "deadline_at", "overdue", "group", "muted", "message", "amount",
+)  # fmt: skip
+"""The fields of an :class:`EscalationLine` in the order :func:`_lines` gives their values."""
+
+_line = positional_builder(EscalationLine, _LINE_FIELDS)
 
 
 def _fired(alert: Alert) -> datetime.datetime:
