@@ -519,8 +519,10 @@ class TestPositionalBuilding:
 
     def test_a_positional_builder_equals_the_keyword_builder_whatever_the_order(self) -> None:
         at = MONDAY
-        values = {"key": "k", "rule": "r", "rule_version": 2, "rule_hash": "h", "labels": {"claim_id": "C1"},
-                  "status": AlertStatus.FIRING, "since": at, "active_since": at, "fired_at": at}  # fmt: skip
+        values: dict[str, Any] = {
+            "key": "k", "rule": "r", "rule_version": 2, "rule_hash": "h", "labels": {"claim_id": "C1"},
+            "status": AlertStatus.FIRING, "since": at, "active_since": at, "fired_at": at,
+        }  # fmt: skip
         names = tuple(reversed(values))
         made = positional_builder(Alert, names)(*(values[name] for name in names))
         assert made == build(Alert, **values) == Alert(**values)
@@ -538,7 +540,7 @@ class TestPositionalBuilding:
         first, second = make(1, MONDAY, EventKind.FIRING), make(2, MONDAY, EventKind.FIRING)
         assert first.labels == {}
         assert first.labels is not second.labels
-        attrs.validate(first)  # type: ignore[arg-type]
+        attrs.validate(first)
 
 
 class TestNoCycleCollection:

@@ -879,7 +879,7 @@ def notification_plan(
     # group's key on its route and values: each worked out once per distinct set of them
     read = sorted(_matched_names(root))
     routes: dict[tuple[str | None, ...], list[_Effective]] = {}
-    keys: dict[tuple[object, ...], str] = {}
+    group_keys: dict[tuple[object, ...], str] = {}
     for alert in items:
         if alert.key in reasons:
             continue
@@ -892,11 +892,11 @@ def notification_plan(
             names = sorted(labels) if found.group_by == ("...",) else found.group_by
             values = {name: labels.get(name, "") for name in names}
             shown = (found.path, found.receiver, *values.items())
-            key = keys.get(shown)
-            if key is None:
+            group_key = group_keys.get(shown)
+            if group_key is None:
                 text = json.dumps(values, sort_keys=True, ensure_ascii=False)
-                key = keys[shown] = f"{found.path}:{found.receiver}:{text}"
-            buckets.setdefault(key, (found, values, []))[2].append(alert)
+                group_key = group_keys[shown] = f"{found.path}:{found.receiver}:{text}"
+            buckets.setdefault(group_key, (found, values, []))[2].append(alert)
     groups = []
     for key, (found, values, members) in sorted(buckets.items()):
         keys = tuple(sorted(member.key for member in members))

@@ -1146,6 +1146,7 @@ class _Stepper:
     def start(self, prepared: _Prepared, key: str, row: int, labels: dict[str, str]) -> None:
         now, amount = self.now, prepared.amount_at(row)
         firing = prepared.fires_at_once  # no hold: the new alert is firing (built once, not promoted)
+        rung_since: datetime.datetime | None
         if firing:
             routed = self.rung_fields(prepared.first_rung, amount, by_amount=prepared.by_amount[0])
             level, owner, deadline, deadline_at = (routed[name] for name in _ROUTED_FIELDS)
