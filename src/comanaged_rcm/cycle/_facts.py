@@ -59,7 +59,6 @@ def _open_at(items: Columns, end: np.datetime64) -> npt.NDArray[np.bool_]:
     return (items["opened"] < end) & (np.isnat(closed) | (closed >= end))
 
 
-_NO_ROWS = np.zeros(0, dtype=np.intp)
 _OPEN_STATUS = np.array(["open"])
 
 
@@ -267,17 +266,20 @@ class _Facts:
     def claim_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
         """The denied claims with a balance at ``end``: each claim's highest adjudicated submission."""
         n = len(self.claims)
-        status = np.full(n, -1, dtype=np.intp)
-        touched = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+        denied = np.zeros(n, dtype=bool)
+        last = np.full(n, -1, dtype=np.intp)  # each claim's latest adjudicated submission (-1: none)
         if self.subs and n:
-            done = self.sub_day < end  # NaT compares False
+            done = np.flatnonzero(self.sub_day < end)  # NaT compares False
             code = self.sub_sorted[done]
             latest = np.append(code[1:] != code[:-1], True) if len(code) else np.zeros(0, dtype=bool)
-            code = code[latest]
-            status[code] = self.sub_outcome[done][latest]
-            touched[code] = self.sub_day[done][latest]
-        rows = np.flatnonzero((status == self.denied) & (balance > 0)) if self.denied >= 0 else _NO_ROWS
-        touched = touched[rows]
+            code, picked = code[latest], done[latest]
+            last[code] = picked
+            if self.denied >= 0:
+                denied[code[self.sub_outcome[picked] == self.denied]] = True
+        rows = np.flatnonzero(denied & (balance > 0))
+        touched = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]")
+        if len(rows):  # a denied claim has an adjudicated submission: the latest one's day
+            touched[:] = self.sub_day[last[rows]]
         if self.item_code is not None and len(rows):
             # the latest day an item on one of these claims was worked before the end
             slot = np.full(n + 1, -1, dtype=np.intp)  # the last slot is that of code -1 (no claim)
