@@ -881,10 +881,11 @@ def _rollup_keys(
     that one (flows from the rollup of posting and service dates).
     """
     groups: dict[tuple[str, ...], list[Measure]] = {}
-    order = list(SCHEMA_DATES[table])
+    order = SCHEMA_DATES[table]
     for m in measures:
         used = {i.column for i in m.dates} | {d for lag in m.lags for d in (lag.later, lag.earlier)}
-        groups.setdefault(tuple(c for c in order if c in used), []).append(m)
+        days = tuple(c for c in order if c in used) or order[:1]  # undated: grouped by one date anyway
+        groups.setdefault(days, []).append(m)
     everything = {days for days, ms in groups.items() if any(not m.where for m in ms)}
     for days in sorted(groups, key=len):
         wider = [w for w in everything if set(days) < set(w)]
