@@ -29,7 +29,24 @@ from tests.kpi.test_kpi_properties import ledgers
 
 SLICINGS: list[tuple[str, ...]] = [(), ("payer",), ("payer", "team")]
 
-SWEEP = [{family: option} for family, options in CONVENTIONS.items() for option in options]
+LEGACY_OPTIONS: dict[str, tuple[str, ...]] = {
+    "refunds": ("netted", "gross"),
+    "collection_basis": ("posting_period", "dos_cohort"),
+    "ar_window": ("trailing_90_days", "trailing_3_months"),
+    "ar_charges": ("gross", "adjusted"),
+    "credit_balances": ("offset", "excluded"),
+    "write_off_denominator": ("net_charges", "gross_charges", "npsr"),
+    "write_off_reasons": ("charity_included", "charity_excluded"),
+    "aging_anchor": ("service_date", "bill_date"),
+    "aging_scope": ("total_ar", "billed_ar"),
+    "denial_unit": ("claims", "lines", "dollars"),
+    "denial_scope": ("full_and_partial", "full_only"),
+    "denial_denominator": ("adjudicated_in_period", "submitted_cohort", "prior_three_month_average"),
+}
+"""The twelve families and their options as the hand-written engine knew them (families and
+options added since are left at their defaults here and tested against hand-worked figures)."""
+
+SWEEP = [{family: option} for family, options in LEGACY_OPTIONS.items() for option in options]
 """Each option of each family with the others at their defaults."""
 
 
@@ -176,8 +193,8 @@ def requests(draw: st.DrawFn) -> tuple[list[Period], list[datetime.date]]:
 
 
 def combinations() -> st.SearchStrategy[dict[str, str]]:
-    """A random option for every family."""
-    return st.fixed_dictionaries({f: st.sampled_from(sorted(options)) for f, options in CONVENTIONS.items()})
+    """A random option for every family the hand-written engine knew."""
+    return st.fixed_dictionaries({f: st.sampled_from(options) for f, options in LEGACY_OPTIONS.items()})
 
 
 # ----------------------------------------------------------------------------------------- tests
@@ -210,13 +227,13 @@ class TestEqualsTheHandWrittenEngine:
         """Any combination of options, any slicing: the old engine's measures."""
         both(book, *request, by, chosen)
 
-    def test_the_sweep_covers_every_option(self) -> None:
-        """The sweep holds every option of the twelve families once."""
-        assert len(CONVENTIONS) == 12
-        assert sorted(next(iter(c.items())) for c in SWEEP) == sorted(
-            (f, o) for f, options in CONVENTIONS.items() for o in options
-        )
-        assert {f: DEFAULT_CONVENTIONS[f] for f in CONVENTIONS} == dict(DEFAULT_CONVENTIONS)
+    def test_the_sweep_covers_every_option_the_old_engine_knew(self) -> None:
+        """The sweep holds each of the twelve families' options once, each still a convention."""
+        assert len(LEGACY_OPTIONS) == 12
+        assert len(SWEEP) == sum(len(options) for options in LEGACY_OPTIONS.values()) == 27
+        for family, options in LEGACY_OPTIONS.items():
+            assert set(options) <= set(CONVENTIONS[family]), family
+            assert DEFAULT_CONVENTIONS[family] in options, family
 
     @pytest.mark.parametrize("by", [("workflow",), ("team",), ("payer", "team")])
     def test_a_table_without_the_dimension(self, by: tuple[str, ...]) -> None:
