@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from comanaged_rcm.cycle import _facts
+from comanaged_rcm.cycle import _escalate, _facts, default_engagement
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.escalation import Alert, AlertStatus, PlanAlert, Route, _grouping, notification_plan
 from comanaged_rcm.kpi._book import _factorize
@@ -165,3 +165,17 @@ def _checked(alerts: list[Alert]) -> list[PlanAlert] | str:
         return [PlanAlert(key=a.key, labels=a.labels, since=a.since) for a in alerts]
     except ValidationError as error:
         return str(error)
+
+
+def test_a_replay_without_its_report_ends_in_the_stage_state() -> None:
+    """The weeks a history run steps over before an acknowledgement: the state alone, the stage's."""
+    data, engagement = scenarios._data(), default_engagement()
+    book = data.book()
+    week = engagement.cadence.period_containing(scenarios.REPORTED)
+    periods = engagement.cadence.periods_ending(week.end, engagement.escalation_periods)
+    facts = _facts._Facts(engagement, data, book)
+    first = _escalate.replay(engagement, facts, periods[:2], None)
+    assert first == _escalate.escalation_stage(engagement, data, book, periods[:2]).state
+    assert len(first.alerts) > 0
+    later = _escalate.escalation_stage(engagement, data, book, periods[2:], start=first, facts=facts)
+    assert later == _escalate.escalation_stage(engagement, data, book, periods[2:], start=first)

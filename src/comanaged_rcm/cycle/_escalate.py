@@ -112,6 +112,7 @@ def escalation_stage(
     start: State | None = None,
     decisions: Iterable[Decision] = (),
     acks: Iterable[Acknowledgement] = (),
+    facts: _Facts | None = None,
 ) -> EscalationStage:
     """Step the rules over ``periods`` (oldest first) from ``start`` and report the open alerts.
 
@@ -144,7 +145,8 @@ def escalation_stage(
     dedup key or its group's key; the latest covering decision counts, and an approval or a
     denial takes the item off the decisions waiting (a deferral leaves it waiting, counted as
     deferred). An acknowledgement counts for the alert of its key taken at or after the
-    alert's condition began (an acknowledged alert counts too).
+    alert's condition began (an acknowledged alert counts too). ``facts`` are the tables' facts
+    built already for an earlier run over the same data (built here without them).
 
     Raises:
         ValidationError: ``decisions`` or ``acks`` not a sequence of those records.
@@ -152,13 +154,31 @@ def escalation_stage(
     decisions = check.tuple_of(decisions, Decision, "$.decisions")
     acks = check.tuple_of(acks, Acknowledgement, "$.acks")
     with no_cycle_collection():  # thousands of alerts, events and lines, none in a reference cycle
-        return _stage(engagement, data, book, periods, start=start, decisions=decisions, acks=acks)
+        facts = _Facts(engagement, data, book) if facts is None else facts
+        return _stage(engagement, facts, periods, start=start, decisions=decisions, acks=acks)
+
+
+def replay(engagement: Engagement, facts: _Facts, periods: Sequence[Period], start: State | None) -> State:
+    """The state after stepping the rules over ``periods`` from ``start``: a stage's, without its report."""
+    office = None if engagement.business_hours is None else engagement.business_hours.business_hours
+    state = State() if start is None else start
+    with no_cycle_collection():
+        for replayed in periods:
+            snapshot = facts.at(replayed)
+            state, _ = step(
+                engagement.rules.rules,
+                state,
+                snapshot,
+                _close(replayed.end, office),
+                office,
+                directory=engagement.split,
+            )
+    return state
 
 
 def _stage(
     engagement: Engagement,
-    data: CycleData,
-    book: Book,
+    facts: _Facts,
     periods: Sequence[Period],
     *,
     start: State | None,
@@ -167,7 +187,6 @@ def _stage(
 ) -> EscalationStage:
     """:func:`escalation_stage` of checked decisions and acknowledgements."""
     office = None if engagement.business_hours is None else engagement.business_hours.business_hours
-    facts = _Facts(engagement, data, book)
     rules = engagement.rules.rules
     state = State() if start is None else start
     fired: dict[str, Event] = {}

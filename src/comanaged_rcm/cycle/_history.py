@@ -20,7 +20,8 @@ import numpy.typing as npt
 from comanaged_rcm import _check as check
 from comanaged_rcm.cycle._data import CycleData
 from comanaged_rcm.cycle._engagement import Engagement
-from comanaged_rcm.cycle._escalate import EscalationStage, _close, escalation_stage
+from comanaged_rcm.cycle._escalate import EscalationStage, _close, escalation_stage, replay
+from comanaged_rcm.cycle._facts import _Facts
 from comanaged_rcm.cycle._render import render_json
 from comanaged_rcm.cycle._report import FindingLine, GovernanceReport
 from comanaged_rcm.cycle._store import Acknowledgement, HistoryStore, Snapshot
@@ -178,6 +179,7 @@ def escalate(
     """
     office = _office(engagement)
     decisions, acks = plan.history.decisions(), plan.history.acks()
+    facts = _Facts(engagement, data, book)  # built once for every run of the weeks
     pending = list(plan.acks)
     state = plan.start  # None: the replay of a first week, from an empty state
     notes: list[FindingLine] = []
@@ -186,17 +188,17 @@ def escalate(
         clock = _close(period.end, office)
         due = [ack for ack in pending if ack.at <= clock]
         if due:
-            if run:
-                state = escalation_stage(
-                    engagement, data, book, run, start=state, decisions=decisions, acks=acks
-                ).state
+            if run:  # the weeks before the acknowledgement: their end state alone (no report)
+                state = replay(engagement, facts, run, state)
                 run = []
             for ack in due:
                 state, note = _acknowledge(State() if state is None else state, ack)
                 notes.extend(note)
             pending = pending[len(due) :]
         run.append(period)
-    stage = escalation_stage(engagement, data, book, run, start=state, decisions=decisions, acks=acks)
+    stage = escalation_stage(
+        engagement, data, book, run, start=state, decisions=decisions, acks=acks, facts=facts
+    )
     notes.extend(
         _note(
             _LATER,
