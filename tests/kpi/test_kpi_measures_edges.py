@@ -13,18 +13,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from comanaged_rcm import serialize
+from comanaged_rcm.errors import ConventionError, ValidationError
 from comanaged_rcm.kpi import (
     Anchor,
     Book,
     Bound,
+    ByConvention,
     Catalogue,
     ClaimDate,
     ClaimRole,
     Condition,
+    Derived,
     Interval,
     Lag,
     Measure,
     Signed,
+    _engine,
+    catalogue,
     measures,
 )
 from comanaged_rcm.kpi._conventions import resolve_conventions
@@ -376,3 +381,117 @@ class TestRoundTrip:
         if measure.name not in Catalogue.default().definitions:
             known = Catalogue(measures=(measure,))
             assert serialize.from_json(serialize.to_json(known), Catalogue) == known
+
+
+class TestMoreRefusals:
+    @pytest.mark.parametrize(
+        ("build", "path", "code"),
+        [
+            (lambda: Bound(Anchor.AS_OF, days=1.5), "$.days", "type"),
+            (lambda: Bound(Anchor.AS_OF, days=True), "$.days", "type"),
+            (lambda: Condition("payer", ()), "$.values", "value"),
+            (lambda: Lag("posting_date", "service_date", more_than=2.5), "$.more_than", "type"),
+            (lambda: Signed("type", ("charge",), ("charge",)), "$.negative", "duplicate"),
+            (lambda: ClaimDate("billed_date", Bound(Anchor.UNBOUNDED)), "$.before", "value"),
+            (
+                lambda: Measure(
+                    name="x",
+                    table="transactions",
+                    dates=(Interval("posting_date", Bound(Anchor.AS_OF), Bound(Anchor.AS_OF)),),
+                ),
+                "$.dates[0]",
+                "value",
+            ),
+            (
+                lambda: Measure(name="x", table="transactions", claim=ClaimRole(key="amount")),
+                "$.claim.key",
+                "unknown",
+            ),
+            (lambda: Derived(name="x", terms=()), "$.terms", "value"),
+            (lambda: ByConvention(name="x", family="refunds", options=[("netted",)]), "$.options", "type"),
+            (
+                lambda: ByConvention(name="x", family="refunds", options={"both": "cash"}),
+                "$.options.both",
+                "unknown",
+            ),
+            (lambda: Catalogue(measures=[POSTED, "posted"]), "$.measures[1]", "type"),
+            (lambda: Catalogue(measures="posted"), "$.measures", "type"),
+        ],
+    )
+    def test_each_names_its_path(self, build: object, path: str, code: str) -> None:
+        """A bad piece of a definition is refused at its own path."""
+        assert callable(build)
+        with pytest.raises(ValidationError) as raised:
+            build()
+        assert (raised.value.issues[0].path, raised.value.issues[0].code) == (path, code)
+
+    def test_a_kpi_id_taken_and_a_catalogue_iterates_its_kpis(self) -> None:
+        """A user KPI may not reuse a built-in id; iterating a catalogue gives its KPIs by tier."""
+        known = Catalogue.default()
+        taken = known.kpi("backlog")
+        with pytest.raises(ValidationError) as raised:
+            known.with_kpis(taken)
+        assert raised.value.issues[0].path == "$.kpis[0].id"
+        assert list(known) == list(known.metrics)
+        assert known.metrics[0].tier.value == "outcome"
+        assert [k.id for k in known.metrics] == [k.id for k in catalogue()]
+
+
+class TestOtherPaths:
+    def test_many_filter_combinations_are_renumbered_alike(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past _DENSE_KINDS combinations of filter values, kinds are renumbered by those present:
+        the measures are the same (a new book each time: a book keeps its kinds)."""
+        from tests.kpi.conftest import LEDGER, SUBMISSIONS, TRANSACTIONS, WORK_ITEMS  # noqa: PLC0415
+
+        def book() -> Book:
+            return Book(
+                transactions=TRANSACTIONS, submissions=SUBMISSIONS, work_items=WORK_ITEMS, ledger=LEDGER
+            )
+
+        conventions = resolve_conventions({"collection_basis": "dos_cohort"})
+        dense = compute_measures(book(), [JANUARY], [JANUARY.end], ("payer",), conventions)
+        monkeypatch.setattr(_engine, "_DENSE_KINDS", 0)
+        sparse = compute_measures(book(), [JANUARY], [JANUARY.end], ("payer",), conventions)
+        assert set(dense.totals) == set(sparse.totals)
+        for name in dense.sliced:
+            np.testing.assert_array_equal(dense.sliced[name], sparse.sliced[name], err_msg=name)
+        assert dense.totals["gross_charges"].tolist() == [1700.0]
+
+    def test_a_per_claim_step_with_a_filter_a_lag_and_a_lower_bound(self) -> None:
+        """Per claim, payments posted since Jan 1 and 10 days or more after service: C1 (600 on Jan
+        20 for Jan 5) and C5 (130 on Jan 22 for Jan 2); C3's 20 at service is not."""
+        from tests.kpi.conftest import TRANSACTIONS  # noqa: PLC0415
+
+        slow = Measure(
+            name="slow",
+            table="transactions",
+            weight="amount",
+            where=(Condition("type", ("payment",)),),
+            lags=(Lag("posting_date", "service_date", more_than=9),),
+            dates=(Interval("posting_date", Bound(Anchor.PERIOD_START), Bound(Anchor.AS_OF)),),
+            claim=ClaimRole(),
+        )
+        assert value(Book(transactions=TRANSACTIONS), slow) == 730.0
+
+    def test_a_monthly_measure_of_ones_own_needs_whole_months(self) -> None:
+        """Summed per calendar month: a week is refused naming the measure; two months add up."""
+        monthly = Measure(
+            name="monthly_posted",
+            table="transactions",
+            weight="amount",
+            dates=(Interval.flow("posting_date"),),
+            monthly=True,
+        )
+        book = Book(transactions=one_row())
+        with pytest.raises(ConventionError, match="measure 'monthly_posted' needs calendar-month periods"):
+            value(book, monthly, Period(D(2026, 1, 5), D(2026, 1, 12)))
+        assert value(book, monthly, Period(D(2025, 12, 1), D(2026, 2, 1))) == 100.0
+
+    def test_a_measure_defined_in_terms_of_itself_is_refused_when_computed(self) -> None:
+        """A cycle that only the engine sees (a catalogue without checks is not buildable, so the
+        engine's own guard is reached through its resolver) names the measure."""
+        loop = {"a": Derived(name="a", terms=(("a", 1),))}
+        with pytest.raises(ValidationError) as raised:
+            _engine._flatten(loop, "a", resolve_conventions(), {})
+        assert raised.value.issues[0].code == "cycle"
+        assert "'a' is defined in terms of itself" in raised.value.issues[0].message
