@@ -126,7 +126,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     _positive(args.claims, "--claims")
     book = generate_book(seed=args.seed, claims=args.claims)
-    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.last_day)
+    # as of the day after the book's last day, the day 'synthetic export' prints: the report
+    # covers the last complete week through it, the book's last
+    report = run_cycle(default_engagement(), CycleData.from_synthetic(book), book.period.end)
     print(render_text(report))
     if args.out:
         _write(report, args.out)
