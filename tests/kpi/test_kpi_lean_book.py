@@ -180,6 +180,29 @@ class TestCodedColumns:
         )
 
 
+class TestTellingWords:
+    def test_few_long_strings_are_found_by_the_words_that_tell_them_apart(self) -> None:
+        """Rows of a few long values, and rare ones that differ only in words the hash skips, code exactly."""
+        common = np.array(["contractual_adjustment", "charge", "payment"] * 100_000)  # every 4th row sampled
+        rare = ["contractual_adjustmenT", "chargeX", "paymenT"]  # the same first words as a common one
+        values = common.copy().astype("<U22")
+        values[[5, 77_777, 119_998]] = rare
+        uniques, inverse = _book._factorize(values)
+        expected, expected_inverse = np.unique(values, return_inverse=True)
+        assert uniques.tolist() == expected.tolist()
+        assert np.array_equal(inverse, expected_inverse)
+
+    def test_the_fewest_telling_words(self) -> None:
+        """One word tells these apart; strings that differ only past three words have no short hash."""
+        words = np.array(["charge", "credit", "payment"]).view(np.uint32).reshape(3, -1)
+        telling = _book._telling(words)
+        assert telling is not None
+        assert telling.columns == (1,)
+        alike = np.array(["aaaa1", "aaaa2", "aaab1", "aaab2", "aaba1", "abaa1", "baaa1"])
+        assert _book._telling(alike.view(np.uint32).reshape(len(alike), -1)) is None
+        assert _book._telling(np.zeros((2, 0), dtype=np.uint32)) is None
+
+
 class TestCodedInput:
     def test_another_books_codes_are_kept_as_they_are(self) -> None:
         """A Book's table given to a new Book brings its codes: the same read-only arrays, not decoded."""
@@ -187,6 +210,18 @@ class TestCodedInput:
         again = Book(transactions=book.transactions)
         for column in ("claim_id", "payer", "type", "write_off_reason"):
             assert again.codes("transactions", column)[1] is book.codes("transactions", column)[1]
+
+    def test_another_books_text_read_as_a_typed_field(self) -> None:
+        """A text dimension of one book is read cell by cell where the next book types it as dates."""
+        days = ["2026-01-05", "2026-01-06"] * 7
+        book = Book(transactions={**TRANSACTIONS, "visit": days})
+        typed = Book(
+            transactions=book.transactions,
+            fields={"transactions": (Field(name="visit", kind=FieldKind.DATE),)},
+        )
+        assert typed.transactions is not None
+        assert typed.transactions["visit"].dtype == np.dtype("datetime64[D]")
+        assert typed.transactions["visit"].astype(str).tolist() == days
 
     def test_a_pandas_categorical_is_renumbered_not_decoded(self) -> None:
         """Unsorted and unused categories, and missing cells where allowed, code as np.unique of the text."""

@@ -20,7 +20,7 @@ import enum
 import math
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -654,8 +654,10 @@ class _Dictionary:
 
     def decoded(self) -> npt.NDArray[Any]:
         """The column's cells (``None`` for a missing one), for a field that is not text."""
-        cells = np.append(self.values.astype(object), None)
-        decoded: npt.NDArray[Any] = cells[self.codes]  # -1 is the appended None
+        cells = np.empty(len(self.values) + 1, dtype=object)
+        cells[:-1] = self.values
+        cells[-1] = None
+        decoded: npt.NDArray[Any] = cells[self.codes]  # -1 is the last, None
         return decoded
 
 
@@ -951,14 +953,24 @@ def _look_up(
     sample missed are coded apart; ``None`` when they are more than one in :data:`_STRAYS`.
     """
     # a row is its sampled string when their keys are equal (packed), or all their words (hashed)
-    sampled = distinct[:, np.newaxis] if keys.packed else keys.words[first]
+    probe: Callable[[npt.NDArray[Any]], npt.NDArray[np.uint64]] = keys
+    if keys.packed:
+        sampled = distinct[:, np.newaxis]
+    else:  # found by a hash of the few words that tell the sampled strings apart, then compared
+        sampled = keys.words[first]
+        telling = _telling(sampled)
+        if telling is not None:
+            probe = telling
+            distinct = probe(sampled)
+            order = np.argsort(distinct)
+            distinct, first, sampled = distinct[order], first[order], sampled[order]
     position = _Positions.of(distinct)
     inverse = np.empty(values.size, dtype=np.intp)
     strays: list[npt.NDArray[np.intp]] = []
     allowed = values.size // _STRAYS
     for start in range(0, values.size, _BLOCK):
         block = keys.words[start : start + _BLOCK]
-        key = keys(block)
+        key = probe(block)
         at = position(key)
         inverse[start : start + _BLOCK] = at
         found, row = sampled[at], key[:, np.newaxis] if keys.packed else block
@@ -975,6 +987,51 @@ def _look_up(
         inverse[rows] = extra_inverse + len(strings)
         strings = np.concatenate([strings, extra])
     return _sort(strings, inverse)
+
+
+_TELLING = 3
+"""At most this many words of a string are hashed to find it among a few sampled strings."""
+
+
+@attrs.frozen
+class _Telling:
+    """A hash of a few words of each string (row of words), the fewest that tell some strings apart."""
+
+    columns: tuple[int, ...]
+
+    def __call__(self, words: npt.NDArray[np.unsignedinteger[Any]]) -> npt.NDArray[np.uint64]:
+        """One key per row of ``words``."""
+        key = words[:, self.columns[0]].astype(np.uint64)
+        for column in self.columns[1:]:
+            key *= _MULTIPLIER
+            key += words[:, column]
+        return key
+
+
+def _telling(words: npt.NDArray[np.unsignedinteger[Any]]) -> _Telling | None:
+    """The hash of the fewest words (picked greedily, at most :data:`_TELLING`) that differ between all rows.
+
+    ``None`` when no such few words give every row a distinct key.
+
+    >>> words = np.array(["charge", "credit", "payment"]).view(np.uint32).reshape(3, -1)
+    >>> _telling(words).columns
+    (1,)
+    """
+    chosen: list[int] = []
+    for _ in range(_TELLING):
+        counts = [
+            (len(np.unique(words[:, [*chosen, column]], axis=0)), -column)
+            for column in range(words.shape[1])
+            if column not in chosen
+        ]
+        if not counts:
+            return None
+        count, column = max(counts)
+        chosen.append(-column)
+        if count == len(words):
+            found = _Telling(tuple(chosen))
+            return found if len(np.unique(found(words))) == len(words) else None
+    return None
 
 
 @attrs.frozen
