@@ -105,7 +105,7 @@ class TestDrivers:
             ({"denial_unit": "dollars"}, 880 / 2200 * 100),
             ({"denial_unit": "dollars", "denial_scope": "full_only"}, 800 / 2200 * 100),
             ({"denial_denominator": "submitted_cohort"}, 2 / 3 * 100),
-            ({"denial_denominator": "prior_three_month_average"}, 3 / (2 / 3) * 100),
+            ({"denial_denominator": "prior_three_month_average"}, 3 / (3 / 3) * 100),
         ],
     )
     def test_initial_denial_rate(self, book: Book, conventions: dict[str, str], expected: float) -> None:
@@ -113,8 +113,8 @@ class TestDrivers:
         C4 partial (5 lines, 1 denied, 400 charged, 80 denied), C3 denied (3, 300): 4 claims,
         14 lines, 2200 dollars; denials 3 claims / 6 lines / 880 (full only: 2 / 5 / 800).
         Submitted cohort: C1, C2, C4 submitted in January and adjudicated (C5 pending): 2 / 3.
-        HFMA CITF: 3 denials over the monthly average of Oct-Dec adjudications (C7, C6: 2 / 3)
-        = 450% -- never clipped."""
+        HFMA CITF (@2): 3 denials over the monthly average of the originals submitted Oct-Dec (C7
+        10-20, C6 11-21, C3 12-20: 3 / 3) = 300% -- never clipped."""
         assert value(book, "initial_denial_rate", conventions=conventions) == pytest.approx(expected)
 
     def test_prior_three_month_average_needs_months(self, book: Book) -> None:
@@ -124,10 +124,11 @@ class TestDrivers:
             evaluate(book, week, conventions={"denial_denominator": "prior_three_month_average"})
 
     def test_prior_three_month_average_over_a_trend_of_months(self, book: Book) -> None:
-        """Monthly trend Dec 2025, Jan 2026 under the CITF denominator. Originals adjudicated: Nov
-        C7 (denied), Dec C6 (paid), Jan C1 C2 C3 C4 (3 denied or partial). Dec: 0 denials over
-        (Sep 0 + Oct 0 + Nov 1) / 3 = 0%; Jan: 3 over (0 + 1 + 1) / 3 = 450%. The span sums its
-        months' measures: (0 + 3) / (1/3 + 2/3) = 300%, not the mean of the months (225%)."""
+        """Monthly trend Dec 2025, Jan 2026 under the CITF denominator (@2: originals submitted in
+        the 3 months before). Submitted: Oct C7, Nov C6, Dec C3; denials adjudicated: Dec none (C6
+        paid), Jan C2 C3 C4. Dec: 0 over (Sep 0 + Oct 1 + Nov 1) / 3 = 0%; Jan: 3 over (1 + 1 + 1)
+        / 3 = 300%. The span sums its months' measures: (0 + 3) / (2/3 + 3/3) = 180%, not the mean
+        of the months (150%)."""
         months = [Period.month(2025, 12), Period.month(2026, 1)]
         found = trend(
             book,
@@ -135,8 +136,8 @@ class TestDrivers:
             metrics=["initial_denial_rate"],
             conventions={"denial_denominator": "prior_three_month_average"},
         )
-        assert found.values("initial_denial_rate") == pytest.approx([0.0, 450.0])
-        assert found.whole.result("initial_denial_rate").value == pytest.approx(300.0)
+        assert found.values("initial_denial_rate") == pytest.approx([0.0, 300.0])
+        assert found.whole.result("initial_denial_rate").value == pytest.approx(180.0)
 
     def test_prior_three_month_average_refuses_part_months(self, book: Book) -> None:
         """A span that starts mid-month is not made of whole months: refused."""

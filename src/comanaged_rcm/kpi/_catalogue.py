@@ -79,6 +79,7 @@ class Unit(enum.Enum):
     DAYS = "days"
     RATIO = "ratio"
     COUNT = "count"
+    AMOUNT = "amount"  # money, in the book's one currency
 
 
 class EdgeKind(enum.Enum):
@@ -239,7 +240,7 @@ _INF = EdgeKind.INFLUENCES
 _DEC = EdgeKind.DECOMPOSES
 _COLLECTION = ("refunds", "collection_basis")
 _AR_DAYS = ("ar_window", "ar_charges", "credit_balances")
-_WRITE_OFF = ("write_off_denominator", "write_off_reasons")
+_WRITE_OFF = ("write_off_denominator", "write_off_reasons", "write_off_basis")
 _DENIAL = ("denial_unit", "denial_scope", "denial_denominator")
 _AGING = ("aging_anchor", "aging_scope", "credit_balances")
 
@@ -261,6 +262,14 @@ _BUILT_IN: tuple[KPIDefinition, ...] = (
     _kpi("net_days_in_ar", "Net days in A/R (ledger)", OUT, LO, Unit.DAYS,
          "ledger net A/R at as-of / average daily ledger NPSR of the 3 months before",
          ("net_ar",), ("average_daily_npsr",), source="HFMA MAP Keys"),
+    _kpi("map_cash_collection_pct_npsr", "MAP cash collection % of NPSR", OUT, HI,
+         Unit.PERCENT, "patient service cash collected / average monthly NPSR x 100",
+         ("ledger_patient_service_cash",), ("average_monthly_npsr",), scale=PCT,
+         source="HFMA MAP Keys (FM-2 as of the 2025 edition), from the general ledger"),
+    _kpi("map_cost_to_collect", "MAP cost to collect", OUT, LO, Unit.PERCENT,
+         "total revenue-cycle cost / patient service cash collected x 100",
+         ("cost_to_collect",), ("ledger_patient_service_cash",), scale=PCT,
+         source="HFMA MAP Keys (FM-6 as of the 2025 edition), from the general ledger"),
     _kpi("initial_denial_rate", "Initial denial rate", DR, LO, Unit.PERCENT,
          "initial denials / denial base x 100", ("denials",), ("denial_base",), scale=PCT,
          conventions=_DENIAL, drives=(Edge("net_collection_rate"), Edge("days_in_ar")),
@@ -298,6 +307,51 @@ _BUILT_IN: tuple[KPIDefinition, ...] = (
          ("write_offs_bad_debt", "write_offs_charity"),
          ("gross_charges",),
          scale=PCT, drives=(Edge("write_off_rate"),), source="HFMA MAP Keys"),
+    _kpi("credit_balance_total", "Credit balances", DR, LO, Unit.AMOUNT,
+         "sum of claims' balances below zero at as-of, reported positive", ("credit_balance_total",),
+         drives=(Edge("days_in_ar"),),
+         source="HFMA MAP Keys (the credit balance dollars of Net Days in Credit Balance)"),
+    _kpi("map_net_days_in_credit_balance", "MAP net days in credit balance", DR, LO, Unit.DAYS,
+         "credit balances at as-of / average daily ledger NPSR of the 3 months ending on as-of",
+         ("credit_balance_total",), ("average_daily_npsr",), drives=(Edge("days_in_ar"),),
+         source="HFMA MAP Keys (AR-9 as of the 2025 edition)"),
+    _kpi("cohort_open_ar_pct", "Open A/R share of the DOS cohort", DR, LO, Unit.PERCENT,
+         "A/R at as-of of the charges served in the period / those charges x 100", ("cohort_ar",),
+         ("cohort_ar_base",), scale=PCT, conventions=("ar_charges", "credit_balances"),
+         drives=(Edge("days_in_ar"),), source="AAFP (date-of-service cohort reporting)"),
+    _kpi("map_pos_cash_collections_pct", "MAP POS cash collections %", DR, HI,
+         Unit.PERCENT, "point-of-service payments / total patient cash collected x 100",
+         ("ledger_pos_cash",), ("ledger_patient_cash",), scale=PCT,
+         drives=(Edge("map_cash_collection_pct_npsr"),),
+         source="HFMA MAP Keys (PA-7 as of the 2025 edition), from the general ledger"),
+    _kpi("map_days_in_dnfb", "MAP days in total DNFB", DR, LO, Unit.DAYS,
+         "ledger DNFB at as-of / average daily gross revenue of the 3 months ending on as-of",
+         ("ledger_dnfb",), ("average_daily_gross_revenue",), drives=(Edge("net_days_in_ar"),),
+         source="HFMA MAP Keys (PB-1 as of the 2025 edition), from the general ledger"),
+    _kpi("map_late_charges_pct", "MAP late charges % of charges", DR, LO, Unit.PERCENT,
+         "late charges / gross patient service revenue x 100", ("ledger_late_charges",),
+         ("ledger_gross_revenue",), scale=PCT, drives=(Edge("net_days_in_ar"),),
+         source="HFMA MAP Keys (CL-2 as of the 2025 edition), from the general ledger"),
+    _kpi("map_denial_write_offs_pct_npsr", "MAP denial write-offs % of NPSR", DR, LO,
+         Unit.PERCENT, "denial write-offs / average monthly NPSR x 100", ("ledger_denial_write_offs",),
+         ("average_monthly_npsr",), scale=PCT, drives=(Edge("map_cash_collection_pct_npsr"),),
+         source="HFMA MAP Keys (AR-6 as of the 2025 edition), from the general ledger"),
+    _kpi("map_bad_debt_pct", "MAP bad debt % of gross revenue", DR, LO, Unit.PERCENT,
+         "bad debt / gross patient service revenue x 100", ("ledger_bad_debt",), ("ledger_gross_revenue",),
+         scale=PCT, drives=(Edge("map_uncompensated_care_pct", _DEC),),
+         source="HFMA MAP Keys (AR-7 as of the 2025 edition), from the general ledger"),
+    _kpi("map_charity_care_pct", "MAP charity care % of gross revenue", DR, LO, Unit.PERCENT,
+         "charity / gross patient service revenue x 100", ("ledger_charity",), ("ledger_gross_revenue",),
+         scale=PCT, drives=(Edge("map_uncompensated_care_pct", _DEC),),
+         source="HFMA MAP Keys (AR-8 as of the 2025 edition), from the general ledger"),
+    _kpi("map_uncompensated_care_pct", "MAP uncompensated care % of revenue", DR, LO,
+         Unit.PERCENT,
+         "(bad debt + charity) / gross patient service revenue x 100 (FM-4 also counts uninsured"
+         " discounts, which the ledger does not carry)",
+         ("ledger_bad_debt", "ledger_charity"), ("ledger_gross_revenue",), scale=PCT,
+         drives=(Edge("map_cash_collection_pct_npsr"),),
+         source="HFMA MAP Keys (FM-4 as of the 2025 edition), from the general ledger, without uninsured"
+         " discounts"),
     _kpi("items_closed", "Work items closed", A, HI, Unit.COUNT, "work items closed in the period",
          ("items_closed",), drives=(Edge("days_in_ar"),)),
     _kpi("touches_per_closed_item", "Touches per closed item", A, LO, Unit.RATIO,

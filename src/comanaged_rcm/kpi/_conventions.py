@@ -98,8 +98,8 @@ class Convention:
         return f"{self.family}:{self.option}@{self.version}"
 
 
-def _c(family: str, option: str, description: str, source: str) -> Convention:
-    return Convention(family=family, option=option, version=1, description=description, source=source)
+def _c(family: str, option: str, description: str, source: str, *, version: int = 1) -> Convention:
+    return Convention(family=family, option=option, version=version, description=description, source=source)
 
 
 _ALL = (
@@ -124,8 +124,18 @@ _ALL = (
         "average daily charges over the 3 calendar months ending on as-of (actual days)",
         _MAP,
     ),
-    _c("ar_charges", "gross", "days in A/R divides by gross charges", _MGMA),
-    _c("ar_charges", "adjusted", "days in A/R divides by charges net of contractual adjustments", _MAP),
+    _c(
+        "ar_charges",
+        "gross",
+        "A/R ratios (days in A/R, DNFB days, a cohort's open A/R share) divide by gross charges",
+        _MGMA,
+    ),
+    _c(
+        "ar_charges",
+        "adjusted",
+        "A/R ratios divide by charges net of contractual adjustments",
+        _MAP,
+    ),
     _c("credit_balances", "offset", "claims with a credit balance reduce A/R", _MAP),
     _c("credit_balances", "excluded", "claims with a credit balance count as zero A/R", _MGMA),
     _c(
@@ -143,13 +153,38 @@ _ALL = (
     ),
     _c("write_off_reasons", "charity_included", "every non-contractual write-off reason counts", _MAP),
     _c("write_off_reasons", "charity_excluded", "charity write-offs are left out", _MGMA),
+    _c(
+        "write_off_reasons",
+        "denials_only",
+        "only write-offs for denial and timely filing count (timely filing is a denial written off:"
+        " this library's reading of the denial write-offs the HFMA CITF and MAP Key AR-6 count)",
+        _CITF,
+    ),
+    _c(
+        "write_off_basis",
+        "posting_period",
+        "write-offs and their base both posted in the period",
+        _MGMA,
+    ),
+    _c(
+        "write_off_basis",
+        "dos_cohort",
+        "write-offs and charges of the rows served in the period, posted on or before as-of",
+        _AAFP,
+    ),
     _c("aging_anchor", "service_date", "a claim's age runs from its earliest date of service", _MGMA),
     _c("aging_anchor", "bill_date", "a claim's age runs from its first bill date", _MAP),
     _c("aging_scope", "total_ar", "aged A/R as a share of total A/R", _MGMA),
     _c("aging_scope", "billed_ar", "aged A/R as a share of A/R on claims billed by as-of", _MAP),
     _c("denial_unit", "claims", "denials counted in claims", _CITF),
     _c("denial_unit", "lines", "denials counted in claim lines", _CITF),
-    _c("denial_unit", "dollars", "denials measured in charge dollars", _CITF),
+    _c("denial_unit", "dollars", "denials measured in denied-line charge dollars over charges", _CITF),
+    _c(
+        "denial_unit",
+        "claim_dollars",
+        "denials measured in the charges of denied (or partially denied) claims over the charges of claims",
+        _CITF,
+    ),
     _c("denial_scope", "full_and_partial", "full and partial denials both count", _CITF),
     _c("denial_scope", "full_only", "only fully denied claims count", _MGMA),
     _c(
@@ -167,8 +202,16 @@ _ALL = (
     _c(
         "denial_denominator",
         "prior_three_month_average",
-        "denials adjudicated in the month over the monthly average adjudicated in the 3 prior months",
+        "initial denials adjudicated in the month over the monthly average of original claims submitted"
+        " in the 3 calendar months before it",
         _CITF,
+        version=2,
+    ),
+    _c(
+        "denial_denominator",
+        "submitted_in_period",
+        "initial denials adjudicated in the period over original claims submitted in the period",
+        _AAFP,
     ),
 )
 
@@ -186,6 +229,7 @@ DEFAULT_CONVENTIONS: Mapping[str, str] = {
     "credit_balances": "offset",
     "write_off_denominator": "net_charges",
     "write_off_reasons": "charity_included",
+    "write_off_basis": "posting_period",
     "aging_anchor": "service_date",
     "aging_scope": "total_ar",
     "denial_unit": "claims",
@@ -267,10 +311,29 @@ def resolve(chosen: object, path: str) -> dict[str, Convention]:
                 f"unknown option {_check.show(option)} for convention {family!r} (choose from {known})"
                 f"{_check.suggest(option, CONVENTIONS[family])}"
             )
-    return {
+    found = {
         family: CONVENTIONS[family][picked.get(family, default)]
         for family, default in DEFAULT_CONVENTIONS.items()
     }
+    for (family, option), (other, other_option), why in _CONFLICTS:
+        if found[family].option == option and found[other].option == other_option:
+            raise ConventionError(
+                f"the conventions {family}={option} and {other}={other_option} do not go together: {why}"
+            )
+    return found
+
+
+_CONFLICTS = (
+    (
+        ("write_off_basis", "dos_cohort"),
+        ("write_off_denominator", "npsr"),
+        (
+            "the ledger books net patient service revenue by month, not by date of service;"
+            " choose write_off_denominator=net_charges or gross_charges for a cohort"
+        ),
+    ),
+)
+"""Pairs of options with no meaning together, and why."""
 
 
 def check_applicable(chosen: object, requested: Iterable[_Reader], known: Iterable[_Reader]) -> None:
