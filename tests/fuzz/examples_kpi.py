@@ -13,12 +13,19 @@ import weakref
 from collections.abc import Callable
 
 from comanaged_rcm.kpi import (
+    Anchor,
     Book,
+    Bound,
+    Catalogue,
+    Condition,
+    Derived,
     Direction,
     Edge,
     EdgeKind,
     FieldKind,
+    Interval,
     KPIDefinition,
+    Measure,
     Scorecard,
     Target,
     Tier,
@@ -87,6 +94,19 @@ def _definition(kpi_id: str) -> KPIDefinition:
     )
 
 
+def _kpi_fields() -> dict[str, object]:
+    return {
+        "id": "payer_a_per_item",
+        "name": "Payer A cash per closed item",
+        "tier": Tier.ACTIVITY,
+        "direction": Direction.HIGHER,
+        "unit": Unit.RATIO,
+        "formula": "payer A cash / items closed",
+        "numerator": ("payer_a_cash",),
+        "denominator": ("items_closed",),
+    }
+
+
 _REGISTER_ID = "fuzz_example_registered"
 _UNREGISTER_ID = "fuzz_example_unregistered"
 
@@ -139,6 +159,18 @@ def _measure_fields() -> dict[str, object]:
         "sliced": {k: v.copy() for k, v in _MEASURES.sliced.items()},
         "missing": dict(_MEASURES.missing),
         "unsliced": dict(_MEASURES.unsliced),
+    }
+
+
+def _medicare_fields() -> dict[str, object]:
+    """A measure of one's own: payer A's payments posted in the period."""
+    return {
+        "name": "payer_a_payments",
+        "table": "transactions",
+        "weight": "amount",
+        "where": (Condition("type", ("payment",)), Condition("payer", ("A",))),
+        "dates": (Interval.flow("posting_date"),),
+        "description": "payer A's payments",
     }
 
 
@@ -238,9 +270,60 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         }
     ),
     f"{_P}.unregister": _unregister_call,
+    f"{_P}.Bound": lambda: Call(kwargs={"anchor": Anchor.AS_OF, "days": 31, "months": 1}),
+    f"{_P}.Interval": lambda: Call(
+        kwargs={
+            "column": "posting_date",
+            "start": Bound(Anchor.PERIOD_START),
+            "end": Bound(Anchor.PERIOD_END),
+        }
+    ),
+    f"{_P}.Condition": lambda: Call(kwargs={"column": "type", "values": ("charge",), "negate": False}),
+    f"{_P}.Lag": lambda: Call(
+        kwargs={"later": "posting_date", "earlier": "service_date", "more_than": 30, "at_most": 60}
+    ),
+    f"{_P}.Signed": lambda: Call(
+        kwargs={"column": "type", "positive": ("charge",), "negative": ("payment",)}
+    ),
+    f"{_P}.ClaimDate": lambda: Call(
+        kwargs={
+            "column": "billed_date",
+            "before": Bound(Anchor.AS_OF),
+            "where": (Condition("type", ("charge",)),),
+        }
+    ),
+    f"{_P}.ClaimRole": lambda: Call(kwargs={"key": "claim_id", "clip": True, "dates": ()}),
+    f"{_P}.Measure": lambda: Call(kwargs=_medicare_fields()),
+    f"{_P}.Term": lambda: Call(kwargs={"measure": "gross_charges", "coefficient": -1.0}),
+    f"{_P}.Derived": lambda: Call(
+        kwargs={"name": "net", "terms": (("gross_charges", 1.0), ("contractual_adjustments", -1.0))}
+    ),
+    f"{_P}.ByConvention": lambda: Call(
+        kwargs={"name": "my_cash", "family": "refunds", "options": {"netted": "cash", "gross": "payments"}}
+    ),
+    f"{_P}.Catalogue": lambda: Call(
+        kwargs={"measures": (Measure(**_medicare_fields()),), "derived": (), "choices": (), "kpis": ()}
+    ),
 }
 
+_CATALOGUE = Catalogue.default().with_measures(
+    Measure(**_medicare_fields()), Derived(name="payer_a_cash", terms=(("payer_a_payments", 1.0),))
+)
+
 METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
+    f"{_P}.Catalogue.kpi": lambda: (_CATALOGUE, "kpi", Call(kwargs={"kpi_id": "days_in_ar"})),
+    f"{_P}.Catalogue.measure": lambda: (_CATALOGUE, "measure", Call(kwargs={"name": "payer_a_cash"})),
+    f"{_P}.Catalogue.with_measures": lambda: (
+        _CATALOGUE,
+        "with_measures",
+        Call(args=(Derived(name="payer_a_twice", terms=(("payer_a_payments", 2.0),)),)),
+    ),
+    f"{_P}.Catalogue.with_kpis": lambda: (
+        _CATALOGUE,
+        "with_kpis",
+        Call(args=(_CATALOGUE.define_kpi(**_kpi_fields()),)),
+    ),
+    f"{_P}.Catalogue.define_kpi": lambda: (_CATALOGUE, "define_kpi", Call(kwargs=_kpi_fields())),
     f"{_P}.Book.codes": lambda: (_BOOK, "codes", Call(kwargs={"table": "transactions", "column": "payer"})),
     f"{_P}.Book.table": lambda: (_BOOK, "table", Call(kwargs={"name": "work_items"})),
     f"{_P}.Book.rows": lambda: (_BOOK, "rows", Call(kwargs={"name": "transactions"})),
