@@ -606,6 +606,12 @@ _CONTRACTUAL, _WRITE_OFF = _is("type", "contractual_adjustment"), _is("type", "w
 _AR_SIGNS = Signed(
     "type", positive=("charge", "refund"), negative=("payment", "contractual_adjustment", "write_off")
 )
+_CREDIT_SIGNS = Signed(
+    "type", positive=("payment", "contractual_adjustment", "write_off"), negative=("charge", "refund")
+)
+"""A/R's signs reversed: a claim's credit balance is its positive sum."""
+_DENIAL_REASONS = ("denial", "timely_filing")
+"""The write-off reasons ``write_off_reasons:denials_only`` counts."""
 _CUT = Bound(Anchor.AS_OF, days=AGED_AR_DAYS)
 _BILLED = ClaimDate("billed_date", AS_OF, (_CHARGE,))
 _AGE_FROM = {
@@ -671,17 +677,57 @@ def _transactions() -> list[Definition]:
             "collection_basis",
             {"posting_period": "net_charges", "dos_cohort": "cohort_net_charges"},
         ),
-        _hidden("write_offs_every_reason", _WRITE_OFF),
-        _hidden("write_offs_but_charity", _WRITE_OFF, _is("write_off_reason", "charity", negate=True)),
+    ]
+    for basis, dates in (("posted", (_POSTED,)), ("cohort", (_POSTED_BEFORE_AS_OF, _SERVED_IN_PERIOD))):
+        defs += [
+            _hidden(f"{basis}_write_offs_every_reason", _WRITE_OFF, dates=dates),
+            _hidden(
+                f"{basis}_write_offs_but_charity",
+                _WRITE_OFF,
+                _is("write_off_reason", "charity", negate=True),
+                dates=dates,
+            ),
+            _hidden(
+                f"{basis}_write_offs_denials_only",
+                _WRITE_OFF,
+                _is("write_off_reason", *_DENIAL_REASONS),
+                dates=dates,
+            ),
+            _by(
+                f"{basis}_write_offs",
+                "write_off_reasons",
+                {
+                    "charity_included": f"{basis}_write_offs_every_reason",
+                    "charity_excluded": f"{basis}_write_offs_but_charity",
+                    "denials_only": f"{basis}_write_offs_denials_only",
+                },
+                reported=False,
+            ),
+        ]
+    defs += [
         _by(
             "write_offs",
-            "write_off_reasons",
-            {"charity_included": "write_offs_every_reason", "charity_excluded": "write_offs_but_charity"},
+            "write_off_basis",
+            {"posting_period": "posted_write_offs", "dos_cohort": "cohort_write_offs"},
+        ),
+        _by(
+            "posted_write_off_base",
+            "write_off_denominator",
+            {"net_charges": "net_charges", "gross_charges": "gross_charges", "npsr": "npsr"},
+            reported=False,
+        ),
+        # npsr has no cohort: resolving write_off_basis=dos_cohort with write_off_denominator=npsr
+        # is refused (a ConventionError), so its option here is never read
+        _by(
+            "cohort_write_off_base",
+            "write_off_denominator",
+            {"net_charges": "cohort_net_charges", "gross_charges": "cohort_charges", "npsr": "npsr"},
+            reported=False,
         ),
         _by(
             "write_off_base",
-            "write_off_denominator",
-            {"net_charges": "net_charges", "gross_charges": "gross_charges", "npsr": "npsr"},
+            "write_off_basis",
+            {"posting_period": "posted_write_off_base", "dos_cohort": "cohort_write_off_base"},
         ),
     ]
     defs += [_tx(f"write_offs_{r}", _WRITE_OFF, _is("write_off_reason", r)) for r in WRITE_OFF_REASONS]
@@ -725,6 +771,34 @@ def _transactions() -> list[Definition]:
         _by(
             "ar_aging_base", "aging_scope", {"total_ar": "ar_balance", "billed_ar": "ar_aging_base_billed_ar"}
         ),
+        Measure(
+            name="credit_balance_total",
+            table=_TX,
+            weight="amount",
+            signed=_CREDIT_SIGNS,
+            dates=(_POSTED_BEFORE_AS_OF,),
+            claim=ClaimRole(clip=True),
+        ),
+        # the date-of-service cohort's A/R at as-of: its rows posted on or before as-of
+        Measure(
+            name="cohort_ar_offset",
+            table=_TX,
+            weight="amount",
+            signed=_AR_SIGNS,
+            dates=(_POSTED_BEFORE_AS_OF, _SERVED_IN_PERIOD),
+            reported=False,
+        ),
+        Measure(
+            name="cohort_ar_excluded",
+            table=_TX,
+            weight="amount",
+            signed=_AR_SIGNS,
+            dates=(_POSTED_BEFORE_AS_OF, _SERVED_IN_PERIOD),
+            claim=ClaimRole(clip=True),
+            reported=False,
+        ),
+        _by("cohort_ar", "credit_balances", {"offset": "cohort_ar_offset", "excluded": "cohort_ar_excluded"}),
+        _by("cohort_ar_base", "ar_charges", {"gross": "cohort_charges", "adjusted": "cohort_net_charges"}),
     ]
     for scope in ("total_ar", "billed_ar"):
         for anchor, aged in _AGE_FROM.items():
@@ -773,6 +847,17 @@ def _transactions() -> list[Definition]:
 def _ledger() -> list[Definition]:
     flows = {"npsr": "npsr", "cost_to_collect": "cost_to_collect", "ledger_bad_debt": "bad_debt"}
     flows["ledger_charity"] = "charity"
+    flows |= {
+        f"ledger_{column}": column
+        for column in (
+            "gross_revenue",
+            "patient_service_cash",
+            "pos_cash",
+            "patient_cash",
+            "late_charges",
+            "denial_write_offs",
+        )
+    }
     month = "month"
     defs: list[Definition] = [
         Measure(name=name, table="ledger", weight=column, dates=(Interval.flow(month),))
@@ -788,16 +873,37 @@ def _ledger() -> list[Definition]:
         )
         for name, column in (("net_ar", "net_ar"), ("ledger_dnfb", "dnfb"))
     ]
-    defs.append(
+    defs += [
         Measure(
-            name="average_daily_npsr",
+            name=name,
             table="ledger",
-            weight="npsr",
+            weight=column,
             dates=(Interval(month, Bound(Anchor.AS_OF, months=3), AS_OF),),
             per_day=True,
             as_of_on_first=True,
         )
-    )
+        for name, column in (("average_daily_npsr", "npsr"), ("average_daily_gross_revenue", "gross_revenue"))
+    ]
+    # each month's NPSR averaged with the two months before it, summed over the period's months:
+    # the sum over months m of NPSR(m - k) is the flow over the period shifted back k months
+    shifted = []
+    for back in (0, 1, 2):
+        name = f"npsr_{back}_months_back"
+        shifted.append((name, 1 / 3))
+        defs.append(
+            Measure(
+                name=name,
+                table="ledger",
+                weight="npsr",
+                dates=(
+                    Interval(
+                        month, Bound(Anchor.PERIOD_START, months=back), Bound(Anchor.PERIOD_END, months=back)
+                    ),
+                ),
+                reported=False,
+            )
+        )
+    defs.append(_sum("average_monthly_npsr", *shifted))
     return defs
 
 
@@ -805,6 +911,7 @@ _UNITS = {
     "claims": (None, None),
     "lines": ("lines", "denied_lines"),
     "dollars": ("charges", "denied_charges"),
+    "claim_dollars": ("charges", "charges"),
 }
 _SCOPES = {"full_and_partial": ("denied", "partial"), "full_only": ("denied",)}
 _ADJUDICATED = tuple(o for o in OUTCOMES if o != "pending")
@@ -815,7 +922,7 @@ def _submissions() -> list[Definition]:
     first, later = _is("seq", "1"), _is("seq", "1", negate=True)
     submitted, adjudicated = Interval.flow("submitted_date"), Interval.flow("adjudicated_date")
     cohort = (submitted, Interval.before("adjudicated_date", AS_OF))
-    prior = Interval("adjudicated_date", Bound(Anchor.PERIOD_START, months=3), START)
+    prior = Interval("submitted_date", Bound(Anchor.PERIOD_START, months=3), START)
     defs: list[Definition] = [
         Measure(name="first_submissions", table=sub, where=(first,), dates=(submitted,)),
         Measure(name="clean_claims", table=sub, where=(first, _is("clean", "true")), dates=(submitted,)),
@@ -866,10 +973,20 @@ def _submissions() -> list[Definition]:
             )
         defs.append(
             Measure(
+                name=f"denial_base_submitted_{unit}",
+                table=sub,
+                weight=size,
+                where=(first,),
+                dates=(submitted,),
+                reported=False,
+            )
+        )
+        defs.append(
+            Measure(
                 name=f"denial_base_prior_{unit}",
                 table=sub,
                 weight=size,
-                where=(first, _is("outcome", *_ADJUDICATED)),
+                where=(first,),
                 dates=(prior,),
                 monthly=True,
                 scale=1 / 3,
@@ -884,6 +1001,7 @@ def _submissions() -> list[Definition]:
                     "adjudicated_in_period": f"denials_in_period_{unit}",
                     "submitted_cohort": f"denials_cohort_{unit}",
                     "prior_three_month_average": f"denials_in_period_{unit}",
+                    "submitted_in_period": f"denials_in_period_{unit}",
                 },
                 reported=False,
             )
@@ -896,6 +1014,7 @@ def _submissions() -> list[Definition]:
                     "adjudicated_in_period": f"denial_base_in_period_{unit}",
                     "submitted_cohort": f"denial_base_cohort_{unit}",
                     "prior_three_month_average": f"denial_base_prior_{unit}",
+                    "submitted_in_period": f"denial_base_submitted_{unit}",
                 },
                 reported=False,
             )
@@ -931,12 +1050,15 @@ MEASURES: Mapping[str, str] = {
     "cash": "payments (net of refunds when refunds:netted) posted in the period",
     "collections": "cash on the collection basis (posting period or date-of-service cohort)",
     "collectible": "net charges on the collection basis (posting period or date-of-service cohort)",
-    "write_offs": "non-contractual write-offs posted in the period, reasons per write_off_reasons",
-    "write_off_base": "the write-off rate's denominator per write_off_denominator",
+    "write_offs": "non-contractual write-offs per write_off_basis and write_off_reasons",
+    "write_off_base": "the write-off rate's denominator per write_off_denominator and write_off_basis",
     **{f"write_offs_{r}": f"write-offs with reason {r} posted in the period" for r in WRITE_OFF_REASONS},
     "late_charges": f"charges posted in the period more than {LATE_CHARGE_DAYS} days after service",
     "pos_payments": "payments posted in the period on or before the date of service",
     "ar_balance": "A/R at as-of (credit balances per credit_balances)",
+    "credit_balance_total": "credit balances at as-of: claims' balances below zero, summed as positive",
+    "cohort_ar": "A/R at as-of of the charges served in the period (credit balances per credit_balances)",
+    "cohort_ar_base": "charges served in the period and posted by as-of, per ar_charges",
     "average_daily_charges": "charges in the A/R window divided by its days (ar_window, ar_charges)",
     "ar_aging_base": "A/R at as-of in the aging scope (total or billed)",
     "ar_over_90": "A/R at as-of on claims aged 91 days or more (aging_anchor, aging_scope)",
@@ -948,6 +1070,14 @@ MEASURES: Mapping[str, str] = {
     "net_ar": "net A/R from the ledger at as-of: the month ending the day before (as-of on a 1st)",
     "ledger_dnfb": "DNFB from the ledger at as-of: the month ending the day before (as-of on a 1st)",
     "average_daily_npsr": "ledger NPSR of the 3 months before as-of over their days (as-of on a 1st)",
+    "ledger_gross_revenue": "gross patient service revenue, ledger months starting in the period",
+    "ledger_patient_service_cash": "patient service cash collected, ledger months starting in the period",
+    "ledger_pos_cash": "point-of-service cash, ledger months starting in the period",
+    "ledger_patient_cash": "patient cash collected, ledger months starting in the period",
+    "ledger_late_charges": "late charges as booked, ledger months starting in the period",
+    "ledger_denial_write_offs": "denial write-offs as booked, ledger months starting in the period",
+    "average_monthly_npsr": "ledger NPSR of each month and the 2 before it over 3, summed over the period",
+    "average_daily_gross_revenue": "ledger gross revenue of the 3 months before as-of over their days",
     "first_submissions": "original submissions (seq 1) submitted in the period",
     "clean_claims": "original submissions submitted in the period that were clean",
     "denials": "initial denials per denial_unit, denial_scope and denial_denominator",
