@@ -115,6 +115,29 @@ class TestWriteOffBasis:
             "the conventions write_off_basis=dos_cohort and write_off_denominator=npsr do not go together"
         )
 
+    def test_a_posting_period_over_npsr_and_a_cohort_over_charges_are_not(self) -> None:
+        """Each side of the refused pair alone is accepted: posting_period over the ledger's NPSR
+        (100 denial and timely-filing write-offs posted in March over 2000 of NPSR = 5.00%), and
+        dos_cohort over net charges (case cohort_denials)."""
+        case = CASES["posted_denials"]
+        ledger = {"month": ["2026-03-01"], "npsr": [2000.0]}
+        card = evaluate(
+            Book(**case.tables, ledger=ledger),
+            Period(case.start, case.end),
+            as_of=case.as_of,
+            conventions={
+                "write_off_basis": "posting_period",
+                "write_off_denominator": "npsr",
+                "write_off_reasons": "denials_only",
+            },
+            metrics=["write_off_rate"],
+        )
+        got = card.result("write_off_rate")
+        assert got.numerator == pytest.approx(100.0)
+        assert got.denominator == pytest.approx(2000.0)
+        assert repr(got) == "KPIResult(write_off_rate [total] 2026-03-01/2026-04-01: 5.00%)"
+        assert run(CASES["cohort_denials"]).value == pytest.approx(10000 / 2700)
+
     def test_the_basis_is_not_read_by_other_kpis(self) -> None:
         """Choosing a write-off basis for a KPI that does not read it is refused, not ignored."""
         case = CASES["cohort_included"]
@@ -161,3 +184,45 @@ class TestCreditBalances:
 def test_the_hierarchy_stays_clean() -> None:
     """The new KPIs keep the catalogue's hierarchy free of findings."""
     assert check_hierarchy(catalogue()) == []
+
+
+class TestMapKeys:
+    def test_the_scorecard_shows_them_with_their_units(self) -> None:
+        """March 2024 on the ledger: FM-2 100.00% (125000 / 125000), FM-6 3.60% (4500 / 125000),
+        FM-1 53.9 d (222000 x 91 / 375000 = 53.872)."""
+        case = CASES["fm2_march"]
+        card = evaluate(
+            Book(**case.tables),
+            Period(case.start, case.end),
+            metrics=["map_cash_collection_pct_npsr", "map_cost_to_collect", "net_days_in_ar"],
+        )
+        text = card.to_text()
+        assert "MAP cash collection % of NPSR  100.00%" in text
+        assert "MAP cost to collect" in text
+        assert "3.60%" in text
+        assert "53.9 d" in text
+
+    def test_a_ledger_without_the_column_says_so(self) -> None:
+        """PB-1 needs gross revenue: a ledger of NPSR and DNFB only leaves it undefined, naming
+        the column."""
+        ledger = {"month": ["2024-01-01", "2024-02-01"], "npsr": [1.0, 2.0], "dnfb": [5.0, 6.0]}
+        card = evaluate(
+            Book(transactions=CASES["credit_march_end"].tables["transactions"], ledger=ledger),
+            Period.month(2024, 2),
+            metrics=["map_days_in_dnfb"],
+        )
+        got = card.result("map_days_in_dnfb")
+        assert got.value is None
+        assert got.reason == "needs the ledger column 'gross_revenue'"
+
+    def test_bad_debt_and_charity_add_up_to_uncompensated_care(self) -> None:
+        """AR-7 1.5% + AR-8 1.0% = FM-4 2.5% (February 2024, over 290000 of gross revenue)."""
+        case = CASES["fm4_february"]
+        card = evaluate(
+            Book(**case.tables),
+            Period(case.start, case.end),
+            metrics=["map_bad_debt_pct", "map_charity_care_pct", "map_uncompensated_care_pct"],
+        )
+        parts = [card.result(m).value for m in ("map_bad_debt_pct", "map_charity_care_pct")]
+        assert parts == [pytest.approx(1.5), pytest.approx(1.0)]
+        assert card.result("map_uncompensated_care_pct").value == pytest.approx(sum(p or 0.0 for p in parts))
