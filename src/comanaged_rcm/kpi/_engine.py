@@ -1049,26 +1049,19 @@ def _per_claim(
     measures: Sequence[Measure],
     *,
     request: _Request,
-    slices: npt.NDArray[np.intp],
-    n: int,
+    prepared: _Prepared,
 ) -> dict[str, Array]:
     """Measures summed per claim first (one pass per as-of date), then per slice."""
     columns = book.table(table)
     assert columns is not None  # noqa: S101 - the caller checks
+    n = prepared.n_slices(table)
     out: dict[str, Array] = {}
-    pairs: dict[str, _Claims] = {}
     balances: dict[tuple[object, ...], list[Array]] = {}
     never = np.iinfo(np.int64).max
     for m in measures:
         role = m.claim
         assert role is not None  # noqa: S101 - the caller sorts them
-        if role.key not in pairs:
-            _, claim = book.codes(table, role.key)
-            found, pair = np.unique(claim.astype(np.int64) * n + slices, return_inverse=True)
-            pairs[role.key] = _Claims(
-                pair.reshape(-1).astype(np.intp), (found % n).astype(np.intp), len(found)
-            )
-        claims = pairs[role.key]
+        claims = prepared.claims(book, table, role.key)
         at = _points(m, request)
         shared = (role.key, m.weight, m.signed, m.where, m.lags, m.dates, role.clip, m.monthly)
         if shared not in balances:
@@ -1137,7 +1130,21 @@ class _Prepared:
     codes: Mapping[str, npt.NDArray[np.intp]]  # table -> each row's slice (0 when unsliced)
     rollups: dict[str, dict[_Key, _Roll]]
     coded: dict[tuple[str, tuple[str, ...]], tuple[_Kinds, npt.NDArray[np.intp]]] = attrs.field(factory=dict)
+    paired: dict[tuple[str, str], _Claims] = attrs.field(factory=dict)
     lock: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def claims(self, book: Book, table: str, key: str) -> _Claims:
+        """The table's rows paired with their (claim, slice), for the per-claim steps (computed once)."""
+        with self.lock:
+            found = self.paired.get((table, key))
+        if found is None:
+            n = self.n_slices(table)
+            _, claim = book.codes(table, key)
+            pairs, pair = np.unique(claim.astype(np.int64) * n + self.codes[table], return_inverse=True)
+            found = _Claims(pair.reshape(-1).astype(np.intp), (pairs % n).astype(np.intp), len(pairs))
+            with self.lock:
+                found = self.paired.setdefault((table, key), found)
+        return found
 
     def kinds(self, book: Book, table: str, filters: tuple[str, ...]) -> tuple[_Kinds, npt.NDArray[np.intp]]:
         """The table's kinds over ``filters`` and each row's kind (computed once)."""
@@ -1334,14 +1341,7 @@ def compute_measures(
                 values.update(_linear(prepared.roll(book, table, key), group, request, n))
         if table in claims:
             values.update(
-                _per_claim(
-                    book,
-                    table,
-                    list(claims[table].values()),
-                    request=request,
-                    slices=prepared.codes[table],
-                    n=n,
-                )
+                _per_claim(book, table, list(claims[table].values()), request=request, prepared=prepared)
             )
     totals: dict[str, Array] = {}
     sliced: dict[str, Array] = {}
