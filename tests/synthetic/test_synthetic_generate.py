@@ -446,7 +446,8 @@ class TestOneWorkflowTable:
             for column, values in table.items():
                 assert not values.flags.writeable, (name, column)
                 kept = (kpi_book.table(name) or {}).get(column)
-                if values.dtype.kind != "U" and kept.dtype == values.dtype:  # extra columns are text
+                same_kind = kept is not None and kept.dtype == values.dtype  # extra columns are text
+                if same_kind and values.dtype.kind != "U":
                     assert np.shares_memory(kept, values), (name, column)
         with pytest.raises(ValueError, match="read-only"):
             small_book.work_items["team"][0] = "x"
