@@ -174,6 +174,18 @@ def _medicare_fields() -> dict[str, object]:
     }
 
 
+def _medicare() -> Measure:
+    """The measure of :func:`_medicare_fields`, built."""
+    return Measure(
+        name="payer_a_payments",
+        table="transactions",
+        weight="amount",
+        where=(Condition("type", ("payment",)), Condition("payer", ("A",))),
+        dates=(Interval.flow("posting_date"),),
+        description="payer A's payments",
+    )
+
+
 EXAMPLES: dict[str, Callable[[], Call]] = {
     f"{_P}.Book": lambda: Call(kwargs=_tables()),
     f"{_P}.Convention": lambda: Call(
@@ -302,12 +314,12 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         kwargs={"name": "my_cash", "family": "refunds", "options": {"netted": "cash", "gross": "payments"}}
     ),
     f"{_P}.Catalogue": lambda: Call(
-        kwargs={"measures": (Measure(**_medicare_fields()),), "derived": (), "choices": (), "kpis": ()}
+        kwargs={"measures": (_medicare(),), "derived": (), "choices": (), "kpis": ()}
     ),
 }
 
 _CATALOGUE = Catalogue.default().with_measures(
-    Measure(**_medicare_fields()), Derived(name="payer_a_cash", terms=(("payer_a_payments", 1.0),))
+    _medicare(), Derived(name="payer_a_cash", terms=(("payer_a_payments", 1.0),))
 )
 
 METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
