@@ -83,15 +83,22 @@ def _compute(  # noqa: PLR0917 - the engine's request, passed through
 
     The engine takes snapshots before an exclusive boundary, the day after each as-of day; the
     measures returned report the as-of days themselves. Unless ``every`` measure is asked for,
-    a chosen convention must be read by one of the ``wanted`` KPIs (all of them for ``None``).
+    a chosen convention must be read by one of the ``wanted`` KPIs (all of them for ``None``), and
+    only the measures those KPIs read are computed.
     ``known`` is the catalogue of measures and KPIs (the default one for ``None``).
     """
     resolved = resolve(conventions, "$.conventions")
+    needed: list[str] | None = None
     if not every:
         kpis = catalogue() if known is None else known.metrics
         requested = kpis if wanted is None else [k for k in kpis if k.id in set(wanted)]
         check_applicable(conventions, requested, kpis)
-    found = compute_measures(book, periods, [day + _DAY for day in days], dims, resolved, catalogue=known)
+        if wanted is not None:  # only the requested KPIs' measures: a per-claim step costs a pass per claim
+            terms = (t.removeprefix("-") for k in requested for t in (*k.numerator, *k.denominator))
+            needed = list(dict.fromkeys(terms))
+    found = compute_measures(
+        book, periods, [day + _DAY for day in days], dims, resolved, catalogue=known, measures=needed
+    )
     return attrs.evolve(
         found,
         as_of=tuple(days),
