@@ -384,7 +384,7 @@ def _rollup(
     *,
     slices: npt.NDArray[np.intp],
     n_slices: int,
-    kind: npt.NDArray[np.intp],
+    kind: npt.NDArray[Any],
     n_kinds: int,
     weights: Mapping[str, npt.NDArray[Any] | None],
 ) -> _Rollup:
@@ -438,7 +438,7 @@ def _rollup(
         summed = {name: array[kept] for name, array in summed.items()}
         first = first[kept]
         day_of = [column[first] for column in days]
-        group_slices, group_kind = slices[first], kind[first]
+        group_slices, group_kind = slices[first], kind[first].astype(np.intp)
     if not weights:
         summed = {}
     return _Rollup(days=tuple(day_of), slices=group_slices, kind=group_kind, weights=summed)
@@ -728,7 +728,7 @@ _DENSE_KINDS = 1 << 16
 """Up to this many combinations of filter values, a kind is their mixed-radix number (no sort)."""
 
 
-def _kinds(book: Book, table: str, columns: tuple[str, ...]) -> tuple[_Kinds, npt.NDArray[np.intp]]:
+def _kinds(book: Book, table: str, columns: tuple[str, ...]) -> tuple[_Kinds, npt.NDArray[Any]]:
     """The kinds of a table's filter columns and each row's kind.
 
     Few combinations are numbered in mixed radix, every combination a kind; many are renumbered
@@ -736,7 +736,7 @@ def _kinds(book: Book, table: str, columns: tuple[str, ...]) -> tuple[_Kinds, np
     """
     rows = book.rows(table)
     if not columns:
-        return _Kinds((), (), 1), np.zeros(rows, dtype=np.intp)
+        return _Kinds((), (), 1), np.zeros(rows, dtype=np.uint8)
     coded = [_codes(book, table, c) for c in columns]
     texts = [np.array(_texts(uniques) or [""], dtype=object) for uniques, _ in coded]  # "": no rows
     sizes = [max(len(uniques), 1) for uniques, _ in coded]
@@ -747,7 +747,7 @@ def _kinds(book: Book, table: str, columns: tuple[str, ...]) -> tuple[_Kinds, np
             kind += inverse
         parts = np.unravel_index(np.arange(math.prod(sizes)), sizes)
         values = tuple(tuple(t[p].tolist()) for t, p in zip(texts, parts, strict=True))
-        return _Kinds(columns, values, math.prod(sizes)), kind
+        return _Kinds(columns, values, math.prod(sizes)), _narrow(kind, math.prod(sizes))
     code, space = np.zeros(rows, dtype=np.int64), 1
     for (_, inverse), size in zip(coded, sizes, strict=True):
         if space * size > _COMPRESS_AT:
@@ -760,7 +760,20 @@ def _kinds(book: Book, table: str, columns: tuple[str, ...]) -> tuple[_Kinds, np
     first = np.zeros(len(present), dtype=np.intp)
     first[kind] = np.arange(rows, dtype=np.intp)  # a row of each kind: they all share its values
     values = tuple(tuple(t[inverse[first]].tolist()) for t, (_, inverse) in zip(texts, coded, strict=True))
-    return _Kinds(columns, values, len(present)), kind
+    return _Kinds(columns, values, len(present)), _narrow(kind, len(present))
+
+
+def _narrow(kind: npt.NDArray[np.intp], size: int) -> npt.NDArray[Any]:
+    """Each row's kind in the narrowest unsigned integer that holds ``size`` kinds.
+
+    A prepared book keeps one such array per table and set of filter columns while it lives (to
+    build more rollups from): a byte a row instead of eight, for the dozen or so kinds of a table.
+    Whatever reads it widens it before arithmetic that could overflow.
+    """
+    for dtype in (np.uint8, np.uint16, np.uint32):
+        if size <= int(np.iinfo(dtype).max) + 1:
+            return kind.astype(dtype)
+    return kind
 
 
 # ----------------------------------------------------------------------------------------- rollups
@@ -854,7 +867,7 @@ def _roll(
     slices: npt.NDArray[np.intp],
     n_slices: int,
     key: _Key,
-    coded: tuple[_Kinds, npt.NDArray[np.intp]],
+    coded: tuple[_Kinds, npt.NDArray[Any]],
 ) -> _Roll:
     columns = book.table(table)
     assert columns is not None  # noqa: S101 - the caller checks
@@ -1129,7 +1142,7 @@ class _Prepared:
     sliced: frozenset[str]
     codes: Mapping[str, npt.NDArray[np.intp]]  # table -> each row's slice (0 when unsliced)
     rollups: dict[str, dict[_Key, _Roll]]
-    coded: dict[tuple[str, tuple[str, ...]], tuple[_Kinds, npt.NDArray[np.intp]]] = attrs.field(factory=dict)
+    coded: dict[tuple[str, tuple[str, ...]], tuple[_Kinds, npt.NDArray[Any]]] = attrs.field(factory=dict)
     paired: dict[tuple[str, str], _Claims] = attrs.field(factory=dict)
     lock: threading.Lock = attrs.field(factory=threading.Lock)
 
@@ -1146,7 +1159,7 @@ class _Prepared:
                 found = self.paired.setdefault((table, key), found)
         return found
 
-    def kinds(self, book: Book, table: str, filters: tuple[str, ...]) -> tuple[_Kinds, npt.NDArray[np.intp]]:
+    def kinds(self, book: Book, table: str, filters: tuple[str, ...]) -> tuple[_Kinds, npt.NDArray[Any]]:
         """The table's kinds over ``filters`` and each row's kind (computed once)."""
         with self.lock:
             found = self.coded.get((table, filters))
