@@ -60,14 +60,6 @@ def _as_of(period: object, as_of: object, index: int | None = None) -> tuple[Per
     return period, day
 
 
-_REASONS = {
-    "ledger balances are month-end: needs as-of dates on the first of a month": (
-        "ledger balances are month-end: needs as-of days on the last day of a month"
-    ),
-}
-"""The engine's reasons that speak of its exclusive boundary, as a caller's as-of day reads them."""
-
-
 def _compute(  # noqa: PLR0917 - the engine's request, passed through
     book: Book,
     periods: Sequence[Period],
@@ -99,12 +91,7 @@ def _compute(  # noqa: PLR0917 - the engine's request, passed through
     found = compute_measures(
         book, periods, [day + _DAY for day in days], dims, resolved, catalogue=known, measures=needed
     )
-    return attrs.evolve(
-        found,
-        as_of=tuple(days),
-        missing={name: _REASONS.get(why, why) for name, why in found.missing.items()},
-        unsliced={name: _REASONS.get(why, why) for name, why in found.unsliced.items()},
-    )
+    return attrs.evolve(found, as_of=tuple(days))
 
 
 def _catalogue(given: object) -> Catalogue | None:

@@ -1221,7 +1221,7 @@ def _prepared(book: Book, by: tuple[str, ...]) -> _Prepared:
     return found
 
 
-_MONTH_END = "ledger balances are month-end: needs as-of dates on the first of a month"
+_MONTH_END = "ledger balances are month-end: needs as-of days on the last day of a month"
 
 
 def _gap(book: Book, measure: Measure, request: _Request) -> str | None:

@@ -88,7 +88,13 @@ _MAX_MONTHS = 1_200
 
 
 class Anchor(enum.Enum):
-    """What a bound of a date interval is measured from."""
+    """What a bound of a date interval is measured from.
+
+    An interval holds ``start <= date < end``, so a bound is the first day left out:
+    ``PERIOD_END`` is the day after the period's last, and ``AS_OF`` the day after the as-of day
+    (the last day counted), so an interval ending at ``AS_OF`` counts the as-of day itself: A/R
+    at the close of as-of is ``Interval.before("posting_date", AS_OF)``.
+    """
 
     PERIOD_START = "period_start"
     PERIOD_END = "period_end"
@@ -356,8 +362,8 @@ class Measure:
         per_day: Divide by the days of the first interval (both its bounds dated).
         monthly: Sum over each calendar month of the period (periods must be whole months).
         scale: Multiplies the sum.
-        as_of_on_first: Defined only when every as-of date is the first of a month (a
-            month-end balance, as the ledger books them).
+        as_of_on_first: Defined only when every as-of boundary is the first of a month, the as-of
+            day the last of the month before (a month-end balance, as the ledger books them).
         claim: A per-claim step (see :class:`ClaimRole`).
         description: What the measure sums, in a few words.
         reported: Whether the measure is reported (in :class:`MeasureSet`, for KPIs); a
@@ -1067,9 +1073,9 @@ MEASURES: Mapping[str, str] = {
     "cost_to_collect": "cost to collect, ledger months starting in the period",
     "ledger_bad_debt": "bad debt expense, ledger months starting in the period",
     "ledger_charity": "charity care as booked, ledger months starting in the period",
-    "net_ar": "net A/R from the ledger at as-of: the month ending the day before (as-of on a 1st)",
-    "ledger_dnfb": "DNFB from the ledger at as-of: the month ending the day before (as-of on a 1st)",
-    "average_daily_npsr": "ledger NPSR of the 3 months before as-of over their days (as-of on a 1st)",
+    "net_ar": "net A/R from the ledger at as-of: the month ending on it (as-of on a month's last day)",
+    "ledger_dnfb": "DNFB from the ledger at as-of: the month ending on it (as-of on a month's last day)",
+    "average_daily_npsr": "ledger NPSR of the 3 months through as-of, per day (as-of on a month's last day)",
     "ledger_gross_revenue": "gross patient service revenue, ledger months starting in the period",
     "ledger_patient_service_cash": "patient service cash collected, ledger months starting in the period",
     "ledger_pos_cash": "point-of-service cash, ledger months starting in the period",
