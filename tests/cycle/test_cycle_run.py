@@ -103,7 +103,10 @@ class TestKpis:
         report = run_cycle(weekly, CycleData.from_synthetic(book), book.period.last_day)
         periods = weekly.cadence.periods_ending(book.period.end, 13)
         history = trend(CycleData.from_synthetic(book).book(), periods, metrics=["days_in_ar"])
-        assert [p.value for p in report.outcomes[1].trend] == history.values("days_in_ar")
+        # the report asks for more KPIs, so its measures' sums are taken in another order
+        assert [p.value for p in report.outcomes[1].trend] == pytest.approx(
+            history.values("days_in_ar"), rel=1e-12
+        )
         assert report.kpi_basis == "each KPI value covers its own week"
 
     def test_status_against_targets(self, report: GovernanceReport, engagement: Engagement) -> None:
