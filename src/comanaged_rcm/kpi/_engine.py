@@ -55,7 +55,7 @@ from comanaged_rcm.kpi._measures import (
     Lag,
     Measure,
 )
-from comanaged_rcm.periods import Period
+from comanaged_rcm.periods import Cadence, Period
 
 if TYPE_CHECKING:
     from comanaged_rcm.kpi._catalogue import Catalogue
@@ -609,11 +609,7 @@ def _month_starts(period: Period) -> list[datetime.date] | None:
     """The first day of each calendar month ``period`` spans, or ``None`` unless it spans whole months."""
     if period.start.day != 1 or period.end.day != 1:
         return None
-    firsts, day = [], period.start
-    while day < period.end:
-        firsts.append(day)
-        day += relativedelta(months=1)
-    return firsts
+    return [month.start for month in Cadence.monthly().periods_between(period.start, period.end)]
 
 
 def _points(measure: Measure, request: _Request) -> list[_Point]:
