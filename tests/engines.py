@@ -1,0 +1,52 @@
+"""Engines the pushdown tests run on: DuckDB in process, Spark in local mode.
+
+``spark_session()`` starts one local Spark session per test process (two cores, no UI, UTC) and
+returns it, or ``None`` with the reason when PySpark or a Java runtime is missing; the ``spark``
+fixture in ``tests/conftest.py`` skips with that reason.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import shutil
+import warnings
+from typing import Any
+
+SPARK_MISSING_JAVA = "Spark needs a Java runtime (none found on PATH or JAVA_HOME)"
+SPARK_MISSING = "PySpark is not installed (pip install comanaged-rcm[spark])"
+
+
+def spark_unavailable() -> str | None:
+    """Why Spark cannot run here, or ``None`` when it can."""
+    if importlib.util.find_spec("pyspark") is None:
+        return SPARK_MISSING
+    home = os.environ.get("JAVA_HOME")
+    if shutil.which("java") is None and not (home and os.path.exists(os.path.join(home, "bin", "java"))):
+        return SPARK_MISSING_JAVA
+    return None
+
+
+@functools.cache
+def spark_session() -> Any:  # noqa: ANN401 - a pyspark SparkSession, typed by pyspark
+    """One local Spark session for the test process (``None`` when Spark cannot run here)."""
+    if spark_unavailable() is not None:
+        return None
+    from pyspark.sql import SparkSession  # noqa: PLC0415 - optional, only when Spark runs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        session = (
+            SparkSession.builder.master("local[2]")
+            .appName("comanaged_rcm-tests")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "2")
+            .config("spark.default.parallelism", "2")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.driver.memory", "2g")
+            .config("spark.sql.ansi.enabled", "false")
+            .getOrCreate()
+        )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
