@@ -20,7 +20,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
-def spark() -> Any:  # noqa: ANN401 - a pyspark SparkSession
+def spark() -> Any:
     """A local Spark session (two cores, UTC), or a skip naming what is missing."""
     from tests.engines import spark_session, spark_unavailable  # noqa: PLC0415 - only Spark tests
 

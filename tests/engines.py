@@ -12,6 +12,7 @@ import importlib.util
 import os
 import shutil
 import warnings
+from pathlib import Path
 from typing import Any
 
 SPARK_MISSING_JAVA = "Spark needs a Java runtime (none found on PATH or JAVA_HOME)"
@@ -23,13 +24,13 @@ def spark_unavailable() -> str | None:
     if importlib.util.find_spec("pyspark") is None:
         return SPARK_MISSING
     home = os.environ.get("JAVA_HOME")
-    if shutil.which("java") is None and not (home and os.path.exists(os.path.join(home, "bin", "java"))):
+    if shutil.which("java") is None and not (home and (Path(home) / "bin" / "java").exists()):
         return SPARK_MISSING_JAVA
     return None
 
 
 @functools.cache
-def spark_session() -> Any:  # noqa: ANN401 - a pyspark SparkSession, typed by pyspark
+def spark_session() -> Any:
     """One local Spark session for the test process (``None`` when Spark cannot run here)."""
     if spark_unavailable() is not None:
         return None
