@@ -42,6 +42,7 @@ def spark_session() -> Any:
             SparkSession.builder.master("local[2]")
             .appName("comanaged_rcm-tests")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "2")
             .config("spark.default.parallelism", "2")
             .config("spark.sql.session.timeZone", "UTC")

@@ -27,7 +27,7 @@ import datetime
 import math
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import attrs
@@ -1311,6 +1311,46 @@ def compute_measures(
             period that is not whole calendar months.
     """
     by = tuple(by)
+    request, combos = plan_request(
+        periods, as_of, conventions, per_claim=per_claim, catalogue=catalogue, measures=measures
+    )
+    prepared = _prepared(book, by)
+    gaps, linear, claims = sort_leaves(combos, request, lambda m: _gap(book, m, request))
+    values: dict[str, Array] = {}
+    for table in _TABLES:
+        n = prepared.n_slices(table)
+        if table in linear:
+            for key, group in _rollup_keys(prepared, book, table, list(linear[table].values())):
+                values.update(_linear(prepared.roll(book, table, key), group, request, n))
+        if table in claims:
+            values.update(
+                _per_claim(book, table, list(claims[table].values()), request=request, prepared=prepared)
+            )
+    return assemble(
+        combos,
+        gaps,
+        values,
+        request=request,
+        by=by,
+        slices=prepared.labels,
+        sliced=prepared.sliced,
+        columns=lambda table: book.table(table) or {},
+    )
+
+
+def plan_request(
+    periods: Sequence[Period],
+    as_of: Sequence[datetime.date],
+    conventions: Mapping[str, Convention],
+    *,
+    per_claim: bool | None,
+    catalogue: Catalogue | None,
+    measures: Sequence[str] | None,
+) -> tuple[_Request, dict[str, list[_Leaf]]]:
+    """The request and, for each wanted reported measure, the base measures it adds up.
+
+    Shared by every engine: what to compute does not depend on where the rows are.
+    """
     for i, period in enumerate(periods):
         if period.start < EARLIEST_START:
             raise ValidationError.single(
@@ -1323,12 +1363,14 @@ def compute_measures(
     reported = _DEFAULT_REPORTED if catalogue is None else catalogue.reported
     wanted = _wanted(measures, definitions, reported)
     request = _Request(tuple(periods), tuple(as_of), conventions)
-    if per_claim is None:
-        forced: Mapping[str, str] = {}
-    else:
-        forced = _FORCED[per_claim]
-    combos = {name: _flatten(definitions, name, conventions, forced) for name in wanted}
-    prepared = _prepared(book, by)
+    forced: Mapping[str, str] = {} if per_claim is None else _FORCED[per_claim]
+    return request, {name: _flatten(definitions, name, conventions, forced) for name in wanted}
+
+
+def sort_leaves(
+    combos: Mapping[str, list[_Leaf]], request: _Request, gap: Callable[[Measure], str | None]
+) -> tuple[dict[str, str | None], dict[str, dict[str, Measure]], dict[str, dict[str, Measure]]]:
+    """Each base measure's gap, and those the book can supply by table: linear ones, per-claim ones."""
     gaps: dict[str, str | None] = {}
     linear: dict[str, dict[str, Measure]] = {}
     claims: dict[str, dict[str, Measure]] = {}
@@ -1337,23 +1379,28 @@ def compute_measures(
             m = leaf.measure
             if m.name in gaps:
                 continue
-            gaps[m.name] = _gap(book, m, request)
+            gaps[m.name] = gap(m)
             if gaps[m.name] is None:
                 if m.monthly:
                     _check_months(leaf, request)
                 (linear if m.claim is None else claims).setdefault(m.table, {})[m.name] = m
-    values: dict[str, Array] = {}
-    for table in _TABLES:
-        n = prepared.n_slices(table)
-        if table in linear:
-            for key, group in _rollup_keys(prepared, book, table, list(linear[table].values())):
-                values.update(_linear(prepared.roll(book, table, key), group, request, n))
-        if table in claims:
-            values.update(
-                _per_claim(book, table, list(claims[table].values()), request=request, prepared=prepared)
-            )
+    return gaps, linear, claims
+
+
+def assemble(
+    combos: Mapping[str, list[_Leaf]],
+    gaps: Mapping[str, str | None],
+    values: Mapping[str, Array],
+    *,
+    request: _Request,
+    by: tuple[str, ...],
+    slices: tuple[tuple[str, ...], ...],
+    sliced: frozenset[str],
+    columns: Callable[[str], Collection[str]],
+) -> MeasureSet:
+    """The reported measures combined from the base measures' values, as a :class:`MeasureSet`."""
     totals: dict[str, Array] = {}
-    sliced: dict[str, Array] = {}
+    sliced_values: dict[str, Array] = {}
     missing: dict[str, str] = {}
     unsliced: dict[str, str] = {}
     for name, leaves in combos.items():
@@ -1361,15 +1408,13 @@ def compute_measures(
         if gap is not None:
             missing[name] = gap
             continue
-        flat = next(
-            (leaf.measure.table for leaf in leaves if leaf.measure.table not in prepared.sliced), None
-        )
+        flat = next((leaf.measure.table for leaf in leaves if leaf.measure.table not in sliced), None)
         if flat is None:
             array = _combine([(values[leaf.measure.name], leaf.coefficient) for leaf in leaves])
-            sliced[name] = array.astype(np.float64)
-            totals[name] = sliced[name].sum(axis=1)
+            sliced_values[name] = array.astype(np.float64)
+            totals[name] = sliced_values[name].sum(axis=1)
             continue
-        lacking = [d for d in by if d not in (book.table(flat) or {})]
+        lacking = [d for d in by if d not in columns(flat)]
         unsliced[name] = f"{flat} has no column {lacking[0]!r}"
         parts = [(values[leaf.measure.name].sum(axis=1, keepdims=True), leaf.coefficient) for leaf in leaves]
         totals[name] = _combine(parts).astype(np.float64)[:, 0]
@@ -1377,10 +1422,10 @@ def compute_measures(
         periods=request.periods,
         as_of=request.as_of,
         by=by,
-        slices=prepared.labels,
-        conventions=tuple(c.id for c in conventions.values()),
+        slices=slices,
+        conventions=tuple(c.id for c in request.conventions.values()),
         totals=totals,
-        sliced=sliced,
+        sliced=sliced_values,
         missing=missing,
         unsliced=unsliced,
     )
