@@ -25,6 +25,7 @@ from comanaged_rcm.kpi import (
     FieldKind,
     Interval,
     KPIDefinition,
+    LazyBook,
     Measure,
     Scorecard,
     Target,
@@ -73,6 +74,25 @@ def _tables() -> dict[str, dict[str, list[object]]]:
 
 
 _BOOK = Book(**_tables())
+
+
+def _lazy_tables() -> dict[str, object]:
+    """The example tables as DuckDB relations (typed as a warehouse holds them)."""
+    import duckdb  # noqa: PLC0415 - a dev dependency, imported by the examples that use it
+    import polars as pl  # noqa: PLC0415
+
+    frames = {}
+    for name, columns in _tables().items():
+        frame = pl.DataFrame(columns).with_columns(
+            pl.col(c).str.to_date() for c in ("service_date", "posting_date", "opened", "closed") if c in columns
+        )
+        if "write_off_reason" in columns:
+            frame = frame.with_columns(pl.col("write_off_reason").replace("", None))
+        frames[name] = duckdb.from_arrow(frame.to_arrow())
+    return frames
+
+
+_LAZY = LazyBook(**_lazy_tables())  # type: ignore[arg-type]
 _METRICS = ["net_collection_rate", "write_off_rate", "items_closed"]
 _CARD = evaluate(_BOOK, _JAN, by=["payer"], metrics=_METRICS)
 _MEASURES = measures(_BOOK, _JAN, by=["payer"])
@@ -188,6 +208,7 @@ def _medicare() -> Measure:
 
 EXAMPLES: dict[str, Callable[[], Call]] = {
     f"{_P}.Book": lambda: Call(kwargs=_tables()),
+    f"{_P}.LazyBook": lambda: Call(kwargs=_lazy_tables()),
     f"{_P}.Convention": lambda: Call(
         kwargs={
             "family": "refunds",
@@ -339,6 +360,10 @@ METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
     f"{_P}.Book.codes": lambda: (_BOOK, "codes", Call(kwargs={"table": "transactions", "column": "payer"})),
     f"{_P}.Book.table": lambda: (_BOOK, "table", Call(kwargs={"name": "work_items"})),
     f"{_P}.Book.rows": lambda: (_BOOK, "rows", Call(kwargs={"name": "transactions"})),
+    f"{_P}.LazyBook.duckdb": lambda: (LazyBook, "duckdb", Call(kwargs=_lazy_tables())),
+    f"{_P}.LazyBook.table": lambda: (_LAZY, "table", Call(kwargs={"name": "work_items"})),
+    f"{_P}.LazyBook.columns": lambda: (_LAZY, "columns", Call(kwargs={"name": "transactions"})),
+    f"{_P}.LazyBook.check": lambda: (_LAZY, "check", Call()),
     f"{_P}.Target.status": lambda: (_TARGET, "status", Call(kwargs={"value": 92.0})),
     f"{_P}.Scorecard.from_measures": lambda: (
         Scorecard,

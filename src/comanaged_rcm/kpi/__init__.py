@@ -44,6 +44,7 @@ from comanaged_rcm.kpi._catalogue import (
 )
 from comanaged_rcm.kpi._conventions import CONVENTIONS, DEFAULT_CONVENTIONS, Convention, resolve_conventions
 from comanaged_rcm.kpi._engine import MEASURES, MeasureSet
+from comanaged_rcm.kpi._lazy import ENGINE_EXTRA, LazyBook
 from comanaged_rcm.kpi._measures import (
     Anchor,
     Bound,
@@ -63,6 +64,7 @@ from comanaged_rcm.kpi._results import KPIResult, Scorecard, Status, Target, Tre
 __all__ = [
     "CONVENTIONS",
     "DEFAULT_CONVENTIONS",
+    "ENGINE_EXTRA",
     "MEASURES",
     "OUTCOMES",
     "SCHEMAS",
@@ -87,6 +89,7 @@ __all__ = [
     "KPIDefinition",
     "KPIResult",
     "Lag",
+    "LazyBook",
     "Measure",
     "MeasureSet",
     "Scorecard",

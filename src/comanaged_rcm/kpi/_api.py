@@ -12,6 +12,7 @@ from comanaged_rcm.kpi._book import Book
 from comanaged_rcm.kpi._catalogue import Catalogue, catalogue, metric_ids
 from comanaged_rcm.kpi._conventions import check_applicable, resolve
 from comanaged_rcm.kpi._engine import MeasureSet, compute_measures
+from comanaged_rcm.kpi._lazy import LazyBook, compute_lazy
 from comanaged_rcm.kpi._results import Scorecard, Trend
 from comanaged_rcm.periods import Period
 
@@ -20,7 +21,7 @@ __all__ = ["evaluate", "measures", "trend"]
 
 def _arguments(book: object, by: object) -> tuple[str, ...]:
     """The book checked, and the slice dimensions as a tuple of distinct non-empty names."""
-    _check.instance(book, Book, "$.book", "a kpi.Book")
+    _check.instance(book, (Book, LazyBook), "$.book", "a kpi.Book or kpi.LazyBook")
     if isinstance(by, str):
         by = tuple(b.strip() for b in by.split(",") if b.strip())
     expected = "'by' must be a sequence of column names"
@@ -61,7 +62,7 @@ def _as_of(period: object, as_of: object, index: int | None = None) -> tuple[Per
 
 
 def _compute(  # noqa: PLR0917 - the engine's request, passed through
-    book: Book,
+    book: Book | LazyBook,
     periods: Sequence[Period],
     days: Sequence[datetime.date],
     dims: tuple[str, ...],
@@ -88,8 +89,15 @@ def _compute(  # noqa: PLR0917 - the engine's request, passed through
         if wanted is not None:  # only the requested KPIs' measures: a per-claim step costs a pass per claim
             terms = (t.removeprefix("-") for k in requested for t in (*k.numerator, *k.denominator))
             needed = list(dict.fromkeys(terms))
-    found = compute_measures(
-        book, periods, [day + _DAY for day in days], dims, resolved, catalogue=known, measures=needed
+    engine = compute_measures if isinstance(book, Book) else compute_lazy
+    found = engine(
+        book,  # type: ignore[arg-type] # each engine takes its own book
+        periods,
+        [day + _DAY for day in days],
+        dims,
+        resolved,
+        catalogue=known,
+        measures=needed,
     )
     return attrs.evolve(found, as_of=tuple(days))
 
@@ -134,7 +142,7 @@ def _days(periods: tuple[Period, ...], as_of: object) -> list[datetime.date]:
 
 
 def measures(
-    book: Book,
+    book: Book | LazyBook,
     period: Period,
     as_of: datetime.date | None = None,
     by: Sequence[str] = (),
@@ -159,7 +167,7 @@ def measures(
 
 
 def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integration contract
-    book: Book,
+    book: Book | LazyBook,
     period: Period,
     as_of: datetime.date | None = None,
     by: Sequence[str] = (),
@@ -209,7 +217,7 @@ def evaluate(  # noqa: PLR0917 - the public signature is fixed by the integratio
 
 
 def trend(  # noqa: PLR0917 - mirrors evaluate's fixed signature
-    book: Book,
+    book: Book | LazyBook,
     periods: Sequence[Period],
     as_of: Sequence[datetime.date] | None = None,
     by: Sequence[str] = (),
