@@ -81,7 +81,7 @@ def _lazy_tables() -> dict[str, object]:
     import duckdb  # noqa: PLC0415 - a dev dependency, imported by the examples that use it
     import polars as pl  # noqa: PLC0415
 
-    frames = {}
+    frames: dict[str, object] = {}
     for name, columns in _tables().items():
         frame = pl.DataFrame(columns).with_columns(
             pl.col(c).str.to_date() for c in ("service_date", "posting_date", "opened", "closed") if c in columns
