@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,10 +21,13 @@ from comanaged_rcm import _io
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi._api import evaluate
 from comanaged_rcm.kpi._book import Book, csv_columns, locate_in_csv
+from comanaged_rcm.kpi._lazy import LazyBook
 from comanaged_rcm.periods import Period
 from comanaged_rcm.tables import read_csv
 
 if TYPE_CHECKING:
+    from comanaged_rcm.cycle._data import DataDates
+    from comanaged_rcm.kpi._results import Scorecard
     from comanaged_rcm.mapping import ExportMap
 
 __all__ = ["register"]
@@ -38,6 +42,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "The period runs from --from through --through, both days counted (--to, the first day not "
         "counted, may be given instead of --through); --as-of is the last day counted by A/R and the "
         "other snapshots (they hold at its close), the period's last day by default.",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=("numpy", "duckdb"),
+        default="numpy",
+        help="where the measures are computed: numpy reads CSV exports into memory (the default);"
+        " duckdb reads Parquet files (a path or a glob such as 'ledger/*.parquet') or, with"
+        " --database, tables of a DuckDB database, out of core",
+    )
+    parser.add_argument(
+        "--database",
+        metavar="FILE",
+        help="with --engine duckdb: a DuckDB database whose tables the names are",
     )
     parser.add_argument("--transactions", required=True, metavar="CSV")
     parser.add_argument("--submissions", metavar="CSV")
@@ -150,6 +167,12 @@ def _run(args: argparse.Namespace) -> int:
     files = {"transactions": args.transactions}
     optional = (("submissions", args.submissions), ("work_items", args.work_items), ("ledger", args.ledger))
     files.update({table: path for table, path in optional if path})
+    by = [d.strip() for d in args.by.split(",") if d.strip()]
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] or None
+    if args.engine == "duckdb":
+        return _run_duckdb(args, files, period, as_of, conventions, by, metrics)
+    if args.database is not None:
+        raise ValidationError.single("--database", "usage", "--database applies only with --engine duckdb")
     mapping = None
     if args.map is not None:
         from comanaged_rcm.cycle._cli import load_map_option  # noqa: PLC0415 - the CLI layer sits on top
@@ -160,27 +183,73 @@ def _run(args: argparse.Namespace) -> int:
         book = Book(**tables)
     except ValidationError as exc:  # values the book refuses: point at the file's line, as for cells
         raise locate_in_csv(exc, files) from None
-    by = [d.strip() for d in args.by.split(",") if d.strip()]
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] or None
-    banner = _coverage(period, tables, allow_partial=args.allow_partial, through=args.through is not None)
+    from comanaged_rcm.cycle._data import data_dates  # noqa: PLC0415 - the CLI layer sits on top
+
+    banner = _coverage(
+        period, data_dates(tables), allow_partial=args.allow_partial, through=args.through is not None
+    )
     card = evaluate(book, period, as_of=as_of, by=by, conventions=conventions, metrics=metrics)
+    _print(args, banner, card)
+    return 0
+
+
+def _print(args: argparse.Namespace, banner: str, card: Scorecard) -> None:
     if banner:
         print(f"> **{banner}**\n" if args.format == "markdown" else f"!! {banner}\n")
     print(card.to_markdown() if args.format == "markdown" else card.to_text())
+
+
+def _run_duckdb(  # noqa: PLR0917 - the parsed request, passed on
+    args: argparse.Namespace,
+    files: dict[str, str],
+    period: Period,
+    as_of: datetime.date | None,
+    conventions: dict[str, str],
+    by: list[str],
+    metrics: list[str] | None,
+) -> int:
+    """``--engine duckdb``: the tables read and scored inside DuckDB, never loaded into Python."""
+    for flag, given in (("--map", args.map), ("--encoding", args.encoding)):
+        if given is not None:
+            raise ValidationError.single(
+                flag, "usage", f"{flag} applies to CSV exports, not with --engine duckdb (Parquet is typed)"
+            )
+    book = LazyBook.duckdb(**files, database=args.database)  # type: ignore[arg-type] # table paths
+    banner = _coverage(
+        period, _lazy_dates(book), allow_partial=args.allow_partial, through=args.through is not None
+    )
+    card = evaluate(book, period, as_of=as_of, by=by, conventions=conventions, metrics=metrics)
+    _print(args, banner, card)
     return 0
+
+
+def _lazy_dates(book: LazyBook) -> DataDates | None:
+    """The transactions' first and last posting dates, asked of the engine."""
+    from comanaged_rcm.cycle._data import DataDates  # noqa: PLC0415 - the CLI layer sits on top
+
+    nw = importlib.import_module("narwhals")
+    frame = nw.from_native(book.table("transactions"))
+    first, last = (
+        frame.select(nw.col("posting_date").min().alias("a"), nw.col("posting_date").max().alias("b"))
+        .collect()
+        .row(0)
+    )
+    if first is None:
+        return None
+    return DataDates("transactions posted", first, last)
 
 
 def _coverage(
     period: Period,
-    tables: dict[str, dict[str, npt.NDArray[Any]]],
+    dates: DataDates | None,
     *,
     allow_partial: bool,
     through: bool = True,
 ) -> str:
     """Refuse a period the data does not cover (see ``cycle.run_cycle``); the banner when allowed."""
-    from comanaged_rcm.cycle._data import coverage, data_dates  # noqa: PLC0415 - the CLI layer sits on top
+    from comanaged_rcm.cycle._data import coverage  # noqa: PLC0415 - the CLI layer sits on top
 
-    refusals, banner = coverage(("the period", period), ("the period", period), data_dates(tables))
+    refusals, banner = coverage(("the period", period), ("the period", period), dates)
     if refusals and not allow_partial:
         last = any("runs past" in refusal for refusal in refusals)
         flag = ("--through" if through else "--to") if last else "--from"
