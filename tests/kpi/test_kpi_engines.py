@@ -286,3 +286,15 @@ class TestRefusals:
             LazyBook.duckdb(transactions="tx", database=database, connection=duckdb.connect())
         with pytest.raises(ValidationError, match=r"read CSV exports with kpi\.Book"):
             LazyBook.duckdb(transactions="ledger.csv")
+
+
+def test_the_guides_spark_example_runs(spark: Any) -> None:
+    """The Spark example of the engines guide runs as written (where Spark can run)."""
+    from pathlib import Path  # noqa: PLC0415
+
+    guide = Path(__file__).resolve().parents[2] / "docs" / "guides" / "engines.md"
+    text = guide.read_text(encoding="utf-8")
+    block = text.split("## Spark", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert "SparkSession.builder" in block
+    assert spark is not None
+    exec(compile(block, str(guide), "exec"), {})  # noqa: S102 - the guide's own example
