@@ -105,6 +105,13 @@ _SILENCE = Silence(
 _EXPRESSION = parse_expression("action == 'write_off' and balance > 5000")
 _EXPLANATION = _FIRST.evaluate(_ITEMS[0], as_of=_DAY).explanation
 _CATEGORICAL = Categorical(codes=np.array([0, 1, -1]), categories=np.array(["AETNA", "CIGNA"]))
+def _claims() -> object:
+    """A small warehouse table the write-off rule reads (a polars LazyFrame)."""
+    import polars as pl  # noqa: PLC0415 - a dev dependency, imported by the examples that use it
+
+    return pl.DataFrame({"action": ["write_off", "appeal"], "balance": [6000.0, 10.0]}).lazy()
+
+
 _RULE = Rule(
     id="big_balance",
     when="balance > 5000",
@@ -114,6 +121,15 @@ _RULE = Rule(
 )
 
 EXAMPLES: dict[str, Callable[[], Call]] = {
+    f"{_P}.pushdown_outcomes": lambda: Call(
+        kwargs={"rule": _FIRST, "table": _claims(), "as_of": datetime.date(2026, 1, 5)}
+    ),
+    f"{_P}.pushdown_counts": lambda: Call(
+        kwargs={"rule": _FIRST, "table": _claims(), "as_of": datetime.date(2026, 1, 5)}
+    ),
+    f"{_P}.pushdown_firing": lambda: Call(
+        kwargs={"rule": _FIRST, "table": _claims(), "as_of": datetime.date(2026, 1, 5), "errors": True}
+    ),
     f"{_P}.Alert": lambda: Call(
         kwargs={
             "key": "write_off_over_limit:0123456789abcdef",

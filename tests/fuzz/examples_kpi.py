@@ -84,7 +84,9 @@ def _lazy_tables() -> dict[str, object]:
     frames: dict[str, object] = {}
     for name, columns in _tables().items():
         frame = pl.DataFrame(columns).with_columns(
-            pl.col(c).str.to_date() for c in ("service_date", "posting_date", "opened", "closed") if c in columns
+            pl.col(c).str.to_date()
+            for c in ("service_date", "posting_date", "opened", "closed")
+            if c in columns
         )
         if "write_off_reason" in columns:
             frame = frame.with_columns(pl.col("write_off_reason").replace("", None))

@@ -58,6 +58,13 @@ from comanaged_rcm.escalation._models import (
     RuleSet,
     Rung,
 )
+from comanaged_rcm.escalation._pushdown import (
+    MAX_PUSHDOWN_HOLIDAYS,
+    PushdownError,
+    pushdown_counts,
+    pushdown_firing,
+    pushdown_outcomes,
+)
 from comanaged_rcm.escalation._routing import (
     DEFAULT_GROUP_INTERVAL,
     DEFAULT_GROUP_WAIT,
@@ -137,6 +144,7 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NODES",
     "MAX_PATTERN",
+    "MAX_PUSHDOWN_HOLIDAYS",
     "MAX_RULES",
     "MAX_VARIABLE_REPEATS",
     "MAX_YEARS",
@@ -182,6 +190,7 @@ __all__ = [
     "OwnerDirectory",
     "OwnerKind",
     "PlanAlert",
+    "PushdownError",
     "Route",
     "Rule",
     "RuleExtras",
@@ -214,6 +223,9 @@ __all__ = [
     "notification_plan",
     "overdue",
     "parse_expression",
+    "pushdown_counts",
+    "pushdown_firing",
+    "pushdown_outcomes",
     "read_rule_tests",
     "route",
     "run_rule_tests",
