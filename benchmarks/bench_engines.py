@@ -131,7 +131,7 @@ def _child(tx: str, subs: str) -> list[str]:
     """The request alone in a fresh process: its time and the process's peak memory."""
     code = _CHILD.format(here=str(Path(__file__).parent), tx=tx, subs=subs)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)  # noqa: S603
-    seconds, kib = out.stdout.split()
+    seconds, kib = out.stdout.strip().splitlines()[-1].split()
     return [f"child process, the request alone: {float(seconds):.2f} s, peak RSS {int(kib) / 1024:,.0f} MiB"]
 
 
