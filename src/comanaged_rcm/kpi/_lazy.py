@@ -449,10 +449,11 @@ def _check_rows(nw: Any, table: str, found: _Table) -> list[Issue]:  # noqa: ANN
 class _Compiler:
     """Narwhals expressions for one table: conditions, signs, weights, date intervals, lags."""
 
-    def __init__(self, nw: Any, table: str, found: _Table) -> None:  # noqa: ANN401
+    def __init__(self, nw: Any, table: str, found: _Table, *, rows: str | None = None) -> None:  # noqa: ANN401
         self.nw = nw
         self.table = table
         self.found = found
+        self.rows_column = rows  # over pre-aggregated groups: the column counting each group's rows
 
     def coded(self, column: str) -> tuple[str, Any]:
         """A coded column's kind (text, integer or flag) and its expression (text nulls read empty)."""
@@ -499,7 +500,10 @@ class _Compiler:
 
     def weight(self, measure: Measure) -> Any:  # noqa: ANN401
         nw = self.nw
-        weight = nw.lit(1.0) if measure.weight is None else nw.col(measure.weight).cast(nw.Float64)
+        if measure.weight is not None:
+            weight = nw.col(measure.weight).cast(nw.Float64)
+        else:
+            weight = nw.lit(1.0) if self.rows_column is None else nw.col(self.rows_column).cast(nw.Float64)
         if measure.signed is not None:
             weight = weight * self.sign(measure.signed)
         return weight
@@ -599,6 +603,37 @@ def _linear_query(
             names.append(columns.add((base, dates), build))
         wanted[m.name] = names
     return columns, wanted
+
+
+_ROWS = "__rows__"
+
+
+def _pre_aggregated(
+    nw: Any,  # noqa: ANN401
+    compiler: _Compiler,
+    measures: Sequence[Measure],
+    by: tuple[str, ...],
+    dims: list[Any],
+) -> tuple[Any, _Compiler]:
+    """The table grouped first by what the measures read (slice, coded and date columns).
+
+    Each weight column is summed per group and the rows counted, so the conditional sums run over
+    the groups, not the rows: exact, since the measures are sums. A column read both as a weight
+    and as a filter or date keeps the rows as they are.
+    """
+    found = compiler.found
+    weights = sorted({m.weight for m in measures if m.weight is not None})
+    read = {c for m in measures for c in m.columns if c in found.kinds} - set(weights)
+    if set(weights) & {c for m in measures for c in (*m.filter_columns, *(i.column for i in m.dates))}:
+        return found.frame, compiler
+    keys = [*by, *sorted(read - set(by))]
+    frame = (
+        (found.frame.with_columns(*dims) if dims else found.frame)
+        .group_by(*keys)
+        .agg(*[nw.col(w).cast(nw.Float64).sum().alias(w) for w in weights], nw.len().alias(_ROWS))
+    )
+    kinds = {c: found.kinds[c] for c in keys if c in found.kinds} | dict.fromkeys(weights, "real")
+    return frame, _Compiler(nw, compiler.table, _Table(frame, kinds, found.fields), rows=_ROWS)
 
 
 def _dimensions(nw: Any, compiler: _Compiler, by: tuple[str, ...]) -> list[Any]:  # noqa: ANN401
@@ -730,10 +765,11 @@ def compute_lazy(
         keys: list[tuple[str, ...]] | None = None
         group = list(linear.get(table, {}).values())
         if group or (keys_by and table in sliceable):
-            columns, wanted = _linear_query(compiler, group, request)
+            frame, grouped = _pre_aggregated(nw, compiler, group, keys_by, dims)
+            columns, wanted = _linear_query(grouped, group, request)
             keys, sums = _grouped(
                 nw,
-                found.frame,
+                frame,
                 by=keys_by,
                 dims=dims,
                 exprs=columns.exprs,
