@@ -10,6 +10,7 @@ from comanaged_rcm import kpi
 EXPECTED = [
     "CONVENTIONS",
     "DEFAULT_CONVENTIONS",
+    "ENGINE_EXTRA",
     "MEASURES",
     "OUTCOMES",
     "SCHEMAS",
@@ -34,6 +35,7 @@ EXPECTED = [
     "KPIDefinition",
     "KPIResult",
     "Lag",
+    "LazyBook",
     "Measure",
     "MeasureSet",
     "Scorecard",
