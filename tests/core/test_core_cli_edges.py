@@ -67,6 +67,7 @@ VALID: dict[str, list[str]] = {
     "ack": ["ack", "--history", "{history}", "--key", "K-1", "--actor", "onshore_lead", "--note", "on it"],
     "map": ["map", "--check", "{map}"],
     "synthetic export": ["synthetic", "export", "{out}", "--claims", "300"],
+    "synthetic parquet": ["synthetic", "parquet", "{out}", "--transactions", "100", "--chunk-claims", "50"],
 }  # fmt: skip
 # Valid calls for file arguments that the call in VALID cannot hold (options it excludes).
 ALSO: dict[str, list[list[str]]] = {

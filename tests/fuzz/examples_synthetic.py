@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable
+from pathlib import Path
 
 from comanaged_rcm.synthetic import (
     QA_ERROR_RATES,
@@ -93,6 +94,33 @@ EXAMPLES: dict[str, Callable[[], Call]] = {
         kwargs={"book": small_book(), "workflow": "denials", "item_ids": _items("denials")}
     ),
     f"{_P}.write_csv": lambda: Call(kwargs={"book": small_book(), "directory": "book"}),
+    f"{_P}.write_parquet": lambda: Call(
+        kwargs={
+            "directory": "ledger",
+            "transactions": 10,
+            "seed": 3,
+            "start": datetime.date(2026, 5, 4),
+            "weeks": 1,
+            "chunk_claims": 20,
+            "payers": _PAYERS,
+            "error_rates": dict(QA_ERROR_RATES),
+        }
+    ),
+    f"{_P}.chunk_seed": lambda: Call(kwargs={"seed": 7, "chunk": 2}),
+    f"{_P}.rename_chunk": lambda: Call(kwargs={"book": small_book(), "chunk": 1}),
+    f"{_P}.ParquetLedger": lambda: Call(
+        kwargs={
+            "directory": Path("d"),
+            "files": {"transactions": (Path("d/transactions/part-00000.parquet"),)},
+            "rows": {"transactions": 3},
+            "chunks": 1,
+            "chunk_claims": 2,
+            "seed": 7,
+            "start": datetime.date(2026, 5, 4),
+            "weeks": 1,
+            "target": 3,
+        }
+    ),
 }
 
 METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {

@@ -13,14 +13,18 @@ EXPECTED = [
     "WORKFLOWS",
     "BookParameters",
     "CarcGroup",
+    "ParquetLedger",
     "Payer",
     "PayerKind",
     "QATruth",
     "SyntheticBook",
     "audit",
+    "chunk_seed",
     "default_payers",
     "generate_book",
+    "rename_chunk",
     "write_csv",
+    "write_parquet",
 ]
 
 

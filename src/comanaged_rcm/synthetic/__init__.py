@@ -18,6 +18,7 @@ from comanaged_rcm.synthetic._models import (
     SyntheticBook,
     default_payers,
 )
+from comanaged_rcm.synthetic._parquet import ParquetLedger, chunk_seed, rename_chunk, write_parquet
 
 __all__ = [
     "CARC_GROUPS",
@@ -28,12 +29,16 @@ __all__ = [
     "WORKFLOWS",
     "BookParameters",
     "CarcGroup",
+    "ParquetLedger",
     "Payer",
     "PayerKind",
     "QATruth",
     "SyntheticBook",
     "audit",
+    "chunk_seed",
     "default_payers",
     "generate_book",
+    "rename_chunk",
     "write_csv",
+    "write_parquet",
 ]
