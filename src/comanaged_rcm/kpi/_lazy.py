@@ -36,6 +36,7 @@ from comanaged_rcm.kpi._engine import (
     _MONTH_END,
     Array,
     MeasureSet,
+    _at,
     _bound_dates,
     _finish,
     _points,
@@ -695,8 +696,6 @@ def _grouped(
 
 
 def _bound_date(bound: Bound, point: Any) -> datetime.date:  # noqa: ANN401
-    from comanaged_rcm.kpi._engine import _at  # noqa: PLC0415 - one helper of the numpy engine
-
     day = _at(bound, point)
     assert day is not None  # noqa: S101 - ClaimDate checks its bound is dated
     return day
