@@ -8,6 +8,7 @@ and whole report must be the same with either.
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import Any
 
 import attrs
@@ -58,11 +59,12 @@ class _Reference(_facts._Facts):
         ]
 
     def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
-        sums = np.zeros(len(self.claims))
+        """Exact sums of the amounts (decimal), to the cent: a paid-off claim owes 0, not 1e-14."""
+        sums = [decimal.Decimal(0)] * len(self.claims)
         for code, day, amount in self.signed:
             if day < end:
-                sums[code] += amount
-        return sums
+                sums[code] += decimal.Decimal(repr(float(amount)))
+        return np.array([float(x.quantize(decimal.Decimal("0.01"))) for x in sums], dtype=np.float64)
 
     def claim_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
         subs, items = self.data.submissions, self.data.work_items

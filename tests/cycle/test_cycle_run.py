@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 from typing import Any
 
 import attrs
@@ -386,12 +387,14 @@ class TestFacts:
 
         sign = {"charge": 1, "refund": 1, "payment": -1, "contractual_adjustment": -1, "write_off": -1}
         tx = small.transactions
-        balance: dict[str, float] = {}
+        owed: dict[str, decimal.Decimal] = {}  # exact sums, to the cent
         for claim, kind, amount, posted in zip(
             tx["claim_id"], tx["type"], tx["amount"], tx["posting_date"], strict=True
         ):
             if posted < end:
-                balance[str(claim)] = balance.get(str(claim), 0.0) + sign[str(kind)] * float(amount)
+                cents = sign[str(kind)] * decimal.Decimal(repr(float(amount)))
+                owed[str(claim)] = owed.get(str(claim), decimal.Decimal(0)) + cents
+        balance = {c: float(x.quantize(decimal.Decimal("0.01"))) for c, x in owed.items()}
         subs = small.submissions
         latest: dict[str, tuple[int, str]] = {}
         for claim, seq, outcome, adjudicated in zip(

@@ -64,6 +64,14 @@ def report() -> GovernanceReport:
     return run_cycle(engagement(), data(), small_book().period.end)
 
 
+def _warehouse() -> object:
+    """A lazy book on DuckDB (the kpi examples' tables)."""
+    from comanaged_rcm.kpi import LazyBook  # noqa: PLC0415 - needs the duckdb extra, a dev dependency
+    from tests.fuzz.examples_kpi import _lazy_tables  # noqa: PLC0415
+
+    return LazyBook(**_lazy_tables())  # type: ignore[arg-type]
+
+
 _HISTORIES = iter(range(10**9))
 
 
@@ -287,6 +295,17 @@ METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
         CycleData,
         "from_synthetic",
         Call(kwargs={"book": small_book()}),
+    ),
+    f"{_P}.CycleData.from_warehouse": lambda: (
+        CycleData,
+        "from_warehouse",
+        Call(
+            kwargs={
+                "book": _warehouse(),
+                "audits": {"item_id": ["W1"], "workflow": ["denials"], "error": [False]},
+                "source": "warehouse",
+            }
+        ),
     ),
     f"{_P}.CycleData.book": lambda: (data(), "book", Call()),
     f"{_P}.CycleData.audit_results": lambda: (

@@ -13,11 +13,12 @@ import numpy as np
 import numpy.typing as npt
 
 from comanaged_rcm import _check as c
+from comanaged_rcm import _frames
 from comanaged_rcm._check import v
 from comanaged_rcm._io import check_encoding
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.findings import Finding, Severity
-from comanaged_rcm.kpi import Book
+from comanaged_rcm.kpi import Book, LazyBook
 from comanaged_rcm.kpi._book import (
     SCHEMAS,
     Codes,
@@ -94,6 +95,19 @@ def _columns(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
             )
 
 
+def _lazy_book(data: CycleData, _: attrs.Attribute[Any], value: object) -> None:
+    """A lazy book holding the ledger, with no ledger or submissions given in memory besides."""
+    if value is None:
+        return
+    book = c.instance(value, LazyBook, "$.warehouse", "a kpi.LazyBook")
+    if "transactions" not in book.tables:
+        c.fail("$.warehouse", "missing", "the warehouse book must hold the transactions table")
+    for name in ("transactions", "submissions"):
+        if getattr(data, name):
+            message = f"{name!r} is read from the warehouse book: give it there, not also in memory"
+            c.fail(f"$.{name}", "usage", message)
+
+
 def _auditor(_: object, __: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not callable(value):
         c.fail(
@@ -129,6 +143,9 @@ class CycleData:
     audits: Columns | None = attrs.field(default=None, validator=_columns)
     auditor: Auditor | None = attrs.field(default=None, validator=_auditor)
     source: str = attrs.field(default="user data", validator=v.text())
+    _warehouse: LazyBook | None = attrs.field(
+        default=None, validator=_lazy_book, repr=False, alias="_warehouse"
+    )
     _kept: list[tuple[tuple[object, ...], Book]] = attrs.field(
         factory=list, init=False, repr=False, alias="_kept"
     )
@@ -151,6 +168,64 @@ class CycleData:
             auditor=functools.partial(audit, book),
             source=f"synthetic book (seed {book.seed}, {book.parameters.claims} claims)",
         )
+
+    @classmethod
+    def from_warehouse(
+        cls, book: LazyBook, *, audits: object = None, source: str | None = None
+    ) -> CycleData:
+        """The tables of a :class:`~comanaged_rcm.kpi.LazyBook`: the ledger stays in its engine.
+
+        The book's rows are checked in the engine first (:meth:`~comanaged_rcm.kpi.LazyBook.check`).
+        Its work items, the partner's own log, are read into memory (queues, QA populations and
+        who worked what are computed on them); the transactions and submissions are not.
+
+        Args:
+            book: The lazy book; it must hold the transactions table.
+            audits: QA results (:data:`AUDIT_COLUMNS`) as columns or a data frame (a DuckDB
+                relation, a pandas or polars frame...), or ``None``.
+            source: Where the data came from, for the report heading (default: the engine and
+                the tables).
+
+        Raises:
+            ValidationError: ``book`` is not a lazy book or lacks the transactions, a rule its
+                rows break (at ``$.<table>.<column>``), QA results without their columns or
+                with missing cells (at ``$.audits.<column>``).
+
+        >>> import duckdb
+        >>> from comanaged_rcm.kpi import LazyBook
+        >>> con = duckdb.connect()
+        >>> tx = con.sql("SELECT 'C1' AS claim_id, 'Acme' AS payer, DATE '2026-01-05' AS service_date,"
+        ...     " DATE '2026-01-05' AS posting_date, 'charge' AS type, 200.0 AS amount")
+        >>> CycleData.from_warehouse(LazyBook(transactions=tx)).source
+        'warehouse (duckdb: transactions)'
+        """
+        c.instance(book, LazyBook, "$.book", "a kpi.LazyBook")
+        if source is not None:
+            c.text(source, "$.source")
+        if "transactions" not in book.tables:
+            c.fail("$.book", "missing", "the warehouse book must hold the transactions table")
+        book.check()
+        items: Columns = {}
+        if "work_items" in book.tables:
+            items = _frozen(dict(_frames.columns_of(book.table("work_items"), "$.work_items")))
+        return cls(
+            transactions={},
+            submissions={},
+            work_items=items,
+            audits=None if audits is None else _audit_columns(audits),
+            source=source or f"warehouse ({book.engine}: {', '.join(book.tables)})",
+            _warehouse=book,
+        )
+
+    @property
+    def warehouse(self) -> LazyBook | None:
+        """The :class:`~comanaged_rcm.kpi.LazyBook` of :meth:`from_warehouse` (``None`` in memory).
+
+        Its engine holds the ledger and the submissions (``transactions`` and ``submissions``
+        are then empty): the KPI sections, the margin, the escalation rules' claim facts and
+        the data checks are computed there; its work items are also read into memory.
+        """
+        return self._warehouse
 
     def book(self) -> Book:
         """The KPI engine's :class:`~comanaged_rcm.kpi.Book` of these tables (validated).
@@ -213,6 +288,40 @@ class CycleData:
         found = (ids[at] == item_ids) if len(ids) else np.zeros(len(item_ids), dtype=bool)
         result[found] = errors[at[found]].astype(np.int8)
         return result
+
+
+def _frozen(columns: Columns) -> Columns:
+    """``columns`` with every array read-only (a view numpy does not own copied first)."""
+    for name, column in columns.items():
+        _freeze(column)
+        if not _read_only(column):  # a view of memory numpy does not own (the CSV reader's)
+            columns[name] = column.copy()
+            _freeze(columns[name])
+    return columns
+
+
+_AUDIT_KINDS = {"item_id": "U", "workflow": "U", "error": "b"}
+
+
+def _audit_columns(audits: object) -> Columns:
+    """QA results given as columns or a data frame, with their three columns, no cell missing."""
+    columns = dict(_frames.columns_of(audits, "$.audits"))
+    issues = []
+    for name, kind in _AUDIT_KINDS.items():
+        path = f"$.audits.{name}"
+        if name not in columns:
+            issues.append(Issue(path, "missing", f"the QA results need the column {name!r}"))
+            continue
+        values = np.asarray(columns[name])
+        expected = "text" if kind == "U" else "booleans, with no cell missing"
+        if values.dtype.kind != kind:
+            issues.append(Issue(path, "type", f"{name!r} must be {expected} (got {values.dtype})"))
+        elif kind == "U" and (values == "").any():
+            issues.append(Issue(path, "missing", f"{int((values == '').sum()):,} rows have no {name}"))
+        columns[name] = values
+    if issues:
+        raise ValidationError(issues)
+    return _frozen(columns)
 
 
 def _same(kept: object, now: object) -> bool:
@@ -312,11 +421,7 @@ def read_cycle_csv(
     if issues:
         raise ValidationError(issues)
     for columns in tables.values():  # the arrays were read here: no one else can change them
-        for name, column in columns.items():
-            _freeze(column)
-            if not _read_only(column):  # a view of memory numpy does not own (the CSV reader's)
-                columns[name] = column.copy()
-                _freeze(columns[name])
+        _frozen(columns)
     shown = ", ".join(os.fspath(path) for path in paths.values())
     data = CycleData(
         transactions=tables["transactions"],
@@ -604,9 +709,13 @@ def case_findings(data: CycleData, book: Book) -> list[Finding]:
     found = []
     for table, column in _ID_COLUMNS:
         columns = getattr(data, table)
-        if column not in columns:
+        if data.warehouse is not None and table != "work_items":
+            from comanaged_rcm.cycle._warehouse import case_candidates  # noqa: PLC0415 - a warehouse's
+
+            values = case_candidates(data.warehouse, table, column)
+        elif column not in columns:
             continue
-        if column in {f.name for f in SCHEMAS[table]}:
+        elif column in {f.name for f in SCHEMAS[table]}:
             values = book.codes(table, column)[0]
         else:
             values = _uniques(np.asarray(columns[column], dtype=str))

@@ -42,7 +42,7 @@ from comanaged_rcm.cycle._engagement import EconomicsSection, Engagement, econom
 from comanaged_rcm.cycle._section import Section
 from comanaged_rcm.cycle._section import section as make_section
 from comanaged_rcm.errors import Issue, ValidationError
-from comanaged_rcm.kpi import Book, Scorecard, measures, resolve_conventions
+from comanaged_rcm.kpi import Book, LazyBook, Scorecard, measures, resolve_conventions
 from comanaged_rcm.kpi._results import ZERO_DENOMINATOR
 from comanaged_rcm.periods import Period
 
@@ -181,8 +181,13 @@ class _Flows:
     gap: str = ""
 
 
-def _posted(book: Book) -> DataDates | None:
+def _posted(book: Book | LazyBook) -> DataDates | None:
     """The first and last posting dates of the book's transactions (the book's sorted codes, kept)."""
+    if isinstance(book, LazyBook):
+        from comanaged_rcm.cycle._warehouse import span  # noqa: PLC0415 - only for a warehouse
+
+        found = span(book, "transactions", ("posting_date",)) if "transactions" in book.tables else None
+        return None if found is None else DataDates("transactions posted", *found)
     if book.transactions is None:
         return None
     days = book.codes("transactions", "posting_date")[0]
@@ -201,7 +206,7 @@ def _covered(period: Period, dates: DataDates | None, noun: str) -> str:
     return ""
 
 
-def _flows(engagement: Engagement, book: Book, period: Period, gap: str) -> _Flows:
+def _flows(engagement: Engagement, book: Book | LazyBook, period: Period, gap: str) -> _Flows:
     """Net collections, net charges, cash and the net collection rate of ``period`` from the book."""
     if gap:
         return _Flows(gap=gap)
@@ -305,7 +310,7 @@ class _Margin:
 
     engagement: Engagement
     section: EconomicsSection
-    book: Book
+    book: Book | LazyBook
     period: Period
     dates: DataDates | None
     sheet: _Sheet = attrs.field(factory=_Sheet)
@@ -422,7 +427,7 @@ class _Margin:
             sheet.put("incremental_margin", gain - cost, f"{_money(gain)} - {_money(cost)} partner cost")
 
 
-def margin(engagement: Engagement, book: Book, period: Period) -> MarginSection:
+def margin(engagement: Engagement, book: Book | LazyBook, period: Period) -> MarginSection:
     """The margin of ``period``: net collections against the baseline, net of the partner's cost.
 
     Every figure of :data:`FIGURES`, on the engagement's KPI conventions (those of the report's
@@ -472,7 +477,7 @@ def margin(engagement: Engagement, book: Book, period: Period) -> MarginSection:
     (35.0, 'no own cost given')
     """
     check.instance(engagement, Engagement, "$.engagement")
-    check.instance(book, Book, "$.book", "a kpi.Book")
+    check.instance(book, (Book, LazyBook), "$.book", "a kpi.Book or kpi.LazyBook")
     check.instance(period, Period, "$.period")
     errors = [f for f in economics_findings(engagement) if f.is_error]
     if errors:

@@ -24,6 +24,7 @@ from comanaged_rcm.cycle._report import (
     headline_of,
 )
 from comanaged_rcm.cycle._store import Acknowledgement, Decision, Verdict
+from comanaged_rcm.cycle._warehouse import facts_of
 from comanaged_rcm.escalation import (
     Alert,
     AlertGroup,
@@ -154,7 +155,7 @@ def escalation_stage(
     decisions = check.tuple_of(decisions, Decision, "$.decisions")
     acks = check.tuple_of(acks, Acknowledgement, "$.acks")
     with no_cycle_collection():  # thousands of alerts, events and lines, none in a reference cycle
-        facts = _Facts(engagement, data, book) if facts is None else facts
+        facts = facts_of(engagement, data, book) if facts is None else facts
         return _stage(engagement, facts, periods, start=start, decisions=decisions, acks=acks)
 
 

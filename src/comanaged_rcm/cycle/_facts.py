@@ -257,11 +257,14 @@ class _Facts:
         """Each claim's balance from the transactions posted before ``end``.
 
         A transaction posted later adds zero in its place, which leaves every sum as the posted
-        ones alone make it (no copy of the posted rows).
+        ones alone make it (no copy of the posted rows). Each balance is rounded to cents: a
+        paid-off claim's sum of amounts in cents is zero, not the 1e-14 that adding the doubles
+        in some order leaves (which would count it as still owed, and differ between engines).
         """
         weights = np.where(self.tx_day < end, self.tx_signed, 0.0)
         sums = np.bincount(self.tx_code, weights=weights, minlength=len(self.claims))
-        return sums.astype(np.float64, copy=False)
+        owed = np.round(sums.astype(np.float64, copy=False), 2)
+        return np.add(owed, 0.0, dtype=np.float64)  # + 0.0: no negative zero
 
     def claim_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
         """The denied claims with a balance at ``end``: each claim's highest adjudicated submission."""
@@ -280,17 +283,7 @@ class _Facts:
         touched = np.full(len(rows), np.datetime64("NaT"), dtype="datetime64[D]")
         if len(rows):  # a denied claim has an adjudicated submission: the latest one's day
             touched[:] = self.sub_day[last[rows]]
-        if self.item_code is not None and len(rows):
-            # the latest day an item on one of these claims was worked before the end
-            slot = np.full(n + 1, -1, dtype=np.intp)  # the last slot is that of code -1 (no claim)
-            slot[rows] = np.arange(len(rows))
-            at = slot[self.item_code]
-            keep = (at >= 0) & (self.worked < end)
-            days = np.where(np.isnat(touched), np.iinfo(np.int64).min, touched.astype(np.int64))
-            np.maximum.at(days, at[keep], self.worked[keep].astype(np.int64))
-            touched = np.where(
-                days == np.iinfo(np.int64).min, np.datetime64("NaT"), days.astype("datetime64[D]")
-            )
+        touched = self.worked_on(rows, touched, end)
         return {
             "claim_id": self.claims[rows],
             "payer": _text(self.payer_code[rows], self.payer_names),
@@ -298,6 +291,20 @@ class _Facts:
             "balance": balance[rows],
             "last_touched": touched,
         }
+
+    def worked_on(
+        self, rows: npt.NDArray[np.intp], touched: npt.NDArray[np.datetime64], end: np.datetime64
+    ) -> npt.NDArray[np.datetime64]:
+        """``touched`` of the claims ``rows``, or the later day one of their items was worked."""
+        if self.item_code is None or not len(rows):
+            return touched
+        slot = np.full(len(self.claims) + 1, -1, dtype=np.intp)  # the last slot is that of code -1 (no claim)
+        slot[rows] = np.arange(len(rows))
+        at = slot[self.item_code]
+        keep = (at >= 0) & (self.worked < end)
+        days = np.where(np.isnat(touched), np.iinfo(np.int64).min, touched.astype(np.int64))
+        np.maximum.at(days, at[keep], self.worked[keep].astype(np.int64))
+        return np.where(days == np.iinfo(np.int64).min, np.datetime64("NaT"), days.astype("datetime64[D]"))
 
     def queue_facts(self, end: np.datetime64, balance: npt.NDArray[np.float64]) -> dict[str, Any]:
         """The work items open at ``end``, with their claim's payer and balance where it is known."""

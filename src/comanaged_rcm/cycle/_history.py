@@ -21,10 +21,10 @@ from comanaged_rcm import _check as check
 from comanaged_rcm.cycle._data import CycleData
 from comanaged_rcm.cycle._engagement import Engagement
 from comanaged_rcm.cycle._escalate import EscalationStage, _close, escalation_stage, replay
-from comanaged_rcm.cycle._facts import _Facts
 from comanaged_rcm.cycle._render import render_json
 from comanaged_rcm.cycle._report import FindingLine, GovernanceReport
 from comanaged_rcm.cycle._store import Acknowledgement, HistoryStore, Snapshot
+from comanaged_rcm.cycle._warehouse import facts_of
 from comanaged_rcm.escalation import AlertStatus, State, acknowledge
 from comanaged_rcm.kpi import Book
 from comanaged_rcm.periods import Frequency, Period
@@ -179,7 +179,7 @@ def escalate(
     """
     office = _office(engagement)
     decisions, acks = plan.history.decisions(), plan.history.acks()
-    facts = _Facts(engagement, data, book)  # built once for every run of the weeks
+    facts = facts_of(engagement, data, book)  # built once for every run of the weeks
     pending = list(plan.acks)
     state = plan.start  # None: the replay of a first week, from an empty state
     notes: list[FindingLine] = []

@@ -23,12 +23,13 @@ import numpy.typing as npt
 
 from comanaged_rcm import _check as check
 from comanaged_rcm._check import as_int, as_tuple, v
-from comanaged_rcm.cycle._data import CycleData, DataDates, data_dates
+from comanaged_rcm.cycle._data import CycleData, DataDates
 from comanaged_rcm.cycle._engagement import Engagement, check_engagement
 from comanaged_rcm.cycle._escalate import _close
 from comanaged_rcm.cycle._format import format_figure
 from comanaged_rcm.cycle._report import PartyWork, WorkflowQueue
 from comanaged_rcm.cycle._section import Section, section, section_html, section_markdown
+from comanaged_rcm.cycle._warehouse import dates_of
 from comanaged_rcm.errors import Issue, ValidationError
 from comanaged_rcm.escalation import Alert, AlertStatus, BusinessHours, State
 from comanaged_rcm.kpi import Book
@@ -259,13 +260,7 @@ class Operations:
             raise ValidationError([Issue(f.path, f.rule, f.message) for f in errors])
         book = data.book()
         self.engagement = engagement
-        self._dates: DataDates | None = data_dates(
-            {
-                "transactions": book.transactions or {},
-                "submissions": book.submissions or {},
-                "work_items": book.work_items or {},
-            }
-        )
+        self._dates: DataDates | None = dates_of(data)
         office = engagement.business_hours
         self._office = None if office is None else office.business_hours
         self._alerts = None if state is None else _Alerts(engagement, state, self._office)

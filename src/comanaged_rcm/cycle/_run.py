@@ -18,7 +18,6 @@ from comanaged_rcm.cycle._data import (
     CycleData,
     case_findings,
     coverage,
-    data_dates,
     item_columns,
     scope_findings,
 )
@@ -37,8 +36,9 @@ from comanaged_rcm.cycle._report import (
     WorkflowQueue,
 )
 from comanaged_rcm.cycle._store import HistoryStore
+from comanaged_rcm.cycle._warehouse import dates_of
 from comanaged_rcm.errors import Issue, RCMError, ValidationError
-from comanaged_rcm.kpi import Book, Scorecard, Target, catalogue, trend
+from comanaged_rcm.kpi import Book, LazyBook, Scorecard, Target, catalogue, trend
 from comanaged_rcm.periods import Period
 from comanaged_rcm.raci import PartyKind, validate
 from comanaged_rcm.sampling import Method, attribute_sample_size, attribute_upper_limit, select
@@ -108,7 +108,7 @@ def _kpi_lines(
 
 
 def _scorecards(
-    engagement: Engagement, book: Book, windows: Sequence[Period], metrics: Sequence[str]
+    engagement: Engagement, book: Book | LazyBook, windows: Sequence[Period], metrics: Sequence[str]
 ) -> tuple[Scorecard, ...]:
     """One scorecard per trend period; each covers ``kpi_window`` periods ending with its own.
 
@@ -350,13 +350,7 @@ def _coverage(engagement: Engagement, data: CycleData, calendar: CycleCalendar) 
     refusals, banner = coverage(
         (reported, period),
         (window_name, window),
-        data_dates(
-            {
-                "transactions": data.transactions,
-                "submissions": data.submissions,
-                "work_items": data.work_items,
-            }
-        ),
+        dates_of(data),
     )
     if not refusals:
         return "", ""
@@ -458,7 +452,8 @@ def run_cycle(
     if refusal and not allow_partial:
         raise ValidationError.single("$.as_of", "coverage", refusal)
     metrics = (*engagement.outcomes, *engagement.drivers, *engagement.activity)
-    cards = _scorecards(engagement, book, calendar.kpi_windows, metrics)
+    scored = book if data.warehouse is None else data.warehouse  # where the ledger is
+    cards = _scorecards(engagement, scored, calendar.kpi_windows, metrics)
     outcomes = _kpi_lines(engagement, cards, periods, engagement.outcomes)
     drivers = _kpi_lines(engagement, cards, periods, engagement.drivers)
     activity = _kpi_lines(engagement, cards, periods, engagement.activity)
@@ -500,7 +495,7 @@ def run_cycle(
         partial_data=banner,
         data_findings=data_findings,
         history=(*(() if week is None else week.notes), *notes),
-        margin=None if engagement.economics is None else margin(engagement, book, calendar.kpi_window),
+        margin=None if engagement.economics is None else margin(engagement, scored, calendar.kpi_window),
         zone="" if engagement.business_hours is None else engagement.business_hours.zone,
         now=None if engagement.business_hours is None else stage.now,
         **stage.report_fields(),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -226,17 +225,10 @@ def _run_duckdb(  # noqa: PLR0917 - the parsed request, passed on
 def _lazy_dates(book: LazyBook) -> DataDates | None:
     """The transactions' first and last posting dates, asked of the engine."""
     from comanaged_rcm.cycle._data import DataDates  # noqa: PLC0415 - the CLI layer sits on top
+    from comanaged_rcm.cycle._warehouse import span  # noqa: PLC0415
 
-    nw = importlib.import_module("narwhals")
-    frame = nw.from_native(book.table("transactions"))
-    first, last = (
-        frame.select(nw.col("posting_date").min().alias("a"), nw.col("posting_date").max().alias("b"))
-        .collect()
-        .row(0)
-    )
-    if first is None:
-        return None
-    return DataDates("transactions posted", first, last)
+    found = span(book, "transactions", ("posting_date",))
+    return None if found is None else DataDates("transactions posted", *found)
 
 
 def _coverage(

@@ -229,38 +229,14 @@ class LazyBook:
         >>> LazyBook.duckdb(work_items="w", connection=con).tables
         ('work_items',)
         """
-        duckdb = _duckdb()
-        if database is not None and connection is not None:
-            _check.fail("$.connection", "value", "give 'database' or 'connection', not both")
-        if connection is None:
-            try:
-                connection = (
-                    duckdb.connect(os.fspath(database), read_only=True)
-                    if database is not None
-                    else duckdb.connect()
-                )
-            except (duckdb.Error, OSError) as exc:
-                _check.fail("$.database", "value", f"cannot open the DuckDB database: {exc}")
-        elif not isinstance(connection, duckdb.DuckDBPyConnection):
-            _check.fail(
-                "$.connection", "type", f"'connection' must be a DuckDB connection (got {connection!r})"
-            )
+        connection = duckdb_connection(database, connection)
         given = {"transactions": transactions, "submissions": submissions, "work_items": work_items}
         given["ledger"] = ledger
         opened: dict[str, object] = {}
         issues: list[Issue] = []
         for name, source in given.items():
-            if source is None:
-                continue
-            if isinstance(source, str | os.PathLike):
-                try:
-                    opened[name] = _duckdb_source(connection, os.fspath(source), f"$.{name}")
-                except duckdb.Error as exc:
-                    first = _brief(str(exc).strip().splitlines()[0])
-                    shown = _brief(repr(os.fspath(source)))
-                    issues.append(Issue(f"$.{name}", "value", f"DuckDB cannot read {shown}: {first}"))
-            else:
-                opened[name] = source
+            if source is not None:
+                opened[name] = duckdb_source(connection, source, f"$.{name}", issues)
         if issues:
             raise ValidationError(issues)
         return cls(**opened, fields=fields)
@@ -311,6 +287,40 @@ class LazyBook:
 def _brief(text: str, most: int = 200) -> str:
     """``text`` cut to ``most`` characters (a message quotes a name, never a megabyte of one)."""
     return text if len(text) <= most else f"{text[:most]}..."
+
+
+def duckdb_connection(database: str | os.PathLike[str] | None, connection: object) -> Any:  # noqa: ANN401
+    """``connection`` checked, or a new one: to ``database`` (read-only) or in memory."""
+    duckdb = _duckdb()
+    if database is not None and connection is not None:
+        _check.fail("$.connection", "value", "give 'database' or 'connection', not both")
+    if connection is None:
+        try:
+            if database is None:
+                return duckdb.connect()
+            return duckdb.connect(os.fspath(database), read_only=True)
+        except (duckdb.Error, OSError) as exc:
+            _check.fail("$.database", "value", f"cannot open the DuckDB database: {exc}")
+    if not isinstance(connection, duckdb.DuckDBPyConnection):
+        _check.fail("$.connection", "type", f"'connection' must be a DuckDB connection (got {connection!r})")
+    return connection
+
+
+def duckdb_source(connection: Any, source: object, path: str, issues: list[Issue]) -> object:  # noqa: ANN401
+    """``source`` as a relation of ``connection`` when it is a path or a name (else as it is).
+
+    A path or glob of Parquet files is read with ``read_parquet``; another name is a table or
+    view of the connection's database. What DuckDB cannot read is added to ``issues`` at ``path``.
+    """
+    if not isinstance(source, str | os.PathLike):
+        return source
+    duckdb = _duckdb()
+    try:
+        return _duckdb_source(connection, os.fspath(source), path)
+    except duckdb.Error as exc:
+        first = _brief(str(exc).strip().splitlines()[0])
+        issues.append(Issue(path, "value", f"DuckDB cannot read {_brief(repr(os.fspath(source)))}: {first}"))
+        return None
 
 
 def _duckdb_source(connection: Any, source: str, path: str) -> object:  # noqa: ANN401 - a DuckDB connection
