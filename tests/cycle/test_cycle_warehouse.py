@@ -57,11 +57,11 @@ def frame(columns: dict[str, Any]) -> Any:
     return pl.DataFrame(data)
 
 
-def relations(tables: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def relations(tables: dict[str, Any]) -> dict[str, Any]:
     return {name: duckdb.from_arrow(frame(columns).to_arrow()) for name, columns in tables.items()}
 
 
-def pair(tables: dict[str, dict[str, Any]], **kwargs: Any) -> tuple[CycleData, CycleData]:
+def pair(tables: dict[str, Any], **kwargs: Any) -> tuple[CycleData, CycleData]:
     """The same tables in memory and in DuckDB (the work items also read back into memory)."""
     memory = CycleData(**tables, **kwargs, source="the book")
     return memory, warehouse_of(LazyBook(**relations(tables)), **kwargs)
@@ -71,25 +71,25 @@ def warehouse_of(book: LazyBook, **kwargs: Any) -> CycleData:
     return attrs.evolve(CycleData.from_warehouse(book), **kwargs, source="the book")
 
 
-def same_json(expected: object, got: object, path: str = "$") -> None:
+def same_json(expected: Any, got: Any, path: str = "$") -> None:
     """Equal documents, numbers to 1e-9 relative (sums in another order), all else exactly."""
     if isinstance(expected, float) and isinstance(got, float):
         assert math.isclose(expected, got, rel_tol=RTOL, abs_tol=1e-9), path
         return
     assert type(expected) is type(got), path
     if isinstance(expected, dict):
-        assert expected.keys() == got.keys(), path  # type: ignore[union-attr]
+        assert expected.keys() == got.keys(), path
         for key in expected:
-            same_json(expected[key], got[key], f"{path}.{key}")  # type: ignore[index]
+            same_json(expected[key], got[key], f"{path}.{key}")
     elif isinstance(expected, list):
-        assert len(expected) == len(got), path  # type: ignore[arg-type]
-        for i, (a, b) in enumerate(zip(expected, got, strict=True)):  # type: ignore[call-overload]
+        assert len(expected) == len(got), path
+        for i, (a, b) in enumerate(zip(expected, got, strict=True)):
             same_json(a, b, f"{path}[{i}]")
     else:
         assert expected == got, path
 
 
-def _synthetic(seed: int, claims: int) -> tuple[dict[str, dict[str, Any]], Any]:
+def _synthetic(seed: int, claims: int) -> tuple[dict[str, Any], Any]:
     book = generate_book(seed=seed, claims=claims)
     tables = {t: dict(getattr(book, t)) for t in ("transactions", "submissions", "work_items")}
     return tables, book
@@ -169,7 +169,7 @@ def _small(
     seqs: tuple[int, int] = (1, 2),
     outcomes: tuple[str, str] = ("denied", "paid"),
     adjudicated: tuple[str, str] = ("2026-02-10", "2026-02-20"),
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Any]:
     """Two claims over January to March: C2 has two submissions, C1 one, denied."""
     transactions = {
         "claim_id": np.array(["C1", "C2", "C2", "C3"]),
@@ -209,7 +209,7 @@ def _small(
     return {"transactions": transactions, "submissions": submissions, "work_items": work_items}
 
 
-def _both(tables: dict[str, dict[str, Any]]) -> tuple[Any, Any]:
+def _both(tables: dict[str, Any]) -> tuple[Any, Any]:
     memory, warehouse = pair(tables)
     engagement = default_engagement()
     expected = run_cycle(engagement, memory, _AS_OF, allow_partial=True)
@@ -426,7 +426,7 @@ class TestFromWarehouse:
             attrs.evolve(data, _warehouse=no_ledger)
         assert caught.value.issues[0].path == "$.warehouse"
         with pytest.raises(ValidationError) as caught:
-            attrs.evolve(data, _warehouse=tables)
+            attrs.evolve(data, _warehouse=tables)  # type: ignore[arg-type]
         assert caught.value.issues[0].path == "$.warehouse"
         with pytest.raises(ValidationError) as caught:
             CycleData.from_warehouse(book, source="")
