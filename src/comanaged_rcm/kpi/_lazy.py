@@ -460,11 +460,21 @@ def _check_rows(nw: Any, table: str, found: _Table) -> list[Issue]:  # noqa: ANN
 class _Compiler:
     """Narwhals expressions for one table: conditions, signs, weights, date intervals, lags."""
 
-    def __init__(self, nw: Any, table: str, found: _Table, *, rows: str | None = None) -> None:  # noqa: ANN401
+    def __init__(
+        self,
+        nw: Any,  # noqa: ANN401
+        table: str,
+        found: _Table,
+        *,
+        rows: str | None = None,
+        bins: Mapping[str, Sequence[datetime.date]] | None = None,
+    ) -> None:
         self.nw = nw
         self.table = table
         self.found = found
         self.rows_column = rows  # over pre-aggregated groups: the column counting each group's rows
+        # over pre-aggregated groups: date columns held as their bin among these sorted edges
+        self.bins: Mapping[str, Sequence[datetime.date]] = bins or {}
 
     def coded(self, column: str) -> tuple[str, Any]:
         """A coded column's kind (text, integer or flag) and its expression (text nulls read empty)."""
@@ -530,14 +540,21 @@ class _Compiler:
         return holds
 
     def interval(self, column: str, start: datetime.date | None, end: datetime.date | None) -> Any:  # noqa: ANN401
-        """``start <= column < end``; NULL (no date) is after every date."""
+        """``start <= column < end``; NULL (no date) is after every date.
+
+        A binned column holds how many of its edges are on or before the date, so ``date >=
+        edge[j]`` is ``bin >= j + 1`` and ``date < edge[j]`` is ``bin < j + 1``.
+        """
         nw = self.nw
         c = nw.col(column)
+        edges = self.bins.get(column)
+        low = None if start is None else nw.lit(start if edges is None else edges.index(start) + 1)
+        high = None if end is None else nw.lit(end if edges is None else edges.index(end) + 1)
         parts = []
-        if start is not None:
-            parts.append((c >= nw.lit(start)) | c.is_null())
-        if end is not None:
-            parts.append(c < nw.lit(end))
+        if low is not None:
+            parts.append((c >= low) | c.is_null())
+        if high is not None:
+            parts.append(c < high)
         return _all(parts)
 
     def rows(self, measure: Measure) -> list[Any]:
@@ -604,12 +621,15 @@ def _linear_query(
     for m in measures:
         base = (m.weight, m.signed, m.where, m.lags)
         names = []
+        shared: list[Any] = []  # the measure's rows and weight, built once for all its points
         for k in range(len(_points(m, request))):
             dates = _dates_at(m, request, k)
 
-            def build(m: Measure = m, dates: tuple[Any, ...] = dates) -> Any:  # noqa: ANN401
-                parts = compiler.rows(m) + [compiler.interval(c, s, e) for c, s, e in dates]
-                return _when(nw, _all([p for p in parts if p is not None]), compiler.weight(m))
+            def build(m: Measure = m, dates: tuple[Any, ...] = dates, shared: list[Any] = shared) -> Any:  # noqa: ANN401
+                if not shared:  # the first point's column: build the measure's own parts
+                    shared += [compiler.rows(m), compiler.weight(m)]
+                parts = shared[0] + [compiler.interval(c, s, e) for c, s, e in dates]
+                return _when(nw, _all([p for p in parts if p is not None]), shared[1])
 
             names.append(columns.add((base, dates), build))
         wanted[m.name] = names
@@ -619,32 +639,72 @@ def _linear_query(
 _ROWS = "__rows__"
 
 
-def _pre_aggregated(
+def _edges(
+    measures: Sequence[Measure], request: _Request, columns: set[str]
+) -> dict[str, list[datetime.date]]:
+    """The sorted distinct dates every interval of ``measures`` bounds each of ``columns`` by."""
+    found: dict[str, set[datetime.date]] = {c: set() for c in columns}
+    for m in measures:
+        for k in range(len(_points(m, request))):
+            for column, start, end in _dates_at(m, request, k):
+                if column in found:
+                    found[column].update(d for d in (start, end) if d is not None)
+    return {c: sorted(days) for c, days in found.items() if days}
+
+
+def _bin(nw: Any, column: str, edges: Sequence[datetime.date]) -> Any:  # noqa: ANN401
+    """How many of ``edges`` are on or before each row's date, by a binary search of ``CASE``s.
+
+    A row without a date gets every edge (the last bin): as for NULL, every ``date >= edge``
+    holds and no ``date < edge`` does, so each interval decides it as it decides NULL.
+    """
+    c = nw.col(column)
+
+    def search(low: int, high: int) -> Any:  # noqa: ANN401 - the bin, between low and high
+        if low == high:
+            return nw.lit(low, dtype=nw.Int32)
+        middle = (low + high) // 2
+        below = nw.when(c < nw.lit(edges[middle]))
+        return below.then(search(low, middle)).otherwise(search(middle + 1, high))
+
+    return search(0, len(edges)).alias(column)
+
+
+def _pre_aggregated(  # noqa: PLR0917 - the request's parts, passed on
     nw: Any,  # noqa: ANN401
     compiler: _Compiler,
     measures: Sequence[Measure],
     by: tuple[str, ...],
     dims: list[Any],
+    request: _Request,
 ) -> tuple[Any, _Compiler]:
-    """The table grouped first by what the measures read (slice, coded and date columns).
+    """The table grouped first by what the measures read (slice, coded columns, binned dates).
 
     Each weight column is summed per group and the rows counted, so the conditional sums run over
-    the groups, not the rows: exact, since the measures are sums. A column read both as a weight
-    and as a filter or date keeps the rows as they are.
+    the groups, not the rows: exact, since the measures are sums. A date column that only
+    intervals read is grouped by its bin among the request's boundary dates of it (how many are
+    on or before the row's date), which decides every interval as the date itself does; one a
+    lag or the slice reads stays a date. A column read both as a weight and as a filter or date
+    keeps the rows as they are.
     """
     found = compiler.found
     weights = sorted({m.weight for m in measures if m.weight is not None})
     read = {c for m in measures for c in m.columns if c in found.kinds} - set(weights)
     if set(weights) & {c for m in measures for c in (*m.filter_columns, *(i.column for i in m.dates))}:
         return found.frame, compiler
+    lagged = {c for m in measures for lag in m.lags for c in (lag.later, lag.earlier)}
+    dated = {i.column for m in measures for i in m.dates if i.column in found.kinds}
+    bins = _edges(measures, request, dated - lagged - set(by))
     keys = [*by, *sorted(read - set(by))]
+    added = [*dims, *[_bin(nw, c, e) for c, e in bins.items()]]
     frame = (
-        (found.frame.with_columns(*dims) if dims else found.frame)
+        (found.frame.with_columns(*added) if added else found.frame)
         .group_by(*keys)
         .agg(*[nw.col(w).cast(nw.Float64).sum().alias(w) for w in weights], nw.len().alias(_ROWS))
     )
     kinds = {c: found.kinds[c] for c in keys if c in found.kinds} | dict.fromkeys(weights, "real")
-    return frame, _Compiler(nw, compiler.table, _Table(frame, kinds, found.fields), rows=_ROWS)
+    kinds |= dict.fromkeys(bins, "bin")
+    return frame, _Compiler(nw, compiler.table, _Table(frame, kinds, found.fields), rows=_ROWS, bins=bins)
 
 
 def _dimensions(nw: Any, compiler: _Compiler, by: tuple[str, ...]) -> list[Any]:  # noqa: ANN401
@@ -774,7 +834,7 @@ def compute_lazy(
         keys: list[tuple[str, ...]] | None = None
         group = list(linear.get(table, {}).values())
         if group or (keys_by and table in sliceable):
-            frame, grouped = _pre_aggregated(nw, compiler, group, keys_by, dims)
+            frame, grouped = _pre_aggregated(nw, compiler, group, keys_by, dims, request)
             columns, wanted = _linear_query(grouped, group, request)
             keys, sums = _grouped(
                 nw,
