@@ -163,6 +163,7 @@ def replay(engagement: Engagement, facts: _Facts, periods: Sequence[Period], sta
     """The state after stepping the rules over ``periods`` from ``start``: a stage's, without its report."""
     office = None if engagement.business_hours is None else engagement.business_hours.business_hours
     state = State() if start is None else start
+    facts.prepare(periods)
     with no_cycle_collection():
         for replayed in periods:
             snapshot = facts.at(replayed)
@@ -193,6 +194,7 @@ def _stage(
     fired: dict[str, Event] = {}
     now = _close(periods[-1].end, office)
     latest: dict[str, LatestEvaluation] = {}
+    facts.prepare(periods)
     for index, replayed in enumerate(periods):
         now = _close(replayed.end, office)
         snapshot = facts.at(replayed)

@@ -253,6 +253,9 @@ class _Facts:
                 else:
                     self.item_code = packed.codes(uniques, ordered=True)[inverse]
 
+    def prepare(self, periods: Iterable[Period]) -> None:
+        """Get ready to give the facts at the end of each of ``periods`` (in memory: nothing to do)."""
+
     def balances(self, end: np.datetime64) -> npt.NDArray[np.float64]:
         """Each claim's balance from the transactions posted before ``end``.
 

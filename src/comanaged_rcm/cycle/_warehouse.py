@@ -21,6 +21,7 @@ import datetime
 import functools
 import importlib
 import operator
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -172,7 +173,8 @@ class _LazyFacts(_Facts):
         self._subs = _frame(book, "submissions") if "submissions" in book.tables else None
         self._tx = tx
         self.item_code = None
-        self._item_claims: list[str] = []
+        self._item_claims: Any = None  # the items' distinct claim ids, in the engine
+        self._cache: dict[datetime.date, dict[str, Any]] = {}  # the claims read at each period's end
         if items:
             from comanaged_rcm.kpi._book import _factorize  # noqa: PLC0415 - as the parent codes them
 
@@ -182,57 +184,102 @@ class _LazyFacts(_Facts):
             )
             self.actions, self.action_code = actions, action_code.reshape(-1)[workflow_code]
             self.worked = np.where(np.isnat(items["closed"]), items["opened"], items["closed"])
-            if "claim_id" in items and self._ledger_rows:
-                claims = np.unique(np.asarray(items["claim_id"], dtype=str))
-                self._item_claims = [c for c in claims.tolist() if c]
+            if "claim_id" in items and self._ledger_rows:  # the items are the book's (from_warehouse)
+                claim = nw.col("claim_id")
+                self._item_claims = (
+                    _frame(book, "work_items")
+                    .filter(~claim.is_null() & (claim.cast(nw.String) != ""))
+                    .select(claim.cast(nw.String), nw.lit(1, dtype=nw.Int32).alias("__item__"))
+                    .unique(["claim_id"])
+                )
 
-    def _rows(self, end: datetime.date) -> dict[str, Any]:
-        """The claims the facts at ``end`` read, sorted by id: balance, payer, denied, touched."""
+    def prepare(self, periods: Iterable[Period]) -> None:
+        """Ask the engine, in one query, for the claims the facts at the end of each of ``periods`` read."""
+        ends = sorted({p.end for p in periods} - self._cache.keys())
+        if ends:
+            self._cache.update(self._rows(ends))
+
+    def _rows(self, ends: Sequence[datetime.date]) -> dict[datetime.date, dict[str, Any]]:
+        """The claims the facts at each of ``ends`` read, sorted by id: balance, payer, denied, touched.
+
+        One query: a column per end of each claim's balance and of its latest adjudicated
+        submission's outcome, day and ties, for the claims denied with a balance at some end or
+        named by a work item.
+        """
         nw = _nw()
         kinds = nw.col("type")
         sign = nw.lit(0.0)
         for kind, value in _SIGN.items():
             sign = nw.when(kinds == kind).then(nw.lit(value)).otherwise(sign)
-        posted = nw.col("posting_date") < nw.lit(end)
+        signed = nw.col("amount") * sign
         ledger = self._tx.group_by("claim_id").agg(
-            nw.when(posted).then(nw.col("amount") * sign).otherwise(nw.lit(0.0)).sum().alias("__balance__"),
+            *[
+                nw.when(nw.col("posting_date") < nw.lit(end)).then(signed).otherwise(0.0).sum().alias(f"b{k}")
+                for k, end in enumerate(ends)
+            ],
             nw.col("payer").fill_null("").max().alias("__payer__"),
             nw.col("payer").fill_null("").n_unique().alias("__payers__"),
         )
         wanted = []
+        per_end = ("__denied__", "__touched__", "__first__", "__all_denied__", "__ties__", "__seq__")
         if self._subs is not None:
-            done = nw.col("adjudicated_date") < nw.lit(end)
-            latest = self._subs.filter(done).group_by("claim_id").agg(nw.col("seq").max().alias("__seq__"))
-            picked = (
-                self._subs.filter(done)
-                .join(latest, on="claim_id", how="inner")
-                .filter(nw.col("seq") == nw.col("__seq__"))
+            adjudicated, denied = nw.col("adjudicated_date"), (nw.col("outcome") == "denied").cast(nw.Int32)
+            done = [(adjudicated < nw.lit(end)).fill_null(value=False) for end in ends]
+            latest = self._subs.group_by("claim_id").agg(
+                *[nw.when(d).then(nw.col("seq")).max().alias(f"s{k}") for k, d in enumerate(done)]
+            )
+            picked = [
+                (d & (nw.col("seq") == nw.col(f"s{k}"))).fill_null(value=False) for k, d in enumerate(done)
+            ]
+            found = (
+                self._subs.join(latest, on="claim_id", how="inner")
                 .group_by("claim_id")
                 .agg(
-                    (nw.col("outcome") == "denied").cast(nw.Int32).max().alias("__denied__"),
-                    nw.col("adjudicated_date").max().alias("__touched__"),
-                    nw.col("adjudicated_date").min().alias("__first__"),
-                    (nw.col("outcome") == "denied").cast(nw.Int32).min().alias("__all_denied__"),
-                    nw.len().alias("__ties__"),
-                    nw.col("seq").max().alias("__seq__"),
+                    *[
+                        part
+                        for k, p in enumerate(picked)
+                        for part in (
+                            nw.when(p).then(denied).max().alias(f"__denied__{k}"),
+                            nw.when(p).then(adjudicated).max().alias(f"__touched__{k}"),
+                            nw.when(p).then(adjudicated).min().alias(f"__first__{k}"),
+                            nw.when(p).then(denied).min().alias(f"__all_denied__{k}"),
+                            p.cast(nw.Int32).sum().alias(f"__ties__{k}"),
+                            nw.col(f"s{k}").max().alias(f"__seq__{k}"),
+                        )
+                    ]
                 )
             )
-            ledger = ledger.join(picked, on="claim_id", how="left")
+            ledger = ledger.join(found, on="claim_id", how="left")
             # a balance of a cent or more after rounding; the exact test is made on the rows found
-            wanted.append((nw.col("__denied__") == 1) & (nw.col("__balance__") > _NEAR_CENT))
-        if self._item_claims:
-            wanted.append(nw.col("claim_id").is_in(self._item_claims))
+            wanted += [
+                (nw.col(f"__denied__{k}") == 1) & (nw.col(f"b{k}") > _NEAR_CENT) for k in range(len(ends))
+            ]
+        if self._item_claims is not None:  # a join in the engine, not a list of ids in the query
+            ledger = ledger.join(self._item_claims, on="claim_id", how="left")
+            wanted.append(nw.col("__item__") == 1)
         if not wanted:  # no submission to deny a claim, no item to read one: no claim is read
             text, number = np.zeros(0, dtype="<U1"), np.zeros(0)
-            return {"claim_id": text, "__payer__": text, "__balance__": number, "__payers__": number}
-        found = ledger.filter(functools.reduce(operator.or_, wanted)).collect()
-        rows = {name: found.get_column(name).to_numpy() for name in found.columns}
-        ids = np.asarray(rows["claim_id"]).astype(str)
+            empty = {"claim_id": text, "__payer__": text, "__balance__": number, "__payers__": number}
+            return dict.fromkeys(ends, empty)
+        result = ledger.filter(functools.reduce(operator.or_, wanted).fill_null(value=False)).collect()
+        ids = np.asarray(result.get_column("claim_id").to_numpy()).astype(str)
         order = np.argsort(ids, kind="stable")
-        out: dict[str, Any] = {name: np.asarray(values)[order] for name, values in rows.items()}
-        out["claim_id"] = ids[order]
-        out["__payer__"] = np.asarray(out["__payer__"]).astype(str)
-        out["__balance__"] = np.round(np.asarray(out["__balance__"], dtype=np.float64), 2) + 0.0
+
+        def column(name: str) -> npt.NDArray[Any]:
+            return np.asarray(result.get_column(name).to_numpy())[order]
+
+        shared = {
+            "claim_id": ids[order],
+            "__payer__": column("__payer__").astype(str),
+            "__payers__": column("__payers__"),
+        }
+        out = {}
+        for k, end in enumerate(ends):
+            rows = dict(shared)
+            rows["__balance__"] = np.round(column(f"b{k}").astype(np.float64), 2) + 0.0
+            if self._subs is not None:
+                rows |= {name: column(f"{name}{k}") for name in per_end}
+            out[end] = rows
         return out
 
     def _denied(self, rows: dict[str, Any], end: datetime.date) -> npt.NDArray[np.bool_]:
@@ -275,7 +322,9 @@ class _LazyFacts(_Facts):
     def at(self, period: Period) -> dict[FactKind, Any]:
         end_day = period.end
         end = np.datetime64(end_day, "D")
-        rows = self._rows(end_day)
+        if end_day not in self._cache:
+            self.prepare([period])
+        rows = self._cache[end_day]
         denied = self._denied(rows, end_day)
         claims = rows["claim_id"]
         names, payer_code = np.unique(rows["__payer__"], return_inverse=True)
