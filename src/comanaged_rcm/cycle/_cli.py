@@ -4,6 +4,8 @@ Input files are UTF-8 unless ``--encoding`` says otherwise (a BOM is detected). 
 writes ``report.md``, ``report.html`` and ``report.json`` all or nothing: on any failure DIR is
 left as it was. ``report --history DB`` keeps the engagement's weeks in a SQLite file, and
 ``decide`` and ``ack`` append the provider's decisions and acknowledgements to its audit trail.
+``report --engine duckdb`` reads Parquet files (or, with ``--database``, a DuckDB database's
+tables) and computes what it reads of the ledger and the submissions inside DuckDB.
 """
 
 from __future__ import annotations
