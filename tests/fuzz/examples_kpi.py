@@ -392,4 +392,9 @@ METHODS: dict[str, Callable[[], tuple[object, str, Call]]] = {
     f"{_P}.Trend.to_markdown": lambda: (_TREND, "to_markdown", Call(kwargs={"targets": _TARGET})),
     f"{_P}.MeasureSet.merge": lambda: (_MEASURES, "merge", Call(kwargs={"other": _MEASURES})),
     f"{_P}.MeasureSet.__add__": lambda: (_MEASURES, "__add__", Call(args=(_MEASURES,))),
+    f"{_P}.MeasureSet.unbooked": lambda: (
+        _MEASURES,
+        "unbooked",
+        Call(kwargs={"measure": "npsr", "index": 0}),
+    ),
 }

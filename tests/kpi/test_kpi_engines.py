@@ -98,6 +98,7 @@ def assert_same(expected: MeasureSet, got: MeasureSet, context: str) -> None:
     assert got.slices == expected.slices, context
     assert dict(got.missing) == dict(expected.missing), context
     assert dict(got.unsliced) == dict(expected.unsliced), context
+    assert (dict(got.months), got.booked) == (dict(expected.months), expected.booked), context
     assert set(got.totals) == set(expected.totals), context
     assert set(got.sliced) == set(expected.sliced), context
     scale = max([float(np.abs(a).max(initial=0.0)) for a in expected.totals.values()] + [1.0])

@@ -89,6 +89,13 @@ class MeasureSet(Tabular):
         sliced: ``{measure: array of shape (periods, slices)}``.
         missing: ``{measure: reason}`` for measures the book cannot supply.
         unsliced: ``{measure: reason}`` for measures computed only in total.
+        months: ``{measure: the months read in each period, sorted}`` for the ledger's measures.
+        booked: The months the ledger books (each month's first day), sorted.
+
+    A ledger measure's value in a period that reads a month the ledger does not book is a short
+    sum, not the figure: scorecards and the long table leave it undefined, naming the months
+    (a partial's months merge with the other partial's, so a ledger split by rows still merges
+    to the whole).
 
     ``a + b`` (or :meth:`merge`) adds two partials computed with the same periods, as-of dates,
     dimensions and conventions; slices present in only one are kept.
@@ -103,6 +110,29 @@ class MeasureSet(Tabular):
     sliced: Mapping[str, Array] = attrs.field(validator=v.instance(Mapping, "a mapping"))
     missing: Mapping[str, str] = attrs.field(validator=v.instance(Mapping, "a mapping"))
     unsliced: Mapping[str, str] = attrs.field(validator=v.instance(Mapping, "a mapping"))
+    months: Mapping[str, tuple[tuple[datetime.date, ...], ...]] = attrs.field(
+        factory=dict, validator=v.instance(Mapping, "a mapping")
+    )
+    booked: tuple[datetime.date, ...] = attrs.field(default=(), validator=v.tuple_of(datetime.date))
+
+    def unbooked(self, measure: str, index: int) -> str | None:
+        """Why ``measure``'s value in period ``index`` is undefined: months the ledger does not book.
+
+        ``None`` when it books every month the value reads (or the measure is not the ledger's).
+
+        Raises:
+            ValidationError: ``measure`` is not text, ``index`` not one of the periods' rows.
+
+        >>> from comanaged_rcm.kpi import Book, measures
+        >>> from comanaged_rcm.periods import Period
+        >>> found = measures(Book(ledger={"month": ["2026-01-01"], "npsr": [100.0]}), Period.month(2025, 12))
+        >>> found.unbooked("npsr", 0)
+        'the ledger has no row for 2025-12: a month it does not book is missing, not zero'
+        """
+        _check.text(measure, "$.measure")
+        index = _check.count(index, "$.index", maximum=len(self.periods) - 1)
+        needed = self.months.get(measure)
+        return None if needed is None else unbooked(needed[index], self.booked)
 
     def __attrs_post_init__(self) -> None:
         """Every array has a row per period (and a column per slice); the slices fit ``by``."""
@@ -128,6 +158,11 @@ class MeasureSet(Tabular):
                     )
         if not set(self.sliced) <= set(self.totals):
             _check.fail("$.sliced", "value", "every sliced measure must have a total")
+        for name, months in self.months.items():
+            held: object = months
+            if not isinstance(held, tuple) or len(held) != len(self.periods):
+                where = f"$.months[{_check.show(name)}]"
+                _check.fail(where, "shape", "'months' must hold one set of months per period")
 
     def merge(self, other: MeasureSet) -> MeasureSet:
         """Add two partials of the same request.
@@ -148,6 +183,8 @@ class MeasureSet(Tabular):
             )
         if set(self.totals) != set(other.totals) or set(self.sliced) != set(other.sliced):
             _check.fail("$.other", "mismatch", "partials hold different measures; cannot merge")
+        if dict(self.months) != dict(other.months):
+            _check.fail("$.months", "mismatch", "partials read different ledger months; cannot merge")
         slices = tuple(sorted(set(self.slices) | set(other.slices)))
         index = {key: i for i, key in enumerate(slices)}
         sliced: dict[str, Array] = {}
@@ -158,7 +195,8 @@ class MeasureSet(Tabular):
                 merged[:, positions] += part.sliced[name]
             sliced[name] = merged
         totals = {name: self.totals[name] + other.totals[name] for name in self.totals}
-        return attrs.evolve(self, slices=slices, totals=totals, sliced=sliced)
+        booked = tuple(sorted({*self.booked, *other.booked}))  # a month either partial books is booked
+        return attrs.evolve(self, slices=slices, totals=totals, sliced=sliced, booked=booked)
 
     def __add__(self, other: MeasureSet) -> MeasureSet:
         return self.merge(other)
@@ -170,22 +208,25 @@ class MeasureSet(Tabular):
 
         Columns: ``period_start``, ``period_end`` (half-open), ``as_of``, one per ``by`` dimension
         (null in the total rows), ``measure``, ``value`` (null where the book cannot supply the
-        measure, or supplies it only in total), ``reason`` (why the value is null; null where it
-        is not), ``conventions`` (the ids in force, joined by ``, ``).
+        measure, supplies it only in total, or lacks a ledger month it reads), ``reason`` (why
+        the value is null; null where it is not), ``conventions`` (the ids in force, joined by
+        ``, ``).
         """
         order = {name: i for i, name in enumerate(MEASURES)}
         names = sorted({*self.totals, *self.missing}, key=lambda m: (order.get(m, len(order)), m))
         periods, rows = len(self.periods), 1 + len(self.slices) if self.by else 1  # unsliced: totals only
         values = np.full((periods, len(names), rows), np.nan)
         reasons: list[str | None] = []
-        for j, name in enumerate(names):
-            if name in self.totals:
-                values[:, j, 0] = self.totals[name]
-            if name in self.sliced and rows > 1:
-                values[:, j, 1:] = self.sliced[name]
-            gap = self.missing.get(name)
-            flat = self.unsliced.get(name) if name not in self.sliced else None
-            reasons += [gap, *[gap or flat] * (rows - 1)]
+        for p in range(periods):
+            for j, name in enumerate(names):
+                short = self.unbooked(name, p) if name in self.totals else None
+                if name in self.totals and short is None:
+                    values[p, j, 0] = self.totals[name][p]
+                if name in self.sliced and rows > 1 and short is None:
+                    values[p, j, 1:] = self.sliced[name][p]
+                gap = self.missing.get(name) or short
+                flat = self.unsliced.get(name) if name not in self.sliced else None
+                reasons += [gap, *[gap or flat] * (rows - 1)]
         size = values.size
         total = np.tile(np.arange(rows) == 0, periods * len(names))
 
@@ -211,7 +252,7 @@ class MeasureSet(Tabular):
                 *dimensions,
                 ("measure", Column("text", np.tile(np.repeat(np.array(names, dtype=str), rows), periods))),
                 ("value", Column.real(values.reshape(-1))),
-                ("reason", Column.text(reasons * periods)),
+                ("reason", Column.text(reasons)),
                 ("conventions", Column.repeat(", ".join(self.conventions), size)),
             ],
             "$.by",
@@ -1220,6 +1261,44 @@ def _prepared(book: Book, by: tuple[str, ...]) -> _Prepared:
 _MONTH_END = "ledger balances are month-end: needs as-of days on the last day of a month"
 
 
+def ledger_months(measure: Measure, request: _Request) -> tuple[tuple[datetime.date, ...], ...] | None:
+    """The months each period's value of a ledger measure reads (``None`` for other tables).
+
+    The ledger books each month in one row; a month it lacks is missing, not zero, so a sum
+    over it would be short (:attr:`MeasureSet.months`). A bound left open reads no month in
+    particular.
+    """
+    if measure.table != "ledger":
+        return None
+    needed: list[set[datetime.date]] = [set() for _ in request.periods]
+    points = _points(measure, request)
+    for interval in measure.dates:
+        starts = _bound_dates(interval.start, measure, request)
+        ends = _bound_dates(interval.end, measure, request)
+        for point, start, end in zip(points, starts, ends, strict=True):
+            if start is None or end is None:
+                continue
+            month = start if start.day == 1 else (start.replace(day=1) + _MONTH)
+            while month < end:
+                needed[point.period].add(month)
+                month = month + _MONTH
+    return tuple(tuple(sorted(months)) for months in needed)
+
+
+def unbooked(needed: Collection[datetime.date], booked: Collection[datetime.date]) -> str | None:
+    """Why a ledger value is undefined: months it reads that the ledger does not book."""
+    absent = sorted(set(needed) - set(booked))
+    if not absent:
+        return None
+    shown = ", ".join(m.strftime("%Y-%m") for m in absent[:_SHOWN_MONTHS])
+    more = f" and {len(absent) - _SHOWN_MONTHS} more" if len(absent) > _SHOWN_MONTHS else ""
+    return f"the ledger has no row for {shown}{more}: a month it does not book is missing, not zero"
+
+
+_MONTH = relativedelta(months=1)
+_SHOWN_MONTHS = 3
+
+
 def _gap(book: Book, measure: Measure, request: _Request) -> str | None:
     """Why the book cannot supply ``measure`` (``None`` when it can)."""
     columns = book.table(measure.table)
@@ -1238,6 +1317,14 @@ def _gap(book: Book, measure: Measure, request: _Request) -> str | None:
     if measure.as_of_on_first and not all(a.day == 1 for a in request.as_of):
         return _MONTH_END
     return None
+
+
+def booked_months(ledger: Mapping[str, npt.NDArray[Any]] | None) -> tuple[datetime.date, ...]:
+    """The months a ledger books (its ``month`` column, each a month's first day), sorted."""
+    if ledger is None or "month" not in ledger:
+        return ()
+    days = np.asarray(ledger["month"]).astype("datetime64[D]")
+    return tuple(d.item() for d in np.unique(days[~np.isnat(days)]))
 
 
 def _numeric(columns: Mapping[str, npt.NDArray[Any]], name: str) -> bool:
@@ -1335,6 +1422,7 @@ def compute_measures(
         slices=prepared.labels,
         sliced=prepared.sliced,
         columns=lambda table: book.table(table) or {},
+        booked=lambda: booked_months(book.ledger),
     )
 
 
@@ -1397,17 +1485,25 @@ def assemble(
     slices: tuple[tuple[str, ...], ...],
     sliced: frozenset[str],
     columns: Callable[[str], Collection[str]],
+    booked: Callable[[], tuple[datetime.date, ...]],
 ) -> MeasureSet:
-    """The reported measures combined from the base measures' values, as a :class:`MeasureSet`."""
+    """The reported measures combined from the base measures' values, as a :class:`MeasureSet`.
+
+    ``booked`` gives the ledger's months, asked only when a ledger measure is reported.
+    """
     totals: dict[str, Array] = {}
     sliced_values: dict[str, Array] = {}
     missing: dict[str, str] = {}
     unsliced: dict[str, str] = {}
+    months: dict[str, tuple[tuple[datetime.date, ...], ...]] = {}
     for name, leaves in combos.items():
         gap = next((gaps[leaf.measure.name] for leaf in leaves if gaps[leaf.measure.name]), None)
         if gap is not None:
             missing[name] = gap
             continue
+        read = [m for m in (ledger_months(leaf.measure, request) for leaf in leaves) if m is not None]
+        if read:
+            months[name] = tuple(tuple(sorted(set().union(*parts))) for parts in zip(*read, strict=True))
         flat = next((leaf.measure.table for leaf in leaves if leaf.measure.table not in sliced), None)
         if flat is None:
             array = _combine([(values[leaf.measure.name], leaf.coefficient) for leaf in leaves])
@@ -1428,6 +1524,8 @@ def assemble(
         sliced=sliced_values,
         missing=missing,
         unsliced=unsliced,
+        months=months,
+        booked=booked() if months else (),
     )
 
 

@@ -193,6 +193,7 @@ class LazyBook:
         self.engine: str = engines.pop()
         """The engine the tables are in, as narwhals names it: ``duckdb``, ``pyspark``, ``polars``..."""
         self._checked: bool = False
+        self._booked: tuple[datetime.date, ...] | None = None  # the ledger's months, once asked
 
     @classmethod
     def duckdb(
@@ -790,6 +791,19 @@ def _gap(book: LazyBook, measure: Measure, request: _Request) -> str | None:
     return None
 
 
+def _booked(book: LazyBook) -> tuple[datetime.date, ...]:
+    """The months the ledger books, asked of the engine once per book."""
+    if book._booked is None:  # noqa: SLF001 - the module's own book
+        found = book._tables.get("ledger")  # noqa: SLF001
+        months: list[object] = []
+        if found is not None and "month" in found.kinds:
+            nw = _narwhals()
+            months = found.frame.select(nw.col("month")).unique().collect().get_column("month").to_list()
+        days = (m.date() if isinstance(m, datetime.datetime) else m for m in months)
+        book._booked = tuple(sorted({d for d in days if isinstance(d, datetime.date)}))  # noqa: SLF001
+    return book._booked  # noqa: SLF001
+
+
 def _sliceable(book: LazyBook, by: tuple[str, ...]) -> list[str]:
     tables = [t for t in book.tables if all(d in book._tables[t].kinds for d in by)]  # noqa: SLF001
     if by and not tables:
@@ -884,6 +898,7 @@ def compute_lazy(
         slices=ordered,
         sliced=frozenset(sliceable),
         columns=book.columns,
+        booked=lambda: _booked(book),
     )
 
 

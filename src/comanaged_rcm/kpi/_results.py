@@ -305,6 +305,8 @@ class Scorecard(Tabular):
         for m, kpi in enumerate(definitions):
             terms = [t.removeprefix("-") for t in (*kpi.numerator, *kpi.denominator)]
             gap = next((measures.missing[t] for t in terms if t in measures.missing), None)
+            if gap is None:  # a ledger month the value reads, not booked: a short sum, not the figure
+                gap = next((r for t in terms if (r := measures.unbooked(t, index)) is not None), None)
             if gap is not None:
                 for row in range(rows):
                     unavailable[m, row] = gap
