@@ -117,7 +117,13 @@ _ALL = (
         "charges with a date of service in the period and every payment on them posted by as-of",
         _AAFP,
     ),
-    _c("ar_window", "trailing_90_days", "average daily charges over the 90 days ending on as-of", _MGMA),
+    _c(
+        "ar_window",
+        "trailing_90_days",
+        "average daily charges over the 90 days ending on as-of",
+        "common practice; MGMA's cost and revenue formulas divide A/R by a year of gross charges"
+        " x 1/365, of which this is a 90-day reading",
+    ),
     _c(
         "ar_window",
         "trailing_3_months",
@@ -197,7 +203,8 @@ _ALL = (
         "denial_denominator",
         "submitted_cohort",
         "original claims submitted in the period, denied on adjudication by as-of",
-        _AAFP,
+        "a cohort reading of AAFP's denial rate, which divides the claims denied in the period by"
+        " those submitted in it (submitted_in_period); no source prescribes the cohort",
     ),
     _c(
         "denial_denominator",
