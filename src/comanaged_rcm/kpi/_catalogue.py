@@ -255,7 +255,9 @@ _BUILT_IN: tuple[KPIDefinition, ...] = (
          scale=PCT, conventions=_WRITE_OFF, source="HFMA MAP Keys"),
     _kpi("cash_collection_pct_npsr", "Cash collection % of NPSR", OUT, HI, Unit.PERCENT,
          "cash collected / net patient service revenue x 100", ("cash",), ("npsr",), scale=PCT,
-         conventions=("refunds",), source="HFMA MAP Keys"),
+         conventions=("refunds",),
+         source="HFMA MAP Keys, over the period's NPSR (MAP Key FM-2 divides by the average monthly NPSR:"
+         " map_cash_collection_pct_npsr)"),
     _kpi("cost_to_collect", "Cost to collect", OUT, LO, Unit.PERCENT,
          "cost to collect / cash collected x 100",
          ("cost_to_collect",), ("cash",), scale=PCT, conventions=("refunds",), source="HFMA MAP Keys"),
@@ -276,7 +278,9 @@ _BUILT_IN: tuple[KPIDefinition, ...] = (
          source="HFMA Claim Integrity Task Force"),
     _kpi("denial_write_off_pct_npsr", "Denial write-offs % of NPSR", DR, LO, Unit.PERCENT,
          "write-offs for denial / NPSR x 100", ("write_offs_denial",), ("npsr",), scale=PCT,
-         drives=(Edge("write_off_rate"),), source="HFMA MAP Keys"),
+         drives=(Edge("write_off_rate"),),
+         source="HFMA MAP Keys, over the period's NPSR (MAP Key AR-6 divides by the average monthly NPSR:"
+         " map_denial_write_offs_pct_npsr)"),
     _kpi("denial_overturn_rate", "Denial overturn rate", DR, HI, Unit.PERCENT,
          "resubmissions paid or partially paid / resubmissions adjudicated x 100", ("overturned",),
          ("resubmissions_adjudicated",), scale=PCT, drives=(Edge("net_collection_rate"),), source="MGMA"),
@@ -291,7 +295,9 @@ _BUILT_IN: tuple[KPIDefinition, ...] = (
          conventions=("ar_window", "ar_charges"), drives=(Edge("days_in_ar"),), source="HFMA MAP Keys"),
     _kpi("late_charges_pct", "Late charges %", DR, LO, Unit.PERCENT,
          "charges posted over 30 days after service / gross charges x 100", ("late_charges",),
-         ("gross_charges",), scale=PCT, drives=(Edge("days_in_ar"),), source="HFMA MAP Keys"),
+         ("gross_charges",), scale=PCT, drives=(Edge("days_in_ar"),),
+         source="HFMA MAP Keys; late meaning over 30 days after service is this library's threshold (no"
+         " source found sets one)"),
     _kpi("pos_collections_pct", "Point-of-service collections %", DR, HI, Unit.PERCENT,
          "payments posted on or before the date of service / payments x 100", ("pos_payments",),
          ("payments",), scale=PCT, drives=(Edge("net_collection_rate"),),
