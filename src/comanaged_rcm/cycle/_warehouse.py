@@ -153,10 +153,11 @@ def _dates(values: npt.NDArray[Any]) -> npt.NDArray[np.datetime64]:
 
 
 class _LazyFacts(_Facts):
-    """:class:`_Facts` whose claim facts are asked of the warehouse at each period's end.
+    """:class:`_Facts` whose claim facts are asked of the warehouse, all periods in one query.
 
-    Queue items come from the work items in memory, as for :class:`_Facts`; their claim's payer
-    and balance from the engine's rows for those claims; the KPI rows from the lazy book.
+    :meth:`prepare` asks for every replayed period's end at once. Queue items come from the work
+    items in memory, as for :class:`_Facts`; their claim's payer and balance from the engine's
+    rows for those claims; the KPI rows from the lazy book.
     """
 
     def __init__(self, engagement: Engagement, data: CycleData) -> None:
