@@ -622,15 +622,13 @@ def _linear_query(
     for m in measures:
         base = (m.weight, m.signed, m.where, m.lags)
         names = []
-        shared: list[Any] = []  # the measure's rows and weight, built once for all its points
+        rows, weight = compiler.rows(m), compiler.weight(m)  # once for all the measure's points
         for k in range(len(_points(m, request))):
             dates = _dates_at(m, request, k)
 
-            def build(m: Measure = m, dates: tuple[Any, ...] = dates, shared: list[Any] = shared) -> Any:  # noqa: ANN401
-                if not shared:  # the first point's column: build the measure's own parts
-                    shared += [compiler.rows(m), compiler.weight(m)]
-                parts = shared[0] + [compiler.interval(c, s, e) for c, s, e in dates]
-                return _when(nw, _all([p for p in parts if p is not None]), shared[1])
+            def build(dates: tuple[Any, ...] = dates, rows: list[Any] = rows, weight: Any = weight) -> Any:  # noqa: ANN401
+                parts = rows + [compiler.interval(c, s, e) for c, s, e in dates]
+                return _when(nw, _all([p for p in parts if p is not None]), weight)
 
             names.append(columns.add((base, dates), build))
         wanted[m.name] = names
