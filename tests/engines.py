@@ -15,6 +15,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 SPARK_MISSING_JAVA = "Spark needs a Java runtime (none found on PATH or JAVA_HOME)"
 SPARK_MISSING = "PySpark is not installed (pip install comanaged-rcm[spark])"
 
@@ -52,3 +54,26 @@ def spark_session() -> Any:
         )
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+DATE_COLUMNS = frozenset(
+    {"service_date", "posting_date", "billed_date", "submitted_date", "adjudicated_date"}
+    | {"opened", "closed", "month"}
+)
+NULLABLE_TEXT = frozenset({"write_off_reason", "carc"})
+
+
+def polars_frame(columns: dict[str, Any]) -> Any:
+    """Columns as a polars frame typed as a warehouse holds them: dates, nulls for missing text."""
+    import polars as pl  # noqa: PLC0415 - a test dependency of the engine tests
+
+    data = {}
+    for name, values in columns.items():
+        array = np.asarray(values)
+        if name in DATE_COLUMNS:
+            data[name] = pl.Series(name, array.astype("datetime64[D]")).cast(pl.Date)
+        elif name in NULLABLE_TEXT:
+            data[name] = pl.Series(name, array.tolist()).replace("", None)
+        else:
+            data[name] = pl.Series(name, array)
+    return pl.DataFrame(data)

@@ -26,39 +26,16 @@ from comanaged_rcm.cycle._warehouse import case_candidates
 from comanaged_rcm.errors import ValidationError
 from comanaged_rcm.kpi import LazyBook
 from comanaged_rcm.synthetic import generate_book
+from tests.engines import polars_frame
 
 duckdb = pytest.importorskip("duckdb")
 pl = pytest.importorskip("polars")
 
 RTOL = 1e-9
-_DATES = {
-    "service_date",
-    "posting_date",
-    "billed_date",
-    "submitted_date",
-    "adjudicated_date",
-    "opened",
-    "closed",
-}
-_NULLABLE = {"write_off_reason", "carc"}
-
-
-def frame(columns: dict[str, Any]) -> Any:
-    """Columns as a polars frame typed as a warehouse holds them (dates, nulls for missing text)."""
-    data = {}
-    for name, values in columns.items():
-        array = np.asarray(values)
-        if name in _DATES:
-            data[name] = pl.Series(name, array.astype("datetime64[D]")).cast(pl.Date)
-        elif name in _NULLABLE:
-            data[name] = pl.Series(name, array.tolist()).replace("", None)
-        else:
-            data[name] = pl.Series(name, array)
-    return pl.DataFrame(data)
 
 
 def relations(tables: dict[str, Any]) -> dict[str, Any]:
-    return {name: duckdb.from_arrow(frame(columns).to_arrow()) for name, columns in tables.items()}
+    return {name: duckdb.from_arrow(polars_frame(columns).to_arrow()) for name, columns in tables.items()}
 
 
 def pair(tables: dict[str, Any], **kwargs: Any) -> tuple[CycleData, CycleData]:
@@ -144,7 +121,7 @@ def test_polars_lazy_gives_the_same_report() -> None:
     tables, book = _synthetic(6, 2000)
     auditor = CycleData.from_synthetic(book).auditor
     memory = CycleData(**tables, auditor=auditor, source="the book")
-    data = warehouse_of(LazyBook(**{t: frame(c).lazy() for t, c in tables.items()}), auditor=auditor)
+    data = warehouse_of(LazyBook(**{t: polars_frame(c).lazy() for t, c in tables.items()}), auditor=auditor)
     expected = run_cycle(default_engagement(), memory, book.period.last_day)
     assert render_text(run_cycle(default_engagement(), data, book.period.last_day)) == render_text(expected)
 
@@ -153,7 +130,7 @@ def test_spark_gives_the_same_report(spark: Any) -> None:
     tables, book = _synthetic(4, 800)
     auditor = CycleData.from_synthetic(book).auditor
     memory = CycleData(**tables, auditor=auditor, source="the book")
-    lazy = LazyBook(**{t: spark.createDataFrame(frame(c).to_arrow()) for t, c in tables.items()})
+    lazy = LazyBook(**{t: spark.createDataFrame(polars_frame(c).to_arrow()) for t, c in tables.items()})
     data = warehouse_of(lazy, auditor=auditor)
     expected = run_cycle(default_engagement(), memory, book.period.last_day)
     assert render_text(run_cycle(default_engagement(), data, book.period.last_day)) == render_text(expected)

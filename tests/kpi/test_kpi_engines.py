@@ -21,6 +21,7 @@ from comanaged_rcm.kpi._engine import compute_measures
 from comanaged_rcm.kpi._lazy import compute_lazy
 from comanaged_rcm.periods import Period
 from comanaged_rcm.synthetic import generate_book
+from tests.engines import polars_frame
 
 duckdb = pytest.importorskip("duckdb")
 pl = pytest.importorskip("polars")
@@ -29,16 +30,6 @@ RTOL = 1e-9
 OPTIONS = [f"{family}:{option}" for family, options in CONVENTIONS.items() for option in options]
 MONTHS = [Period.month(2026, m) for m in (3, 4, 5)]
 SLICINGS: list[tuple[str, ...]] = [(), ("payer",), ("payer", "team"), ("location",)]
-_DATES: tuple[str, ...] = (
-    "service_date",
-    "posting_date",
-    "billed_date",
-    "submitted_date",
-    "adjudicated_date",
-)
-_DATES += ("opened", "closed", "month")
-
-
 def _ledger(seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     months = np.arange(np.datetime64("2025-10"), np.datetime64("2026-11")).astype("datetime64[D]")
@@ -60,26 +51,13 @@ def _tables(seed: int) -> dict[str, dict[str, Any]]:
     return tables
 
 
-def _frame(columns: dict[str, Any]) -> Any:
-    data = {}
-    for name, values in columns.items():
-        array = np.asarray(values)
-        if name in _DATES:
-            data[name] = pl.Series(name, array.astype("datetime64[D]")).cast(pl.Date)
-        elif name == "write_off_reason":
-            data[name] = pl.Series(name, array.tolist()).replace("", None)
-        else:
-            data[name] = pl.Series(name, array)
-    return pl.DataFrame(data)
-
-
 class Books:
     """One random book held in numpy, DuckDB, polars lazy and (when it can run) Spark."""
 
     def __init__(self, seed: int) -> None:
         tables = _tables(seed)
         self.numpy = Book(**tables)
-        frames = {t: _frame(c) for t, c in tables.items()}
+        frames = {t: polars_frame(c) for t, c in tables.items()}
         self.frames = frames
         self.duckdb = LazyBook(**{t: duckdb.from_arrow(f.to_arrow()) for t, f in frames.items()})
         self.polars = LazyBook(**{t: f.lazy() for t, f in frames.items()})
